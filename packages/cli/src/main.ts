@@ -1,0 +1,1 @@
+console.log("kubeadm-ts: not built yet")

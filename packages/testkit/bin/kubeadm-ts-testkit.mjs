@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+import "../dist/kubeadm-ts-testkit.mjs"

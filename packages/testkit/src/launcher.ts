@@ -1,0 +1,1 @@
+console.log("testkit: not built yet")
