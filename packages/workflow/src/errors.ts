@@ -1,0 +1,43 @@
+/** The workflow's typed errors; each `message` is the user-facing text. */
+import { Data, Duration } from "effect"
+
+/** The text of any failure: its `message` when it has one. */
+export const messageOf = (cause: unknown): string => {
+  if (typeof cause === "object" && cause !== null && "message" in cause && typeof cause.message === "string") {
+    return cause.message
+  }
+  return String(cause)
+}
+
+/** A name given to skip/only/retry/timeout that is not a full phase name. */
+export class UnknownPhaseError extends Data.TaggedError("UnknownPhaseError")<{
+  readonly name: string
+  /** Every valid full name, in tree order. */
+  readonly valid: ReadonlyArray<string>
+}> {
+  // Starts with kubeadm's wording (`invalid phase name: <name>`), then helps.
+  override get message(): string {
+    return `invalid phase name: ${this.name} (valid phase names: ${this.valid.join(", ")})`
+  }
+}
+
+/** A phase's run or condition failed: `error execution phase <full name>: <cause>`. */
+export class PhaseFailed<E> extends Data.TaggedError("PhaseFailed")<{
+  /** Full name, e.g. `control-plane-prepare/certs`. */
+  readonly phase: string
+  readonly cause: E
+}> {
+  override get message(): string {
+    return `error execution phase ${this.phase}: ${messageOf(this.cause)}`
+  }
+}
+
+/** Added by `timeout(name, duration)` when the phase's run takes longer. */
+export class PhaseTimeoutError extends Data.TaggedError("PhaseTimeoutError")<{
+  readonly phase: string
+  readonly duration: Duration.Duration
+}> {
+  override get message(): string {
+    return `phase ${this.phase} timed out after ${Duration.format(this.duration)}`
+  }
+}
