@@ -1,4 +1,5 @@
-import { defaultServerConditions, defineProject } from "vitest/config"
+import { defaultServerConditions } from "vite"
+import { defineProject } from "vitest/config"
 
 export default defineProject({
   ssr: { resolve: { conditions: ["@kubeadm-ts/source", ...defaultServerConditions] } },

@@ -1,0 +1,2 @@
+export * from "./control-plane-config.js"
+export * from "./static-pods.js"

@@ -1,0 +1,395 @@
+/**
+ * The static Pod manifests kubeadm writes for a control-plane node
+ * (kube-apiserver, kube-controller-manager, kube-scheduler, etcd), as plain
+ * core/v1 Pod objects. Shape follows kubeadm 1.15; a few fields follow the
+ * cluster's kubernetesVersion where later kubeadm changed them.
+ */
+import { stringify } from "yaml"
+import { type ControlPlaneConfig, type HostPathMount, kubernetesMinor, urlHost } from "./control-plane-config.js"
+
+export type Pod = Record<string, unknown>
+
+export const KUBERNETES_DIR = "/etc/kubernetes"
+export const MANIFESTS_DIR = "/etc/kubernetes/manifests"
+export const ETCD_ADVERTISE_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-client-urls"
+export const APISERVER_ADVERTISE_ANNOTATION = "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint"
+
+/** CA bundle folders mounted into the API server and controller-manager when present on the host. */
+export const EXTRA_CA_DIRS = ["/etc/pki", "/usr/share/ca-certificates", "/usr/local/share/ca-certificates", "/etc/ca-certificates"]
+
+/** Inputs that come from the host rather than the cluster. */
+export interface HostFacts {
+  /** Which of EXTRA_CA_DIRS exist on the host. */
+  readonly existingCaDirs: ReadonlyArray<string>
+  /** Whether the flexvolume plugin dir exists (mounted unconditionally for <= 1.15). */
+  readonly flexvolumeDirExists: boolean
+  /** The `*_proxy` variables of the kubeadm process (copied into every container). */
+  readonly proxyEnv: ReadonlyArray<{ name: string; value: string }>
+}
+
+export const noHostFacts: HostFacts = { existingCaDirs: [], flexvolumeDirExists: false, proxyEnv: [] }
+
+/** Every `*_proxy` variable (case-insensitive) with a non-empty value, sorted by name. */
+export const proxyEnvFrom = (env: Record<string, string | undefined>) =>
+  Object.entries(env)
+    .filter(([k, v]) => /_proxy$/i.test(k) && v !== undefined && v !== "")
+    .map(([name, value]) => ({ name, value: value as string }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+
+const FLEXVOLUME_DIR = "/usr/libexec/kubernetes/kubelet-plugins/volume/exec"
+
+/** Defaults overlaid by the user's extraArgs, rendered `--k=v` sorted by key. */
+export const renderFlags = (defaults: Record<string, string>, extra: Readonly<Record<string, string>>): string[] => {
+  const merged: Record<string, string> = { ...defaults, ...extra }
+  return Object.keys(merged)
+    .sort()
+    .map((k) => `--${k}=${merged[k]}`)
+}
+
+const image = (cfg: ControlPlaneConfig, component: string): string => {
+  const tag = cfg.kubernetesVersion.replace(/\+/g, "_")
+  return cfg.useHyperKubeImage ? `${cfg.imageRepository}/hyperkube:${tag}` : `${cfg.imageRepository}/${component}:${tag}`
+}
+
+/** The etcd version kubeadm pairs with a Kubernetes minor (constants.SupportedEtcdVersion). */
+const ETCD_VERSIONS: Record<number, string> = {
+  12: "3.2.24", 13: "3.2.24", 14: "3.3.10", 15: "3.3.10", 16: "3.3.15-0", 17: "3.4.3-0", 18: "3.4.3-0",
+  19: "3.4.13-0", 20: "3.4.13-0", 21: "3.4.13-0", 22: "3.5.0-0", 23: "3.5.1-0", 24: "3.5.3-0",
+  25: "3.5.4-0", 26: "3.5.6-0", 27: "3.5.7-0", 28: "3.5.9-0", 29: "3.5.10-0", 30: "3.5.12-0"
+}
+export const etcdImage = (cfg: ControlPlaneConfig): string => {
+  const local = cfg.etcd.local
+  const repo = local?.imageRepository || cfg.imageRepository
+  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const tag = local?.imageTag || ETCD_VERSIONS[minor] || (minor < 12 ? "3.2.24" : "3.5.15-0")
+  return `${repo}/etcd:${tag}`
+}
+
+interface Mount { volume: HostPathMount }
+
+const hostPath = (name: string, path: string, pathType: string, readOnly: boolean, mountPath = path): Mount => ({
+  volume: { name, hostPath: path, mountPath, readOnly, pathType }
+})
+
+/** Default volumes replaced by extraVolumes of the same name; sorted by name. */
+const mergeVolumes = (defaults: Mount[], extra: ReadonlyArray<HostPathMount>): HostPathMount[] => {
+  const byName = new Map<string, HostPathMount>()
+  for (const m of defaults) byName.set(m.volume.name, m.volume)
+  for (const v of extra) byName.set(v.name, v)
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+const volumeName = (dir: string) => dir.replace(/\//g, "-").replace(/^-/, "")
+
+const caMounts = (host: HostFacts): Mount[] => [
+  hostPath("ca-certs", "/etc/ssl/certs", "DirectoryOrCreate", true),
+  ...EXTRA_CA_DIRS.filter((d) => host.existingCaDirs.includes(d)).map((d) => hostPath(volumeName(d), d, "DirectoryOrCreate", true))
+]
+
+interface PodParts {
+  component: string
+  image: string
+  command: string[]
+  livenessProbe: Record<string, unknown>
+  cpu?: string
+  mounts: HostPathMount[]
+  annotations?: Record<string, string>
+  env: ReadonlyArray<{ name: string; value: string }>
+  minor: number
+}
+
+const staticPod = (p: PodParts): Pod => {
+  const container: Record<string, unknown> = {
+    command: p.command,
+    image: p.image,
+    imagePullPolicy: "IfNotPresent",
+    livenessProbe: p.livenessProbe,
+    name: p.component,
+    resources: p.cpu ? { requests: { cpu: p.cpu } } : {},
+    volumeMounts: p.mounts.map((m) => ({ mountPath: m.mountPath, name: m.name, ...(m.readOnly ? { readOnly: true } : {}) }))
+  }
+  if (p.env.length > 0) container.env = p.env.map((e) => ({ name: e.name, value: e.value }))
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      ...(p.annotations ? { annotations: p.annotations } : {}),
+      creationTimestamp: null,
+      labels: { component: p.component, tier: "control-plane" },
+      name: p.component,
+      namespace: "kube-system"
+    },
+    spec: {
+      containers: [container],
+      hostNetwork: true,
+      priorityClassName: p.minor >= 19 ? "system-node-critical" : "system-cluster-critical",
+      volumes: p.mounts.map((m) => ({
+        hostPath: { path: m.hostPath, ...(m.pathType ? { type: m.pathType } : {}) },
+        name: m.name
+      }))
+    },
+    status: {}
+  }
+}
+
+const probe = (scheme: "HTTP" | "HTTPS", host: string, port: number, path: string) => ({
+  failureThreshold: 8,
+  httpGet: { host, path, port, scheme },
+  initialDelaySeconds: 15,
+  timeoutSeconds: 15
+})
+
+const VALID_AUTHZ = ["Node", "RBAC", "Webhook", "ABAC", "AlwaysAllow", "AlwaysDeny"]
+
+/** authorization-mode from extraArgs, filtered to valid modes; default Node,RBAC. */
+export const authorizationMode = (extra: Readonly<Record<string, string>>): string => {
+  const given = extra["authorization-mode"]
+  if (given === undefined) return "Node,RBAC"
+  const valid = given.split(",").map((s) => s.trim()).filter((m) => VALID_AUTHZ.includes(m))
+  return valid.length > 0 ? [...new Set(valid)].join(",") : "Node,RBAC"
+}
+
+export const kubeApiServerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHostFacts): Pod => {
+  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const pki = cfg.certificatesDir
+  const defaults: Record<string, string> = {
+    "advertise-address": cfg.advertiseAddress,
+    "allow-privileged": "true",
+    "client-ca-file": `${pki}/ca.crt`,
+    "enable-admission-plugins": "NodeRestriction",
+    "enable-bootstrap-token-auth": "true",
+    "kubelet-client-certificate": `${pki}/apiserver-kubelet-client.crt`,
+    "kubelet-client-key": `${pki}/apiserver-kubelet-client.key`,
+    "kubelet-preferred-address-types": "InternalIP,ExternalIP,Hostname",
+    "proxy-client-cert-file": `${pki}/front-proxy-client.crt`,
+    "proxy-client-key-file": `${pki}/front-proxy-client.key`,
+    "requestheader-allowed-names": "front-proxy-client",
+    "requestheader-client-ca-file": `${pki}/front-proxy-ca.crt`,
+    "requestheader-extra-headers-prefix": "X-Remote-Extra-",
+    "requestheader-group-headers": "X-Remote-Group",
+    "requestheader-username-headers": "X-Remote-User",
+    "secure-port": String(cfg.bindPort),
+    "service-account-key-file": `${pki}/sa.pub`,
+    "service-cluster-ip-range": cfg.networking.serviceSubnet,
+    "tls-cert-file": `${pki}/apiserver.crt`,
+    "tls-private-key-file": `${pki}/apiserver.key`
+  }
+  if (minor < 20) defaults["insecure-port"] = "0"
+  if (minor >= 20) {
+    defaults["service-account-issuer"] = `https://kubernetes.default.svc.${cfg.networking.dnsDomain}`
+    defaults["service-account-signing-key-file"] = `${pki}/sa.key`
+  }
+  const externalMounts: Mount[] = []
+  if (cfg.etcd.external) {
+    const ext = cfg.etcd.external
+    if (ext.caFile) defaults["etcd-cafile"] = ext.caFile
+    if (ext.certFile && ext.keyFile) {
+      defaults["etcd-certfile"] = ext.certFile
+      defaults["etcd-keyfile"] = ext.keyFile
+    }
+    defaults["etcd-servers"] = ext.endpoints.join(",")
+    const covered = ["/etc/ssl/certs", ...EXTRA_CA_DIRS, pki]
+    const dirs = [ext.caFile, ext.certFile, ext.keyFile]
+      .filter((f) => f !== "")
+      .map((f) => f.slice(0, f.lastIndexOf("/")) || "/")
+      .filter((d) => !covered.some((c) => d === c || d.startsWith(c + "/")))
+    const unique = [...new Set(dirs)].sort()
+    const roots = unique.filter((d) => !unique.some((o) => o !== d && d.startsWith(o + "/")))
+    roots.forEach((d, i) => externalMounts.push(hostPath(`etcd-certs-${i}`, d, "DirectoryOrCreate", true)))
+  } else {
+    defaults["etcd-cafile"] = `${pki}/etcd/ca.crt`
+    defaults["etcd-certfile"] = `${pki}/apiserver-etcd-client.crt`
+    defaults["etcd-keyfile"] = `${pki}/apiserver-etcd-client.key`
+    defaults["etcd-servers"] =
+      cfg.etcd.local?.extraArgs["advertise-client-urls"] ??
+      `https://${cfg.advertiseAddress.includes(":") ? "[::1]" : "127.0.0.1"}:2379`
+  }
+  const extra = { ...cfg.apiServer.extraArgs }
+  defaults["authorization-mode"] = authorizationMode(extra)
+  delete extra["authorization-mode"]
+  const mounts = mergeVolumes(
+    [hostPath("k8s-certs", pki, "DirectoryOrCreate", true), ...caMounts(host), ...externalMounts],
+    cfg.apiServer.extraVolumes
+  )
+  return staticPod({
+    component: "kube-apiserver",
+    image: image(cfg, "kube-apiserver"),
+    command: ["kube-apiserver", ...renderFlags(defaults, extra)],
+    livenessProbe: probe("HTTPS", cfg.advertiseAddress || "127.0.0.1", cfg.bindPort, minor >= 20 ? "/livez" : "/healthz"),
+    cpu: "250m",
+    mounts,
+    ...(minor >= 18 ? { annotations: { [APISERVER_ADVERTISE_ANNOTATION]: `${cfg.advertiseAddress}:${cfg.bindPort}` } } : {}),
+    env: host.proxyEnv,
+    minor
+  })
+}
+
+export const kubeControllerManagerPod = (
+  cfg: ControlPlaneConfig,
+  host: HostFacts = noHostFacts,
+  opts: { externalCA: boolean } = { externalCA: false }
+): Pod => {
+  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const pki = cfg.certificatesDir
+  const kubeconfig = `${KUBERNETES_DIR}/controller-manager.conf`
+  const defaults: Record<string, string> = {
+    "authentication-kubeconfig": kubeconfig,
+    "authorization-kubeconfig": kubeconfig,
+    "bind-address": "127.0.0.1",
+    "client-ca-file": `${pki}/ca.crt`,
+    "cluster-signing-cert-file": opts.externalCA ? "" : `${pki}/ca.crt`,
+    "cluster-signing-key-file": opts.externalCA ? "" : `${pki}/ca.key`,
+    controllers: "*,bootstrapsigner,tokencleaner",
+    kubeconfig,
+    "leader-elect": "true",
+    "requestheader-client-ca-file": `${pki}/front-proxy-ca.crt`,
+    "root-ca-file": `${pki}/ca.crt`,
+    "service-account-private-key-file": `${pki}/sa.key`,
+    "use-service-account-credentials": "true"
+  }
+  if (cfg.networking.podSubnet) {
+    defaults["allocate-node-cidrs"] = "true"
+    defaults["cluster-cidr"] = cfg.networking.podSubnet
+    if (!cfg.networking.podSubnet.includes(":")) defaults["node-cidr-mask-size"] = "24"
+    if (minor >= 16) defaults["service-cluster-ip-range"] = cfg.networking.serviceSubnet
+  }
+  if (minor >= 19) defaults["cluster-name"] = cfg.clusterName
+  const defaultMounts = [
+    hostPath("k8s-certs", pki, "DirectoryOrCreate", true),
+    ...caMounts(host),
+    hostPath("kubeconfig", kubeconfig, "FileOrCreate", true)
+  ]
+  if (minor <= 15 || host.flexvolumeDirExists) defaultMounts.push(hostPath("flexvolume-dir", FLEXVOLUME_DIR, "DirectoryOrCreate", false))
+  const secure = minor >= 19
+  return staticPod({
+    component: "kube-controller-manager",
+    image: image(cfg, "kube-controller-manager"),
+    command: ["kube-controller-manager", ...renderFlags(defaults, cfg.controllerManager.extraArgs)],
+    livenessProbe: probe(
+      secure ? "HTTPS" : "HTTP",
+      cfg.controllerManager.extraArgs["address"] ?? "127.0.0.1",
+      secure ? 10257 : 10252,
+      "/healthz"
+    ),
+    cpu: "200m",
+    mounts: mergeVolumes(defaultMounts, cfg.controllerManager.extraVolumes),
+    env: host.proxyEnv,
+    minor
+  })
+}
+
+export const kubeSchedulerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHostFacts): Pod => {
+  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const kubeconfig = `${KUBERNETES_DIR}/scheduler.conf`
+  const defaults: Record<string, string> = { "bind-address": "127.0.0.1", kubeconfig, "leader-elect": "true" }
+  if (minor >= 16) {
+    defaults["authentication-kubeconfig"] = kubeconfig
+    defaults["authorization-kubeconfig"] = kubeconfig
+  }
+  const secure = minor >= 19
+  return staticPod({
+    component: "kube-scheduler",
+    image: image(cfg, "kube-scheduler"),
+    command: ["kube-scheduler", ...renderFlags(defaults, cfg.scheduler.extraArgs)],
+    livenessProbe: probe(
+      secure ? "HTTPS" : "HTTP",
+      cfg.scheduler.extraArgs["address"] ?? "127.0.0.1",
+      secure ? 10259 : 10251,
+      "/healthz"
+    ),
+    cpu: "100m",
+    mounts: mergeVolumes([hostPath("kubeconfig", kubeconfig, "FileOrCreate", true)], cfg.scheduler.extraVolumes),
+    env: host.proxyEnv,
+    minor
+  })
+}
+
+/** A member of `--initial-cluster`. */
+export interface InitialMember {
+  readonly name: string
+  readonly peerURL: string
+}
+
+/** The host of the first listen-client-url extraArg (0.0.0.0 -> 127.0.0.1, :: -> ::1), for the probe. */
+const etcdProbeHost = (extra: Readonly<Record<string, string>>, key: string, fallback: string): string => {
+  const urls = extra[key]
+  if (!urls) return fallback
+  try {
+    const h = new URL(urls.split(",")[0]!.trim()).hostname.replace(/^\[|\]$/g, "")
+    if (h === "0.0.0.0") return "127.0.0.1"
+    if (h === "::") return "::1"
+    return h
+  } catch {
+    return fallback
+  }
+}
+
+/** The stacked etcd member's static Pod; `initialCluster` = existing members + this one. */
+export const etcdPod = (cfg: ControlPlaneConfig, initialCluster: ReadonlyArray<InitialMember>, host: HostFacts = noHostFacts): Pod => {
+  const local = cfg.etcd.local
+  if (!local) throw new Error("etcdPod: the cluster does not use a local etcd")
+  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const pki = cfg.certificatesDir
+  const adv = urlHost(cfg.advertiseAddress)
+  const loopback = cfg.advertiseAddress.includes(":") ? "[::1]" : "127.0.0.1"
+  const defaults: Record<string, string> = {
+    "advertise-client-urls": `https://${adv}:2379`,
+    "cert-file": `${pki}/etcd/server.crt`,
+    "client-cert-auth": "true",
+    "data-dir": local.dataDir,
+    "initial-advertise-peer-urls": `https://${adv}:2380`,
+    "initial-cluster": initialCluster.map((m) => `${m.name}=${m.peerURL}`).join(","),
+    "initial-cluster-state": "existing",
+    "key-file": `${pki}/etcd/server.key`,
+    "listen-client-urls": `https://${loopback}:2379,https://${adv}:2379`,
+    "listen-peer-urls": `https://${adv}:2380`,
+    name: cfg.nodeName,
+    "peer-cert-file": `${pki}/etcd/peer.crt`,
+    "peer-client-cert-auth": "true",
+    "peer-key-file": `${pki}/etcd/peer.key`,
+    "peer-trusted-ca-file": `${pki}/etcd/ca.crt`,
+    "snapshot-count": "10000",
+    "trusted-ca-file": `${pki}/etcd/ca.crt`
+  }
+  if (minor >= 16) defaults["listen-metrics-urls"] = `http://${loopback}:2381`
+  const probeHost = etcdProbeHost(local.extraArgs, "listen-client-urls", loopback.replace(/^\[|\]$/g, ""))
+  const livenessProbe =
+    minor >= 16
+      ? probe("HTTP", etcdProbeHost(local.extraArgs, "listen-metrics-urls", loopback.replace(/^\[|\]$/g, "")), 2381, "/health")
+      : {
+          exec: {
+            command: [
+              "/bin/sh",
+              "-ec",
+              `ETCDCTL_API=3 etcdctl --endpoints=https://[${probeHost}]:2379 --cacert=${pki}/etcd/ca.crt ` +
+                `--cert=${pki}/etcd/healthcheck-client.crt --key=${pki}/etcd/healthcheck-client.key get foo`
+            ]
+          },
+          failureThreshold: 8,
+          initialDelaySeconds: 15,
+          timeoutSeconds: 15
+        }
+  return staticPod({
+    component: "etcd",
+    image: etcdImage(cfg),
+    command: ["etcd", ...renderFlags(defaults, local.extraArgs)],
+    livenessProbe,
+    mounts: [
+      hostPath("etcd-certs", `${pki}/etcd`, "DirectoryOrCreate", false).volume,
+      hostPath("etcd-data", local.dataDir, "DirectoryOrCreate", false).volume
+    ],
+    ...(minor >= 18 ? { annotations: { [ETCD_ADVERTISE_ANNOTATION]: `https://${adv}:2379` } } : {}),
+    env: host.proxyEnv,
+    minor
+  })
+}
+
+/** YAML as kubeadm writes it: keys sorted, YAML 1.1 quoting for Go readers. */
+export const podYaml = (pod: Pod): string => stringify(pod, { version: "1.1", sortMapEntries: true })
+
+/** The three control-plane component Pods, keyed by component name. */
+export const controlPlanePods = (cfg: ControlPlaneConfig, host: HostFacts = noHostFacts, opts = { externalCA: false }) => ({
+  "kube-apiserver": kubeApiServerPod(cfg, host),
+  "kube-controller-manager": kubeControllerManagerPod(cfg, host, opts),
+  "kube-scheduler": kubeSchedulerPod(cfg, host)
+})
