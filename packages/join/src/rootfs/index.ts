@@ -1,0 +1,3 @@
+export * from "./rootfs.js"
+export * from "./live.js"
+export * from "./memory.js"

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Option } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { memoryRootFs, RootFs, type RootFsService, rootFsLive } from "../src/rootfs/index.js"
+
+const tempRoot = () => fs.mkdtempSync(path.join(os.tmpdir(), "rootfs-test-"))
+
+const withLive = <A, E>(root: string, f: (r: RootFsService) => Effect.Effect<A, E>) =>
+  Effect.flatMap(RootFs, f).pipe(Effect.provide(rootFsLive(root)))
+
+describe("RootFs (live)", () => {
+  it.effect("writes atomically with the exact mode, creating parents, and reads back", () =>
+    Effect.gen(function* () {
+      const root = tempRoot()
+      const old = process.umask(0o077) // a hostile umask must not change the explicit modes
+      try {
+        yield* withLive(root, (r) =>
+          Effect.gen(function* () {
+            yield* r.write("/etc/kubernetes/pki/ca.crt", "CA", { mode: 0o644 })
+            yield* r.write("var/lib/kubelet/pki/key.pem", "KEY", { mode: 0o600, dirMode: 0o700 })
+            expect(yield* r.readText("etc/kubernetes/pki/ca.crt")).toBe("CA")
+            yield* r.write("/etc/kubernetes/pki/ca.crt", "CA2", { mode: 0o644 })
+            expect(yield* r.readText("/etc/kubernetes/pki/ca.crt")).toBe("CA2")
+            expect(yield* r.list("/etc/kubernetes/pki")).toEqual(["ca.crt"]) // no temp file left behind
+          })
+        )
+      } finally {
+        process.umask(old)
+      }
+      expect(fs.statSync(path.join(root, "etc/kubernetes/pki/ca.crt")).mode & 0o777).toBe(0o644)
+      expect(fs.statSync(path.join(root, "var/lib/kubelet/pki/key.pem")).mode & 0o777).toBe(0o600)
+      expect(fs.statSync(path.join(root, "var/lib/kubelet")).mode & 0o777).toBe(0o700)
+      expect(fs.statSync(path.join(root, "etc/kubernetes")).mode & 0o777).toBe(0o755)
+    })
+  )
+
+  it.effect("mkdir -p with mode, chmod, exists, stat, remove", () =>
+    Effect.gen(function* () {
+      const root = tempRoot()
+      yield* withLive(root, (r) =>
+        Effect.gen(function* () {
+          yield* r.mkdir("/a/b/c", 0o700)
+          expect(yield* r.exists("/a/b/c")).toBe(true)
+          expect(yield* r.exists("/a/x")).toBe(false)
+          yield* r.write("/a/b/f", "x", { mode: 0o644 })
+          yield* r.chmod("/a/b/f", 0o600)
+          const info = yield* r.stat("/a/b/f")
+          expect(Option.map(info, (i) => [i.type, i.mode, i.size])).toEqual(Option.some(["File", 0o600, 1]))
+          yield* r.remove("/a/b/f")
+          yield* r.remove("/a/b/f") // missing is fine
+          expect(yield* r.exists("/a/b/f")).toBe(false)
+          yield* r.remove("/a", { recursive: true })
+          expect(yield* r.exists("/a")).toBe(false)
+        })
+      )
+    })
+  )
+
+  it.effect("refuses '..' escapes before touching anything", () =>
+    Effect.gen(function* () {
+      const root = tempRoot()
+      const result = yield* withLive(root, (r) => Effect.either(r.write("../outside.txt", "x", { mode: 0o644 })))
+      expect(Either.isLeft(result) && result.left.reason).toBe("Escape")
+      expect(Either.isLeft(result) && result.left.message).toContain("climbs above the root")
+      expect(fs.existsSync(path.join(path.dirname(root), "outside.txt"))).toBe(false)
+      // `..` that stays inside is fine.
+      yield* withLive(root, (r) => r.write("/a/../b.txt", "ok", { mode: 0o644 }))
+      expect(fs.readFileSync(path.join(root, "b.txt"), "utf8")).toBe("ok")
+    })
+  )
+
+  it.effect("refuses symlinks inside the root that point outside it (absolute, relative, dangling)", () =>
+    Effect.gen(function* () {
+      const root = tempRoot()
+      const outside = tempRoot()
+      fs.writeFileSync(path.join(outside, "secret"), "host file")
+      fs.mkdirSync(path.join(root, "etc"))
+      fs.symlinkSync(outside, path.join(root, "etc/kubernetes")) // absolute, outside
+      fs.symlinkSync("../../" + path.basename(outside), path.join(root, "etc/rel")) // relative, outside
+      fs.symlinkSync(path.join(outside, "missing-dir"), path.join(root, "dangling")) // dangling, outside
+      fs.mkdirSync(path.join(root, "real"))
+      fs.symlinkSync("../real", path.join(root, "etc/inside")) // relative, inside: allowed
+      yield* withLive(root, (r) =>
+        Effect.gen(function* () {
+          for (const attempt of [
+            r.readText("/etc/kubernetes/secret"),
+            r.write("/etc/kubernetes/kubelet.conf", "x", { mode: 0o600 }),
+            r.exists("/etc/rel/secret"),
+            r.write("/dangling/file", "x", { mode: 0o600 }),
+            r.mkdir("/dangling/sub", 0o755)
+          ]) {
+            const result = yield* Effect.either(attempt)
+            expect(Either.isLeft(result) && result.left.reason).toBe("Escape")
+            expect(Either.isLeft(result) && result.left._tag).toBe("RootFsError")
+          }
+          yield* r.write("/etc/inside/ok", "fine", { mode: 0o644 })
+          expect(yield* r.readText("/real/ok")).toBe("fine")
+          // Relative symlinks we create are followed, absolute targets refused.
+          yield* r.symlink("ok", "/real/current")
+          expect(yield* r.readText("/real/current")).toBe("fine")
+          const abs = yield* Effect.either(r.symlink("/etc/passwd", "/real/bad"))
+          expect(Either.isLeft(abs) && abs.left.reason).toBe("Escape")
+        })
+      )
+      expect(fs.readdirSync(outside)).toEqual(["secret"])
+      expect(fs.lstatSync(path.join(root, "real/current")).isSymbolicLink()).toBe(true)
+    })
+  )
+
+  it.effect("a missing file is a NotFound RootFsError naming the in-root path", () =>
+    Effect.gen(function* () {
+      const root = tempRoot()
+      const result = yield* withLive(root, (r) => Effect.either(r.readText("/etc/nothing")))
+      expect(Either.isLeft(result) && result.left.reason).toBe("NotFound")
+      expect(Either.isLeft(result) && result.left.message).toBe(`couldn't read "/etc/nothing": no such file or directory`)
+    })
+  )
+})
+
+describe("RootFs (memory)", () => {
+  it.effect("same rules without a disk", () =>
+    Effect.gen(function* () {
+      const mem = memoryRootFs({ "/proc/swaps": "Filename\n", "/etc/link": { symlink: "../proc" }, "/etc/out": { symlink: "/host" } })
+      const r = mem.service
+      yield* r.write("/etc/kubernetes/kubelet.conf", "k", { mode: 0o600 })
+      expect(mem.entries.get("/etc/kubernetes/kubelet.conf")).toMatchObject({ kind: "file", mode: 0o600 })
+      expect(yield* r.readText("/etc/link/swaps")).toBe("Filename\n")
+      expect(yield* r.list("/etc")).toEqual(["kubernetes", "link", "out"])
+      const escaped = yield* Effect.either(r.readText("/etc/out/x"))
+      expect(Either.isLeft(escaped) && escaped.left.reason).toBe("Escape")
+      const dots = yield* Effect.either(r.readText("../x"))
+      expect(Either.isLeft(dots) && dots.left.reason).toBe("Escape")
+      yield* r.remove("/etc/kubernetes", { recursive: true })
+      expect(yield* r.exists("/etc/kubernetes/kubelet.conf")).toBe(false)
+    })
+  )
+})
