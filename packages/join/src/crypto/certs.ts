@@ -1,0 +1,187 @@
+/**
+ * X.509 certificates as kubeadm makes them: self-signed CAs (10 years, keyCertSign, CA:true)
+ * and leaves signed by a CA (server/client extended usages, SANs, AKI). Plus parsing helpers.
+ */
+import { causeText, CertificateCreateError, CertificateParseError } from "./errors.js"
+import { type KeyPair, publicKeySpki, signingAlgorithm } from "./keys.js"
+import { type AltNames, type ParsedAltNames, readAltNames, sanExtension, sanOf, type SubjectSpec, subjectName } from "./names.js"
+import { parsePemBlocks } from "./pem.js"
+import { x509 } from "./provider.js"
+
+export type KeyUsage = "digitalSignature" | "keyEncipherment" | "certSign" | "crlSign" | "keyAgreement" | "contentCommitment" | "dataEncipherment"
+export type ExtKeyUsage = "server" | "client"
+
+const KEY_USAGE_FLAGS: Record<KeyUsage, x509.KeyUsageFlags> = {
+  digitalSignature: x509.KeyUsageFlags.digitalSignature,
+  keyEncipherment: x509.KeyUsageFlags.keyEncipherment,
+  certSign: x509.KeyUsageFlags.keyCertSign,
+  crlSign: x509.KeyUsageFlags.cRLSign,
+  keyAgreement: x509.KeyUsageFlags.keyAgreement,
+  contentCommitment: x509.KeyUsageFlags.nonRepudiation,
+  dataEncipherment: x509.KeyUsageFlags.dataEncipherment
+}
+const EKU_OIDS: Record<ExtKeyUsage, string> = { server: x509.ExtendedKeyUsage.serverAuth, client: x509.ExtendedKeyUsage.clientAuth }
+
+const YEAR_MS = 365 * 24 * 3600 * 1000
+/** kubeadm's CA lifetime (10 years) and leaf lifetime (1 year). */
+export const CA_VALIDITY_MS = 10 * YEAR_MS
+export const LEAF_VALIDITY_MS = YEAR_MS
+
+/** A random positive 63-bit-ish serial, hex (x509 wants hex). */
+const randomSerial = (): string => {
+  const b = crypto.getRandomValues(new Uint8Array(8))
+  b[0] = (b[0] ?? 0) & 0x7f | 0x01
+  return Buffer.from(b).toString("hex")
+}
+
+const pemOf = (cert: x509.X509Certificate): string => cert.toString("pem") + "\n"
+
+export interface CaSpec extends SubjectSpec {
+  readonly notBefore?: Date
+  readonly notAfter?: Date
+}
+
+/** A self-signed CA certificate (PEM) for the key pair. */
+export const createCaCertificate = async (keys: KeyPair, spec: CaSpec): Promise<string> => {
+  try {
+    const now = new Date()
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: randomSerial(),
+      name: subjectName(spec),
+      notBefore: spec.notBefore ?? now,
+      notAfter: spec.notAfter ?? new Date(now.getTime() + CA_VALIDITY_MS),
+      keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
+      signingAlgorithm: signingAlgorithm(keys),
+      extensions: [
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyCertSign,
+          true
+        ),
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)
+      ]
+    })
+    return pemOf(cert)
+  } catch (cause) {
+    throw new CertificateCreateError({ message: `cannot create the CA certificate "${spec.commonName}": ${causeText(cause)}` })
+  }
+}
+
+export interface LeafSpec extends SubjectSpec, AltNames {
+  /** Default: digitalSignature + keyEncipherment (kubeadm's leaves). */
+  readonly keyUsages?: ReadonlyArray<KeyUsage>
+  readonly extKeyUsages?: ReadonlyArray<ExtKeyUsage>
+  /** Default: the issuer's notBefore, as kubeadm does. */
+  readonly notBefore?: Date
+  /** Default: now + 1 year. */
+  readonly notAfter?: Date
+}
+
+export interface Issuer {
+  readonly certPem: string
+  readonly keys: KeyPair
+}
+
+/** A leaf certificate (PEM) for `publicKey` (a CryptoKey or DER SPKI), signed by the issuer CA. */
+export const createCertificate = async (
+  publicKey: CryptoKey | Uint8Array,
+  spec: LeafSpec,
+  issuer: Issuer
+): Promise<string> => {
+  try {
+    const ca = new x509.X509Certificate(issuer.certPem)
+    const pub = publicKey instanceof Uint8Array ? new x509.PublicKey(new Uint8Array(publicKey)) : publicKey
+    const usages = (spec.keyUsages ?? ["digitalSignature", "keyEncipherment"]).reduce((acc, u) => acc | KEY_USAGE_FLAGS[u], 0)
+    const san = sanExtension(spec)
+    const extensions: Array<x509.Extension> = [
+      new x509.KeyUsagesExtension(usages, true),
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey)
+    ]
+    if (spec.extKeyUsages && spec.extKeyUsages.length > 0)
+      extensions.push(new x509.ExtendedKeyUsageExtension(spec.extKeyUsages.map((u) => EKU_OIDS[u])))
+    if (san) extensions.push(san)
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: randomSerial(),
+      subject: subjectName(spec),
+      issuer: ca.subjectName,
+      notBefore: spec.notBefore ?? ca.notBefore,
+      notAfter: spec.notAfter ?? new Date(Date.now() + LEAF_VALIDITY_MS),
+      publicKey: pub,
+      signingKey: issuer.keys.privateKey,
+      signingAlgorithm: signingAlgorithm(issuer.keys),
+      extensions
+    })
+    return pemOf(cert)
+  } catch (cause) {
+    throw new CertificateCreateError({ message: `cannot create the certificate "${spec.commonName}": ${causeText(cause)}` })
+  }
+}
+
+export interface CertificateInfo extends ParsedAltNames {
+  readonly commonName: string
+  readonly organizations: ReadonlyArray<string>
+  readonly issuerCommonName: string
+  readonly serialNumber: string
+  readonly notBefore: Date
+  readonly notAfter: Date
+  readonly isCA: boolean
+  readonly keyUsages: ReadonlyArray<KeyUsage>
+  readonly extKeyUsages: ReadonlyArray<ExtKeyUsage | string>
+  /** DER SubjectPublicKeyInfo. */
+  readonly spki: Uint8Array
+  /** DER of the whole certificate. */
+  readonly der: Uint8Array
+}
+
+const infoOf = (cert: x509.X509Certificate): CertificateInfo => {
+  const ku = cert.getExtension(x509.KeyUsagesExtension)
+  const eku = cert.getExtension(x509.ExtendedKeyUsageExtension)
+  const bc = cert.getExtension(x509.BasicConstraintsExtension)
+  const keyUsages = (Object.keys(KEY_USAGE_FLAGS) as Array<KeyUsage>).filter((u) => ku !== null && (ku.usages & KEY_USAGE_FLAGS[u]) !== 0)
+  const ekuNames = Object.fromEntries(Object.entries(EKU_OIDS).map(([k, v]) => [v, k]))
+  return {
+    commonName: cert.subjectName.getField("CN")[0] ?? "",
+    organizations: cert.subjectName.getField("O"),
+    issuerCommonName: cert.issuerName.getField("CN")[0] ?? "",
+    serialNumber: cert.serialNumber,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    isCA: bc?.ca ?? false,
+    keyUsages,
+    extKeyUsages: (eku?.usages ?? []).map((u) => ekuNames[String(u)] ?? String(u)),
+    ...readAltNames(sanOf(cert.extensions)),
+    spki: new Uint8Array(cert.publicKey.rawData),
+    der: new Uint8Array(cert.rawData)
+  }
+}
+
+const parseOne = (pemOrDer: string | Uint8Array): x509.X509Certificate => {
+  try {
+    return new x509.X509Certificate(typeof pemOrDer === "string" ? pemOrDer : new Uint8Array(pemOrDer))
+  } catch (cause) {
+    throw new CertificateParseError({ message: `cannot parse the certificate: ${causeText(cause)}` })
+  }
+}
+
+/** Every certificate in a PEM bundle; fails when there is none or one does not parse. */
+export const parseCertificates = (pem: string): ReadonlyArray<CertificateInfo> => {
+  const blocks = parsePemBlocks(pem).filter((b) => b.type === "CERTIFICATE")
+  if (blocks.length === 0) throw new CertificateParseError({ message: "no CERTIFICATE PEM block found" })
+  return blocks.map((b) => infoOf(parseOne(b.der)))
+}
+
+/** The first certificate of a PEM text. */
+export const parseCertificate = (pem: string): CertificateInfo => parseCertificates(pem)[0] as CertificateInfo
+
+/** Whether the certificate certifies the public half of this key pair. */
+export const certificateMatchesKey = async (certPem: string, keys: KeyPair): Promise<boolean> =>
+  Buffer.from(parseCertificate(certPem).spki).equals(Buffer.from(await publicKeySpki(keys.publicKey)))
+
+/** Whether `certPem` is signed by `caPem`'s key and valid at `at` (default now). */
+export const verifyCertificate = async (certPem: string, caPem: string, at: Date = new Date()): Promise<boolean> => {
+  const cert = parseOne(parsePemBlocks(certPem).find((b) => b.type === "CERTIFICATE")?.der ?? certPem)
+  const ca = parseOne(parsePemBlocks(caPem).find((b) => b.type === "CERTIFICATE")?.der ?? caPem)
+  if (at < cert.notBefore || at > cert.notAfter) return false
+  return cert.verify({ publicKey: ca.publicKey, signatureOnly: true }).catch(() => false)
+}

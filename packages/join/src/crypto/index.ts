@@ -1,0 +1,12 @@
+/** Crypto for kubeadm join: hashes, JWS, pins, keys, CSRs, certificates, kubeadm-certs AES-GCM. */
+export * from "./errors.js"
+export * from "./hash.js"
+export * from "./jws.js"
+export * from "./pem.js"
+export * from "./keys.js"
+export * from "./names.js"
+export * from "./csr.js"
+export * from "./certs.js"
+export * from "./pin.js"
+export * from "./aes.js"
+export * from "./service.js"

@@ -1,0 +1,115 @@
+/**
+ * Key pairs as WebCrypto CryptoKeys (extractable, so they can be written as PEM).
+ * Legacy PEM forms ("EC PRIVATE KEY", "RSA PRIVATE KEY") are read and written through
+ * node:crypto KeyObjects, which speak them natively.
+ */
+import { createPrivateKey, createPublicKey, KeyObject } from "node:crypto"
+import { causeText, KeyError } from "./errors.js"
+import { encodePem } from "./pem.js"
+import { subtle } from "./provider.js"
+
+/** What can be generated. kubeadm follows the cluster's algorithm; kubelets always use ECDSA P-256. */
+export type KeyAlgorithm = "ecdsa-p256" | "rsa-2048" | "rsa-4096"
+
+export interface KeyPair {
+  readonly kind: "ecdsa" | "rsa"
+  readonly privateKey: CryptoKey
+  readonly publicKey: CryptoKey
+}
+
+const EC_PARAMS = { name: "ECDSA", namedCurve: "P-256" } as const
+const RSA_PARAMS = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const
+const bytes = (b: ArrayBuffer | Buffer): Uint8Array => new Uint8Array(b)
+
+export const generateKeyPair = async (algorithm: KeyAlgorithm): Promise<KeyPair> => {
+  try {
+    if (algorithm === "ecdsa-p256") {
+      const pair = (await subtle.generateKey(EC_PARAMS, true, ["sign", "verify"])) as CryptoKeyPair
+      return { kind: "ecdsa", privateKey: pair.privateKey, publicKey: pair.publicKey }
+    }
+    const modulusLength = algorithm === "rsa-4096" ? 4096 : 2048
+    const pair = (await subtle.generateKey(
+      { ...RSA_PARAMS, modulusLength, publicExponent: new Uint8Array([1, 0, 1]) },
+      true,
+      ["sign", "verify"]
+    )) as CryptoKeyPair
+    return { kind: "rsa", privateKey: pair.privateKey, publicKey: pair.publicKey }
+  } catch (cause) {
+    throw new KeyError({ message: `cannot generate a ${algorithm} key pair: ${causeText(cause)}` })
+  }
+}
+
+/** The WebCrypto signature parameters matching a key (SHA-256 in both cases, as kubeadm signs). */
+export const signingAlgorithm = (pair: KeyPair): Algorithm | EcdsaParams =>
+  pair.kind === "ecdsa" ? { name: "ECDSA", hash: "SHA-256" } : RSA_PARAMS
+
+/** DER SubjectPublicKeyInfo of a public key. */
+export const publicKeySpki = async (publicKey: CryptoKey): Promise<Uint8Array> => bytes(await subtle.exportKey("spki", publicKey))
+
+export const publicKeyToPem = async (publicKey: CryptoKey): Promise<string> => encodePem("PUBLIC KEY", await publicKeySpki(publicKey))
+
+/**
+ * PEM of a private key. "pkcs8" = `PRIVATE KEY`; "traditional" = `EC PRIVATE KEY` (SEC 1) or
+ * `RSA PRIVATE KEY` (PKCS#1), the forms Go's kubeadm and the kubelet write.
+ */
+export const privateKeyToPem = async (privateKey: CryptoKey, format: "pkcs8" | "traditional" = "pkcs8"): Promise<string> => {
+  try {
+    const pkcs8 = bytes(await subtle.exportKey("pkcs8", privateKey))
+    if (format === "pkcs8") return encodePem("PRIVATE KEY", pkcs8)
+    const ko = createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" })
+    const type = ko.asymmetricKeyType === "ec" ? "sec1" : "pkcs1"
+    return ko.export({ format: "pem", type }).toString()
+  } catch (cause) {
+    throw new KeyError({ message: `cannot export the private key: ${causeText(cause)}` })
+  }
+}
+
+const fromKeyObject = async (ko: KeyObject): Promise<KeyPair> => {
+  const pkcs8 = ko.export({ format: "der", type: "pkcs8" })
+  const spki = createPublicKey(ko).export({ format: "der", type: "spki" })
+  if (ko.asymmetricKeyType === "ec") {
+    if (ko.asymmetricKeyDetails?.namedCurve !== "prime256v1")
+      throw new KeyError({ message: `unsupported EC curve ${ko.asymmetricKeyDetails?.namedCurve ?? "?"} (only P-256)` })
+    return {
+      kind: "ecdsa",
+      privateKey: await subtle.importKey("pkcs8", pkcs8, EC_PARAMS, true, ["sign"]),
+      publicKey: await subtle.importKey("spki", spki, EC_PARAMS, true, ["verify"])
+    }
+  }
+  if (ko.asymmetricKeyType === "rsa") {
+    return {
+      kind: "rsa",
+      privateKey: await subtle.importKey("pkcs8", pkcs8, RSA_PARAMS, true, ["sign"]),
+      publicKey: await subtle.importKey("spki", spki, RSA_PARAMS, true, ["verify"])
+    }
+  }
+  throw new KeyError({ message: `unsupported private key type ${ko.asymmetricKeyType ?? "?"} (only ECDSA P-256 and RSA)` })
+}
+
+/** Reads `PRIVATE KEY`, `EC PRIVATE KEY` or `RSA PRIVATE KEY` PEM; the public half is derived. */
+export const privateKeyFromPem = async (pem: string): Promise<KeyPair> => {
+  let ko: KeyObject
+  try {
+    ko = createPrivateKey({ key: pem, format: "pem" })
+  } catch (cause) {
+    throw new KeyError({ message: `cannot parse the private key PEM: ${causeText(cause)}` })
+  }
+  try {
+    return await fromKeyObject(ko)
+  } catch (cause) {
+    if (cause instanceof KeyError) throw cause
+    throw new KeyError({ message: `cannot import the private key: ${causeText(cause)}` })
+  }
+}
+
+/** Reads a `PUBLIC KEY` (SPKI) PEM, e.g. sa.pub, as a verification key. */
+export const publicKeyFromPem = async (pem: string): Promise<CryptoKey> => {
+  try {
+    const ko = createPublicKey({ key: pem, format: "pem" })
+    const spki = ko.export({ format: "der", type: "spki" })
+    const params = ko.asymmetricKeyType === "ec" ? EC_PARAMS : RSA_PARAMS
+    return await subtle.importKey("spki", spki, params, true, ["verify"])
+  } catch (cause) {
+    throw new KeyError({ message: `cannot parse the public key PEM: ${causeText(cause)}` })
+  }
+}
