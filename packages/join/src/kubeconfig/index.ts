@@ -1,0 +1,2 @@
+export * from "./kubeconfig.js"
+export * from "./load.js"
