@@ -1,0 +1,47 @@
+/**
+ * ConfigError: bad input, found before anything touches the disk. Its message is
+ * exactly what the user sees; `field` / `flag` name what was wrong.
+ */
+import { Data } from "effect"
+import { goQuote } from "./formats.js"
+
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly message: string
+  /** The JoinConfiguration field path of the (first) problem, e.g. `discovery.bootstrapToken.token`. */
+  readonly field?: string
+  /** The command-line flag of the (first) problem, without dashes, e.g. `rootfs`. */
+  readonly flag?: string
+  /** Every problem when several were found at once (the message is their aggregate). */
+  readonly problems?: ReadonlyArray<string>
+}> {}
+
+/** One field problem, printed as Kubernetes' field.Error. */
+export interface FieldError {
+  readonly field: string
+  readonly text: string
+}
+
+const badValue = (value: string | number | boolean): string => (typeof value === "string" ? goQuote(value) : String(value))
+
+export const invalid = (field: string, value: string | number | boolean, detail: string): FieldError => ({
+  field,
+  text: `${field}: Invalid value: ${badValue(value)}: ${detail}`
+})
+
+export const required = (field: string, detail: string): FieldError => ({
+  field,
+  text: `${field}: Required value: ${detail}`
+})
+
+/** Kubernetes' aggregate: one error prints as itself, several as `[e1, e2]`, duplicates removed. */
+export const aggregate = (texts: ReadonlyArray<string>): string => {
+  const unique = [...new Set(texts)]
+  return unique.length === 1 ? (unique[0] ?? "") : `[${unique.join(", ")}]`
+}
+
+export const fieldErrors = (errors: ReadonlyArray<FieldError>): ConfigError =>
+  new ConfigError({
+    message: aggregate(errors.map((e) => e.text)),
+    problems: [...new Set(errors.map((e) => e.text))],
+    ...(errors[0] ? { field: errors[0].field } : {})
+  })

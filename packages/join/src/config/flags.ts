@@ -1,0 +1,122 @@
+/**
+ * The `kubeadm-ts join` flags and how they become a JoinConfiguration
+ * (spec join-node §1.4 steps B–E). Pure: no defaults that need the host here.
+ */
+import { defaultBindPort, defaultCaCertPath, defaultDiscoveryTimeout, stripFileScheme } from "./defaults.js"
+import type { JoinConfiguration } from "./model.js"
+
+export interface JoinFlags {
+  /** The positional `[api-server-endpoint]` (token discovery only). */
+  readonly apiServerEndpoint?: string
+  readonly config: string
+  readonly token: string
+  readonly discoveryToken: string
+  readonly discoveryTokenCaCertHash: ReadonlyArray<string>
+  readonly discoveryTokenUnsafeSkipCaVerification: boolean
+  readonly discoveryFile: string
+  readonly tlsBootstrapToken: string
+  readonly nodeName: string
+  readonly criSocket: string
+  readonly ignorePreflightErrors: ReadonlyArray<string>
+  /** `--control-plane` or its deprecated alias `--experimental-control-plane`. */
+  readonly controlPlane: boolean
+  readonly certificateKey: string
+  readonly apiserverAdvertiseAddress: string
+  readonly apiserverBindPort: number
+  /** Add the etcd member as a learner first (`--etcd-learner`). */
+  readonly etcdLearner: boolean
+  readonly skipPhases: ReadonlyArray<string>
+  readonly rootfs: string
+  readonly verbosity: number
+  readonly selfTlsBootstrap: boolean
+  /** Names (without dashes) of the flags given on the command line, like cobra's Changed. */
+  readonly changed: ReadonlySet<string>
+}
+
+export const defaultJoinFlags: JoinFlags = {
+  config: "",
+  token: "",
+  discoveryToken: "",
+  discoveryTokenCaCertHash: [],
+  discoveryTokenUnsafeSkipCaVerification: false,
+  discoveryFile: "",
+  tlsBootstrapToken: "",
+  nodeName: "",
+  criSocket: "",
+  ignorePreflightErrors: [],
+  controlPlane: false,
+  certificateKey: "",
+  apiserverAdvertiseAddress: "",
+  apiserverBindPort: defaultBindPort,
+  etcdLearner: false,
+  skipPhases: [],
+  rootfs: "/",
+  verbosity: 0,
+  selfTlsBootstrap: false,
+  changed: new Set()
+}
+
+/** Flags that only mean something with `--control-plane`. */
+export const controlPlaneOnlyFlags = ["certificate-key", "apiserver-advertise-address", "apiserver-bind-port", "etcd-learner"]
+
+export const controlPlaneFlagsIgnoredWarning =
+  "[preflight] WARNING: --control-plane is also required when passing control-plane related flags such as [certificate-key, apiserver-advertise-address, apiserver-bind-port]"
+
+export interface FromFlags {
+  readonly config: JoinConfiguration
+  readonly warnings: ReadonlyArray<string>
+}
+
+/** Flags -> model, in kubeadm's order: token fan-out, then dropping the unused discovery and control-plane parts. */
+export const configFromFlags = (flags: JoinFlags): FromFlags => {
+  // B: the flag-backed token discovery still exists here, so it seeds the TLS bootstrap token.
+  let tlsBootstrapToken = flags.tlsBootstrapToken || flags.discoveryToken
+  let discoveryToken = flags.discoveryToken
+  // C: --token fills whatever is still empty.
+  if (flags.token !== "") {
+    tlsBootstrapToken ||= flags.token
+    discoveryToken ||= flags.token
+  }
+  const warnings: string[] = []
+  // E: control-plane settings without --control-plane are dropped (current kubeadm warns).
+  if (!flags.controlPlane && controlPlaneOnlyFlags.some((f) => flags.changed.has(f))) warnings.push(controlPlaneFlagsIgnoredWarning)
+  const endpoint = flags.apiServerEndpoint
+  return {
+    warnings,
+    config: {
+      nodeRegistration: {
+        name: flags.nodeName,
+        criSocket: flags.criSocket,
+        taints: undefined,
+        kubeletExtraArgs: {},
+        ignorePreflightErrors: [...flags.ignorePreflightErrors]
+      },
+      caCertPath: defaultCaCertPath,
+      discovery: {
+        // D: no positional argument, no token discovery; no --discovery-file, no file discovery.
+        ...(endpoint !== undefined && endpoint !== ""
+          ? {
+              bootstrapToken: {
+                token: discoveryToken,
+                apiServerEndpoint: endpoint,
+                caCertHashes: [...flags.discoveryTokenCaCertHash],
+                unsafeSkipCAVerification: flags.discoveryTokenUnsafeSkipCaVerification
+              }
+            }
+          : {}),
+        ...(flags.discoveryFile !== "" ? { file: { kubeConfigPath: stripFileScheme(flags.discoveryFile) } } : {}),
+        tlsBootstrapToken,
+        timeout: defaultDiscoveryTimeout
+      },
+      ...(flags.controlPlane
+        ? {
+            controlPlane: {
+              localAPIEndpoint: { advertiseAddress: flags.apiserverAdvertiseAddress, bindPort: flags.apiserverBindPort || defaultBindPort },
+              certificateKey: flags.certificateKey,
+              etcdLearnerMode: flags.etcdLearner
+            }
+          }
+        : {})
+    }
+  }
+}

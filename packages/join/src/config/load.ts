@@ -1,0 +1,141 @@
+/**
+ * From the command line to a validated JoinConfiguration + JoinOptions, in
+ * kubeadm's order (spec join-node §1.4, §1.5, §1.7, §1.8). Only reads: the
+ * config file, the host name, whether paths exist. Never writes.
+ */
+import { Either } from "effect"
+import * as nodePath from "node:path"
+import { decodeJoinConfiguration } from "./decode.js"
+import { aggregate, ConfigError, fieldErrors, invalid } from "./errors.js"
+import { configFromFlags, type JoinFlags } from "./flags.js"
+import { goQuote, isAdvertisableAddress, isIpAddress } from "./formats.js"
+import type { JoinConfiguration, JoinOptions } from "./model.js"
+import { validateJoinConfiguration } from "./validate.js"
+
+/** What loading needs from the machine; `liveLoadEnv` (./load-env.ts) reads the real one. */
+export interface LoadEnv {
+  /** The kernel host name; throws when it cannot be read. */
+  readonly hostname: () => string
+  /** Text of a file at a host path; throws with the OS error. */
+  readonly readFile: (path: string) => string
+  readonly exists: (path: string) => boolean
+  readonly isDirectory: (path: string) => boolean
+}
+
+export interface LoadedJoin {
+  readonly config: JoinConfiguration
+  readonly options: JoinOptions
+  /** Lines to print on stderr before the join starts (deprecations, ignored settings). */
+  readonly warnings: ReadonlyArray<string>
+}
+
+/** Flags that may be given together with `--config` (kubeadm 1.15's list, plus ours); `skip-*` too. */
+export const allowedWithConfig = new Set([
+  "config", "ignore-preflight-errors", "dry-run", "kubeconfig", "node-name", "cri-socket", "kubeconfig-dir",
+  "upload-certs", "experimental-upload-certs", "print-join-command", "rootfs", "v", "self-tls-bootstrap", "etcd-learner"
+])
+
+/** A path as the join sees it: inside the rootfs (kubeadm chroots there first; relative = from its root). */
+export const inRootfs = (rootfs: string, path: string): string => nodePath.join(rootfs, nodePath.resolve("/", path))
+
+const fail = (message: string, where: { flag?: string; field?: string }) => Either.left(new ConfigError({ message, ...where }))
+
+const checkRootfs = (rootfs: string, env: LoadEnv): Either.Either<void, ConfigError> => {
+  if (!nodePath.isAbsolute(rootfs)) return fail(`rootfs path must be an absolute path, got ${goQuote(rootfs)}`, { flag: "rootfs" })
+  if (!env.isDirectory(rootfs)) return fail(`rootfs path ${goQuote(rootfs)} is not an existing directory`, { flag: "rootfs" })
+  return Either.void
+}
+
+const checkMixedArguments = (flags: JoinFlags): Either.Either<void, ConfigError> => {
+  if (!flags.changed.has("config")) return Either.void
+  const mixed = [...flags.changed].filter((f) => !allowedWithConfig.has(f) && !f.startsWith("skip-")).sort()
+  return mixed.length === 0 ? Either.void : fail(`can not mix '--config' with arguments [${mixed.join(" ")}]`, { flag: mixed[0] ?? "config" })
+}
+
+/** Host name rule (spec §1.8): the given name or the kernel's, trimmed and lower-cased. */
+const nodeName = (given: string, env: LoadEnv): Either.Either<string, ConfigError> => {
+  let name = given
+  if (name === "") {
+    try {
+      name = env.hostname()
+    } catch (e) {
+      return fail(`couldn't determine hostname: ${e instanceof Error ? e.message : String(e)}`, { flag: "node-name", field: "nodeRegistration.name" })
+    }
+  }
+  name = name.trim().toLowerCase()
+  return name === "" ? fail("empty hostname is invalid", { flag: "node-name", field: "nodeRegistration.name" }) : Either.right(name)
+}
+
+/** Config values first, then the flag's, lower-cased into one sorted set; `all` stands alone (spec §1.7). */
+const ignoreSet = (fromConfig: ReadonlyArray<string>, fromFlag: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, ConfigError> => {
+  const set = [...new Set([...fromConfig, ...fromFlag].map((s) => s.trim().toLowerCase()).filter((s) => s !== ""))].sort()
+  if (set.includes("all") && set.length > 1) {
+    return Either.left(fieldErrors([invalid("ignore-preflight-errors", set.join(","), "don't specify individual checks if 'all' is used")]))
+  }
+  return Either.right(set)
+}
+
+const readConfigFile = (flags: JoinFlags, env: LoadEnv) => {
+  const path = inRootfs(flags.rootfs, flags.config)
+  let text: string
+  try {
+    text = env.readFile(path)
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    const why = code === "ENOENT" ? "no such file or directory" : code === "EISDIR" ? "is a directory" : e instanceof Error ? e.message : String(e)
+    return fail(`unable to read config from ${goQuote(flags.config)} : open ${flags.config}: ${why}`, { flag: "config" })
+  }
+  return decodeJoinConfiguration(text)
+}
+
+/** Everything `kubeadm join` checks before its first phase. */
+export const loadJoin = (flags: JoinFlags, env: LoadEnv): Either.Either<LoadedJoin, ConfigError> =>
+  Either.gen(function* () {
+    yield* checkRootfs(flags.rootfs, env)
+    yield* checkMixedArguments(flags)
+    const warnings: string[] = []
+    if (flags.changed.has("experimental-control-plane")) {
+      warnings.push("Flag --experimental-control-plane has been deprecated, use --control-plane instead")
+    }
+    let config: JoinConfiguration
+    if (flags.changed.has("config")) {
+      const decoded = yield* readConfigFile(flags, env)
+      warnings.push(...decoded.warnings)
+      config = decoded.config
+    } else {
+      const fromFlags = configFromFlags(flags)
+      warnings.push(...fromFlags.warnings)
+      config = fromFlags.config
+    }
+    // The node name and CRI socket flags override the file; unlike kubeadm 1.15 they are then validated too.
+    const name = yield* nodeName(flags.nodeName || config.nodeRegistration.name, env)
+    const criSocket = flags.criSocket || config.nodeRegistration.criSocket
+    const cp = config.controlPlane
+    if (cp !== undefined && cp.localAPIEndpoint.advertiseAddress !== "" && !isIpAddress(cp.localAPIEndpoint.advertiseAddress)) {
+      return yield* fail(`couldn't use ${goQuote(cp.localAPIEndpoint.advertiseAddress)} as "apiserver-advertise-address", must be ipv4 or ipv6 address`, {
+        flag: "apiserver-advertise-address",
+        field: "controlPlane.localAPIEndpoint.advertiseAddress"
+      })
+    }
+    config = { ...config, nodeRegistration: { ...config.nodeRegistration, name, criSocket } }
+    const problems = validateJoinConfiguration(config, { fileExists: (p) => env.exists(inRootfs(flags.rootfs, p)) })
+    if (problems.length > 0) return yield* Either.left(fieldErrors(problems))
+    const ignore = yield* ignoreSet(config.nodeRegistration.ignorePreflightErrors, flags.ignorePreflightErrors)
+    config = { ...config, nodeRegistration: { ...config.nodeRegistration, ignorePreflightErrors: ignore } }
+    const address = cp?.localAPIEndpoint.advertiseAddress ?? ""
+    if (address !== "" && !isAdvertisableAddress(address)) {
+      return yield* fail(`cannot use ${goQuote(address)} as the bind address for the API Server`, {
+        flag: "apiserver-advertise-address",
+        field: "controlPlane.localAPIEndpoint.advertiseAddress"
+      })
+    }
+    const options: JoinOptions = {
+      rootfs: flags.rootfs,
+      skipPhases: [...flags.skipPhases],
+      selfTlsBootstrap: flags.selfTlsBootstrap,
+      verbosity: flags.verbosity
+    }
+    return { config, options, warnings }
+  })
+
+export { aggregate }
