@@ -81,8 +81,12 @@ const obj = (field: string, value: unknown): Record<string, unknown> => {
   return value as Record<string, unknown>
 }
 
-const withDefined = <A extends object>(a: A): A =>
-  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as A
+/** `a` without its undefined members, typed as optional members (exactOptionalPropertyTypes). */
+type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>
+}
+const withDefined = <A extends object>(a: A): Defined<A> =>
+  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as Defined<A>
 
 /** Parses kubeconfig YAML (or JSON). */
 export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, KubeconfigError> => {
