@@ -1,1 +1,3 @@
-export {}
+export * from "./argv.js"
+export * from "./flag-table.js"
+export * from "./phase-list.js"

@@ -1,0 +1,67 @@
+/**
+ * The @effect/cli command tree: `join [api-server-endpoint]`, `join phase <phase>
+ * [<sub-phase>]` for every phase, `version`, `ca-cert-hash <ca.crt>`. It parses
+ * the canonical argv main.ts builds after its pflag-style checks.
+ */
+import { Args, Command, HelpDoc } from "@effect/cli"
+import { Effect } from "effect"
+import { caCertHashCommand } from "./ca-cert-hash.js"
+import { joinOptions, toJoinFlags } from "./join-flags.js"
+import { joinPhases, phaseTable } from "./phase-list.js"
+import { runJoin } from "./run-join.js"
+
+export const version = "0.1.0"
+
+const endpointArg = Args.text({ name: "api-server-endpoint" }).pipe(
+  Args.withDescription("host:port of the API server for token discovery"),
+  Args.optional
+)
+
+const joinDescription = HelpDoc.blocks([
+  HelpDoc.p("Run this on any machine you wish to join an existing cluster."),
+  HelpDoc.p(
+    "Discovery (the node trusts the control plane) uses either a bootstrap token with the API server endpoint, pinned with --discovery-token-ca-cert-hash (sha256 of the CA's SubjectPublicKeyInfo, repeatable), or a kubeconfig file / https:// URL given with --discovery-file. TLS bootstrap (the control plane trusts the node) uses --tls-bootstrap-token; --token sets both tokens."
+  ),
+  HelpDoc.p(`The "join [api-server-endpoint]" command executes the following phases:\n\n${phaseTable()}`)
+])
+
+const nonEmpty = <A>(xs: ReadonlyArray<A>): [A, ...Array<A>] => {
+  const [first, ...rest] = xs
+  if (first === undefined) throw new Error("empty command list")
+  return [first, ...rest]
+}
+
+/** `changed` = the flags given on the command line (from the argv pre-parse). */
+export const rootCommand = (changed: ReadonlyArray<string>) => {
+  const leaf = (fullName: string, runName: string, description: string) =>
+    Command.make(fullName.split("/").pop() ?? fullName, { ...joinOptions(true), endpoint: endpointArg }, ({ endpoint, ...values }) =>
+      runJoin(toJoinFlags(values, endpoint._tag === "Some" ? endpoint.value : undefined, changed), runName)
+    ).pipe(Command.withDescription(description))
+
+  const phaseCommands = joinPhases.map((p) =>
+    p.children === undefined
+      ? leaf(p.name, p.name, p.description)
+      : Command.make(p.name).pipe(
+          Command.withDescription(p.description),
+          // `<parent> all` runs the whole parent, as kubeadm's hidden `all` sub-phase.
+          Command.withSubcommands(nonEmpty(p.children.map((c) => leaf(`${p.name}/${c.name}`, c.name === "all" ? p.name : `${p.name}/${c.name}`, c.description))))
+        )
+  )
+  const phase = Command.make("phase").pipe(
+    Command.withDescription(
+      HelpDoc.blocks([HelpDoc.p("Use this command to invoke single phase of the join workflow"), HelpDoc.p(`Phases:\n\n${phaseTable()}`)])
+    ),
+    Command.withSubcommands(nonEmpty(phaseCommands))
+  )
+  const join = Command.make("join", { ...joinOptions(false), endpoint: endpointArg }, ({ endpoint, ...values }) =>
+    runJoin(toJoinFlags(values, endpoint._tag === "Some" ? endpoint.value : undefined, changed), undefined)
+  ).pipe(Command.withDescription(joinDescription), Command.withSubcommands([phase]))
+
+  const versionCommand = Command.make("version", {}, () => Effect.sync(() => process.stdout.write(`kubeadm-ts version: v${version}\n`))).pipe(
+    Command.withDescription("Print the version of kubeadm-ts")
+  )
+  return Command.make("kubeadm-ts").pipe(
+    Command.withDescription("kubeadm-ts: kubeadm join, in TypeScript"),
+    Command.withSubcommands([join, versionCommand, caCertHashCommand])
+  )
+}

@@ -1,0 +1,50 @@
+/** What the CLI prints around the phases: the phase events (with --v) and kubeadm's closing banners. */
+import { Duration, Effect, Layer } from "effect"
+import { PhaseEvent, PhaseReporter } from "@kubeadm-ts/workflow"
+
+/** Phase transitions as detail lines on stderr, shown from `--v=1` (kubeadm prints none by default). */
+export const verboseReporter = (verbosity: number): Layer.Layer<PhaseReporter> =>
+  Layer.succeed(PhaseReporter, {
+    report: (event) => {
+      if (verbosity < 1) return Effect.void
+      const line = PhaseEvent.$match(event, {
+        Started: ({ phase }) => `[phase] running ${phase}`,
+        Skipped: ({ phase, reason }) => `[phase] skipping ${phase}: ${reason}`,
+        Succeeded: ({ phase, duration }) => `[phase] ${phase} done in ${Duration.format(duration)}`,
+        Failed: ({ phase }) => `[phase] ${phase} failed`
+      })
+      return Effect.sync(() => process.stderr.write(line + "\n"))
+    }
+  })
+
+export const workerBanner = [
+  "",
+  "This node has joined the cluster:",
+  "* Certificate signing request was sent to apiserver and a response was received.",
+  "* The Kubelet was informed of the new secure connection details.",
+  "",
+  "Run 'kubectl get nodes' on the control-plane to see this node join the cluster.",
+  "",
+  ""
+].join("\n")
+
+export const controlPlaneBanner = [
+  "",
+  "This node has joined the cluster and a new control plane instance was created:",
+  "",
+  "* Certificate signing request was sent to apiserver and approval was received.",
+  "* The Kubelet was informed of the new secure connection details.",
+  "* Control plane (master) label and taint were applied to the new node.",
+  "* The Kubernetes control plane instances scaled up.",
+  "* A new etcd member was added to the local/stacked etcd cluster.",
+  "",
+  "To start administering your cluster from this node, you need to run the following as a regular user:",
+  "",
+  "\tmkdir -p $HOME/.kube",
+  "\tsudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config",
+  "\tsudo chown $(id -u):$(id -g) $HOME/.kube/config",
+  "",
+  "Run 'kubectl get nodes' to see this node join the cluster.",
+  "",
+  ""
+].join("\n")

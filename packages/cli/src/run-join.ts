@@ -1,0 +1,35 @@
+/**
+ * `join` and `join phase <name>`: validate everything (nothing is written on
+ * bad input), select the phases (skip / only), run them with the live layers,
+ * then print the banner after a full join.
+ */
+import { Data, Effect, Either, Layer } from "effect"
+import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
+import { loadJoin } from "@kubeadm-ts/join/config/load"
+import { liveLoadEnv } from "@kubeadm-ts/join/config/load-env"
+import { only, run, skip } from "@kubeadm-ts/workflow"
+import { controlPlaneBanner, verboseReporter, workerBanner } from "./render.js"
+
+/** A failure already worded for the user; the CLI prints `message` and exits with `exitCode`. */
+export class CliFailure extends Data.TaggedError("CliFailure")<{ readonly message: string; readonly exitCode: number }> {}
+
+const failWith = (e: { readonly message: string }) => new CliFailure({ message: e.message, exitCode: 1 })
+
+/** `phase` is the full phase name for `join phase ...`, undefined for a full join. */
+export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Effect<void, CliFailure> =>
+  Effect.gen(function* () {
+    const loaded = loadJoin(flags, liveLoadEnv)
+    if (Either.isLeft(loaded)) return yield* Effect.fail(failWith(loaded.left))
+    const { config, options, warnings } = loaded.right
+    for (const line of warnings) process.stderr.write(line + "\n")
+    // The phases (and the Kubernetes client behind them) load only when a join really runs.
+    const { joinWorkflow } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-workflow"))
+    const { joinLive } = yield* Effect.promise(() => import("@kubeadm-ts/join/live"))
+    const selected = phase === undefined ? skip(options.skipPhases)(joinWorkflow) : only(phase)(joinWorkflow)
+    if (Either.isLeft(selected)) return yield* Effect.fail(failWith(selected.left))
+    yield* run(selected.right).pipe(
+      Effect.provide(Layer.merge(joinLive(config, options), verboseReporter(options.verbosity))),
+      Effect.mapError(failWith)
+    )
+    if (phase === undefined) process.stdout.write(config.controlPlane ? controlPlaneBanner : workerBanner)
+  })
