@@ -1,0 +1,133 @@
+/**
+ * Shared helpers for the benchmarks: summary statistics, a plain-text table, and a child-process
+ * runner that reports wall time and peak RSS. Benchmarks print figures; they never assert timings.
+ */
+import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** The repository root (bench/ -> testkit/ -> packages/ -> root). */
+export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
+
+export interface Summary {
+  readonly n: number
+  readonly median: number
+  readonly p90: number
+  readonly min: number
+  readonly max: number
+}
+
+/** Nearest-rank percentile of sorted samples. */
+const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN
+
+export const summarise = (samples: ReadonlyArray<number>): Summary => {
+  const s = [...samples].sort((a, b) => a - b)
+  const mid = s.length / 2
+  const median = s.length % 2 === 1 ? (s[Math.floor(mid)] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2
+  return { n: s.length, median, p90: percentile(s, 0.9), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN }
+}
+
+export const fmt = (x: number | undefined, digits = 1): string =>
+  x === undefined || Number.isNaN(x) ? "n/a" : x.toFixed(digits)
+
+/** The usual columns of a timing row: runs, median, p90, min, max. */
+export const timingCells = (s: Summary, digits = 1): Array<string> => [
+  String(s.n),
+  fmt(s.median, digits),
+  fmt(s.p90, digits),
+  fmt(s.min, digits),
+  fmt(s.max, digits)
+]
+export const timingHeader = (unit = "ms"): Array<string> => ["runs", `median ${unit}`, `p90 ${unit}`, `min ${unit}`, `max ${unit}`]
+
+/** Prints a Markdown-style table with right-aligned figures (first column left-aligned). */
+export const printTable = (title: string, header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): void => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    "| " + widths.map((w, i) => (i === 0 ? (cells[i] ?? "").padEnd(w) : (cells[i] ?? "").padStart(w))).join(" | ") + " |"
+  console.log(`\n### ${title}\n`)
+  console.log(line(header))
+  console.log("|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|")
+  for (const r of rows) console.log(line(r))
+}
+
+export interface ChildResult {
+  readonly code: number | null
+  readonly wallMs: number
+  /** Peak resident set size of the child in MiB (from GNU time), undefined when not measurable. */
+  readonly peakRssMiB: number | undefined
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** GNU time reports the child's ru_maxrss (from wait4), which is exact and needs no polling. */
+const GNU_TIME = "/usr/bin/time"
+export const canMeasureRss = existsSync(GNU_TIME)
+
+/**
+ * Runs a command to completion, measuring wall time from spawn to exit in this process and the
+ * child's peak RSS through `/usr/bin/time -f %M` (kilobytes) written to a side file.
+ */
+export const runChild = async (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv; readonly timeoutMs?: number } = {}
+): Promise<ChildResult> => {
+  const dir = canMeasureRss ? await mkdtemp(join(tmpdir(), "kubeadm-ts-bench-")) : undefined
+  const rssFile = dir === undefined ? undefined : join(dir, "rss")
+  const [cmd, argv] = rssFile === undefined ? [command, [...args]] : [GNU_TIME, ["-f", "%M", "-o", rssFile, command, ...args]]
+  try {
+    const started = performance.now()
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(cmd, argv, { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] })
+      let out = ""
+      let err = ""
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d))
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d))
+      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs)
+      child.on("error", reject)
+      child.on("close", (c) => {
+        if (timer !== undefined) clearTimeout(timer)
+        resolve({ code: c, stdout: out, stderr: err })
+      })
+    })
+    const wallMs = performance.now() - started
+    let peakRssMiB: number | undefined
+    if (rssFile !== undefined) {
+      // GNU time prints "Command exited with non-zero status N" before the figure on failure.
+      const kb = Number((await readFile(rssFile, "utf8").catch(() => "")).trim().split("\n").pop())
+      peakRssMiB = Number.isFinite(kb) && kb > 0 ? kb / 1024 : undefined
+    }
+    return { code, wallMs, peakRssMiB, stdout, stderr }
+  } finally {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** Builds the bundles (`npm run build`) when the CLI or testkit bundle is missing. */
+export const ensureBuilt = async (): Promise<void> => {
+  const bundles = ["packages/cli/dist/kubeadm-ts.mjs", "packages/testkit/dist/kubeadm-ts-testkit.mjs"]
+  if (bundles.every((b) => existsSync(join(repoRoot, b)))) return
+  console.log("building the bundles (npm run build) ...")
+  const r = await runChild("npm", ["run", "build"])
+  if (r.code !== 0) throw new Error(`npm run build failed:\n${r.stderr || r.stdout}`)
+}
+
+export const cliBundle = join(repoRoot, "packages/cli/dist/kubeadm-ts.mjs")
+export const testkitBundle = join(repoRoot, "packages/testkit/dist/kubeadm-ts-testkit.mjs")
+
+/** Options common to all benchmarks. */
+export interface BenchOptions {
+  /** Repetitions per case (each bench has its own default when absent). */
+  readonly runs: number | undefined
+}
+
+export interface Bench {
+  readonly name: string
+  readonly description: string
+  readonly run: (options: BenchOptions) => Promise<void>
+}
