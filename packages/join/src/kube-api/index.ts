@@ -1,0 +1,2 @@
+export * from "./kube-api.js"
+export * from "./live.js"

@@ -1,0 +1,199 @@
+/**
+ * `KubeApi`: the Kubernetes API calls a join makes, on a client built from a
+ * kubeconfig. The service is a factory (`client(kubeconfig)`) because a join talks
+ * with several identities: anonymous and unverified (first cluster-info read),
+ * anonymous and verified, the bootstrap token, then the node's own certificate.
+ *
+ * Every failure is a `KubeApiError` with the HTTP status (0 when there was no
+ * answer) and a reason. Retryable failures (5xx, 429 with Retry-After, resets,
+ * timeouts) are retried on a jittered exponential schedule; 4xx never are.
+ */
+import { Context, Data, Duration, Effect, Schedule } from "effect"
+import type { Kubeconfig } from "../kubeconfig/kubeconfig.js"
+
+export type KubeApiReason =
+  | "NotFound"
+  | "Unauthorized"
+  | "Forbidden"
+  | "Conflict"
+  | "AlreadyExists"
+  | "Invalid"
+  | "TooManyRequests"
+  | "ServerError"
+  | "OtherStatus"
+  /** No answer: refused, unreachable, name not resolved. */
+  | "Unreachable"
+  /** The connection broke mid-way (reset, hang-up). */
+  | "ConnectionReset"
+  /** TLS handshake failed: untrusted certificate, wrong host name, ... */
+  | "TLSError"
+  | "Timeout"
+  /** A malformed answer. */
+  | "BadResponse"
+
+export class KubeApiError extends Data.TaggedError("KubeApiError")<{
+  /** What was attempted, e.g. `get ConfigMap kube-public/cluster-info`. */
+  readonly op: string
+  readonly server: string
+  readonly status: number
+  readonly reason: KubeApiReason
+  readonly detail: string
+  /** Seconds from a Retry-After header. */
+  readonly retryAfter?: number
+}> {
+  override get message() {
+    return `failed to ${this.op} from ${this.server}: ${this.detail}`
+  }
+}
+
+export const isRetryable = (e: KubeApiError): boolean =>
+  e.reason === "TooManyRequests" ||
+  e.reason === "ServerError" ||
+  e.reason === "ConnectionReset" ||
+  e.reason === "Timeout" ||
+  (e.reason === "OtherStatus" && e.status >= 500)
+
+export const reasonOfStatus = (status: number, statusReason?: string): KubeApiReason => {
+  switch (status) {
+    case 401:
+      return "Unauthorized"
+    case 403:
+      return "Forbidden"
+    case 404:
+      return "NotFound"
+    case 409:
+      return statusReason === "AlreadyExists" ? "AlreadyExists" : "Conflict"
+    case 422:
+      return "Invalid"
+    case 429:
+      return "TooManyRequests"
+    default:
+      return status >= 500 ? "ServerError" : "OtherStatus"
+  }
+}
+
+export interface ObjectMeta {
+  readonly name: string
+  readonly namespace?: string
+  readonly generateName?: string
+  readonly resourceVersion?: string
+  readonly labels?: Readonly<Record<string, string>>
+  readonly annotations?: Readonly<Record<string, string>>
+  readonly creationTimestamp?: string
+}
+
+export interface ConfigMap {
+  readonly metadata: ObjectMeta
+  readonly data: Readonly<Record<string, string>>
+}
+
+export interface Secret {
+  readonly metadata: ObjectMeta
+  readonly type?: string
+  /** Decoded values. */
+  readonly data: Readonly<Record<string, Uint8Array>>
+}
+
+export interface Condition {
+  readonly type: string
+  readonly status?: string
+  readonly reason?: string
+  readonly message?: string
+}
+
+export interface Node {
+  readonly metadata: ObjectMeta
+  readonly status?: { readonly conditions?: ReadonlyArray<Condition> }
+}
+
+export interface CertificateSigningRequest {
+  readonly metadata: ObjectMeta
+  readonly spec: {
+    /** PEM text of the CSR. */
+    readonly request: string
+    readonly signerName: string
+    readonly usages: ReadonlyArray<string>
+    readonly expirationSeconds?: number
+  }
+  readonly status?: {
+    readonly conditions?: ReadonlyArray<Condition>
+    /** PEM text of the issued certificate, once signed. */
+    readonly certificate?: string
+  }
+}
+
+export interface CsrSpecInput {
+  readonly generateName: string
+  readonly request: string
+  readonly signerName: string
+  readonly usages: ReadonlyArray<string>
+}
+
+/** A client bound to one identity and server. */
+export interface KubeClient {
+  readonly server: string
+  readonly getConfigMap: (namespace: string, name: string) => Effect.Effect<ConfigMap, KubeApiError>
+  readonly getSecret: (namespace: string, name: string) => Effect.Effect<Secret, KubeApiError>
+  readonly getNode: (name: string) => Effect.Effect<Node, KubeApiError>
+  /** Strategic-merge patch of a Node. */
+  readonly patchNode: (name: string, patch: unknown) => Effect.Effect<Node, KubeApiError>
+  readonly createCsr: (spec: CsrSpecInput) => Effect.Effect<CertificateSigningRequest, KubeApiError>
+  readonly getCsr: (name: string) => Effect.Effect<CertificateSigningRequest, KubeApiError>
+  /**
+   * Waits (watch, re-established on drops) until `until` holds for the CSR, or
+   * the deadline passes (KubeApiError with reason Timeout).
+   */
+  readonly watchCsr: (
+    name: string,
+    until: (csr: CertificateSigningRequest) => boolean,
+    deadline: Duration.DurationInput
+  ) => Effect.Effect<CertificateSigningRequest, KubeApiError>
+}
+
+export interface ClientOptions {
+  /** Deadline of one HTTP attempt (default 10s, like kubeadm's client timeout). */
+  readonly requestTimeout?: Duration.DurationInput
+  /** Retries of retryable failures (default 5). 0 disables them. */
+  readonly retries?: number
+}
+
+export interface KubeApiService {
+  /** A client for the current context of `kubeconfig` (CA and credentials inlined). */
+  readonly client: (kubeconfig: Kubeconfig, options?: ClientOptions) => Effect.Effect<KubeClient, KubeApiError>
+}
+
+export class KubeApi extends Context.Tag("@kubeadm-ts/join/KubeApi")<KubeApi, KubeApiService>() {}
+
+/**
+ * The retry policy: exponential from 100ms, doubling, jittered, at most
+ * `retries` times, only while the failure is retryable; a Retry-After is honoured
+ * (as the lower bound of the pause).
+ */
+export const retrySchedule = (retries: number) =>
+  Schedule.exponential("100 millis", 2).pipe(
+    Schedule.either(Schedule.spaced("5 seconds")), // cap each pause at 5s before jitter
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(retries)),
+    Schedule.intersect(Schedule.identity<KubeApiError>()),
+    Schedule.whileInput((e: KubeApiError) => isRetryable(e)),
+    Schedule.modifyDelay(([, e], delay) =>
+      e.retryAfter !== undefined ? Duration.max(delay, Duration.seconds(Math.min(e.retryAfter, 60))) : delay
+    )
+  )
+
+/** Applies the per-attempt deadline and the retry policy to one call. */
+export const withPolicy = <A>(
+  attempt: Effect.Effect<A, KubeApiError>,
+  meta: { readonly op: string; readonly server: string },
+  options: ClientOptions | undefined
+): Effect.Effect<A, KubeApiError> => {
+  const timeout = Duration.decode(options?.requestTimeout ?? "10 seconds")
+  return attempt.pipe(
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () =>
+        new KubeApiError({ ...meta, status: 0, reason: "Timeout", detail: `no answer within ${Duration.format(timeout)}` })
+    }),
+    Effect.retry(retrySchedule(options?.retries ?? 5))
+  )
+}

@@ -1,0 +1,302 @@
+/**
+ * The live `KubeApi` on @kubernetes/client-node. The library costs about a
+ * second of start-up, so it is imported only when the first client is built
+ * (`join --help` or a failing validation never pay for it).
+ */
+import { Duration, Effect, Layer } from "effect"
+import { type Kubeconfig, selectCluster, selectUser } from "../kubeconfig/kubeconfig.js"
+import {
+  type CertificateSigningRequest,
+  type ClientOptions,
+  type ConfigMap,
+  KubeApi,
+  KubeApiError,
+  type KubeApiReason,
+  type KubeClient,
+  type Node,
+  reasonOfStatus,
+  type Secret,
+  withPolicy
+} from "./kube-api.js"
+
+type ClientNode = typeof import("@kubernetes/client-node")
+
+let loaded: Promise<ClientNode> | undefined
+const loadClientNode = Effect.promise(() => (loaded ??= import("@kubernetes/client-node")))
+
+const TLS_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "EPROTO"
+])
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EADDRNOTAVAIL"])
+const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"])
+
+/** The innermost error code of a fetch failure (node-fetch wraps the socket error). */
+const codeOf = (e: unknown): string | undefined => {
+  let cur: unknown = e
+  for (let i = 0; i < 5 && typeof cur === "object" && cur !== null; i++) {
+    const c = cur as { code?: unknown; errno?: unknown; cause?: unknown; reason?: unknown }
+    if (typeof c.code === "string" && c.code !== "FETCH_ERROR" && !/^\d+$/.test(c.code)) return c.code
+    if (typeof c.errno === "string") return c.errno
+    cur = c.cause ?? c.reason
+  }
+  return undefined
+}
+
+const statusBody = (body: unknown): { reason?: string; message?: string } => {
+  let b = body
+  if (typeof b === "string") {
+    try {
+      b = JSON.parse(b)
+    } catch {
+      return {}
+    }
+  }
+  if (typeof b !== "object" || b === null) return {}
+  const o = b as { reason?: unknown; message?: unknown }
+  return {
+    ...(typeof o.reason === "string" ? { reason: o.reason } : {}),
+    ...(typeof o.message === "string" ? { message: o.message } : {})
+  }
+}
+
+const toError = (k8s: ClientNode, op: string, server: string, e: unknown): KubeApiError => {
+  if (e instanceof k8s.ApiException) {
+    const status = e.code
+    const body = statusBody(e.body)
+    const retryAfterRaw = e.headers?.["retry-after"]
+    const retryAfter = retryAfterRaw !== undefined && /^\d+$/.test(retryAfterRaw.trim()) ? Number(retryAfterRaw) : undefined
+    const reason = reasonOfStatus(status, body.reason)
+    const text =
+      body.message ?? (status === 401 ? "Unauthorized" : status === 429 ? "Too Many Requests" : `HTTP status ${status}`)
+    return new KubeApiError({
+      op,
+      server,
+      status,
+      reason,
+      detail: `${text} (${status}${body.reason ? ` ${body.reason}` : ""})`,
+      ...(retryAfter !== undefined ? { retryAfter } : {})
+    })
+  }
+  const code = codeOf(e)
+  const text = e instanceof Error ? e.message : String(e)
+  const reason: KubeApiReason =
+    code !== undefined && TLS_CODES.has(code)
+      ? "TLSError"
+      : code !== undefined && UNREACHABLE_CODES.has(code)
+        ? "Unreachable"
+        : code !== undefined && RESET_CODES.has(code)
+          ? "ConnectionReset"
+          : /socket hang up|other side closed|ECONNRESET/i.test(text)
+            ? "ConnectionReset"
+            : /certificate|self.signed|altname|tls|ssl/i.test(text)
+              ? "TLSError"
+              : "Unreachable"
+  const detail =
+    reason === "TLSError"
+      ? `TLS verification failed: ${text}`
+      : reason === "Unreachable"
+        ? `cannot reach the server: ${text}`
+        : text
+  return new KubeApiError({ op, server, status: 0, reason, detail })
+}
+
+const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64")
+const unb64 = (text: string) => Buffer.from(text, "base64").toString("utf8")
+
+/** The generated client's objects use Date for timestamps etc.; keep the plain shapes we use. */
+const asMeta = (m: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string>; generateName?: string } | undefined) => ({
+  name: m?.name ?? "",
+  ...(m?.namespace !== undefined ? { namespace: m.namespace } : {}),
+  ...(m?.generateName !== undefined ? { generateName: m.generateName } : {}),
+  ...(m?.resourceVersion !== undefined ? { resourceVersion: m.resourceVersion } : {}),
+  ...(m?.labels !== undefined ? { labels: m.labels } : {}),
+  ...(m?.annotations !== undefined ? { annotations: m.annotations } : {})
+})
+
+const asNode = (n: import("@kubernetes/client-node").V1Node): Node => ({
+  metadata: asMeta(n.metadata),
+  status: {
+    conditions: (n.status?.conditions ?? []).map((c) => ({
+      type: c.type,
+      status: c.status,
+      ...(c.reason !== undefined ? { reason: c.reason } : {}),
+      ...(c.message !== undefined ? { message: c.message } : {})
+    }))
+  }
+})
+
+const asCsr = (c: import("@kubernetes/client-node").V1CertificateSigningRequest): CertificateSigningRequest => ({
+  metadata: asMeta(c.metadata),
+  spec: {
+    request: unb64(c.spec.request),
+    signerName: c.spec.signerName,
+    usages: c.spec.usages ?? [],
+    ...(c.spec.expirationSeconds !== undefined ? { expirationSeconds: c.spec.expirationSeconds } : {})
+  },
+  status: {
+    conditions: (c.status?.conditions ?? []).map((x) => ({
+      type: x.type,
+      status: x.status,
+      ...(x.reason !== undefined ? { reason: x.reason } : {}),
+      ...(x.message !== undefined ? { message: x.message } : {})
+    })),
+    ...(c.status?.certificate ? { certificate: unb64(c.status.certificate) } : {})
+  }
+})
+
+export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions): Effect.Effect<KubeClient, KubeApiError> =>
+  Effect.gen(function* () {
+    const cluster = selectCluster(kubeconfig)
+    const server = cluster?.value.server ?? ""
+    if (cluster === undefined || server === "") {
+      return yield* Effect.fail(
+        new KubeApiError({ op: "build a client", server: "(none)", status: 0, reason: "BadResponse", detail: "the kubeconfig has no cluster with a server" })
+      )
+    }
+    const k8s = yield* loadClientNode
+    const user = selectUser(kubeconfig)?.value ?? {}
+    const kc = new k8s.KubeConfig()
+    kc.loadFromClusterAndUser(
+      {
+        name: "cluster",
+        server,
+        skipTLSVerify: cluster.value.insecureSkipTlsVerify === true,
+        ...(cluster.value.certificateAuthorityData !== undefined ? { caData: b64(cluster.value.certificateAuthorityData) } : {})
+      },
+      {
+        name: "user",
+        ...(user.token !== undefined ? { token: user.token } : {}),
+        ...(user.clientCertificateData !== undefined ? { certData: b64(user.clientCertificateData) } : {}),
+        ...(user.clientKeyData !== undefined ? { keyData: b64(user.clientKeyData) } : {})
+      }
+    )
+    const core = kc.makeApiClient(k8s.CoreV1Api)
+    const certs = kc.makeApiClient(k8s.CertificatesV1Api)
+
+    // Each attempt gets an AbortSignal, so a deadline or an interruption really cancels the request.
+    const withSignal = (signal: AbortSignal) => ({
+      middleware: [
+        {
+          pre: (ctx: import("@kubernetes/client-node").RequestContext) => {
+            ctx.setSignal(signal)
+            return new k8s.Observable(Promise.resolve(ctx))
+          },
+          post: (r: import("@kubernetes/client-node").ResponseContext) => new k8s.Observable(Promise.resolve(r))
+        }
+      ],
+      middlewareMergeStrategy: "append" as const
+    })
+    const call = <A>(op: string, run: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, KubeApiError> =>
+      withPolicy(
+        Effect.tryPromise({ try: run, catch: (e) => toError(k8s, op, server, e) }),
+        { op, server },
+        options
+      )
+
+    const client: KubeClient = {
+      server,
+      getConfigMap: (namespace, name) =>
+        call(`get ConfigMap ${namespace}/${name}`, (signal) =>
+          core.readNamespacedConfigMap({ namespace, name }, withSignal(signal))
+        ).pipe(Effect.map((cm): ConfigMap => ({ metadata: asMeta(cm.metadata), data: cm.data ?? {} }))),
+      getSecret: (namespace, name) =>
+        call(`get Secret ${namespace}/${name}`, (signal) => core.readNamespacedSecret({ namespace, name }, withSignal(signal))).pipe(
+          Effect.map(
+            (s): Secret => ({
+              metadata: asMeta(s.metadata),
+              ...(s.type !== undefined ? { type: s.type } : {}),
+              data: Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, "base64"))]))
+            })
+          )
+        ),
+      getNode: (name) => call(`get Node ${name}`, (signal) => core.readNode({ name }, withSignal(signal))).pipe(Effect.map(asNode)),
+      patchNode: (name, patch) =>
+        call(`patch Node ${name}`, (signal) =>
+          core.patchNode(
+            { name, body: patch },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch, withSignal(signal))
+          )
+        ).pipe(Effect.map(asNode)),
+      createCsr: (spec) =>
+        call(`create CertificateSigningRequest ${spec.generateName}*`, (signal) =>
+          certs.createCertificateSigningRequest(
+            {
+              body: {
+                apiVersion: "certificates.k8s.io/v1",
+                kind: "CertificateSigningRequest",
+                metadata: { generateName: spec.generateName },
+                spec: { request: b64(spec.request), signerName: spec.signerName, usages: [...spec.usages] }
+              }
+            },
+            withSignal(signal)
+          )
+        ).pipe(Effect.map(asCsr)),
+      getCsr: (name) =>
+        call(`get CertificateSigningRequest ${name}`, (signal) => certs.readCertificateSigningRequest({ name }, withSignal(signal))).pipe(
+          Effect.map(asCsr)
+        ),
+      watchCsr: (name, until, deadline) => {
+        const op = `watch CertificateSigningRequest ${name}`
+        // One watch session: resolves with the first matching object, or when the stream ends (undefined).
+        const session = Effect.async<CertificateSigningRequest | undefined, KubeApiError>((resume) => {
+          const watch = new k8s.Watch(kc)
+          let controller: AbortController | undefined
+          let done = false
+          const finish = (r: Effect.Effect<CertificateSigningRequest | undefined, KubeApiError>) => {
+            if (done) return
+            done = true
+            controller?.abort()
+            resume(r)
+          }
+          watch
+            .watch(
+              "/apis/certificates.k8s.io/v1/certificatesigningrequests",
+              { fieldSelector: `metadata.name=${name}` },
+              (_type, obj) => {
+                const csr = asCsr(obj as import("@kubernetes/client-node").V1CertificateSigningRequest)
+                if (until(csr)) finish(Effect.succeed(csr))
+              },
+              (err) => finish(err ? Effect.fail(toError(k8s, op, server, err)) : Effect.succeed(undefined))
+            )
+            .then((c) => {
+              controller = c
+              if (done) c.abort()
+            })
+            .catch((err) => finish(Effect.fail(toError(k8s, op, server, err))))
+          return Effect.sync(() => {
+            done = true
+            controller?.abort()
+          })
+        })
+        // A GET first (the object may already be final), then watch sessions until it is.
+        const loop: Effect.Effect<CertificateSigningRequest, KubeApiError> = Effect.gen(function* () {
+          const current = yield* client.getCsr(name)
+          if (until(current)) return current
+          const seen = yield* session.pipe(Effect.catchIf((e) => e.reason !== "NotFound" && e.reason !== "Forbidden", () => Effect.succeed(undefined)))
+          if (seen !== undefined) return seen
+          yield* Effect.sleep("200 millis")
+          return yield* loop
+        })
+        const limit = Duration.decode(deadline)
+        return loop.pipe(
+          Effect.timeoutFail({
+            duration: limit,
+            onTimeout: () => new KubeApiError({ op, server, status: 0, reason: "Timeout", detail: `not done within ${Duration.format(limit)}` })
+          })
+        )
+      }
+    }
+    return client
+  })
+
+export const KubeApiLive: Layer.Layer<KubeApi> = Layer.succeed(KubeApi, { client: makeClient })

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Effect, Either } from "effect"
+import { simpleKubeconfig } from "../src/kubeconfig/index.js"
+import { KubeApi, KubeApiLive } from "../src/kube-api/index.js"
+import { json, startTlsServer, statusBody, type TestServer } from "./helpers/tls-server.js"
+
+let server: TestServer
+beforeAll(async () => {
+  server = await startTlsServer((_req, res) => json(res, 404, statusBody(404, "NotFound", "nothing")))
+})
+afterAll(() => server.close())
+
+const kubeconfig = (caPem: string | undefined, token?: string, insecure = false) =>
+  simpleKubeconfig({
+    clusterName: "kubernetes",
+    cluster: { server: server.url, ...(caPem !== undefined ? { certificateAuthorityData: caPem } : {}), ...(insecure ? { insecureSkipTlsVerify: true } : {}) },
+    userName: "u",
+    user: token !== undefined ? { token } : {},
+    contextName: "c"
+  })
+
+const cmBody = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cluster-info", namespace: "kube-public" }, data: { kubeconfig: "a: b\n" } }
+
+describe("KubeApi (live, client-node against a local HTTPS server)", () => {
+  it.live("gets a ConfigMap with the bearer token, verified against the CA", () =>
+    Effect.gen(function* () {
+      server.handler = (_req, res) => json(res, 200, cmBody)
+      server.requests.length = 0
+      const api = yield* KubeApi
+      const client = yield* api.client(kubeconfig(server.caPem, "abcdef.0123456789abcdef"))
+      const cm = yield* client.getConfigMap("kube-public", "cluster-info")
+      expect(cm.data).toEqual({ kubeconfig: "a: b\n" })
+      expect(server.requests[0]).toMatchObject({ method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info", authorization: "Bearer abcdef.0123456789abcdef" })
+    }).pipe(Effect.provide(KubeApiLive))
+  )
+
+  it.live("retries 5xx and 429 (Retry-After) and then succeeds; 4xx is not retried", () =>
+    Effect.gen(function* () {
+      const failures = [503, 429, 500]
+      server.handler = (_req, res) => {
+        const code = failures.shift()
+        if (code === undefined) return json(res, 200, cmBody)
+        json(res, code, statusBody(code, code === 429 ? "TooManyRequests" : "InternalError", "try later"), code === 429 ? { "retry-after": "1" } : {})
+      }
+      server.requests.length = 0
+      const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem)))
+      const started = Date.now()
+      yield* client.getConfigMap("kube-public", "cluster-info")
+      expect(server.requests.length).toBe(4)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000) // the Retry-After second was honoured
+
+      server.handler = (_req, res) => json(res, 403, statusBody(403, "Forbidden", 'configmaps "x" is forbidden'))
+      server.requests.length = 0
+      const denied = yield* Effect.either(client.getConfigMap("kube-system", "x"))
+      expect(server.requests.length).toBe(1)
+      expect(Either.isLeft(denied) && denied.left).toMatchObject({ _tag: "KubeApiError", status: 403, reason: "Forbidden" })
+      expect(Either.isLeft(denied) && denied.left.message).toContain('configmaps "x" is forbidden')
+    }).pipe(Effect.provide(KubeApiLive))
+  )
+
+  it.live("an untrusted server is a TLSError; insecure mode skips verification; a closed port is Unreachable", () =>
+    Effect.gen(function* () {
+      server.handler = (_req, res) => json(res, 200, cmBody)
+      const api = yield* KubeApi
+      const other = yield* Effect.promise(() => import("./helpers/tls-server.js").then((m) => m.makeCa("other")))
+      const wrong = yield* api.client(kubeconfig(other.certPem))
+      const r = yield* Effect.either(wrong.getConfigMap("kube-public", "cluster-info"))
+      expect(Either.isLeft(r) && r.left.reason).toBe("TLSError")
+      const insecure = yield* api.client(kubeconfig(undefined, undefined, true))
+      expect((yield* insecure.getConfigMap("kube-public", "cluster-info")).data["kubeconfig"]).toBe("a: b\n")
+      const closed = yield* api.client(
+        simpleKubeconfig({ clusterName: "k", cluster: { server: "https://127.0.0.1:1", insecureSkipTlsVerify: true }, userName: "u", user: {}, contextName: "c" }),
+        { retries: 0 }
+      )
+      const c = yield* Effect.either(closed.getConfigMap("kube-public", "cluster-info"))
+      expect(Either.isLeft(c) && c.left.reason).toBe("Unreachable")
+    }).pipe(Effect.provide(KubeApiLive))
+  )
+
+  it.live("a request that gets no answer fails at the per-call deadline", () =>
+    Effect.gen(function* () {
+      server.handler = () => {} // never answers
+      const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem), { requestTimeout: "300 millis", retries: 1 }))
+      const r = yield* Effect.either(client.getConfigMap("kube-public", "cluster-info"))
+      expect(Either.isLeft(r) && r.left.reason).toBe("Timeout")
+    }).pipe(Effect.provide(KubeApiLive))
+  )
+})
