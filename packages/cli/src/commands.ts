@@ -22,7 +22,8 @@ const joinDescription = HelpDoc.blocks([
   HelpDoc.p(
     "Discovery (the node trusts the control plane) uses either a bootstrap token with the API server endpoint, pinned with --discovery-token-ca-cert-hash (sha256 of the CA's SubjectPublicKeyInfo, repeatable), or a kubeconfig file / https:// URL given with --discovery-file. TLS bootstrap (the control plane trusts the node) uses --tls-bootstrap-token; --token sets both tokens."
   ),
-  HelpDoc.p(`The "join [api-server-endpoint]" command executes the following phases:\n\n${phaseTable()}`)
+  HelpDoc.p(`The "join [api-server-endpoint]" command executes the following phases:\n\n${phaseTable()}`),
+  HelpDoc.p("-h, --help: help for join. List flags (shown with ...) take repetition and comma-separated values; every flag also takes --flag=value.")
 ])
 
 const nonEmpty = <A>(xs: ReadonlyArray<A>): [A, ...Array<A>] => {

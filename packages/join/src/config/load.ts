@@ -6,7 +6,7 @@
 import { Either } from "effect"
 import * as nodePath from "node:path"
 import { decodeJoinConfiguration } from "./decode.js"
-import { aggregate, ConfigError, fieldErrors, invalid } from "./errors.js"
+import { ConfigError, fieldErrors, invalid } from "./errors.js"
 import { configFromFlags, type JoinFlags } from "./flags.js"
 import { goQuote, isAdvertisableAddress, isIpAddress } from "./formats.js"
 import type { JoinConfiguration, JoinOptions } from "./model.js"
@@ -94,9 +94,6 @@ export const loadJoin = (flags: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
     yield* checkRootfs(flags.rootfs, env)
     yield* checkMixedArguments(flags)
     const warnings: string[] = []
-    if (flags.changed.has("experimental-control-plane")) {
-      warnings.push("Flag --experimental-control-plane has been deprecated, use --control-plane instead")
-    }
     let config: JoinConfiguration
     if (flags.changed.has("config")) {
       const decoded = yield* readConfigFile(flags, env)
@@ -137,5 +134,3 @@ export const loadJoin = (flags: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
     }
     return { config, options, warnings }
   })
-
-export { aggregate }

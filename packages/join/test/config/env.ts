@@ -1,0 +1,24 @@
+/** A fake machine for config loading: a host name and a few files, all in memory. */
+import type { LoadEnv } from "../../src/config/load.js"
+import { defaultJoinFlags, type JoinFlags } from "../../src/config/flags.js"
+
+export const fakeEnv = (files: Record<string, string> = {}, host = " Worker-1 "): LoadEnv => ({
+  hostname: () => host,
+  readFile: (path) => {
+    const text = files[path]
+    if (text === undefined) throw Object.assign(new Error("no such file"), { code: "ENOENT" })
+    return text
+  },
+  exists: (path) => path in files || path === "/",
+  isDirectory: (path) => path === "/" || Object.keys(files).some((f) => f.startsWith(path.endsWith("/") ? path : path + "/"))
+})
+
+export const token = "abcdef.0123456789abcdef"
+export const pin = "sha256:" + "ab".repeat(32)
+
+/** Flags with the given ones marked as changed, as the CLI does. */
+export const flags = (given: Partial<Omit<JoinFlags, "changed">>, changed: ReadonlyArray<string> = []): JoinFlags => ({
+  ...defaultJoinFlags,
+  ...given,
+  changed: new Set(changed)
+})
