@@ -1,2 +1,179 @@
-import type { Bench } from "./measure.js"
-export const join: Bench = { name: "join", description: "worker join against the testkit", run: async () => console.log("\njoin: not available yet") }
+/**
+ * Worker join end to end: starts the testkit control plane (the launcher bundle, in its own
+ * process), then times `kubeadm-ts join` child processes, each into a fresh temp rootfs with
+ * `--self-tls-bootstrap`: wall time, time until discovery is done, per-phase times (from the
+ * `--v=1` phase lines) and the child's peak RSS. Prints "not available yet: <reason>" and
+ * returns normally while the join or the launcher cannot do this yet.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join as joinPath } from "node:path"
+import {
+  type Bench,
+  cliBundle,
+  ensureBuilt,
+  fmt,
+  printTable,
+  repoRoot,
+  runChild,
+  type Summary,
+  summarise,
+  testkitBundle,
+  timingCells,
+  timingHeader
+} from "./measure.js"
+
+const ADDRESS = "127.0.3.1"
+/** Checks the sandbox cannot pass (no kubelet, no root, no real host); as the e2e tests ignore. */
+const IGNORE_PREFLIGHT = "all"
+const JOIN_TIMEOUT_MS = 120_000
+
+class NotAvailable extends Error {}
+
+interface Cluster {
+  readonly endpoint: string
+  readonly token: string
+  readonly caHash: string
+  readonly stop: () => Promise<void>
+}
+
+/** Every string in a JSON document, wherever it sits: the fields are recognised by their format. */
+const strings = (v: unknown): Array<string> =>
+  typeof v === "string" ? [v] : typeof v === "object" && v !== null ? Object.values(v).flatMap(strings) : []
+
+/** Starts `kubeadm-ts-testkit serve` and reads the endpoint, token and CA hash from its JSON document. */
+const startCluster = async (dir: string): Promise<Cluster> => {
+  const child: ChildProcess = spawn(process.execPath, [testkitBundle, "serve", "--address", ADDRESS, "--port", "0", "--dir", dir], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((r) => child.once("exit", r))
+    child.kill("SIGTERM")
+    const t = setTimeout(() => child.kill("SIGKILL"), 5000)
+    await exited
+    clearTimeout(t)
+  }
+  try {
+    const doc = await new Promise<unknown>((resolve, reject) => {
+      let out = ""
+      let err = ""
+      const t = setTimeout(() => reject(new NotAvailable(`the testkit launcher printed no JSON document within 60 s: ${(out + err).trim().slice(0, 200)}`)), 60_000)
+      child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+        out += d
+        const start = out.indexOf("{")
+        if (start < 0) return
+        try {
+          const parsed: unknown = JSON.parse(out.slice(start))
+          clearTimeout(t)
+          resolve(parsed)
+        } catch {
+          // not complete yet
+        }
+      })
+      child.stderr?.setEncoding("utf8").on("data", (d: string) => (err += d))
+      child.once("exit", (code) => {
+        clearTimeout(t)
+        reject(new NotAvailable(`the testkit launcher exited (${code}) without a JSON document: ${(out + err).trim().slice(0, 200)}`))
+      })
+    })
+    const all = strings(doc)
+    const endpoint = all.find((s) => /^(https:\/\/)?127\.0\.3\.1:\d+$/.test(s))?.replace(/^https:\/\//, "")
+    const token = all.find((s) => /^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(s))
+    const caHash = all.find((s) => /^sha256:[0-9a-f]{64}$/.test(s))
+    if (endpoint === undefined || token === undefined || caHash === undefined)
+      throw new NotAvailable("the testkit launcher's JSON document has no endpoint, token or sha256 CA hash")
+    return { endpoint, token, caHash, stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}
+
+/** Duration.format text ("1s 234ms 567800ns") in ms. */
+const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6 }
+const parseDuration = (text: string): number =>
+  [...text.matchAll(/(\d+(?:\.\d+)?)(ms|us|µs|ns|d|h|m|s)\b/g)].reduce((acc, m) => acc + Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? NaN), 0)
+
+interface JoinRun {
+  readonly wallMs: number
+  readonly discoveryMs: number | undefined
+  readonly peakRssMiB: number | undefined
+  readonly phases: ReadonlyArray<readonly [string, number]>
+}
+
+const joinOnce = async (cluster: Cluster, nodeName: string): Promise<JoinRun> => {
+  const rootfs = await mkdtemp(joinPath(tmpdir(), "kubeadm-ts-bench-rootfs-"))
+  try {
+    const r = await runChild(
+      process.execPath,
+      [
+        cliBundle, "join", cluster.endpoint,
+        "--token", cluster.token,
+        "--discovery-token-ca-cert-hash", cluster.caHash,
+        "--rootfs", rootfs,
+        "--self-tls-bootstrap",
+        "--node-name", nodeName,
+        `--ignore-preflight-errors=${IGNORE_PREFLIGHT}`,
+        "--v=1"
+      ],
+      { timeoutMs: JOIN_TIMEOUT_MS, marks: { discovery: /\[discovery\].*will use API Server/ } }
+    )
+    if (r.code !== 0) {
+      const last = (r.stderr.trim() || r.stdout.trim()).split("\n").slice(-3).join(" / ")
+      throw new NotAvailable(`kubeadm-ts join exited with ${r.code ?? "a signal"}: ${last}`)
+    }
+    const phases = [...r.stderr.matchAll(/^\[phase\] (\S+) done in (.+)$/gm)].map((m) => [m[1] ?? "?", parseDuration(m[2] ?? "")] as const)
+    return { wallMs: r.wallMs, discoveryMs: r.marks["discovery"], peakRssMiB: r.peakRssMiB, phases }
+  } finally {
+    await rm(rootfs, { recursive: true, force: true })
+  }
+}
+
+const defined = (xs: ReadonlyArray<number | undefined>): Array<number> => xs.filter((x): x is number => x !== undefined)
+const row = (label: string, s: Summary): Array<string> => [label, ...timingCells(s)]
+
+export const join: Bench = {
+  name: "join",
+  description: "worker joins (discovery + TLS bootstrap) against the testkit control plane",
+  run: async ({ runs = 5 }) => {
+    const dir = await mkdtemp(joinPath(tmpdir(), "kubeadm-ts-bench-testkit-"))
+    let cluster: Cluster | undefined
+    try {
+      await ensureBuilt()
+      cluster = await startCluster(dir)
+      const c = cluster
+      await joinOnce(c, "bench-warmup")
+      const seq: Array<JoinRun> = []
+      for (let i = 0; i < runs; i++) seq.push(await joinOnce(c, `bench-${i}`))
+      const batchStart = performance.now()
+      const par = await Promise.all(Array.from({ length: runs }, (_, i) => joinOnce(c, `bench-c${i}`)))
+      const batchMs = performance.now() - batchStart
+
+      const phaseNames = [...new Set(seq.flatMap((r) => r.phases.map(([n]) => n)))]
+      printTable(
+        `Worker join against the testkit (${ADDRESS}), ${runs} sequential joins + ${runs} concurrent, --self-tls-bootstrap`,
+        ["measure", ...timingHeader()],
+        [
+          row("join wall time (spawn → exit)", summarise(seq.map((r) => r.wallMs))),
+          row("  until discovery done (spawn → '[discovery] … will use API Server')", summarise(defined(seq.map((r) => r.discoveryMs)))),
+          ...phaseNames.map((n) => row(`  phase ${n}`, summarise(seq.flatMap((r) => r.phases.filter(([p]) => p === n).map(([, ms]) => ms))))),
+          row(`join wall time, ${runs} at once (each)`, summarise(par.map((r) => r.wallMs))),
+          [`${runs} joins at once, whole batch`, "1", fmt(batchMs), "", "", ""]
+        ]
+      )
+      const rss = summarise(defined([...seq, ...par].map((r) => r.peakRssMiB)))
+      printTable("Peak RSS of the join process (GNU time, ru_maxrss)", ["measure", "runs", "median MiB", "p90 MiB", "min MiB", "max MiB"], [
+        ["kubeadm-ts join", ...timingCells(rss)]
+      ])
+    } catch (e) {
+      if (!(e instanceof NotAvailable)) throw e
+      console.log(`\n### Worker join\n\nnot available yet: ${e.message}`)
+    } finally {
+      await cluster?.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}

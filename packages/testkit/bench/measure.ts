@@ -62,6 +62,8 @@ export interface ChildResult {
   readonly peakRssMiB: number | undefined
   readonly stdout: string
   readonly stderr: string
+  /** For each mark, ms from spawn until the first output line (stdout or stderr) matching it. */
+  readonly marks: Readonly<Record<string, number>>
 }
 
 /** GNU time reports the child's ru_maxrss (from wait4), which is exact and needs no polling. */
@@ -75,20 +77,33 @@ export const canMeasureRss = existsSync(GNU_TIME)
 export const runChild = async (
   command: string,
   args: ReadonlyArray<string>,
-  options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv; readonly timeoutMs?: number } = {}
+  options: {
+    readonly cwd?: string
+    readonly env?: NodeJS.ProcessEnv
+    readonly timeoutMs?: number
+    readonly marks?: Readonly<Record<string, RegExp>>
+  } = {}
 ): Promise<ChildResult> => {
   const dir = canMeasureRss ? await mkdtemp(join(tmpdir(), "kubeadm-ts-bench-")) : undefined
   const rssFile = dir === undefined ? undefined : join(dir, "rss")
   const [cmd, argv] = rssFile === undefined ? [command, [...args]] : [GNU_TIME, ["-f", "%M", "-o", rssFile, command, ...args]]
   try {
     const started = performance.now()
+    const marks: Record<string, number> = {}
+    // Tested against each stream's whole text so far, so a line split across chunks still matches.
+    const watch = (text: string) => {
+      for (const [name, re] of Object.entries(options.marks ?? {}))
+        if (marks[name] === undefined && re.test(text)) marks[name] = performance.now() - started
+    }
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(cmd, argv, { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] })
+      const child = spawn(cmd, argv, { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true })
       let out = ""
       let err = ""
-      child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d))
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d))
-      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs)
+      child.stdout.setEncoding("utf8").on("data", (d: string) => watch((out += d)))
+      child.stderr.setEncoding("utf8").on("data", (d: string) => watch((err += d)))
+      // Own process group (detached), so a timeout ends the command under `time` as well.
+      const kill = () => child.pid !== undefined && process.kill(-child.pid, "SIGKILL")
+      const timer = options.timeoutMs === undefined ? undefined : setTimeout(kill, options.timeoutMs)
       child.on("error", reject)
       child.on("close", (c) => {
         if (timer !== undefined) clearTimeout(timer)
@@ -102,7 +117,7 @@ export const runChild = async (
       const kb = Number((await readFile(rssFile, "utf8").catch(() => "")).trim().split("\n").pop())
       peakRssMiB = Number.isFinite(kb) && kb > 0 ? kb / 1024 : undefined
     }
-    return { code, wallMs, peakRssMiB, stdout, stderr }
+    return { code, wallMs, peakRssMiB, stdout, stderr, marks }
   } finally {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   }
