@@ -2,6 +2,7 @@
  * Runs the benchmarks and prints their tables. `npm run bench` runs all;
  * `npm run bench -- startup crypto --runs 20` selects some and sets the repetitions.
  */
+import { availableParallelism, cpus, loadavg } from "node:os"
 import { crypto } from "./crypto.js"
 import { join } from "./join.js"
 import type { Bench } from "./measure.js"
@@ -26,6 +27,9 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
   const unknown = names.filter((n) => !benches.some((b) => b.name === n))
   if (unknown.length > 0) return (console.error(`unknown benchmark(s): ${unknown.join(", ")}\n\n${usage()}`), 2)
+  // Figures depend on the machine and on what else runs on it: say both.
+  const load = loadavg().map((l) => l.toFixed(2)).join(" ")
+  console.log(`machine: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? "?"}), load average ${load}, node ${process.version}`)
   for (const b of benches.filter((b) => names.length === 0 || names.includes(b.name))) await b.run({ runs })
   return 0
 }
