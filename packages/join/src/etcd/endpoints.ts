@@ -1,0 +1,49 @@
+/**
+ * Where the cluster's etcd members are: 1.15 reads `ClusterStatus.apiEndpoints`
+ * of the kubeadm-config ConfigMap (v1beta1/v1beta2); 1.18+ clusters annotate
+ * the etcd static Pods with `kubeadm.kubernetes.io/etcd.advertise-client-urls`.
+ */
+import { parse, stringify } from "yaml"
+import { urlHost } from "../manifests/control-plane-config.js"
+import { ETCD_ADVERTISE_ANNOTATION } from "../manifests/static-pods.js"
+
+export interface ApiEndpoint {
+  readonly advertiseAddress: string
+  readonly bindPort: number
+}
+
+export interface ClusterStatus {
+  readonly apiVersion: string
+  readonly apiEndpoints: Readonly<Record<string, ApiEndpoint>>
+}
+
+/** Decodes the `ClusterStatus` document; undefined when absent, throws a readable Error on junk. */
+export const parseClusterStatus = (text: string | undefined): ClusterStatus | undefined => {
+  if (text === undefined || text.trim() === "") return undefined
+  const doc = parse(text, { version: "1.1" }) as Record<string, unknown> | null
+  if (!doc || typeof doc !== "object") throw new Error("ClusterStatus is not a YAML mapping")
+  const apiVersion = String(doc.apiVersion ?? "")
+  if (!/^kubeadm\.k8s\.io\/v1beta[12]$/.test(apiVersion)) throw new Error(`unsupported ClusterStatus apiVersion "${apiVersion}"`)
+  const raw = (doc.apiEndpoints ?? {}) as Record<string, Record<string, unknown>>
+  const apiEndpoints: Record<string, ApiEndpoint> = {}
+  for (const [node, ep] of Object.entries(raw)) {
+    apiEndpoints[node] = { advertiseAddress: String(ep?.advertiseAddress ?? ""), bindPort: Number(ep?.bindPort ?? 6443) }
+  }
+  return { apiVersion, apiEndpoints }
+}
+
+/** `https://<advertiseAddress>:2379` per ClusterStatus entry, sorted by node name for a stable order. */
+export const endpointsFromClusterStatus = (status: ClusterStatus): string[] =>
+  Object.keys(status.apiEndpoints)
+    .sort()
+    .map((n) => status.apiEndpoints[n]!)
+    .filter((e) => e.advertiseAddress !== "")
+    .map((e) => `https://${urlHost(e.advertiseAddress)}:2379`)
+
+/** Client URLs from etcd Pods' annotations (a Pod may list several, comma separated). */
+export const endpointsFromEtcdPods = (pods: ReadonlyArray<{ metadata?: { annotations?: Record<string, string> } }>): string[] =>
+  [...new Set(pods.flatMap((p) => (p.metadata?.annotations?.[ETCD_ADVERTISE_ANNOTATION] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")))]
+
+/** Renders ClusterStatus back (keys sorted, as Go marshals it). */
+export const clusterStatusYaml = (status: ClusterStatus): string =>
+  stringify({ apiEndpoints: status.apiEndpoints, apiVersion: status.apiVersion, kind: "ClusterStatus" }, { version: "1.1", sortMapEntries: true })

@@ -1,0 +1,5 @@
+export * from "./errors.js"
+export * from "./gateway.js"
+export * from "./join-member.js"
+export * from "./service.js"
+export * from "./endpoints.js"

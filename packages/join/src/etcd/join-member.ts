@@ -1,0 +1,130 @@
+/**
+ * Adding this node's stacked etcd member, idempotently, and waiting for it.
+ *
+ * Re-running after a crash must not add a second member for the same peer URL:
+ * a member that already carries our peer URL (started or not) is ours and is
+ * reused. "Peer URLs already exists" from a racing add is treated the same way.
+ */
+import { Duration, Effect, Schedule } from "effect"
+import { EtcdError } from "./errors.js"
+import { type EtcdMember, hexId } from "./gateway.js"
+import type { EtcdClient } from "./service.js"
+
+export interface InitialClusterMember {
+  readonly name: string
+  readonly peerURL: string
+}
+
+export interface EnsuredMember {
+  readonly member: EtcdMember
+  /** `--initial-cluster` entries: every member (ours named `nodeName`). */
+  readonly initialCluster: ReadonlyArray<InitialClusterMember>
+  /** Whether an existing member with our peer URL was found and reused. */
+  readonly reused: boolean
+}
+
+const isDuplicatePeer = (e: EtcdError) => e.kind === "rejected" && /peer ?urls? already exists/i.test(e.message)
+
+/** Unnamed (not yet started) members other than ours get their hex ID as name, as current kubeadm does. */
+export const initialClusterOf = (members: ReadonlyArray<EtcdMember>, ours: EtcdMember, nodeName: string): InitialClusterMember[] =>
+  members.flatMap((m) =>
+    m.peerURLs.slice(0, 1).map((peerURL) => ({ name: m.id === ours.id ? nodeName : m.name || hexId(m.id), peerURL }))
+  )
+
+/**
+ * The retry schedule of etcd calls: jittered exponential from 50 ms, capped at
+ * 1 s, for up to `budget`. etcd refuses membership changes with "unhealthy
+ * cluster" until a quorum has been connected for 5 s, so the budget is in time.
+ */
+export const etcdCallRetry = (budget: Duration.DurationInput = "40 seconds") =>
+  Schedule.exponential("50 millis", 2).pipe(
+    Schedule.jittered,
+    Schedule.union(Schedule.spaced("1 second")),
+    Schedule.upTo(budget)
+  )
+
+export const ensureMember = (
+  client: EtcdClient,
+  nodeName: string,
+  peerURL: string,
+  options: { readonly learner: boolean }
+): Effect.Effect<EnsuredMember, EtcdError> =>
+  Effect.gen(function* () {
+    const findOurs = (members: ReadonlyArray<EtcdMember>) => members.find((m) => m.peerURLs.includes(peerURL))
+    const before = yield* client.members.pipe(Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.kind === "unreachable" }))
+    const existing = findOurs(before)
+    if (existing) return { member: existing, initialCluster: initialClusterOf(before, existing, nodeName), reused: true }
+    const added = yield* client.add(peerURL, options).pipe(
+      Effect.map((r) => ({ ...r, reused: false })),
+      Effect.catchIf(isDuplicatePeer, () =>
+        client.members.pipe(
+          Effect.flatMap((members) => {
+            const ours = findOurs(members)
+            return ours
+              ? Effect.succeed({ member: ours, members, reused: true })
+              : Effect.fail(new EtcdError({ kind: "rejected", message: `etcd reports peer URL ${peerURL} exists but no member has it` }))
+          })
+        )
+      ),
+      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.kind === "unreachable" })
+    )
+    // the add answer may omit the member's peer URL on old servers; trust the requested one
+    const member: EtcdMember = added.member.peerURLs.length > 0 ? added.member : { ...added.member, peerURLs: [peerURL] }
+    const members = added.members.some((m) => m.id === member.id) ? added.members : [...added.members, member]
+    return { member, initialCluster: initialClusterOf(members, member, nodeName), reused: added.reused }
+  })
+
+export interface WaitOptions {
+  readonly learner: boolean
+  /** Overall budget (kubeadm 1.15: 8 x 5 s = 40 s). */
+  readonly timeout: Duration.DurationInput
+  /** Called once per poll with a short progress note (verbosity detail). */
+  readonly onProgress?: (note: string) => Effect.Effect<void>
+}
+
+/**
+ * Polls (jittered exponential, capped at 2 s) until our member has started,
+ * is promoted when it was added as a learner, and every member's client URL
+ * answers a status call with a leader and no errors.
+ */
+export const waitForMember = (client: EtcdClient, peerURL: string, options: WaitOptions): Effect.Effect<EtcdMember, EtcdError> => {
+  const progress = options.onProgress ?? (() => Effect.void)
+  const attempt = Effect.gen(function* () {
+    const members = yield* client.members
+    const ours = members.find((m) => m.peerURLs.includes(peerURL))
+    if (!ours) return yield* new EtcdError({ kind: "rejected", message: `the etcd member with peer URL ${peerURL} is not in the member list` })
+    if (ours.name === "" || ours.clientURLs.length === 0) {
+      yield* progress(`etcd member ${hexId(ours.id)} has not started yet`)
+      return yield* new EtcdError({ kind: "unreachable", message: `the new etcd member ${peerURL} has not started` })
+    }
+    if (ours.isLearner) {
+      // etcd refuses until the learner has caught up with the leader's log
+      yield* client.promote(ours.id).pipe(
+        Effect.tapError((e) => progress(`promoting learner ${hexId(ours.id)}: ${e.message}`)),
+        Effect.mapError((e) => new EtcdError({ kind: "unreachable", message: `the learner is not promoted yet: ${e.message}` }))
+      )
+    }
+    for (const m of members) {
+      for (const url of m.clientURLs.slice(0, 1)) {
+        const s = yield* client.status(url).pipe(
+          Effect.mapError((e) => new EtcdError({ kind: "unreachable", message: `etcd member ${m.name || hexId(m.id)} is not healthy: ${e.message}` }))
+        )
+        if (s.leader === "0" || s.errors.length > 0)
+          return yield* new EtcdError({ kind: "unreachable", message: `etcd member ${m.name} reports ${s.errors.join(", ") || "no leader"}` })
+      }
+    }
+    const final = yield* client.members
+    return final.find((m) => m.id === ours.id) ?? ours
+  })
+  const schedule = Schedule.exponential("100 millis", 1.5).pipe(Schedule.jittered, Schedule.union(Schedule.spaced("2 seconds")))
+  let last = "no answer yet"
+  return attempt.pipe(
+    Effect.tapError((e) => Effect.sync(() => { last = e.message })),
+    Effect.retry({ schedule, while: (e) => e.kind === "unreachable" }),
+    Effect.timeoutFail({
+      duration: options.timeout,
+      onTimeout: () =>
+        new EtcdError({ kind: "timeout", message: `timeout waiting for etcd cluster to be available (waited ${Duration.format(options.timeout)}; last: ${last})` })
+    })
+  )
+}

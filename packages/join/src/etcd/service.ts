@@ -1,0 +1,109 @@
+/**
+ * The `Etcd` service: a client of the cluster's etcd, built from endpoints and
+ * the etcd client credentials (kubeadm uses the healthcheck-client certificate).
+ * Live: etcd's v3 JSON gateway over TLS. Test: an in-memory membership table.
+ */
+import { Context, Effect, Layer, Ref } from "effect"
+import { EtcdError } from "./errors.js"
+import * as gw from "./gateway.js"
+import type { EtcdMember, EtcdStatus, EtcdTls } from "./gateway.js"
+import { etcdCallRetry } from "./join-member.js"
+
+export interface EtcdClient {
+  /** Client URLs currently used (synced from the member list on connect). */
+  readonly endpoints: ReadonlyArray<string>
+  readonly members: Effect.Effect<ReadonlyArray<EtcdMember>, EtcdError>
+  /** MemberAdd (or MemberAddAsLearner); the answer's member list includes the new member. */
+  readonly add: (
+    peerURL: string,
+    options: { readonly learner: boolean }
+  ) => Effect.Effect<{ readonly member: EtcdMember; readonly members: ReadonlyArray<EtcdMember> }, EtcdError>
+  readonly remove: (id: string) => Effect.Effect<void, EtcdError>
+  readonly promote: (id: string) => Effect.Effect<void, EtcdError>
+  readonly status: (endpoint: string) => Effect.Effect<EtcdStatus, EtcdError>
+}
+
+export interface EtcdService {
+  readonly connect: (endpoints: ReadonlyArray<string>, tls: EtcdTls) => Effect.Effect<EtcdClient, EtcdError>
+}
+
+export class Etcd extends Context.Tag("@kubeadm-ts/join/Etcd")<Etcd, EtcdService>() {}
+
+const gatewayClient = (endpoints: ReadonlyArray<string>, tls: EtcdTls): EtcdClient => ({
+  endpoints,
+  members: gw.listMembers(endpoints, tls),
+  add: (peerURL, { learner }) => gw.addMember(endpoints, tls, peerURL, learner),
+  // etcd answers "unhealthy cluster" until a quorum has been connected for 5 s
+  remove: (id) => gw.removeMember(endpoints, tls, id).pipe(Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.kind === "unreachable" })),
+  promote: (id) => gw.promoteMember(endpoints, tls, id),
+  status: (endpoint) => gw.endpointStatus(endpoint, tls)
+})
+
+/** Connects like kubeadm: list members through the given endpoints, then use their client URLs. */
+export const EtcdLive = Layer.succeed(Etcd, {
+  connect: (endpoints, tls) =>
+    Effect.gen(function* () {
+      const members = yield* gw.listMembers(endpoints, tls).pipe(
+        Effect.mapError((e) => new EtcdError({ kind: e.kind, message: `error syncing endpoints with etcd: ${e.message}` }))
+      )
+      const synced = [...new Set(members.flatMap((m) => m.clientURLs))]
+      return gatewayClient(synced.length > 0 ? synced : endpoints, tls)
+    })
+})
+
+/**
+ * An in-memory etcd for phase tests: members are "started" as soon as they
+ * are added unless `autoStart` is false (then `start(peerURL)` starts them).
+ */
+export const makeEtcdTest = (initial: ReadonlyArray<EtcdMember>, options: { readonly autoStart?: boolean } = {}) =>
+  Effect.gen(function* () {
+    const table = yield* Ref.make<ReadonlyArray<EtcdMember>>(initial)
+    let next = 1000n
+    const client: EtcdClient = {
+      endpoints: initial.flatMap((m) => m.clientURLs),
+      members: Ref.get(table),
+      add: (peerURL, { learner }) =>
+        Effect.gen(function* () {
+          const all = yield* Ref.get(table)
+          if (all.some((m) => m.peerURLs.includes(peerURL)))
+            return yield* new EtcdError({ kind: "rejected", message: "etcdserver: Peer URLs already exists" })
+          if (learner && all.some((m) => m.isLearner))
+            return yield* new EtcdError({ kind: "rejected", message: "etcdserver: too many learner members in cluster" })
+          const member: EtcdMember = { id: String(next++), name: "", peerURLs: [peerURL], clientURLs: [], isLearner: learner }
+          yield* Ref.set(table, [...all, member])
+          if (options.autoStart !== false) yield* start(peerURL)
+          return { member, members: [...all, member] }
+        }),
+      remove: (id) => Ref.update(table, (all) => all.filter((m) => m.id !== id)),
+      promote: (id) =>
+        Ref.modify(table, (all) => {
+          const m = all.find((x) => x.id === id)
+          if (!m || !m.isLearner) return [false, all] as const
+          return [true, all.map((x) => (x.id === id ? { ...x, isLearner: false } : x))] as const
+        }).pipe(
+          Effect.flatMap((ok) =>
+            ok ? Effect.void : Effect.fail(new EtcdError({ kind: "rejected", message: "etcdserver: can only promote a learner member" }))
+          )
+        ),
+      status: (endpoint) =>
+        Ref.get(table).pipe(
+          Effect.flatMap((all) => {
+            const m = all.find((x) => x.clientURLs.includes(endpoint))
+            return m
+              ? Effect.succeed<EtcdStatus>({ version: "3.4.23", memberId: m.id, leader: all[0]?.id ?? "0", raftIndex: "1", isLearner: m.isLearner, errors: [] })
+              : Effect.fail(new EtcdError({ kind: "unreachable", message: `${endpoint}: connection refused` }))
+          })
+        )
+    }
+    /** What the etcd process does when it comes up: publish its name and client URL. */
+    const start = (peerURL: string, name?: string) =>
+      Ref.update(table, (all) =>
+        all.map((m) =>
+          m.peerURLs.includes(peerURL)
+            ? { ...m, name: name ?? (m.name || `member-${m.id}`), clientURLs: [peerURL.replace(/:2380$/, ":2379")] }
+            : m
+        )
+      )
+    const layer = Layer.succeed(Etcd, { connect: () => Effect.succeed(client) })
+    return { layer, table, start, client }
+  })
