@@ -1,0 +1,116 @@
+/**
+ * A minimal CRI client: `runtime.v1.RuntimeService/Version` and `/Status` over
+ * the runtime's Unix socket with @grpc/grpc-js. The message definitions are the
+ * subset in cri-api.proto, inlined here as a protobufjs JSON descriptor so the
+ * bundled CLI needs no .proto file at run time.
+ */
+import { Data, Duration, Effect } from "effect"
+
+export class CriError extends Data.TaggedError("CriError")<{ readonly endpoint: string; readonly detail: string }> {
+  override get message() {
+    return `container runtime is not running: ${this.detail}`
+  }
+}
+
+export interface CriVersion {
+  readonly runtimeName: string
+  readonly runtimeVersion: string
+  readonly runtimeApiVersion: string
+}
+
+export interface CriCondition {
+  readonly type: string
+  readonly status: boolean
+  readonly reason: string
+  readonly message: string
+}
+
+export const CRI_DESCRIPTOR = {
+  nested: {
+    runtime: {
+      nested: {
+        v1: {
+          nested: {
+            RuntimeService: {
+              methods: {
+                Version: { requestType: "VersionRequest", responseType: "VersionResponse" },
+                Status: { requestType: "StatusRequest", responseType: "StatusResponse" }
+              }
+            },
+            VersionRequest: { fields: { version: { type: "string", id: 1 } } },
+            VersionResponse: {
+              fields: {
+                version: { type: "string", id: 1 },
+                runtime_name: { type: "string", id: 2 },
+                runtime_version: { type: "string", id: 3 },
+                runtime_api_version: { type: "string", id: 4 }
+              }
+            },
+            StatusRequest: { fields: { verbose: { type: "bool", id: 1 } } },
+            RuntimeCondition: {
+              fields: {
+                type: { type: "string", id: 1 },
+                status: { type: "bool", id: 2 },
+                reason: { type: "string", id: 3 },
+                message: { type: "string", id: 4 }
+              }
+            },
+            RuntimeStatus: { fields: { conditions: { rule: "repeated", type: "RuntimeCondition", id: 1 } } },
+            StatusResponse: {
+              fields: {
+                status: { type: "RuntimeStatus", id: 1 },
+                info: { keyType: "string", type: "string", id: 2 }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+} as const
+
+/** `unix:///path` or `/path` -> `/path`. */
+export const socketPath = (endpoint: string): string => endpoint.replace(/^unix:\/\//, "")
+
+type Unary = (req: object, options: { deadline: Date }, cb: (err: Error | null, res: unknown) => void) => void
+
+/** Calls one RuntimeService method on the socket at `hostSocket` (a host path). */
+const callRuntime = (endpoint: string, hostSocket: string, method: "Version" | "Status", request: object, timeout: Duration.DurationInput) =>
+  Effect.tryPromise({
+    try: async () => {
+      const [grpc, loader] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")])
+      const definition = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], { keepCase: false, defaults: true })
+      const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+        runtime: { v1: { RuntimeService: new (address: string, creds: unknown, options?: object) => Record<string, Unary> & { close(): void } } }
+      }
+      const client = new pkg.runtime.v1.RuntimeService(`unix://${hostSocket}`, grpc.credentials.createInsecure(), {
+        "grpc.max_reconnect_backoff_ms": 1000
+      })
+      try {
+        return await new Promise<unknown>((resolve, reject) => {
+          const fn = client[method]!.bind(client)
+          fn(request, { deadline: new Date(Date.now() + Duration.toMillis(Duration.decode(timeout))) }, (err, res) => (err ? reject(err) : resolve(res)))
+        })
+      } finally {
+        client.close()
+      }
+    },
+    catch: (e) => new CriError({ endpoint, detail: e instanceof Error ? e.message : String(e) })
+  })
+
+export const criVersion = (endpoint: string, hostSocket: string, timeout: Duration.DurationInput = "5 seconds") =>
+  Effect.map(callRuntime(endpoint, hostSocket, "Version", { version: "v1" }, timeout), (r): CriVersion => {
+    const v = r as { runtimeName?: string; runtimeVersion?: string; runtimeApiVersion?: string }
+    return { runtimeName: v.runtimeName ?? "", runtimeVersion: v.runtimeVersion ?? "", runtimeApiVersion: v.runtimeApiVersion ?? "" }
+  })
+
+export const criStatus = (endpoint: string, hostSocket: string, timeout: Duration.DurationInput = "5 seconds") =>
+  Effect.map(callRuntime(endpoint, hostSocket, "Status", { verbose: false }, timeout), (r): ReadonlyArray<CriCondition> => {
+    const s = r as { status?: { conditions?: ReadonlyArray<Partial<CriCondition>> } }
+    return (s.status?.conditions ?? []).map((c) => ({
+      type: c.type ?? "",
+      status: c.status === true,
+      reason: c.reason ?? "",
+      message: c.message ?? ""
+    }))
+  })

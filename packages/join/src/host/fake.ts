@@ -1,0 +1,44 @@
+/** A scripted `Host` for unit tests: a healthy machine unless told otherwise. */
+import { Effect, Layer, Option } from "effect"
+import type { CriCondition } from "./cri.js"
+import { CriError } from "./cri.js"
+import { Host, type HostService } from "./host.js"
+
+export const HEALTHY_CRI: ReadonlyArray<CriCondition> = [
+  { type: "RuntimeReady", status: true, reason: "", message: "" },
+  { type: "NetworkReady", status: false, reason: "NetworkPluginNotReady", message: "cni plugin not initialized" }
+]
+
+const DEFAULT_BINARIES = ["ip", "iptables", "mount", "nsenter", "ebtables", "ethtool", "socat", "tc", "touch", "kubelet"]
+
+export const fakeHostService = (overrides: Partial<HostService> & { readonly binaries?: ReadonlyArray<string> } = {}): HostService => {
+  const binaries = new Set(overrides.binaries ?? DEFAULT_BINARIES)
+  return {
+    effectiveUserId: Effect.succeed(0),
+    hostname: Effect.succeed("node-1"),
+    kernelRelease: Effect.succeed("6.1.0-test"),
+    platform: "linux",
+    portInUse: () => Effect.succeed(false),
+    lookupHost: () => Effect.succeed(["127.0.0.1"]),
+    lookPath: (name) => Effect.succeed(binaries.has(name) ? Option.some(`/usr/bin/${name}`) : Option.none()),
+    run: (path, args) =>
+      Effect.succeed(
+        path.endsWith("/kubelet") && args[0] === "--version"
+          ? { stdout: "Kubernetes v1.32.0\n", stderr: "", exitCode: 0 }
+          : { stdout: "", stderr: "", exitCode: 0 }
+      ),
+    criEndpointsPresent: Effect.succeed(["unix:///var/run/containerd/containerd.sock"]),
+    criStatus: () => Effect.succeed(HEALTHY_CRI),
+    criVersion: () => Effect.succeed({ runtimeName: "containerd", runtimeVersion: "v1.6.20", runtimeApiVersion: "v1" }),
+    proxyFor: () => Option.none(),
+    defaultRouteAddress: Effect.succeed(Option.some("192.168.0.10")),
+    initSystem: Effect.succeed("none"),
+    processRunning: () => Effect.succeed(false),
+    ...overrides
+  }
+}
+
+export const fakeHost = (overrides: Parameters<typeof fakeHostService>[0] = {}) => Layer.succeed(Host, fakeHostService(overrides))
+
+/** A runtime that does not answer. */
+export const deadCri = (endpoint: string) => Effect.fail(new CriError({ endpoint, detail: `rpc error: connect ENOENT ${endpoint}` }))

@@ -1,0 +1,174 @@
+/** The live `Host`: node:os, node:net, node:dns, child processes, files through RootFs. */
+import { Effect, Layer, Option } from "effect"
+import { execFile } from "node:child_process"
+import { lookup } from "node:dns/promises"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as os from "node:os"
+import { RootFs } from "../rootfs/rootfs.js"
+import { criStatus, criVersion, socketPath } from "./cri.js"
+import { CommandError, Host, type HostService, KNOWN_CRI_ENDPOINTS } from "./host.js"
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+const portInUse = (port: number) =>
+  Effect.async<boolean>((resume) => {
+    const server = net.createServer()
+    server.once("error", () => resume(Effect.succeed(true)))
+    server.listen({ port, host: "::", ipv6Only: false, exclusive: true }, () => server.close(() => resume(Effect.succeed(false))))
+  })
+
+/** NO_PROXY matching as Go's httpproxy does it for the common forms (host, .domain, IP, `*`). */
+const bypassed = (host: string, noProxy: string): boolean =>
+  noProxy
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== "")
+    .some((entry) => {
+      if (entry === "*") return true
+      const bare = entry.replace(/:\d+$/, "")
+      if (bare.includes("/")) return false // CIDRs are not matched here
+      return host === bare || host.endsWith(bare.startsWith(".") ? bare : "." + bare)
+    })
+
+const proxyFor = (url: string): Option.Option<string> => {
+  const u = new URL(url)
+  const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase()
+  if (host === "localhost" || host.startsWith("127.") || host === "::1") return Option.none()
+  const env = process.env
+  const noProxy = env["NO_PROXY"] ?? env["no_proxy"] ?? ""
+  if (bypassed(host, noProxy)) return Option.none()
+  const proxy = u.protocol === "https:" ? (env["HTTPS_PROXY"] ?? env["https_proxy"]) : (env["HTTP_PROXY"] ?? env["http_proxy"])
+  return proxy !== undefined && proxy !== "" ? Option.some(proxy) : Option.none()
+}
+
+/** The interface of the default route from /proc/net/route (IPv4), then its address. */
+const defaultRouteAddress = Effect.sync((): Option.Option<string> => {
+  const interfaces = os.networkInterfaces()
+  const addressOf = (name: string, family: "IPv4" | "IPv6") =>
+    (interfaces[name] ?? []).find((a) => a.family === family && !a.internal && !a.address.startsWith("fe80"))?.address
+  try {
+    const lines = fs.readFileSync("/proc/net/route", "utf8").split("\n").slice(1)
+    for (const line of lines) {
+      const [iface, destination, , , , , , mask] = line.trim().split(/\s+/)
+      if (iface !== undefined && destination === "00000000" && mask === "00000000") {
+        const a = addressOf(iface, "IPv4")
+        if (a !== undefined) return Option.some(a)
+      }
+    }
+  } catch {
+    /* no procfs: fall through to IPv6 */
+  }
+  try {
+    const lines = fs.readFileSync("/proc/net/ipv6_route", "utf8").split("\n")
+    for (const line of lines) {
+      const cols = line.trim().split(/\s+/)
+      if (cols[0] === "00000000000000000000000000000000" && cols[1] === "00") {
+        const a = addressOf(cols[9] ?? "", "IPv6")
+        if (a !== undefined) return Option.some(a)
+      }
+    }
+  } catch {
+    /* none */
+  }
+  return Option.none()
+})
+
+export const HostLive: Layer.Layer<Host, never, RootFs> = Layer.effect(
+  Host,
+  Effect.gen(function* () {
+    const rootfs = yield* RootFs
+    const pathDirs = (process.env["PATH"] ?? DEFAULT_PATH).split(":").filter((d) => d.startsWith("/"))
+
+    const lookPath: HostService["lookPath"] = (name) =>
+      Effect.gen(function* () {
+        for (const dir of pathDirs) {
+          const candidate = `${dir}/${name}`
+          const info = yield* Effect.orElseSucceed(rootfs.stat(candidate), () => Option.none())
+          if (Option.isSome(info) && info.value.type === "File" && (info.value.mode & 0o111) !== 0) return Option.some(candidate)
+        }
+        return Option.none()
+      })
+
+    const run: HostService["run"] = (path, args) =>
+      Effect.gen(function* () {
+        const command = [path, ...args].join(" ")
+        const hostPath = yield* Effect.mapError(rootfs.hostPath(path), (e) => new CommandError({ command, detail: e.message }))
+        return yield* Effect.async<{ stdout: string; stderr: string; exitCode: number }, CommandError>((resume) => {
+          const child = execFile(hostPath, [...args], { timeout: 10_000, encoding: "utf8" }, (err, stdout, stderr) => {
+            if (err && typeof err.code !== "number") {
+              resume(Effect.fail(new CommandError({ command, detail: err.message })))
+            } else {
+              resume(Effect.succeed({ stdout, stderr, exitCode: err ? Number(err.code) : 0 }))
+            }
+          })
+          return Effect.sync(() => child.kill())
+        })
+      })
+
+    const socketExists = (endpoint: string) =>
+      Effect.map(
+        Effect.orElseSucceed(rootfs.stat(socketPath(endpoint)), () => Option.none()),
+        (info) => Option.isSome(info) && info.value.type === "Socket"
+      )
+
+    const hostSocket = (endpoint: string) =>
+      Effect.orElseSucceed(rootfs.hostPath(socketPath(endpoint)), () => socketPath(endpoint))
+
+    const service: HostService = {
+      effectiveUserId: Effect.sync(() => process.geteuid?.() ?? -1),
+      hostname: Effect.sync(() => os.hostname()),
+      kernelRelease: Effect.sync(() => os.release()),
+      platform: process.platform,
+      portInUse,
+      lookupHost: (name) =>
+        Effect.tryPromise({
+          try: () => lookup(name, { all: true }),
+          catch: (e) => (e instanceof Error ? e.message : String(e))
+        }).pipe(Effect.map((rs) => rs.map((r) => r.address))),
+      lookPath,
+      run,
+      criEndpointsPresent: Effect.gen(function* () {
+        const found: Array<string> = []
+        const seen = new Set<string>()
+        for (const endpoint of KNOWN_CRI_ENDPOINTS) {
+          if (!(yield* socketExists(endpoint))) continue
+          const real = yield* hostSocket(endpoint)
+          if (seen.has(real)) continue
+          seen.add(real)
+          found.push(endpoint)
+        }
+        return found
+      }),
+      criStatus: (endpoint) => Effect.flatMap(hostSocket(endpoint), (s) => criStatus(endpoint, s)),
+      criVersion: (endpoint) => Effect.flatMap(hostSocket(endpoint), (s) => criVersion(endpoint, s)),
+      proxyFor,
+      defaultRouteAddress,
+      initSystem: Effect.gen(function* () {
+        // Like sd_booted(): systemctl alone is not enough, systemd must be the running init.
+        const booted = yield* Effect.orElseSucceed(rootfs.exists("/run/systemd/system"), () => false)
+        if (booted && Option.isSome(yield* lookPath("systemctl"))) return "systemd" as const
+        if (Option.isSome(yield* lookPath("openrc"))) return "openrc" as const
+        return "none" as const
+      }),
+      processRunning: (name) =>
+        Effect.sync(() => {
+          try {
+            return fs
+              .readdirSync("/proc")
+              .filter((d) => /^\d+$/.test(d))
+              .some((pid) => {
+                try {
+                  return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === name
+                } catch {
+                  return false
+                }
+              })
+          } catch {
+            return false
+          }
+        })
+    }
+    return service
+  })
+)

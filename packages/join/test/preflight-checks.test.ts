@@ -1,0 +1,83 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
+import { Effect, Either, Layer } from "effect"
+import { fakeHost, workerChecks } from "../src/host/index.js"
+import { joinContext } from "../src/join-context.js"
+import { memoryRootFs } from "../src/rootfs/index.js"
+import { healthyMachine, options, workerConfig } from "./fixtures/config.js"
+
+const names = workerChecks(workerConfig()).map((c) => c.name)
+
+describe("worker preflight checks", () => {
+  it("have kubeadm's names in kubeadm's order", () => {
+    expect(names).toEqual([
+      "DirAvailable--etc-kubernetes-manifests",
+      "FileAvailable--etc-kubernetes-kubelet.conf",
+      "FileAvailable--etc-kubernetes-bootstrap-kubelet.conf",
+      "CRI",
+      "FileContent--proc-sys-net-bridge-bridge-nf-call-iptables",
+      "FileContent--proc-sys-net-ipv4-ip_forward",
+      "Swap",
+      "FileExisting-ip",
+      "FileExisting-iptables",
+      "FileExisting-mount",
+      "FileExisting-nsenter",
+      "FileExisting-ebtables",
+      "FileExisting-ethtool",
+      "FileExisting-socat",
+      "FileExisting-tc",
+      "FileExisting-touch",
+      "SystemVerification",
+      "Hostname",
+      "KubeletVersion",
+      "Service-Kubelet",
+      "Port-10250",
+      "FileAvailable--etc-kubernetes-pki-ca.crt",
+      "HTTPProxy"
+    ])
+  })
+
+  it.effect("pass on a healthy machine (only the no-init-system warning)", () =>
+    Effect.gen(function* () {
+      const r = yield* runChecks(workerChecks(workerConfig()), ignoreSet([]))
+      expect(r.warnings).toEqual(["[WARNING Service-Kubelet]: no supported init system detected, skipping checking for services"])
+    }).pipe(Effect.provide(Layer.mergeAll(memoryRootFs(healthyMachine).layer, fakeHost(), joinContext(workerConfig(), options()))))
+  )
+
+  it.effect("report each failure with kubeadm's message and severity; ignored errors become warnings", () =>
+    Effect.gen(function* () {
+      const fs = memoryRootFs({
+        "/proc/sys/net/bridge/bridge-nf-call-iptables": "0\n",
+        "/proc/swaps": "Filename\tType\n/swapfile file 1024 0 -2\n",
+        "/etc/kubernetes/kubelet.conf": "x",
+        "/etc/kubernetes/manifests/etcd.yaml": "x"
+      })
+      const host = fakeHost({ binaries: ["ip", "mount", "nsenter"], portInUse: () => Effect.succeed(true) })
+      const r = yield* Effect.either(runChecks(workerChecks(workerConfig()), ignoreSet(["swap"])).pipe(Effect.provide(Layer.mergeAll(fs.layer, host, joinContext(workerConfig(), options())))))
+      expect(Either.isLeft(r)).toBe(true)
+      if (Either.isRight(r)) return
+      expect(r.left.lines).toEqual([
+        "[ERROR DirAvailable--etc-kubernetes-manifests]: /etc/kubernetes/manifests is not empty",
+        "[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists",
+        "[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-iptables]: /proc/sys/net/bridge/bridge-nf-call-iptables contents are not set to 1",
+        "[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward does not exist",
+        "[ERROR FileExisting-iptables]: iptables not found in system path",
+        "[ERROR KubeletVersion]: couldn't get kubelet version: cannot execute 'kubelet --version': executable file not found in $PATH",
+        "[ERROR Port-10250]: Port 10250 is in use"
+      ])
+    })
+  )
+
+  it.effect("CRI: a runtime that is not ready or not answering is an error; several sockets must be chosen", () =>
+    Effect.gen(function* () {
+      const run = (host: ReturnType<typeof fakeHost>) =>
+        Effect.either(runChecks(workerChecks(workerConfig()).filter((c) => c.name === "CRI"), ignoreSet([]))).pipe(
+          Effect.provide(Layer.mergeAll(memoryRootFs(healthyMachine).layer, host, joinContext(workerConfig(), options())))
+        )
+      const notReady = yield* run(fakeHost({ criStatus: () => Effect.succeed([{ type: "RuntimeReady", status: false, reason: "Broken", message: "disk" }]) }))
+      expect(Either.isLeft(notReady) && notReady.left.lines[0]).toBe("[ERROR CRI]: container runtime is not ready: RuntimeReady=false reason:Broken message:disk")
+      const two = yield* run(fakeHost({ criEndpointsPresent: Effect.succeed(["unix:///var/run/containerd/containerd.sock", "unix:///var/run/crio/crio.sock"]) }))
+      expect(Either.isLeft(two) && two.left.lines[0]).toContain("found multiple CRI endpoints on the host")
+    })
+  )
+})
