@@ -82,6 +82,9 @@ const route = (args: ReadonlyArray<string>): Route => {
   if (parsed.right.help) return { argv: [...path, "--help"], changed: [] }
   const { positionals } = parsed.right
   if (positionals.length > 1) return usage(`accepts at most 1 arg(s), received ${positionals.length}`, command_)
+  // Only reachable after `--`; @effect/cli would take such a value for a flag.
+  const dashed = positionals.find((p) => p.startsWith("-"))
+  if (dashed !== undefined) return usage(`invalid argument ${JSON.stringify(dashed)}: [api-server-endpoint] must be host:port`, command_)
   // pflag prints deprecation notices while parsing, before anything else happens.
   for (const name of parsed.right.changed) {
     const notice = flagsByName.get(name)?.deprecated

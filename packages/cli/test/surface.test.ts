@@ -1,0 +1,129 @@
+/** The command surface through the built binary: help, phases, lists, exit codes, version. */
+import { afterAll, describe, expect, it } from "vitest"
+import { listing, removeDir, runCli, tempDir } from "./run-cli.js"
+
+// Every flag of the seed reference page (kubeadm join v1.15), plus the inherited --rootfs.
+const seedFlags = [
+  "--apiserver-advertise-address", "--apiserver-bind-port", "--certificate-key", "--config", "--control-plane", "--cri-socket",
+  "--discovery-file", "--discovery-token", "--discovery-token-ca-cert-hash", "--discovery-token-unsafe-skip-ca-verification",
+  "--experimental-control-plane", "-h, --help", "--ignore-preflight-errors", "--node-name", "--skip-phases", "--tls-bootstrap-token",
+  "--token", "--rootfs"
+]
+const phaseLines = [
+  "preflight              Run join pre-flight checks",
+  "control-plane-prepare  Prepare the machine for serving a control plane",
+  "  /download-certs        [EXPERIMENTAL] Download certificates shared among control-plane nodes from the kubeadm-certs Secret",
+  "  /certs                 Generate the certificates for the new control plane components",
+  "  /kubeconfig            Generate the kubeconfig for the new control plane components",
+  "  /control-plane         Generate the manifests for the new control plane components",
+  "kubelet-start          Write kubelet settings, certificates and (re)start the kubelet",
+  "control-plane-join     Join a machine as a control plane instance",
+  "  /etcd                  Add a new local etcd member",
+  "  /update-status         Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap",
+  "  /mark-control-plane    Mark a node as a control-plane"
+]
+const allPhases = "preflight,control-plane-prepare,check-etcd,kubelet-start,control-plane-join"
+const token = "abcdef.0123456789abcdef"
+const pin = "sha256:" + "0a".repeat(32)
+
+const dirs: string[] = []
+const root = () => {
+  const d = tempDir()
+  dirs.push(d)
+  return d
+}
+afterAll(() => dirs.forEach(removeDir))
+
+describe("help", () => {
+  for (const flag of ["--help", "-h"]) {
+    it(`join ${flag} lists every seed flag, the phase table and defaults, without colours`, () => {
+      const r = runCli(["join", flag])
+      expect(r.code).toBe(0)
+      for (const f of seedFlags) expect(r.stdout).toContain(f)
+      for (const f of ["--self-tls-bootstrap", "--etcd-learner", "-v"]) expect(r.stdout).toContain(f)
+      expect(r.stdout).toContain(`The "join [api-server-endpoint]" command executes the following phases:`)
+      expect(r.stdout).toContain(phaseLines.join("\n"))
+      expect(r.stdout).toContain("(default 6443)")
+      expect(r.stdout).not.toContain("\u001b[")
+    })
+  }
+
+  it("join phase --help lists all phases; join phase alone prints the same help", () => {
+    for (const args of [["join", "phase", "--help"], ["join", "phase"]]) {
+      const r = runCli(args)
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(phaseLines.join("\n"))
+      for (const name of ["preflight", "control-plane-prepare certs", "control-plane-join mark-control-plane", "kubelet-start"]) expect(r.stdout).toContain(name)
+    }
+  })
+
+  it("a parent phase without a sub-phase prints its help", () => {
+    const r = runCli(["join", "phase", "control-plane-prepare"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("download-certs")
+  })
+
+  it("version", () => {
+    const r = runCli(["version"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^kubeadm-ts version: v\d+\.\d+\.\d+\n$/)
+  })
+})
+
+describe("running the workflow", () => {
+  it("skipping every phase succeeds (exit 0), prints the worker banner and writes nothing", () => {
+    const dir = root()
+    const r = runCli(["join", "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--skip-phases", allPhases, "--rootfs", dir, "--v=1"])
+    expect(r.stderr).toContain("[phase] skipping preflight: skipped by --skip-phases")
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.")
+    expect(listing(dir)).toEqual([])
+  })
+
+  it("control-plane flags without --control-plane warn and are dropped", () => {
+    const dir = root()
+    const r = runCli(["join", "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--certificate-key", "nothex", "--skip-phases", allPhases, "--rootfs", dir])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain("[preflight] WARNING: --control-plane is also required when passing control-plane related flags such as [certificate-key, apiserver-advertise-address, apiserver-bind-port]")
+  })
+
+  it("--experimental-control-plane prints the deprecation notice and joins a control plane", () => {
+    const dir = root()
+    const r = runCli(["join", "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--experimental-control-plane", "--skip-phases", allPhases, "--rootfs", dir])
+    expect(r.stderr).toContain("Flag --experimental-control-plane has been deprecated, use --control-plane instead")
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("This node has joined the cluster and a new control plane instance was created:")
+    expect(r.stdout).toContain("\tsudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\n")
+  })
+
+  it("a control-plane phase is skipped (exit 0) on a worker", () => {
+    const dir = root()
+    const r = runCli(["join", "phase", "control-plane-prepare", "certs", "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--rootfs", dir, "-v", "1"])
+    expect(r.stderr).toContain("[phase] skipping control-plane-prepare/certs: only with --control-plane")
+    expect(r.code).toBe(0)
+    expect(r.stdout).not.toContain("This node has joined")
+  })
+})
+
+describe("string-list flags: repetition, comma lists and --flag=value all add up", () => {
+  it("--discovery-token-ca-cert-hash", () => {
+    const r = runCli(["join", "--rootfs", root(), "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", "sha256:aa,sha256:bb", "--discovery-token-ca-cert-hash=sha256:cc", "--discovery-token-ca-cert-hash", pin])
+    expect(r.code).toBe(1)
+    for (const h of ["sha256:aa", "sha256:bb", "sha256:cc"]) expect(r.stderr).toContain(`caCertHashes: Invalid value: "${h}"`)
+    expect(r.stderr).not.toContain(`Invalid value: "${pin}"`)
+  })
+
+  it("--ignore-preflight-errors and --skip-phases", () => {
+    const r = runCli(["join", "--rootfs", root(), "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--ignore-preflight-errors=Swap,all", "--ignore-preflight-errors", "IsPrivilegedUser"])
+    expect(r.stderr).toContain(`Invalid value: "all,isprivilegeduser,swap"`)
+    const skip = runCli(["join", "--rootfs", root(), "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--skip-phases=preflight,control-plane-prepare", "--skip-phases", "check-etcd", "--skip-phases=kubelet-start,control-plane-join", "-v=1"])
+    expect(skip.code).toBe(0)
+    expect(skip.stderr).toContain("[phase] skipping control-plane-join/mark-control-plane: skipped by --skip-phases")
+  })
+
+  it("-- ends the flags", () => {
+    const r = runCli(["join", "--rootfs", root(), "--token", token, "--", "--not-a-flag"])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`invalid argument "--not-a-flag": [api-server-endpoint] must be host:port`)
+  })
+})
