@@ -16,7 +16,11 @@ export interface BootstrapTokenDiscovery {
 }
 
 export interface FileDiscovery {
-  /** A path on the host (file:// already stripped) or an https:// URL. */
+  /**
+   * A path on the host (file:// already stripped) or an https:// URL. A path is
+   * read inside the rootfs (as kubeadm, which chroots first): validation checked
+   * that `<rootfs>/<path>` exists. `--config` is read inside the rootfs the same way.
+   */
   readonly kubeConfigPath: string
 }
 
@@ -39,7 +43,11 @@ export interface NodeRegistration {
   readonly name: string
   /** Empty means: detect it in preflight/kubelet-start. */
   readonly criSocket: string
-  /** `undefined` = not given (control planes then get the default taint). */
+  /**
+   * `undefined` = not given: control planes then get the default taint, chosen by the
+   * cluster's version with `nodeTaints(config, minor)` from ./defaults.ts
+   * (`master:NoSchedule` up to 1.23, `control-plane:NoSchedule` since).
+   */
   readonly taints: ReadonlyArray<Taint> | undefined
   readonly kubeletExtraArgs: Readonly<Record<string, string>>
   /** Lower-cased, sorted; may be exactly ["all"]. */
