@@ -18,7 +18,7 @@ const failWith = (e: { readonly message: string }) => new CliFailure({ message: 
 /** `phase` is the full phase name for `join phase ...`, undefined for a full join. */
 export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Effect<void, CliFailure> =>
   Effect.gen(function* () {
-    const loaded = loadJoin(flags, liveLoadEnv)
+    const loaded = loadJoin(phase === undefined ? flags : { ...flags, phase }, liveLoadEnv)
     if (Either.isLeft(loaded)) return yield* Effect.fail(failWith(loaded.left))
     const { config, options, warnings } = loaded.right
     for (const line of warnings) process.stderr.write(line + "\n")

@@ -89,6 +89,7 @@ const cases: ReadonlyArray<Case> = [
   { name: "--rootfs that does not exist", noRootfs: true, args: ["join", ...worker, "--rootfs", "ROOT/missing"], message: `rootfs path "ROOT/missing" is not an existing directory` },
   { name: "unknown --skip-phases name", args: ["join", ...worker, "--skip-phases", "preflight,nope"], message: "invalid phase name: nope" },
   { name: "--skip-phases is case-sensitive", args: ["join", ...worker, "--skip-phases", "Preflight"], message: "invalid phase name: Preflight" },
+  { name: "control-plane-join phase without discovery nor admin.conf", args: ["join", "phase", "control-plane-join", "etcd", "--control-plane"], message: "File /etc/kubernetes/admin.conf does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it." },
   { name: "ca-cert-hash without a file", args: ["ca-cert-hash"], message: "accepts 1 arg(s), received 0" },
   { name: "ca-cert-hash of a missing file", args: ["ca-cert-hash", "ROOT/ca.crt"], message: "no such file or directory" }
 ]

@@ -29,6 +29,8 @@ export interface JoinFlags {
   readonly rootfs: string
   readonly verbosity: number
   readonly selfTlsBootstrap: boolean
+  /** The full phase name when run as `join phase <name>`; undefined for a full join. */
+  readonly phase?: string
   /** Names (without dashes) of the flags given on the command line, like cobra's Changed. */
   readonly changed: ReadonlySet<string>
 }

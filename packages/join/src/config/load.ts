@@ -88,13 +88,32 @@ const readConfigFile = (flags: JoinFlags, env: LoadEnv) => {
   return decodeJoinConfiguration(text)
 }
 
+/** Phases kubeadm runs without discovery flags: they work from an existing admin.conf (spec §1.4 H). */
+const phasesWithoutDiscovery = /^(control-plane-join(\/.*)?|control-plane-prepare\/control-plane)$/
+
+export const adminConfPath = "/etc/kubernetes/admin.conf"
+
+const adminConfDiscovery = (flags: JoinFlags, env: LoadEnv): Either.Either<JoinFlags, ConfigError> => {
+  const given = flags.changed.has("config") || flags.discoveryFile !== "" || (flags.apiServerEndpoint ?? "") !== ""
+  if (flags.phase === undefined || !phasesWithoutDiscovery.test(flags.phase) || given) return Either.right(flags)
+  if (!env.exists(inRootfs(flags.rootfs, adminConfPath))) {
+    return fail(
+      `File ${adminConfPath} does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.`,
+      { flag: "discovery-file" }
+    )
+  }
+  return Either.right({ ...flags, discoveryFile: adminConfPath })
+}
+
 /** Everything `kubeadm join` checks before its first phase. */
-export const loadJoin = (flags: JoinFlags, env: LoadEnv): Either.Either<LoadedJoin, ConfigError> =>
+export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJoin, ConfigError> =>
   Either.gen(function* () {
+    let flags = given
     yield* checkRootfs(flags.rootfs, env)
     yield* checkMixedArguments(flags)
     const warnings: string[] = []
     let config: JoinConfiguration
+    flags = yield* adminConfDiscovery(flags, env)
     if (flags.changed.has("config")) {
       const decoded = yield* readConfigFile(flags, env)
       warnings.push(...decoded.warnings)

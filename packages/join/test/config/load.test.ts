@@ -141,3 +141,21 @@ nodeRegistration: {name: From-File, ignorePreflightErrors: [Swap]}
     expect(bad(flags({ config: "/missing.yaml" }, ["config"]), env).message).toBe(`unable to read config from "/missing.yaml" : open /missing.yaml: no such file or directory`)
   })
 })
+
+describe("loadJoin: phases that work from admin.conf (spec §1.4 H)", () => {
+  it("uses <rootfs>/etc/kubernetes/admin.conf as file discovery when no discovery is given", () => {
+    const env = fakeEnv({ "/r/etc/kubernetes/admin.conf": "x" })
+    const { config } = ok(flags({ rootfs: "/r", controlPlane: true, phase: "control-plane-join/etcd" }), env)
+    expect(config.discovery.file?.kubeConfigPath).toBe("/etc/kubernetes/admin.conf")
+    expect(config.discovery.bootstrapToken).toBeUndefined()
+  })
+  it("says how to create admin.conf when it is missing", () => {
+    expect(bad(flags({ controlPlane: true, phase: "control-plane-join" })).message).toBe(
+      "File /etc/kubernetes/admin.conf does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it."
+    )
+  })
+  it("leaves other phases alone", () => {
+    expect(bad(flags({ controlPlane: true, phase: "preflight" })).message).toContain("bootstrapToken or file must be set")
+  })
+})
+
