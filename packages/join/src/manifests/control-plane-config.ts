@@ -33,7 +33,7 @@ export interface ExternalEtcd {
   readonly keyFile: string
 }
 
-export type KeyAlgorithm = "RSA-2048" | "RSA-3072" | "RSA-4096" | "ECDSA-P256"
+export type KeyAlgorithm = "RSA-2048" | "RSA-4096" | "ECDSA-P256"
 
 export interface ControlPlaneConfig {
   /** e.g. `v1.15.0`. */

@@ -1,0 +1,216 @@
+/**
+ * control-plane-prepare/certs: make sure every certificate a joining control
+ * plane needs exists under certificatesDir, kubeadm's way:
+ * - CAs are loaded (downloaded or copied before); a CA without its key puts
+ *   its leaves in "external CA" mode (they must all exist already);
+ * - an existing leaf is reused only if it loads, is in its validity period,
+ *   verifies against its CA and covers every expected SAN; otherwise it is an
+ *   error (never silently replaced);
+ * - missing leaves get fresh keys (generated concurrently) and certificates.
+ * Everything is checked before anything is written.
+ */
+import "reflect-metadata"
+import { Data, Effect } from "effect"
+import {
+  createCaCertificate, createCertificate, generateKeyPair, parseCertificate, privateKeyFromPem, privateKeyToPem,
+  publicKeyToPem, verifyCertificate, type CertificateInfo, type KeyAlgorithm as CryptoKeyAlgorithm, type KeyPair
+} from "../crypto/index.js"
+import type { ControlPlaneConfig, KeyAlgorithm } from "../manifests/control-plane-config.js"
+import { Output } from "../output.js"
+import { RootFs, type RootFsError } from "../rootfs/index.js"
+import { canonicalIp, dnsMatches } from "./ip.js"
+import { casFor, leafSpecs, type CaName, type CaSpec, type LeafCertSpec } from "./specs.js"
+
+export class PkiError extends Data.TaggedError("PkiError")<{ readonly message: string }> {}
+
+const causeText = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+export const cryptoAlgorithm = (a: KeyAlgorithm): CryptoKeyAlgorithm =>
+  a === "ECDSA-P256" ? "ecdsa-p256" : a === "RSA-4096" ? "rsa-4096" : "rsa-2048"
+
+export const newKeyPair = (a: KeyAlgorithm) =>
+  Effect.tryPromise({ try: () => generateKeyPair(cryptoAlgorithm(a)), catch: (e) => new PkiError({ message: causeText(e) }) })
+
+/** PEM of a private key as kubeadm writes it (PKCS#1 `RSA PRIVATE KEY` / SEC1 `EC PRIVATE KEY`). */
+export const keyPem = (k: KeyPair) =>
+  Effect.tryPromise({ try: () => privateKeyToPem(k.privateKey, "traditional"), catch: (e) => new PkiError({ message: causeText(e) }) })
+
+const readIfExists = (path: string) =>
+  Effect.flatMap(RootFs, (fs) =>
+    Effect.flatMap(fs.exists(path), (ok) => (ok ? Effect.map(fs.readText(path), (t): string | undefined => t) : Effect.succeed(undefined)))
+  )
+
+const parseCert = (pem: string) => Effect.try({ try: () => parseCertificate(pem), catch: (e) => causeText(e) })
+const parseKey = (pem: string) => Effect.tryPromise({ try: () => privateKeyFromPem(pem), catch: (e) => causeText(e) })
+
+const validityProblem = (c: CertificateInfo, now = new Date()): string | undefined =>
+  now < c.notBefore ? "the certificate is not valid yet" : now > c.notAfter ? "the certificate has expired" : undefined
+
+export interface LoadedCa {
+  readonly spec: CaSpec
+  readonly certPem: string
+  /** Undefined: external CA (no key on this node). */
+  readonly keys: KeyPair | undefined
+}
+
+/** Loads a CA pair; generates one only when neither file exists (never replaces a broken one). */
+export const loadOrCreateCa = (cfg: ControlPlaneConfig, spec: CaSpec) =>
+  Effect.gen(function* () {
+    const fs = yield* RootFs
+    const out = yield* Output
+    const crtPath = `${cfg.certificatesDir}/${spec.base}.crt`
+    const keyPath = `${cfg.certificatesDir}/${spec.base}.key`
+    const crt = yield* readIfExists(crtPath)
+    const key = yield* readIfExists(keyPath)
+    if (crt === undefined && key === undefined) {
+      const keys = yield* newKeyPair(cfg.keyAlgorithm)
+      const certPem = yield* Effect.tryPromise({
+        try: () => createCaCertificate(keys, { commonName: spec.commonName }),
+        catch: (e) => new PkiError({ message: causeText(e) })
+      })
+      yield* out.info(`[certs] Generating "${spec.base}" certificate and key`)
+      yield* fs.write(keyPath, yield* keyPem(keys), { mode: 0o600 })
+      yield* fs.write(crtPath, certPem, { mode: 0o644 })
+      return { spec, certPem, keys } satisfies LoadedCa
+    }
+    if (crt === undefined)
+      return yield* new PkiError({ message: `failure loading ${spec.base} certificate: couldn't load the certificate file ${crtPath}: no such file or directory` })
+    const info = yield* parseCert(crt).pipe(Effect.mapError((m) => new PkiError({ message: `failure loading ${spec.base} certificate: ${m}` })))
+    const bad = validityProblem(info)
+    if (bad) return yield* new PkiError({ message: `failure loading ${spec.base} certificate: ${bad}` })
+    if (!info.isCA) return yield* new PkiError({ message: `certificate ${spec.base} is not a CA` })
+    const keys = key === undefined ? undefined : yield* parseKey(key).pipe(Effect.orElseSucceed(() => undefined))
+    return { spec, certPem: crt, keys } satisfies LoadedCa
+  })
+
+/** Why an existing leaf cannot be reused, or undefined when it can. */
+const existingLeafProblem = (leaf: LeafCertSpec, ca: LoadedCa, crt: string | undefined, key: string | undefined) =>
+  Effect.gen(function* () {
+    if (crt === undefined) return `failure loading ${leaf.base} certificate: the certificate file is missing`
+    if (key === undefined) return `failure loading ${leaf.base} certificate: the key file is missing`
+    const info = yield* Effect.either(parseCert(crt))
+    if (info._tag === "Left") return `failure loading ${leaf.base} certificate: ${info.left}`
+    const k = yield* Effect.either(parseKey(key))
+    if (k._tag === "Left") return `failure loading ${leaf.base} certificate: ${k.left}`
+    const bad = validityProblem(info.right)
+    if (bad) return `failure loading ${leaf.base} certificate: ${bad}`
+    const signed = yield* Effect.promise(() => verifyCertificate(crt, ca.certPem).catch(() => false))
+    if (!signed) return `certificate ${leaf.base} is not signed by corresponding CA`
+    const haveIps = info.right.ipAddresses.map(canonicalIp)
+    const missingDns = leaf.dnsNames.filter((d) => !info.right.dnsNames.some((p) => dnsMatches(p, d)))
+    const missingIps = leaf.ipAddresses.filter((ip) => !haveIps.includes(canonicalIp(ip)))
+    if (missingDns.length > 0 || missingIps.length > 0)
+      return `certificate ${leaf.base} is invalid: x509: certificate is valid for ${[...info.right.dnsNames, ...info.right.ipAddresses].join(", ")}, not ${[...missingDns, ...missingIps].join(", ")}`
+    return undefined
+  })
+
+export interface CertsReport {
+  readonly generated: ReadonlyArray<string>
+  readonly reused: ReadonlyArray<string>
+  /** Wall time of the (concurrent) key generation. */
+  readonly keygenMillis: number
+}
+
+/** The whole `certs` sub-phase. */
+export const ensureControlPlaneCerts = (
+  cfg: ControlPlaneConfig
+): Effect.Effect<CertsReport, PkiError | RootFsError, RootFs | Output> =>
+  Effect.gen(function* () {
+    const fs = yield* RootFs
+    const out = yield* Output
+    const dir = cfg.certificatesDir
+    yield* out.info(`[certs] Using certificateDir folder "${dir}"`)
+    const { leaves, skippedSans } = yield* Effect.try({ try: () => leafSpecs(cfg), catch: (e) => new PkiError({ message: causeText(e) }) })
+    for (const s of skippedSans)
+      yield* out.warn(`[certificates] WARNING: '${s.san}' was not added to the '${s.cert}.crt' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`)
+
+    const cas = new Map<CaName, LoadedCa>()
+    for (const spec of casFor(cfg)) cas.set(spec.name, yield* loadOrCreateCa(cfg, spec))
+
+    // decide every leaf before writing anything
+    const plan: Array<{ leaf: LeafCertSpec; ca: LoadedCa; reuse: boolean }> = []
+    for (const leaf of leaves) {
+      const ca = cas.get(leaf.ca)!
+      const crt = yield* readIfExists(`${dir}/${leaf.base}.crt`)
+      const key = yield* readIfExists(`${dir}/${leaf.base}.key`)
+      if (crt !== undefined || key !== undefined || ca.keys === undefined) {
+        const problem = yield* existingLeafProblem(leaf, ca, crt, key)
+        if (problem === undefined) {
+          plan.push({ leaf, ca, reuse: true })
+          continue
+        }
+        if (ca.keys === undefined)
+          return yield* new PkiError({
+            message: `could not load expected certificate "${leaf.name}" or validate the existence of key "${ca.spec.name}" for it: ${problem}`
+          })
+        return yield* new PkiError({ message: `failed to write or validate certificate "${leaf.name}": ${problem}` })
+      }
+      plan.push({ leaf, ca, reuse: false })
+    }
+
+    const toGenerate = plan.filter((p) => !p.reuse)
+    const started = Date.now()
+    const keys = yield* Effect.forEach(toGenerate, () => newKeyPair(cfg.keyAlgorithm), { concurrency: "unbounded" })
+    const keygenMillis = Date.now() - started
+    yield* out.detail(1, `[certs] generated ${keys.length} ${cfg.keyAlgorithm} key pairs concurrently in ${keygenMillis} ms`)
+    const issued = yield* Effect.forEach(
+      toGenerate,
+      (p, i) =>
+        Effect.gen(function* () {
+          const k = keys[i]!
+          const certPem = yield* Effect.tryPromise({
+            try: () =>
+              createCertificate(
+                k.publicKey,
+                {
+                  commonName: p.leaf.commonName,
+                  organizations: p.leaf.organizations,
+                  dnsNames: p.leaf.dnsNames,
+                  ipAddresses: p.leaf.ipAddresses,
+                  extKeyUsages: p.leaf.extKeyUsages
+                },
+                { certPem: p.ca.certPem, keys: p.ca.keys! }
+              ),
+            catch: (e) => new PkiError({ message: `failed to write or validate certificate "${p.leaf.name}": ${causeText(e)}` })
+          })
+          return { base: p.leaf.base, certPem, keyPem: yield* keyPem(k) }
+        }),
+      { concurrency: "unbounded" }
+    )
+    const byBase = new Map(issued.map((x) => [x.base, x]))
+    for (const p of plan) {
+      if (p.reuse) {
+        yield* out.info(`[certs] Using the existing "${p.leaf.base}" certificate and key`)
+        continue
+      }
+      const x = byBase.get(p.leaf.base)!
+      yield* out.info(`[certs] Generating "${p.leaf.base}" certificate and key`)
+      if (p.leaf.serving)
+        yield* out.info(`[certs] ${p.leaf.base} serving cert is signed for DNS names [${p.leaf.dnsNames.join(" ")}] and IPs [${p.leaf.ipAddresses.join(" ")}]`)
+      yield* fs.write(`${dir}/${p.leaf.base}.key`, x.keyPem, { mode: 0o600 })
+      yield* fs.write(`${dir}/${p.leaf.base}.crt`, x.certPem, { mode: 0o644 })
+    }
+    yield* out.info(`[certs] Valid certificates and keys now exist in "${dir}"`)
+    yield* ensureServiceAccountKeys(cfg)
+    return { generated: toGenerate.map((p) => p.leaf.base), reused: plan.filter((p) => p.reuse).map((p) => p.leaf.base), keygenMillis }
+  })
+
+/** sa.key / sa.pub: reuse a loadable sa.key, else generate (both 0600, as 1.15's key writer). */
+export const ensureServiceAccountKeys = (cfg: ControlPlaneConfig) =>
+  Effect.gen(function* () {
+    const fs = yield* RootFs
+    const out = yield* Output
+    const keyPath = `${cfg.certificatesDir}/sa.key`
+    const existing = yield* readIfExists(keyPath)
+    if (existing !== undefined) {
+      const ok = yield* Effect.either(parseKey(existing))
+      if (ok._tag === "Left") return yield* new PkiError({ message: "file sa.key existed but it could not be loaded properly" })
+      yield* out.info(`[certs] Using the existing "sa" key`)
+      return
+    }
+    const k = yield* newKeyPair(cfg.keyAlgorithm)
+    const pub = yield* Effect.tryPromise({ try: () => publicKeyToPem(k.publicKey), catch: (e) => new PkiError({ message: causeText(e) }) })
+    yield* out.info(`[certs] Generating "sa" key and public key`)
+    yield* fs.write(keyPath, yield* keyPem(k), { mode: 0o600 })
+    yield* fs.write(`${cfg.certificatesDir}/sa.pub`, pub, { mode: 0o600 })
+  })

@@ -1,0 +1,3 @@
+export * from "./certs.js"
+export * from "./ip.js"
+export * from "./specs.js"
