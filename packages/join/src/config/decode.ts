@@ -46,8 +46,16 @@ const splitDocuments = (text: string): Either.Either<ReadonlyArray<Record<string
   return errors.length > 0 ? Either.left(new ConfigError({ message: aggregate(errors), flag: "config", problems: [...new Set(errors)] })) : Either.right(out)
 }
 
-const formatIssues = (error: ParseResult.ParseError): ReadonlyArray<string> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message))
+/** `path: message` per issue; the offending value is left out, since it may be a token or key. */
+const formatIssues = (error: ParseResult.ParseError): ReadonlyArray<string> => {
+  const all = ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => {
+    const message = i.message.replace(/,\s*actual[\s\S]*$/, "")
+    return i.path.length > 0 ? `${i.path.join(".")}: ${message}` : message
+  })
+  // Optional fields also accept null/undefined: those alternatives only add noise.
+  const useful = all.filter((m) => !/: Expected (null|undefined)$/.test(m))
+  return useful.length > 0 ? [...new Set(useful)] : all
+}
 
 /** Decodes the text of a `--config` file. */
 export const decodeJoinConfiguration = (text: string): Either.Either<Decoded, ConfigError> =>

@@ -108,6 +108,11 @@ kind: JoinConfiguration
     )
   })
 
+  it("never echoes a mistyped secret value", () => {
+    const e = left("apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\ndiscovery: {tlsBootstrapToken: 123456.1234567890123456}\n")
+    expect(e.message).toBe("invalid JoinConfiguration (kubeadm.k8s.io/v1beta2): discovery.tlsBootstrapToken: Expected string")
+  })
+
   it("reports YAML syntax errors", () => {
     expect(left("kind: [unclosed\n").message).toMatch(/^error converting YAML to JSON/)
   })
