@@ -1,0 +1,158 @@
+/**
+ * File discovery (spec §3, current behaviour): a kubeconfig from a local file
+ * (inside the rootfs) or from an `https://` URL verified with the host's CA
+ * bundle found inside the rootfs. `http://` is refused. The file's cluster is
+ * then checked against the API server itself: a TLS failure there means the file
+ * does not describe that server.
+ */
+import { Duration, Effect, Either, Option, Schedule } from "effect"
+import * as https from "node:https"
+import type { FileDiscovery } from "../config/model.js"
+import { type Kubeconfig, parseKubeconfig, selectCluster, selectUser, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
+import { KubeApi } from "../kube-api/kube-api.js"
+import { Output } from "../output.js"
+import { RootFs } from "../rootfs/rootfs.js"
+import {
+  ClusterInfoInvalidError,
+  type DiscoveryError,
+  DiscoveryFileError,
+  DiscoveryTimeoutError,
+  DiscoveryTlsError,
+  DiscoveryUnreachableError
+} from "./errors.js"
+import type { DiscoveredCluster } from "./token.js"
+
+/** Where distributions keep the system CA bundle (first found wins), as Go's crypto/x509 looks. */
+export const CA_BUNDLE_PATHS = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/pki/tls/cacert.pem",
+  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+  "/etc/ssl/cert.pem"
+] as const
+
+/** The host CA bundle inside the rootfs. */
+export const systemCaBundle = Effect.gen(function* () {
+  const fs = yield* RootFs
+  for (const path of CA_BUNDLE_PATHS) {
+    const text = yield* Effect.option(fs.readText(path))
+    if (Option.isSome(text) && text.value.includes("BEGIN CERTIFICATE")) return Option.some({ path, pem: text.value })
+  }
+  return Option.none<{ path: string; pem: string }>()
+})
+
+/** GET an https URL trusting only `caPem`; the body whatever the status (as kubeadm). */
+const httpsGet = (url: string, caPem: string, timeout: Duration.Duration) =>
+  Effect.async<string, string>((resume) => {
+    const req = https.get(url, { ca: caPem, agent: false, timeout: Duration.toMillis(timeout) }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (c: Buffer) => chunks.push(c))
+      res.on("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
+      res.on("error", (e) => resume(Effect.fail(e.message)))
+    })
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${Duration.format(timeout)}`)))
+    req.on("error", (e) => resume(Effect.fail(e.message)))
+    return Effect.sync(() => req.destroy())
+  })
+
+const loadSource = (source: string) =>
+  Effect.gen(function* () {
+    if (/^https:\/\//i.test(source)) {
+      const bundle = yield* systemCaBundle
+      if (Option.isNone(bundle)) {
+        return yield* Effect.fail(
+          new DiscoveryFileError({ source, detail: `no CA bundle found inside the root filesystem to verify the URL (looked at ${CA_BUNDLE_PATHS.join(", ")})` })
+        )
+      }
+      return yield* Effect.mapError(httpsGet(source, bundle.value.pem, Duration.seconds(10)), (detail) => new DiscoveryFileError({ source, detail }))
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
+      return yield* Effect.fail(new DiscoveryFileError({ source, detail: "if a URL is used, the scheme must be https" }))
+    }
+    const fs = yield* RootFs
+    return yield* Effect.mapError(fs.readText(source), (e) => new DiscoveryFileError({ source, detail: e.message }))
+  })
+
+export const fileDiscovery = (
+  input: FileDiscovery,
+  timeout: Duration.Duration
+): Effect.Effect<DiscoveredCluster, DiscoveryError, KubeApi | RootFs | Output> =>
+  Effect.gen(function* () {
+    const source = input.kubeConfigPath
+    const out = yield* Output
+    const text = yield* loadSource(source)
+    const parsed = parseKubeconfig(text)
+    if (Either.isLeft(parsed)) return yield* Effect.fail(new DiscoveryFileError({ source, detail: `not a kubeconfig: ${parsed.left.message}` }))
+    const file = parsed.right
+    if (file.clusters.length === 0) {
+      return yield* Effect.fail(new ClusterInfoInvalidError({ detail: "the provided cluster-info kubeconfig file must have at least one Cluster defined" }))
+    }
+    const cluster = selectCluster(file)
+    if (cluster === undefined) {
+      return yield* Effect.fail(
+        new ClusterInfoInvalidError({ detail: "the provided cluster-info kubeconfig file must have an unnamed Cluster or a CurrentContext that specifies a non-nil Cluster" })
+      )
+    }
+    if (cluster.value.server === "") return yield* Effect.fail(new ClusterInfoInvalidError({ detail: `no server found for cluster "${cluster.name}"` }))
+    let caPem = cluster.value.certificateAuthorityData
+    if (caPem === undefined && cluster.value.certificateAuthority !== undefined && !/^https:/i.test(source)) {
+      const fs = yield* RootFs
+      caPem = yield* Effect.mapError(fs.readText(cluster.value.certificateAuthority), (e) => new DiscoveryFileError({ source, detail: e.message }))
+    }
+    if (caPem === undefined) {
+      return yield* Effect.fail(new DiscoveryFileError({ source, detail: `cluster "${cluster.name}" has no certificate authority data` }))
+    }
+    const server = cluster.value.server
+    const user = selectUser(file)
+    if (user !== undefined && (user.value.token !== undefined || user.value.clientCertificateData !== undefined)) {
+      yield* out.detail(1, "[discovery] Using authentication credentials from the discovery file for validating TLS connection")
+    } else {
+      yield* out.detail(1, "[discovery] Discovery file does not contains authentication credentials, using unauthenticated request for validating TLS connection")
+    }
+
+    // Prove the file describes the server: a TLS-verified request must succeed (any HTTP answer will do).
+    const api = yield* KubeApi
+    const probe = simpleKubeconfig({
+      clusterName: "kubernetes",
+      cluster: { server, certificateAuthorityData: caPem },
+      userName: "",
+      user: {},
+      contextName: "@kubernetes"
+    })
+    const client = yield* Effect.mapError(api.client(probe), (e) => new DiscoveryUnreachableError({ endpoint: server, detail: e.detail }))
+    const check = client.getConfigMap("kube-public", "cluster-info").pipe(
+      Effect.map(Option.some),
+      Effect.catchAll((e) => {
+        if (e.reason === "TLSError") return Effect.fail<DiscoveryError>(new DiscoveryTlsError({ endpoint: server, detail: e.detail }))
+        if (e.status >= 400 && e.status < 500) return Effect.succeed(Option.none())
+        return Effect.fail<DiscoveryError>(new DiscoveryUnreachableError({ endpoint: server, detail: e.detail }))
+      }),
+      Effect.retry({
+        schedule: Schedule.exponential("200 millis", 2).pipe(Schedule.either(Schedule.spaced("3 seconds")), Schedule.jittered),
+        while: (e) => e._tag === "DiscoveryUnreachableError"
+      }),
+      Effect.timeoutFail({ duration: timeout, onTimeout: () => new DiscoveryTimeoutError({ timeout: Duration.format(timeout) }) })
+    )
+    const clusterInfo = yield* check
+    if (Option.isSome(clusterInfo)) {
+      const info = parseKubeconfig(clusterInfo.value.data["kubeconfig"] ?? "")
+      const infoServer = Either.isRight(info) ? selectCluster(info.right)?.value.server : undefined
+      if (infoServer !== undefined && infoServer !== server) {
+        yield* out.warn(`[discovery] the API Server endpoint "${server}" in use is different from the endpoint "${infoServer}" which defined in the cluster-info ConfigMap`)
+      }
+    }
+    const kubeconfig: Kubeconfig = simpleKubeconfig({
+      clusterName: "kubernetes",
+      cluster: { server, certificateAuthorityData: caPem },
+      userName: user?.name ?? "",
+      user: user?.value ?? {},
+      contextName: "kubernetes"
+    })
+    return {
+      server,
+      caPem,
+      kubeconfig,
+      ...(user !== undefined && (user.value.token !== undefined || user.value.clientCertificateData !== undefined) ? { credentials: kubeconfig } : {})
+    }
+  })

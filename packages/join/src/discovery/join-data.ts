@@ -1,0 +1,145 @@
+/**
+ * `JoinData`: what the phases learn from the cluster, computed once, lazily, and
+ * cached (like kubeadm's joinData): the verified cluster from discovery, the TLS
+ * bootstrap kubeconfig built from it, a client with that identity, and the
+ * cluster's ClusterConfiguration (kubeadm-config). Whichever phase asks first
+ * pays; `join phase kubelet-start` alone still works.
+ */
+import { Context, Data, Effect, Layer } from "effect"
+import * as YAML from "yaml"
+import { JoinContext } from "../join-context.js"
+import { Crypto } from "../crypto/service.js"
+import { bootstrapKubeconfig, type Kubeconfig } from "../kubeconfig/kubeconfig.js"
+import { KubeApi, type KubeApiError, type KubeClient } from "../kube-api/kube-api.js"
+import { Output } from "../output.js"
+import { RootFs } from "../rootfs/rootfs.js"
+import { ClusterInfoInvalidError, type DiscoveryError } from "./errors.js"
+import { fileDiscovery } from "./file.js"
+import { type DiscoveredCluster, tokenDiscovery } from "./token.js"
+
+export class BootstrapCredentialsError extends Data.TaggedError("BootstrapCredentialsError")<{}> {
+  override get message() {
+    return "couldn't find authentication credentials for the TLS bootstrap process. Please use Token discovery, a discovery file with embedded authentication credentials or a discovery file without authentication credentials but with the TLSBootstrapToken flag"
+  }
+}
+
+export class ClusterConfigurationError extends Data.TaggedError("ClusterConfigurationError")<{ readonly detail: string }> {
+  override get message() {
+    return `unable to fetch the kubeadm-config ConfigMap: ${this.detail}`
+  }
+}
+
+export type JoinDataError = DiscoveryError | BootstrapCredentialsError | ClusterConfigurationError | KubeApiError
+
+export interface ClusterConfiguration {
+  /** The YAML text of `data.ClusterConfiguration`. */
+  readonly raw: string
+  readonly document: Readonly<Record<string, unknown>>
+  readonly kubernetesVersion: string
+  readonly clusterName: string
+  readonly imageRepository: string
+  readonly controlPlaneEndpoint: string
+}
+
+export interface JoinDataService {
+  readonly cluster: Effect.Effect<DiscoveredCluster, DiscoveryError>
+  /** The kubeconfig the kubelet (and join) authenticate with before having a certificate. */
+  readonly tlsBootstrapKubeconfig: Effect.Effect<Kubeconfig, DiscoveryError | BootstrapCredentialsError>
+  readonly bootstrapClient: Effect.Effect<KubeClient, JoinDataError>
+  readonly clusterConfiguration: Effect.Effect<ClusterConfiguration, JoinDataError>
+}
+
+export class JoinData extends Context.Tag("@kubeadm-ts/join/JoinData")<JoinData, JoinDataService>() {}
+
+/** The lowest control-plane version this join supports (kubeadm v1.15's minimum). */
+const MINIMUM_CONTROL_PLANE = [1, 13, 0]
+
+const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback)
+
+export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterConfiguration, ClusterConfigurationError> =>
+  Effect.gen(function* () {
+    let doc: unknown
+    try {
+      doc = YAML.parse(raw)
+    } catch (e) {
+      return yield* Effect.fail(new ClusterConfigurationError({ detail: `ClusterConfiguration is not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}` }))
+    }
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+      return yield* Effect.fail(new ClusterConfigurationError({ detail: "ClusterConfiguration is not a YAML mapping" }))
+    }
+    const d = doc as Record<string, unknown>
+    const version = str(d["kubernetesVersion"], "")
+    const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version)
+    if (m === null) return yield* Effect.fail(new ClusterConfigurationError({ detail: `the cluster's kubernetesVersion "${version}" is not a version` }))
+    const v = [Number(m[1]), Number(m[2]), Number(m[3])]
+    const older = v[0]! < MINIMUM_CONTROL_PLANE[0]! || (v[0] === MINIMUM_CONTROL_PLANE[0] && v[1]! < MINIMUM_CONTROL_PLANE[1]!)
+    if (older) {
+      return yield* Effect.fail(
+        new ClusterConfigurationError({ detail: `this version of kubeadm only supports deploying clusters with the control plane version >= 1.13.0. Current version: ${version}` })
+      )
+    }
+    return {
+      raw,
+      document: d,
+      kubernetesVersion: version,
+      clusterName: str(d["clusterName"], "kubernetes") || "kubernetes",
+      imageRepository: str(d["imageRepository"], "registry.k8s.io") || "registry.k8s.io",
+      controlPlaneEndpoint: str(d["controlPlaneEndpoint"], "")
+    }
+  })
+
+export const makeJoinData = Effect.gen(function* () {
+  const context = yield* Effect.context<JoinContext | KubeApi | Crypto | RootFs | Output>()
+  const { config } = yield* JoinContext
+  const out = yield* Output
+  const api = yield* KubeApi
+
+  const discover: Effect.Effect<DiscoveredCluster, DiscoveryError> = Effect.gen(function* () {
+    const d = config.discovery
+    if (d.bootstrapToken !== undefined) {
+      if (d.bootstrapToken.caCertHashes.length === 0 && d.bootstrapToken.unsafeSkipCAVerification) {
+        yield* out.warn(
+          "[discovery] WARNING: --discovery-token-unsafe-skip-ca-verification is set: the cluster CA is not pinned, so this node trusts whichever API server answers with a valid token signature"
+        )
+      }
+      return yield* tokenDiscovery(d.bootstrapToken, d.timeout)
+    }
+    if (d.file !== undefined) return yield* fileDiscovery(d.file, d.timeout)
+    return yield* Effect.fail(new ClusterInfoInvalidError({ detail: "no discovery method was configured (bootstrapToken or file must be set)" }))
+  }).pipe(Effect.provide(context))
+
+  const cluster = yield* Effect.cached(discover)
+
+  const tlsBootstrapKubeconfig = Effect.flatMap(cluster, (c) => {
+    const token = config.discovery.tlsBootstrapToken
+    if (token !== "") return Effect.succeed(bootstrapKubeconfig({ server: c.server, caPem: c.caPem, token }))
+    if (c.credentials !== undefined) return Effect.succeed(c.credentials)
+    return Effect.fail(new BootstrapCredentialsError())
+  })
+
+  const bootstrapClient = yield* Effect.cached(Effect.flatMap(tlsBootstrapKubeconfig, (k) => api.client(k)))
+
+  const clusterConfiguration = yield* Effect.cached(
+    Effect.gen(function* () {
+      const client = yield* bootstrapClient
+      yield* out.info("[preflight] Reading configuration from the cluster...")
+      yield* out.info("[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -oyaml'")
+      const cm = yield* Effect.mapError(
+        client.getConfigMap("kube-system", "kubeadm-config"),
+        (e) => new ClusterConfigurationError({ detail: `failed to get config map: ${e.message}` })
+      )
+      const raw = cm.data["ClusterConfiguration"]
+      if (raw === undefined) {
+        return yield* Effect.fail(
+          new ClusterConfigurationError({ detail: "unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing" })
+        )
+      }
+      return yield* parseClusterConfiguration(raw)
+    })
+  )
+
+  const service: JoinDataService = { cluster, tlsBootstrapKubeconfig, bootstrapClient, clusterConfiguration }
+  return service
+})
+
+export const JoinDataLive: Layer.Layer<JoinData, never, JoinContext | KubeApi | Crypto | RootFs | Output> = Layer.effect(JoinData, makeJoinData)
