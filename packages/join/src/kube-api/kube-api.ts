@@ -101,9 +101,20 @@ export interface Condition {
   readonly message?: string
 }
 
+export interface NodeTaint {
+  readonly key: string
+  readonly value?: string
+  readonly effect: string
+}
+
 export interface Node {
   readonly metadata: ObjectMeta
+  readonly spec?: { readonly taints?: ReadonlyArray<NodeTaint> }
   readonly status?: { readonly conditions?: ReadonlyArray<Condition> }
+}
+
+export interface Pod {
+  readonly metadata: ObjectMeta
 }
 
 export interface CertificateSigningRequest {
@@ -133,6 +144,9 @@ export interface CsrSpecInput {
 export interface KubeClient {
   readonly server: string
   readonly getConfigMap: (namespace: string, name: string) => Effect.Effect<ConfigMap, KubeApiError>
+  /** PUT with the object's resourceVersion (409 Conflict when it changed meanwhile). */
+  readonly updateConfigMap: (configMap: ConfigMap) => Effect.Effect<ConfigMap, KubeApiError>
+  readonly listPods: (namespace: string, labelSelector: string) => Effect.Effect<ReadonlyArray<Pod>, KubeApiError>
   readonly getSecret: (namespace: string, name: string) => Effect.Effect<Secret, KubeApiError>
   readonly getNode: (name: string) => Effect.Effect<Node, KubeApiError>
   /** Strategic-merge patch of a Node. */

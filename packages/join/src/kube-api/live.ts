@@ -125,6 +125,9 @@ const asMeta = (m: { name?: string; namespace?: string; resourceVersion?: string
 
 const asNode = (n: import("@kubernetes/client-node").V1Node): Node => ({
   metadata: asMeta(n.metadata),
+  spec: {
+    taints: (n.spec?.taints ?? []).map((t) => ({ key: t.key, effect: t.effect, ...(t.value !== undefined ? { value: t.value } : {}) }))
+  },
   status: {
     conditions: (n.status?.conditions ?? []).map((c) => ({
       type: c.type,
@@ -209,6 +212,32 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions): Eff
         call(`get ConfigMap ${namespace}/${name}`, (signal) =>
           core.readNamespacedConfigMap({ namespace, name }, withSignal(signal))
         ).pipe(Effect.map((cm): ConfigMap => ({ metadata: asMeta(cm.metadata), data: cm.data ?? {} }))),
+      updateConfigMap: (cm) =>
+        call(`update ConfigMap ${cm.metadata.namespace ?? ""}/${cm.metadata.name}`, (signal) =>
+          core.replaceNamespacedConfigMap(
+            {
+              namespace: cm.metadata.namespace ?? "default",
+              name: cm.metadata.name,
+              body: {
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                metadata: {
+                  name: cm.metadata.name,
+                  ...(cm.metadata.namespace !== undefined ? { namespace: cm.metadata.namespace } : {}),
+                  ...(cm.metadata.resourceVersion !== undefined ? { resourceVersion: cm.metadata.resourceVersion } : {}),
+                  ...(cm.metadata.labels !== undefined ? { labels: { ...cm.metadata.labels } } : {}),
+                  ...(cm.metadata.annotations !== undefined ? { annotations: { ...cm.metadata.annotations } } : {})
+                },
+                data: { ...cm.data }
+              }
+            },
+            withSignal(signal)
+          )
+        ).pipe(Effect.map((r): ConfigMap => ({ metadata: asMeta(r.metadata), data: r.data ?? {} }))),
+      listPods: (namespace, labelSelector) =>
+        call(`list Pods ${namespace} (${labelSelector})`, (signal) =>
+          core.listNamespacedPod({ namespace, labelSelector }, withSignal(signal))
+        ).pipe(Effect.map((l) => l.items.map((p) => ({ metadata: asMeta(p.metadata) })))),
       getSecret: (namespace, name) =>
         call(`get Secret ${namespace}/${name}`, (signal) => core.readNamespacedSecret({ namespace, name }, withSignal(signal))).pipe(
           Effect.map(
