@@ -149,6 +149,8 @@ export interface KubeClient {
   readonly listPods: (namespace: string, labelSelector: string) => Effect.Effect<ReadonlyArray<Pod>, KubeApiError>
   readonly getSecret: (namespace: string, name: string) => Effect.Effect<Secret, KubeApiError>
   readonly getNode: (name: string) => Effect.Effect<Node, KubeApiError>
+  /** Registers a Node (what a kubelet does with its own credentials on first start). */
+  readonly createNode: (node: { readonly name: string; readonly labels: Readonly<Record<string, string>> }) => Effect.Effect<Node, KubeApiError>
   /** Strategic-merge patch of a Node. */
   readonly patchNode: (name: string, patch: unknown) => Effect.Effect<Node, KubeApiError>
   readonly createCsr: (spec: CsrSpecInput) => Effect.Effect<CertificateSigningRequest, KubeApiError>

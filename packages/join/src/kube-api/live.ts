@@ -249,6 +249,13 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions): Eff
           )
         ),
       getNode: (name) => call(`get Node ${name}`, (signal) => core.readNode({ name }, withSignal(signal))).pipe(Effect.map(asNode)),
+      createNode: (node) =>
+        call(`create Node ${node.name}`, (signal) =>
+          core.createNode(
+            { body: { apiVersion: "v1", kind: "Node", metadata: { name: node.name, labels: { ...node.labels } } } },
+            withSignal(signal)
+          )
+        ).pipe(Effect.map(asNode)),
       patchNode: (name, patch) =>
         call(`patch Node ${name}`, (signal) =>
           core.patchNode(
