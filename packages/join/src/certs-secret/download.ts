@@ -1,0 +1,127 @@
+/**
+ * control-plane-prepare/download-certs: fetch `kube-system/kubeadm-certs` with
+ * the bootstrap-token client, decrypt every entry with the certificate key
+ * (AES-256-GCM: nonce ‖ ciphertext ‖ tag) and write the shared CAs and
+ * service-account keys. Everything is decrypted and checked first; nothing is
+ * written unless all of it is good. The key never appears in a message.
+ */
+import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto"
+import { Data, Effect } from "effect"
+import { aesGcmOpen } from "../crypto/aes.js"
+import type { KubeApiError, KubeClient } from "../kube-api/kube-api.js"
+import { type ControlPlaneConfig, kubernetesMinor } from "../manifests/control-plane-config.js"
+import { Output } from "../output.js"
+import { RootFs, type RootFsError } from "../rootfs/index.js"
+
+export const CERTS_SECRET = "kubeadm-certs"
+
+export class DownloadCertsError extends Data.TaggedError("DownloadCertsError")<{
+  readonly reason: "BadKey" | "SecretMissing" | "WrongKey" | "MissingEntry" | "BadEntry" | "Api"
+  readonly message: string
+}> {}
+
+/** Secret key -> destination path (spec §2.1), for the cluster's etcd mode. */
+export const certsSecretEntries = (cfg: ControlPlaneConfig): Array<{ key: string; path: string }> => {
+  const dir = cfg.certificatesDir
+  const entries = [
+    { key: "ca.crt", path: `${dir}/ca.crt` },
+    { key: "ca.key", path: `${dir}/ca.key` },
+    { key: "sa.key", path: `${dir}/sa.key` },
+    { key: "sa.pub", path: `${dir}/sa.pub` },
+    { key: "front-proxy-ca.crt", path: `${dir}/front-proxy-ca.crt` },
+    { key: "front-proxy-ca.key", path: `${dir}/front-proxy-ca.key` }
+  ]
+  if (cfg.etcd.external) {
+    const ext = cfg.etcd.external
+    if (ext.caFile) entries.push({ key: "external-etcd-ca.crt", path: ext.caFile })
+    if (ext.certFile) entries.push({ key: "external-etcd.crt", path: ext.certFile })
+    if (ext.keyFile) entries.push({ key: "external-etcd.key", path: ext.keyFile })
+  } else {
+    entries.push({ key: "etcd-ca.crt", path: `${dir}/etcd/ca.crt` }, { key: "etcd-ca.key", path: `${dir}/etcd/ca.key` })
+  }
+  return entries
+}
+
+/** "key" for private keys, "public" for certificates and public keys, undefined for anything else. */
+const classify = (data: Uint8Array): "key" | "public" | undefined => {
+  const text = Buffer.from(data)
+  try {
+    createPrivateKey({ key: text, format: "pem" })
+    return "key"
+  } catch { /* not a private key */ }
+  try {
+    new X509Certificate(text)
+    return "public"
+  } catch { /* not a certificate */ }
+  try {
+    createPublicKey({ key: text, format: "pem" })
+    return "public"
+  } catch { /* not a public key */ }
+  return undefined
+}
+
+const wrap = (reason: DownloadCertsError["reason"], detail: string) =>
+  new DownloadCertsError({ reason, message: `error downloading certs: ${detail}` })
+
+export const SECRET_GONE =
+  'Secret "kubeadm-certs" was not found in the "kube-system" Namespace: the certificate Secret is gone or expired (it lives 2 hours): run `kubeadm init phase upload-certs --upload-certs` again on a control-plane node and use the new certificate key'
+
+export const downloadCerts = (
+  cfg: ControlPlaneConfig,
+  certificateKey: string,
+  client: KubeClient
+): Effect.Effect<{ written: ReadonlyArray<string> }, DownloadCertsError | RootFsError, RootFs | Output> =>
+  Effect.gen(function* () {
+    const fs = yield* RootFs
+    const out = yield* Output
+    yield* out.info(`[download-certs] Downloading the certificates in Secret "${CERTS_SECRET}" in the "kube-system" Namespace`)
+    if (!/^[0-9a-fA-F]{64}$/.test(certificateKey))
+      return yield* new DownloadCertsError({
+        reason: "BadKey",
+        message: `error decoding certificate key: the certificate key must be 64 hexadecimal characters (a 32-byte AES key), got ${certificateKey.length} characters`
+      })
+    const key = new Uint8Array(Buffer.from(certificateKey, "hex"))
+    const secret = yield* client.getSecret("kube-system", CERTS_SECRET).pipe(
+      Effect.mapError((e: KubeApiError) =>
+        e.reason === "NotFound"
+          ? wrap("SecretMissing", `error downloading the secret: ${SECRET_GONE}`)
+          : wrap("Api", `error downloading the secret: ${e.message}`)
+      )
+    )
+    // decrypt everything before writing anything
+    const plain = new Map<string, Uint8Array>()
+    for (const [name, sealed] of Object.entries(secret.data)) {
+      if (sealed.length === 0) {
+        plain.set(name, sealed)
+        continue
+      }
+      const opened = yield* Effect.try({
+        try: () => aesGcmOpen(key, sealed),
+        catch: (e) => {
+          const m = e instanceof Error ? e.message : String(e)
+          return /authentication/.test(m)
+            ? wrap("WrongKey", `wrong certificate key: error decoding secret data with provided key: ${m}`)
+            : wrap("BadEntry", `error decoding secret data with provided key: ${m}`)
+        }
+      })
+      plain.set(name, opened)
+    }
+    const writes: Array<{ path: string; data: Uint8Array; mode: number }> = []
+    const modern = kubernetesMinor(cfg.kubernetesVersion) >= 22
+    for (const entry of certsSecretEntries(cfg)) {
+      const data = plain.get(entry.key)
+      if (data === undefined)
+        return yield* wrap("MissingEntry", `the Secret does not include the required certificate or key - name: ${entry.key}, path: ${entry.path}`)
+      if (data.length === 0) {
+        yield* out.detail(1, `[download-certs] Not saving "${entry.key}" to disk, since it is empty in the "${CERTS_SECRET}" Secret`)
+        continue
+      }
+      const kind = classify(data)
+      if (kind === undefined) return yield* wrap("BadEntry", `unknown data found in Secret entry "${entry.key}"`)
+      // 1.15-1.21 wrote every file 0600; 1.22+ only private keys
+      writes.push({ path: entry.path, data, mode: kind === "key" || !modern ? 0o600 : 0o644 })
+    }
+    yield* out.detail(1, `[download-certs] Saving the certificates to the folder: "${cfg.certificatesDir}"`)
+    for (const w of writes) yield* fs.write(w.path, w.data, { mode: w.mode, dirMode: 0o755 })
+    return { written: writes.map((w) => w.path) }
+  })
