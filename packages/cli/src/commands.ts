@@ -7,8 +7,8 @@ import { Args, Command, HelpDoc } from "@effect/cli"
 import { Effect } from "effect"
 import { caCertHashCommand } from "./ca-cert-hash.js"
 import { joinOptions, toJoinFlags } from "./join-flags.js"
-import { joinPhases, phaseTable } from "./phase-list.js"
-import { runJoin } from "./run-join.js"
+import { joinPhases, type PhaseInfo, phaseTable } from "./phase-list.js"
+import { type CliFailure, runJoin } from "./run-join.js"
 
 export const version = "0.1.0"
 
@@ -34,18 +34,25 @@ const nonEmpty = <A>(xs: ReadonlyArray<A>): [A, ...Array<A>] => {
 
 /** `changed` = the flags given on the command line (from the argv pre-parse). */
 export const rootCommand = (changed: ReadonlyArray<string>) => {
-  const leaf = (fullName: string, runName: string, description: string) =>
-    Command.make(fullName.split("/").pop() ?? fullName, { ...joinOptions(true), endpoint: endpointArg }, ({ endpoint, ...values }) =>
-      runJoin(toJoinFlags(values, endpoint._tag === "Some" ? endpoint.value : undefined, changed), runName)
-    ).pipe(Command.withDescription(description))
+  const leaf = (info: PhaseInfo, runName: string) => {
+    const run = (values: Record<string, unknown>, endpoint: string | undefined) => runJoin(toJoinFlags(values, endpoint, changed), runName)
+    // The two shapes differ only in their parsed value, which nothing reads back.
+    const command: Command.Command<string, never, CliFailure, any> =
+      info.endpoint === true
+        ? Command.make(info.name, { ...joinOptions(info.flags ?? []), endpoint: endpointArg }, ({ endpoint, ...values }) =>
+            run(values, endpoint._tag === "Some" ? endpoint.value : undefined)
+          )
+        : Command.make(info.name, joinOptions(info.flags ?? []), (values) => run(values, undefined))
+    return command.pipe(Command.withDescription(info.description))
+  }
 
   const phaseCommands = joinPhases.map((p) =>
     p.children === undefined
-      ? leaf(p.name, p.name, p.description)
+      ? leaf(p, p.name)
       : Command.make(p.name).pipe(
           Command.withDescription(p.description),
           // `<parent> all` runs the whole parent, as kubeadm's hidden `all` sub-phase.
-          Command.withSubcommands(nonEmpty(p.children.map((c) => leaf(`${p.name}/${c.name}`, c.name === "all" ? p.name : `${p.name}/${c.name}`, c.description))))
+          Command.withSubcommands(nonEmpty(p.children.map((c) => leaf(c, c.name === "all" ? p.name : `${p.name}/${c.name}`))))
         )
   )
   const phase = Command.make("phase").pipe(
@@ -54,7 +61,7 @@ export const rootCommand = (changed: ReadonlyArray<string>) => {
     ),
     Command.withSubcommands(nonEmpty(phaseCommands))
   )
-  const join = Command.make("join", { ...joinOptions(false), endpoint: endpointArg }, ({ endpoint, ...values }) =>
+  const join = Command.make("join", { ...joinOptions(), endpoint: endpointArg }, ({ endpoint, ...values }) =>
     runJoin(toJoinFlags(values, endpoint._tag === "Some" ? endpoint.value : undefined, changed), undefined)
   ).pipe(Command.withDescription(joinDescription), Command.withSubcommands([phase]))
 

@@ -22,9 +22,14 @@ const optionFor = (f: FlagSpec): Options.Options<unknown> => {
   return Options.withDescription(base, describe(f))
 }
 
-/** The options of `join` (all flags) or of a `join phase ...` leaf (all but join-only ones). */
-export const joinOptions = (forPhase: boolean): Record<string, Options.Options<unknown>> =>
-  Object.fromEntries(joinFlags.filter((f) => !(forPhase && f.joinOnly === true)).map((f) => [f.name, optionFor(f)]))
+/** Flags every command of the join family takes (kubeadm's inherited ones). */
+export const globalFlags = ["rootfs", "v"]
+
+/** The options of `join` (every flag) or of a `join phase ...` leaf (its own flags and the global ones). */
+export const joinOptions = (phaseFlags?: ReadonlyArray<string>): Record<string, Options.Options<unknown>> =>
+  Object.fromEntries(
+    joinFlags.filter((f) => phaseFlags === undefined || phaseFlags.includes(f.name) || globalFlags.includes(f.name)).map((f) => [f.name, optionFor(f)])
+  )
 
 /** The parsed option values (keyed by flag name) -> the join's flag model. */
 export const toJoinFlags = (

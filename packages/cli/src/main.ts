@@ -9,20 +9,25 @@ import { Cause, Console, Effect, Either, Exit, Layer, Option } from "effect"
 import { type ParsedArgs, parseArgs } from "./argv.js"
 import { rootCommand, version } from "./commands.js"
 import { flagsByName, flagsByShort, joinFlags } from "./flag-table.js"
-import { joinPhases } from "./phase-list.js"
+import { globalFlags } from "./join-flags.js"
+import { joinPhases, type PhaseInfo } from "./phase-list.js"
 import { CliFailure } from "./run-join.js"
 
 /** What to hand to @effect/cli, or a cobra-style usage error. */
 type Route = { readonly argv: ReadonlyArray<string>; readonly changed: ReadonlyArray<string> } | { readonly usageError: string; readonly command: string }
 
 const noFlags = { byName: () => undefined, byShort: () => undefined }
-const joinLookup = (forPhase: boolean) => ({
-  byName: (n: string) => {
-    const f = flagsByName.get(n)
-    return f !== undefined && !(forPhase && f.joinOnly === true) ? f : undefined
-  },
-  byShort: (s: string) => flagsByShort.get(s)
-})
+/** The flags of `join` (all) or of one `join phase` leaf (its own and the global ones). */
+const joinLookup = (phase?: PhaseInfo) => {
+  const allowed = (n: string) => phase === undefined || (phase.flags ?? []).includes(n) || globalFlags.includes(n)
+  return {
+    byName: (n: string) => (allowed(n) ? flagsByName.get(n) : undefined),
+    byShort: (s: string) => {
+      const f = flagsByShort.get(s)
+      return f !== undefined && allowed(f.name) ? f : undefined
+    }
+  }
+}
 
 /** `--k=v` / comma lists / repetition, all as @effect/cli reads them: one `--k v` per value. */
 const canonicalFlags = (parsed: ParsedArgs): string[] =>
@@ -56,6 +61,7 @@ const route = (args: ReadonlyArray<string>): Route => {
   if (command !== "join") return usage(`unknown command ${JSON.stringify(command)} for "kubeadm-ts"`, "kubeadm-ts")
   let path = ["join"]
   let tokens = rest
+  let leaf: PhaseInfo | undefined
   if (rest[0] === "phase") {
     path = ["join", "phase"]
     tokens = rest.slice(1)
@@ -66,6 +72,7 @@ const route = (args: ReadonlyArray<string>): Route => {
     }
     path.push(phase.name)
     tokens = tokens.slice(1)
+    leaf = phase
     if (phase.children !== undefined) {
       const child = phase.children.find((c) => c.name === tokens[0])
       if (child === undefined) {
@@ -74,13 +81,17 @@ const route = (args: ReadonlyArray<string>): Route => {
       }
       path.push(child.name)
       tokens = tokens.slice(1)
+      leaf = child
     }
   }
   const command_ = `kubeadm-ts ${path.join(" ")}`
-  const parsed = parseArgs(tokens, joinLookup(path.length > 1))
+  const parsed = parseArgs(tokens, joinLookup(leaf))
   if (Either.isLeft(parsed)) return usage(parsed.left, command_)
   if (parsed.right.help) return { argv: [...path, "--help"], changed: [] }
   const { positionals } = parsed.right
+  if (leaf !== undefined && leaf.endpoint !== true && positionals[0] !== undefined) {
+    return usage(`unknown command ${JSON.stringify(positionals[0])} for "${command_}"`, command_)
+  }
   if (positionals.length > 1) return usage(`accepts at most 1 arg(s), received ${positionals.length}`, command_)
   // Only reachable after `--`; @effect/cli would take such a value for a flag.
   const dashed = positionals.find((p) => p.startsWith("-"))

@@ -8,31 +8,40 @@ export interface PhaseInfo {
   readonly description: string
   readonly hidden?: boolean
   readonly children?: ReadonlyArray<PhaseInfo>
+  /** The flags `join phase <this>` accepts besides --rootfs and -v (spec join-node §1.9). */
+  readonly flags?: ReadonlyArray<string>
+  /** Whether it takes the `[api-server-endpoint]` argument. */
+  readonly endpoint?: boolean
 }
 
+const discovery = ["discovery-file", "discovery-token", "discovery-token-ca-cert-hash", "discovery-token-unsafe-skip-ca-verification", "tls-bootstrap-token", "token"]
+const controlPlane = ["config", "control-plane", "experimental-control-plane"]
+const address = ["apiserver-advertise-address"]
+const port = ["apiserver-bind-port"]
+
 export const joinPhases: ReadonlyArray<PhaseInfo> = [
-  { name: "preflight", description: "Run join pre-flight checks" },
+  { name: "preflight", description: "Run join pre-flight checks", endpoint: true, flags: [...controlPlane, ...address, ...port, ...discovery, "ignore-preflight-errors", "cri-socket", "node-name", "certificate-key"] },
   {
     name: "control-plane-prepare",
     description: "Prepare the machine for serving a control plane",
     children: [
-      { name: "all", description: "Prepare the machine for serving a control plane", hidden: true },
-      { name: "download-certs", description: "[EXPERIMENTAL] Download certificates shared among control-plane nodes from the kubeadm-certs Secret" },
-      { name: "certs", description: "Generate the certificates for the new control plane components" },
-      { name: "kubeconfig", description: "Generate the kubeconfig for the new control plane components" },
-      { name: "control-plane", description: "Generate the manifests for the new control plane components" }
+      { name: "all", description: "Prepare the machine for serving a control plane", hidden: true, endpoint: true, flags: [...controlPlane, ...address, ...port, ...discovery, "node-name", "certificate-key"] },
+      { name: "download-certs", description: "[EXPERIMENTAL] Download certificates shared among control-plane nodes from the kubeadm-certs Secret", endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
+      { name: "certs", description: "Generate the certificates for the new control plane components", endpoint: true, flags: [...controlPlane, ...address, ...discovery, "node-name"] },
+      { name: "kubeconfig", description: "Generate the kubeconfig for the new control plane components", endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
+      { name: "control-plane", description: "Generate the manifests for the new control plane components", flags: [...controlPlane, ...address, ...port] }
     ]
   },
-  { name: "check-etcd", description: "Check that the local etcd cluster is healthy", hidden: true },
-  { name: "kubelet-start", description: "Write kubelet settings, certificates and (re)start the kubelet" },
+  { name: "check-etcd", description: "Check that the local etcd cluster is healthy", hidden: true, endpoint: true, flags: [...controlPlane, ...discovery] },
+  { name: "kubelet-start", description: "Write kubelet settings, certificates and (re)start the kubelet", endpoint: true, flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"] },
   {
     name: "control-plane-join",
     description: "Join a machine as a control plane instance",
     children: [
-      { name: "all", description: "Join a machine as a control plane instance", hidden: true },
-      { name: "etcd", description: "Add a new local etcd member" },
-      { name: "update-status", description: "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap" },
-      { name: "mark-control-plane", description: "Mark a node as a control-plane" }
+      { name: "all", description: "Join a machine as a control plane instance", hidden: true, flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
+      { name: "etcd", description: "Add a new local etcd member", flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
+      { name: "update-status", description: "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap", flags: [...controlPlane, ...address, "node-name"] },
+      { name: "mark-control-plane", description: "Mark a node as a control-plane", flags: [...controlPlane, "node-name"] }
     ]
   }
 ]

@@ -43,6 +43,8 @@ const cases: ReadonlyArray<Case> = [
   { name: "unknown phase", args: ["join", "phase", "nope"], message: `unknown command "nope" for "kubeadm-ts join phase"` },
   { name: "unknown sub-phase", args: ["join", "phase", "control-plane-join", "nope"], message: `unknown command "nope" for "kubeadm-ts join phase control-plane-join"` },
   { name: "--skip-phases on a phase command", args: ["join", "phase", "preflight", ...worker, "--skip-phases", "x"], message: "unknown flag: --skip-phases" },
+  { name: "a flag the phase does not take", args: ["join", "phase", "kubelet-start", ...worker, "--control-plane"], message: "unknown flag: --control-plane" },
+  { name: "an endpoint for a phase that takes none", args: ["join", "phase", "control-plane-join", "mark-control-plane", ep, "--control-plane"], message: `unknown command "${ep}" for "kubeadm-ts join phase control-plane-join mark-control-plane"` },
   // discovery (§1.4 I, §1.6)
   { name: "no discovery at all", args: ["join", "--token", token], message: `discovery: Invalid value: "": bootstrapToken or file must be set` },
   { name: "two discovery forms", args: ["join", ...worker, "--discovery-file", "/etc/d.conf"], files: { "etc/d.conf": "x" }, message: `discovery: Invalid value: "": bootstrapToken and file cannot both be set` },
