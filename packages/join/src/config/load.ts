@@ -133,7 +133,12 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
         field: "controlPlane.localAPIEndpoint.advertiseAddress"
       })
     }
-    config = { ...config, nodeRegistration: { ...config.nodeRegistration, name, criSocket } }
+    config = {
+      ...config,
+      nodeRegistration: { ...config.nodeRegistration, name, criSocket },
+      // v1beta1/v1beta2 files cannot say it: --etcd-learner also applies with --config.
+      ...(cp !== undefined && flags.etcdLearner ? { controlPlane: { ...cp, etcdLearnerMode: true } } : {})
+    }
     const problems = validateJoinConfiguration(config, { fileExists: (p) => env.exists(inRootfs(flags.rootfs, p)) })
     if (problems.length > 0) return yield* Either.left(fieldErrors(problems))
     const ignore = yield* ignoreSet(config.nodeRegistration.ignorePreflightErrors, flags.ignorePreflightErrors)

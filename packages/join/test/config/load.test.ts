@@ -131,6 +131,13 @@ nodeRegistration: {name: From-File, ignorePreflightErrors: [Swap]}
     expect(e.message).toContain(`Invalid value: "all,swap"`)
   })
 
+  it("applies --etcd-learner to a control plane from the file", () => {
+    const cpFile = fakeEnv({ "/r/join.yaml": file + "controlPlane: {}\n" })
+    const { config } = ok(flags({ config: "join.yaml", rootfs: "/r", etcdLearner: true }, ["config", "rootfs", "etcd-learner"]), cpFile)
+    expect(config.controlPlane?.etcdLearnerMode).toBe(true)
+    expect(config.controlPlane?.localAPIEndpoint.bindPort).toBe(6443)
+  })
+
   it("refuses other flags with --config, sorted by name", () => {
     expect(bad(flags({ config: "join.yaml", rootfs: "/r" }, ["config", "token", "control-plane", "skip-phases", "v"]), env).message).toBe(
       "can not mix '--config' with arguments [control-plane token]"
