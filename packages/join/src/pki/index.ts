@@ -1,3 +1,4 @@
 export * from "./certs.js"
 export * from "./ip.js"
 export * from "./specs.js"
+export * from "./kubeconfigs.js"

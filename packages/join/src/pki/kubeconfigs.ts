@@ -1,0 +1,119 @@
+/**
+ * control-plane-prepare/kubeconfig: admin.conf, controller-manager.conf and
+ * scheduler.conf (spec §4), each with a client certificate signed by the
+ * cluster CA. An existing file is kept when it has the expected CA and server,
+ * and is an error otherwise (1.20+ only warns about the server).
+ */
+import "reflect-metadata"
+import { Effect, Either } from "effect"
+import { createCertificate, privateKeyFromPem } from "../crypto/index.js"
+import { currentContext, parseKubeconfig, serializeKubeconfig, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
+import { type ControlPlaneConfig, controlPlaneUrl, kubernetesMinor, urlHost } from "../manifests/control-plane-config.js"
+import { Output } from "../output.js"
+import { RootFs, type RootFsError } from "../rootfs/index.js"
+import { keyPem, newKeyPair, PkiError } from "./certs.js"
+
+export const KUBECONFIG_DIR = "/etc/kubernetes"
+
+export interface KubeconfigSpec {
+  readonly file: "admin.conf" | "controller-manager.conf" | "scheduler.conf"
+  readonly user: string
+  readonly organizations: ReadonlyArray<string>
+  readonly server: string
+}
+
+export const kubeconfigSpecs = (cfg: ControlPlaneConfig): KubeconfigSpec[] => {
+  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const endpoint = controlPlaneUrl(cfg)
+  // 1.20+ points the controller-manager and scheduler at their own API server
+  const local = minor >= 20 ? `https://${urlHost(cfg.advertiseAddress)}:${cfg.bindPort}` : endpoint
+  return [
+    { file: "admin.conf", user: "kubernetes-admin", organizations: [minor >= 29 ? "kubeadm:cluster-admins" : "system:masters"], server: endpoint },
+    { file: "controller-manager.conf", user: "system:kube-controller-manager", organizations: [], server: local },
+    { file: "scheduler.conf", user: "system:kube-scheduler", organizations: [], server: local }
+  ]
+}
+
+const causeText = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+export const ensureControlPlaneKubeconfigs = (
+  cfg: ControlPlaneConfig
+): Effect.Effect<{ written: ReadonlyArray<string>; reused: ReadonlyArray<string> }, PkiError | RootFsError, RootFs | Output> =>
+  Effect.gen(function* () {
+    const fs = yield* RootFs
+    const out = yield* Output
+    yield* out.info("[kubeconfig] Generating kubeconfig files")
+    yield* out.info(`[kubeconfig] Using kubeconfig folder "${KUBECONFIG_DIR}"`)
+    const caCrtPath = `${cfg.certificatesDir}/ca.crt`
+    const caKeyPath = `${cfg.certificatesDir}/ca.key`
+    const loadCa = Effect.gen(function* () {
+      const certPem = yield* fs.readText(caCrtPath)
+      const keyText = yield* fs.readText(caKeyPath)
+      const keys = yield* Effect.tryPromise({ try: () => privateKeyFromPem(keyText), catch: causeText })
+      return { certPem, keys }
+    })
+    const ca = yield* loadCa.pipe(
+      Effect.mapError((e) => new PkiError({ message: `couldn't create a kubeconfig; the CA files couldn't be loaded: ${typeof e === "string" ? e : e.message}` }))
+    )
+    const minor = kubernetesMinor(cfg.kubernetesVersion)
+    const specs = kubeconfigSpecs(cfg)
+    const todo: KubeconfigSpec[] = []
+    const reused: string[] = []
+    for (const spec of specs) {
+      const path = `${KUBECONFIG_DIR}/${spec.file}`
+      if (!(yield* fs.exists(path))) {
+        todo.push(spec)
+        continue
+      }
+      const parsed = parseKubeconfig(yield* fs.readText(path))
+      if (Either.isLeft(parsed))
+        return yield* new PkiError({ message: `failed to load kubeconfig file ${path} that already exists on disk: ${parsed.left.message}` })
+      const k = parsed.right
+      const ctx = currentContext(k)
+      if (!ctx) return yield* new PkiError({ message: `failed to find CurrentContext in Contexts of the kubeconfig file ${path}` })
+      const cluster = k.clusters.find((c) => c.name === ctx.cluster)
+      if (!cluster) return yield* new PkiError({ message: `failed to find the cluster of the current context in the kubeconfig file ${path}` })
+      if ((cluster.value.certificateAuthorityData ?? "").trim() !== ca.certPem.trim())
+        return yield* new PkiError({ message: `a kubeconfig file "${path}" exists already but has got the wrong CA cert` })
+      if (cluster.value.server !== spec.server) {
+        if (minor < 20) return yield* new PkiError({ message: `a kubeconfig file "${path}" exists already but has got the wrong API Server URL` })
+        yield* out.warn(`[kubeconfig] WARNING: a kubeconfig file "${path}" exists already but has an unexpected API Server URL: expected: ${spec.server}, got: ${cluster.value.server}`)
+      }
+      reused.push(spec.file)
+    }
+    const keys = yield* Effect.forEach(todo, () => newKeyPair(cfg.keyAlgorithm), { concurrency: "unbounded" })
+    const files = yield* Effect.forEach(
+      todo,
+      (spec, i) =>
+        Effect.gen(function* () {
+          const k = keys[i]!
+          const certPem = yield* Effect.tryPromise({
+            try: () => createCertificate(k.publicKey, { commonName: spec.user, organizations: spec.organizations, extKeyUsages: ["client"] }, ca),
+            catch: (e) => new PkiError({ message: `failure while creating the ${spec.file} client certificate: ${causeText(e)}` })
+          })
+          const context = `${spec.user}@${cfg.clusterName}`
+          const text = serializeKubeconfig(
+            simpleKubeconfig({
+              clusterName: cfg.clusterName,
+              cluster: { server: spec.server, certificateAuthorityData: ca.certPem },
+              userName: spec.user,
+              user: { clientCertificateData: certPem, clientKeyData: yield* keyPem(k) },
+              contextName: context
+            })
+          )
+          return { spec, text }
+        }),
+      { concurrency: "unbounded" }
+    )
+    for (const spec of specs) {
+      const path = `${KUBECONFIG_DIR}/${spec.file}`
+      const f = files.find((x) => x.spec.file === spec.file)
+      if (!f) {
+        yield* out.info(`[kubeconfig] Using existing kubeconfig file: "${path}"`)
+        continue
+      }
+      yield* out.info(`[kubeconfig] Writing "${spec.file}" kubeconfig file`)
+      yield* fs.write(path, f.text, { mode: 0o600, dirMode: 0o755 })
+    }
+    return { written: files.map((f) => f.spec.file), reused }
+  })
