@@ -1,1 +1,15 @@
-export {}
+/** The testkit: an in-process kubeadm control plane (HTTPS API server + controllers) and a kubelet stand-in. */
+export * from "./api-server.js"
+export * from "./audit.js"
+export * from "./auth.js"
+export * from "./authz.js"
+export * from "./cluster-objects.js"
+export * from "./controllers/index.js"
+export * from "./faults.js"
+export * from "./init-cluster.js"
+export * from "./kubeconfigs.js"
+export * from "./pki.js"
+export * from "./rbac.js"
+export * from "./status.js"
+export * from "./store.js"
+export * from "./wait.js"

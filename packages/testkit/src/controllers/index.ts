@@ -1,0 +1,5 @@
+export * from "./controller.js"
+export * from "./bootstrap-signer.js"
+export * from "./token-cleaner.js"
+export * from "./csr-approver.js"
+export * from "./csr-signer.js"

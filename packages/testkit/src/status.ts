@@ -1,0 +1,64 @@
+/** `kind: Status` error bodies with the codes and reasons the real API server uses. */
+export interface StatusBody {
+  readonly kind: "Status"
+  readonly apiVersion: "v1"
+  readonly metadata: Record<string, never>
+  readonly status: "Failure" | "Success"
+  readonly message: string
+  readonly reason: string
+  readonly details?: Record<string, unknown>
+  readonly code: number
+}
+
+export class ApiError extends Error {
+  constructor(readonly body: StatusBody, readonly headers: Record<string, string> = {}) {
+    super(body.message)
+  }
+  get code(): number {
+    return this.body.code
+  }
+}
+
+const make = (code: number, reason: string, message: string, details?: Record<string, unknown>): ApiError =>
+  new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details ? { details } : {}), code })
+
+/** `configmaps` or `certificatesigningrequests.certificates.k8s.io`, as the server names a resource in messages. */
+export const qualified = (plural: string, group: string): string => (group ? `${plural}.${group}` : plural)
+
+export const notFound = (plural: string, group: string, name: string) =>
+  make(404, "NotFound", `${qualified(plural, group)} "${name}" not found`, { name, ...(group ? { group } : {}), kind: plural })
+
+export const alreadyExists = (plural: string, group: string, name: string) =>
+  make(409, "AlreadyExists", `${qualified(plural, group)} "${name}" already exists`, { name, ...(group ? { group } : {}), kind: plural })
+
+export const conflict = (plural: string, group: string, name: string) =>
+  make(409, "Conflict",
+    `Operation cannot be fulfilled on ${qualified(plural, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { name, ...(group ? { group } : {}), kind: plural })
+
+export const unauthorized = () => make(401, "Unauthorized", "Unauthorized")
+
+export const forbidden = (message: string) => make(403, "Forbidden", message)
+
+export const invalid = (kind: string, group: string, name: string, causes: ReadonlyArray<{ field: string; message: string }>) =>
+  make(422, "Invalid",
+    `${kind}${group ? `.${group}` : ""} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`,
+    { name, ...(group ? { group } : {}), kind, causes: causes.map((c) => ({ reason: "FieldValueInvalid", message: c.message, field: c.field })) })
+
+export const badRequest = (message: string) => make(400, "BadRequest", message)
+
+export const methodNotAllowed = (message: string) => make(405, "MethodNotAllowed", message)
+
+export const unsupportedMediaType = (contentType: string) =>
+  make(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${contentType})`)
+
+export const gone = (message: string) => make(410, "Expired", message)
+
+export const pathNotFound = () => make(404, "NotFound", "the server could not find the requested resource")
+
+/** Any status code, for fault injection (500 InternalError, 503 ServiceUnavailable, 429 TooManyRequests). */
+export const statusError = (code: number, message?: string): ApiError => {
+  const reason = code === 429 ? "TooManyRequests" : code === 503 ? "ServiceUnavailable" : code === 500 ? "InternalError"
+    : code === 504 ? "Timeout" : code === 404 ? "NotFound" : code === 403 ? "Forbidden" : code === 401 ? "Unauthorized" : "Unknown"
+  return make(code, reason, message ?? (code === 429 ? "Too many requests, please try again later." : `injected failure (${code})`))
+}
