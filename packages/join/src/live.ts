@@ -4,8 +4,20 @@
  */
 import { Layer } from "effect"
 import type { JoinConfiguration, JoinOptions } from "./config/model.js"
+import { CryptoLive } from "./crypto/service.js"
+import { JoinDataLive } from "./discovery/join-data.js"
+import { HostLive } from "./host/live.js"
 import { joinContext } from "./join-context.js"
+import { KubeApiLive } from "./kube-api/live.js"
+import { KubeletLive } from "./kubelet/kubelet.js"
 import { consoleOutput } from "./output.js"
+import { rootFsLive } from "./rootfs/live.js"
 
-export const joinLive = (config: JoinConfiguration, options: JoinOptions) =>
-  Layer.mergeAll(joinContext(config, options), consoleOutput(options.verbosity))
+export const joinLive = (config: JoinConfiguration, options: JoinOptions) => {
+  const base = Layer.mergeAll(joinContext(config, options), consoleOutput(options.verbosity), KubeApiLive, CryptoLive)
+  const fs = rootFsLive(options.rootfs)
+  const host = HostLive.pipe(Layer.provide(fs))
+  const data = JoinDataLive.pipe(Layer.provide(Layer.merge(base, fs)))
+  const kubelet = KubeletLive.pipe(Layer.provide(Layer.mergeAll(base, fs, host)))
+  return Layer.mergeAll(base, fs, host, data, kubelet)
+}

@@ -1,4 +1,122 @@
-/** The `kubelet-start` phase: write kubelet settings, certificates and (re)start the kubelet. */
-import { notImplemented } from "./not-implemented.js"
+/**
+ * The `kubelet-start` phase (spec §6, current kubeadm's order): refuse a Ready
+ * Node of this name, write bootstrap-kubelet.conf, the CA, config.yaml and
+ * kubeadm-flags.env, (re)start the kubelet, wait for its TLS bootstrap (or do it
+ * in-process with --self-tls-bootstrap), then drop bootstrap-kubelet.conf (also
+ * on failure) and annotate the Node with its CRI socket.
+ */
+import { Data, Duration, Effect } from "effect"
+import { nodeTaints } from "../config/defaults.js"
+import { JoinData } from "../discovery/join-data.js"
+import { resolveCriSocket } from "../host/cri-socket.js"
+import { Host } from "../host/host.js"
+import { JoinContext } from "../join-context.js"
+import type { Kubeconfig } from "../kubeconfig/kubeconfig.js"
+import type { KubeClient } from "../kube-api/kube-api.js"
+import {
+  BOOTSTRAP_KUBELET_CONF,
+  KUBEADM_FLAGS_ENV,
+  KUBELET_CONFIG_YAML,
+  kubeletFlags,
+  writeBootstrapKubeconfig,
+  writeCaCertIfMissing,
+  writeFlagsEnv,
+  writeKubeletConfig
+} from "../kubelet/files.js"
+import { Kubelet } from "../kubelet/kubelet.js"
+import { refuseReadyNode } from "../kubelet/node-check.js"
+import { annotateCriSocket, waitForTlsBootstrap } from "../kubelet/wait.js"
+import { Output } from "../output.js"
+import { RootFs } from "../rootfs/rootfs.js"
 
-export const run = notImplemented("kubelet-start")
+export class KubeletConfigError extends Data.TaggedError("KubeletConfigError")<{ readonly detail: string }> {
+  override get message() {
+    return `couldn't download the kubelet configuration from the cluster: ${this.detail}`
+  }
+}
+
+/** kubeadm's wait for the TLS bootstrap (current default, timeouts.tlsBootstrap). */
+export const TLS_BOOTSTRAP_TIMEOUT = Duration.minutes(5)
+/** How long to wait for the kubelet to register its Node before the CRI-socket annotation. */
+export const NODE_REGISTRATION_WAIT = Duration.minutes(1)
+
+const minorOf = (version: string) => Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? "0")
+const majorMinor = (version: string) => /^v?(\d+\.\d+)/.exec(version)?.[1] ?? ""
+
+/** `kubelet-config` since 1.24, `kubelet-config-<major>.<minor>` before; the other name as a fallback. */
+const kubeletConfigMap = (client: KubeClient, version: string) =>
+  Effect.gen(function* () {
+    const out = yield* Output
+    const versioned = `kubelet-config-${majorMinor(version)}`
+    const [first, second] = minorOf(version) >= 24 ? ["kubelet-config", versioned] : [versioned, "kubelet-config"]
+    yield* out.info(`[kubelet-start] Downloading configuration for the kubelet from the "${first}" ConfigMap in the kube-system namespace`)
+    const cm = yield* client.getConfigMap("kube-system", first).pipe(
+      Effect.catchIf((e) => e.reason === "NotFound", () => client.getConfigMap("kube-system", second)),
+      Effect.mapError((e) => new KubeletConfigError({ detail: e.message }))
+    )
+    const yaml = cm.data["kubelet"]
+    if (yaml === undefined) return yield* Effect.fail(new KubeletConfigError({ detail: `the ConfigMap ${cm.metadata.name} has no "kubelet" key` }))
+    return yaml
+  })
+
+/** The bootstrap kubeconfig with its cluster renamed to the cluster's name (as kubeadm does). */
+const renamed = (k: Kubeconfig, clusterName: string): Kubeconfig => ({
+  ...k,
+  clusters: k.clusters.map((c, i) => (i === 0 ? { ...c, name: clusterName } : c)),
+  contexts: k.contexts.map((c) => (c.value.cluster === k.clusters[0]?.name ? { ...c, value: { ...c.value, cluster: clusterName } } : c))
+})
+
+export const run = Effect.gen(function* () {
+  const { config, options } = yield* JoinContext
+  const data = yield* JoinData
+  const out = yield* Output
+  const host = yield* Host
+  const fs = yield* RootFs
+  const kubelet = yield* Kubelet
+
+  const cluster = yield* data.cluster
+  const clusterConfig = yield* data.clusterConfiguration
+  const bootstrap = renamed(yield* data.tlsBootstrapKubeconfig, clusterConfig.clusterName)
+  const client = yield* data.bootstrapClient
+  const nodeName = config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
+  yield* refuseReadyNode(client, nodeName)
+  const criSocket = yield* resolveCriSocket
+  const kubeletYaml = yield* kubeletConfigMap(client, clusterConfig.kubernetesVersion)
+  const flags = kubeletFlags({
+    criSocket,
+    nodeName: config.nodeRegistration.name,
+    hostname: (yield* host.hostname).trim().toLowerCase(),
+    registerTaints: config.controlPlane === undefined ? nodeTaints(config, minorOf(clusterConfig.kubernetesVersion)) : [],
+    kubeletExtraArgs: config.nodeRegistration.kubeletExtraArgs,
+    kubernetesMinor: minorOf(clusterConfig.kubernetesVersion),
+    systemdResolvedRunning: yield* host.processRunning("systemd-resolved")
+  })
+
+  const body = Effect.gen(function* () {
+    yield* writeBootstrapKubeconfig(bootstrap)
+    yield* writeCaCertIfMissing(config.caCertPath, cluster.caPem)
+    yield* kubelet.stop
+    yield* out.info(`[kubelet-start] Writing kubelet configuration to file "${KUBELET_CONFIG_YAML}"`)
+    yield* writeKubeletConfig(kubeletYaml)
+    yield* out.info(`[kubelet-start] Writing kubelet environment file with flags to file "${KUBEADM_FLAGS_ENV}"`)
+    yield* writeFlagsEnv(flags)
+    if (options.selfTlsBootstrap) {
+      yield* out.info("[kubelet-start] Performing the kubelet's TLS Bootstrap in-process (--self-tls-bootstrap)")
+      const minor = minorOf(clusterConfig.kubernetesVersion)
+      yield* kubelet.selfBootstrap({ bootstrap, nodeName, csrApiVersion: minor >= 19 ? "v1" : "v1beta1" })
+    }
+    const started = yield* kubelet.start
+    const hint =
+      started || options.selfTlsBootstrap
+        ? ""
+        : ` (no init system started a kubelet here: run one with --bootstrap-kubeconfig=${BOOTSTRAP_KUBELET_CONF} --kubeconfig=/etc/kubernetes/kubelet.conf --config=${KUBELET_CONFIG_YAML}, or join with --self-tls-bootstrap)`
+    if (!options.selfTlsBootstrap) {
+      yield* out.info("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...")
+      if (hint !== "") yield* out.info(`[kubelet-start] Waiting for an external kubelet${hint}`)
+    }
+    yield* waitForTlsBootstrap(TLS_BOOTSTRAP_TIMEOUT, hint)
+  })
+  // bootstrap-kubelet.conf holds the token: it never outlives the phase (success or failure).
+  yield* body.pipe(Effect.ensuring(Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
+  yield* annotateCriSocket(nodeName, criSocket, NODE_REGISTRATION_WAIT).pipe(Effect.asVoid)
+})

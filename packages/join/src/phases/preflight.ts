@@ -1,4 +1,28 @@
-/** The `preflight` phase: run join pre-flight checks. */
-import { notImplemented } from "./not-implemented.js"
+/**
+ * The `preflight` phase: kubeadm's root check alone (fail fast), then the worker
+ * checks, each group aggregated with the ignore set; then discovery and the
+ * cluster configuration (so a bad token or pin fails here, before anything is
+ * written), and the "a Ready Node with this name exists" check.
+ */
+import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
+import { Effect } from "effect"
+import { JoinData } from "../discovery/join-data.js"
+import { isPrivilegedUser, workerChecks } from "../host/checks.js"
+import { JoinContext } from "../join-context.js"
+import { refuseReadyNode } from "../kubelet/node-check.js"
+import { Output } from "../output.js"
 
-export const run = notImplemented("preflight")
+export const run = Effect.gen(function* () {
+  const { config } = yield* JoinContext
+  const out = yield* Output
+  const data = yield* JoinData
+  yield* out.info("[preflight] Running pre-flight checks")
+  const ignore = ignoreSet(config.nodeRegistration.ignorePreflightErrors)
+  const onWarning = (line: string) => out.warn(`\t${line}`)
+  yield* runChecks([isPrivilegedUser], ignore, onWarning)
+  yield* runChecks(workerChecks(config), ignore, onWarning)
+  yield* data.clusterConfiguration
+  const client = yield* data.bootstrapClient
+  const nodeName = config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
+  yield* refuseReadyNode(client, nodeName)
+})

@@ -1,0 +1,77 @@
+/**
+ * The kubelet's files a join writes (spec §4, §6.2) and the flags file format.
+ * All writes go through RootFs: atomic, explicit modes.
+ */
+import { Effect } from "effect"
+import { goQuote } from "../config/formats.js"
+import type { Taint } from "../config/model.js"
+import { type Kubeconfig, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
+import { RootFs } from "../rootfs/rootfs.js"
+
+export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf"
+export const BOOTSTRAP_KUBELET_CONF = "/etc/kubernetes/bootstrap-kubelet.conf"
+export const KUBELET_CONFIG_YAML = "/var/lib/kubelet/config.yaml"
+export const KUBEADM_FLAGS_ENV = "/var/lib/kubelet/kubeadm-flags.env"
+export const KUBELET_PKI_DIR = "/var/lib/kubelet/pki"
+export const CRI_SOCKET_ANNOTATION = "kubeadm.alpha.kubernetes.io/cri-socket"
+
+export interface FlagInputs {
+  readonly criSocket: string
+  readonly nodeName: string
+  /** The machine's lower-cased host name. */
+  readonly hostname: string
+  /** Worker joins only: the taints to register with. */
+  readonly registerTaints: ReadonlyArray<Taint>
+  readonly kubeletExtraArgs: Readonly<Record<string, string>>
+  /** The cluster's minor version (flags changed over time). */
+  readonly kubernetesMinor: number
+  readonly systemdResolvedRunning: boolean
+}
+
+/** The kubelet flags kubeadm computes, `name -> value` (no leading dashes). */
+export const kubeletFlags = (i: FlagInputs): Record<string, string> => {
+  const flags: Record<string, string> = {}
+  // `--container-runtime=remote` was required before the dockershim removal (1.24) and is gone in 1.27.
+  if (i.kubernetesMinor < 24) flags["container-runtime"] = "remote"
+  flags["container-runtime-endpoint"] = i.criSocket
+  if (i.registerTaints.length > 0) {
+    flags["register-with-taints"] = i.registerTaints.map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ""}:${t.effect}`).join(",")
+  }
+  if (i.systemdResolvedRunning) flags["resolv-conf"] = "/run/systemd/resolve/resolv.conf"
+  if (i.nodeName !== i.hostname) flags["hostname-override"] = i.nodeName
+  return { ...flags, ...i.kubeletExtraArgs }
+}
+
+/** `KUBELET_KUBEADM_ARGS="--a=b --c=d"` (sorted by name, Go-quoted) and a newline. */
+export const flagsEnvFile = (flags: Readonly<Record<string, string>>): string => {
+  const args = Object.keys(flags)
+    .sort()
+    .map((k) => `--${k}=${flags[k]}`)
+    .join(" ")
+  return `KUBELET_KUBEADM_ARGS=${goQuote(args)}\n`
+}
+
+/** bootstrap-kubelet.conf: holds the bootstrap token, so 0600. */
+export const writeBootstrapKubeconfig = (k: Kubeconfig) =>
+  Effect.flatMap(RootFs, (fs) => fs.write(BOOTSTRAP_KUBELET_CONF, serializeKubeconfig(k), { mode: 0o600, dirMode: 0o755 }))
+
+/** The cluster CA at `caCertPath` (0644), only when it is not there yet. */
+export const writeCaCertIfMissing = (caCertPath: string, caPem: string) =>
+  Effect.gen(function* () {
+    const fs = yield* RootFs
+    if (yield* fs.exists(caCertPath)) return false
+    yield* fs.write(caCertPath, caPem, { mode: 0o644, dirMode: 0o755 })
+    return true
+  })
+
+export const writeKubeletConfig = (yaml: string) =>
+  Effect.flatMap(RootFs, (fs) => fs.write(KUBELET_CONFIG_YAML, yaml, { mode: 0o644, dirMode: 0o700 }))
+
+export const writeFlagsEnv = (flags: Readonly<Record<string, string>>) =>
+  Effect.flatMap(RootFs, (fs) => fs.write(KUBEADM_FLAGS_ENV, flagsEnvFile(flags), { mode: 0o644, dirMode: 0o700 }))
+
+/** `kubelet-client-YYYY-MM-DD-HH-MM-SS.pem`, the kubelet's name for a rotated client PEM. */
+export const clientPemName = (at: Date): string => {
+  const p = (n: number) => String(n).padStart(2, "0")
+  return `kubelet-client-${at.getUTCFullYear()}-${p(at.getUTCMonth() + 1)}-${p(at.getUTCDate())}-${p(at.getUTCHours())}-${p(at.getUTCMinutes())}-${p(at.getUTCSeconds())}.pem`
+}

@@ -1,0 +1,115 @@
+/**
+ * Waiting for the kubelet's TLS bootstrap to finish (kubelet.conf usable), and
+ * then annotating the Node with its CRI socket. Both poll with a short, growing
+ * interval (no fixed 5s sleeps) and say what they are waiting for.
+ */
+import { Clock, Data, Duration, Effect, Either, Option, Schedule } from "effect"
+import { Crypto } from "../crypto/service.js"
+import { KUBELET_CLIENT_CURRENT } from "../kubeconfig/kubeconfig.js"
+import { loadKubeconfig, requireCredentials } from "../kubeconfig/load.js"
+import { KubeApi, type KubeApiError } from "../kube-api/kube-api.js"
+import { Output } from "../output.js"
+import { RootFs } from "../rootfs/rootfs.js"
+import { CRI_SOCKET_ANNOTATION, KUBELET_CONF } from "./files.js"
+
+export class TlsBootstrapTimeoutError extends Data.TaggedError("TlsBootstrapTimeoutError")<{ readonly timeout: string; readonly pending: string }> {
+  override get message() {
+    return `timed out after ${this.timeout} waiting for the kubelet to perform the TLS Bootstrap: ${this.pending}`
+  }
+}
+
+export class CriSocketAnnotationError extends Data.TaggedError("CriSocketAnnotationError")<{ readonly node: string; readonly detail: string }> {
+  override get message() {
+    return `error writing CRISocket for this node: error patching node "${this.node}" through apiserver: ${this.detail}`
+  }
+}
+
+/** What is still missing for kubelet.conf to be usable, or None when it is. */
+export const bootstrapPending = Effect.gen(function* () {
+  const fs = yield* RootFs
+  const crypto = yield* Crypto
+  if (!(yield* Effect.orElseSucceed(fs.exists(KUBELET_CONF), () => false))) {
+    return Option.some(`${KUBELET_CONF} does not exist yet (the kubelet has not started its TLS bootstrap)`)
+  }
+  const loaded = yield* Effect.either(Effect.flatMap(loadKubeconfig(KUBELET_CONF), (k) => requireCredentials(KUBELET_CONF, k)))
+  if (Either.isLeft(loaded)) {
+    return Option.some(`${KUBELET_CONF} is written but not usable yet (its client certificate ${KUBELET_CLIENT_CURRENT} is not issued: CSR not yet approved?): ${loaded.left.cause.message}`)
+  }
+  const user = loaded.right.users[0]?.value
+  const cert = user?.clientCertificateData
+  if (cert === undefined) return Option.none()
+  const parsed = yield* Effect.either(crypto.parseCertificate(cert))
+  if (Either.isLeft(parsed)) return Option.some(`the client certificate in ${KUBELET_CONF} cannot be parsed yet: ${parsed.left.message}`)
+  return Option.none<string>()
+})
+
+/** Polls (100ms growing to 1s) until kubelet.conf is usable; reports what is pending every ~10s. */
+export const waitForTlsBootstrap = (timeout: Duration.Duration, hint: string) =>
+  Effect.gen(function* () {
+    const out = yield* Output
+    const started = yield* Clock.currentTimeMillis
+    let lastReport = started
+    const poll = Effect.gen(function* () {
+      const pending = yield* bootstrapPending
+      if (Option.isNone(pending)) return Option.none<string>()
+      const now = yield* Clock.currentTimeMillis
+      if (now - lastReport >= 10_000) {
+        lastReport = now
+        yield* out.info(`[kubelet-start] Still waiting after ${Math.round((now - started) / 1000)}s: ${pending.value}${hint}`)
+      }
+      return pending
+    })
+    const first = yield* poll
+    if (Option.isNone(first)) return
+    yield* out.detail(1, `[kubelet-start] Pending: ${first.value}`)
+    const result = yield* poll.pipe(
+      Effect.repeat({
+        schedule: Schedule.exponential("100 millis", 1.5).pipe(Schedule.either(Schedule.spaced("1 second"))),
+        until: (p) => Option.isNone(p)
+      }),
+      Effect.timeoutOption(timeout)
+    )
+    if (Option.isNone(result)) {
+      const pending = yield* bootstrapPending
+      return yield* Effect.fail(
+        new TlsBootstrapTimeoutError({ timeout: Duration.format(timeout), pending: Option.getOrElse(pending, () => "unknown") + hint })
+      )
+    }
+  })
+
+/**
+ * Adds `kubeadm.alpha.kubernetes.io/cri-socket` to the Node, with the node's own
+ * credentials (kubelet.conf). Waits for the kubelet to register the Node (and its
+ * hostname label); a 409 is retried. Returns false when the Node never appeared.
+ */
+export const annotateCriSocket = (nodeName: string, criSocket: string, waitFor: Duration.Duration) =>
+  Effect.gen(function* () {
+    const api = yield* KubeApi
+    const out = yield* Output
+    const kubeconfig = yield* Effect.mapError(loadKubeconfig(KUBELET_CONF), (e) => new CriSocketAnnotationError({ node: nodeName, detail: e.message }))
+    const client = yield* Effect.mapError(api.client(kubeconfig), (e) => new CriSocketAnnotationError({ node: nodeName, detail: e.message }))
+    const registered = client.getNode(nodeName).pipe(
+      Effect.flatMap((n) =>
+        n.metadata.labels?.["kubernetes.io/hostname"] !== undefined
+          ? Effect.succeed(n)
+          : Effect.fail<KubeApiError | "unlabelled">("unlabelled")
+      )
+    )
+    const node = yield* registered.pipe(
+      Effect.retry(Schedule.exponential("200 millis", 1.5).pipe(Schedule.either(Schedule.spaced("2 seconds")))),
+      Effect.timeoutOption(waitFor),
+      Effect.catchAll(() => Effect.succeed(Option.none()))
+    )
+    if (Option.isNone(node)) {
+      yield* out.warn(`[kubelet-start] WARNING: Node "${nodeName}" was not registered within ${Duration.format(waitFor)}; the ${CRI_SOCKET_ANNOTATION} annotation was not added`)
+      return false
+    }
+    if (node.value.metadata.annotations?.[CRI_SOCKET_ANNOTATION] === criSocket) return true
+    yield* client.patchNode(nodeName, { metadata: { annotations: { [CRI_SOCKET_ANNOTATION]: criSocket } } }).pipe(
+      Effect.tapError((e) => (e.reason === "Conflict" ? out.info("Temporarily unable to update node metadata due to conflict (will retry)") : Effect.void)),
+      Effect.retry({ schedule: Schedule.spaced("300 millis").pipe(Schedule.intersect(Schedule.recurs(10))), while: (e) => e.reason === "Conflict" }),
+      Effect.mapError((e) => new CriSocketAnnotationError({ node: nodeName, detail: e.message }))
+    )
+    yield* out.detail(1, `[kubelet-start] Annotated Node "${nodeName}" with ${CRI_SOCKET_ANNOTATION}=${criSocket}`)
+    return true
+  })
