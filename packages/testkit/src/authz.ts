@@ -71,7 +71,8 @@ const nodeAllows = (user: UserInfo, a: RequestAttributes): boolean => {
   if (a.path !== undefined) return false
   if (a.group === "" && a.resource === "nodes") {
     if (["get", "list", "watch"].includes(a.verb)) return true
-    return a.name === self && ["create", "update", "patch"].includes(a.verb)
+    // A create names the Node in its body (NodeRestriction checks it there), not in the URL.
+    return (a.name === self || (a.verb === "create" && a.name === undefined)) && ["create", "update", "patch"].includes(a.verb)
   }
   if (a.group === "coordination.k8s.io" && a.resource === "leases" && a.namespace === "kube-node-lease") return a.name === undefined || a.name === self
   return false

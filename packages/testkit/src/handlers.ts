@@ -1,4 +1,5 @@
 /** Resource verbs on the store: get, list, create, update, patch, delete, with the API server's checks and errors. */
+import { parseCsr } from "@kubeadm-ts/join/crypto/index"
 import type { UserInfo } from "./auth.js"
 import { JsonPatchError, jsonMergePatch, jsonPatch, strategicMergePatch } from "./patch.js"
 import { apiVersionOf, resourceKey, type ResourceType } from "./resources.js"
@@ -101,12 +102,22 @@ export const list = (ctx: RequestContext): Reply => {
   }
 }
 
+/** v1beta1 defaulting (1.18+): kubelet client CSRs get the kubelet client signer, the rest legacy-unknown. */
+const defaultSigner = async (spec: Record<string, unknown>): Promise<string> => {
+  const info = await parseCsr(Buffer.from(String(spec["request"] ?? ""), "base64").toString("utf8")).catch(() => undefined)
+  const usages = Array.isArray(spec["usages"]) ? (spec["usages"] as unknown[]).map(String) : []
+  const kubeletClient = info !== undefined && info.organizations.length === 1 && info.organizations[0] === "system:nodes" &&
+    info.commonName.startsWith("system:node:") && usages.includes("client auth") &&
+    usages.every((u) => ["digital signature", "key encipherment", "client auth"].includes(u))
+  return kubeletClient ? "kubernetes.io/kube-apiserver-client-kubelet" : "kubernetes.io/legacy-unknown"
+}
+
 /** Server-side defaults and admission for CSRs: the requester's identity, no status from the client. */
-const admitCsr = (ctx: RequestContext, o: KubeObject): void => {
+const admitCsr = async (ctx: RequestContext, o: KubeObject): Promise<void> => {
   const spec = ((o["spec"] ?? {}) as Record<string, unknown>)
   spec["username"] = ctx.user.name
   spec["groups"] = [...ctx.user.groups]
-  if (!spec["signerName"]) spec["signerName"] = "kubernetes.io/legacy-unknown"
+  if (!spec["signerName"]) spec["signerName"] = await defaultSigner(spec)
   o["spec"] = spec
   o["status"] = {}
 }
@@ -122,7 +133,7 @@ export const create = async (ctx: RequestContext): Promise<Reply> => {
     o.metadata.namespace = r.namespace
   } else delete o.metadata.namespace
   requireNamespace(ctx)
-  if (r.type.plural === "certificatesigningrequests") admitCsr(ctx, o)
+  if (r.type.plural === "certificatesigningrequests") await admitCsr(ctx, o)
   if (!o.metadata.name && o.metadata.generateName) o.metadata.name = o.metadata.generateName + "xxxxx"
   const errors = await validate(r.type, r.version, o)
   if (errors.length > 0) throw invalid(r.type.kind, r.group, o.metadata.name ?? "", errors)

@@ -59,6 +59,8 @@ export interface InitClusterOptions {
   readonly uploadCerts?: boolean
   /** Register the init node as a Ready control-plane Node (default true). */
   readonly registerInitNode?: boolean
+  /** Run the CSR approver (default true); off, CSRs wait for a test (or kubectl certificate approve). */
+  readonly autoApproveCsrs?: boolean
   /** Extra SANs for the serving certificate. */
   readonly servingCertSANs?: ReadonlyArray<string>
 }
@@ -167,7 +169,8 @@ export const initCluster = async (options: InitClusterOptions = {}): Promise<Tes
   for (const { resource, object } of initRbac(kubeletConfigMapNames)) store.create(resource, object)
 
   const controllers: Controller[] = [
-    new BootstrapSigner(store), new TokenCleaner(store), new CsrApprover(store),
+    new BootstrapSigner(store), new TokenCleaner(store),
+    ...(options.autoApproveCsrs ?? true ? [new CsrApprover(store)] : []),
     new CsrSigner(store, { certPem: pki.ca.certPem, keys: pki.ca.keys })
   ].map((c) => c.start())
 

@@ -1,0 +1,101 @@
+// The join package's TLS-bootstrap client against the testkit: CSR -> approved -> signed certificate.
+import { BootstrapHttpError, type BootstrapProgress, CsrRejectedError, BootstrapTimeoutError, targetFromKubeconfig, tlsBootstrap } from "@kubeadm-ts/join/bootstrap/index"
+import { parseCertificate } from "@kubeadm-ts/join/crypto/index"
+import { execFileSync } from "node:child_process"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { initCluster, type TestCluster, waitFor } from "../src/index.js"
+import { tempDir, writeTemp } from "./helpers.js"
+
+let cluster: TestCluster
+let manual: TestCluster
+
+beforeAll(async () => {
+  ;[cluster, manual] = await Promise.all([
+    initCluster({ address: "127.0.1.2", keyAlgorithm: "ecdsa-p256" }),
+    initCluster({ address: "127.0.1.3", keyAlgorithm: "ecdsa-p256", autoApproveCsrs: false })
+  ])
+})
+afterAll(async () => Promise.all([cluster?.close(), manual?.close()]))
+
+const verify = (caPem: string, certPem: string): string => {
+  const dir = tempDir()
+  return execFileSync("openssl", ["verify", "-CAfile", writeTemp(dir, "ca.crt", caPem), "-purpose", "sslclient", writeTemp(dir, "c.crt", certPem)], { encoding: "utf8" })
+}
+
+describe("tlsBootstrap", () => {
+  it.each(["v1", "v1beta1"] as const)("gets a kubelet client certificate through certificates.k8s.io/%s", async (apiVersion) => {
+    const events: BootstrapProgress[] = []
+    const r = await tlsBootstrap({
+      target: targetFromKubeconfig(cluster.bootstrapKubeconfig()), nodeName: `worker-${apiVersion}`, apiVersion, timeoutMs: 10_000,
+      onProgress: (e) => events.push(e)
+    })
+    expect(verify(cluster.caPem, r.certPem)).toContain(": OK")
+    const info = parseCertificate(r.certPem)
+    expect(info).toMatchObject({ commonName: `system:node:worker-${apiVersion}`, organizations: ["system:nodes"], extKeyUsages: ["client"] })
+    expect(info.keyUsages).toContain("digitalSignature")
+    expect(r.keyPem).toContain("-----BEGIN EC PRIVATE KEY-----")
+    expect(r.combinedPem).toBe(r.certPem + r.keyPem)
+    expect(events.map((e) => e.kind)).toContain("csr-created")
+    expect(events.at(-1)?.kind).toBe("issued")
+    const csr = cluster.get("certificatesigningrequests.certificates.k8s.io", undefined, r.csrName)
+    expect(csr?.["spec"]).toMatchObject({ username: `system:bootstrap:${cluster.token.split(".")[0]}`, signerName: "kubernetes.io/kube-apiserver-client-kubelet" })
+    expect(JSON.stringify(csr?.["status"])).toContain("AutoApproved")
+  })
+
+  it("retries a 429 on CSR creation, honouring Retry-After", async () => {
+    const fault = cluster.faults.failNext({ method: "POST", path: "/apis/certificates.k8s.io/v1/certificatesigningrequests" }, 1, 429, { retryAfterSeconds: 1 })
+    const events: BootstrapProgress[] = []
+    const started = Date.now()
+    await tlsBootstrap({ target: targetFromKubeconfig(cluster.bootstrapKubeconfig()), nodeName: "worker-429", onProgress: (e) => events.push(e) })
+    expect(fault.hits()).toBe(1)
+    expect(events.find((e) => e.kind === "retrying")).toMatchObject({ kind: "retrying", delayMs: 1000, cause: "429 TooManyRequests" })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+  })
+
+  it("retries 500 and 503 and connection resets", async () => {
+    const f1 = cluster.faults.failNext({ method: "POST" }, 2, 500)
+    const f2 = cluster.faults.resetNext({ method: "GET", path: "/apis/certificates.k8s.io/v1/certificatesigningrequests" }, 1)
+    const r = await tlsBootstrap({ target: targetFromKubeconfig(cluster.bootstrapKubeconfig()), nodeName: "worker-5xx", retry: { attempts: 5, baseDelayMs: 10, maxDelayMs: 50 } })
+    expect(r.certPem).toContain("BEGIN CERTIFICATE")
+    expect(f1.hits()).toBe(2)
+    expect(f2.hits()).toBe(1)
+  })
+
+  it("does not retry a 401: a wrong token fails at once with a typed error", async () => {
+    const target = { ...targetFromKubeconfig(cluster.bootstrapKubeconfig()), token: "abcdef.0123456789abcdef" }
+    const e = await tlsBootstrap({ target, nodeName: "x" }).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(BootstrapHttpError)
+    expect(e).toMatchObject({ status: 401, reason: "Unauthorized" })
+    expect((e as Error).message).not.toContain("0123456789abcdef")
+  })
+
+  it("reports 'CSR not yet approved' while waiting and finishes once approved", async () => {
+    const events: BootstrapProgress[] = []
+    const done = tlsBootstrap({ target: targetFromKubeconfig(manual.bootstrapKubeconfig()), nodeName: "slow", timeoutMs: 10_000, onProgress: (e) => events.push(e) })
+    const created = await waitFor(() => events.find((e) => e.kind === "pending"))
+    expect(created).toMatchObject({ detail: "CSR not yet approved" })
+    const name = (events.find((e) => e.kind === "csr-created") as { csrName: string }).csrName
+    const key = "certificatesigningrequests.certificates.k8s.io"
+    const csr = manual.store.get(key, undefined, name)!
+    manual.store.update(key, { ...csr, status: { conditions: [{ type: "Approved", status: "True", reason: "Test" }] } })
+    const r = await done
+    expect(verify(manual.caPem, r.certPem)).toContain(": OK")
+  })
+
+  it("fails with CsrRejectedError when the CSR is denied", async () => {
+    const events: BootstrapProgress[] = []
+    const done = tlsBootstrap({ target: targetFromKubeconfig(manual.bootstrapKubeconfig()), nodeName: "denied", timeoutMs: 10_000, onProgress: (e) => events.push(e) })
+    const created = await waitFor(() => events.find((e): e is Extract<BootstrapProgress, { kind: "csr-created" }> => e.kind === "csr-created"))
+    const key = "certificatesigningrequests.certificates.k8s.io"
+    await waitFor(() => manual.store.get(key, undefined, created.csrName))
+    const csr = manual.store.get(key, undefined, created.csrName)!
+    manual.store.update(key, { ...csr, status: { conditions: [{ type: "Denied", status: "True", reason: "NotToday" }] } })
+    await expect(done).rejects.toBeInstanceOf(CsrRejectedError)
+  })
+
+  it("times out with BootstrapTimeoutError naming what is pending", async () => {
+    const e = await tlsBootstrap({ target: targetFromKubeconfig(manual.bootstrapKubeconfig()), nodeName: "never", timeoutMs: 600 }).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(BootstrapTimeoutError)
+    expect((e as Error).message).toContain("CSR not yet approved")
+  })
+})
