@@ -16,6 +16,8 @@ export interface FlagSpec {
   readonly deprecated?: string
   /** Not accepted by `join phase ...` sub-commands. */
   readonly joinOnly?: boolean
+  /** Inherited from the root command (kubeadm's global flags: --rootfs, klog's -v). */
+  readonly global?: boolean
 }
 
 export const joinFlags: ReadonlyArray<FlagSpec> = [
@@ -38,8 +40,8 @@ export const joinFlags: ReadonlyArray<FlagSpec> = [
   { name: "tls-bootstrap-token", kind: "string", description: "Specify the token used to temporarily authenticate with the Kubernetes Control Plane while joining the node." },
   { name: "token", kind: "string", description: "Use this token for both discovery-token and tls-bootstrap-token when those values are not provided." },
   // Inherited from the root command in kubeadm.
-  { name: "rootfs", kind: "string", description: "[EXPERIMENTAL] The path to the 'real' host root filesystem.", defaultText: "/" },
-  { name: "v", short: "v", kind: "int", defaultText: "0", description: "number for the log level verbosity" }
+  { name: "rootfs", kind: "string", global: true, description: "[EXPERIMENTAL] The path to the 'real' host root filesystem." },
+  { name: "v", short: "v", kind: "int", global: true, description: "number for the log level verbosity" }
 ]
 
 export const flagsByName = new Map(joinFlags.map((f) => [f.name, f]))

@@ -1,24 +1,14 @@
 /**
  * The kubeadm-ts binary (bundled by esbuild). argv is first checked with
- * pflag/cobra rules (errors worded as cobra's), then handed to @effect/cli in
- * a canonical form. Exit code 0 on success, 1 on any failure.
+ * pflag/cobra rules (errors worded as cobra's; help pages in cobra's layout),
+ * then handed to @effect/cli in a canonical form. Exit 0 on success, 1 on any failure.
  */
 import { Command, CliConfig } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Cause, Console, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { rootCommand, version } from "./commands.js"
 import { route } from "./route.js"
 import { CliFailure } from "./run-join.js"
-
-const ansi = /\u001b\[[0-9;]*m/g
-
-/** @effect/cli always colours its help: keep colours for a terminal only. */
-const plainConsoleUnlessTty = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  process.stdout.isTTY === true
-    ? effect
-    : Console.consoleWith((c) =>
-        Console.withConsole(effect, { ...c, log: (...args: ReadonlyArray<unknown>) => c.log(...args.map((a) => (typeof a === "string" ? a.replace(ansi, "") : a))) })
-      )
 
 const main = async (args: ReadonlyArray<string>): Promise<number> => {
   const r = route(args)
@@ -26,9 +16,13 @@ const main = async (args: ReadonlyArray<string>): Promise<number> => {
     process.stderr.write(`Error: ${r.usageError}\nUsage:\n  ${r.command} [flags]\n\nRun '${r.command} --help' for the flags.\n\nerror: ${r.usageError}\n`)
     return 1
   }
+  if ("help" in r) {
+    process.stdout.write(r.help)
+    return 0
+  }
   for (const notice of r.notices ?? []) process.stderr.write(notice + "\n")
   const cli = Command.run(rootCommand(r.changed), { name: "kubeadm-ts", version: `v${version}` })
-  const program = plainConsoleUnlessTty(cli(["node", "kubeadm-ts", ...r.argv])).pipe(
+  const program = cli(["node", "kubeadm-ts", ...r.argv]).pipe(
     Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ isCaseSensitive: true, showBuiltIns: false, showTypes: false })))
   ) as Effect.Effect<void, unknown>
   const exit = await Effect.runPromiseExit(program)

@@ -6,10 +6,12 @@ import { Either } from "effect"
 import { type ParsedArgs, parseArgs } from "./argv.js"
 import { flagsByName, flagsByShort, joinFlags } from "./flag-table.js"
 import { globalFlags } from "./join-flags.js"
+import { caCertHashHelp, joinHelp, phaseCommandHelp, phaseHelp, rootHelp, versionHelp } from "./help.js"
 import { joinPhases, type PhaseInfo } from "./phase-list.js"
 
 /** What to hand to @effect/cli, or a cobra-style usage error. */
 export type Route =
+  | { readonly help: string }
   | { readonly argv: ReadonlyArray<string>; readonly changed: ReadonlyArray<string>; readonly notices?: ReadonlyArray<string> }
   | { readonly usageError: string; readonly command: string }
 
@@ -44,12 +46,12 @@ const canonicalFlags = (parsed: ParsedArgs): string[] =>
 export const route = (args: ReadonlyArray<string>): Route => {
   const [command, ...rest] = args
   const usage = (usageError: string, cmd: string): Route => ({ usageError, command: cmd })
-  if (command === undefined || command === "-h" || command === "--help" || command === "help") return { argv: ["--help"], changed: [] }
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") return { help: rootHelp() }
   if (command.startsWith("-")) return usage(command.startsWith("--") ? `unknown flag: ${command.split("=")[0]}` : `unknown shorthand flag: '${command[1]}' in ${command}`, "kubeadm-ts")
   if (command === "version" || command === "ca-cert-hash") {
     const parsed = parseArgs(rest, noFlags)
     if (Either.isLeft(parsed)) return usage(parsed.left, `kubeadm-ts ${command}`)
-    if (parsed.right.help) return { argv: [command, "--help"], changed: [] }
+    if (parsed.right.help) return { help: command === "version" ? versionHelp() : caCertHashHelp() }
     const n = parsed.right.positionals.length
     if (command === "version" && n > 0) return usage(`unknown command ${JSON.stringify(parsed.right.positionals[0])} for "kubeadm-ts version"`, "kubeadm-ts version")
     if (command === "ca-cert-hash" && n !== 1) return usage(`accepts 1 arg(s), received ${n}`, "kubeadm-ts ca-cert-hash")
@@ -65,7 +67,7 @@ export const route = (args: ReadonlyArray<string>): Route => {
     const phase = joinPhases.find((p) => p.name === tokens[0])
     if (phase === undefined) {
       if (tokens[0] !== undefined && !tokens[0].startsWith("-")) return usage(`unknown command ${JSON.stringify(tokens[0])} for "kubeadm-ts join phase"`, "kubeadm-ts join phase")
-      return { argv: [...path, "--help"], changed: [] }
+      return { help: phaseHelp() }
     }
     path.push(phase.name)
     tokens = tokens.slice(1)
@@ -74,7 +76,7 @@ export const route = (args: ReadonlyArray<string>): Route => {
       const child = phase.children.find((c) => c.name === tokens[0])
       if (child === undefined) {
         if (tokens[0] !== undefined && !tokens[0].startsWith("-")) return usage(`unknown command ${JSON.stringify(tokens[0])} for "kubeadm-ts join phase ${phase.name}"`, `kubeadm-ts join phase ${phase.name}`)
-        return { argv: [...path, "--help"], changed: [] }
+        return { help: phaseCommandHelp([phase.name], phase) }
       }
       path.push(child.name)
       tokens = tokens.slice(1)
@@ -84,7 +86,7 @@ export const route = (args: ReadonlyArray<string>): Route => {
   const command_ = `kubeadm-ts ${path.join(" ")}`
   const parsed = parseArgs(tokens, joinLookup(leaf))
   if (Either.isLeft(parsed)) return usage(parsed.left, command_)
-  if (parsed.right.help) return { argv: [...path, "--help"], changed: [] }
+  if (parsed.right.help) return { help: leaf === undefined ? joinHelp() : phaseCommandHelp(path.slice(2), leaf) }
   const { positionals } = parsed.right
   if (leaf !== undefined && leaf.endpoint !== true && positionals[0] !== undefined) {
     return usage(`unknown command ${JSON.stringify(positionals[0])} for "${command_}"`, command_)

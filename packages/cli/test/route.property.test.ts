@@ -15,5 +15,6 @@ const argv = fc.array(vocabulary, { maxLength: 8 })
 it.prop("route never throws; routed argv only holds known flags", [fc.tuple(fc.constantFrom("join", "version", "ca-cert-hash", "x"), argv)], ([[head, rest]]) => {
   const r = route([head, ...rest])
   if ("usageError" in r) return r.usageError.length > 0
+  if ("help" in r) return r.help.includes("Usage:")
   return r.argv.every((a) => !a.startsWith("--") || a === "--help" || flagsByName.has(a.slice(2).split("=")[0] ?? ""))
 })

@@ -53,14 +53,37 @@ describe("help", () => {
       const r = runCli(args)
       expect(r.code).toBe(0)
       expect(r.stdout).toContain(phaseLines.join("\n"))
-      for (const name of ["preflight", "control-plane-prepare certs", "control-plane-join mark-control-plane", "kubelet-start"]) expect(r.stdout).toContain(name)
+      expect(r.stdout).toContain("Available Commands:\n  control-plane-join    Join a machine as a control plane instance\n  control-plane-prepare Prepare")
     }
   })
 
   it("a parent phase without a sub-phase prints its help", () => {
     const r = runCli(["join", "phase", "control-plane-prepare"])
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain("download-certs")
+    expect(r.stdout).toContain("Available Commands:\n  all            Prepare the machine for serving a control plane\n  certs ")
+    expect(r.stdout).toContain("  download-certs [EXPERIMENTAL]")
+  })
+
+  it("a phase's help shows only the flags it takes", () => {
+    const r = runCli(["join", "phase", "control-plane-join", "mark-control-plane", "--help"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("Usage:\n  kubeadm-ts join phase control-plane-join mark-control-plane [flags]")
+    expect(r.stdout).toContain("      --node-name string ")
+    expect(r.stdout).not.toContain("--token")
+    expect(r.stdout).toContain("Global Flags:\n      --rootfs string")
+  })
+
+  it("the seed's flag lines, aligned in one column as pflag does", () => {
+    const r = runCli(["join", "--help"])
+    expect(r.stdout).toContain("      --apiserver-bind-port int32                     If the node should host a new control plane instance, the port for the API Server to bind to. (default 6443)")
+    expect(r.stdout).toContain("      --discovery-token-ca-cert-hash strings          For token-based discovery")
+    expect(r.stdout).toContain("  -h, --help                                          help for join")
+  })
+
+  it("kubeadm-ts alone prints the root help", () => {
+    const r = runCli([])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("Available Commands:\n  ca-cert-hash ")
   })
 
   it("version", () => {
