@@ -1,2 +1,3 @@
 export * from "./control-plane-config.js"
 export * from "./static-pods.js"
+export * from "./from-cluster-configuration.js"

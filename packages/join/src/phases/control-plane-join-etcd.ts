@@ -1,4 +1,46 @@
 /** The `control-plane-join/etcd` phase: add a new local etcd member. */
-import { notImplemented } from "./not-implemented.js"
+import { Duration, Effect } from "effect"
+import { ensureMember, waitForMember } from "../etcd/join-member.js"
+import { hexId } from "../etcd/gateway.js"
+import { JoinContext } from "../join-context.js"
+import { urlHost } from "../manifests/control-plane-config.js"
+import { etcdPod, MANIFESTS_DIR } from "../manifests/static-pods.js"
+import { Output } from "../output.js"
+import { RootFs } from "../rootfs/index.js"
+import { hostFacts, writeManifest } from "./control-plane-prepare-control-plane.js"
+import { ControlPlaneJoinError, controlPlaneConfig, etcdClient } from "./control-plane-shared.js"
 
-export const run = notImplemented("control-plane-join/etcd")
+/** How long the new member may take to start and join (kubeadm 1.15: 8 x 5 s). */
+export const ETCD_JOIN_TIMEOUT = Duration.minutes(2)
+
+export const run = Effect.gen(function* () {
+  const out = yield* Output
+  const { config } = yield* JoinContext
+  const cfg = yield* controlPlaneConfig
+  if (!cfg.etcd.local) {
+    yield* out.info("[control-plane-join] using external etcd - no local stacked instance added")
+    return
+  }
+  const wrap = (e: { message: string }) => new ControlPlaneJoinError({ message: `error creating local etcd static pod manifest file: ${e.message}` })
+  const learner = config.controlPlane?.etcdLearnerMode ?? false
+  const peerURL = `https://${urlHost(cfg.advertiseAddress)}:2380`
+  const client = yield* etcdClient(cfg).pipe(Effect.mapError(wrap))
+  const ensured = yield* ensureMember(client, cfg.nodeName, peerURL, { learner }).pipe(Effect.mapError(wrap))
+  if (ensured.reused)
+    yield* out.info(`[etcd] Found the etcd member ${hexId(ensured.member.id)} already announced for ${peerURL} (an earlier run); reusing it`)
+  else yield* out.info(`[etcd] Announced new etcd member joining to the existing etcd cluster${learner ? " (as a learner)" : ""}`)
+  yield* out.detail(1, `[etcd] Creating local etcd static pod manifest file with initial cluster ${ensured.initialCluster.map((m) => `${m.name}=${m.peerURL}`).join(",")}`)
+  // current kubeadm creates the data dir itself, 0700 (etcd refuses looser modes)
+  const fs = yield* RootFs
+  yield* fs.mkdir(cfg.etcd.local.dataDir, 0o700)
+  const host = yield* hostFacts
+  yield* writeManifest("etcd", etcdPod(cfg, ensured.initialCluster, host)).pipe(Effect.mapError(wrap))
+  yield* out.info(`[etcd] Wrote Static Pod manifest for a local etcd member to "${MANIFESTS_DIR}/etcd.yaml"`)
+  yield* out.info(`[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${Duration.format(ETCD_JOIN_TIMEOUT)}`)
+  yield* waitForMember(client, peerURL, {
+    learner,
+    timeout: ETCD_JOIN_TIMEOUT,
+    onProgress: (note) => out.detail(2, `[etcd] ${note}`)
+  }).pipe(Effect.mapError(wrap))
+  if (learner) yield* out.info("[etcd] The learner member is in sync and was promoted to a voting member")
+})

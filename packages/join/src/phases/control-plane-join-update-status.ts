@@ -1,4 +1,56 @@
 /** The `control-plane-join/update-status` phase: register the new control-plane node in ClusterStatus in the kubeadm-config ConfigMap. */
-import { notImplemented } from "./not-implemented.js"
+import { Data, Effect, Schedule } from "effect"
+import { clusterStatusYaml, parseClusterStatus } from "../etcd/endpoints.js"
+import type { KubeApiError, KubeClient } from "../kube-api/kube-api.js"
+import { kubernetesMinor, type ControlPlaneConfig } from "../manifests/control-plane-config.js"
+import { Output } from "../output.js"
+import { adminClient, ControlPlaneJoinError, controlPlaneConfig } from "./control-plane-shared.js"
 
-export const run = notImplemented("control-plane-join/update-status")
+class Conflict extends Data.TaggedError("Conflict")<{}> {}
+
+/**
+ * Read-modify-write of kubeadm-config with the fetched resourceVersion,
+ * retried on 409 Conflict (20 x ~500 ms jittered, as kubeadm), so concurrent
+ * joins never drop each other's entry.
+ */
+export const addApiEndpoint = (admin: KubeClient, cfg: ControlPlaneConfig) => {
+  const attempt = Effect.gen(function* () {
+    const cm = yield* admin.getConfigMap("kube-system", "kubeadm-config")
+    const raw = cm.data["ClusterStatus"]
+    if (raw === undefined)
+      return yield* new ControlPlaneJoinError({ message: "unexpected error when reading kubeadm-config ConfigMap: ClusterStatus key value pair missing" })
+    const status = yield* Effect.try({
+      try: () => parseClusterStatus(raw)!,
+      catch: (e) => new ControlPlaneJoinError({ message: `unexpected error when reading kubeadm-config ConfigMap: ${e instanceof Error ? e.message : String(e)}` })
+    })
+    const apiEndpoints = { ...status.apiEndpoints, [cfg.nodeName]: { advertiseAddress: cfg.advertiseAddress, bindPort: cfg.bindPort } }
+    yield* admin
+      .updateConfigMap({ ...cm, data: { ...cm.data, ClusterStatus: clusterStatusYaml({ ...status, apiEndpoints }) } })
+      .pipe(Effect.catchIf((e: KubeApiError) => e.reason === "Conflict", () => Effect.fail(new Conflict())))
+  })
+  return attempt.pipe(
+    Effect.retry({ schedule: Schedule.spaced("500 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(19))), while: (e) => e instanceof Conflict }),
+    Effect.mapError((e) =>
+      e instanceof Conflict
+        ? new ControlPlaneJoinError({ message: "error uploading configuration: the kubeadm-config ConfigMap kept changing (409 Conflict) after 20 attempts" })
+        : new ControlPlaneJoinError({ message: `error uploading configuration: ${e.message}` })
+    )
+  )
+}
+
+export const run = Effect.gen(function* () {
+  const out = yield* Output
+  const cfg = yield* controlPlaneConfig
+  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const admin = yield* adminClient
+  const cm = yield* admin.getConfigMap("kube-system", "kubeadm-config").pipe(
+    Effect.mapError((e) => new ControlPlaneJoinError({ message: `error uploading configuration: ${e.message}` }))
+  )
+  if (cm.data["ClusterStatus"] === undefined) {
+    // 1.22+ clusters have no ClusterStatus: the phase is a no-op there
+    yield* out.info("The 'update-status' phase is deprecated and will be removed in a future release. Currently it performs no operation")
+    return
+  }
+  yield* out.info(`[upload-config] ${minor <= 15 ? "storing" : "Storing"} the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace`)
+  yield* addApiEndpoint(admin, cfg)
+})

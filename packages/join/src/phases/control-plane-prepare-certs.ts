@@ -1,4 +1,6 @@
 /** The `control-plane-prepare/certs` phase: generate the certificates for the new control plane components. */
-import { notImplemented } from "./not-implemented.js"
+import { Effect } from "effect"
+import { ensureControlPlaneCerts } from "../pki/certs.js"
+import { controlPlaneConfig } from "./control-plane-shared.js"
 
-export const run = notImplemented("control-plane-prepare/certs")
+export const run = Effect.flatMap(controlPlaneConfig, (cfg) => Effect.asVoid(ensureControlPlaneCerts(cfg)))

@@ -1,4 +1,19 @@
 /** The `control-plane-prepare/download-certs` phase: download the certificates shared among control-plane nodes from the kubeadm-certs Secret. */
-import { notImplemented } from "./not-implemented.js"
+import { Effect } from "effect"
+import { downloadCerts } from "../certs-secret/download.js"
+import { JoinData } from "../discovery/join-data.js"
+import { JoinContext } from "../join-context.js"
+import { Output } from "../output.js"
+import { controlPlaneConfig } from "./control-plane-shared.js"
 
-export const run = notImplemented("control-plane-prepare/download-certs")
+export const run = Effect.gen(function* () {
+  const { config } = yield* JoinContext
+  const key = config.controlPlane?.certificateKey ?? ""
+  if (key === "") {
+    yield* Effect.flatMap(Output, (o) => o.detail(1, "[download-certs] Skipping certs download"))
+    return
+  }
+  const cfg = yield* controlPlaneConfig
+  const client = yield* Effect.flatMap(JoinData, (d) => d.bootstrapClient)
+  yield* downloadCerts(cfg, key, client)
+})

@@ -1,4 +1,6 @@
 /** The `control-plane-prepare/kubeconfig` phase: generate the kubeconfig files for the new control plane components. */
-import { notImplemented } from "./not-implemented.js"
+import { Effect } from "effect"
+import { ensureControlPlaneKubeconfigs } from "../pki/kubeconfigs.js"
+import { controlPlaneConfig } from "./control-plane-shared.js"
 
-export const run = notImplemented("control-plane-prepare/kubeconfig")
+export const run = Effect.flatMap(controlPlaneConfig, (cfg) => Effect.asVoid(ensureControlPlaneKubeconfigs(cfg)))
