@@ -8,8 +8,9 @@
 import { spawn, spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { lstat, readdir, readlink, rm } from "node:fs/promises"
-import { join, relative } from "node:path"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { startContainerd } from "./containerd.js"
 import { initCluster } from "./init-cluster.js"
 import { makeWorkerMachine } from "./worker-machine.js"
 
@@ -42,14 +43,23 @@ const main = async () => {
   const cluster = await initCluster({ address: "127.0.0.1" })
   const rootfs = await makeWorkerMachine({ prefix: "kubeadm-ts-demo-" })
   const nodeName = "demo-worker-1"
+  let stopContainerd: (() => Promise<void>) | undefined
   try {
     say(`API server: ${cluster.url}  (Kubernetes ${cluster.kubernetesVersion}, cluster CA pin ${cluster.caCertHash})`)
     title("The join command the control plane prints")
     say(`  ${cluster.joinCommands.workerLine.replace(cluster.token, `${cluster.token.split(".")[0]}.<secret>`)}`)
 
     title(`Running it: kubeadm-ts join ... --rootfs ${rootfs} --node-name ${nodeName} --self-tls-bootstrap`)
-    // No container runtime runs in this demo machine: the CRI check is ignored on purpose.
-    const args = [cli, ...cluster.joinCommands.worker, "--rootfs", rootfs, "--node-name", nodeName, "--self-tls-bootstrap", "--ignore-preflight-errors=CRI"]
+    // A real containerd answers the CRI check when the machine has one; otherwise that check is ignored.
+    const containerd = await startContainerd(rootfs).catch((e: unknown) => {
+      say(`(no containerd: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}; ignoring the CRI check)`)
+      return undefined
+    })
+    stopContainerd = containerd?.stop
+    const args = [
+      cli, ...cluster.joinCommands.worker, "--rootfs", rootfs, "--node-name", nodeName, "--self-tls-bootstrap",
+      ...(containerd === undefined ? ["--ignore-preflight-errors=CRI"] : [])
+    ]
     const code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, args, { stdio: "inherit" })
       child.on("exit", (c) => resolve(c ?? 1))
@@ -67,8 +77,9 @@ const main = async () => {
     say(`  Node ${nodeName}`)
     for (const [k, v] of Object.entries(node.metadata?.labels ?? {})) say(`    label       ${k}=${v}`)
     for (const [k, v] of Object.entries(node.metadata?.annotations ?? {})) say(`    annotation  ${k}=${v}`)
-    say(`\nThe node's kubeconfig is ${relative(process.cwd(), join(rootfs, "etc/kubernetes/kubelet.conf"))}; the demo cleans up now.`)
+    say(`\nkubectl --kubeconfig ${join(rootfs, "etc/kubernetes/kubelet.conf")} would now act as system:node:${nodeName}; the demo cleans up.`)
   } finally {
+    await stopContainerd?.()
     await cluster.close()
     await rm(rootfs, { recursive: true, force: true })
   }

@@ -78,7 +78,10 @@ type Unary = (req: object, options: { deadline: Date }, cb: (err: Error | null, 
 const callRuntime = (endpoint: string, hostSocket: string, method: "Version" | "Status", request: object, timeout: Duration.DurationInput) =>
   Effect.tryPromise({
     try: async () => {
-      const [grpc, loader] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")])
+      // Both are CommonJS: under a bundler the named exports may sit on `default`.
+      const [grpcNs, loaderNs] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")])
+      const grpc = ((grpcNs as unknown as { default?: typeof grpcNs }).default ?? grpcNs) as typeof grpcNs
+      const loader = ((loaderNs as unknown as { default?: typeof loaderNs }).default ?? loaderNs) as typeof loaderNs
       const definition = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], { keepCase: false, defaults: true })
       const pkg = grpc.loadPackageDefinition(definition) as unknown as {
         runtime: { v1: { RuntimeService: new (address: string, creds: unknown, options?: object) => Record<string, Unary> & { close(): void } } }
