@@ -5,6 +5,7 @@
 import { Layer } from "effect"
 import type { JoinConfiguration, JoinOptions } from "./config/model.js"
 import { CryptoLive } from "./crypto/service.js"
+import { EtcdLive } from "./etcd/service.js"
 import { JoinDataLive } from "./discovery/join-data.js"
 import { HostLive } from "./host/live.js"
 import { joinContext } from "./join-context.js"
@@ -14,7 +15,7 @@ import { consoleOutput } from "./output.js"
 import { rootFsLive } from "./rootfs/live.js"
 
 export const joinLive = (config: JoinConfiguration, options: JoinOptions) => {
-  const base = Layer.mergeAll(joinContext(config, options), consoleOutput(options.verbosity), KubeApiLive, CryptoLive)
+  const base = Layer.mergeAll(joinContext(config, options), consoleOutput(options.verbosity), KubeApiLive, CryptoLive, EtcdLive)
   const fs = rootFsLive(options.rootfs)
   const host = HostLive.pipe(Layer.provide(fs))
   const data = JoinDataLive.pipe(Layer.provide(Layer.merge(base, fs)))

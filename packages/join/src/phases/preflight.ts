@@ -11,6 +11,7 @@ import { isPrivilegedUser, workerChecks } from "../host/checks.js"
 import { JoinContext } from "../join-context.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
 import { Output } from "../output.js"
+import { controlPlanePreflight } from "./control-plane-checks.js"
 
 export const run = Effect.gen(function* () {
   const { config } = yield* JoinContext
@@ -22,6 +23,8 @@ export const run = Effect.gen(function* () {
   yield* runChecks([isPrivilegedUser], ignore, onWarning)
   yield* runChecks(workerChecks(config), ignore, onWarning)
   yield* data.clusterConfiguration
+  // control-plane gate (controlPlaneEndpoint, shared certificates) and extra checks
+  if (config.controlPlane !== undefined) yield* controlPlanePreflight(ignore, onWarning)
   const client = yield* data.bootstrapClient
   const nodeName = config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
   yield* refuseReadyNode(client, nodeName)
