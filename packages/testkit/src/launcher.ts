@@ -1,1 +1,81 @@
-console.log("testkit: not built yet")
+/**
+ * `kubeadm-ts-testkit serve [--address 127.0.1.1] [--port 0] [--dir DIR] [--key-algorithm rsa-2048|ecdsa-p256]
+ *  [--kubernetes-version v1.15.12] [--control-plane-endpoint host:port|self]`
+ * starts a control plane, prints one JSON document (endpoint, token, CA hash, certificate key,
+ * join commands, paths) to stdout and `DIR/testkit.json`, and serves until SIGINT/SIGTERM.
+ */
+import { mkdtemp, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { KeyAlgorithm } from "@kubeadm-ts/join/crypto/index"
+import { initCluster } from "./init-cluster.js"
+
+const USAGE = "usage: kubeadm-ts-testkit serve [--address ADDR] [--port PORT] [--dir DIR] [--key-algorithm rsa-2048|ecdsa-p256] [--kubernetes-version V] [--control-plane-endpoint HOST:PORT|self]"
+
+const parseArgs = (argv: ReadonlyArray<string>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? ""
+    if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"`)
+    const eq = a.indexOf("=")
+    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1)
+    else {
+      const v = argv[i + 1]
+      if (v === undefined || v.startsWith("--")) throw new Error(`flag ${a} needs a value`)
+      out[a.slice(2)] = v
+      i++
+    }
+  }
+  return out
+}
+
+const KNOWN = new Set(["address", "port", "dir", "key-algorithm", "kubernetes-version", "control-plane-endpoint"])
+
+const main = async (): Promise<void> => {
+  const [command, ...rest] = process.argv.slice(2)
+  if (command !== "serve") {
+    process.stderr.write(`${USAGE}\n`)
+    process.exit(command === "--help" || command === "-h" ? 0 : 2)
+  }
+  const args = parseArgs(rest)
+  for (const k of Object.keys(args)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k}`)
+  const port = Number(args["port"] ?? "0")
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got "${args["port"]}"`)
+  const algorithm = (args["key-algorithm"] ?? "rsa-2048") as KeyAlgorithm
+  if (!["rsa-2048", "ecdsa-p256"].includes(algorithm)) throw new Error(`--key-algorithm must be rsa-2048 or ecdsa-p256`)
+  const cpe = args["control-plane-endpoint"]
+  const cluster = await initCluster({
+    address: args["address"] ?? "127.0.0.1",
+    port,
+    keyAlgorithm: algorithm,
+    ...(args["kubernetes-version"] ? { kubernetesVersion: args["kubernetes-version"] } : {}),
+    ...(cpe ? { controlPlaneEndpoint: cpe === "self" ? true : cpe } : {})
+  })
+  const dir = args["dir"] ?? (await mkdtemp(join(tmpdir(), "kubeadm-ts-testkit-")))
+  const paths = await cluster.writeFiles(dir)
+  const document = {
+    endpoint: cluster.clusterEndpoint,
+    server: `https://${cluster.clusterEndpoint}`,
+    kubernetesVersion: cluster.kubernetesVersion,
+    token: cluster.token,
+    caCertHash: cluster.caCertHash,
+    certificateKey: cluster.certificateKey,
+    joinCommand: { worker: cluster.joinCommands.workerLine, controlPlane: cluster.joinCommands.controlPlaneLine },
+    joinArgs: { worker: cluster.joinCommands.worker, controlPlane: cluster.joinCommands.controlPlane },
+    paths: { dir, json: join(dir, "testkit.json"), ...paths },
+    pid: process.pid
+  }
+  const json = JSON.stringify(document, null, 2) + "\n"
+  await writeFile(document.paths.json, json, { mode: 0o600 })
+  process.stdout.write(json)
+  const shutdown = () => {
+    void cluster.close().then(() => process.exit(0))
+  }
+  process.once("SIGINT", shutdown)
+  process.once("SIGTERM", shutdown)
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`kubeadm-ts-testkit: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`)
+  process.exit(1)
+})
