@@ -8,7 +8,8 @@ import { Effect } from "effect"
 import { caCertHashCommand } from "./ca-cert-hash.js"
 import { joinOptions, toJoinFlags } from "./join-flags.js"
 import { joinPhases, type PhaseInfo, phaseTable } from "./phase-list.js"
-import { type CliFailure, runJoin } from "./run-join.js"
+import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
+import { type CliFailure, runJoin as runJoinLive } from "./run-join.js"
 
 export const version = "0.1.0"
 
@@ -33,7 +34,10 @@ const nonEmpty = <A>(xs: ReadonlyArray<A>): [A, ...Array<A>] => {
 }
 
 /** `changed` = the flags given on the command line (from the argv pre-parse). */
-export const rootCommand = (changed: ReadonlyArray<string>) => {
+/** What a join command does with its parsed flags (tests pass a recorder). */
+export type JoinRunner = (flags: JoinFlags, phase: string | undefined) => Effect.Effect<void, CliFailure>
+
+export const rootCommand = (changed: ReadonlyArray<string>, runJoin: JoinRunner = runJoinLive) => {
   const leaf = (info: PhaseInfo, runName: string) => {
     const run = (values: Record<string, unknown>, endpoint: string | undefined) => runJoin(toJoinFlags(values, endpoint, changed), runName)
     // The two shapes differ only in their parsed value, which nothing reads back.
