@@ -2,6 +2,8 @@
 // loading the tsc output (see the README). Sources are read through the
 // "@kubeadm-ts/source" export condition, so no tsc build is needed first.
 import { build } from "esbuild"
+import { readdir, rm } from "node:fs/promises"
+import { basename, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
@@ -18,7 +20,17 @@ const common = {
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning"
 }
+// Code splitting names chunks by content: once a build is written, chunks of
+// earlier builds are removed (after, not before, so a running binary never misses a file).
+const bundle = async (entry, source, outdir) => {
+  const result = await build({ ...common, metafile: true, absWorkingDir: root, entryPoints: { [entry]: source }, outdir, outExtension: { ".js": ".mjs" } })
+  const fresh = new Set(Object.keys(result.metafile.outputs).map((f) => basename(f)))
+  const dir = join(root, outdir)
+  for (const name of await readdir(dir)) {
+    if (/\.mjs(\.map)?$/.test(name) && !fresh.has(name)) await rm(join(dir, name), { force: true })
+  }
+}
 await Promise.all([
-  build({ ...common, absWorkingDir: root, entryPoints: { "kubeadm-ts": "packages/cli/src/main.ts" }, outdir: "packages/cli/dist", outExtension: { ".js": ".mjs" } }),
-  build({ ...common, absWorkingDir: root, entryPoints: { "kubeadm-ts-testkit": "packages/testkit/src/launcher.ts" }, outdir: "packages/testkit/dist", outExtension: { ".js": ".mjs" } })
+  bundle("kubeadm-ts", "packages/cli/src/main.ts", "packages/cli/dist"),
+  bundle("kubeadm-ts-testkit", "packages/testkit/src/launcher.ts", "packages/testkit/dist")
 ])
