@@ -239,6 +239,13 @@ export const bootstrapKubeconfig = (options: {
 export const KUBELET_CLIENT_CURRENT = "/var/lib/kubelet/pki/kubelet-client-current.pem"
 
 /**
+ * The same file as seen from `/etc/kubernetes/kubelet.conf`: client tools resolve
+ * relative references against the kubeconfig's folder, so this works inside the
+ * node (or chroot) AND from the host for a `--rootfs` join.
+ */
+export const KUBELET_CLIENT_CURRENT_RELATIVE = "../../var/lib/kubelet/pki/kubelet-client-current.pem"
+
+/**
  * `kubelet.conf` as the kubelet writes it after its TLS bootstrap (spec §6.4):
  * cluster `default-cluster`, user `default-auth` pointing at the current client PEM.
  */

@@ -27,7 +27,9 @@ export const loadKubeconfig = (path: string): Effect.Effect<Kubeconfig, Kubeconf
     if (Either.isLeft(parsed)) return yield* Effect.fail(wrap(parsed.left))
     const k = parsed.right
     const dir = posix.dirname(path.startsWith("/") ? path : "/" + path)
-    const readRef = (ref: string) => Effect.mapError(fs.readText(posix.resolve(dir, ref)), wrap)
+    // A host path that lies inside the rootfs (tools outside the chroot write those) is that file.
+    const inRoot = (ref: string) => (fs.root !== "/" && ref.startsWith(fs.root + "/") ? ref.slice(fs.root.length) : ref)
+    const readRef = (ref: string) => Effect.mapError(fs.readText(posix.resolve(dir, inRoot(ref))), wrap)
     const clusters = yield* Effect.forEach(k.clusters, (c) =>
       c.value.certificateAuthority !== undefined && c.value.certificateAuthorityData === undefined
         ? Effect.map(readRef(c.value.certificateAuthority), (pem) => ({ name: c.name, value: { ...c.value, certificateAuthorityData: pem } }))

@@ -6,7 +6,7 @@
 import { Context, Data, Effect, Layer, Option } from "effect"
 import { tlsBootstrapEffect, type TlsBootstrapError } from "../bootstrap/index.js"
 import { Host } from "../host/host.js"
-import { KUBELET_CLIENT_CURRENT, type Kubeconfig, kubeletKubeconfig, selectCluster, selectUser, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
+import { KUBELET_CLIENT_CURRENT, KUBELET_CLIENT_CURRENT_RELATIVE, type Kubeconfig, kubeletKubeconfig, selectCluster, selectUser, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
 import { KubeApi, type KubeApiError } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/rootfs.js"
@@ -96,7 +96,7 @@ export const selfBootstrap = (input: SelfBootstrapInput) =>
     yield* fs.mkdir(KUBELET_PKI_DIR, 0o755).pipe(Effect.mapError(fail))
     yield* fs.write(`${KUBELET_PKI_DIR}/${pemName}`, result.combinedPem, { mode: 0o600 }).pipe(Effect.mapError(fail))
     yield* fs.symlink(pemName, KUBELET_CLIENT_CURRENT).pipe(Effect.mapError(fail))
-    yield* fs.write(KUBELET_CONF, serializeKubeconfig(kubeletKubeconfig({ server, caPem })), { mode: 0o600 }).pipe(Effect.mapError(fail))
+    yield* fs.write(KUBELET_CONF, serializeKubeconfig(kubeletKubeconfig({ server, caPem, clientPemPath: KUBELET_CLIENT_CURRENT_RELATIVE })), { mode: 0o600 }).pipe(Effect.mapError(fail))
 
     // Register the Node as the kubelet would on first start (its own identity may create its own Node).
     const node = yield* api

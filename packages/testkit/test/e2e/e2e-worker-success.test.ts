@@ -1,0 +1,117 @@
+/**
+ * Worker joins that succeed, through the built CLI against the testkit control
+ * plane, each in a fresh temp rootfs with a real containerd answering the CRI
+ * check: token discovery (self TLS bootstrap and FakeKubelet), unsafe skip, a
+ * local discovery file and an https:// discovery URL trusted via the rootfs CA bundle.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { rm } from "node:fs/promises"
+import * as https from "node:https"
+import type { AddressInfo } from "node:net"
+import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto/index"
+import { startContainerd } from "../../src/containerd.js"
+import { startFakeKubelet } from "../../src/fake-kubelet.js"
+import { initCluster, type TestCluster } from "../../src/init-cluster.js"
+import { makeWorkerMachine } from "../../src/worker-machine.js"
+import { expectJoined, expectNoTokenBeforeVerification, runCli, tokenJoinArgs } from "./worker-helpers.js"
+
+let cluster: TestCluster
+beforeAll(async () => {
+  cluster = await initCluster({ address: "127.0.2.1" })
+})
+afterAll(() => cluster.close())
+
+/** A fresh machine with a running containerd; cleaned up afterwards. */
+const withMachine = async (test: (rootfs: string) => Promise<void>, files: Record<string, string> = {}) => {
+  const rootfs = await makeWorkerMachine({ files })
+  const containerd = await startContainerd(rootfs)
+  try {
+    await test(rootfs)
+  } finally {
+    await containerd.stop()
+    await rm(rootfs, { recursive: true, force: true })
+  }
+}
+
+const expectSuccess = (r: { code: number; stdout: string; stderr: string }) => {
+  expect(r.stderr + r.stdout).not.toContain("error execution phase")
+  expect(r.code, r.stderr).toBe(0)
+  expect(r.stdout).toContain("[preflight] Running pre-flight checks")
+  expect(r.stdout).toContain("This node has joined the cluster:")
+}
+
+describe("worker join succeeds (built CLI, testkit control plane)", () => {
+  it("token discovery with --self-tls-bootstrap", () =>
+    withMachine(async (rootfs) => {
+      cluster.audit.clear()
+      const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", "worker-self", "--self-tls-bootstrap"])
+      expectSuccess(r)
+      expect(r.stderr).not.toContain("[WARNING CRI]")
+      await expectJoined(rootfs, cluster, "worker-self")
+      expectNoTokenBeforeVerification(cluster.audit.entries)
+      const node = cluster.get("nodes", undefined, "worker-self") as { metadata: { annotations?: Record<string, string> } }
+      expect(node.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("unix:///var/run/containerd/containerd.sock")
+    }))
+
+  it("token discovery with the FakeKubelet doing the TLS bootstrap", () =>
+    withMachine(async (rootfs) => {
+      cluster.audit.clear()
+      const kubelet = startFakeKubelet({ rootfs, hostname: "worker-kubelet", csrApiVersion: "v1beta1" })
+      try {
+        const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", "worker-kubelet"])
+        expectSuccess(r)
+        expect(r.stdout).toContain("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...")
+        await expectJoined(rootfs, cluster, "worker-kubelet")
+        expectNoTokenBeforeVerification(cluster.audit.entries)
+      } finally {
+        await kubelet.stop()
+      }
+    }))
+
+  it("--discovery-token-unsafe-skip-ca-verification (warned about)", () =>
+    withMachine(async (rootfs) => {
+      const r = await runCli(["join", cluster.endpoint, "--token", cluster.token, "--discovery-token-unsafe-skip-ca-verification", "--rootfs", rootfs, "--node-name", "worker-unsafe", "--self-tls-bootstrap"])
+      expectSuccess(r)
+      expect(r.stderr).toContain("unsafe-skip-ca-verification")
+      await expectJoined(rootfs, cluster, "worker-unsafe")
+    }))
+
+  it("--discovery-file with a local kubeconfig inside the rootfs", () =>
+    withMachine(
+      async (rootfs) => {
+        const r = await runCli(["join", "--discovery-file", "/root/discovery.conf", "--token", cluster.token, "--rootfs", rootfs, "--node-name", "worker-file", "--self-tls-bootstrap"])
+        expectSuccess(r)
+        await expectJoined(rootfs, cluster, "worker-file")
+      },
+      { "root/discovery.conf": cluster.anonymousKubeconfig() }
+    ))
+
+  it("--discovery-file https:// URL trusted through the rootfs CA bundle", async () => {
+    // A web server with its own CA (not the cluster's): only the rootfs bundle makes it trusted.
+    const webCaKeys = await generateKeyPair("ecdsa-p256")
+    const webCa = await createCaCertificate(webCaKeys, { commonName: "web-ca" })
+    const serverKeys = await generateKeyPair("ecdsa-p256")
+    const cert = await createCertificate(serverKeys.publicKey, { commonName: "web", ipAddresses: ["127.0.2.1"], extKeyUsages: ["server"] }, { certPem: webCa, keys: webCaKeys })
+    const discovery = cluster.anonymousKubeconfig()
+    const web = https.createServer({ cert, key: await privateKeyToPem(serverKeys.privateKey) }, (req, res) => {
+      if (req.url === "/discovery.yaml") res.end(discovery)
+      else res.writeHead(404).end()
+    })
+    await new Promise<void>((r) => web.listen(0, "127.0.2.1", r))
+    const url = `https://127.0.2.1:${(web.address() as AddressInfo).port}/discovery.yaml`
+    try {
+      await withMachine(
+        async (rootfs) => {
+          const r = await runCli(["join", "--discovery-file", url, "--token", cluster.token, "--rootfs", rootfs, "--node-name", "worker-url", "--self-tls-bootstrap"])
+          expectSuccess(r)
+          await expectJoined(rootfs, cluster, "worker-url")
+        },
+        { "etc/ssl/certs/ca-certificates.crt": webCa }
+      )
+    } finally {
+      web.closeAllConnections()
+      await new Promise((r) => web.close(r))
+    }
+  })
+})
+
