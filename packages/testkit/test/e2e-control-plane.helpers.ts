@@ -65,3 +65,45 @@ export const controlPlaneMachine = async (nodeName: string) => {
     }
   }
 }
+
+/** The real etcdctl (v3 API) against `endpoints`, with the given client credentials written to a temp folder. */
+export const etcdctl = async (endpoints: ReadonlyArray<string>, tls: { ca: string; cert: string; key: string }, args: ReadonlyArray<string>) => {
+  const { mkdtemp, writeFile } = await import("node:fs/promises")
+  const { tmpdir } = await import("node:os")
+  const dir = await mkdtemp(join(tmpdir(), "etcdctl-"))
+  try {
+    await writeFile(join(dir, "ca.crt"), tls.ca)
+    await writeFile(join(dir, "c.crt"), tls.cert)
+    await writeFile(join(dir, "c.key"), tls.key, { mode: 0o600 })
+    return await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(
+        "etcdctl",
+        [`--endpoints=${endpoints.join(",")}`, `--cacert=${join(dir, "ca.crt")}`, `--cert=${join(dir, "c.crt")}`, `--key=${join(dir, "c.key")}`, "--command-timeout=10s", ...args],
+        { env: { ETCDCTL_API: "3", PATH: "/usr/bin:/bin" }, stdio: ["ignore", "pipe", "pipe"] }
+      )
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+      child.on("error", reject)
+      child.on("close", (code) => resolve({ code, stdout, stderr }))
+    })
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** `etcdctl member list -w json` members: names, peer URLs, learner flag. */
+export const etcdMembers = async (endpoints: ReadonlyArray<string>, tls: { ca: string; cert: string; key: string }) => {
+  const r = await etcdctl(endpoints, tls, ["member", "list", "-w", "json"])
+  if (r.code !== 0) throw new Error(`etcdctl member list failed: ${r.stderr}`)
+  const json = JSON.parse(r.stdout) as { members?: Array<{ name?: string; peerURLs?: string[]; clientURLs?: string[]; isLearner?: boolean }> }
+  return (json.members ?? []).map((m) => ({ name: m.name ?? "", peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: m.isLearner === true }))
+}
+
+/** Every file under `dir` (relative paths). */
+export const filesUnder = async (dir: string): Promise<string[]> => {
+  const { readdir } = await import("node:fs/promises")
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort()
+}
