@@ -43,59 +43,66 @@ const canonicalFlags = (parsed: ParsedArgs): string[] =>
     }
   })
 
-export const route = (args: ReadonlyArray<string>): Route => {
-  const [command, ...rest] = args
-  const usage = (usageError: string, cmd: string): Route => ({ usageError, command: cmd })
-  if (command === undefined || command === "-h" || command === "--help" || command === "help") return { help: rootHelp() }
-  if (command.startsWith("-")) return usage(command.startsWith("--") ? `unknown flag: ${command.split("=")[0]}` : `unknown shorthand flag: '${command[1]}' in ${command}`, "kubeadm-ts")
-  if (command === "version" || command === "ca-cert-hash") {
-    const parsed = parseArgs(rest, noFlags)
-    if (Either.isLeft(parsed)) return usage(parsed.left, `kubeadm-ts ${command}`)
-    if (parsed.right.help) return { help: command === "version" ? versionHelp() : caCertHashHelp() }
-    const n = parsed.right.positionals.length
-    if (command === "version" && n > 0) return usage(`unknown command ${JSON.stringify(parsed.right.positionals[0])} for "kubeadm-ts version"`, "kubeadm-ts version")
-    if (command === "ca-cert-hash" && n !== 1) return usage(`accepts 1 arg(s), received ${n}`, "kubeadm-ts ca-cert-hash")
-    return { argv: [command, ...parsed.right.positionals], changed: [] }
+type Usage = { readonly usageError: string; readonly command: string }
+const usage = (usageError: string, command: string): Usage => ({ usageError, command })
+
+/** `version` and `ca-cert-hash <ca.crt>`: no flags but -h. */
+const routeSimple = (command: "version" | "ca-cert-hash", rest: ReadonlyArray<string>): Route => {
+  const parsed = parseArgs(rest, noFlags)
+  if (Either.isLeft(parsed)) return usage(parsed.left, `kubeadm-ts ${command}`)
+  if (parsed.right.help) return { help: command === "version" ? versionHelp() : caCertHashHelp() }
+  const { positionals } = parsed.right
+  if (command === "version" && positionals.length > 0) return usage(`unknown command ${JSON.stringify(positionals[0])} for "kubeadm-ts version"`, "kubeadm-ts version")
+  if (command === "ca-cert-hash" && positionals.length !== 1) return usage(`accepts 1 arg(s), received ${positionals.length}`, "kubeadm-ts ca-cert-hash")
+  return { argv: [command, ...positionals], changed: [] }
+}
+
+/** A sub-command name where one is expected; a flag (or nothing) there means "show this level's help". */
+const isName = (token: string | undefined): token is string => token !== undefined && !token.startsWith("-")
+
+/** `join phase <phase> [<sub-phase>] ...`: the command path and its phase, a help page, or an unknown command. */
+const resolvePhase = (tokens: ReadonlyArray<string>): { readonly path: string[]; readonly leaf: PhaseInfo; readonly rest: ReadonlyArray<string> } | Route => {
+  const phase = joinPhases.find((p) => p.name === tokens[0])
+  if (phase === undefined) {
+    return isName(tokens[0]) ? usage(`unknown command ${JSON.stringify(tokens[0])} for "kubeadm-ts join phase"`, "kubeadm-ts join phase") : { help: phaseHelp() }
   }
-  if (command !== "join") return usage(`unknown command ${JSON.stringify(command)} for "kubeadm-ts"`, "kubeadm-ts")
-  let path = ["join"]
-  let tokens = rest
-  let leaf: PhaseInfo | undefined
-  if (rest[0] === "phase") {
-    path = ["join", "phase"]
-    tokens = rest.slice(1)
-    const phase = joinPhases.find((p) => p.name === tokens[0])
-    if (phase === undefined) {
-      if (tokens[0] !== undefined && !tokens[0].startsWith("-")) return usage(`unknown command ${JSON.stringify(tokens[0])} for "kubeadm-ts join phase"`, "kubeadm-ts join phase")
-      return { help: phaseHelp() }
-    }
-    path.push(phase.name)
-    tokens = tokens.slice(1)
-    leaf = phase
-    if (phase.children !== undefined) {
-      const child = phase.children.find((c) => c.name === tokens[0])
-      if (child === undefined) {
-        if (tokens[0] !== undefined && !tokens[0].startsWith("-")) return usage(`unknown command ${JSON.stringify(tokens[0])} for "kubeadm-ts join phase ${phase.name}"`, `kubeadm-ts join phase ${phase.name}`)
-        return { help: phaseCommandHelp([phase.name], phase) }
-      }
-      path.push(child.name)
-      tokens = tokens.slice(1)
-      leaf = child
-    }
+  if (phase.children === undefined) return { path: ["join", "phase", phase.name], leaf: phase, rest: tokens.slice(1) }
+  const child = phase.children.find((c) => c.name === tokens[1])
+  if (child === undefined) {
+    const here = `kubeadm-ts join phase ${phase.name}`
+    return isName(tokens[1]) ? usage(`unknown command ${JSON.stringify(tokens[1])} for "${here}"`, here) : { help: phaseCommandHelp([phase.name], phase) }
   }
-  const command_ = `kubeadm-ts ${path.join(" ")}`
+  return { path: ["join", "phase", phase.name, child.name], leaf: child, rest: tokens.slice(2) }
+}
+
+/** `join ...` and `join phase ...`: pflag parsing with the command's flags, then cobra's argument rules. */
+const routeJoin = (path: string[], leaf: PhaseInfo | undefined, tokens: ReadonlyArray<string>): Route => {
+  const command = `kubeadm-ts ${path.join(" ")}`
   const parsed = parseArgs(tokens, joinLookup(leaf))
-  if (Either.isLeft(parsed)) return usage(parsed.left, command_)
+  if (Either.isLeft(parsed)) return usage(parsed.left, command)
   if (parsed.right.help) return { help: leaf === undefined ? joinHelp() : phaseCommandHelp(path.slice(2), leaf) }
   const { positionals } = parsed.right
   if (leaf !== undefined && leaf.endpoint !== true && positionals[0] !== undefined) {
-    return usage(`unknown command ${JSON.stringify(positionals[0])} for "${command_}"`, command_)
+    return usage(`unknown command ${JSON.stringify(positionals[0])} for "${command}"`, command)
   }
-  if (positionals.length > 1) return usage(`accepts at most 1 arg(s), received ${positionals.length}`, command_)
+  if (positionals.length > 1) return usage(`accepts at most 1 arg(s), received ${positionals.length}`, command)
   // Only reachable after `--`; @effect/cli would take such a value for a flag.
   const dashed = positionals.find((p) => p.startsWith("-"))
-  if (dashed !== undefined) return usage(`invalid argument ${JSON.stringify(dashed)}: [api-server-endpoint] must be host:port`, command_)
+  if (dashed !== undefined) return usage(`invalid argument ${JSON.stringify(dashed)}: [api-server-endpoint] must be host:port`, command)
   // pflag prints deprecation notices while parsing, before anything else happens.
   const notices = parsed.right.changed.flatMap((name) => flagsByName.get(name)?.deprecated ?? [])
   return { argv: [...path, ...positionals, ...canonicalFlags(parsed.right)], changed: parsed.right.changed, notices }
+}
+
+export const route = (args: ReadonlyArray<string>): Route => {
+  const [command, ...rest] = args
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") return { help: rootHelp() }
+  if (command.startsWith("-")) {
+    return usage(command.startsWith("--") ? `unknown flag: ${command.split("=")[0]}` : `unknown shorthand flag: '${command[1]}' in ${command}`, "kubeadm-ts")
+  }
+  if (command === "version" || command === "ca-cert-hash") return routeSimple(command, rest)
+  if (command !== "join") return usage(`unknown command ${JSON.stringify(command)} for "kubeadm-ts"`, "kubeadm-ts")
+  if (rest[0] !== "phase") return routeJoin(["join"], undefined, rest)
+  const resolved = resolvePhase(rest.slice(1))
+  return "leaf" in resolved ? routeJoin(resolved.path, resolved.leaf, resolved.rest) : resolved
 }
