@@ -8,7 +8,6 @@ import { mkdtemp, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { KeyAlgorithm } from "@kubeadm-ts/join/crypto/index"
-import { initCluster } from "./init-cluster.js"
 
 const USAGE = "usage: kubeadm-ts-testkit serve [--address ADDR] [--port PORT] [--dir DIR] [--key-algorithm rsa-2048|ecdsa-p256] [--kubernetes-version V] [--control-plane-endpoint HOST:PORT|self]"
 
@@ -44,6 +43,8 @@ const main = async (): Promise<void> => {
   const algorithm = (args["key-algorithm"] ?? "rsa-2048") as KeyAlgorithm
   if (!["rsa-2048", "ecdsa-p256"].includes(algorithm)) throw new Error(`--key-algorithm must be rsa-2048 or ecdsa-p256`)
   const cpe = args["control-plane-endpoint"]
+  // loaded after the arguments are checked: usage errors stay fast
+  const { initCluster } = await import("./init-cluster.js")
   const cluster = await initCluster({
     address: args["address"] ?? "127.0.0.1",
     port,

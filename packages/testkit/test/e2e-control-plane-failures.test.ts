@@ -1,0 +1,94 @@
+/**
+ * Control-plane join failures and recovery, through the built CLI against the
+ * testkit with a REAL etcd: refused joins write no private key and leave the
+ * etcd membership alone; a join killed right after announcing its member
+ * recovers on a re-run with exactly one member for its peer URL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { initClusterWithEtcd, type ClusterWithEtcd } from "../src/etcd-cluster.js"
+import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli } from "./e2e-control-plane.helpers.js"
+
+const privateKeys = async (rootfs: string) => (await filesUnder(rootfs)).filter((f) => f.endsWith(".key") || f.endsWith(".conf"))
+
+describe("control-plane join failures (built CLI, real etcd)", () => {
+  let cluster: ClusterWithEtcd
+  const cleanups: Array<() => Promise<unknown>> = []
+  beforeAll(async () => {
+    cluster = await initClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
+    cleanups.push(() => cluster.close())
+  })
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined)
+  })
+
+  const membersNow = () => etcdMembers([cluster.etcd.clientURL], cluster.etcd.tls)
+
+  it("a wrong certificate key: exit 1, clear message, no private key written, membership unchanged", async () => {
+    const m = await controlPlaneMachine("cp-wrong-key")
+    cleanups.push(m.cleanup)
+    const before = await membersNow()
+    const args = [...cluster.joinCommands.controlPlane]
+    const wrong = "ab".repeat(32)
+    args[args.indexOf("--certificate-key") + 1] = wrong
+    const r = await runCli([...args, ...m.flags])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain("error execution phase control-plane-prepare/download-certs: error downloading certs: wrong certificate key")
+    expect(r.stderr + r.stdout).not.toContain(wrong)
+    expect(await privateKeys(m.rootfs)).toEqual([])
+    expect(await membersNow()).toEqual(before)
+  })
+
+  it("a missing kubeadm-certs Secret: exit 1, says it expired and how to upload again, nothing written", async () => {
+    const m = await controlPlaneMachine("cp-no-secret")
+    cleanups.push(m.cleanup)
+    const before = await membersNow()
+    const secret = cluster.get("secrets", "kube-system", "kubeadm-certs")!
+    cluster.store.delete("secrets", "kube-system", "kubeadm-certs")
+    try {
+      const r = await runCli([...cluster.joinCommands.controlPlane, ...m.flags])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain("the certificate Secret is gone or expired (it lives 2 hours): run `kubeadm init phase upload-certs --upload-certs` again")
+      expect(await privateKeys(m.rootfs)).toEqual([])
+      expect(await membersNow()).toEqual(before)
+    } finally {
+      const { metadata, ...rest } = secret as { metadata: Record<string, unknown> }
+      cluster.store.create("secrets", { ...rest, metadata: { name: metadata["name"], namespace: metadata["namespace"] } })
+    }
+  })
+
+  it("a cluster without controlPlaneEndpoint: exit 1 with kubeadm's readiness block, nothing written", async () => {
+    const noEndpoint = await initClusterWithEtcd({ kubernetesVersion: "v1.15.12", controlPlaneEndpoint: "" })
+    cleanups.push(() => noEndpoint.close())
+    const m = await controlPlaneMachine("cp-no-endpoint")
+    cleanups.push(m.cleanup)
+    const r = await runCli([...noEndpoint.joinCommands.controlPlane, ...m.flags])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain("One or more conditions for hosting a new control plane instance is not satisfied.")
+    expect(r.stderr).toContain("doesn't have a stable controlPlaneEndpoint address")
+    expect(r.stderr).toContain("* The cluster has a stable controlPlaneEndpoint address.")
+    expect(await privateKeys(m.rootfs)).toEqual([])
+    expect((await etcdMembers([noEndpoint.etcd.clientURL], noEndpoint.etcd.tls)).map((x) => x.name)).toEqual(["control-plane-1"])
+  })
+
+  it("killed (SIGKILL) right after its etcd member was announced, then re-run: exactly one member for its peer URL, healthy", async () => {
+    const m = await controlPlaneMachine("cp-killed")
+    cleanups.push(m.cleanup)
+    const peerURL = `https://${m.address}:2380`
+    const first = await runCli([...cluster.joinCommands.controlPlane, ...m.flags], {
+      killWhen: (line) => line.startsWith("[etcd] Announced new etcd member")
+    })
+    expect(first.signal).toBe("SIGKILL")
+    expect((await membersNow()).filter((x) => x.peerURLs.includes(peerURL))).toHaveLength(1)
+    // resume the way kubeadm documents: re-run the failed parent phase on the node
+    const again = await runCli(["join", "phase", "control-plane-join", "all", "--control-plane", "--rootfs", m.rootfs, "--node-name", m.nodeName, "--apiserver-advertise-address", m.address])
+    expect(again.code, again.stderr + again.stdout).toBe(0)
+    expect(again.stdout).toContain("already announced")
+    const members = await membersNow()
+    const ours = members.filter((x) => x.peerURLs.includes(peerURL))
+    expect(ours).toHaveLength(1)
+    expect(ours[0]).toMatchObject({ name: "cp-killed", isLearner: false })
+    const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
+    expect(health.code, health.stderr).toBe(0)
+    expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(members.length)
+  })
+})

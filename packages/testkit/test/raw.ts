@@ -1,0 +1,17 @@
+// A raw HTTPS client for tests (the join package's bootstrap HTTP helper, verifying against the cluster CA).
+import { type ApiTarget, requestOnce } from "@kubeadm-ts/join/bootstrap/index"
+import type { TestCluster } from "../src/index.js"
+
+export const anonymous = (c: TestCluster): ApiTarget => ({ server: c.url, caPem: c.caPem })
+export const withToken = (c: TestCluster, token = c.token): ApiTarget => ({ server: c.url, caPem: c.caPem, token })
+export const admin = (c: TestCluster): ApiTarget => ({ server: c.url, caPem: c.caPem, clientCertPem: c.admin.certPem, clientKeyPem: c.admin.keyPem })
+
+export const get = (t: ApiTarget, path: string) => requestOnce(t, { method: "GET", path, timeoutMs: 10_000 })
+
+export const CLUSTER_INFO = "/api/v1/namespaces/kube-public/configmaps/cluster-info"
+
+export const clusterInfoData = async (t: ApiTarget): Promise<Record<string, string>> => {
+  const r = await get(t, CLUSTER_INFO)
+  if (r.status !== 200) throw new Error(`cluster-info: HTTP ${r.status}`)
+  return (r.body as { data: Record<string, string> }).data
+}
