@@ -39,9 +39,28 @@ export const aggregate = (texts: ReadonlyArray<string>): string => {
   return unique.length === 1 ? (unique[0] ?? "") : `[${unique.join(", ")}]`
 }
 
-export const fieldErrors = (errors: ReadonlyArray<FieldError>): ConfigError =>
-  new ConfigError({
+/** The flag that sets a field, for callers that point the user at the command line. */
+const flagOfField: Record<string, string> = {
+  "discovery.bootstrapToken.token": "discovery-token",
+  "discovery.bootstrapToken.caCertHashes": "discovery-token-ca-cert-hash",
+  "discovery.file.kubeConfigPath": "discovery-file",
+  "discovery.tlsBootstrapToken": "tls-bootstrap-token",
+  nodeRegistration: "node-name",
+  "nodeRegistration.name": "node-name",
+  "nodeRegistration.criSocket": "cri-socket",
+  "controlPlane.localAPIEndpoint.advertiseAddress": "apiserver-advertise-address",
+  "controlPlane.localAPIEndpoint.bindPort": "apiserver-bind-port",
+  "controlPlane.certificateKey": "certificate-key",
+  "ignore-preflight-errors": "ignore-preflight-errors"
+}
+
+export const fieldErrors = (errors: ReadonlyArray<FieldError>): ConfigError => {
+  const first = errors[0]
+  const flag = first === undefined ? undefined : flagOfField[first.field]
+  return new ConfigError({
     message: aggregate(errors.map((e) => e.text)),
     problems: [...new Set(errors.map((e) => e.text))],
-    ...(errors[0] ? { field: errors[0].field } : {})
+    ...(first ? { field: first.field } : {}),
+    ...(flag === undefined ? {} : { flag })
   })
+}

@@ -108,6 +108,12 @@ describe("loadJoin: validation (aggregated, kubeadm's field paths)", () => {
     expect(e.problems?.length).toBeGreaterThanOrEqual(3)
   })
 
+  it("names the field and the flag of the first problem", () => {
+    const e = bad(flags({ ...worker, controlPlane: true, apiserverBindPort: 0x10000 }))
+    expect(e.field).toBe("controlPlane.localAPIEndpoint.bindPort")
+    expect(e.flag).toBe("apiserver-bind-port")
+  })
+
   it("reports an empty host name", () => {
     expect(bad(flags(worker), fakeEnv({}, "  ")).message).toBe("empty hostname is invalid")
   })
