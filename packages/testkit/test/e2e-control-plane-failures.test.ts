@@ -52,7 +52,7 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
       expect(await membersNow()).toEqual(before)
     } finally {
       const { metadata, ...rest } = secret as { metadata: Record<string, unknown> }
-      cluster.store.create("secrets", { ...rest, metadata: { name: metadata["name"], namespace: metadata["namespace"] } })
+      cluster.store.create("secrets", { ...rest, metadata: { name: String(metadata["name"]), namespace: String(metadata["namespace"]) } })
     }
   })
 
