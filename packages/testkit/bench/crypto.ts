@@ -35,7 +35,7 @@ const BATCHES: ReadonlyArray<{ readonly label: string; readonly keys: number }> 
 export const crypto: Bench = {
   name: "crypto",
   description: "key generation (RSA-2048 sequential vs concurrent, ECDSA P-256), CSR + sign",
-  run: async ({ runs = 10 }) => {
+  run: async ({ runs = 5 }) => {
     const rows: Array<Array<string>> = []
     const single = async (label: string, alg: KeyAlgorithm, n: number) => {
       await generateKeyPair(alg) // warm-up
