@@ -11,6 +11,7 @@ import { tmpdir } from "node:os"
 import { join as joinPath } from "node:path"
 import {
   type Bench,
+  canMeasureRss,
   cliBundle,
   ensureBuilt,
   fmt,
@@ -162,7 +163,7 @@ export const join: Bench = {
         ]
       )
       const rss = summarise(defined([...seq, ...par].map((r) => r.peakRssMiB)))
-      printTable("Peak RSS of the join process (GNU time, ru_maxrss)", ["measure", "runs", "median MiB", "p90 MiB", "min MiB", "max MiB"], [
+      printTable(`Peak RSS of the join process (${canMeasureRss ? "GNU time, ru_maxrss" : "n/a: no /usr/bin/time on this machine"})`, ["measure", "runs", "median MiB", "p90 MiB", "min MiB", "max MiB"], [
         ["kubeadm-ts join", ...timingCells(rss)]
       ])
     } catch (e) {
