@@ -102,3 +102,22 @@ export const watchEtcdStaticPod = (rootfs: string, nodeAddress: string, pollMs =
     }
   }
 }
+
+/**
+ * The FakeKubelet extension: once the kubelet has started (`onStarted`), run
+ * the etcd static Pod whenever its manifest appears, until the kubelet stops
+ * or `stop()` is called.
+ */
+export const etcdStaticPodExtension = (nodeAddress: string) => {
+  let watcher: ReturnType<typeof watchEtcdStaticPod> | undefined
+  return {
+    onStarted: (ctx: { readonly rootfs: string; readonly signal: AbortSignal }) => {
+      watcher = watchEtcdStaticPod(ctx.rootfs, nodeAddress)
+      ctx.signal.addEventListener("abort", () => void watcher?.stop())
+    },
+    running: () => watcher?.running(),
+    stop: async () => {
+      await watcher?.stop()
+    }
+  }
+}

@@ -48,9 +48,9 @@ export const runCli = (args: ReadonlyArray<string>, options: { killWhen?: (line:
 export const openssl = (...args: string[]) => execFileSync("openssl", args, { encoding: "utf8" })
 
 /** A machine for one more control-plane node: its rootfs, its own loopback address, its "kubelet" running the etcd static Pod. */
-export const controlPlaneMachine = async (nodeName: string) => {
+export const controlPlaneMachine = async (nodeName: string, options: { kubeletVersion?: string } = {}) => {
   const address = await freeLoopbackAddress([2379, 2380, 2381, 6443, 10250, 10257, 10259])
-  const rootfs = await makeWorkerMachine({ prefix: `kubeadm-ts-${nodeName}-` })
+  const rootfs = await makeWorkerMachine({ prefix: `kubeadm-ts-${nodeName}-`, ...(options.kubeletVersion ? { kubeletVersion: options.kubeletVersion } : {}) })
   const etcd = watchEtcdStaticPod(rootfs, address)
   return {
     nodeName,

@@ -100,11 +100,15 @@ describe("control-plane join (built CLI, real etcd)", () => {
     expect(nodes.stdout).toContain("node/cp-2")
   })
 
-  it("a third control plane joins after it: 3 healthy members", async () => {
+  it("a third control plane joins after it: 3 healthy members; update-status retries on 409 Conflict", async () => {
     const m = await controlPlaneMachine("cp-3")
     cleanups.push(m.cleanup)
+    const conflicts = cluster.faults.failNext({ method: "PUT", path: "/api/v1/namespaces/kube-system/configmaps/kubeadm-config" }, 2, 409)
     const r = await runCli([...cluster.joinCommands.controlPlane, ...m.flags])
     expect(r.code, r.stderr + r.stdout).toBe(0)
+    expect(conflicts.hits()).toBe(2)
+    const status = parse(String((cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"]))
+    expect(Object.keys(status.apiEndpoints).sort()).toEqual(["control-plane-1", "cp-2", "cp-3"])
     const members = await etcdMembers([cluster.etcd.clientURL], cluster.etcd.tls)
     expect(members.map((x) => x.name).sort()).toEqual(["control-plane-1", "cp-2", "cp-3"])
     const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
