@@ -1,8 +1,8 @@
 /**
  * Worker join end to end: starts the testkit control plane (the launcher bundle, in its own
  * process), then times `kubeadm-ts join` child processes, each into a fresh temp rootfs with
- * `--self-tls-bootstrap`: wall time, time until discovery is done, per-phase times (from the
- * `--v=1` phase lines) and the child's peak RSS. Prints "not available yet: <reason>" and
+ * `--self-tls-bootstrap`: wall time, start-up and discovery (between the child's own output
+ * lines), per-phase times (from the `--v=1` phase lines) and the child's peak RSS. Prints "not available yet: <reason>" and
  * returns normally while the join or the launcher cannot do this yet.
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -116,18 +116,25 @@ const joinOnce = async (cluster: Cluster, nodeName: string): Promise<JoinRun> =>
         `--ignore-preflight-errors=${IGNORE_PREFLIGHT}`,
         "--v=1"
       ],
-      { timeoutMs: JOIN_TIMEOUT_MS, marks: { started: /^\[phase\] running /m, discovery: /\[discovery\].*will use API Server/ } }
+      { timeoutMs: JOIN_TIMEOUT_MS, marks: {
+          started: /^\[phase\] running /m,
+          discoveryStart: /\[discovery\] Trying to connect/,
+          discoveryDone: /\[discovery\].*will use API Server/
+        } }
     )
     if (r.code !== 0) {
       const last = (r.stderr.trim() || r.stdout.trim()).split("\n").slice(-3).join(" / ")
       throw new NotAvailable(`kubeadm-ts join exited with ${r.code ?? "a signal"}: ${last}`)
     }
     const phases = [...r.stderr.matchAll(/^\[phase\] (\S+) done in (.+)$/gm)].map((m) => [m[1] ?? "?", parseDuration(m[2] ?? "")] as const)
-    return { wallMs: r.wallMs, startedMs: r.marks["started"], discoveryMs: r.marks["discovery"], peakRssMiB: r.peakRssMiB, phases }
+    return { wallMs: r.wallMs, startedMs: r.marks["started"], discoveryMs: between(r.marks["discoveryStart"], r.marks["discoveryDone"]), peakRssMiB: r.peakRssMiB, phases }
   } finally {
     await rm(rootfs, { recursive: true, force: true })
   }
 }
+
+const between = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined || b === undefined ? undefined : b - a
 
 const defined = (xs: ReadonlyArray<number | undefined>): Array<number> => xs.filter((x): x is number => x !== undefined)
 const row = (label: string, s: Summary): Array<string> => [label, ...timingCells(s)]
@@ -156,7 +163,7 @@ export const join: Bench = {
         [
           row("join wall time (spawn → exit)", summarise(seq.map((r) => r.wallMs))),
           row("  until the first phase starts (start-up)", summarise(defined(seq.map((r) => r.startedMs)))),
-          row("  until discovery done (spawn → '[discovery] … will use API Server')", summarise(defined(seq.map((r) => r.discoveryMs)))),
+          row("  discovery ('Trying to connect' → '… will use API Server')", summarise(defined(seq.map((r) => r.discoveryMs)))),
           ...phaseNames.map((n) => row(`  phase ${n}`, summarise(seq.flatMap((r) => r.phases.filter(([p]) => p === n).map(([, ms]) => ms))))),
           row(`join wall time, ${runs} at once (each)`, summarise(par.map((r) => r.wallMs))),
           [`${runs} joins at once, whole batch`, "1", fmt(batchMs), "", "", ""]
