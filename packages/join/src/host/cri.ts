@@ -72,6 +72,15 @@ export const CRI_DESCRIPTOR = {
 /** `unix:///path` or `/path` -> `/path`. */
 export const socketPath = (endpoint: string): string => endpoint.replace(/^unix:\/\//, "")
 
+/** A gRPC failure in a line: what went wrong with which endpoint, without grpc-js's resolver notes. */
+const grpcDetail = (endpoint: string, e: unknown): string => {
+  const text = (e instanceof Error ? e.message : String(e)).replace(/\s*Resolution note:.*$/s, "").trim()
+  if (/ENOENT/.test(text)) return `cannot connect to ${endpoint}: no such socket`
+  if (/ECONNREFUSED/.test(text)) return `cannot connect to ${endpoint}: connection refused`
+  if (/EACCES/.test(text)) return `cannot connect to ${endpoint}: permission denied`
+  return `${endpoint}: ${text}`
+}
+
 type Unary = (req: object, options: { deadline: Date }, cb: (err: Error | null, res: unknown) => void) => void
 
 /** Calls one RuntimeService method on the socket at `hostSocket` (a host path). */
@@ -82,7 +91,7 @@ const callRuntime = (endpoint: string, hostSocket: string, method: "Version" | "
       const [grpcNs, loaderNs] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")])
       const grpc = ((grpcNs as unknown as { default?: typeof grpcNs }).default ?? grpcNs) as typeof grpcNs
       const loader = ((loaderNs as unknown as { default?: typeof loaderNs }).default ?? loaderNs) as typeof loaderNs
-      const definition = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], { keepCase: false, defaults: true })
+      const definition = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], { keepCase: true, defaults: true })
       const pkg = grpc.loadPackageDefinition(definition) as unknown as {
         runtime: { v1: { RuntimeService: new (address: string, creds: unknown, options?: object) => Record<string, Unary> & { close(): void } } }
       }
@@ -98,13 +107,14 @@ const callRuntime = (endpoint: string, hostSocket: string, method: "Version" | "
         client.close()
       }
     },
-    catch: (e) => new CriError({ endpoint, detail: e instanceof Error ? e.message : String(e) })
+    catch: (e) => new CriError({ endpoint, detail: grpcDetail(endpoint, e) })
   })
 
 export const criVersion = (endpoint: string, hostSocket: string, timeout: Duration.DurationInput = "5 seconds") =>
   Effect.map(callRuntime(endpoint, hostSocket, "Version", { version: "v1" }, timeout), (r): CriVersion => {
-    const v = r as { runtimeName?: string; runtimeVersion?: string; runtimeApiVersion?: string }
-    return { runtimeName: v.runtimeName ?? "", runtimeVersion: v.runtimeVersion ?? "", runtimeApiVersion: v.runtimeApiVersion ?? "" }
+    // Field names as in the .proto (keepCase): the JSON descriptor is not camel-cased by the loader.
+    const v = r as { runtime_name?: string; runtime_version?: string; runtime_api_version?: string }
+    return { runtimeName: v.runtime_name ?? "", runtimeVersion: v.runtime_version ?? "", runtimeApiVersion: v.runtime_api_version ?? "" }
   })
 
 export const criStatus = (endpoint: string, hostSocket: string, timeout: Duration.DurationInput = "5 seconds") =>

@@ -55,7 +55,7 @@ export const waitForTlsBootstrap = (timeout: Duration.Duration, hint: string) =>
       const now = yield* Clock.currentTimeMillis
       if (now - lastReport >= 10_000) {
         lastReport = now
-        yield* out.info(`[kubelet-start] Still waiting after ${Math.round((now - started) / 1000)}s: ${pending.value}${hint}`)
+        yield* out.info(`[kubelet-start] Still waiting after ${Math.round((now - started) / 1000)}s: ${pending.value}`)
       }
       return pending
     })
