@@ -1,2 +1,3 @@
 export * from "./kube-api.js"
 export * from "./live.js"
+export * from "./fake.js"

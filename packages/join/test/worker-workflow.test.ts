@@ -1,0 +1,154 @@
+/**
+ * The whole worker join workflow with only fake layers: in-memory RootFs, fake
+ * Host, in-memory Kubernetes API, a fake kubelet, collected output. No network,
+ * no disk. Discovery, preflight and kubelet-start run their real code.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { run, silentReporter } from "@kubeadm-ts/workflow"
+import { Effect, Layer, Ref } from "effect"
+import {
+  caCertHash,
+  createCaCertificate,
+  createCertificate,
+  CryptoLive,
+  generateKeyPair,
+  jwsDetachedSign,
+  privateKeyToPem
+} from "../src/crypto/index.js"
+import { JoinDataLive } from "../src/discovery/index.js"
+import { Etcd } from "../src/etcd/service.js"
+import { fakeHost } from "../src/host/index.js"
+import { joinContext } from "../src/join-context.js"
+import { joinWorkflow } from "../src/join-workflow.js"
+import { fakeCluster } from "../src/kube-api/index.js"
+import { KUBELET_CLIENT_CURRENT_RELATIVE, kubeletKubeconfig, serializeKubeconfig } from "../src/kubeconfig/index.js"
+import { Kubelet, KUBELET_CONF } from "../src/kubelet/index.js"
+import { KubeApi } from "../src/kube-api/index.js"
+import { collectingOutput, type OutputLine } from "../src/output.js"
+import { memoryRootFs, RootFs } from "../src/rootfs/index.js"
+import { healthyMachine, options, TOKEN, workerConfig } from "./fixtures/config.js"
+
+const SERVER = "https://10.0.0.10:6443"
+
+const setup = Effect.promise(async () => {
+  const caKeys = await generateKeyPair("ecdsa-p256")
+  const caPem = await createCaCertificate(caKeys, { commonName: "kubernetes" })
+  const api = fakeCluster(SERVER)
+  const info = serializeKubeconfig({ clusters: [{ name: "", value: { server: SERVER, certificateAuthorityData: caPem } }], users: [], contexts: [], currentContext: "" })
+  const cm = (namespace: string, name: string, data: Record<string, string>) => api.configMaps.set(`${namespace}/${name}`, { metadata: { name, namespace }, data })
+  cm("kube-public", "cluster-info", { kubeconfig: info, "jws-kubeconfig-abcdef": jwsDetachedSign(info, "abcdef", "0123456789abcdef") })
+  cm("kube-system", "kubeadm-config", {
+    ClusterConfiguration: "apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\nclusterName: kubernetes\nkubernetesVersion: v1.15.12\n"
+  })
+  cm("kube-system", "kubelet-config-1.15", { kubelet: "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: true\n" })
+  return { caKeys, caPem, api }
+})
+
+/** A kubelet that "bootstraps" by writing what a kubelet writes, with a certificate from the test CA. */
+const fakeKubelet = (ca: { caKeys: Awaited<ReturnType<typeof generateKeyPair>>; caPem: string }) =>
+  Layer.effect(
+    Kubelet,
+    Effect.gen(function* () {
+      const fs = yield* RootFs
+      const api = yield* KubeApi
+      return {
+        stop: Effect.void,
+        start: Effect.succeed(false),
+        selfBootstrap: (input) =>
+          Effect.gen(function* () {
+            const keys = yield* Effect.promise(() => generateKeyPair("ecdsa-p256"))
+            const cert = yield* Effect.promise(() =>
+              createCertificate(keys.publicKey, { commonName: `system:node:${input.nodeName}`, organizations: ["system:nodes"], extKeyUsages: ["client"] }, { certPem: ca.caPem, keys: ca.caKeys })
+            )
+            const key = yield* Effect.promise(() => privateKeyToPem(keys.privateKey))
+            yield* Effect.orDie(fs.write("/var/lib/kubelet/pki/kubelet-client-x.pem", cert + key, { mode: 0o600 }))
+            yield* Effect.orDie(fs.symlink("kubelet-client-x.pem", "/var/lib/kubelet/pki/kubelet-client-current.pem"))
+            yield* Effect.orDie(fs.write(KUBELET_CONF, serializeKubeconfig(kubeletKubeconfig({ server: SERVER, caPem: ca.caPem, clientPemPath: KUBELET_CLIENT_CURRENT_RELATIVE })), { mode: 0o600 }))
+            const client = yield* Effect.orDie(api.client({ clusters: [{ name: "c", value: { server: SERVER, certificateAuthorityData: ca.caPem } }], users: [{ name: "u", value: { clientCertificateData: cert, clientKeyData: key } }], contexts: [{ name: "x", value: { cluster: "c", user: "u" } }], currentContext: "x" }))
+            yield* Effect.orDie(client.createNode({ name: input.nodeName, labels: { "kubernetes.io/hostname": input.nodeName } }))
+          })
+      }
+    })
+  )
+
+/** A worker never touches etcd: any use is a defect. */
+const noEtcd = Layer.succeed(Etcd, new Proxy({}, { get: () => () => Effect.die("a worker join used etcd") }) as never)
+
+describe("the worker join workflow with fake layers only", () => {
+  it.live("discovers, checks, writes the kubelet files, bootstraps and annotates the Node", () =>
+    Effect.gen(function* () {
+      const { caKeys, caPem, api } = yield* setup
+      const fs = memoryRootFs(healthyMachine)
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const config = workerConfig({
+        discovery: {
+          bootstrapToken: { token: TOKEN, apiServerEndpoint: "10.0.0.10:6443", caCertHashes: [caCertHash(caPem)], unsafeSkipCAVerification: false },
+          tlsBootstrapToken: TOKEN,
+          timeout: workerConfig().discovery.timeout
+        }
+      })
+      const base = Layer.mergeAll(fs.layer, fakeHost(), api.layer, CryptoLive, collectingOutput(lines), joinContext(config, options({ selfTlsBootstrap: true })), noEtcd, silentReporter)
+      const layers = Layer.mergeAll(base, JoinDataLive.pipe(Layer.provide(base)), fakeKubelet({ caKeys, caPem }).pipe(Layer.provide(base)))
+      yield* run(joinWorkflow).pipe(Effect.provide(layers))
+
+      // Files, modes.
+      expect(fs.entries.get("/etc/kubernetes/kubelet.conf")).toMatchObject({ kind: "file", mode: 0o600 })
+      expect(fs.entries.get("/var/lib/kubelet/pki/kubelet-client-x.pem")).toMatchObject({ kind: "file", mode: 0o600 })
+      expect(fs.entries.get("/etc/kubernetes/pki/ca.crt")).toMatchObject({ kind: "file", mode: 0o644 })
+      expect(fs.text("/etc/kubernetes/pki/ca.crt")).toBe(caPem)
+      expect(fs.entries.get("/var/lib/kubelet")).toMatchObject({ kind: "dir", mode: 0o700 })
+      expect(fs.text("/var/lib/kubelet/config.yaml")).toContain("kind: KubeletConfiguration")
+      expect(fs.text("/var/lib/kubelet/kubeadm-flags.env")).toBe(
+        'KUBELET_KUBEADM_ARGS="--container-runtime=remote --container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n'
+      )
+      expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(false)
+
+      // The Node got its CRI socket annotation.
+      expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("unix:///var/run/containerd/containerd.sock")
+
+      // The token was only used after cluster-info was read twice, the second time verified.
+      const firstToken = api.calls.findIndex((c) => c.identity === "token")
+      expect(api.calls.slice(0, 2)).toEqual([
+        { op: "get ConfigMap kube-public/cluster-info", identity: "anonymous", verified: false },
+        { op: "get ConfigMap kube-public/cluster-info", identity: "anonymous", verified: true }
+      ])
+      expect(firstToken).toBe(2)
+
+      // kubeadm's lines, in order.
+      const info = (yield* Ref.get(lines)).filter((l) => l.stream === "info").map((l) => l.text)
+      expect(info.slice(0, 4)).toEqual([
+        "[preflight] Running pre-flight checks",
+        "[preflight] Reading configuration from the cluster...",
+        "[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -oyaml'",
+        '[kubelet-start] Downloading configuration for the kubelet from the "kubelet-config-1.15" ConfigMap in the kube-system namespace'
+      ])
+      expect(info).toContain('[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"')
+      expect(info).toContain('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"')
+      const all = (yield* Ref.get(lines)).map((l) => l.text).join("\n")
+      expect(all).not.toContain("0123456789abcdef")
+    })
+  )
+
+  it.live("a Ready Node with this name stops the join in preflight, before anything is written", () =>
+    Effect.gen(function* () {
+      const { caKeys, caPem, api } = yield* setup
+      api.nodes.set("node-1", { metadata: { name: "node-1" }, status: { conditions: [{ type: "Ready", status: "True" }] } })
+      const fs = memoryRootFs(healthyMachine)
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const config = workerConfig({
+        discovery: {
+          bootstrapToken: { token: TOKEN, apiServerEndpoint: "10.0.0.10:6443", caCertHashes: [caCertHash(caPem)], unsafeSkipCAVerification: false },
+          tlsBootstrapToken: TOKEN,
+          timeout: workerConfig().discovery.timeout
+        }
+      })
+      const base = Layer.mergeAll(fs.layer, fakeHost(), api.layer, CryptoLive, collectingOutput(lines), joinContext(config, options({ selfTlsBootstrap: true })), noEtcd, silentReporter)
+      const layers = Layer.mergeAll(base, JoinDataLive.pipe(Layer.provide(base)), fakeKubelet({ caKeys, caPem }).pipe(Layer.provide(base)))
+      const result = yield* Effect.either(run(joinWorkflow).pipe(Effect.provide(layers)))
+      expect(result._tag === "Left" && result.left.message).toBe(
+        'error execution phase preflight: a Node with name "node-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node'
+      )
+      expect([...fs.entries.keys()].filter((k) => k.startsWith("/etc/kubernetes") || k.startsWith("/var/lib/kubelet"))).toEqual([])
+    })
+  )
+})
