@@ -33,6 +33,8 @@ export const initRbac = (kubeletConfigMapNames: ReadonlyArray<string>): Array<{ 
   role("system:node-bootstrapper", undefined, [{ apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests"], verbs: ["create", "get", "list", "watch"] }]),
   role("system:certificates.k8s.io:certificatesigningrequests:nodeclient", undefined, [{ apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/nodeclient"], verbs: ["create"] }]),
   role("system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", undefined, [{ apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/selfnodeclient"], verbs: ["create"] }]),
+  role("system:basic-user", undefined, [{ apiGroups: ["authorization.k8s.io"], resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], verbs: ["create"] }]),
+  binding("system:basic-user", undefined, "ClusterRole", "system:basic-user", [group("system:authenticated")]),
   binding("cluster-admin", undefined, "ClusterRole", "cluster-admin", [group("system:masters")]),
   binding("system:public-info-viewer", undefined, "ClusterRole", "system:public-info-viewer", [group("system:authenticated"), group("system:unauthenticated")]),
   binding("system:discovery", undefined, "ClusterRole", "system:discovery", [group("system:authenticated")]),

@@ -32,6 +32,7 @@ export const RESOURCES: ReadonlyArray<ResourceType> = [
   { group: "rbac.authorization.k8s.io", versions: ["v1"], plural: "rolebindings", singular: "rolebinding", kind: "RoleBinding", namespaced: true },
   { group: "rbac.authorization.k8s.io", versions: ["v1"], plural: "clusterroles", singular: "clusterrole", kind: "ClusterRole", namespaced: false },
   { group: "rbac.authorization.k8s.io", versions: ["v1"], plural: "clusterrolebindings", singular: "clusterrolebinding", kind: "ClusterRoleBinding", namespaced: false },
+  { group: "authorization.k8s.io", versions: ["v1"], plural: "selfsubjectaccessreviews", singular: "selfsubjectaccessreview", kind: "SelfSubjectAccessReview", namespaced: false },
   { group: "coordination.k8s.io", versions: ["v1"], plural: "leases", singular: "lease", kind: "Lease", namespaced: true }
 ]
 

@@ -49,8 +49,8 @@ export const badRequest = (message: string) => make(400, "BadRequest", message)
 
 export const methodNotAllowed = (message: string) => make(405, "MethodNotAllowed", message)
 
-export const unsupportedMediaType = (contentType: string) =>
-  make(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${contentType})`)
+export const unsupportedMediaType = (contentType: string, accepted = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json") =>
+  make(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${accepted} (got ${contentType})`)
 
 export const gone = (message: string) => make(410, "Expired", message)
 

@@ -82,3 +82,34 @@ describe("kubectl as system:anonymous", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: "ConfigMap", metadata: { name: "cluster-info" } })
   })
 })
+
+describe("kubectl with typed clients (protobuf request bodies)", () => {
+  it("certificate approve lets a waiting TLS bootstrap finish; auth can-i answers from RBAC", async () => {
+    const { tlsBootstrap, targetFromKubeconfig } = await import("@kubeadm-ts/join/bootstrap/index")
+    const manual = await initCluster({ address: "127.0.1.13", keyAlgorithm: "ecdsa-p256", autoApproveCsrs: false })
+    try {
+      const f = await manual.writeFiles(tempDir())
+      let csrName = ""
+      const done = tlsBootstrap({
+        target: targetFromKubeconfig(manual.bootstrapKubeconfig()), nodeName: "w-manual", timeoutMs: 20_000,
+        onProgress: (e) => void (e.kind === "csr-created" && (csrName = e.csrName))
+      })
+      const { waitFor } = await import("../src/index.js")
+      await waitFor(() => csrName !== "" && manual.get("certificatesigningrequests.certificates.k8s.io", undefined, csrName))
+      const pending = await kubectl(f.adminKubeconfig, ["get", "csr"])
+      expect(pending.stdout).toMatch(new RegExp(`${csrName}\\s+\\S+\\s+kubernetes.io/kube-apiserver-client-kubelet\\s+system:bootstrap:\\w+\\s+Pending`))
+      const approve = await kubectl(f.adminKubeconfig, ["certificate", "approve", csrName])
+      expect(approve.stderr).toBe("")
+      expect(approve.stdout).toContain(`certificatesigningrequest.certificates.k8s.io/${csrName} approved`)
+      expect((await done).certPem).toContain("BEGIN CERTIFICATE")
+      expect((await kubectl(f.adminKubeconfig, ["get", "csr", csrName])).stdout).toContain("Approved,Issued")
+
+      const canI = (args: string[]) => kubectl(f.bootstrapKubeconfig, ["auth", "can-i", ...args])
+      expect((await canI(["get", "configmap/kubeadm-config", "-n", "kube-system"])).stdout.trim()).toBe("yes")
+      expect((await canI(["list", "secrets", "-A"])).stdout.trim()).toBe("no")
+      expect((await canI(["create", "certificatesigningrequests"])).stdout.trim()).toBe("yes")
+    } finally {
+      await manual.close()
+    }
+  })
+})

@@ -1,0 +1,34 @@
+/** SelfSubjectAccessReview (`kubectl auth can-i`): the request's own user asked about one action. */
+import type { UserInfo } from "./auth.js"
+import { authorize } from "./authz.js"
+import type { Reply } from "./handlers.js"
+import { badRequest } from "./status.js"
+import type { Store } from "./store.js"
+
+interface ReviewSpec {
+  resourceAttributes?: { verb?: string; group?: string; resource?: string; subresource?: string; namespace?: string; name?: string }
+  nonResourceAttributes?: { path?: string; verb?: string }
+}
+
+export const selfSubjectAccessReview = (store: Store, user: UserInfo, body: string): Reply => {
+  let review: { spec?: ReviewSpec }
+  try {
+    review = JSON.parse(body) as { spec?: ReviewSpec }
+  } catch {
+    throw badRequest("the request body is not valid JSON")
+  }
+  const r = review.spec?.resourceAttributes
+  const n = review.spec?.nonResourceAttributes
+  const allowed = r
+    ? authorize(store, user, {
+        verb: r.verb ?? "", group: r.group ?? "", resource: r.resource ?? "",
+        subresource: r.subresource || undefined, namespace: r.namespace || undefined, name: r.name || undefined
+      })
+    : n
+      ? authorize(store, user, { verb: n.verb ?? "", group: "", resource: "", path: n.path ?? "" })
+      : false
+  return {
+    status: 201,
+    body: { kind: "SelfSubjectAccessReview", apiVersion: "authorization.k8s.io/v1", metadata: {}, spec: review.spec ?? {}, status: { allowed } }
+  }
+}
