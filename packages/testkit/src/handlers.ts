@@ -65,6 +65,15 @@ const requireNamespace = (ctx: RequestContext): void => {
   if (ns !== undefined && !ctx.store.get("namespaces", undefined, ns)) throw notFound("namespaces", "", ns)
 }
 
+/** Secrets: `stringData` is write-only, folded into `data` (base64) as the API server does. */
+const foldStringData = (r: ResourceRoute, o: KubeObject): void => {
+  if (r.type.plural !== "secrets" || typeof o["stringData"] !== "object" || o["stringData"] === null) return
+  const data = { ...((o["data"] ?? {}) as Record<string, string>) }
+  for (const [k, v] of Object.entries(o["stringData"] as Record<string, unknown>)) data[k] = Buffer.from(String(v)).toString("base64")
+  o["data"] = data
+  delete o["stringData"]
+}
+
 /** Requests for CSR subresources and other objects with a status only change their part. */
 const mergeForSubresource = (r: ResourceRoute, current: KubeObject, incoming: KubeObject): KubeObject => {
   if (r.subresource === "status") return { ...current, status: incoming["status"] }
@@ -134,6 +143,7 @@ export const create = async (ctx: RequestContext): Promise<Reply> => {
   } else delete o.metadata.namespace
   requireNamespace(ctx)
   if (r.type.plural === "certificatesigningrequests") await admitCsr(ctx, o)
+  foldStringData(r, o)
   if (!o.metadata.name && o.metadata.generateName) o.metadata.name = o.metadata.generateName + "xxxxx"
   const errors = await validate(r.type, r.version, o)
   if (errors.length > 0) throw invalid(r.type.kind, r.group, o.metadata.name ?? "", errors)
@@ -153,6 +163,7 @@ const replace = async (ctx: RequestContext, next: KubeObject, current: KubeObjec
   merged.metadata = { ...merged.metadata, name: current.metadata.name ?? "" }
   if (r.namespace !== undefined) merged.metadata.namespace = r.namespace
   if (r.type.plural === "certificatesigningrequests") merged["spec"] = current["spec"] // immutable
+  foldStringData(r, merged)
   const errors = await validate(r.type, r.version, merged)
   if (errors.length > 0) throw invalid(r.type.kind, r.group, merged.metadata.name ?? "", errors)
   delete merged["apiVersion"]

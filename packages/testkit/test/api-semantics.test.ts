@@ -70,6 +70,12 @@ describe("routing and errors", () => {
     expect((await send("PATCH", "/api/v1/namespaces/default/configmaps/p", {}, "text/plain")).status).toBe(415)
   })
 
+  it("Secret stringData is folded into data", async () => {
+    const r = await send("POST", "/api/v1/namespaces/default/secrets", { metadata: { name: "s1" }, stringData: { a: "hello" }, data: { b: "Yg==" } })
+    expect((r.body as { data: Record<string, string>; stringData?: unknown })).toMatchObject({ data: { a: "aGVsbG8=", b: "Yg==" } })
+    expect((r.body as { stringData?: unknown }).stringData).toBeUndefined()
+  })
+
   it("generateName and label selectors", async () => {
     const a = await send("POST", "/api/v1/namespaces/default/configmaps", { metadata: { generateName: "gen-", labels: { app: "x" } } })
     expect((a.body as { metadata: { name: string } }).metadata.name).toMatch(/^gen-[a-z0-9]{5}$/)

@@ -99,3 +99,6 @@ export const cryptoService: CryptoService = {
 
 /** The live (and only) implementation: it has no outside effects, so tests use it too. */
 export const CryptoLive: Layer.Layer<Crypto> = Layer.succeed(Crypto, cryptoService)
+
+/** The test layer is the live one: every operation is local and deterministic enough for tests. */
+export const CryptoTest: Layer.Layer<Crypto> = CryptoLive
