@@ -56,6 +56,19 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     }
   })
 
+  it("without --certificate-key the shared certificates must already be on the node: exit 1, readiness block, nothing written", async () => {
+    const m = await controlPlaneMachine("cp-no-key")
+    cleanups.push(m.cleanup)
+    const args = [...cluster.joinCommands.controlPlane]
+    args.splice(args.indexOf("--certificate-key"), 2)
+    const r = await runCli([...args, ...m.flags])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain("One or more conditions for hosting a new control plane instance is not satisfied.")
+    expect(r.stderr).toContain("failure loading certificate for CA: couldn't load the certificate file /etc/kubernetes/pki/ca.crt")
+    expect(r.stderr).toContain("* The certificates that must be shared among control plane instances are provided.")
+    expect(await privateKeys(m.rootfs)).toEqual([])
+  })
+
   it("a cluster without controlPlaneEndpoint: exit 1 with kubeadm's readiness block, nothing written", async () => {
     const noEndpoint = await initClusterWithEtcd({ kubernetesVersion: "v1.15.12", controlPlaneEndpoint: "" })
     cleanups.push(() => noEndpoint.close())
