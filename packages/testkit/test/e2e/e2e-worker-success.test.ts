@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => cluster.close())
 
 /** A fresh machine with a running containerd; cleaned up afterwards. */
-const withMachine = async (test: (rootfs: string) => Promise<void>, files: Record<string, string> = {}) => {
+const withMachine = async (test: (rootfs: string) => Promise<unknown>, files: Record<string, string> = {}) => {
   const rootfs = await makeWorkerMachine({ files })
   const containerd = await startContainerd(rootfs)
   try {
@@ -40,49 +40,40 @@ const expectSuccess = (r: { code: number; stdout: string; stderr: string }) => {
   expect(r.stdout).toContain("This node has joined the cluster:")
 }
 
-describe("worker join succeeds (built CLI, testkit control plane)", () => {
-  it("token discovery with --self-tls-bootstrap", () =>
-    withMachine(async (rootfs) => {
-      cluster.audit.clear()
-      const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", "worker-self", "--self-tls-bootstrap"])
-      expectSuccess(r)
-      expect(r.stderr).not.toContain("[WARNING CRI]")
-      await expectJoined(rootfs, cluster, "worker-self")
-      expectNoTokenBeforeVerification(cluster.audit.entries)
-      const node = cluster.get("nodes", undefined, "worker-self") as { metadata: { annotations?: Record<string, string> } }
-      expect(node.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("unix:///var/run/containerd/containerd.sock")
-    }))
+/** How the kubelet's TLS bootstrap happens: in-process, or by the FakeKubelet watching the rootfs. */
+type Bootstrap = "self" | "kubelet"
 
-  it("token discovery with the FakeKubelet doing the TLS bootstrap", () =>
-    withMachine(async (rootfs) => {
-      cluster.audit.clear()
-      const kubelet = startFakeKubelet({ rootfs, hostname: "worker-kubelet", csrApiVersion: "v1beta1" })
-      try {
-        const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", "worker-kubelet"])
-        expectSuccess(r)
-        expect(r.stdout).toContain("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...")
-        await expectJoined(rootfs, cluster, "worker-kubelet")
-        expectNoTokenBeforeVerification(cluster.audit.entries)
-      } finally {
-        await kubelet.stop()
-      }
-    }))
+/** Runs the join with the chosen bootstrap and checks every "Done when" outcome. */
+const joinAndCheck = async (rootfs: string, bootstrap: Bootstrap, nodeName: string, args: ReadonlyArray<string>) => {
+  cluster.audit.clear()
+  const kubelet = bootstrap === "kubelet" ? startFakeKubelet({ rootfs, hostname: nodeName, csrApiVersion: "v1beta1" }) : undefined
+  try {
+    const r = await runCli([...args, "--rootfs", rootfs, "--node-name", nodeName, ...(bootstrap === "self" ? ["--self-tls-bootstrap"] : [])])
+    expectSuccess(r)
+    expect(r.stderr).not.toContain("[WARNING CRI]")
+    if (bootstrap === "kubelet") expect(r.stdout).toContain("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...")
+    await expectJoined(rootfs, cluster, nodeName)
+    expectNoTokenBeforeVerification(cluster.audit.entries)
+    const node = cluster.get("nodes", undefined, nodeName) as { metadata: { annotations?: Record<string, string> } }
+    expect(node.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("unix:///var/run/containerd/containerd.sock")
+    return r
+  } finally {
+    await kubelet?.stop()
+  }
+}
+
+describe.each<Bootstrap>(["self", "kubelet"])("worker join succeeds (built CLI, testkit control plane, TLS bootstrap: %s)", (bootstrap) => {
+  it("token discovery", () => withMachine((rootfs) => joinAndCheck(rootfs, bootstrap, `worker-token-${bootstrap}`, tokenJoinArgs(cluster))))
 
   it("--discovery-token-unsafe-skip-ca-verification (warned about)", () =>
     withMachine(async (rootfs) => {
-      const r = await runCli(["join", cluster.endpoint, "--token", cluster.token, "--discovery-token-unsafe-skip-ca-verification", "--rootfs", rootfs, "--node-name", "worker-unsafe", "--self-tls-bootstrap"])
-      expectSuccess(r)
+      const r = await joinAndCheck(rootfs, bootstrap, `worker-unsafe-${bootstrap}`, ["join", cluster.endpoint, "--token", cluster.token, "--discovery-token-unsafe-skip-ca-verification"])
       expect(r.stderr).toContain("unsafe-skip-ca-verification")
-      await expectJoined(rootfs, cluster, "worker-unsafe")
     }))
 
   it("--discovery-file with a local kubeconfig inside the rootfs", () =>
     withMachine(
-      async (rootfs) => {
-        const r = await runCli(["join", "--discovery-file", "/root/discovery.conf", "--token", cluster.token, "--rootfs", rootfs, "--node-name", "worker-file", "--self-tls-bootstrap"])
-        expectSuccess(r)
-        await expectJoined(rootfs, cluster, "worker-file")
-      },
+      (rootfs) => joinAndCheck(rootfs, bootstrap, `worker-file-${bootstrap}`, ["join", "--discovery-file", "/root/discovery.conf", "--token", cluster.token]),
       { "root/discovery.conf": cluster.anonymousKubeconfig() }
     ))
 
@@ -101,11 +92,7 @@ describe("worker join succeeds (built CLI, testkit control plane)", () => {
     const url = `https://127.0.2.1:${(web.address() as AddressInfo).port}/discovery.yaml`
     try {
       await withMachine(
-        async (rootfs) => {
-          const r = await runCli(["join", "--discovery-file", url, "--token", cluster.token, "--rootfs", rootfs, "--node-name", "worker-url", "--self-tls-bootstrap"])
-          expectSuccess(r)
-          await expectJoined(rootfs, cluster, "worker-url")
-        },
+        (rootfs) => joinAndCheck(rootfs, bootstrap, `worker-url-${bootstrap}`, ["join", "--discovery-file", url, "--token", cluster.token]),
         { "etc/ssl/certs/ca-certificates.crt": webCa }
       )
     } finally {
@@ -114,4 +101,3 @@ describe("worker join succeeds (built CLI, testkit control plane)", () => {
     }
   })
 })
-
