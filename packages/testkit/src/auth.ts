@@ -57,6 +57,9 @@ export const authenticate = (store: Store, req: IncomingMessage): UserInfo | und
   // the TLS layer already checked the chain against the cluster CA (requestCert, rejectUnauthorized off)
   if (socket.authorized) {
     const peer = socket.getPeerCertificate()
+    // like the API server's x509 authenticator: the certificate must allow client authentication
+    const eku = (peer as { ext_key_usage?: string[] } | undefined)?.ext_key_usage
+    if (peer && eku !== undefined && !eku.includes("1.3.6.1.5.5.7.3.2")) return undefined
     if (peer && peer.subject) {
       const cn = peer.subject.CN
       const o = peer.subject.O

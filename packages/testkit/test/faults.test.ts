@@ -102,6 +102,23 @@ describe("faults", () => {
   })
 })
 
+describe("client certificates", () => {
+  it("a certificate without client-auth usage (the serving certificate) is not accepted as an identity", async () => {
+    const r = await requestOnce({ server: cluster.url, caPem: cluster.caPem, clientCertPem: cluster.serving.certPem, clientKeyPem: cluster.serving.keyPem }, { method: "GET", path: "/api/v1/nodes", timeoutMs: 5000 })
+    expect(r.status).toBe(401)
+  })
+
+  it("a certificate from another CA is refused", async () => {
+    const other = await initCluster({ address: "127.0.1.14", keyAlgorithm: "ecdsa-p256", uploadCerts: false })
+    try {
+      const r = await requestOnce({ server: cluster.url, caPem: cluster.caPem, clientCertPem: other.admin.certPem, clientKeyPem: other.admin.keyPem }, { method: "GET", path: "/api/v1/nodes", timeoutMs: 5000 })
+      expect(r.status).toBe(401)
+    } finally {
+      await other.close()
+    }
+  })
+})
+
 describe("401 and the audit log", () => {
   it("a bad bearer token gets a 401 Status body; the audit log records who asked what", async () => {
     cluster.audit.clear()
