@@ -63,7 +63,10 @@ export const fakeCluster = (server: string): FakeCluster => {
           return v === undefined ? Effect.fail(notFound(op, what)) : Effect.succeed(v)
         })
       )
-    return {
+    const impl: Pick<
+      KubeClient,
+      "server" | "getConfigMap" | "updateConfigMap" | "listPods" | "getSecret" | "getNode" | "createNode" | "patchNode" | "createCsr" | "getCsr" | "watchCsr"
+    > = {
       server: cluster?.server ?? server,
       getConfigMap: (ns, name) => get(`get ConfigMap ${ns}/${name}`, configMaps, key(ns, name), `configmaps "${name}"`),
       updateConfigMap: (cm) =>
@@ -105,6 +108,10 @@ export const fakeCluster = (server: string): FakeCluster => {
       getCsr: (name) => get(`get CertificateSigningRequest ${name}`, csrs, name, `certificatesigningrequests "${name}"`),
       watchCsr: (name) => unimplemented(`watch CertificateSigningRequest ${name}`)
     }
+    // Calls the fake does not model (the interface grows with the control-plane join) fail as 501.
+    return new Proxy(impl, {
+      get: (target, prop) => (prop in target ? target[prop as keyof typeof target] : () => unimplemented(String(prop)))
+    }) as KubeClient
   }
 
   return {
