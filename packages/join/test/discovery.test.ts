@@ -191,3 +191,37 @@ describe("file discovery", () => {
     })
   )
 })
+
+describe("discovery deadlines", () => {
+  it("goDuration prints like Go", async () => {
+    const { goDuration } = await import("../src/discovery/index.js")
+    expect([goDuration("5 minutes"), goDuration("40 seconds"), goDuration("1 hour"), goDuration("500 millis"), goDuration("1500 millis")]).toEqual([
+      "5m0s",
+      "40s",
+      "1h0m0s",
+      "500ms",
+      "1.5s"
+    ])
+  })
+
+  it.live("an endpoint where nothing listens is retried until the timeout, then named unreachable", () =>
+    Effect.gen(function* () {
+      const { result } = yield* run(
+        tokenDiscovery({ token: TOKEN, apiServerEndpoint: "127.0.0.1:1", caCertHashes: [pin], unsafeSkipCAVerification: false }, Duration.seconds(1))
+      )
+      expect(Either.isLeft(result) && result.left._tag).toBe("DiscoveryUnreachableError")
+      expect(Either.isLeft(result) && result.left.message).toContain('cannot reach the API server at "127.0.0.1:1"')
+      expect(Either.isLeft(result) && result.left.message).toContain("still failing after 1s")
+    })
+  )
+
+  it.live("a server that never answers hits the overall discovery timeout", () =>
+    Effect.gen(function* () {
+      server.handler = () => {}
+      const { result } = yield* run(
+        tokenDiscovery({ token: TOKEN, apiServerEndpoint: server.url.replace("https://", ""), caCertHashes: [pin], unsafeSkipCAVerification: false }, Duration.seconds(1))
+      )
+      expect(Either.isLeft(result) && result.left.message).toBe("couldn't validate the identity of the API Server: abort connecting to API servers after timeout of 1s")
+    })
+  )
+})

@@ -21,6 +21,7 @@ import {
   DiscoveryUnreachableError
 } from "./errors.js"
 import type { DiscoveredCluster } from "./token.js"
+import { goDuration } from "./duration.js"
 
 /** Where distributions keep the system CA bundle (first found wins), as Go's crypto/x509 looks. */
 export const CA_BUNDLE_PATHS = [
@@ -51,7 +52,7 @@ const httpsGet = (url: string, caPem: string, timeout: Duration.Duration) =>
       res.on("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
       res.on("error", (e) => resume(Effect.fail(e.message)))
     })
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${Duration.format(timeout)}`)))
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${goDuration(timeout)}`)))
     req.on("error", (e) => resume(Effect.fail(e.message)))
     return Effect.sync(() => req.destroy())
   })
@@ -132,7 +133,7 @@ export const fileDiscovery = (
         schedule: Schedule.exponential("200 millis", 2).pipe(Schedule.either(Schedule.spaced("3 seconds")), Schedule.jittered),
         while: (e) => e._tag === "DiscoveryUnreachableError"
       }),
-      Effect.timeoutFail({ duration: timeout, onTimeout: () => new DiscoveryTimeoutError({ timeout: Duration.format(timeout) }) })
+      Effect.timeoutFail({ duration: timeout, onTimeout: () => new DiscoveryTimeoutError({ timeout: goDuration(timeout) }) })
     )
     const clusterInfo = yield* check
     if (Option.isSome(clusterInfo)) {

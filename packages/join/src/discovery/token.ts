@@ -29,6 +29,7 @@ import {
   MalformedCaHashError,
   MissingJwsError
 } from "./errors.js"
+import { goDuration } from "./duration.js"
 
 /** What discovery hands on: the verified cluster (server and CA) from cluster-info. */
 export interface DiscoveredCluster {
@@ -169,13 +170,13 @@ export const tokenDiscovery = (
       if (Option.isSome(lastError)) {
         const e = lastError.value
         if (e._tag === "DiscoveryUnreachableError") {
-          return yield* Effect.fail(new DiscoveryUnreachableError({ endpoint, detail: `${e.detail} (still failing after ${Duration.format(timeout)})` }))
+          return yield* Effect.fail(new DiscoveryUnreachableError({ endpoint, detail: `${e.detail} (still failing after ${goDuration(timeout)})` }))
         }
         if (e._tag === "MissingJwsError") return yield* Effect.fail(e)
       }
       return yield* Effect.fail(
         new DiscoveryTimeoutError({
-          timeout: Duration.format(timeout),
+          timeout: goDuration(timeout),
           ...(Option.isSome(lastError) ? { last: lastError.value.message } : {})
         })
       )

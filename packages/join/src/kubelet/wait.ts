@@ -11,6 +11,7 @@ import { KubeApi, type KubeApiError } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
 import { CRI_SOCKET_ANNOTATION, KUBELET_CONF } from "./files.js"
+import { goDuration } from "../discovery/duration.js"
 
 export class TlsBootstrapTimeoutError extends Data.TaggedError("TlsBootstrapTimeoutError")<{ readonly timeout: string; readonly pending: string }> {
   override get message() {
@@ -72,7 +73,7 @@ export const waitForTlsBootstrap = (timeout: Duration.Duration, hint: string) =>
     if (Option.isNone(result)) {
       const pending = yield* bootstrapPending
       return yield* Effect.fail(
-        new TlsBootstrapTimeoutError({ timeout: Duration.format(timeout), pending: Option.getOrElse(pending, () => "unknown") + hint })
+        new TlsBootstrapTimeoutError({ timeout: goDuration(timeout), pending: Option.getOrElse(pending, () => "unknown") + hint })
       )
     }
   })
@@ -101,7 +102,7 @@ export const annotateCriSocket = (nodeName: string, criSocket: string, waitFor: 
       Effect.catchAll(() => Effect.succeed(Option.none()))
     )
     if (Option.isNone(node)) {
-      yield* out.warn(`[kubelet-start] WARNING: Node "${nodeName}" was not registered within ${Duration.format(waitFor)}; the ${CRI_SOCKET_ANNOTATION} annotation was not added`)
+      yield* out.warn(`[kubelet-start] WARNING: Node "${nodeName}" was not registered within ${goDuration(waitFor)}; the ${CRI_SOCKET_ANNOTATION} annotation was not added`)
       return false
     }
     if (node.value.metadata.annotations?.[CRI_SOCKET_ANNOTATION] === criSocket) return true
