@@ -104,12 +104,19 @@ describe("control-plane join (built CLI, real etcd)", () => {
   it("a third control plane joins after it: 3 healthy members; update-status retries on 409 Conflict", async () => {
     const m = await controlPlaneMachine("cp-3")
     cleanups.push(m.cleanup)
+    // update-status re-asserts the RBAC that lets nodes read kubeadm-config (unconditional update)
+    const RB = "rolebindings.rbac.authorization.k8s.io"
+    const binding = cluster.get(RB, "kube-system", "kubeadm:nodes-kubeadm-config") as unknown as { subjects: Array<Record<string, string>> }
+    cluster.store.update(RB, { ...(binding as object), subjects: [...binding.subjects, { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "someone-else" }] } as unknown as Parameters<typeof cluster.store.update>[1])
     const conflicts = cluster.faults.failNext({ method: "PUT", path: "/api/v1/namespaces/kube-system/configmaps/kubeadm-config" }, 2, 409)
     const r = await runCli([...cluster.joinCommands.controlPlane, ...m.flags])
     expect(r.code, r.stderr + r.stdout).toBe(0)
     expect(conflicts.hits()).toBe(2)
     const status = parse(String((cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"]))
     expect(Object.keys(status.apiEndpoints).sort()).toEqual(["control-plane-1", "cp-2", "cp-3"])
+    expect(cluster.get("roles.rbac.authorization.k8s.io", "kube-system", "kubeadm:nodes-kubeadm-config")).toBeDefined()
+    const rb = cluster.get(RB, "kube-system", "kubeadm:nodes-kubeadm-config") as unknown as { subjects: Array<{ name: string }> }
+    expect(rb.subjects.map((x) => x.name).sort()).toEqual(["system:bootstrappers:kubeadm:default-node-token", "system:nodes"])
     const members = await etcdMembers([cluster.etcd.clientURL], cluster.etcd.tls)
     expect(members.map((x) => x.name).sort()).toEqual(["control-plane-1", "cp-2", "cp-3"])
     const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])

@@ -117,6 +117,24 @@ export interface Pod {
   readonly metadata: ObjectMeta
 }
 
+export interface PolicyRule {
+  readonly apiGroups: ReadonlyArray<string>
+  readonly resources: ReadonlyArray<string>
+  readonly resourceNames?: ReadonlyArray<string>
+  readonly verbs: ReadonlyArray<string>
+}
+
+export interface Role {
+  readonly metadata: ObjectMeta
+  readonly rules: ReadonlyArray<PolicyRule>
+}
+
+export interface RoleBinding {
+  readonly metadata: ObjectMeta
+  readonly roleRef: { readonly apiGroup: string; readonly kind: string; readonly name: string }
+  readonly subjects: ReadonlyArray<{ readonly kind: string; readonly name: string; readonly apiGroup?: string; readonly namespace?: string }>
+}
+
 export interface CertificateSigningRequest {
   readonly metadata: ObjectMeta
   readonly spec: {
@@ -147,6 +165,9 @@ export interface KubeClient {
   /** PUT with the object's resourceVersion (409 Conflict when it changed meanwhile). */
   readonly updateConfigMap: (configMap: ConfigMap) => Effect.Effect<ConfigMap, KubeApiError>
   readonly listPods: (namespace: string, labelSelector: string) => Effect.Effect<ReadonlyArray<Pod>, KubeApiError>
+  /** Create, or on AlreadyExists replace unconditionally (kubeadm's CreateOrUpdate). */
+  readonly ensureRole: (role: Role) => Effect.Effect<void, KubeApiError>
+  readonly ensureRoleBinding: (binding: RoleBinding) => Effect.Effect<void, KubeApiError>
   readonly getSecret: (namespace: string, name: string) => Effect.Effect<Secret, KubeApiError>
   readonly getNode: (name: string) => Effect.Effect<Node, KubeApiError>
   /** Registers a Node (what a kubelet does with its own credentials on first start). */

@@ -185,6 +185,7 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions): Eff
     )
     const core = kc.makeApiClient(k8s.CoreV1Api)
     const certs = kc.makeApiClient(k8s.CertificatesV1Api)
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api)
 
     // Each attempt gets an AbortSignal, so a deadline or an interruption really cancels the request.
     const withSignal = (signal: AbortSignal) => ({
@@ -238,6 +239,49 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions): Eff
         call(`list Pods ${namespace} (${labelSelector})`, (signal) =>
           core.listNamespacedPod({ namespace, labelSelector }, withSignal(signal))
         ).pipe(Effect.map((l) => l.items.map((p) => ({ metadata: asMeta(p.metadata) })))),
+      ensureRole: (role) => {
+        const namespace = role.metadata.namespace ?? "default"
+        const body = {
+          apiVersion: "rbac.authorization.k8s.io/v1",
+          kind: "Role",
+          metadata: { name: role.metadata.name, namespace },
+          rules: role.rules.map((r) => ({
+            apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs],
+            ...(r.resourceNames !== undefined ? { resourceNames: [...r.resourceNames] } : {})
+          }))
+        }
+        return call(`create Role ${namespace}/${role.metadata.name}`, (signal) => rbac.createNamespacedRole({ namespace, body }, withSignal(signal))).pipe(
+          Effect.catchIf(
+            (e) => e.reason === "AlreadyExists",
+            () => call(`update Role ${namespace}/${role.metadata.name}`, (signal) => rbac.replaceNamespacedRole({ namespace, name: role.metadata.name, body }, withSignal(signal)))
+          ),
+          Effect.asVoid
+        )
+      },
+      ensureRoleBinding: (rb) => {
+        const namespace = rb.metadata.namespace ?? "default"
+        const body = {
+          apiVersion: "rbac.authorization.k8s.io/v1",
+          kind: "RoleBinding",
+          metadata: { name: rb.metadata.name, namespace },
+          roleRef: { ...rb.roleRef },
+          subjects: rb.subjects.map((x) => ({
+            kind: x.kind, name: x.name,
+            ...(x.apiGroup !== undefined ? { apiGroup: x.apiGroup } : {}),
+            ...(x.namespace !== undefined ? { namespace: x.namespace } : {})
+          }))
+        }
+        return call(`create RoleBinding ${namespace}/${rb.metadata.name}`, (signal) => rbac.createNamespacedRoleBinding({ namespace, body }, withSignal(signal))).pipe(
+          Effect.catchIf(
+            (e) => e.reason === "AlreadyExists",
+            () =>
+              call(`update RoleBinding ${namespace}/${rb.metadata.name}`, (signal) =>
+                rbac.replaceNamespacedRoleBinding({ namespace, name: rb.metadata.name, body }, withSignal(signal))
+              )
+          ),
+          Effect.asVoid
+        )
+      },
       getSecret: (namespace, name) =>
         call(`get Secret ${namespace}/${name}`, (signal) => core.readNamespacedSecret({ namespace, name }, withSignal(signal))).pipe(
           Effect.map(

@@ -53,4 +53,23 @@ export const run = Effect.gen(function* () {
   }
   yield* out.info(`[upload-config] ${minor <= 15 ? "storing" : "Storing"} the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace`)
   yield* addApiEndpoint(admin, cfg)
+  yield* ensureNodesKubeadmConfigRbac(admin)
 })
+
+/** The Role/RoleBinding that let joining nodes read kubeadm-config (kubeadm re-asserts them here). */
+export const ensureNodesKubeadmConfigRbac = (admin: KubeClient) =>
+  Effect.gen(function* () {
+    const name = "kubeadm:nodes-kubeadm-config"
+    yield* admin.ensureRole({
+      metadata: { name, namespace: "kube-system" },
+      rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["kubeadm-config"], verbs: ["get"] }]
+    })
+    yield* admin.ensureRoleBinding({
+      metadata: { name, namespace: "kube-system" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+      subjects: [
+        { kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "system:bootstrappers:kubeadm:default-node-token" },
+        { kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "system:nodes" }
+      ]
+    })
+  }).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ message: `error uploading configuration: ${e.message}` })))
