@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, FastCheck, Option } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { memoryRootFs, RootFs, type RootFsService, rootFsLive } from "../src/rootfs/index.js"
+import { memoryRootFs, normalizeSegments, RootFs, type RootFsService, rootFsLive } from "../src/rootfs/index.js"
 
 const tempRoot = () => fs.mkdtempSync(path.join(os.tmpdir(), "rootfs-test-"))
 
@@ -136,4 +136,21 @@ describe("RootFs (memory)", () => {
       expect(yield* r.exists("/etc/kubernetes/kubelet.conf")).toBe(false)
     })
   )
+})
+
+describe("RootFs path confinement (properties)", () => {
+  const segment = FastCheck.oneof(FastCheck.constantFrom("..", ".", "", "etc", "a", "kubernetes"), FastCheck.stringMatching(/^[a-z.]{1,4}$/))
+  it.prop("normalised segments never contain '..' or '.', and None exactly when climbing above the root", [FastCheck.array(segment, { maxLength: 12 })], ([parts]) => {
+    const path = parts.join("/")
+    const result = normalizeSegments(path)
+    let depth = 0
+    let escapes = false
+    for (const p of parts) {
+      if (p === "..") depth--
+      else if (p !== "" && p !== ".") depth++
+      if (depth < 0) escapes = true
+    }
+    if (escapes) return Option.isNone(result)
+    return Option.isSome(result) && result.value.every((s) => s !== ".." && s !== "." && s !== "") && result.value.length === depth
+  })
 })
