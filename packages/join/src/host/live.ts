@@ -11,12 +11,22 @@ import { CommandError, Host, type HostService, KNOWN_CRI_ENDPOINTS } from "./hos
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-const portInUse = (port: number) =>
-  Effect.async<boolean>((resume) => {
+/** Listen on all addresses like Go's `net.Listen("tcp", ":port")`: dual-stack, else IPv4 only. */
+const tryListen = (port: number, host: string) =>
+  Effect.async<"free" | "in-use" | "unsupported">((resume) => {
     const server = net.createServer()
-    server.once("error", () => resume(Effect.succeed(true)))
-    server.listen({ port, host: "::", ipv6Only: false, exclusive: true }, () => server.close(() => resume(Effect.succeed(false))))
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      resume(Effect.succeed(e.code === "EADDRINUSE" || e.code === "EACCES" ? "in-use" : "unsupported"))
+    )
+    server.listen({ port, host, exclusive: true, ...(host === "::" ? { ipv6Only: false } : {}) }, () =>
+      server.close(() => resume(Effect.succeed("free")))
+    )
   })
+
+const portInUse = (port: number) =>
+  Effect.flatMap(tryListen(port, "::"), (r) =>
+    r === "unsupported" ? Effect.map(tryListen(port, "0.0.0.0"), (v) => v === "in-use") : Effect.succeed(r === "in-use")
+  )
 
 /** NO_PROXY matching as Go's httpproxy does it for the common forms (host, .domain, IP, `*`). */
 const bypassed = (host: string, noProxy: string): boolean =>
