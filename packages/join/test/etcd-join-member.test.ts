@@ -1,7 +1,7 @@
 /** The member-join algorithm on the in-memory Etcd test layer (the real-etcd tests live in the testkit). */
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { Etcd, ensureMember, makeEtcdTest, waitForMember, type EtcdMember } from "../src/etcd/index.js"
+import { clusterHealth, Etcd, ensureMember, makeEtcdTest, waitForMember, type EtcdMember } from "../src/etcd/index.js"
 import { clusterStatusYaml, endpointsFromClusterStatus, endpointsFromEtcdPods, parseClusterStatus } from "../src/etcd/endpoints.js"
 
 const first: EtcdMember = { id: "11", name: "cp-1", peerURLs: ["https://10.0.0.11:2380"], clientURLs: ["https://10.0.0.11:2379"], isLearner: false }
@@ -77,5 +77,24 @@ describe("etcd endpoints", () => {
         { metadata: {} }
       ])
     ).toEqual(["https://10.0.0.11:2379", "https://10.0.0.12:2379"])
+  })
+})
+
+describe("clusterHealth", () => {
+  it("dials started members only; an unreachable started member is unhealthy", async () => {
+    const r = await withEtcd(false, (h) =>
+      Effect.gen(function* () {
+        const client = yield* Effect.flatMap(Etcd, (e) => e.connect([], { ca: "", cert: "", key: "" }))
+        yield* client.add("https://10.0.0.12:2380", { learner: false })
+        const ok = yield* clusterHealth(client, { requireLeader: true })
+        // a started member whose process went down
+        yield* h.start("https://10.0.0.12:2380", "cp-2")
+        yield* h.stop("https://10.0.0.12:2380")
+        const bad = yield* Effect.either(clusterHealth(client))
+        return { ok, bad }
+      })
+    )
+    expect(r.ok).toHaveLength(2)
+    expect(r.bad._tag === "Left" && r.bad.left.message).toBe("failed to dial endpoint https://10.0.0.12:2379: https://10.0.0.12:2379: connection refused")
   })
 })

@@ -128,3 +128,24 @@ export const waitForMember = (client: EtcdClient, peerURL: string, options: Wait
     })
   )
 }
+
+/**
+ * Cluster health as kubeadm's check-etcd sees it: every started member (one
+ * with a client URL) answers a Status call. Members added but not started yet
+ * have no client URL and are not dialled. With `requireLeader`, a member that
+ * answers without knowing a leader (no quorum) counts as unhealthy too.
+ */
+export const clusterHealth = (client: EtcdClient, options: { readonly requireLeader?: boolean } = {}): Effect.Effect<ReadonlyArray<EtcdMember>, EtcdError> =>
+  Effect.gen(function* () {
+    const members = yield* client.members
+    for (const m of members) {
+      const url = m.clientURLs[0]
+      if (url === undefined) continue
+      const s = yield* client.status(url).pipe(
+        Effect.mapError((e) => new EtcdError({ kind: e.kind, message: `failed to dial endpoint ${url}: ${e.message}` }))
+      )
+      if (options.requireLeader && (s.leader === "0" || s.errors.length > 0))
+        return yield* new EtcdError({ kind: "unreachable", message: `etcd member ${m.name || hexId(m.id)} at ${url} reports ${s.errors.join(", ") || "no leader"}` })
+    }
+    return members
+  })

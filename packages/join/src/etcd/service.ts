@@ -59,6 +59,8 @@ export const makeEtcdTest = (initial: ReadonlyArray<EtcdMember>, options: { read
   Effect.gen(function* () {
     const table = yield* Ref.make<ReadonlyArray<EtcdMember>>(initial)
     let next = 1000n
+    /** Peer URLs of members whose process is down (they keep their client URL but do not answer). */
+    const down = new Set<string>()
     const client: EtcdClient = {
       endpoints: initial.flatMap((m) => m.clientURLs),
       members: Ref.get(table),
@@ -88,7 +90,7 @@ export const makeEtcdTest = (initial: ReadonlyArray<EtcdMember>, options: { read
       status: (endpoint) =>
         Ref.get(table).pipe(
           Effect.flatMap((all) => {
-            const m = all.find((x) => x.clientURLs.includes(endpoint))
+            const m = all.find((x) => x.clientURLs.includes(endpoint) && !x.peerURLs.some((p) => down.has(p)))
             return m
               ? Effect.succeed<EtcdStatus>({ version: "3.4.23", memberId: m.id, leader: all[0]?.id ?? "0", raftIndex: "1", isLearner: m.isLearner, errors: [] })
               : Effect.fail(new EtcdError({ kind: "unreachable", message: `${endpoint}: connection refused` }))
@@ -104,6 +106,7 @@ export const makeEtcdTest = (initial: ReadonlyArray<EtcdMember>, options: { read
             : m
         )
       )
+    const stop = (peerURL: string) => Effect.sync(() => void down.add(peerURL))
     const layer = Layer.succeed(Etcd, { connect: () => Effect.succeed(client) })
-    return { layer, table, start, client }
+    return { layer, table, start, stop, client }
   })

@@ -1,5 +1,6 @@
 /** The `check-etcd` phase: check that the etcd cluster is healthy before a stacked member is added (hidden). */
 import { Effect } from "effect"
+import { clusterHealth } from "../etcd/join-member.js"
 import { Output } from "../output.js"
 import { ControlPlaneJoinError, controlPlaneConfig, etcdClient } from "./control-plane-shared.js"
 
@@ -12,11 +13,6 @@ export const run = Effect.gen(function* () {
   }
   yield* out.info("[check-etcd] Checking that the etcd cluster is healthy")
   const client = yield* etcdClient(cfg)
-  const members = yield* client.members.pipe(Effect.mapError((e) => new ControlPlaneJoinError({ message: `etcd cluster is not healthy: ${e.message}` })))
-  // every started member must answer a Status call (an added-but-unstarted member has no client URL yet)
-  for (const m of members) {
-    for (const url of m.clientURLs.slice(0, 1)) {
-      yield* client.status(url).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ message: `etcd cluster is not healthy: failed to dial endpoint ${url}: ${e.message}` })))
-    }
-  }
+  // as kubeadm: a successful Status from every started member (an added-but-unstarted one has no client URL yet)
+  yield* clusterHealth(client).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ message: `etcd cluster is not healthy: ${e.message}` })))
 })

@@ -7,7 +7,7 @@
 import { Data, Effect, Option } from "effect"
 import { JoinData } from "../discovery/join-data.js"
 import { Etcd } from "../etcd/service.js"
-import { clusterStatusYaml, endpointsFromClusterStatus, endpointsFromEtcdPods, parseClusterStatus } from "../etcd/endpoints.js"
+import { endpointsFromClusterStatus, endpointsFromEtcdPods, parseClusterStatus } from "../etcd/endpoints.js"
 import type { EtcdTls } from "../etcd/gateway.js"
 import { Host } from "../host/host.js"
 import { JoinContext } from "../join-context.js"
@@ -17,7 +17,6 @@ import type { ControlPlaneConfig } from "../manifests/control-plane-config.js"
 import { controlPlaneConfigFrom } from "../manifests/from-cluster-configuration.js"
 import { RootFs } from "../rootfs/index.js"
 
-export { clusterStatusYaml }
 
 /** A control-plane phase failed; `message` is the user-facing text. */
 export class ControlPlaneJoinError extends Data.TaggedError("ControlPlaneJoinError")<{ readonly message: string }> {}
