@@ -4,6 +4,8 @@
  * etcd membership alone; a join killed right after announcing its member
  * recovers on a re-run with exactly one member for its peer URL.
  */
+import { mkdir, writeFile } from "node:fs/promises"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { initClusterWithEtcd, type ClusterWithEtcd } from "../src/etcd-cluster.js"
 import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli } from "./e2e-control-plane.helpers.js"
@@ -103,5 +105,28 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
     expect(health.code, health.stderr).toBe(0)
     expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(members.length)
+  })
+
+  it("without --certificate-key but with the shared certificates copied onto the node (kubeadm's manual way), the join succeeds", async () => {
+    const m = await controlPlaneMachine("cp-copied")
+    cleanups.push(m.cleanup)
+    const pki = join(m.rootfs, "etc/kubernetes/pki")
+    await mkdir(join(pki, "etcd"), { recursive: true })
+    const put = (f: string, text: string) => writeFile(join(pki, f), text, { mode: f.endsWith(".key") ? 0o600 : 0o644 })
+    await put("ca.crt", cluster.pki.ca.certPem)
+    await put("ca.key", cluster.pki.ca.keyPem)
+    await put("front-proxy-ca.crt", cluster.pki.frontProxyCa.certPem)
+    await put("front-proxy-ca.key", cluster.pki.frontProxyCa.keyPem)
+    await put("etcd/ca.crt", cluster.pki.etcdCa.certPem)
+    await put("etcd/ca.key", cluster.pki.etcdCa.keyPem)
+    await put("sa.key", cluster.pki.sa.keyPem)
+    await put("sa.pub", cluster.pki.sa.pubPem)
+    const args = [...cluster.joinCommands.controlPlane]
+    args.splice(args.indexOf("--certificate-key"), 2)
+    const r = await runCli([...args, ...m.flags])
+    expect(r.code, r.stderr + r.stdout).toBe(0)
+    expect(r.stdout).not.toContain("[download-certs]")
+    expect(r.stdout).toContain(`[certs] Using the existing "sa" key`)
+    expect((await membersNow()).some((x) => x.name === "cp-copied" && x.clientURLs.length > 0)).toBe(true)
   })
 })
