@@ -83,8 +83,20 @@ export const portFree = (address: string, port: number): Check<never> =>
 export const numCpu = (count = cpus().length): Check<never> =>
   check("NumCPU", Effect.succeed(count < 2 ? CheckOutcome.fail(`the number of available CPUs ${count} is less than the required 2`) : CheckOutcome.pass))
 
+/** External etcd without a certificate key: the client files the API server will use must be on the node. */
+export const externalEtcdClientCertificates = (files: ReadonlyArray<string>): Check<RootFs> =>
+  check(
+    "ExternalEtcdClientCertificates",
+    Effect.gen(function* () {
+      const fs = yield* RootFs
+      const missing: string[] = []
+      for (const f of files) if (!(yield* fs.exists(f))) missing.push(`${f} doesn't exist`)
+      return missing.length > 0 ? CheckOutcome.fail(...missing) : CheckOutcome.pass
+    }).pipe(Effect.catchAll((e) => Effect.succeed(CheckOutcome.fail(e.message))))
+  )
+
 /** The extra checks of a control-plane join, in kubeadm's order. */
-export const controlPlaneChecks = (cfg: ControlPlaneConfig) => {
+export const controlPlaneChecks = (cfg: ControlPlaneConfig, options: { readonly certificateKey: boolean } = { certificateKey: true }) => {
   const adv = cfg.advertiseAddress
   const checks: Array<Check<RootFs | import("../host/host.js").Host>> = [
     numCpu(),
@@ -98,6 +110,11 @@ export const controlPlaneChecks = (cfg: ControlPlaneConfig) => {
     httpProxyCheck(`${urlHost(adv)}:${cfg.bindPort}`)
   ]
   if (cfg.etcd.local) checks.push(portFree(adv, 2379), portFree(adv, 2380), dirAvailable(cfg.etcd.local.dataDir))
+  const ext = cfg.etcd.external
+  if (ext && !options.certificateKey) {
+    const files = [ext.caFile, ext.certFile, ext.keyFile].filter((f) => f !== "")
+    if (files.length > 0) checks.push(externalEtcdClientCertificates(files))
+  }
   return checks
 }
 
@@ -110,5 +127,5 @@ export const controlPlanePreflight = (ignore: IgnoreSet, onWarning: (line: strin
     if (cfg.controlPlaneEndpoint === "") return yield* gateError(NO_ENDPOINT)
     if ((config.controlPlane?.certificateKey ?? "") === "") yield* sharedCertificatesExist(cfg).pipe(Effect.mapError(gateError))
     yield* out.info("[preflight] Running pre-flight checks before initializing the new control plane instance")
-    yield* runChecks(controlPlaneChecks(cfg), ignore, onWarning)
+    yield* runChecks(controlPlaneChecks(cfg, { certificateKey: (config.controlPlane?.certificateKey ?? "") !== "" }), ignore, onWarning)
   })
