@@ -58,6 +58,20 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
     }).pipe(Effect.provide(KubeApiLive))
   )
 
+  it.live("a connection reset is retried", () =>
+    Effect.gen(function* () {
+      let resets = 1
+      server.handler = (_req, res) => {
+        if (resets-- > 0) return res.socket?.destroy()
+        json(res, 200, cmBody)
+      }
+      server.requests.length = 0
+      const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem)))
+      expect((yield* client.getConfigMap("kube-public", "cluster-info")).data["kubeconfig"]).toBe("a: b\n")
+      expect(server.requests.length).toBe(2)
+    }).pipe(Effect.provide(KubeApiLive))
+  )
+
   it.live("an untrusted server is a TLSError; insecure mode skips verification; a closed port is Unreachable", () =>
     Effect.gen(function* () {
       server.handler = (_req, res) => json(res, 200, cmBody)
