@@ -5,7 +5,7 @@
  * rootfs: endpoints come from the etcd Pod annotation, the member joins as a
  * learner and is promoted, and the node gets the control-plane label/taint.
  */
-import { readFile, rm } from "node:fs/promises"
+import { readFile, rm, stat } from "node:fs/promises"
 import { join } from "node:path"
 import { Pod } from "kubernetes-models/v1"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -54,6 +54,11 @@ describe("control-plane join into a v1.28 cluster, learner mode, FakeKubelet (bu
     expect(members.every((m) => !m.isLearner)).toBe(true)
     const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
     expect(health.code, health.stderr).toBe(0)
+
+    // 1.22+ download-certs modes: keys 0600, certificates and sa.pub 0644
+    const pki = join(rootfs, "etc/kubernetes/pki")
+    for (const f of ["ca.crt", "front-proxy-ca.crt", "etcd/ca.crt", "sa.pub"]) expect((await stat(join(pki, f))).mode & 0o777, f).toBe(0o644)
+    for (const f of ["ca.key", "front-proxy-ca.key", "etcd/ca.key", "sa.key"]) expect((await stat(join(pki, f))).mode & 0o777, f).toBe(0o600)
 
     const etcdYaml = parse(await readFile(join(rootfs, "etc/kubernetes/manifests/etcd.yaml"), "utf8"))
     new Pod(etcdYaml).validate()
