@@ -90,9 +90,16 @@ export const HostLive: Layer.Layer<Host, never, RootFs> = Layer.effect(
     const rootfs = yield* RootFs
     const pathDirs = (process.env["PATH"] ?? DEFAULT_PATH).split(":").filter((d) => d.startsWith("/"))
 
+    // Each PATH folder is listed once per join (a dozen checks look up executables).
+    const pathIndex = yield* Effect.cached(
+      Effect.forEach(pathDirs, (dir) =>
+        Effect.map(Effect.orElseSucceed(rootfs.list(dir), () => [] as ReadonlyArray<string>), (names) => [dir, new Set(names)] as const)
+      )
+    )
     const lookPath: HostService["lookPath"] = (name) =>
       Effect.gen(function* () {
-        for (const dir of pathDirs) {
+        for (const [dir, names] of yield* pathIndex) {
+          if (!names.has(name)) continue
           const candidate = `${dir}/${name}`
           const info = yield* Effect.orElseSucceed(rootfs.stat(candidate), () => Option.none())
           if (Option.isSome(info) && info.value.type === "File" && (info.value.mode & 0o111) !== 0) return Option.some(candidate)
