@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Ref } from "effect"
+import { Duration, Effect, Either, Fiber, Layer, Option, Ref, TestClock } from "effect"
+import { CryptoLive } from "../src/crypto/index.js"
+import { kubeletKubeconfig, serializeKubeconfig } from "../src/kubeconfig/index.js"
 import { fakeHost } from "../src/host/index.js"
 import { fakeCluster } from "../src/kube-api/index.js"
-import { flagsEnvFile, Kubelet, kubeletFlags, KubeletLive } from "../src/kubelet/index.js"
+import { bootstrapPending, flagsEnvFile, Kubelet, kubeletFlags, KubeletLive, waitForTlsBootstrap } from "../src/kubelet/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { memoryRootFs } from "../src/rootfs/index.js"
 
@@ -72,6 +74,32 @@ describe("Kubelet service: init system", () => {
         "/usr/bin/systemctl restart kubelet"
       ])
       expect((yield* Ref.get(lines)).map((l) => l.text)).toEqual(["[kubelet-start] Activating the kubelet service"])
+    })
+  )
+})
+
+describe("waiting for the TLS bootstrap", () => {
+  it.effect("says what is pending while it waits, and in the timeout error", () =>
+    Effect.gen(function* () {
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const layer = Layer.mergeAll(memoryRootFs().layer, fakeHost(), collectingOutput(lines), CryptoLive)
+      const fiber = yield* Effect.fork(Effect.either(waitForTlsBootstrap(Duration.seconds(30), " (hint)").pipe(Effect.provide(layer))))
+      yield* TestClock.adjust("31 seconds")
+      const result = yield* Fiber.join(fiber)
+      expect(Either.isLeft(result) && result.left.message).toBe(
+        "timed out after 30s waiting for the kubelet to perform the TLS Bootstrap: /etc/kubernetes/kubelet.conf does not exist yet: no kubelet process is running on this machine (hint)"
+      )
+      const info = (yield* Ref.get(lines)).filter((l) => l.stream === "info").map((l) => l.text)
+      expect(info[0]).toBe("[kubelet-start] Still waiting after 10s: /etc/kubernetes/kubelet.conf does not exist yet: no kubelet process is running on this machine")
+      expect(info.length).toBeGreaterThanOrEqual(2)
+    })
+  )
+
+  it.effect("kubelet.conf written but its client certificate not yet there: says the CSR is pending", () =>
+    Effect.gen(function* () {
+      const fs = memoryRootFs({ "/etc/kubernetes/kubelet.conf": serializeKubeconfig(kubeletKubeconfig({ server: "https://h:6443", caPem: "CA" })) })
+      const pending = yield* bootstrapPending.pipe(Effect.provide(Layer.mergeAll(fs.layer, fakeHost({ processRunning: () => Effect.succeed(true) }), CryptoLive)))
+      expect(Option.getOrThrow(pending)).toContain("is not issued: CSR not yet approved?")
     })
   )
 })

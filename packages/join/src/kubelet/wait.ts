@@ -9,6 +9,7 @@ import { KUBELET_CLIENT_CURRENT } from "../kubeconfig/kubeconfig.js"
 import { loadKubeconfig, requireCredentials } from "../kubeconfig/load.js"
 import { KubeApi, type KubeApiError } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
+import { Host } from "../host/host.js"
 import { RootFs } from "../rootfs/rootfs.js"
 import { CRI_SOCKET_ANNOTATION, KUBELET_CONF } from "./files.js"
 import { goDuration } from "../discovery/duration.js"
@@ -30,7 +31,13 @@ export const bootstrapPending = Effect.gen(function* () {
   const fs = yield* RootFs
   const crypto = yield* Crypto
   if (!(yield* Effect.orElseSucceed(fs.exists(KUBELET_CONF), () => false))) {
-    return Option.some(`${KUBELET_CONF} does not exist yet (the kubelet has not started its TLS bootstrap)`)
+    const host = yield* Host
+    const running = yield* host.processRunning("kubelet")
+    return Option.some(
+      running
+        ? `${KUBELET_CONF} does not exist yet: the kubelet is running but has not finished its TLS bootstrap (CSR not yet approved?)`
+        : `${KUBELET_CONF} does not exist yet: no kubelet process is running on this machine`
+    )
   }
   const loaded = yield* Effect.either(Effect.flatMap(loadKubeconfig(KUBELET_CONF), (k) => requireCredentials(KUBELET_CONF, k)))
   if (Either.isLeft(loaded)) {
