@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
-import { Effect, Either, Layer } from "effect"
+import { Effect, Either, Layer, Option } from "effect"
 import { fakeHost, workerChecks } from "../src/host/index.js"
 import { joinContext } from "../src/join-context.js"
 import { memoryRootFs } from "../src/rootfs/index.js"
@@ -78,6 +78,31 @@ describe("worker preflight checks", () => {
       expect(Either.isLeft(notReady) && notReady.left.lines[0]).toBe("[ERROR CRI]: container runtime is not ready: RuntimeReady=false reason:Broken message:disk")
       const two = yield* run(fakeHost({ criEndpointsPresent: Effect.succeed(["unix:///var/run/containerd/containerd.sock", "unix:///var/run/crio/crio.sock"]) }))
       expect(Either.isLeft(two) && two.left.lines[0]).toContain("found multiple CRI endpoints on the host")
+    })
+  )
+})
+
+describe("endpoint-dependent checks", () => {
+  it.effect("HTTPProxy warns when the environment would proxy the API server; IPv6 endpoints add the IPv6 sysctls", () =>
+    Effect.gen(function* () {
+      const config = workerConfig({
+        discovery: { ...workerConfig().discovery, bootstrapToken: { token: "abcdef.0123456789abcdef", apiServerEndpoint: "[fd00::10]:6443", caCertHashes: [], unsafeSkipCAVerification: true } }
+      })
+      const checks = workerChecks(config)
+      expect(checks.map((c) => c.name).slice(-3)).toEqual([
+        "HTTPProxy",
+        "FileContent--proc-sys-net-bridge-bridge-nf-call-ip6tables",
+        "FileContent--proc-sys-net-ipv6-conf-default-forwarding"
+      ])
+      const host = fakeHost({ proxyFor: (url) => (url === "https://[fd00::10]" ? Option.some("http://proxy:3128") : Option.none()) })
+      const r = yield* Effect.either(
+        runChecks(checks.slice(-3), ignoreSet([])).pipe(Effect.provide(Layer.mergeAll(memoryRootFs({ "/proc/sys/net/ipv6/conf/default/forwarding": "1\n" }).layer, host, joinContext(config, options()))))
+      )
+      expect(Either.isLeft(r) && r.left.lines).toEqual([
+        "[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-ip6tables]: /proc/sys/net/bridge/bridge-nf-call-ip6tables does not exist"
+      ])
+      const warned = yield* runChecks(checks.slice(-3), ignoreSet(["all"])).pipe(Effect.provide(Layer.mergeAll(memoryRootFs().layer, host, joinContext(config, options()))))
+      expect(warned.warnings[0]).toBe(`[WARNING HTTPProxy]: Connection to "https://[fd00::10]" uses proxy "http://proxy:3128". If that is not intended, adjust your proxy settings`)
     })
   )
 })
