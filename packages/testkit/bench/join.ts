@@ -24,7 +24,7 @@ import {
   timingCells,
   timingHeader
 } from "./measure.js"
-import { makeWorkerMachine } from "../src/worker-machine.js"
+import { makeWorkerMachine } from "../src/node/worker-machine.js"
 
 const ADDRESS = "127.0.3.1"
 /** No container runtime runs for the bench (as in `npm start` without containerd); every other check runs for real. */

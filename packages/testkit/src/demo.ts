@@ -10,9 +10,9 @@ import { existsSync } from "node:fs"
 import { lstat, readdir, readlink, rm } from "node:fs/promises"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { startContainerd } from "./containerd.js"
-import { initCluster } from "./init-cluster.js"
-import { makeWorkerMachine } from "./worker-machine.js"
+import { startContainerd } from "./node/containerd.js"
+import { initCluster } from "./cluster/init-cluster.js"
+import { makeWorkerMachine } from "./node/worker-machine.js"
 
 const repo = fileURLToPath(new URL("../../..", import.meta.url))
 const cli = join(repo, "packages/cli/dist/kubeadm-ts.mjs")

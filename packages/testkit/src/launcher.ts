@@ -44,7 +44,7 @@ const main = async (): Promise<void> => {
   if (!["rsa-2048", "ecdsa-p256"].includes(algorithm)) throw new Error(`--key-algorithm must be rsa-2048 or ecdsa-p256`)
   const cpe = args["control-plane-endpoint"]
   // loaded after the arguments are checked: usage errors stay fast
-  const { initCluster } = await import("./init-cluster.js")
+  const { initCluster } = await import("./cluster/init-cluster.js")
   const cluster = await initCluster({
     address: args["address"] ?? "127.0.0.1",
     port,

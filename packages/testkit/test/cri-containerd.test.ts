@@ -11,8 +11,8 @@ import { criCheck, Host, HostLive } from "@kubeadm-ts/join/host/index"
 import { joinContext } from "@kubeadm-ts/join/join-context"
 import { rootFsLive } from "@kubeadm-ts/join/rootfs/index"
 import { Duration } from "effect"
-import { type Containerd, startContainerd } from "../src/containerd.js"
-import { makeWorkerMachine } from "../src/worker-machine.js"
+import { type Containerd, startContainerd } from "../src/node/containerd.js"
+import { makeWorkerMachine } from "../src/node/worker-machine.js"
 
 let rootfs: string
 let containerd: Containerd

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Etcd, EtcdLive, ensureMember, waitForMember, type EtcdClient } from "@kubeadm-ts/join/etcd/index"
 import { etcdPod, podYaml } from "@kubeadm-ts/join/manifests/index"
 import type { ControlPlaneConfig } from "@kubeadm-ts/join/manifests/control-plane-config"
-import { freeLoopbackAddress, issueEtcdCert, startEtcd, type RealEtcd } from "../src/etcd.js"
-import { runEtcdStaticPod, type EtcdStaticPod } from "../src/etcd-static-pod.js"
+import { freeLoopbackAddress, issueEtcdCert, startEtcd, type RealEtcd } from "../src/etcd/real-etcd.js"
+import { runEtcdStaticPod, type EtcdStaticPod } from "../src/etcd/static-pod.js"
 
 const cfgFor = (nodeName: string, address: string): ControlPlaneConfig => ({
   kubernetesVersion: "v1.15.12",

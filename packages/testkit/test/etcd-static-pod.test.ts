@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest"
 import { etcdPod } from "@kubeadm-ts/join/manifests/static-pods"
 import type { ControlPlaneConfig } from "@kubeadm-ts/join/manifests/control-plane-config"
-import { etcdCommandFromPod } from "../src/etcd-static-pod.js"
+import { etcdCommandFromPod } from "../src/etcd/static-pod.js"
 
 const cfg = (version: string, dataDir = "/var/lib/etcd"): ControlPlaneConfig => ({
   kubernetesVersion: version, imageRepository: "k8s.gcr.io", useHyperKubeImage: false, certificatesDir: "/etc/kubernetes/pki",

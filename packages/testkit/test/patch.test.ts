@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { JsonPatchError, jsonMergePatch, jsonPatch, strategicMergePatch } from "../src/patch.js"
+import { JsonPatchError, jsonMergePatch, jsonPatch, strategicMergePatch } from "../src/api-server/patch.js"
 
 describe("JSON merge patch (RFC 7386)", () => {
   it("merges maps, null deletes, arrays replace", () => {

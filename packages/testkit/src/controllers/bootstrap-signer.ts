@@ -4,8 +4,8 @@
  * and removes entries whose token expired or disappeared. Updates only when something changed.
  */
 import { jwsDetachedSign } from "@kubeadm-ts/join/crypto/index"
-import { secretValue, tokenExpired } from "../auth.js"
-import type { Store } from "../store.js"
+import { secretValue, tokenExpired } from "../auth/authentication.js"
+import type { Store } from "../api-server/store.js"
 import { Controller } from "./controller.js"
 
 const TOKEN_NAME = /^bootstrap-token-([a-z0-9]{6})$/

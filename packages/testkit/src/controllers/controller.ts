@@ -2,7 +2,7 @@
  * Base of the in-process controllers: reacts to store changes it is interested in (and to a
  * timer when it has one), reconciling on the next turn of the event loop like a work queue.
  */
-import type { Store, StoreEvent } from "../store.js"
+import type { Store, StoreEvent } from "../api-server/store.js"
 
 export abstract class Controller {
   private unsubscribe: () => void = () => {}

@@ -5,9 +5,9 @@
  * `certificatesigningrequests/nodeclient` (bootstrap) or `.../selfnodeclient` (own renewals).
  */
 import { parseCsr } from "@kubeadm-ts/join/crypto/index"
-import type { UserInfo } from "../auth.js"
-import { authorize } from "../authz.js"
-import type { KubeObject, StoreEvent } from "../store.js"
+import type { UserInfo } from "../auth/authentication.js"
+import { authorize } from "../auth/authorization.js"
+import type { KubeObject, StoreEvent } from "../api-server/store.js"
 import { Controller } from "./controller.js"
 
 const CSR = "certificatesigningrequests.certificates.k8s.io"

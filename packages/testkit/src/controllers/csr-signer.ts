@@ -3,9 +3,9 @@
  * key usages and extended usages taken from `spec.usages`, into `status.certificate`.
  */
 import { createCertificate, type ExtKeyUsage, type Issuer, type KeyUsage, LEAF_VALIDITY_MS, parseCertificate, parseCsr } from "@kubeadm-ts/join/crypto/index"
-import type { KubeObject, StoreEvent } from "../store.js"
+import type { KubeObject, StoreEvent } from "../api-server/store.js"
 import { Controller } from "./controller.js"
-import type { Store } from "../store.js"
+import type { Store } from "../api-server/store.js"
 
 const CSR = "certificatesigningrequests.certificates.k8s.io"
 const SIGNERS = new Set([

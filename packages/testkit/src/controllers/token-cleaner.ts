@@ -1,6 +1,6 @@
 /** The token cleaner: deletes expired bootstrap token Secrets at their expiration (which drops their JWS entries). */
-import { secretValue, tokenExpired } from "../auth.js"
-import { StoreError } from "../store.js"
+import { secretValue, tokenExpired } from "../auth/authentication.js"
+import { StoreError } from "../api-server/store.js"
 import { Controller } from "./controller.js"
 
 export class TokenCleaner extends Controller {

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { rm } from "node:fs/promises"
 import { join } from "node:path"
-import { initCluster, type TestCluster } from "../../src/init-cluster.js"
-import { makeWorkerMachine } from "../../src/worker-machine.js"
+import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
+import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import { type CliResult, expectNothingLeft, runCli } from "./worker-helpers.js"
 
 let cluster: TestCluster

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { readFileSync, realpathSync } from "node:fs"
 import { rm } from "node:fs/promises"
 import { join } from "node:path"
-import { startContainerd } from "../../src/containerd.js"
-import { initCluster, type TestCluster } from "../../src/init-cluster.js"
-import { makeWorkerMachine } from "../../src/worker-machine.js"
+import { startContainerd } from "../../src/node/containerd.js"
+import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
+import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import { expectJoined, runCli, tokenJoinArgs } from "./worker-helpers.js"
 
 let cluster: TestCluster

@@ -10,8 +10,8 @@ import { readdir } from "node:fs/promises"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { expect } from "vitest"
-import type { AuditEntry } from "../../src/audit.js"
-import type { TestCluster } from "../../src/init-cluster.js"
+import type { AuditEntry } from "../../src/api-server/audit.js"
+import type { TestCluster } from "../../src/cluster/init-cluster.js"
 
 export const CLI = fileURLToPath(new URL("../../../cli/dist/kubeadm-ts.mjs", import.meta.url))
 

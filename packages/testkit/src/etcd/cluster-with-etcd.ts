@@ -8,8 +8,8 @@
  * find endpoints there).
  */
 import { ETCD_ADVERTISE_ANNOTATION } from "@kubeadm-ts/join/manifests/static-pods"
-import { freeLoopbackAddress, startEtcd, type RealEtcd } from "./etcd.js"
-import { initCluster, type InitClusterOptions, type TestCluster } from "./init-cluster.js"
+import { freeLoopbackAddress, startEtcd, type RealEtcd } from "./real-etcd.js"
+import { initCluster, type InitClusterOptions, type TestCluster } from "../cluster/init-cluster.js"
 
 export interface ClusterWithEtcd extends TestCluster {
   readonly etcd: RealEtcd

@@ -3,7 +3,7 @@
  * 429 + Retry-After, ...), delay them, reset their connection, or rewrite the response body
  * (a man in the middle). Rules are consulted in the order they were added.
  */
-import type { UserInfo } from "./auth.js"
+import type { UserInfo } from "../auth/authentication.js"
 
 export interface RouteMatch {
   /** HTTP method; any when absent. */

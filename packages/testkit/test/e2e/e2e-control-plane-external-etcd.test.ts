@@ -8,9 +8,9 @@ import { readFile, stat } from "node:fs/promises"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import { issueEtcdCert, startEtcd, type RealEtcd } from "../src/etcd.js"
-import { initCluster, type TestCluster } from "../src/init-cluster.js"
-import { controlPlaneMachine, etcdMembers, runCli } from "./e2e-control-plane.helpers.js"
+import { issueEtcdCert, startEtcd, type RealEtcd } from "../../src/etcd/real-etcd.js"
+import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
+import { controlPlaneMachine, etcdMembers, runCli } from "./control-plane-helpers.js"
 
 describe("control-plane join with external etcd (built CLI, real etcd)", () => {
   let etcd: RealEtcd

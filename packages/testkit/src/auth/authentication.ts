@@ -6,7 +6,7 @@
 import type { TLSSocket } from "node:tls"
 import type { IncomingMessage } from "node:http"
 import { constantTimeEqual } from "@kubeadm-ts/join/crypto/index"
-import type { Store } from "./store.js"
+import type { Store } from "../api-server/store.js"
 
 export interface UserInfo {
   readonly name: string

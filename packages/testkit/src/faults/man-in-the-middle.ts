@@ -4,8 +4,8 @@
  * joining node); otherwise the old signatures no longer match.
  */
 import { createCaCertificate, generateKeyPair, jwsDetachedSign, type KeyAlgorithm } from "@kubeadm-ts/join/crypto/index"
-import { clusterInfoKubeconfig } from "./kubeconfigs.js"
-import type { KubeObject } from "./store.js"
+import { clusterInfoKubeconfig } from "../cluster/kubeconfigs.js"
+import type { KubeObject } from "../api-server/store.js"
 
 export const tamperedClusterInfo = async (algorithm: KeyAlgorithm, server: string) => {
   const attackerCa = await createCaCertificate(await generateKeyPair(algorithm === "ecdsa-p256" ? "ecdsa-p256" : "rsa-2048"), { commonName: "kubernetes" })

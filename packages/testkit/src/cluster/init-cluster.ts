@@ -5,18 +5,18 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { caCertHash, generateCertificateKey, type KeyAlgorithm } from "@kubeadm-ts/join/crypto/index"
-import { ApiServer } from "./api-server.js"
+import { ApiServer } from "../api-server/server.js"
 import {
   type ApiEndpoint, clusterConfigurationYaml, clusterStatusYaml, configMap, type EtcdConfig, kubeletConfigurationYaml,
   kubeProxyConfigYaml, kubeProxyKubeconfig, type Networking, nthAddress, randomTokenPart, tokenSecret
 } from "./cluster-objects.js"
-import { BootstrapSigner, CsrApprover, CsrSigner, type Controller, TokenCleaner } from "./controllers/index.js"
-import type { FaultHandle } from "./faults.js"
+import { BootstrapSigner, CsrApprover, CsrSigner, type Controller, TokenCleaner } from "../controllers/index.js"
+import type { FaultHandle } from "../faults/faults.js"
 import { anonymousKubeconfig, clientCertKubeconfig, clusterInfoKubeconfig, tokenKubeconfig } from "./kubeconfigs.js"
 import { type CertAndKey, type ClusterPki, createClusterPki, issue, kubeadmCertsData } from "./pki.js"
-import { BOOTSTRAP_GROUP, initRbac } from "./rbac.js"
-import { tamperedClusterInfo } from "./mitm.js"
-import type { KubeObject, Store } from "./store.js"
+import { BOOTSTRAP_GROUP, initRbac } from "../auth/rbac.js"
+import { tamperedClusterInfo } from "../faults/man-in-the-middle.js"
+import type { KubeObject, Store } from "../api-server/store.js"
 
 export interface TokenOptions {
   /** `id.secret`; random when absent. */

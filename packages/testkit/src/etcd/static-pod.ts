@@ -9,7 +9,7 @@ import { existsSync } from "node:fs"
 import { mkdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { parse } from "yaml"
-import { spawnEtcd, stopChild } from "./etcd.js"
+import { spawnEtcd, stopChild } from "./real-etcd.js"
 
 export const ETCD_MANIFEST = "etc/kubernetes/manifests/etcd.yaml"
 

@@ -10,12 +10,12 @@ import { join } from "node:path"
 import { Pod } from "kubernetes-models/v1"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import { freeLoopbackAddress } from "../src/etcd.js"
-import { initClusterWithEtcd, type ClusterWithEtcd } from "../src/etcd-cluster.js"
-import { etcdStaticPodExtension } from "../src/etcd-static-pod.js"
-import { FakeKubelet } from "../src/fake-kubelet.js"
-import { makeWorkerMachine } from "../src/worker-machine.js"
-import { etcdctl, etcdMembers, runCli } from "./e2e-control-plane.helpers.js"
+import { freeLoopbackAddress } from "../../src/etcd/real-etcd.js"
+import { initClusterWithEtcd, type ClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
+import { etcdStaticPodExtension } from "../../src/etcd/static-pod.js"
+import { FakeKubelet } from "../../src/node/fake-kubelet.js"
+import { makeWorkerMachine } from "../../src/node/worker-machine.js"
+import { etcdctl, etcdMembers, runCli } from "./control-plane-helpers.js"
 
 describe("control-plane join into a v1.28 cluster, learner mode, FakeKubelet (built CLI, real etcd)", () => {
   let cluster: ClusterWithEtcd

@@ -3,8 +3,8 @@
  * (`system:node:<name>` in `system:nodes`); then RBAC evaluated from the Role/ClusterRole and
  * binding objects in the store (kubeadm init's rules are created there by initCluster).
  */
-import type { UserInfo } from "./auth.js"
-import type { Store } from "./store.js"
+import type { UserInfo } from "./authentication.js"
+import type { Store } from "../api-server/store.js"
 
 export interface RequestAttributes {
   readonly verb: string

@@ -9,9 +9,9 @@ import { join } from "node:path"
 import { Pod } from "kubernetes-models/v1"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import { initClusterWithEtcd, type ClusterWithEtcd } from "../src/etcd-cluster.js"
-import { kubectl } from "./helpers.js"
-import { controlPlaneMachine, etcdctl, etcdMembers, openssl, runCli } from "./e2e-control-plane.helpers.js"
+import { initClusterWithEtcd, type ClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
+import { kubectl } from "../helpers.js"
+import { controlPlaneMachine, etcdctl, etcdMembers, openssl, runCli } from "./control-plane-helpers.js"
 
 const LEAVES: Array<[leaf: string, ca: string, sans: string | undefined, eku: string]> = [
   ["apiserver", "ca", "DNS:cp-2, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local", "TLS Web Server Authentication"],

@@ -1,9 +1,9 @@
 /** SelfSubjectAccessReview (`kubectl auth can-i`): the request's own user asked about one action. */
-import type { UserInfo } from "./auth.js"
-import { authorize } from "./authz.js"
-import type { Reply } from "./handlers.js"
-import { badRequest } from "./status.js"
-import type { Store } from "./store.js"
+import type { UserInfo } from "./authentication.js"
+import { authorize } from "./authorization.js"
+import type { Reply } from "../api-server/handlers.js"
+import { badRequest } from "../api-server/status.js"
+import type { Store } from "../api-server/store.js"
 
 interface ReviewSpec {
   resourceAttributes?: { verb?: string; group?: string; resource?: string; subresource?: string; namespace?: string; name?: string }

@@ -7,8 +7,8 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { initClusterWithEtcd, type ClusterWithEtcd } from "../src/etcd-cluster.js"
-import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli } from "./e2e-control-plane.helpers.js"
+import { initClusterWithEtcd, type ClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
+import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli } from "./control-plane-helpers.js"
 
 const privateKeys = async (rootfs: string) => (await filesUnder(rootfs)).filter((f) => f.endsWith(".key") || f.endsWith(".conf"))
 

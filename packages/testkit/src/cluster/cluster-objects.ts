@@ -4,7 +4,7 @@
  * kube-proxy, bootstrap token Secrets (spec 5.1).
  */
 import { stringify } from "yaml"
-import type { KubeObject } from "./store.js"
+import type { KubeObject } from "../api-server/store.js"
 
 export interface Networking {
   readonly dnsDomain: string

@@ -4,12 +4,12 @@ import { existsSync } from "node:fs"
 import { rm } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { freeLoopbackAddress } from "../src/etcd.js"
-import { watchEtcdStaticPod } from "../src/etcd-static-pod.js"
-import { makeWorkerMachine } from "../src/worker-machine.js"
+import { freeLoopbackAddress } from "../../src/etcd/real-etcd.js"
+import { watchEtcdStaticPod } from "../../src/etcd/static-pod.js"
+import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
-export const CLI = join(here, "../../cli/dist/kubeadm-ts.mjs")
+export const CLI = join(here, "../../../cli/dist/kubeadm-ts.mjs")
 
 export interface CliRun {
   readonly code: number | null

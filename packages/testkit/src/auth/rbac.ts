@@ -2,7 +2,7 @@
  * The RBAC objects a kubeadm cluster has after `kubeadm init` (join-control-plane.md 1.5), plus
  * the built-in cluster roles they refer to, reduced to the rules that matter for a join.
  */
-import type { KubeObject } from "./store.js"
+import type { KubeObject } from "../api-server/store.js"
 
 export const BOOTSTRAP_GROUP = "system:bootstrappers:kubeadm:default-node-token"
 

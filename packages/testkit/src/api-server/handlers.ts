@@ -1,6 +1,6 @@
 /** Resource verbs on the store: get, list, create, update, patch, delete, with the API server's checks and errors. */
 import { parseCsr } from "@kubeadm-ts/join/crypto/index"
-import type { UserInfo } from "./auth.js"
+import type { UserInfo } from "../auth/authentication.js"
 import { JsonPatchError, jsonMergePatch, jsonPatch, strategicMergePatch } from "./patch.js"
 import { apiVersionOf, resourceKey, type ResourceType } from "./resources.js"
 import type { Route } from "./routes.js"
