@@ -1,10 +1,15 @@
 /**
  * "A Ready Node with this name exists" (kubeadm ≥ 1.18): joining would hijack a
  * live node's name. A NotReady node of that name is allowed, to permit re-joins.
+ * A Ready Node is also allowed when this machine already holds that Node's valid
+ * kubelet credentials (see own-credential.ts): it is this machine, and a join
+ * that crashed after kubelet-start is being run again.
  */
-import { Data, Effect } from "effect"
+import { Data, Effect, Either } from "effect"
+import { JoinData } from "../discovery/join-data.js"
 import type { KubeApiError, KubeClient } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
+import { ownNodeCredential } from "./own-credential.js"
 
 export class ReadyNodeExistsError extends Data.TaggedError("ReadyNodeExistsError")<{ readonly name: string }> {
   override get message() {
@@ -18,21 +23,37 @@ export class NodeLookupError extends Data.TaggedError("NodeLookupError")<{ reado
   }
 }
 
-export const refuseReadyNode = (client: KubeClient, name: string) =>
+/** What the check found: no Node, a NotReady one, a Ready one that is this machine, or no permission to look. */
+export type NodeCheck = "absent" | "not-ready" | "ours" | "unknown"
+
+export const refuseReadyNode = (client: KubeClient, name: string, options: { readonly phase?: string } = {}) =>
   Effect.gen(function* () {
     const out = yield* Output
+    const prefix = `[${options.phase ?? "preflight"}]`
     const node = yield* client.getNode(name).pipe(
       Effect.map((n) => n as typeof n | undefined),
       Effect.catchIf((e) => e.reason === "NotFound", () => Effect.succeed(undefined)),
       // Clusters set up before kubeadm 1.18 do not let bootstrap tokens read Nodes: say so, go on.
       Effect.catchIf(
         (e) => e.reason === "Forbidden",
-        (e) => Effect.as(out.detail(1, `[preflight] cannot check for an existing Node "${name}": ${e.detail}`), undefined)
+        (e) => Effect.as(out.detail(1, `${prefix} cannot check for an existing Node "${name}": ${e.detail}`), null)
       ),
       Effect.mapError((cause) => new NodeLookupError({ name, cause }))
     )
-    if (node === undefined) return
+    if (node === null) return "unknown" satisfies NodeCheck as NodeCheck
+    if (node === undefined) return "absent" as NodeCheck
     const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false
-    if (ready) return yield* Effect.fail(new ReadyNodeExistsError({ name }))
-    yield* out.detail(1, `[preflight] a Node "${name}" exists but is not Ready: re-joining it`)
+    if (!ready) {
+      yield* out.detail(1, `${prefix} a Node "${name}" exists but is not Ready: re-joining it`)
+      return "not-ready" as NodeCheck
+    }
+    const data = yield* JoinData
+    const cluster = yield* data.cluster
+    const own = yield* ownNodeCredential(name, cluster.caPem)
+    if (Either.isLeft(own)) {
+      yield* out.detail(1, `${prefix} the Ready Node "${name}" is not this machine: ${own.left}`)
+      return yield* Effect.fail(new ReadyNodeExistsError({ name }))
+    }
+    yield* out.info(`${prefix} This machine is already Node "${name}" (its kubelet client certificate is valid); resuming the join`)
+    return "ours" as NodeCheck
   })

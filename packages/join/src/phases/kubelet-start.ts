@@ -1,11 +1,12 @@
 /**
  * The `kubelet-start` phase (spec §6, current kubeadm's order): refuse a Ready
- * Node of this name, write bootstrap-kubelet.conf, the CA, config.yaml and
+ * Node of this name (unless this machine holds that Node's valid kubelet
+ * credentials: then the join resumes and no new bootstrap is done), write bootstrap-kubelet.conf, the CA, config.yaml and
  * kubeadm-flags.env, (re)start the kubelet, wait for its TLS bootstrap (or do it
  * in-process with --self-tls-bootstrap), then drop bootstrap-kubelet.conf (also
  * on failure) and annotate the Node with its CRI socket.
  */
-import { Data, Duration, Effect } from "effect"
+import { Data, Duration, Effect, Either } from "effect"
 import { nodeTaints } from "../config/defaults.js"
 import { JoinData } from "../discovery/join-data.js"
 import { resolveCriSocket } from "../host/cri-socket.js"
@@ -16,6 +17,7 @@ import type { KubeClient } from "../kube-api/kube-api.js"
 import {
   BOOTSTRAP_KUBELET_CONF,
   KUBEADM_FLAGS_ENV,
+  KUBELET_CONF,
   KUBELET_CONFIG_YAML,
   kubeletFlags,
   writeBootstrapKubeconfig,
@@ -25,6 +27,7 @@ import {
 } from "../kubelet/files.js"
 import { Kubelet } from "../kubelet/kubelet.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
+import { ownNodeCredential } from "../kubelet/own-credential.js"
 import { annotateCriSocket, waitForTlsBootstrap } from "../kubelet/wait.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
@@ -79,7 +82,7 @@ export const run = Effect.gen(function* () {
   const bootstrap = renamed(yield* data.tlsBootstrapKubeconfig, clusterConfig.clusterName)
   const client = yield* data.bootstrapClient
   const nodeName = config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
-  yield* refuseReadyNode(client, nodeName)
+  const existing = yield* refuseReadyNode(client, nodeName, { phase: "kubelet-start" })
   const criSocket = yield* resolveCriSocket
   const kubeletYaml = yield* kubeletConfigMap(client, clusterConfig.kubernetesVersion)
   const flags = kubeletFlags({
@@ -100,7 +103,15 @@ export const run = Effect.gen(function* () {
     yield* writeKubeletConfig(kubeletYaml)
     yield* out.info(`[kubelet-start] Writing kubelet environment file with flags to file "${KUBEADM_FLAGS_ENV}"`)
     yield* writeFlagsEnv(flags)
-    if (options.selfTlsBootstrap) {
+    // A resumed join (the Node exists and kubelet.conf holds its valid credentials) needs no
+    // new certificate: a kubelet with a usable kubelet.conf does not bootstrap again either.
+    // Without the Node the in-process bootstrap runs again, since it also registers the Node.
+    const alreadyBootstrapped =
+      options.selfTlsBootstrap &&
+      (existing === "ours" || (existing === "not-ready" && Either.isRight(yield* ownNodeCredential(nodeName, cluster.caPem))))
+    if (alreadyBootstrapped) {
+      yield* out.info(`[kubelet-start] ${KUBELET_CONF} already holds a valid client certificate for "system:node:${nodeName}": no new TLS Bootstrap`)
+    } else if (options.selfTlsBootstrap) {
       yield* out.info("[kubelet-start] Performing the kubelet's TLS Bootstrap in-process (--self-tls-bootstrap)")
       const minor = minorOf(clusterConfig.kubernetesVersion)
       yield* kubelet.selfBootstrap({ bootstrap, nodeName, csrApiVersion: minor >= 19 ? "v1" : "v1beta1" })
