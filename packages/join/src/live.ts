@@ -15,7 +15,9 @@ import { consoleOutput } from "./output.js"
 import { rootFsLive } from "./rootfs/live.js"
 
 export const joinLive = (config: JoinConfiguration, options: JoinOptions) => {
-  const base = Layer.mergeAll(joinContext(config, options), consoleOutput(options.verbosity), KubeApiLive, CryptoLive, EtcdLive)
+  const output = consoleOutput(options.verbosity)
+  // KubeApi reads the Output when it is built (its retries are --v=2 lines).
+  const base = Layer.mergeAll(joinContext(config, options), output, KubeApiLive.pipe(Layer.provide(output)), CryptoLive, EtcdLive)
   const fs = rootFsLive(options.rootfs)
   const host = HostLive.pipe(Layer.provide(fs))
   const data = JoinDataLive.pipe(Layer.provide(Layer.merge(base, fs)))

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import { Effect, Either, Layer, Ref } from "effect"
 import { simpleKubeconfig } from "../src/kubeconfig/index.js"
 import { KubeApi, KubeApiLive } from "../src/kube-api/index.js"
+import { collectingOutput, type OutputLine } from "../src/output.js"
 import { json, startTlsServer, statusBody, type TestServer } from "./helpers/tls-server.js"
 
 let server: TestServer
@@ -56,6 +57,29 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       expect(Either.isLeft(denied) && denied.left).toMatchObject({ _tag: "KubeApiError", status: 403, reason: "Forbidden" })
       expect(Either.isLeft(denied) && denied.left.message).toContain('configmaps "x" is forbidden')
     }).pipe(Effect.provide(KubeApiLive))
+  )
+
+  it.live("each retry is a --v=2 detail line (status, reason, attempt, pause) without the bearer token", () =>
+    Effect.gen(function* () {
+      const failures = [503, 429]
+      server.handler = (_req, res) => {
+        const code = failures.shift()
+        if (code === undefined) return json(res, 200, cmBody)
+        json(res, code, statusBody(code, code === 429 ? "TooManyRequests" : "ServiceUnavailable", "try later"), code === 429 ? { "retry-after": "1" } : {})
+      }
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const secret = "abcdef.0123456789abcdef"
+      yield* Effect.gen(function* () {
+        const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem, secret)))
+        yield* client.getConfigMap("kube-public", "cluster-info")
+      }).pipe(Effect.provide(KubeApiLive.pipe(Layer.provide(collectingOutput(lines)))))
+      const got = yield* Ref.get(lines)
+      expect(got.map((l) => [l.stream, l.level])).toEqual([["detail", 2], ["detail", 2]])
+      expect(got[0]?.text).toMatch(/^\[kube-api\] get ConfigMap kube-public\/cluster-info at https:\/\/.+: attempt 1 failed \(503 ServerError\), retrying in \d+ms$/)
+      // The pause of the 429 honours its Retry-After (at least one second).
+      expect(got[1]?.text).toMatch(/: attempt 2 failed \(429 TooManyRequests\), retrying in [1-9]s( \d+ms)?$/)
+      for (const l of got) expect(l.text).not.toContain("0123456789abcdef")
+    })
   )
 
   it.live("a connection reset is retried", () =>

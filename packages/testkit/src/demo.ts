@@ -17,7 +17,8 @@ import { makeWorkerMachine } from "./node/worker-machine.js"
 const repo = fileURLToPath(new URL("../../..", import.meta.url))
 const cli = join(repo, "packages/cli/dist/kubeadm-ts.mjs")
 const say = (line = "") => process.stdout.write(line + "\n")
-const title = (text: string) => say(`\n\x1b[1m== ${text}\x1b[0m`)
+// Bold only on a terminal: piped or redirected output stays plain text.
+const title = (text: string) => say(process.stdout.isTTY ? `\n\x1b[1m== ${text}\x1b[0m` : `\n== ${text}`)
 
 const tree = async (root: string, dir: string): Promise<Array<string>> => {
   const out: Array<string> = []

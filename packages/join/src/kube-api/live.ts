@@ -3,8 +3,9 @@
  * second of start-up, so it is imported only when the first client is built
  * (`join --help` or a failing validation never pay for it).
  */
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Option } from "effect"
 import { type Kubeconfig, selectCluster, selectUser } from "../kubeconfig/kubeconfig.js"
+import { Output } from "../output.js"
 import {
   type CertificateSigningRequest,
   type ClientOptions,
@@ -15,6 +16,7 @@ import {
   type KubeClient,
   type Node,
   reasonOfStatus,
+  type RetryNotifier,
   type Secret,
   withPolicy
 } from "./kube-api.js"
@@ -157,7 +159,7 @@ const asCsr = (c: import("@kubernetes/client-node").V1CertificateSigningRequest)
   }
 })
 
-export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions): Effect.Effect<KubeClient, KubeApiError> =>
+export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, notify?: RetryNotifier): Effect.Effect<KubeClient, KubeApiError> =>
   Effect.gen(function* () {
     const cluster = selectCluster(kubeconfig)
     const server = cluster?.value.server ?? ""
@@ -204,7 +206,8 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions): Eff
       withPolicy(
         Effect.tryPromise({ try: run, catch: (e) => toError(k8s, op, server, e) }),
         { op, server },
-        options
+        options,
+        notify
       )
 
     const client: KubeClient = {
@@ -379,4 +382,11 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions): Eff
     return client
   })
 
-export const KubeApiLive: Layer.Layer<KubeApi> = Layer.succeed(KubeApi, { client: makeClient })
+/** Retries are reported as `--v=2` detail lines when an Output is in the layer's context (the join provides one). */
+export const KubeApiLive: Layer.Layer<KubeApi> = Layer.effect(
+  KubeApi,
+  Effect.map(Effect.serviceOption(Output), (out) => {
+    const notify: RetryNotifier | undefined = Option.isSome(out) ? (line) => out.value.detail(2, line) : undefined
+    return { client: (kubeconfig: Kubeconfig, options?: ClientOptions) => makeClient(kubeconfig, options, notify) }
+  })
+)
