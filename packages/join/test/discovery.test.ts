@@ -171,6 +171,30 @@ describe("file discovery", () => {
     })
   )
 
+  it.live("--v=1 lines as kubeadm's: credentials, client created, cluster-info not set up; a 403 is a warning, not a failure", () =>
+    Effect.gen(function* () {
+      serve({}) // a cluster-info without its kubeconfig key
+      const fs = memoryRootFs({ "/root/discovery.conf": fileKubeconfig() })
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const layer = Layer.mergeAll(KubeApiLive, fs.layer, collectingOutput(lines))
+      const r = yield* Effect.either(fileDiscovery({ kubeConfigPath: "/root/discovery.conf" }, Duration.seconds(10)).pipe(Effect.provide(layer)))
+      expect(Either.isRight(r)).toBe(true)
+      expect((yield* Ref.get(lines)).map((l) => [l.stream, l.level, l.text])).toEqual([
+        ["detail", 1, "[discovery] Discovery file does not contains authentication credentials, using unauthenticated request for validating TLS connection"],
+        ["detail", 1, `[discovery] Created cluster-info discovery client, requesting info from "${server.url}"`],
+        ["detail", 1, "[discovery] The cluster-info ConfigMap isn't set up properly (no kubeconfig key in ConfigMap), but the TLS cert is valid so proceeding..."]
+      ])
+
+      server.handler = (_req, res) => json(res, 403, statusBody(403, "Forbidden", "configmaps \"cluster-info\" is forbidden"))
+      yield* Ref.set(lines, [])
+      const denied = yield* Effect.either(fileDiscovery({ kubeConfigPath: "/root/discovery.conf" }, Duration.seconds(10)).pipe(Effect.provide(layer)))
+      expect(Either.isRight(denied)).toBe(true)
+      expect((yield* Ref.get(lines)).filter((l) => l.stream === "warn").map((l) => l.text)).toEqual([
+        "[discovery] Could not access the cluster-info ConfigMap for refreshing the cluster-info information, but the TLS cert is valid so proceeding..."
+      ])
+    })
+  )
+
   it.live("from an https URL trusted through the rootfs CA bundle; http:// refused; untrusted URL fails", () =>
     Effect.gen(function* () {
       server.handler = (req, res) =>

@@ -122,13 +122,24 @@ export const fileDiscovery = (
       contextName: "@kubernetes"
     })
     const client = yield* Effect.mapError(api.client(probe), (e) => new DiscoveryUnreachableError({ endpoint: server, detail: e.detail }))
+    yield* out.detail(1, `[discovery] Created cluster-info discovery client, requesting info from "${server}"`)
     const check = client.getConfigMap("kube-public", "cluster-info").pipe(
       Effect.map(Option.some),
       Effect.catchAll((e) => {
         if (e.reason === "TLSError") return Effect.fail<DiscoveryError>(new DiscoveryTlsError({ endpoint: server, detail: e.detail }))
+        // The TLS handshake already proved the server; a refused read only means no refresh (a klog warning in kubeadm).
+        if (e.status === 403) {
+          return Effect.as(
+            out.warn("[discovery] Could not access the cluster-info ConfigMap for refreshing the cluster-info information, but the TLS cert is valid so proceeding..."),
+            Option.none()
+          )
+        }
         if (e.status >= 400 && e.status < 500) return Effect.succeed(Option.none())
         return Effect.fail<DiscoveryError>(new DiscoveryUnreachableError({ endpoint: server, detail: e.detail }))
       }),
+      Effect.tapError((e) =>
+        e._tag === "DiscoveryUnreachableError" ? out.detail(1, `[discovery] Error reading the cluster-info ConfigMap, will try again: ${e.detail}`) : Effect.void
+      ),
       Effect.retry({
         schedule: Schedule.exponential("200 millis", 2).pipe(Schedule.either(Schedule.spaced("3 seconds")), Schedule.jittered),
         while: (e) => e._tag === "DiscoveryUnreachableError"
@@ -137,7 +148,11 @@ export const fileDiscovery = (
     )
     const clusterInfo = yield* check
     if (Option.isSome(clusterInfo)) {
-      const info = parseKubeconfig(clusterInfo.value.data["kubeconfig"] ?? "")
+      const raw = clusterInfo.value.data["kubeconfig"] ?? ""
+      const info = raw === "" ? Either.left(new Error("no kubeconfig key in ConfigMap")) : parseKubeconfig(raw)
+      if (Either.isLeft(info)) {
+        yield* out.detail(1, `[discovery] The cluster-info ConfigMap isn't set up properly (${info.left.message}), but the TLS cert is valid so proceeding...`)
+      }
       const infoServer = Either.isRight(info) ? selectCluster(info.right)?.value.server : undefined
       if (infoServer !== undefined && infoServer !== server) {
         yield* out.warn(`[discovery] the API Server endpoint "${server}" in use is different from the endpoint "${infoServer}" which defined in the cluster-info ConfigMap`)
