@@ -118,10 +118,11 @@ export const run = Effect.gen(function* () {
     }
     const started = yield* kubelet.start
     const hint =
-      started || options.selfTlsBootstrap
+      started || options.selfTlsBootstrap || existing === "ours"
         ? ""
         : ` (no init system started a kubelet here: run one with --bootstrap-kubeconfig=${BOOTSTRAP_KUBELET_CONF} --kubeconfig=/etc/kubernetes/kubelet.conf --config=${KUBELET_CONFIG_YAML}, or join with --self-tls-bootstrap)`
-    if (!options.selfTlsBootstrap) {
+    // (a resumed join's kubelet finished its bootstrap already: the wait below returns at once)
+    if (!options.selfTlsBootstrap && existing !== "ours") {
       yield* out.info("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...")
       if (hint !== "") yield* out.info(`[kubelet-start] Waiting for an external kubelet${hint}`)
     }

@@ -1,0 +1,99 @@
+/**
+ * A control-plane join killed (SIGKILL) right after it announced its etcd
+ * member, then run again with the SAME command line (plus an ignore list for the
+ * two preflight checks its own files trip): the re-run recognises the
+ * Ready Node as this machine (its valid kubelet credentials are here), reuses
+ * the announced member, and ends with exactly one started member for the peer
+ * URL and a healthy cluster. A Ready Node of that name on another machine
+ * (no credentials) is still refused. Built CLI, testkit, real etcd, FakeKubelet.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { FakeKubelet, initClusterWithEtcd, type ClusterWithEtcd } from "../../src/index.js"
+import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli } from "./control-plane-helpers.js"
+
+/**
+ * What a re-run after a crash right after the member announcement must ignore:
+ * the files the first run wrote (kubelet.conf, the control-plane static Pod
+ * manifests and so the manifests folder). Preflight does not guess whose files
+ * they are; the operator who re-runs a crashed join names them, as with kubeadm.
+ * (A crash after etcd started would add Port-2379, Port-2380, etcd.yaml and
+ * DirAvailable--var-lib-etcd.)
+ */
+const RERUN_IGNORES = [
+  "FileAvailable--etc-kubernetes-kubelet.conf",
+  "DirAvailable--etc-kubernetes-manifests",
+  "FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml",
+  "FileAvailable--etc-kubernetes-manifests-kube-controller-manager.yaml",
+  "FileAvailable--etc-kubernetes-manifests-kube-scheduler.yaml"
+].join(",")
+
+describe("control-plane join resumed after SIGKILL (built CLI, real etcd, FakeKubelet)", () => {
+  let cluster: ClusterWithEtcd
+  const cleanups: Array<() => Promise<unknown>> = []
+  beforeAll(async () => {
+    cluster = await initClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
+    cleanups.push(() => cluster.close())
+  })
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined)
+  })
+
+  const membersNow = () => etcdMembers([cluster.etcd.clientURL], cluster.etcd.tls)
+
+  /**
+   * A node machine (its etcd static Pod runs from the rootfs manifest) whose
+   * FakeKubelet does the TLS bootstrap and registers its Node Ready, and keeps
+   * running when kubeadm-ts is killed, as a real kubelet would.
+   */
+  const machine = async (nodeName: string) => {
+    const m = await controlPlaneMachine(nodeName)
+    const kubelet = new FakeKubelet({ rootfs: m.rootfs, hostname: nodeName, internalIP: m.address, csrApiVersion: "v1beta1" }).start()
+    cleanups.push(async () => {
+      await kubelet.stop()
+      await m.cleanup()
+    })
+    return m
+  }
+
+  it("the same command line run again: one member for the peer URL, both started, healthy, exit 0", async () => {
+    const m = await machine("cp-resume")
+    const peerURL = `https://${m.address}:2380`
+    const command = [
+      ...cluster.joinCommands.controlPlane, "--rootfs", m.rootfs, "--node-name", "cp-resume",
+      "--apiserver-advertise-address", m.address, "--ignore-preflight-errors=CRI,NumCPU"
+    ]
+    const first = await runCli(command, { killWhen: (line) => line.startsWith("[etcd] Announced new etcd member") })
+    expect(first.signal, first.stderr + first.stdout).toBe("SIGKILL")
+    expect((await membersNow()).filter((x) => x.peerURLs.includes(peerURL))).toHaveLength(1)
+    const node = cluster.get("nodes", undefined, "cp-resume") as { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined
+    expect(node?.status?.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }))
+
+    // the same command line, plus the checks the first run's own files trip
+    const again = await runCli([...command, `--ignore-preflight-errors=${RERUN_IGNORES}`])
+    expect(again.stderr + again.stdout).toContain("[WARNING FileAvailable--etc-kubernetes-kubelet.conf]")
+    expect(again.code, again.stderr + again.stdout).toBe(0)
+    expect(again.stdout).toContain('[kubelet-start] This machine is already Node "cp-resume" (its kubelet client certificate is valid); resuming the join')
+    expect(again.stdout).toContain(`already announced for ${peerURL} (an earlier run); reusing it`)
+    const members = await membersNow()
+    const ours = members.filter((x) => x.peerURLs.includes(peerURL))
+    expect(ours).toHaveLength(1)
+    expect(ours[0]).toMatchObject({ name: "cp-resume", isLearner: false })
+    expect(members.every((x) => x.name !== "" && x.clientURLs.length > 0), JSON.stringify(members)).toBe(true)
+    const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
+    expect(health.code, health.stderr).toBe(0)
+    expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(members.length)
+  })
+
+  it("a Ready Node of that name without this machine's credentials is still refused, nothing joins", async () => {
+    const m = await machine("cp-impostor")
+    const before = await membersNow()
+    const r = await runCli([
+      ...cluster.joinCommands.controlPlane, "--rootfs", m.rootfs, "--node-name", "control-plane-1",
+      "--apiserver-advertise-address", m.address, "--ignore-preflight-errors=CRI,NumCPU"
+    ])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('a Node with name "control-plane-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node')
+    expect((await filesUnder(m.rootfs)).filter((f) => f.endsWith(".key"))).toEqual([])
+    expect(await membersNow()).toEqual(before)
+  })
+})
