@@ -1,4 +1,4 @@
-/** What the CLI prints around the phases: the phase events (with --v) and kubeadm's closing banners. */
+/** What the CLI prints around the phases: the phase events (with --v) and kubeadm's closing banners (the control-plane one is chosen by the cluster: @kubeadm-ts/join/phases/control-plane-banner). */
 import { Duration, Effect, Layer } from "effect"
 import { PhaseEvent, PhaseReporter } from "@kubeadm-ts/workflow"
 
@@ -24,27 +24,6 @@ export const workerBanner = [
   "* The Kubelet was informed of the new secure connection details.",
   "",
   "Run 'kubectl get nodes' on the control-plane to see this node join the cluster.",
-  "",
-  ""
-].join("\n")
-
-export const controlPlaneBanner = [
-  "",
-  "This node has joined the cluster and a new control plane instance was created:",
-  "",
-  "* Certificate signing request was sent to apiserver and approval was received.",
-  "* The Kubelet was informed of the new secure connection details.",
-  "* Control plane (master) label and taint were applied to the new node.",
-  "* The Kubernetes control plane instances scaled up.",
-  "* A new etcd member was added to the local/stacked etcd cluster.",
-  "",
-  "To start administering your cluster from this node, you need to run the following as a regular user:",
-  "",
-  "\tmkdir -p $HOME/.kube",
-  "\tsudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config",
-  "\tsudo chown $(id -u):$(id -g) $HOME/.kube/config",
-  "",
-  "Run 'kubectl get nodes' to see this node join the cluster.",
   "",
   ""
 ].join("\n")

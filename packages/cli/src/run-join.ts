@@ -8,7 +8,7 @@ import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
 import { loadJoin } from "@kubeadm-ts/join/config/load"
 import { liveLoadEnv } from "@kubeadm-ts/join/config/load-env"
 import { only, run, skip } from "@kubeadm-ts/workflow"
-import { controlPlaneBanner, verboseReporter, workerBanner } from "./render.js"
+import { verboseReporter, workerBanner } from "./render.js"
 
 /** A failure already worded for the user; the CLI prints `message` and exits with `exitCode`. */
 export class CliFailure extends Data.TaggedError("CliFailure")<{ readonly message: string; readonly exitCode: number }> {}
@@ -25,11 +25,16 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     // The phases (and the Kubernetes client behind them) load only when a join really runs.
     const { joinWorkflow } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-workflow"))
     const { joinLive } = yield* Effect.promise(() => import("@kubeadm-ts/join/live"))
+    const { controlPlaneBanner } = yield* Effect.promise(() => import("@kubeadm-ts/join/phases/control-plane-banner"))
     const selected = phase === undefined ? skip(options.skipPhases)(joinWorkflow) : only(phase)(joinWorkflow)
     if (Either.isLeft(selected)) return yield* Effect.fail(failWith(selected.left))
-    yield* run(selected.right).pipe(
+    // The banner's facts (cluster version, stacked etcd) come from the data the join
+    // already read, so it is chosen inside the same layers (JoinData is cached there).
+    const banner = phase === undefined ? (config.controlPlane ? controlPlaneBanner : Effect.succeed(workerBanner)) : Effect.succeed("")
+    const text = yield* run(selected.right).pipe(
+      Effect.zipRight(banner),
       Effect.provide(Layer.merge(joinLive(config, options), verboseReporter(options.verbosity))),
       Effect.mapError(failWith)
     )
-    if (phase === undefined) process.stdout.write(config.controlPlane ? controlPlaneBanner : workerBanner)
+    if (text !== "") process.stdout.write(text)
   })

@@ -3,6 +3,14 @@
  * "(master)" up to 1.19 clusters, the plain wording after; the etcd line only
  * with a stacked etcd (an empty line otherwise).
  */
+import { Effect } from "effect"
+import { JoinData } from "../discovery/join-data.js"
+import { controlPlaneConfigFrom } from "../manifests/from-cluster-configuration.js"
+
+const REFERENCE_MINOR = 15
+
+/** The minor version of a `v1.28.4`-style version; NaN when it is not one. */
+const minorOf = (version: string) => Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? Number.NaN)
 export const controlPlaneBannerText = (options: { readonly kubernetesMinor: number; readonly localEtcd: boolean }): string =>
   [
     "",
@@ -26,3 +34,17 @@ export const controlPlaneBannerText = (options: { readonly kubernetesMinor: numb
     "",
     ""
   ].join("\n")
+
+/**
+ * The banner for this join's cluster, from the ClusterConfiguration the join
+ * already read (JoinData caches it: no extra API call). When it cannot be had
+ * (every phase that reads it was skipped and the cluster is unreachable now),
+ * the wording of 1.15 with the etcd line, as this project's reference version.
+ */
+export const controlPlaneBanner: Effect.Effect<string, never, JoinData> = Effect.gen(function* () {
+  const data = yield* JoinData
+  const cluster = yield* data.clusterConfiguration
+  const cfg = controlPlaneConfigFrom(cluster.document, { nodeName: "", advertiseAddress: "", bindPort: 6443 })
+  const minor = minorOf(cluster.kubernetesVersion)
+  return controlPlaneBannerText({ kubernetesMinor: Number.isNaN(minor) ? REFERENCE_MINOR : minor, localEtcd: cfg.etcd.local !== undefined })
+}).pipe(Effect.orElseSucceed(() => controlPlaneBannerText({ kubernetesMinor: REFERENCE_MINOR, localEtcd: true })))

@@ -40,6 +40,9 @@ describe("control-plane join with external etcd (built CLI, real etcd)", () => {
     expect(r.stdout).toContain("[check-etcd] Skipping etcd check in external mode")
     expect(r.stdout).toContain("[control-plane-join] using external etcd - no local stacked instance added")
     expect(r.stdout).not.toContain(`"etcd/server"`)
+    // the closing banner: an empty line where the stacked-etcd line would be
+    expect(r.stdout).toContain("* The Kubernetes control plane instances scaled up.\n\n\nTo start administering your cluster")
+    expect(r.stdout).not.toContain("* A new etcd member was added")
     expect((await stat(join(m.rootfs, "etc/etcd/pki/client.key"))).mode & 0o777).toBe(0o600)
     expect(await readFile(join(m.rootfs, "etc/etcd/pki/ca.crt"), "utf8")).toBe(etcd.ca.certPem)
     await expect(stat(join(m.rootfs, "etc/kubernetes/pki/etcd"))).rejects.toThrow()

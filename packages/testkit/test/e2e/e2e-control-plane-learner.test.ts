@@ -46,6 +46,10 @@ describe("control-plane join into a v1.28 cluster, learner mode, FakeKubelet (bu
     expect(r.code, r.stderr + r.stdout).toBe(0)
     expect(r.stdout).toContain("[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)")
     expect(r.stdout).toContain("[etcd] The learner member is in sync and was promoted to a voting member")
+    // the closing banner of a current cluster: no "(master)"; stacked etcd line
+    expect(r.stdout).toContain("\n* Control plane label and taint were applied to the new node.\n")
+    expect(r.stdout).not.toContain("(master)")
+    expect(r.stdout).toContain("\n* A new etcd member was added to the local/stacked etcd cluster.\n")
     expect(r.stdout).toContain("Currently it performs no operation")
     expect(r.stdout).toContain("[mark-control-plane] Marking the node cp-learner as control-plane by adding the labels: [node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]")
 

@@ -47,6 +47,8 @@ describe("control-plane join (built CLI, real etcd)", () => {
     const phaseTimes = r.stderr.split("\n").filter((l) => /^\[phase\] .* done in /.test(l) || /key pairs concurrently/.test(l))
     console.log(`control-plane join (CLI wall time): ${wallMs} ms\n${phaseTimes.join("\n")}`)
     expect(r.stdout).toContain("This node has joined the cluster and a new control plane instance was created:")
+    // a v1.15 cluster with stacked etcd: the "(master)" wording and the etcd line
+    expect(r.stdout).toContain("\n* Control plane (master) label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n")
     const etc = join(m.rootfs, "etc/kubernetes")
     const pki = join(etc, "pki")
 
