@@ -5,7 +5,8 @@
  * Ready Node as this machine (its valid kubelet credentials are here), reuses
  * the announced member, and ends with exactly one started member for the peer
  * URL and a healthy cluster. A Ready Node of that name on another machine
- * (no credentials) is still refused. Built CLI, testkit, real etcd, FakeKubelet.
+ * (no credentials) is still refused. Built CLI, testkit, real etcd; the TLS
+ * bootstrap by the FakeKubelet, or in-process (--self-tls-bootstrap).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { FakeKubelet, initClusterWithEtcd, type ClusterWithEtcd } from "../../src/index.js"
@@ -27,7 +28,7 @@ const RERUN_IGNORES = [
   "FileAvailable--etc-kubernetes-manifests-kube-scheduler.yaml"
 ].join(",")
 
-describe("control-plane join resumed after SIGKILL (built CLI, real etcd, FakeKubelet)", () => {
+describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () => {
   let cluster: ClusterWithEtcd
   const cleanups: Array<() => Promise<unknown>> = []
   beforeAll(async () => {
@@ -82,6 +83,26 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd, FakeKu
     const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
     expect(health.code, health.stderr).toBe(0)
     expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(members.length)
+  })
+
+  it("with --self-tls-bootstrap (its Node registered, not yet Ready): the re-run keeps the kubelet credentials it has and the member", async () => {
+    const m = await controlPlaneMachine("cp-resume-self")
+    cleanups.push(m.cleanup)
+    const peerURL = `https://${m.address}:2380`
+    const command = [...cluster.joinCommands.controlPlane, ...m.flags]
+    const first = await runCli(command, { killWhen: (line) => line.startsWith("[etcd] Announced new etcd member") })
+    expect(first.signal, first.stderr + first.stdout).toBe("SIGKILL")
+    expect(first.stdout).toContain("[kubelet-start] Certificate signing request")
+    const again = await runCli([...command, `--ignore-preflight-errors=${RERUN_IGNORES}`])
+    expect(again.code, again.stderr + again.stdout).toBe(0)
+    expect(again.stdout).toContain('[kubelet-start] /etc/kubernetes/kubelet.conf already holds a valid client certificate for "system:node:cp-resume-self": no new TLS Bootstrap')
+    expect(again.stdout).not.toContain("[kubelet-start] Certificate signing request")
+    const ours = (await membersNow()).filter((x) => x.peerURLs.includes(peerURL))
+    expect(ours).toHaveLength(1)
+    expect(ours[0]).toMatchObject({ name: "cp-resume-self", isLearner: false })
+    expect(ours[0]?.clientURLs.length).toBeGreaterThan(0)
+    const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
+    expect(health.code, health.stderr).toBe(0)
   })
 
   it("a Ready Node of that name without this machine's credentials is still refused, nothing joins", async () => {
