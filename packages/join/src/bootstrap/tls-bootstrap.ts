@@ -4,7 +4,8 @@
  * approved and issued (or denied, deleted, or the deadline passes), return key + certificate.
  */
 import { Effect } from "effect"
-import { createCsr, generateKeyPair, privateKeyToPem, type KeyPair } from "../crypto/index.js"
+import { generateKeyPair, privateKeyToPem, type KeyPair } from "../crypto/keys.js"
+import { createCsr } from "../crypto/lazy.js"
 import {
   BootstrapConfigError, BootstrapConnectionError, BootstrapHttpError, BootstrapTimeoutError, CsrRejectedError,
   type TlsBootstrapError

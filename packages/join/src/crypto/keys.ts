@@ -3,10 +3,11 @@
  * Legacy PEM forms ("EC PRIVATE KEY", "RSA PRIVATE KEY") are read and written through
  * node:crypto KeyObjects, which speak them natively.
  */
-import { createPrivateKey, createPublicKey, KeyObject } from "node:crypto"
+import { createPrivateKey, createPublicKey, KeyObject, webcrypto } from "node:crypto"
 import { causeText, KeyError } from "./errors.js"
 import { encodePem } from "./pem.js"
-import { subtle } from "./provider.js"
+// Node's WebCrypto directly (not through provider.ts): keys need no x509, which loads lazily.
+const subtle = webcrypto.subtle as SubtleCrypto
 
 /** What can be generated. kubeadm follows the cluster's algorithm; kubelets always use ECDSA P-256. */
 export type KeyAlgorithm = "ecdsa-p256" | "rsa-2048" | "rsa-4096"

@@ -4,11 +4,8 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { aesGcmOpen, aesGcmSeal, decodeCertificateKey, generateCertificateKey } from "./aes.js"
-import {
-  certificateMatchesKey, createCaCertificate, createCertificate, parseCertificate, parseCertificates, verifyCertificate,
-  type CaSpec, type CertificateInfo, type Issuer, type LeafSpec
-} from "./certs.js"
-import { createCsr, parseCsr, type CsrInfo, type CsrSpec } from "./csr.js"
+import type { CaSpec, CertificateInfo, Issuer, LeafSpec } from "./certs.js"
+import type { CsrInfo, CsrSpec } from "./csr.js"
 import {
   causeText, CertificateCreateError, CertificateKeyError, CertificateParseError, DecryptError, KeyError, PemError,
   type CryptoError
@@ -18,7 +15,11 @@ import { jwsDetachedSign, jwsDetachedVerify } from "./jws.js"
 import {
   generateKeyPair, privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem, type KeyAlgorithm, type KeyPair
 } from "./keys.js"
-import { caCertHash, caCertHashes } from "./pin.js"
+// Certificate work goes through the lazy wrappers: x509 loads on the first certificate operation.
+import {
+  caCertHash, caCertHashes, certificateMatchesKey, createCaCertificate, createCertificate, createCsr, parseCertificate,
+  parseCertificates, parseCsr, verifyCertificate
+} from "./lazy.js"
 
 export interface CryptoService {
   readonly sha256: (data: Uint8Array | string) => Effect.Effect<Uint8Array>
@@ -76,8 +77,8 @@ export const cryptoService: CryptoService = {
   hmacSha256: (key, message) => Effect.sync(() => hmacSha256(key, message)),
   jwsSign: (content, id, secret) => Effect.sync(() => jwsDetachedSign(content, id, secret)),
   jwsVerify: (content, jws, id, secret) => Effect.sync(() => jwsDetachedVerify(content, jws, id, secret)),
-  caCertHash: (pem) => liftSync(CertificateParseError, () => caCertHash(pem)),
-  caCertHashes: (pem) => liftSync(CertificateParseError, () => caCertHashes(pem)),
+  caCertHash: (pem) => lift(CertificateParseError, () => caCertHash(pem)),
+  caCertHashes: (pem) => lift(CertificateParseError, () => caCertHashes(pem)),
   generateKeyPair: (alg) => lift(KeyError, () => generateKeyPair(alg)),
   privateKeyToPem: (key, format) => lift(KeyError, () => privateKeyToPem(key, format)),
   privateKeyFromPem: (pem) => lift(KeyError, () => privateKeyFromPem(pem)),
@@ -87,8 +88,8 @@ export const cryptoService: CryptoService = {
   parseCsr: (pem) => lift(CertificateParseError, () => parseCsr(pem)),
   createCaCertificate: (keys, spec) => lift(CertificateCreateError, () => createCaCertificate(keys, spec)),
   createCertificate: (pub, spec, issuer) => lift(CertificateCreateError, () => createCertificate(pub, spec, issuer)),
-  parseCertificate: (pem) => liftSync(CertificateParseError, () => parseCertificate(pem)),
-  parseCertificates: (pem) => liftSync(CertificateParseError, () => parseCertificates(pem)),
+  parseCertificate: (pem) => lift(CertificateParseError, () => parseCertificate(pem)),
+  parseCertificates: (pem) => lift(CertificateParseError, () => parseCertificates(pem)),
   certificateMatchesKey: (pem, keys) => lift(CertificateParseError, () => certificateMatchesKey(pem, keys)),
   verifyCertificate: (pem, ca, at) => lift(CertificateParseError, () => verifyCertificate(pem, ca, at)),
   generateCertificateKey: Effect.sync(generateCertificateKey),

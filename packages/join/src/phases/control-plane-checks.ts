@@ -13,7 +13,7 @@ import { dirAvailable, fileAvailable, httpProxyCheck } from "../host/checks.js"
 import { JoinContext } from "../join-context.js"
 import { type ControlPlaneConfig, urlHost } from "../manifests/control-plane-config.js"
 import { MANIFESTS_DIR } from "../manifests/static-pods.js"
-import { parseCertificate } from "../crypto/certs.js"
+import { parseCertificate } from "../crypto/lazy.js"
 import { privateKeyFromPem } from "../crypto/keys.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/index.js"
@@ -46,7 +46,7 @@ export const sharedCertificatesExist = (cfg: ControlPlaneConfig) =>
         const text = yield* fs.readText(path).pipe(
           Effect.mapError(() => `failure loading certificate for ${ux}: couldn't load the certificate file ${path}: open ${path}: no such file or directory`)
         )
-        const info = yield* Effect.try({ try: () => parseCertificate(text), catch: (e) => `failure loading certificate for ${ux}: ${e instanceof Error ? e.message : String(e)}` })
+        const info = yield* Effect.tryPromise({ try: () => parseCertificate(text), catch: (e) => `failure loading certificate for ${ux}: ${e instanceof Error ? e.message : String(e)}` })
         if (!info.isCA) return yield* Effect.fail(`certificate ${ux} is not a CA`)
       })
     const loadKey = (base: string, what: string) =>

@@ -9,12 +9,10 @@
  * - missing leaves get fresh keys (generated concurrently) and certificates.
  * Everything is checked before anything is written.
  */
-import "reflect-metadata"
 import { Data, Effect } from "effect"
-import {
-  createCaCertificate, createCertificate, generateKeyPair, parseCertificate, privateKeyFromPem, privateKeyToPem,
-  publicKeyToPem, verifyCertificate, type CertificateInfo, type KeyAlgorithm as CryptoKeyAlgorithm, type KeyPair
-} from "../crypto/index.js"
+import type { CertificateInfo } from "../crypto/certs.js"
+import { generateKeyPair, privateKeyFromPem, privateKeyToPem, publicKeyToPem, type KeyAlgorithm as CryptoKeyAlgorithm, type KeyPair } from "../crypto/keys.js"
+import { createCaCertificate, createCertificate, parseCertificate, verifyCertificate } from "../crypto/lazy.js"
 import type { ControlPlaneConfig, KeyAlgorithm } from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/index.js"
@@ -40,7 +38,7 @@ const readIfExists = (path: string) =>
     Effect.flatMap(fs.exists(path), (ok) => (ok ? Effect.map(fs.readText(path), (t): string | undefined => t) : Effect.succeed(undefined)))
   )
 
-const parseCert = (pem: string) => Effect.try({ try: () => parseCertificate(pem), catch: (e) => causeText(e) })
+const parseCert = (pem: string) => Effect.tryPromise({ try: () => parseCertificate(pem), catch: (e) => causeText(e) })
 const parseKey = (pem: string) => Effect.tryPromise({ try: () => privateKeyFromPem(pem), catch: (e) => causeText(e) })
 
 const validityProblem = (c: CertificateInfo, now = new Date()): string | undefined =>

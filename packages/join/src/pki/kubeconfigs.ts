@@ -4,9 +4,9 @@
  * cluster CA. An existing file is kept when it has the expected CA and server,
  * and is an error otherwise (1.20+ only warns about the server).
  */
-import "reflect-metadata"
 import { Effect, Either } from "effect"
-import { createCertificate, privateKeyFromPem } from "../crypto/index.js"
+import { privateKeyFromPem } from "../crypto/keys.js"
+import { createCertificate } from "../crypto/lazy.js"
 import { currentContext, parseKubeconfig, serializeKubeconfig, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
 import { type ControlPlaneConfig, controlPlaneUrl, kubernetesMinor, urlHost } from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
