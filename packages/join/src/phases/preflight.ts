@@ -4,14 +4,23 @@
  * cluster configuration (so a bad token or pin fails here, before anything is
  * written), and the "a Ready Node with this name exists" check.
  */
-import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
-import { Effect } from "effect"
+import { type Check, ignoreSet, runChecks } from "@kubeadm-ts/workflow"
+import { Effect, Fiber } from "effect"
 import { JoinData } from "../discovery/join-data.js"
 import { isPrivilegedUser, workerChecks } from "../host/checks.js"
 import { JoinContext } from "../join-context.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
 import { Output } from "../output.js"
 import { controlPlanePreflight } from "./control-plane-checks.js"
+
+/**
+ * Starts every check at once (several wait on I/O: getaddrinfo, a port bind, the CRI
+ * socket, `kubelet --version`) and hands runChecks the same checks reading their
+ * results in the list's order, so warnings and errors still print in kubeadm's order.
+ * Checks print nothing themselves, so running them together changes no output.
+ */
+export const startedTogether = <R>(checks: ReadonlyArray<Check<R>>) =>
+  Effect.forEach(checks, (c) => Effect.map(Effect.fork(c.run), (fiber): Check<never> => ({ name: c.name, run: Fiber.join(fiber) })))
 
 export const run = Effect.gen(function* () {
   const { config } = yield* JoinContext
@@ -21,7 +30,7 @@ export const run = Effect.gen(function* () {
   const ignore = ignoreSet(config.nodeRegistration.ignorePreflightErrors)
   const onWarning = (line: string) => out.warn(`\t${line}`)
   yield* runChecks([isPrivilegedUser], ignore, onWarning)
-  yield* runChecks(workerChecks(config), ignore, onWarning)
+  yield* runChecks(yield* startedTogether(workerChecks(config)), ignore, onWarning)
   yield* data.clusterConfiguration
   // control-plane gate (controlPlaneEndpoint, shared certificates) and extra checks
   if (config.controlPlane !== undefined) yield* controlPlanePreflight(ignore, onWarning)
