@@ -85,7 +85,7 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     expect((await etcdMembers([noEndpoint.etcd.clientURL], noEndpoint.etcd.tls)).map((x) => x.name)).toEqual(["control-plane-1"])
   })
 
-  it("killed (SIGKILL) right after its etcd member was announced, then re-run: exactly one member for its peer URL, healthy", async () => {
+  it("killed (SIGKILL) right after its etcd member was announced, then resumed with `join phase control-plane-join all`: exactly one member for its peer URL, healthy (the full re-run: e2e-control-plane-resume)", async () => {
     const m = await controlPlaneMachine("cp-killed")
     cleanups.push(m.cleanup)
     const peerURL = `https://${m.address}:2380`
