@@ -18,8 +18,9 @@ import { fileDiscovery } from "./file.js"
 import { type DiscoveredCluster, tokenDiscovery } from "./token.js"
 
 export class BootstrapCredentialsError extends Data.TaggedError("BootstrapCredentialsError")<{}> {
+  // kubeadm's exact wording, "boostrap" typo included (users search for it).
   override get message() {
-    return "couldn't find authentication credentials for the TLS bootstrap process. Please use Token discovery, a discovery file with embedded authentication credentials or a discovery file without authentication credentials but with the TLSBootstrapToken flag"
+    return "couldn't find authentication credentials for the TLS boostrap process. Please use Token discovery, a discovery file with embedded authentication credentials or a discovery file without authentication credentials but with the TLSBootstrapToken flag"
   }
 }
 
