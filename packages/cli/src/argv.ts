@@ -62,6 +62,23 @@ export const splitCsv = (text: string): ReadonlyArray<string> => {
   return out
 }
 
+/**
+ * Error texts quote argv words, and a mistyped flag can carry a secret
+ * (`-token=abcdef.0123456789abcdef`, `--certificate-key=<hex>`): anything that
+ * looks like a bootstrap token keeps only its public id, and a long hex run
+ * (a certificate key) is dropped. A `sha256:` pin is public and stays.
+ */
+export const redactSecrets = (text: string): string =>
+  text
+    .replace(/([a-z0-9]{6})\.[a-z0-9]{16}/g, "$1.<redacted>")
+    .replace(/(?<![:0-9a-fA-F])[0-9a-fA-F]{32,}/g, "<redacted>")
+
+/** The flag part of an argv word for an error message: never the `=value` after it. */
+const flagWord = (token: string): string => {
+  const eq = token.indexOf("=")
+  return redactSecrets(eq < 0 ? token : token.slice(0, eq))
+}
+
 const display = (spec: FlagSpec): string => (spec.short === undefined ? `--${spec.name}` : `-${spec.short}, --${spec.name}`)
 
 /** Parses flags and positionals; Left is cobra's error text. */
@@ -74,7 +91,7 @@ export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Eit
   const set = (spec: FlagSpec, raw: string): string | undefined => {
     if (!changed.includes(spec.name)) changed.push(spec.name)
     const prior = values.get(spec.name) ?? []
-    const bad = (why: string) => `invalid argument ${JSON.stringify(raw)} for "${display(spec)}" flag: ${why}`
+    const bad = (why: string) => redactSecrets(`invalid argument ${JSON.stringify(raw)} for "${display(spec)}" flag: ${why}`)
     switch (spec.kind) {
       case "bool": {
         const b = boolValues[raw]
@@ -108,13 +125,13 @@ export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Eit
       const body = token.slice(2)
       const eq = body.indexOf("=")
       const name = eq < 0 ? body : body.slice(0, eq)
-      if (name === "" || name.startsWith("-") || name.startsWith("=")) return Either.left(`bad flag syntax: ${token}`)
+      if (name === "" || name.startsWith("-") || name.startsWith("=")) return Either.left(`bad flag syntax: ${flagWord(token)}`)
       if (name === "help") {
         help = true
         continue
       }
       const spec = flags.byName(name)
-      if (spec === undefined) return Either.left(`unknown flag: --${name}`)
+      if (spec === undefined) return Either.left(`unknown flag: --${redactSecrets(name)}`)
       let value: string
       if (eq >= 0) value = body.slice(eq + 1)
       else if (spec.kind === "bool") value = "true"
@@ -135,13 +152,13 @@ export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Eit
           continue
         }
         const spec = flags.byShort(c)
-        if (spec === undefined) return Either.left(`unknown shorthand flag: '${c}' in ${token}`)
+        if (spec === undefined) return Either.left(`unknown shorthand flag: '${c}' in ${flagWord(token)}`)
         let value: string
         if (rest.startsWith("=")) value = rest.slice(1)
         else if (spec.kind === "bool") value = "true"
         else if (rest !== "") value = rest
         else if (i + 1 < tokens.length) value = tokens[++i] ?? ""
-        else return Either.left(`flag needs an argument: '${c}' in ${token}`)
+        else return Either.left(`flag needs an argument: '${c}' in ${flagWord(token)}`)
         const problem = set(spec, value)
         if (problem !== undefined) return Either.left(problem)
         if (spec.kind !== "bool" || rest.startsWith("=")) break

@@ -3,7 +3,7 @@
  * argv @effect/cli parses (one `--flag value` per value, positionals first).
  */
 import { Either } from "effect"
-import { type ParsedArgs, parseArgs } from "./argv.js"
+import { type ParsedArgs, parseArgs, redactSecrets } from "./argv.js"
 import { flagsByName, flagsByShort, joinFlags } from "./flag-table.js"
 import { globalFlags } from "./join-flags.js"
 import { caCertHashHelp, joinHelp, phaseCommandHelp, phaseHelp, rootHelp, versionHelp } from "./help.js"
@@ -44,7 +44,8 @@ const canonicalFlags = (parsed: ParsedArgs): string[] =>
   })
 
 type Usage = { readonly usageError: string; readonly command: string }
-const usage = (usageError: string, command: string): Usage => ({ usageError, command })
+// Usage errors quote argv words; whatever slipped through is redacted once more here.
+const usage = (usageError: string, command: string): Usage => ({ usageError: redactSecrets(usageError), command })
 
 /** `version` and `ca-cert-hash <ca.crt>`: no flags but -h. */
 const routeSimple = (command: "version" | "ca-cert-hash", rest: ReadonlyArray<string>): Route => {
@@ -98,7 +99,7 @@ export const route = (args: ReadonlyArray<string>): Route => {
   const [command, ...rest] = args
   if (command === undefined || command === "-h" || command === "--help" || command === "help") return { help: rootHelp() }
   if (command.startsWith("-")) {
-    return usage(command.startsWith("--") ? `unknown flag: ${command.split("=")[0]}` : `unknown shorthand flag: '${command[1]}' in ${command}`, "kubeadm-ts")
+    return usage(command.startsWith("--") ? `unknown flag: ${command.split("=")[0]}` : `unknown shorthand flag: '${command[1]}' in ${command.split("=")[0]}`, "kubeadm-ts")
   }
   if (command === "version" || command === "ca-cert-hash") return routeSimple(command, rest)
   if (command !== "join") return usage(`unknown command ${JSON.stringify(command)} for "kubeadm-ts"`, "kubeadm-ts")

@@ -1,7 +1,7 @@
 /** pflag rules of the argv pre-parse, in-process. */
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { parseArgs, splitCsv } from "../src/argv.js"
+import { parseArgs, redactSecrets, splitCsv } from "../src/argv.js"
 import { flagsByName, flagsByShort } from "../src/flag-table.js"
 
 const lookup = { byName: (n: string) => flagsByName.get(n), byShort: (s: string) => flagsByShort.get(s) }
@@ -42,7 +42,31 @@ describe("parseArgs", () => {
     expect(parse("--CONFIG=x")).toEqual(Either.left("unknown flag: --CONFIG"))
     expect(parse("--config")).toEqual(Either.left("flag needs an argument: --config"))
     expect(parse("-q")).toEqual(Either.left("unknown shorthand flag: 'q' in -q"))
-    expect(parse("--=x")).toEqual(Either.left("bad flag syntax: --=x"))
+    expect(parse("--=x")).toEqual(Either.left("bad flag syntax: --")) // the value after = is never quoted (it may be a secret)
+  })
+  it("errors never quote a secret from a mistyped flag: only the flag part, tokens and keys redacted", () => {
+    const secret = "0123456789abcdef"
+    const key = "ab".repeat(32)
+    const cases: Array<[ReadonlyArray<string>, string]> = [
+      [["-token=abcdef." + secret], "unknown shorthand flag: 't' in -token"],
+      [["-tabcdef." + secret], "unknown shorthand flag: 't' in -tabcdef.<redacted>"],
+      [["---token=abcdef." + secret], "bad flag syntax: ---token"],
+      [["-certificate-key=" + key], "unknown shorthand flag: 'c' in -certificate-key"],
+      [["--abcdef." + secret], "unknown flag: --abcdef.<redacted>"],
+      [["--control-plane=abcdef." + secret], `invalid argument "abcdef.<redacted>" for "--control-plane" flag: strconv.ParseBool: parsing "abcdef.<redacted>": invalid syntax`],
+      [["-v" + key], `invalid argument "<redacted>" for "-v, --v" flag: strconv.ParseInt: parsing "<redacted>": invalid syntax`]
+    ]
+    for (const [tokens, message] of cases) {
+      const r = parse(...tokens)
+      expect(r).toEqual(Either.left(message))
+      expect(JSON.stringify(r)).not.toContain(secret)
+      expect(JSON.stringify(r)).not.toContain(key)
+    }
+  })
+  it("redactSecrets keeps public parts: the token id and sha256 pins", () => {
+    expect(redactSecrets("x abcdef.0123456789abcdef y")).toBe("x abcdef.<redacted> y")
+    expect(redactSecrets("sha256:" + "0a".repeat(32))).toBe("sha256:" + "0a".repeat(32))
+    expect(redactSecrets("key " + "0a".repeat(32))).toBe("key <redacted>")
   })
   it("CSV values like pflag", () => {
     expect(splitCsv("")).toEqual([])

@@ -150,3 +150,26 @@ describe("string-list flags: repetition, comma lists and --flag=value all add up
     expect(r.stderr).toContain(`invalid argument "--not-a-flag": [api-server-endpoint] must be host:port`)
   })
 })
+
+describe("a mistyped flag carrying a secret", () => {
+  const secret = "0123456789abcdef"
+  const key = "ab".repeat(32)
+  const cases: ReadonlyArray<ReadonlyArray<string>> = [
+    ["join", "1.2.3.4:6443", "-token=abcdef." + secret],
+    ["join", "1.2.3.4:6443", "-tabcdef." + secret],
+    ["join", "1.2.3.4:6443", "---token=abcdef." + secret],
+    ["join", "1.2.3.4:6443", "--token=abcdef." + secret, "-certificate-key=" + key],
+    ["join", "1.2.3.4:6443", "--control-plane=abcdef." + secret],
+    ["-token=abcdef." + secret, "join"],
+    ["join", "phase", "preflight", "--", "-abcdef." + secret]
+  ]
+  for (const args of cases) {
+    it(`${args.join(" ").replace(secret, "<secret>").replace(key, "<key>")}: usage error without the secret`, () => {
+      const r = runCli(args)
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain("Error: ")
+      expect(r.stdout + r.stderr).not.toContain(secret)
+      expect(r.stdout + r.stderr).not.toContain(key)
+    })
+  }
+})
