@@ -149,6 +149,20 @@ describe("token discovery (live clients against a local HTTPS server)", () => {
   )
 })
 
+describe("token discovery: cluster-info without a CA", () => {
+  it.live("is invalid, also with unsafe skip (an empty CA would trust the public roots later)", () =>
+    Effect.gen(function* () {
+      const noCa = serializeKubeconfig({ clusters: [{ name: "", value: { server: server.url } }], users: [], contexts: [], currentContext: "" })
+      serve({ kubeconfig: noCa, [`jws-kubeconfig-${TOKEN_ID}`]: jwsDetachedSign(noCa, TOKEN_ID, SECRET) })
+      for (const over of [{ caCertHashes: [], unsafeSkipCAVerification: true }, {}]) {
+        const { result } = yield* run(token(over))
+        expect(Either.isLeft(result) && result.left._tag).toBe("ClusterInfoInvalidError")
+        expect(Either.isLeft(result) && result.left.message).toContain("carries no CA certificate")
+      }
+    })
+  )
+})
+
 describe("file discovery", () => {
   const fileKubeconfig = () =>
     serializeKubeconfig({

@@ -104,14 +104,51 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       const wrong = yield* api.client(kubeconfig(other.certPem))
       const r = yield* Effect.either(wrong.getConfigMap("kube-public", "cluster-info"))
       expect(Either.isLeft(r) && r.left.reason).toBe("TLSError")
-      const insecure = yield* api.client(kubeconfig(undefined, undefined, true))
+      const insecure = yield* api.client(kubeconfig(undefined), { insecureSkipTlsVerify: true })
       expect((yield* insecure.getConfigMap("kube-public", "cluster-info")).data["kubeconfig"]).toBe("a: b\n")
       const closed = yield* api.client(
-        simpleKubeconfig({ clusterName: "k", cluster: { server: "https://127.0.0.1:1", insecureSkipTlsVerify: true }, userName: "u", user: {}, contextName: "c" }),
-        { retries: 0 }
+        simpleKubeconfig({ clusterName: "k", cluster: { server: "https://127.0.0.1:1" }, userName: "u", user: {}, contextName: "c" }),
+        { retries: 0, insecureSkipTlsVerify: true }
       )
       const c = yield* Effect.either(closed.getConfigMap("kube-public", "cluster-info"))
       expect(Either.isLeft(c) && c.left.reason).toBe("Unreachable")
+    }).pipe(Effect.provide(KubeApiLive))
+  )
+
+  it.live("insecure only on request and never with credentials; no CA is refused, not the public roots", () =>
+    Effect.gen(function* () {
+      server.handler = (_req, res) => json(res, 200, cmBody)
+      server.requests.length = 0
+      const api = yield* KubeApi
+      const secret = "abcdef.0123456789abcdef"
+      const certUser = simpleKubeconfig({
+        clusterName: "kubernetes",
+        cluster: { server: server.url, certificateAuthorityData: server.caPem, insecureSkipTlsVerify: true },
+        userName: "u",
+        user: { clientCertificateData: "-----BEGIN CERTIFICATE-----\n", clientKeyData: "-----BEGIN PRIVATE KEY-----\n" },
+        contextName: "c"
+      })
+      const refusals = [
+        // a kubeconfig (kubelet.conf, admin.conf shape) that asks to skip verification with credentials
+        yield* Effect.either(api.client(kubeconfig(server.caPem, secret, true))),
+        yield* Effect.either(api.client(certUser)),
+        // the explicit insecure client with credentials
+        yield* Effect.either(api.client(kubeconfig(server.caPem, secret), { insecureSkipTlsVerify: true })),
+        // a verified client without a CA (with or without credentials)
+        yield* Effect.either(api.client(kubeconfig(undefined, secret))),
+        yield* Effect.either(api.client(kubeconfig("", secret))),
+        yield* Effect.either(api.client(kubeconfig(undefined)))
+      ]
+      for (const r of refusals) {
+        expect(Either.isLeft(r) && r.left).toMatchObject({ _tag: "KubeApiError", reason: "TLSError" })
+        expect(Either.isLeft(r) && r.left.message).not.toContain("0123456789abcdef")
+      }
+      // A kubeconfig's own insecure flag alone does not switch verification off: a wrong CA still fails.
+      const other = yield* Effect.promise(() => import("./helpers/tls-server.js").then((m) => m.makeCa("other")))
+      const flagged = yield* api.client(kubeconfig(other.certPem, undefined, true), { retries: 0 })
+      const r = yield* Effect.either(flagged.getConfigMap("kube-public", "cluster-info"))
+      expect(Either.isLeft(r) && r.left.reason).toBe("TLSError")
+      expect(server.requests.every((q) => q.authorization === undefined)).toBe(true)
     }).pipe(Effect.provide(KubeApiLive))
   )
 

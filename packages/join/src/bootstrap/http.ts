@@ -1,10 +1,11 @@
 /**
  * A small HTTPS client for the few API calls the TLS bootstrap makes (node:https, so no
  * client-node start-up cost): JSON requests with retries for 5xx/429/resets (Retry-After
- * honoured) and line-delimited watch streams. The server is always verified against the CA.
+ * honoured) and line-delimited watch streams. The server is verified against the target's CA;
+ * an empty CA would make node:https fall back to the public roots, so no request is sent then.
  */
 import * as https from "node:https"
-import { BootstrapConnectionError, BootstrapHttpError } from "./errors.js"
+import { BootstrapConfigError, BootstrapConnectionError, BootstrapHttpError } from "./errors.js"
 
 export interface ApiTarget {
   /** `https://host:port` (a trailing slash is ignored). */
@@ -38,6 +39,12 @@ interface RequestSpec {
   readonly timeoutMs: number
 }
 
+/** Refuses a target without a CA before its token or client certificate is sent anywhere. */
+const noCa = (t: ApiTarget, method: string, path: string): BootstrapConfigError | undefined =>
+  t.caPem.trim() === ""
+    ? new BootstrapConfigError({ message: `${method} ${path}: no cluster CA to verify the API server with; refusing to send credentials` })
+    : undefined
+
 const options = (t: ApiTarget, spec: RequestSpec): https.RequestOptions => {
   const url = new URL(spec.path, t.server.replace(/\/+$/, "") + "/")
   return {
@@ -62,6 +69,8 @@ const options = (t: ApiTarget, spec: RequestSpec): https.RequestOptions => {
 /** One request, no retry. Network/TLS failures reject with BootstrapConnectionError. */
 export const requestOnce = (t: ApiTarget, spec: RequestSpec): Promise<JsonResponse> =>
   new Promise((resolve, reject) => {
+    const refused = noCa(t, spec.method, spec.path)
+    if (refused !== undefined) return reject(refused)
     const req = https.request(options(t, spec), (res) => {
       const chunks: Buffer[] = []
       res.on("data", (c: Buffer) => chunks.push(c))
@@ -159,6 +168,8 @@ export const watch = (
   onEvent: (event: { type: string; object: unknown }) => void
 ): Promise<WatchStream> =>
   new Promise((resolveOpen, rejectOpen) => {
+    const refused = noCa(t, "GET", path)
+    if (refused !== undefined) return rejectOpen(refused)
     let finish: () => void = () => {}
     const done = new Promise<void>((r) => (finish = r))
     const req = https.request(options(t, { method: "GET", path, timeoutMs: 0 }), (res) => {

@@ -45,10 +45,11 @@ export interface DiscoveredCluster {
 /** How long a freshly created token may lack its JWS before we say it is invalid. */
 export const JWS_GRACE = Duration.seconds(15)
 
+/** No CA: the first, unverified read (the client is then asked for explicitly as insecure). */
 const anonymous = (endpoint: string, caPem: string | undefined): Kubeconfig =>
   simpleKubeconfig({
     clusterName: "kubernetes",
-    cluster: caPem === undefined ? { server: `https://${endpoint}`, insecureSkipTlsVerify: true } : { server: `https://${endpoint}`, certificateAuthorityData: caPem },
+    cluster: caPem === undefined ? { server: `https://${endpoint}` } : { server: `https://${endpoint}`, certificateAuthorityData: caPem },
     userName: "token-bootstrap-client",
     user: {},
     contextName: "token-bootstrap-client@kubernetes"
@@ -102,7 +103,7 @@ export const tokenDiscovery = (
 
     const attempt = Effect.gen(function* () {
       yield* out.detail(1, `[discovery] Created cluster-info discovery client, requesting info from "https://${endpoint}"`)
-      const insecure = yield* Effect.mapError(api.client(anonymous(endpoint, undefined)), readError(endpoint, false))
+      const insecure = yield* Effect.mapError(api.client(anonymous(endpoint, undefined), { insecureSkipTlsVerify: true }), readError(endpoint, false))
       const first = yield* readClusterInfo(insecure, endpoint, false)
       const content = first.data["kubeconfig"]
       if (content === undefined || content === "") {
@@ -127,7 +128,9 @@ export const tokenDiscovery = (
           new ClusterInfoInvalidError({ detail: `expected the kubeconfig file in the cluster-info ConfigMap to have a single cluster, but it had ${kubeconfig.clusters.length}` })
         )
       }
+      // Without a CA every later verified connection would trust the public roots instead.
       const caPem = cluster.value.certificateAuthorityData ?? ""
+      if (caPem.trim() === "") return yield* Effect.fail(new ClusterInfoInvalidError({ detail: "the cluster-info ConfigMap carries no CA certificate" }))
       if (pins.length === 0) {
         yield* out.detail(1, `[discovery] Cluster info signature and contents are valid and no TLS pinning was specified, will use API Server "${endpoint}"`)
         return { server: cluster.value.server, caPem, kubeconfig }

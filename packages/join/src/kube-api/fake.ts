@@ -8,7 +8,9 @@ import { Effect, Layer } from "effect"
 import { type Kubeconfig, selectCluster, selectUser } from "../kubeconfig/kubeconfig.js"
 import {
   type CertificateSigningRequest,
+  type ClientOptions,
   type ConfigMap,
+  insecureRefusal,
   KubeApi,
   KubeApiError,
   type KubeClient,
@@ -21,7 +23,7 @@ export interface FakeCall {
   readonly identity: "anonymous" | "token" | "certificate"
   /** The token used, if any (tests check it never precedes verification). */
   readonly token?: string
-  /** False for an insecure-skip-tls-verify client. */
+  /** False for a client built with the explicit insecure option. */
   readonly verified: boolean
 }
 
@@ -44,12 +46,12 @@ export const fakeCluster = (server: string): FakeCluster => {
   const csrs = new Map<string, CertificateSigningRequest>()
   const calls: Array<FakeCall> = []
 
-  const client = (kubeconfig: Kubeconfig): KubeClient => {
+  const client = (kubeconfig: Kubeconfig, options: ClientOptions | undefined): KubeClient => {
     const cluster = selectCluster(kubeconfig)?.value
     const user = selectUser(kubeconfig)?.value
     const identity: FakeCall["identity"] =
       user?.token !== undefined ? "token" : user?.clientCertificateData !== undefined ? "certificate" : "anonymous"
-    const base = { identity, verified: cluster?.insecureSkipTlsVerify !== true, ...(user?.token !== undefined ? { token: user.token } : {}) }
+    const base = { identity, verified: options?.insecureSkipTlsVerify !== true, ...(user?.token !== undefined ? { token: user.token } : {}) }
     const log = (op: string) => Effect.sync(() => void calls.push({ op, ...base }))
     const notFound = (op: string, what: string) =>
       new KubeApiError({ op, server, status: 404, reason: "NotFound", detail: `${what} not found (404 NotFound)` })
@@ -121,6 +123,14 @@ export const fakeCluster = (server: string): FakeCluster => {
     nodes,
     csrs,
     calls,
-    layer: Layer.succeed(KubeApi, { client: (k) => Effect.succeed(client(k)) })
+    layer: Layer.succeed(KubeApi, {
+      // Refuses credentials on an unverified client like the live one does.
+      client: (k, options) => {
+        const refused = insecureRefusal(selectCluster(k)?.value ?? {}, selectUser(k)?.value ?? {}, options)
+        return refused === undefined
+          ? Effect.succeed(client(k, options))
+          : Effect.fail(new KubeApiError({ op: "build a client", server, status: 0, reason: "TLSError", detail: refused }))
+      }
+    })
   }
 }

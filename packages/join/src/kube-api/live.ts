@@ -15,6 +15,8 @@ import {
   type KubeApiReason,
   type KubeClient,
   type Node,
+  emptyCaRefusal,
+  insecureRefusal,
   reasonOfStatus,
   type RetryNotifier,
   type Secret,
@@ -168,15 +170,20 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
         new KubeApiError({ op: "build a client", server: "(none)", status: 0, reason: "BadResponse", detail: "the kubeconfig has no cluster with a server" })
       )
     }
-    const k8s = yield* loadClientNode
     const user = selectUser(kubeconfig)?.value ?? {}
+    const refused = insecureRefusal(cluster.value, user, options) ?? emptyCaRefusal(cluster.value, options)
+    if (refused !== undefined) {
+      return yield* Effect.fail(new KubeApiError({ op: "build a client", server, status: 0, reason: "TLSError", detail: refused }))
+    }
+    const insecure = options?.insecureSkipTlsVerify === true
+    const k8s = yield* loadClientNode
     const kc = new k8s.KubeConfig()
     kc.loadFromClusterAndUser(
       {
         name: "cluster",
         server,
-        skipTLSVerify: cluster.value.insecureSkipTlsVerify === true,
-        ...(cluster.value.certificateAuthorityData !== undefined ? { caData: b64(cluster.value.certificateAuthorityData) } : {})
+        skipTLSVerify: insecure,
+        ...(!insecure ? { caData: b64(cluster.value.certificateAuthorityData ?? "") } : {})
       },
       {
         name: "user",
