@@ -88,10 +88,20 @@ type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] }
 const withDefined = <A extends object>(a: A): Defined<A> =>
   Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as Defined<A>
 
+/**
+ * A YAML syntax error as "<what> at line L, column C": never the source line that the yaml
+ * library quotes by default (a bad line may hold a token or key data).
+ */
+const yamlErrorText = (e: unknown, text: string): string => {
+  if (!(e instanceof YAML.YAMLError)) return e instanceof Error ? (e.message.split("\n")[0] ?? "") : "unreadable"
+  const before = text.slice(0, e.pos[0]).split("\n")
+  return `${e.message} at line ${before.length}, column ${(before[before.length - 1] ?? "").length + 1}`
+}
+
 /** Parses kubeconfig YAML (or JSON). */
 export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, KubeconfigError> => {
   try {
-    const doc: unknown = YAML.parse(text)
+    const doc: unknown = YAML.parse(text, { prettyErrors: false })
     if (doc === null || doc === undefined) throw new KubeconfigError({ detail: "the kubeconfig is empty" })
     const root = obj("kubeconfig", doc)
     const kind = str("kind", root["kind"])
@@ -137,7 +147,7 @@ export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, Kubecon
     return Either.right({ clusters, users, contexts, currentContext: str("current-context", root["current-context"]) ?? "" })
   } catch (e) {
     if (e instanceof KubeconfigError) return Either.left(e)
-    return Either.left(new KubeconfigError({ detail: `not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}` }))
+    return Either.left(new KubeconfigError({ detail: `not valid YAML: ${yamlErrorText(e, text)}` }))
   }
 }
 

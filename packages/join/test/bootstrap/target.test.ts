@@ -32,6 +32,31 @@ describe("targetFromKubeconfig", () => {
     expect(() => targetFromKubeconfig(stringify({ clusters: [{ name: "a", cluster: { server: "https://h" } }] }))).toThrow("no certificate authority")
     expect(() => targetFromKubeconfig("{")).toThrow(BootstrapConfigError)
   })
+
+  it("a malformed kubeconfig's error names line and column, never the credential on the bad line", () => {
+    const secret = "0123456789abcdef"
+    const keyData = b64("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkey\n-----END EC PRIVATE KEY-----\n")
+    const bad = [
+      `apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: abcdef.${secret}: x\n`,
+      `apiVersion: v1\nusers:\n- name: u\n  user: {client-key-data: ${keyData}\n`,
+      `apiVersion: v1\nusers:\n- name: u\n  user:\n    token: "abcdef.${secret}\n`
+    ]
+    for (const text of bad) {
+      let error: unknown
+      try {
+        targetFromKubeconfig(text)
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(BootstrapConfigError)
+      const message = (error as BootstrapConfigError).message
+      expect(message).toMatch(/^cannot parse the kubeconfig: not valid YAML: .+ at line \d+, column \d+$/)
+      expect(message).not.toContain(secret)
+      expect(message).not.toContain(keyData)
+      expect(message).not.toContain("token:")
+    }
+    expect(() => targetFromKubeconfig(bad[0] ?? "")).toThrow("at line 6, column 12")
+  })
 })
 
 describe("kubeletKubeconfig", () => {
