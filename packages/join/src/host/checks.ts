@@ -18,13 +18,14 @@ type Env = Host | RootFs | JoinContext
 /** `/etc/kubernetes/kubelet.conf` -> `-etc-kubernetes-kubelet.conf` (kubeadm's check-name rule). */
 export const pathName = (path: string) => path.replace(/\//g, "-")
 
-const orPass = <R>(e: Effect.Effect<CheckOutcome, unknown, R>): Effect.Effect<CheckOutcome, never, R> =>
+/** A check that could not look (an I/O error) fails with that error rather than aborting preflight. */
+const failOnError = <R>(e: Effect.Effect<CheckOutcome, unknown, R>): Effect.Effect<CheckOutcome, never, R> =>
   Effect.catchAll(e, (err) => Effect.succeed(CheckOutcome.fail(err instanceof Error ? err.message : String(err))))
 
 export const fileAvailable = (path: string): Check<RootFs> =>
   check(
     `FileAvailable-${pathName(path)}`,
-    orPass(Effect.flatMap(RootFs, (fs) => Effect.map(fs.exists(path), (e) => (e ? CheckOutcome.fail(`${path} already exists`) : CheckOutcome.pass))))
+    failOnError(Effect.flatMap(RootFs, (fs) => Effect.map(fs.exists(path), (e) => (e ? CheckOutcome.fail(`${path} already exists`) : CheckOutcome.pass))))
   )
 
 export const dirAvailable = (path: string): Check<RootFs> =>
