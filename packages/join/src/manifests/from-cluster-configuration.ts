@@ -46,13 +46,47 @@ export interface ThisNode {
   readonly bindPort: number
 }
 
+type EtcdMode = { readonly kind: "local"; readonly local: Doc } | { readonly kind: "external"; readonly external: Doc }
+
+const etcdConfig = (mode: EtcdMode): ControlPlaneConfig["etcd"] => {
+  switch (mode.kind) {
+    case "local": {
+      const local = mode.local
+      return {
+        local: {
+          dataDir: str(local.dataDir) || "/var/lib/etcd",
+          ...(str(local.imageRepository) ? { imageRepository: str(local.imageRepository) } : {}),
+          ...(str(local.imageTag) ? { imageTag: str(local.imageTag) } : {}),
+          extraArgs: extraArgsOf(local.extraArgs),
+          serverCertSANs: strList(local.serverCertSANs),
+          peerCertSANs: strList(local.peerCertSANs)
+        }
+      }
+    }
+    case "external": {
+      const external = mode.external
+      return {
+        external: {
+          endpoints: strList(external.endpoints),
+          caFile: str(external.caFile),
+          certFile: str(external.certFile),
+          keyFile: str(external.keyFile)
+        }
+      }
+    }
+  }
+}
+
 export const controlPlaneConfigFrom = (doc: Doc, node: ThisNode): ControlPlaneConfig => {
   const version = str(doc.kubernetesVersion, "v1.15.0")
   const minor = kubernetesMinor(version)
   const net = obj(doc.networking)
   const etcd = obj(doc.etcd)
-  const local = etcd.external === undefined || etcd.external === null ? obj(etcd.local) : undefined
-  const external = local === undefined ? obj(etcd.external) : undefined
+  // One of the two, decided once: an `external` section wins, otherwise the (possibly empty) local one.
+  const etcdMode =
+    etcd.external === undefined || etcd.external === null
+      ? ({ kind: "local", local: obj(etcd.local) } as const)
+      : ({ kind: "external", external: obj(etcd.external) } as const)
   const apiServer = obj(doc.apiServer)
   return {
     kubernetesVersion: version,
@@ -69,25 +103,7 @@ export const controlPlaneConfigFrom = (doc: Doc, node: ThisNode): ControlPlaneCo
     apiServer: { ...component(apiServer), certSANs: strList(apiServer.certSANs).map((s) => s.toLowerCase()) },
     controllerManager: component(doc.controllerManager),
     scheduler: component(doc.scheduler),
-    etcd: local
-      ? {
-          local: {
-            dataDir: str(local.dataDir) || "/var/lib/etcd",
-            ...(str(local.imageRepository) ? { imageRepository: str(local.imageRepository) } : {}),
-            ...(str(local.imageTag) ? { imageTag: str(local.imageTag) } : {}),
-            extraArgs: extraArgsOf(local.extraArgs),
-            serverCertSANs: strList(local.serverCertSANs),
-            peerCertSANs: strList(local.peerCertSANs)
-          }
-        }
-      : {
-          external: {
-            endpoints: strList(external!.endpoints),
-            caFile: str(external!.caFile),
-            certFile: str(external!.certFile),
-            keyFile: str(external!.keyFile)
-          }
-        },
+    etcd: etcdConfig(etcdMode),
     featureGates: Object.fromEntries(Object.entries(obj(doc.featureGates)).map(([k, v]) => [k, v === true])),
     keyAlgorithm: keyAlgorithmOf(doc),
     ...node
