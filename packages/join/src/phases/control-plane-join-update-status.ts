@@ -1,10 +1,10 @@
 /** The `control-plane-join/update-status` phase: register the new control-plane node in ClusterStatus in the kubeadm-config ConfigMap. */
 import { Data, Effect, Schedule } from "effect"
-import { clusterStatusYaml, parseClusterStatus } from "../etcd/endpoints.js"
+import { clusterStatusYaml } from "../etcd/endpoints.js"
 import type { KubeApiError, KubeClient } from "../kube-api/kube-api.js"
 import { kubernetesMinor, type ControlPlaneConfig } from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
-import { adminClient, ControlPlaneJoinError, controlPlaneConfig } from "./control-plane-shared.js"
+import { adminClient, ControlPlaneJoinError, controlPlaneConfig, readClusterStatus } from "./control-plane-shared.js"
 
 class Conflict extends Data.TaggedError("Conflict")<{}> {}
 
@@ -16,13 +16,7 @@ class Conflict extends Data.TaggedError("Conflict")<{}> {}
 export const addApiEndpoint = (admin: KubeClient, cfg: ControlPlaneConfig) => {
   const attempt = Effect.gen(function* () {
     const cm = yield* admin.getConfigMap("kube-system", "kubeadm-config")
-    const raw = cm.data["ClusterStatus"]
-    if (raw === undefined)
-      return yield* new ControlPlaneJoinError({ message: "unexpected error when reading kubeadm-config ConfigMap: ClusterStatus key value pair missing" })
-    const status = yield* Effect.try({
-      try: () => parseClusterStatus(raw)!,
-      catch: (e) => new ControlPlaneJoinError({ message: `unexpected error when reading kubeadm-config ConfigMap: ${e instanceof Error ? e.message : String(e)}` })
-    })
+    const status = yield* readClusterStatus(cm.data)
     const apiEndpoints = { ...status.apiEndpoints, [cfg.nodeName]: { advertiseAddress: cfg.advertiseAddress, bindPort: cfg.bindPort } }
     yield* admin
       .updateConfigMap({ ...cm, data: { ...cm.data, ClusterStatus: clusterStatusYaml({ ...status, apiEndpoints }) } })

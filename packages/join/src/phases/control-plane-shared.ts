@@ -7,7 +7,7 @@
 import { Data, Effect, Option } from "effect"
 import { JoinData } from "../discovery/join-data.js"
 import { Etcd } from "../etcd/service.js"
-import { endpointsFromClusterStatus, endpointsFromEtcdPods, parseClusterStatus } from "../etcd/endpoints.js"
+import { type ClusterStatus, endpointsFromClusterStatus, endpointsFromEtcdPods, parseClusterStatus } from "../etcd/endpoints.js"
 import type { EtcdTls } from "../etcd/gateway.js"
 import { Host } from "../host/host.js"
 import { JoinContext } from "../join-context.js"
@@ -75,6 +75,26 @@ export const etcdTls = (cfg: ControlPlaneConfig) =>
     } satisfies EtcdTls
   }).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ message: `couldn't load the etcd client certificates: ${e.message}` })))
 
+/** kubeadm-config holds a ClusterStatus document (1.15-1.21 clusters; 1.22+ have none). */
+export const hasClusterStatus = (data: Readonly<Record<string, string>>): boolean => (data["ClusterStatus"] ?? "").trim() !== ""
+
+/**
+ * The ClusterStatus document of the kubeadm-config ConfigMap's data. A missing or empty key
+ * and junk YAML are typed failures (kubeadm's wording), never a crash.
+ */
+export const readClusterStatus = (data: Readonly<Record<string, string>>): Effect.Effect<ClusterStatus, ControlPlaneJoinError> =>
+  Effect.try({
+    try: () => parseClusterStatus(data["ClusterStatus"]),
+    // the yaml library's message quotes the source after its first line
+    catch: (e) => new ControlPlaneJoinError({ message: `unexpected error when reading kubeadm-config ConfigMap: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}` })
+  }).pipe(
+    Effect.flatMap((status) =>
+      status === undefined
+        ? Effect.fail(new ControlPlaneJoinError({ message: "unexpected error when reading kubeadm-config ConfigMap: ClusterStatus key value pair missing" }))
+        : Effect.succeed(status)
+    )
+  )
+
 /**
  * etcd client URLs: ClusterStatus.apiEndpoints (1.15-1.21 clusters), else the
  * etcd static Pods' advertise-client-urls annotation (1.18+).
@@ -82,12 +102,8 @@ export const etcdTls = (cfg: ControlPlaneConfig) =>
 export const etcdEndpoints = (admin: KubeClient) =>
   Effect.gen(function* () {
     const cm = yield* Effect.either(admin.getConfigMap("kube-system", "kubeadm-config"))
-    if (cm._tag === "Right" && cm.right.data["ClusterStatus"] !== undefined) {
-      const status = yield* Effect.try({
-        try: () => parseClusterStatus(cm.right.data["ClusterStatus"]),
-        catch: (e) => new ControlPlaneJoinError({ message: `unexpected error when reading kubeadm-config ConfigMap: ${e instanceof Error ? e.message : String(e)}` })
-      })
-      const eps = status ? endpointsFromClusterStatus(status) : []
+    if (cm._tag === "Right" && hasClusterStatus(cm.right.data)) {
+      const eps = endpointsFromClusterStatus(yield* readClusterStatus(cm.right.data))
       if (eps.length > 0) return eps
     }
     const pods = yield* admin.listPods("kube-system", "component=etcd,tier=control-plane").pipe(
