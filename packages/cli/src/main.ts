@@ -3,7 +3,7 @@
  * pflag/cobra rules (errors worded as cobra's; help pages in cobra's layout),
  * then handed to @effect/cli in a canonical form. Exit 0 on success, 1 on any failure.
  */
-import { Command, CliConfig } from "@effect/cli"
+import { Command, CliConfig, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { rootCommand, version } from "./commands.js"
@@ -32,7 +32,14 @@ const main = async (args: ReadonlyArray<string>): Promise<number> => {
     process.stderr.write(failure.value.message.endsWith("\n") ? failure.value.message : failure.value.message + "\n")
     return failure.value.exitCode
   }
-  if (Option.isSome(failure)) return 1 // @effect/cli has printed its own validation error
+  // @effect/cli prints its own validation errors; any other typed failure is printed here.
+  if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) return 1
+  if (Option.isSome(failure)) {
+    const e = failure.value
+    const text = typeof e === "object" && e !== null && "message" in e && typeof e.message === "string" && e.message !== "" ? e.message : String(e)
+    process.stderr.write(`error: ${text}\n`)
+    return 1
+  }
   process.stderr.write(`kubeadm-ts: unexpected failure (a bug):\n${Cause.pretty(exit.cause)}\n`)
   return 1
 }
