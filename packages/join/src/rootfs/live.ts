@@ -157,7 +157,9 @@ export const makeRootFs = (root: string): Effect.Effect<RootFsService, RootFsErr
             Effect.tapError(() => Effect.ignore(fs.remove(tmp))),
             Effect.mapError(fail(op, path))
           )
-          // Make the rename itself durable.
+          // Make the rename itself durable. Ignored on failure: some filesystems (certain FUSE and
+          // network mounts) refuse fsync on a folder; the file's own bytes are already synced and the
+          // rename is atomic, so only the rename's survival of a power cut is left to the kernel.
           yield* Effect.ignore(Effect.scoped(Effect.flatMap(fs.open(dir, { flag: "r" }), (d) => d.sync)))
         }),
       mkdir: (path, mode) => mkdirHost("create folder", path, mode),
