@@ -32,6 +32,19 @@ describe("Host (live)", () => {
     })
   )
 
+  it.live("the init system is the rootfs's: systemd needs both /run/systemd/system and systemctl there", () =>
+    Effect.gen(function* () {
+      const root = machine()
+      fs.writeFileSync(path.join(root, "usr/bin/systemctl"), "#!/bin/sh\n", { mode: 0o755 })
+      expect(yield* Effect.provide(Host, live(root)).pipe(Effect.flatMap((h) => h.initSystem))).toBe("none")
+      fs.mkdirSync(path.join(root, "run/systemd/system"), { recursive: true })
+      expect(yield* Effect.provide(Host, live(root)).pipe(Effect.flatMap((h) => h.initSystem))).toBe("systemd")
+      const noCtl = machine()
+      fs.mkdirSync(path.join(noCtl, "run/systemd/system"), { recursive: true })
+      expect(yield* Effect.provide(Host, live(noCtl)).pipe(Effect.flatMap((h) => h.initSystem))).toBe("none")
+    })
+  )
+
   it.live("sees a port in use", () =>
     Effect.gen(function* () {
       const server = net.createServer()

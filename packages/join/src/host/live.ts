@@ -163,6 +163,8 @@ export const HostLive: Layer.Layer<Host, never, RootFs> = Layer.effect(
       defaultRouteAddress,
       initSystem: Effect.gen(function* () {
         // Like sd_booted(): systemctl alone is not enough, systemd must be the running init.
+        // Both are looked for in the machine whose root is --rootfs (lookPath lists PATH folders
+        // inside the rootfs too): that is where the kubelet runs and whose init starts it.
         const booted = yield* Effect.orElseSucceed(rootfs.exists("/run/systemd/system"), () => false)
         if (booted && Option.isSome(yield* lookPath("systemctl"))) return "systemd" as const
         if (Option.isSome(yield* lookPath("openrc"))) return "openrc" as const
