@@ -5,6 +5,7 @@
  */
 import { Either } from "effect"
 import * as nodePath from "node:path"
+import { causeText } from "../cause-text.js"
 import { decodeJoinConfiguration } from "./decode.js"
 import { ConfigError, fieldErrors, invalid } from "./errors.js"
 import { configFromFlags, type JoinFlags } from "./flags.js"
@@ -59,7 +60,7 @@ const nodeName = (given: string, env: LoadEnv): Either.Either<string, ConfigErro
     try {
       name = env.hostname()
     } catch (e) {
-      return fail(`couldn't determine hostname: ${e instanceof Error ? e.message : String(e)}`, { flag: "node-name", field: "nodeRegistration.name" })
+      return fail(`couldn't determine hostname: ${causeText(e)}`, { flag: "node-name", field: "nodeRegistration.name" })
     }
   }
   name = name.trim().toLowerCase()
@@ -82,7 +83,7 @@ const readConfigFile = (flags: JoinFlags, env: LoadEnv) => {
     text = env.readFile(path)
   } catch (e) {
     const code = (e as { code?: string }).code
-    const why = code === "ENOENT" ? "no such file or directory" : code === "EISDIR" ? "is a directory" : e instanceof Error ? e.message : String(e)
+    const why = code === "ENOENT" ? "no such file or directory" : code === "EISDIR" ? "is a directory" : causeText(e)
     return fail(`unable to read config from ${goQuote(flags.config)} : open ${flags.config}: ${why}`, { flag: "config" })
   }
   return decodeJoinConfiguration(text)

@@ -28,4 +28,4 @@ export class DecryptError extends Data.TaggedError("DecryptError")<{
 export type CryptoError = PemError | KeyError | CertificateParseError | CertificateCreateError | CertificateKeyError | DecryptError
 
 /** Error text of an unknown thrown value, for wrapping third-party failures. */
-export const causeText = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+export { causeText } from "../cause-text.js"

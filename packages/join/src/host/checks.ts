@@ -7,6 +7,7 @@
  */
 import { check, type Check, CheckOutcome } from "@kubeadm-ts/workflow"
 import { Effect, Option } from "effect"
+import { causeText } from "../cause-text.js"
 import type { JoinConfiguration } from "../config/model.js"
 import { JoinContext } from "../join-context.js"
 import { RootFs } from "../rootfs/rootfs.js"
@@ -20,7 +21,7 @@ export const pathName = (path: string) => path.replace(/\//g, "-")
 
 /** A check that could not look (an I/O error) fails with that error rather than aborting preflight. */
 const failOnError = <R>(e: Effect.Effect<CheckOutcome, unknown, R>): Effect.Effect<CheckOutcome, never, R> =>
-  Effect.catchAll(e, (err) => Effect.succeed(CheckOutcome.fail(err instanceof Error ? err.message : String(err))))
+  Effect.catchAll(e, (err) => Effect.succeed(CheckOutcome.fail(causeText(err))))
 
 export const fileAvailable = (path: string): Check<RootFs> =>
   check(

@@ -5,6 +5,7 @@
  * and is an error otherwise (1.20+ only warns about the server).
  */
 import { Effect, Either } from "effect"
+import { causeText } from "../cause-text.js"
 import { privateKeyFromPem } from "../crypto/keys.js"
 import { createCertificate } from "../crypto/lazy.js"
 import { currentContext, parseKubeconfig, serializeKubeconfig, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
@@ -34,7 +35,6 @@ export const kubeconfigSpecs = (cfg: ControlPlaneConfig): KubeconfigSpec[] => {
   ]
 }
 
-const causeText = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 export const ensureControlPlaneKubeconfigs = (
   cfg: ControlPlaneConfig
