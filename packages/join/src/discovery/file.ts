@@ -5,7 +5,7 @@
  * then checked against the API server itself: a TLS failure there means the file
  * does not describe that server.
  */
-import { Duration, Effect, Either, Option, Schedule } from "effect"
+import { Duration, Effect, Either, Option } from "effect"
 import * as https from "node:https"
 import type { FileDiscovery } from "../config/model.js"
 import { type Kubeconfig, parseKubeconfig, selectCluster, selectUser, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
@@ -22,6 +22,7 @@ import {
 } from "./errors.js"
 import type { DiscoveredCluster } from "./token.js"
 import { goDuration } from "./duration.js"
+import { discoveryRetrySchedule } from "./retry.js"
 
 /** Where distributions keep the system CA bundle (first found wins), as Go's crypto/x509 looks. */
 export const CA_BUNDLE_PATHS = [
@@ -141,7 +142,7 @@ export const fileDiscovery = (
         e._tag === "DiscoveryUnreachableError" ? out.detail(1, `[discovery] Error reading the cluster-info ConfigMap, will try again: ${e.detail}`) : Effect.void
       ),
       Effect.retry({
-        schedule: Schedule.exponential("200 millis", 2).pipe(Schedule.either(Schedule.spaced("3 seconds")), Schedule.jittered),
+        schedule: discoveryRetrySchedule,
         while: (e) => e._tag === "DiscoveryUnreachableError"
       }),
       Effect.timeoutFail({ duration: timeout, onTimeout: () => new DiscoveryTimeoutError({ timeout: goDuration(timeout) }) })

@@ -10,7 +10,7 @@
  * 5-minute timeout; only "cannot reach" and (for a short grace period) a missing
  * JWS are retried, with a jittered backoff instead of fixed 5s sleeps.
  */
-import { Clock, Duration, Effect, Either, Option, Ref, Schedule } from "effect"
+import { Clock, Duration, Effect, Either, Option, Ref } from "effect"
 import type { BootstrapTokenDiscovery } from "../config/model.js"
 import { parseCaCertHash } from "../config/formats.js"
 import { Crypto } from "../crypto/service.js"
@@ -30,6 +30,7 @@ import {
   MissingJwsError
 } from "./errors.js"
 import { goDuration } from "./duration.js"
+import { discoveryRetrySchedule } from "./retry.js"
 
 /** What discovery hands on: the verified cluster (server and CA) from cluster-info. */
 export interface DiscoveredCluster {
@@ -162,7 +163,7 @@ export const tokenDiscovery = (
         Effect.zipRight(Ref.set(last, Option.some(e)), e._tag === "DiscoveryUnreachableError" ? out.detail(1, `[discovery] Retrying due to error: ${e.detail}`) : Effect.void)
       ),
       Effect.retry({
-        schedule: Schedule.exponential("200 millis", 2).pipe(Schedule.either(Schedule.spaced("3 seconds")), Schedule.jittered),
+        schedule: discoveryRetrySchedule,
         while: retryable
       }),
       Effect.timeoutOption(timeout)
