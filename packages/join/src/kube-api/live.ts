@@ -127,18 +127,22 @@ const asMeta = (m: { name?: string; namespace?: string; resourceVersion?: string
   ...(m?.annotations !== undefined ? { annotations: m.annotations } : {})
 })
 
+/** Node and CSR conditions: the fields we read, optional ones only when set. */
+const asConditions = (conditions: ReadonlyArray<{ type: string; status: string; reason?: string; message?: string }> | undefined) =>
+  (conditions ?? []).map((c) => ({
+    type: c.type,
+    status: c.status,
+    ...(c.reason !== undefined ? { reason: c.reason } : {}),
+    ...(c.message !== undefined ? { message: c.message } : {})
+  }))
+
 const asNode = (n: import("@kubernetes/client-node").V1Node): Node => ({
   metadata: asMeta(n.metadata),
   spec: {
     taints: (n.spec?.taints ?? []).map((t) => ({ key: t.key, effect: t.effect, ...(t.value !== undefined ? { value: t.value } : {}) }))
   },
   status: {
-    conditions: (n.status?.conditions ?? []).map((c) => ({
-      type: c.type,
-      status: c.status,
-      ...(c.reason !== undefined ? { reason: c.reason } : {}),
-      ...(c.message !== undefined ? { message: c.message } : {})
-    }))
+    conditions: asConditions(n.status?.conditions)
   }
 })
 
@@ -151,12 +155,7 @@ const asCsr = (c: import("@kubernetes/client-node").V1CertificateSigningRequest)
     ...(c.spec.expirationSeconds !== undefined ? { expirationSeconds: c.spec.expirationSeconds } : {})
   },
   status: {
-    conditions: (c.status?.conditions ?? []).map((x) => ({
-      type: x.type,
-      status: x.status,
-      ...(x.reason !== undefined ? { reason: x.reason } : {}),
-      ...(x.message !== undefined ? { message: x.message } : {})
-    })),
+    conditions: asConditions(c.status?.conditions),
     ...(c.status?.certificate ? { certificate: unb64(c.status.certificate) } : {})
   }
 })
