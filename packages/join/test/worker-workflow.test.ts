@@ -74,21 +74,32 @@ const fakeKubelet = (ca: { caKeys: Awaited<ReturnType<typeof generateKeyPair>>; 
 /** A worker never touches etcd: any use is a defect. */
 const noEtcd = Layer.succeed(Etcd, new Proxy({}, { get: () => () => Effect.die("a worker join used etcd") }) as never)
 
+/** Every layer of a worker join on fakes: token discovery pinned to the fake cluster's CA, in-process bootstrap. */
+const workerLayers = (opts: {
+  caKeys: Parameters<typeof fakeKubelet>[0]["caKeys"]
+  caPem: string
+  api: Effect.Effect.Success<typeof setup>["api"]
+  fs: ReturnType<typeof memoryRootFs>
+  lines: Ref.Ref<ReadonlyArray<OutputLine>>
+}) => {
+  const config = workerConfig({
+    discovery: {
+      bootstrapToken: { token: TOKEN, apiServerEndpoint: "10.0.0.10:6443", caCertHashes: [caCertHash(opts.caPem)], unsafeSkipCAVerification: false },
+      tlsBootstrapToken: TOKEN,
+      timeout: workerConfig().discovery.timeout
+    }
+  })
+  const base = Layer.mergeAll(opts.fs.layer, fakeHost(), opts.api.layer, CryptoLive, collectingOutput(opts.lines), joinContext(config, options({ selfTlsBootstrap: true })), noEtcd, silentReporter)
+  return Layer.mergeAll(base, JoinDataLive.pipe(Layer.provide(base)), fakeKubelet({ caKeys: opts.caKeys, caPem: opts.caPem }).pipe(Layer.provide(base)))
+}
+
 describe("the worker join workflow with fake layers only", () => {
   it.live("discovers, checks, writes the kubelet files, bootstraps and annotates the Node", () =>
     Effect.gen(function* () {
       const { caKeys, caPem, api } = yield* setup
       const fs = memoryRootFs(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const config = workerConfig({
-        discovery: {
-          bootstrapToken: { token: TOKEN, apiServerEndpoint: "10.0.0.10:6443", caCertHashes: [caCertHash(caPem)], unsafeSkipCAVerification: false },
-          tlsBootstrapToken: TOKEN,
-          timeout: workerConfig().discovery.timeout
-        }
-      })
-      const base = Layer.mergeAll(fs.layer, fakeHost(), api.layer, CryptoLive, collectingOutput(lines), joinContext(config, options({ selfTlsBootstrap: true })), noEtcd, silentReporter)
-      const layers = Layer.mergeAll(base, JoinDataLive.pipe(Layer.provide(base)), fakeKubelet({ caKeys, caPem }).pipe(Layer.provide(base)))
+      const layers = workerLayers({ caKeys, caPem, api, fs, lines })
       yield* run(joinWorkflow).pipe(Effect.provide(layers))
 
       // Files, modes.
@@ -135,15 +146,7 @@ describe("the worker join workflow with fake layers only", () => {
       api.nodes.set("node-1", { metadata: { name: "node-1" }, status: { conditions: [{ type: "Ready", status: "True" }] } })
       const fs = memoryRootFs(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const config = workerConfig({
-        discovery: {
-          bootstrapToken: { token: TOKEN, apiServerEndpoint: "10.0.0.10:6443", caCertHashes: [caCertHash(caPem)], unsafeSkipCAVerification: false },
-          tlsBootstrapToken: TOKEN,
-          timeout: workerConfig().discovery.timeout
-        }
-      })
-      const base = Layer.mergeAll(fs.layer, fakeHost(), api.layer, CryptoLive, collectingOutput(lines), joinContext(config, options({ selfTlsBootstrap: true })), noEtcd, silentReporter)
-      const layers = Layer.mergeAll(base, JoinDataLive.pipe(Layer.provide(base)), fakeKubelet({ caKeys, caPem }).pipe(Layer.provide(base)))
+      const layers = workerLayers({ caKeys, caPem, api, fs, lines })
       const result = yield* Effect.either(run(joinWorkflow).pipe(Effect.provide(layers)))
       expect(result._tag === "Left" && result.left.message).toBe(
         'error execution phase preflight: a Node with name "node-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node'
