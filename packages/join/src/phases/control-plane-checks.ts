@@ -5,11 +5,13 @@
  * components will listen (so simulated nodes on distinct loopback addresses
  * don't see each other's listeners).
  */
-import { createServer } from "node:net"
+import { createServer, isIP } from "node:net"
 import { cpus } from "node:os"
 import { check, type Check, CheckOutcome, type IgnoreSet, runChecks } from "@kubeadm-ts/workflow"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { dirAvailable, fileAvailable, httpProxyCheck } from "../host/checks.js"
+import { Host } from "../host/host.js"
+import { firstHostIp } from "../pki/ip.js"
 import { JoinContext } from "../join-context.js"
 import { type ControlPlaneConfig, urlHost } from "../manifests/control-plane-config.js"
 import { MANIFESTS_DIR } from "../manifests/static-pods.js"
@@ -83,6 +85,103 @@ export const portFree = (address: string, port: number): Check<never> =>
 export const numCpu = (count = cpus().length): Check<never> =>
   check("NumCPU", Effect.succeed(count < 2 ? CheckOutcome.fail(`the number of available CPUs ${count} is less than the required 2`) : CheckOutcome.pass))
 
+/**
+ * The newest Kubernetes minor whose kubeadm behaviour kubeadm-ts reproduces
+ * (the "current" kubeadm of the spec). It plays the part of kubeadm's own
+ * version in the KubernetesVersion check. Older clusters are refused earlier,
+ * when the ClusterConfiguration is read (minimum v1.13.0).
+ */
+export const KUBEADM_TS_KUBERNETES_VERSION = { major: 1, minor: 35 } as const
+
+/**
+ * KubernetesVersion: warn when the cluster is at or past the next minor after
+ * the one this tool tracks (kubeadm compares against `<major>.<minor+1>.0-0`, so
+ * pre-releases of the next minor count too). An unparsable version is an error.
+ */
+export const kubernetesVersionCheck = (clusterVersion: string, tool: { readonly major: number; readonly minor: number } = KUBEADM_TS_KUBERNETES_VERSION): Check<never> =>
+  check(
+    "KubernetesVersion",
+    Effect.sync(() => {
+      // Strict semver with an optional leading "v", as Go's version.ParseSemantic takes it.
+      const m = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.exec(clusterVersion.trim())
+      if (m === null) return CheckOutcome.fail(`couldn't parse Kubernetes version "${clusterVersion}": could not parse "${clusterVersion}" as version`)
+      const major = Number(m[1])
+      const minor = Number(m[2])
+      const newer = major > tool.major || (major === tool.major && minor >= tool.minor + 1)
+      if (!newer) return CheckOutcome.pass
+      const shown = `${m[1]}.${m[2]}.${m[3]}${m[4] ?? ""}${m[5] ?? ""}`
+      return CheckOutcome.warn(
+        `Kubernetes version is greater than kubeadm version. Please consider to upgrade kubeadm. Kubernetes version: ${shown}. Kubeadm version: ${tool.major}.${tool.minor}.x`
+      )
+    })
+  )
+
+/**
+ * Firewalld: warn when the firewalld service is active, since it may block the
+ * API server and kubelet ports. The service is asked through the init system
+ * found inside the rootfs, as Service-Kubelet does; without an init system
+ * there is no firewalld service to ask about, so the check passes.
+ */
+export const firewalldCheck = (ports: ReadonlyArray<number>): Check<Host> =>
+  check(
+    "Firewalld",
+    Effect.gen(function* () {
+      const host = yield* Host
+      const init = yield* host.initSystem
+      if (init === "none") return CheckOutcome.pass
+      const tool = yield* host.lookPath(init === "systemd" ? "systemctl" : "rc-service")
+      if (Option.isNone(tool)) return CheckOutcome.pass
+      const active = `firewalld is active, please ensure ports [${ports.join(" ")}] are open or your cluster may not function correctly`
+      if (init === "systemd") {
+        const status = yield* Effect.either(host.run(tool.value, ["status", "firewalld"]))
+        if (status._tag === "Right" && status.right.stdout.includes("Loaded: not-found")) return CheckOutcome.pass
+        // is-active exits non-zero for "activating", so only its output counts.
+        const state = yield* Effect.either(host.run(tool.value, ["is-active", "firewalld"]))
+        const text = state._tag === "Right" ? state.right.stdout.trim() : ""
+        return text === "active" || text === "activating" ? CheckOutcome.warn(active) : CheckOutcome.pass
+      }
+      const status = yield* Effect.either(host.run(tool.value, ["firewalld", "status"]))
+      const text = status._tag === "Right" ? status.right.stdout + status.right.stderr : "does not exist"
+      return text.includes("does not exist") || text.includes("stopped") ? CheckOutcome.pass : CheckOutcome.warn(active)
+    })
+  )
+
+/**
+ * HTTPProxyCIDR: warn when a request to the first address of a service or pod
+ * subnet would go through a proxy (the API server would send Service and Pod
+ * traffic there). An empty subnet passes; a malformed or too small one is an error.
+ */
+export const httpProxyCidrCheck = (cidr: string): Check<Host> =>
+  check(
+    "HTTPProxyCIDR",
+    Effect.gen(function* () {
+      const host = yield* Host
+      const text = cidr.trim()
+      if (text === "") return CheckOutcome.pass
+      const m = /^([^/]+)\/(\d{1,3})$/.exec(text)
+      const kind = m?.[1] !== undefined ? isIP(m[1]) : 0
+      const bits = Number(m?.[2] ?? "-1")
+      if (m === null || kind === 0 || bits > (kind === 4 ? 32 : 128)) {
+        return CheckOutcome.fail(`error parsing CIDR "${text}": invalid CIDR address: ${text}`)
+      }
+      // network + 1 must still be inside the subnet
+      if (bits === (kind === 4 ? 32 : 128)) {
+        return CheckOutcome.fail(
+          `unable to get first IP address from the given CIDR (${text}): can't generate IP with index 1 from subnet. subnet too small. subnet: "${text}"`
+        )
+      }
+      const ip = firstHostIp(text)
+      const url = kind === 6 ? `https://[${ip}]:1234/` : `https://${ip}/`
+      return Option.match(host.proxyFor(url), {
+        onNone: () => CheckOutcome.pass,
+        onSome: (proxy) =>
+          CheckOutcome.warn(
+            `connection to "${text}" uses proxy "${proxy}". This may lead to malfunctional cluster setup. Make sure that Pod and Services IP ranges specified correctly as exceptions in proxy configuration`
+          )
+      })
+    })
+  )
+
 /** External etcd without a certificate key: the client files the API server will use must be on the node. */
 export const externalEtcdClientCertificates = (files: ReadonlyArray<string>): Check<RootFs> =>
   check(
@@ -98,8 +197,10 @@ export const externalEtcdClientCertificates = (files: ReadonlyArray<string>): Ch
 /** The extra checks of a control-plane join, in kubeadm's order. */
 export const controlPlaneChecks = (cfg: ControlPlaneConfig, options: { readonly certificateKey: boolean } = { certificateKey: true }) => {
   const adv = cfg.advertiseAddress
-  const checks: Array<Check<RootFs | import("../host/host.js").Host>> = [
+  const checks: Array<Check<RootFs | Host>> = [
     numCpu(),
+    kubernetesVersionCheck(cfg.kubernetesVersion),
+    firewalldCheck([cfg.bindPort, 10250]),
     portFree(adv, cfg.bindPort),
     portFree(adv, 10259),
     portFree(adv, 10257),
@@ -107,7 +208,10 @@ export const controlPlaneChecks = (cfg: ControlPlaneConfig, options: { readonly 
     fileAvailable(`${MANIFESTS_DIR}/kube-controller-manager.yaml`),
     fileAvailable(`${MANIFESTS_DIR}/kube-scheduler.yaml`),
     fileAvailable(`${MANIFESTS_DIR}/etcd.yaml`),
-    httpProxyCheck(`${urlHost(adv)}:${cfg.bindPort}`)
+    httpProxyCheck(`${urlHost(adv)}:${cfg.bindPort}`),
+    // one check per subnet of a dual-stack list, services first
+    ...cfg.networking.serviceSubnet.split(",").map(httpProxyCidrCheck),
+    ...cfg.networking.podSubnet.split(",").map(httpProxyCidrCheck)
   ]
   if (cfg.etcd.local) checks.push(portFree(adv, 2379), portFree(adv, 2380), dirAvailable(cfg.etcd.local.dataDir))
   const ext = cfg.etcd.external
