@@ -7,7 +7,7 @@ import { Clock, Data, Duration, Effect, Either, Option, Schedule } from "effect"
 import { Crypto } from "../crypto/service.js"
 import { KUBELET_CLIENT_CURRENT } from "../kubeconfig/kubeconfig.js"
 import { loadKubeconfig, requireCredentials } from "../kubeconfig/load.js"
-import { KubeApi, type KubeApiError } from "../kube-api/kube-api.js"
+import { isRetryable, KubeApi, type KubeApiError } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
 import { Host } from "../host/host.js"
 import { RootFs } from "../rootfs/rootfs.js"
@@ -86,9 +86,18 @@ export const waitForTlsBootstrap = (timeout: Duration.Duration, hint: string) =>
   })
 
 /**
+ * Failures worth waiting out while the kubelet registers its Node: not there (or not
+ * labelled) yet, the API server not answering yet, or a transient server error. A 401/403,
+ * a TLS failure or a malformed answer will not heal by waiting.
+ */
+const registrationPending = (e: KubeApiError | "unlabelled"): boolean =>
+  e === "unlabelled" || e.reason === "NotFound" || e.reason === "Unreachable" || isRetryable(e)
+
+/**
  * Adds `kubeadm.alpha.kubernetes.io/cri-socket` to the Node, with the node's own
  * credentials (kubelet.conf). Waits for the kubelet to register the Node (and its
- * hostname label); a 409 is retried. Returns false when the Node never appeared.
+ * hostname label); a 409 is retried. Returns false when the Node never appeared;
+ * fails at once when the API refuses the read (credentials, TLS).
  */
 export const annotateCriSocket = (nodeName: string, criSocket: string, waitFor: Duration.Duration) =>
   Effect.gen(function* () {
@@ -104,9 +113,15 @@ export const annotateCriSocket = (nodeName: string, criSocket: string, waitFor: 
       )
     )
     const node = yield* registered.pipe(
-      Effect.retry(Schedule.exponential("200 millis", 1.5).pipe(Schedule.either(Schedule.spaced("2 seconds")))),
+      Effect.retry({ schedule: Schedule.exponential("200 millis", 1.5).pipe(Schedule.either(Schedule.spaced("2 seconds"))), while: registrationPending }),
       Effect.timeoutOption(waitFor),
-      Effect.catchAll(() => Effect.succeed(Option.none()))
+      // the schedule never ends: only a failure that waiting cannot fix gets here
+      Effect.mapError((e) =>
+        new CriSocketAnnotationError({
+          node: nodeName,
+          detail: e === "unlabelled" ? "the Node has no kubernetes.io/hostname label" : `reading the Node with the kubelet's credentials (${KUBELET_CONF}) failed: ${e.message}`
+        })
+      )
     )
     if (Option.isNone(node)) {
       yield* out.warn(`[kubelet-start] WARNING: Node "${nodeName}" was not registered within ${goDuration(waitFor)}; the ${CRI_SOCKET_ANNOTATION} annotation was not added`)
