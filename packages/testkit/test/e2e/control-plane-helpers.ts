@@ -4,6 +4,9 @@ import { existsSync } from "node:fs"
 import { rm } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { afterAll, beforeAll } from "vitest"
+import type { InitClusterOptions } from "../../src/cluster/init-cluster.js"
+import { type ClusterWithEtcd, initClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
 import { freeLoopbackAddress } from "../../src/etcd/real-etcd.js"
 import { watchEtcdStaticPod } from "../../src/etcd/static-pod.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
@@ -106,4 +109,28 @@ export const filesUnder = async (dir: string): Promise<string[]> => {
   const { readdir } = await import("node:fs/promises")
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort()
+}
+
+/**
+ * One cluster with a real etcd for a describe block: started before its tests, closed after
+ * them together with everything the tests pushed on `cleanups` (last pushed, first run).
+ */
+export const useClusterWithEtcd = (options: InitClusterOptions) => {
+  let cluster: ClusterWithEtcd | undefined
+  const cleanups: Array<() => Promise<unknown>> = []
+  beforeAll(async () => {
+    const started = await initClusterWithEtcd(options)
+    cluster = started
+    cleanups.push(() => started.close())
+  })
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined)
+  })
+  return {
+    get cluster(): ClusterWithEtcd {
+      if (cluster === undefined) throw new Error("the cluster is not started (used outside a test?)")
+      return cluster
+    },
+    cleanups
+  }
 }

@@ -6,30 +6,23 @@
  */
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { initClusterWithEtcd, type ClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
-import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli } from "./control-plane-helpers.js"
+import { describe, expect, it } from "vitest"
+import { initClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
+import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli, useClusterWithEtcd } from "./control-plane-helpers.js"
 
 const privateKeys = async (rootfs: string) => (await filesUnder(rootfs)).filter((f) => f.endsWith(".key") || f.endsWith(".conf"))
 
 describe("control-plane join failures (built CLI, real etcd)", () => {
-  let cluster: ClusterWithEtcd
-  const cleanups: Array<() => Promise<unknown>> = []
-  beforeAll(async () => {
-    cluster = await initClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
-    cleanups.push(() => cluster.close())
-  })
-  afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined)
-  })
+  const cp = useClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
+  const cleanups = cp.cleanups
 
-  const membersNow = () => etcdMembers([cluster.etcd.clientURL], cluster.etcd.tls)
+  const membersNow = () => etcdMembers([cp.cluster.etcd.clientURL], cp.cluster.etcd.tls)
 
   it("a wrong certificate key: exit 1, clear message, no private key written, membership unchanged", async () => {
     const m = await controlPlaneMachine("cp-wrong-key")
     cleanups.push(m.cleanup)
     const before = await membersNow()
-    const args = [...cluster.joinCommands.controlPlane]
+    const args = [...cp.cluster.joinCommands.controlPlane]
     const wrong = "ab".repeat(32)
     args[args.indexOf("--certificate-key") + 1] = wrong
     const r = await runCli([...args, ...m.flags])
@@ -44,24 +37,24 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     const m = await controlPlaneMachine("cp-no-secret")
     cleanups.push(m.cleanup)
     const before = await membersNow()
-    const secret = cluster.get("secrets", "kube-system", "kubeadm-certs")!
-    cluster.store.delete("secrets", "kube-system", "kubeadm-certs")
+    const secret = cp.cluster.get("secrets", "kube-system", "kubeadm-certs")!
+    cp.cluster.store.delete("secrets", "kube-system", "kubeadm-certs")
     try {
-      const r = await runCli([...cluster.joinCommands.controlPlane, ...m.flags])
+      const r = await runCli([...cp.cluster.joinCommands.controlPlane, ...m.flags])
       expect(r.code).toBe(1)
       expect(r.stderr).toContain("the certificate Secret is gone or expired (it lives 2 hours): run `kubeadm init phase upload-certs --upload-certs` again")
       expect(await privateKeys(m.rootfs)).toEqual([])
       expect(await membersNow()).toEqual(before)
     } finally {
       const { metadata, ...rest } = secret as { metadata: Record<string, unknown> }
-      cluster.store.create("secrets", { ...rest, metadata: { name: String(metadata["name"]), namespace: String(metadata["namespace"]) } })
+      cp.cluster.store.create("secrets", { ...rest, metadata: { name: String(metadata["name"]), namespace: String(metadata["namespace"]) } })
     }
   })
 
   it("without --certificate-key the shared certificates must already be on the node: exit 1, readiness block, nothing written", async () => {
     const m = await controlPlaneMachine("cp-no-key")
     cleanups.push(m.cleanup)
-    const args = [...cluster.joinCommands.controlPlane]
+    const args = [...cp.cluster.joinCommands.controlPlane]
     args.splice(args.indexOf("--certificate-key"), 2)
     const r = await runCli([...args, ...m.flags])
     expect(r.code).toBe(1)
@@ -89,7 +82,7 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     const m = await controlPlaneMachine("cp-killed")
     cleanups.push(m.cleanup)
     const peerURL = `https://${m.address}:2380`
-    const first = await runCli([...cluster.joinCommands.controlPlane, ...m.flags], {
+    const first = await runCli([...cp.cluster.joinCommands.controlPlane, ...m.flags], {
       killWhen: (line) => line.startsWith("[etcd] Announced new etcd member")
     })
     expect(first.signal).toBe("SIGKILL")
@@ -102,7 +95,7 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     const ours = members.filter((x) => x.peerURLs.includes(peerURL))
     expect(ours).toHaveLength(1)
     expect(ours[0]).toMatchObject({ name: "cp-killed", isLearner: false })
-    const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
+    const health = await etcdctl([cp.cluster.etcd.clientURL], cp.cluster.etcd.tls, ["endpoint", "health", "--cluster"])
     expect(health.code, health.stderr).toBe(0)
     expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(members.length)
   })
@@ -113,15 +106,15 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     const pki = join(m.rootfs, "etc/kubernetes/pki")
     await mkdir(join(pki, "etcd"), { recursive: true })
     const put = (f: string, text: string) => writeFile(join(pki, f), text, { mode: f.endsWith(".key") ? 0o600 : 0o644 })
-    await put("ca.crt", cluster.pki.ca.certPem)
-    await put("ca.key", cluster.pki.ca.keyPem)
-    await put("front-proxy-ca.crt", cluster.pki.frontProxyCa.certPem)
-    await put("front-proxy-ca.key", cluster.pki.frontProxyCa.keyPem)
-    await put("etcd/ca.crt", cluster.pki.etcdCa.certPem)
-    await put("etcd/ca.key", cluster.pki.etcdCa.keyPem)
-    await put("sa.key", cluster.pki.sa.keyPem)
-    await put("sa.pub", cluster.pki.sa.pubPem)
-    const args = [...cluster.joinCommands.controlPlane]
+    await put("ca.crt", cp.cluster.pki.ca.certPem)
+    await put("ca.key", cp.cluster.pki.ca.keyPem)
+    await put("front-proxy-ca.crt", cp.cluster.pki.frontProxyCa.certPem)
+    await put("front-proxy-ca.key", cp.cluster.pki.frontProxyCa.keyPem)
+    await put("etcd/ca.crt", cp.cluster.pki.etcdCa.certPem)
+    await put("etcd/ca.key", cp.cluster.pki.etcdCa.keyPem)
+    await put("sa.key", cp.cluster.pki.sa.keyPem)
+    await put("sa.pub", cp.cluster.pki.sa.pubPem)
+    const args = [...cp.cluster.joinCommands.controlPlane]
     args.splice(args.indexOf("--certificate-key"), 2)
     const r = await runCli([...args, ...m.flags])
     expect(r.code, r.stderr + r.stdout).toBe(0)

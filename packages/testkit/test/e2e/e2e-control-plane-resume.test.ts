@@ -8,9 +8,9 @@
  * (no credentials) is still refused. Built CLI, testkit, real etcd; the TLS
  * bootstrap by the FakeKubelet, or in-process (--self-tls-bootstrap).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { FakeKubelet, initClusterWithEtcd, type ClusterWithEtcd } from "../../src/index.js"
-import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli } from "./control-plane-helpers.js"
+import { describe, expect, it } from "vitest"
+import { FakeKubelet } from "../../src/index.js"
+import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli, useClusterWithEtcd } from "./control-plane-helpers.js"
 
 /**
  * What a re-run after a crash right after the member announcement must ignore:
@@ -29,17 +29,10 @@ const RERUN_IGNORES = [
 ].join(",")
 
 describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () => {
-  let cluster: ClusterWithEtcd
-  const cleanups: Array<() => Promise<unknown>> = []
-  beforeAll(async () => {
-    cluster = await initClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
-    cleanups.push(() => cluster.close())
-  })
-  afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined)
-  })
+  const cp = useClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
+  const cleanups = cp.cleanups
 
-  const membersNow = () => etcdMembers([cluster.etcd.clientURL], cluster.etcd.tls)
+  const membersNow = () => etcdMembers([cp.cluster.etcd.clientURL], cp.cluster.etcd.tls)
 
   /**
    * A node machine (its etcd static Pod runs from the rootfs manifest) whose
@@ -60,13 +53,13 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     const m = await machine("cp-resume")
     const peerURL = `https://${m.address}:2380`
     const command = [
-      ...cluster.joinCommands.controlPlane, "--rootfs", m.rootfs, "--node-name", "cp-resume",
+      ...cp.cluster.joinCommands.controlPlane, "--rootfs", m.rootfs, "--node-name", "cp-resume",
       "--apiserver-advertise-address", m.address, "--ignore-preflight-errors=CRI,NumCPU"
     ]
     const first = await runCli(command, { killWhen: (line) => line.startsWith("[etcd] Announced new etcd member") })
     expect(first.signal, first.stderr + first.stdout).toBe("SIGKILL")
     expect((await membersNow()).filter((x) => x.peerURLs.includes(peerURL))).toHaveLength(1)
-    const node = cluster.get("nodes", undefined, "cp-resume") as { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined
+    const node = cp.cluster.get("nodes", undefined, "cp-resume") as { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined
     expect(node?.status?.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }))
 
     // the same command line, plus the checks the first run's own files trip
@@ -80,7 +73,7 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     expect(ours).toHaveLength(1)
     expect(ours[0]).toMatchObject({ name: "cp-resume", isLearner: false })
     expect(members.every((x) => x.name !== "" && x.clientURLs.length > 0), JSON.stringify(members)).toBe(true)
-    const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
+    const health = await etcdctl([cp.cluster.etcd.clientURL], cp.cluster.etcd.tls, ["endpoint", "health", "--cluster"])
     expect(health.code, health.stderr).toBe(0)
     expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(members.length)
   })
@@ -89,7 +82,7 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     const m = await controlPlaneMachine("cp-resume-self")
     cleanups.push(m.cleanup)
     const peerURL = `https://${m.address}:2380`
-    const command = [...cluster.joinCommands.controlPlane, ...m.flags]
+    const command = [...cp.cluster.joinCommands.controlPlane, ...m.flags]
     const first = await runCli(command, { killWhen: (line) => line.startsWith("[etcd] Announced new etcd member") })
     expect(first.signal, first.stderr + first.stdout).toBe("SIGKILL")
     expect(first.stdout).toContain("[kubelet-start] Certificate signing request")
@@ -101,7 +94,7 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     expect(ours).toHaveLength(1)
     expect(ours[0]).toMatchObject({ name: "cp-resume-self", isLearner: false })
     expect(ours[0]?.clientURLs.length).toBeGreaterThan(0)
-    const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
+    const health = await etcdctl([cp.cluster.etcd.clientURL], cp.cluster.etcd.tls, ["endpoint", "health", "--cluster"])
     expect(health.code, health.stderr).toBe(0)
   })
 
@@ -109,7 +102,7 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     const m = await machine("cp-impostor")
     const before = await membersNow()
     const r = await runCli([
-      ...cluster.joinCommands.controlPlane, "--rootfs", m.rootfs, "--node-name", "control-plane-1",
+      ...cp.cluster.joinCommands.controlPlane, "--rootfs", m.rootfs, "--node-name", "control-plane-1",
       "--apiserver-advertise-address", m.address, "--ignore-preflight-errors=CRI,NumCPU"
     ])
     expect(r.code).toBe(1)

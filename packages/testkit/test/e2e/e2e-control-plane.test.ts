@@ -7,11 +7,10 @@
 import { readFile, stat } from "node:fs/promises"
 import { join } from "node:path"
 import { Pod } from "kubernetes-models/v1"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import { initClusterWithEtcd, type ClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
 import { kubectl } from "../helpers.js"
-import { controlPlaneMachine, etcdctl, etcdMembers, openssl, runCli } from "./control-plane-helpers.js"
+import { controlPlaneMachine, etcdctl, etcdMembers, openssl, runCli, useClusterWithEtcd } from "./control-plane-helpers.js"
 
 const LEAVES: Array<[leaf: string, ca: string, sans: string | undefined, eku: string]> = [
   ["apiserver", "ca", "DNS:cp-2, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local", "TLS Web Server Authentication"],
@@ -26,23 +25,16 @@ const LEAVES: Array<[leaf: string, ca: string, sans: string | undefined, eku: st
 const mode = async (path: string) => (await stat(path)).mode & 0o777
 
 describe("control-plane join (built CLI, real etcd)", () => {
-  let cluster: ClusterWithEtcd
-  const cleanups: Array<() => Promise<unknown>> = []
-  beforeAll(async () => {
-    cluster = await initClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
-    cleanups.push(() => cluster.close())
-  })
-  afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined)
-  })
+  const cp = useClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
+  const cleanups = cp.cleanups
 
   it("joins a second control plane: files, certificates, manifests, 2 healthy etcd members, ClusterStatus, Node, kubectl", async () => {
     const m = await controlPlaneMachine("cp-2")
     cleanups.push(m.cleanup)
     const started = Date.now()
-    const r = await runCli([...cluster.joinCommands.controlPlane, ...m.flags, "--v=1"])
+    const r = await runCli([...cp.cluster.joinCommands.controlPlane, ...m.flags, "--v=1"])
     const wallMs = Date.now() - started
-    expect(r.stderr + r.stdout).not.toContain(cluster.certificateKey)
+    expect(r.stderr + r.stdout).not.toContain(cp.cluster.certificateKey)
     expect(r.code, r.stderr).toBe(0)
     const phaseTimes = r.stderr.split("\n").filter((l) => /^\[phase\] .* done in /.test(l) || /key pairs concurrently/.test(l))
     console.log(`control-plane join (CLI wall time): ${wallMs} ms\n${phaseTimes.join("\n")}`)
@@ -70,7 +62,7 @@ describe("control-plane join (built CLI, real etcd)", () => {
       else expect(ext).not.toContain("Subject Alternative Name")
     }
     const apiSans = openssl("x509", "-in", join(pki, "apiserver.crt"), "-noout", "-ext", "subjectAltName")
-    expect(apiSans).toContain(`IP Address:10.96.0.1, IP Address:${m.address}, IP Address:${cluster.address}`)
+    expect(apiSans).toContain(`IP Address:10.96.0.1, IP Address:${m.address}, IP Address:${cp.cluster.address}`)
     expect(openssl("x509", "-in", join(pki, "etcd/server.crt"), "-noout", "-ext", "subjectAltName")).toContain(`IP Address:${m.address}, IP Address:127.0.0.1`)
 
     // the manifests are valid core/v1 Pods
@@ -79,21 +71,21 @@ describe("control-plane join (built CLI, real etcd)", () => {
     }
 
     // etcd: 2 started voting members, healthy
-    const members = await etcdMembers([cluster.etcd.clientURL], cluster.etcd.tls)
+    const members = await etcdMembers([cp.cluster.etcd.clientURL], cp.cluster.etcd.tls)
     expect(members.map((x) => x.name).sort()).toEqual(["control-plane-1", "cp-2"])
     expect(members.every((x) => x.clientURLs.length > 0 && !x.isLearner)).toBe(true)
     expect(members.find((x) => x.name === "cp-2")?.peerURLs).toEqual([`https://${m.address}:2380`])
-    const health = await etcdctl([cluster.etcd.clientURL, `https://${m.address}:2379`], cluster.etcd.tls, ["endpoint", "health"])
+    const health = await etcdctl([cp.cluster.etcd.clientURL, `https://${m.address}:2379`], cp.cluster.etcd.tls, ["endpoint", "health"])
     expect(health.code, health.stderr).toBe(0)
     expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(2)
 
     // ClusterStatus lists the new API endpoint
-    const status = parse(String((cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"]))
+    const status = parse(String((cp.cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"]))
     expect(status.apiEndpoints["cp-2"]).toEqual({ advertiseAddress: m.address, bindPort: 6443 })
     expect(status.apiEndpoints["control-plane-1"]).toBeDefined()
 
     // the Node is labelled and tainted
-    const node = cluster.get("nodes", undefined, "cp-2") as { metadata: { labels: Record<string, string> }; spec: { taints: Array<{ key: string; effect: string }> } }
+    const node = cp.cluster.get("nodes", undefined, "cp-2") as { metadata: { labels: Record<string, string> }; spec: { taints: Array<{ key: string; effect: string }> } }
     expect(node.metadata.labels["node-role.kubernetes.io/master"]).toBe("")
     expect(node.spec.taints).toContainEqual({ key: "node-role.kubernetes.io/master", effect: "NoSchedule" })
 
@@ -108,20 +100,20 @@ describe("control-plane join (built CLI, real etcd)", () => {
     cleanups.push(m.cleanup)
     // update-status re-asserts the RBAC that lets nodes read kubeadm-config (unconditional update)
     const RB = "rolebindings.rbac.authorization.k8s.io"
-    const binding = cluster.get(RB, "kube-system", "kubeadm:nodes-kubeadm-config") as unknown as { subjects: Array<Record<string, string>> }
-    cluster.store.update(RB, { ...(binding as object), subjects: [...binding.subjects, { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "someone-else" }] } as unknown as Parameters<typeof cluster.store.update>[1])
-    const conflicts = cluster.faults.failNext({ method: "PUT", path: "/api/v1/namespaces/kube-system/configmaps/kubeadm-config" }, 2, 409)
-    const r = await runCli([...cluster.joinCommands.controlPlane, ...m.flags])
+    const binding = cp.cluster.get(RB, "kube-system", "kubeadm:nodes-kubeadm-config") as unknown as { subjects: Array<Record<string, string>> }
+    cp.cluster.store.update(RB, { ...(binding as object), subjects: [...binding.subjects, { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "someone-else" }] } as unknown as Parameters<typeof cp.cluster.store.update>[1])
+    const conflicts = cp.cluster.faults.failNext({ method: "PUT", path: "/api/v1/namespaces/kube-system/configmaps/kubeadm-config" }, 2, 409)
+    const r = await runCli([...cp.cluster.joinCommands.controlPlane, ...m.flags])
     expect(r.code, r.stderr + r.stdout).toBe(0)
     expect(conflicts.hits()).toBe(2)
-    const status = parse(String((cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"]))
+    const status = parse(String((cp.cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"]))
     expect(Object.keys(status.apiEndpoints).sort()).toEqual(["control-plane-1", "cp-2", "cp-3"])
-    expect(cluster.get("roles.rbac.authorization.k8s.io", "kube-system", "kubeadm:nodes-kubeadm-config")).toBeDefined()
-    const rb = cluster.get(RB, "kube-system", "kubeadm:nodes-kubeadm-config") as unknown as { subjects: Array<{ name: string }> }
+    expect(cp.cluster.get("roles.rbac.authorization.k8s.io", "kube-system", "kubeadm:nodes-kubeadm-config")).toBeDefined()
+    const rb = cp.cluster.get(RB, "kube-system", "kubeadm:nodes-kubeadm-config") as unknown as { subjects: Array<{ name: string }> }
     expect(rb.subjects.map((x) => x.name).sort()).toEqual(["system:bootstrappers:kubeadm:default-node-token", "system:nodes"])
-    const members = await etcdMembers([cluster.etcd.clientURL], cluster.etcd.tls)
+    const members = await etcdMembers([cp.cluster.etcd.clientURL], cp.cluster.etcd.tls)
     expect(members.map((x) => x.name).sort()).toEqual(["control-plane-1", "cp-2", "cp-3"])
-    const health = await etcdctl([cluster.etcd.clientURL], cluster.etcd.tls, ["endpoint", "health", "--cluster"])
+    const health = await etcdctl([cp.cluster.etcd.clientURL], cp.cluster.etcd.tls, ["endpoint", "health", "--cluster"])
     expect(health.code, health.stderr).toBe(0)
     expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(3)
   })
