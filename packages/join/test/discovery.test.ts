@@ -103,12 +103,18 @@ describe("token discovery (live clients against a local HTTPS server)", () => {
       expect(Either.isLeft(missing.result) && missing.result.left._tag).toBe("MissingJwsError")
       expect(Either.isLeft(missing.result) && missing.result.left.message).toContain('Use "kubeadm token create"')
 
-      // Signed while we wait: succeeds.
+      // Signed while we wait (right after the server answered a read without it): succeeds.
+      server.requests.length = 0
       serve({ kubeconfig: clusterInfoText })
-      const later = setTimeout(() => serve(signed()), 400)
+      const unsigned = server.handler
+      server.handler = (req, res) => {
+        unsigned(req, res)
+        serve(signed())
+      }
       const ok = yield* run(token())
-      clearTimeout(later)
       expect(Either.isRight(ok.result)).toBe(true)
+      expect(ok.lines.map((l) => l.text)).toContain(`[discovery] Waiting for the cluster-info ConfigMap to receive a JWS signature for token ID "${TOKEN_ID}"`)
+      expect(server.requests.length).toBe(3) // unsigned, signed, the verified second read
     })
   )
 

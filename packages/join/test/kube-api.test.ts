@@ -44,11 +44,16 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
         json(res, code, statusBody(code, code === 429 ? "TooManyRequests" : "InternalError", "try later"), code === 429 ? { "retry-after": "1" } : {})
       }
       server.requests.length = 0
-      const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem)))
-      const started = Date.now()
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem))).pipe(
+        Effect.provide(KubeApiLive.pipe(Layer.provide(collectingOutput(lines))))
+      )
       yield* client.getConfigMap("kube-public", "cluster-info")
       expect(server.requests.length).toBe(4)
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1000) // the Retry-After second was honoured
+      // the Retry-After second was honoured: the pause after the 429 is at least that
+      const retries = (yield* Ref.get(lines)).map((l) => l.text)
+      expect(retries).toHaveLength(3)
+      expect(retries[1]).toMatch(/: attempt 2 failed \(429 TooManyRequests\), retrying in [1-9]s( \d+ms)?$/)
 
       server.handler = (_req, res) => json(res, 403, statusBody(403, "Forbidden", 'configmaps "x" is forbidden'))
       server.requests.length = 0

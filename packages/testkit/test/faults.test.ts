@@ -41,10 +41,14 @@ describe("faults", () => {
   })
 
   it("delays a request", async () => {
-    cluster.faults.delayNext({ path: "/version" }, 1, 300)
-    const t0 = Date.now()
+    const f = cluster.faults.delayNext({ path: "/version" }, 1, 300)
+    const before = cluster.audit.entries.length
     expect((await get(anonymous(cluster), "/version")).status).toBe(200)
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(300)
+    expect((await get(anonymous(cluster), "/version")).status).toBe(200)
+    expect(f.hits()).toBe(1)
+    // the server held the first request (and only it) before answering it normally
+    const seen = cluster.audit.entries.slice(before).filter((e) => e.path === "/version")
+    expect(seen.map((e) => [e.status, e.fault])).toEqual([[200, "delay"], [200, undefined]])
   })
 
   it("resets the connection", async () => {

@@ -159,7 +159,7 @@ export class ApiServer {
       user = this.impersonate(user, req)
       const u = user
       const attributes: RequestAttributes = route.kind === "resource"
-        ? { verb, group: route.group, resource: route.type.plural, subresource: route.subresource, namespace: route.namespace, name: route.name }
+        ? { verb, group: route.group, resource: route.type.plural, subresource: route.subresource, namespace: route.namespace, name: route.name, fieldSelector: url.searchParams.get("fieldSelector") ?? undefined }
         : { verb: method === "GET" || method === "HEAD" ? "get" : method.toLowerCase(), group: "", resource: "", path }
       if (!authorize(this.store, u, attributes)) throw forbidden(forbiddenMessage(u, attributes))
       // kubectl's typed clients write protobuf: the few kinds it sends here are translated, others get 415
@@ -188,7 +188,9 @@ export class ApiServer {
         res.writeHead(reply.status, { "content-type": "text/plain; charset=utf-8" })
         res.end(filtered.body)
       } else sendJson(reply.status, filtered.body)
-      record(reply.status, filtered.names.length > 0 ? filtered.names.join(",") : undefined)
+      // a delay is not terminal: it is named together with any body rewrite
+      const applied = [...faults.names, ...filtered.names]
+      record(reply.status, applied.length > 0 ? applied.join(",") : undefined)
     } catch (e) {
       const err = e instanceof ApiError ? e : statusError(500, `internal error: ${e instanceof Error ? e.message : String(e)}`)
       sendJson(err.code, err.body, err.headers)
