@@ -4,6 +4,7 @@
  * honoured) and line-delimited watch streams. The server is verified against the target's CA;
  * an empty CA would make node:https fall back to the public roots, so no request is sent then.
  */
+import type { IncomingMessage } from "node:http"
 import * as https from "node:https"
 import { BootstrapConfigError, BootstrapConnectionError, BootstrapHttpError } from "./errors.js"
 
@@ -71,7 +72,7 @@ export const requestOnce = (t: ApiTarget, spec: RequestSpec): Promise<JsonRespon
   new Promise((resolve, reject) => {
     const refused = noCa(t, spec.method, spec.path)
     if (refused !== undefined) return reject(refused)
-    const req = https.request(options(t, spec), (res) => {
+    const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = []
       res.on("data", (c: Buffer) => chunks.push(c))
       res.on("error", (e) => reject(new BootstrapConnectionError({ message: `${spec.method} ${spec.path}: ${e.message}` })))
@@ -85,7 +86,14 @@ export const requestOnce = (t: ApiTarget, spec: RequestSpec): Promise<JsonRespon
         }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body })
       })
-    })
+    }
+    let req: ReturnType<typeof https.request>
+    // A malformed server URL or PEM (CA, client certificate or key) throws here: bad input, not a bug.
+    try {
+      req = https.request(options(t, spec), onResponse)
+    } catch (e) {
+      return reject(new BootstrapConfigError({ message: `${spec.method} ${spec.path} on ${t.server}: ${e instanceof Error ? e.message : String(e)}` }))
+    }
     req.setTimeout(spec.timeoutMs, () => req.destroy(new Error(`request timed out after ${spec.timeoutMs}ms`)))
     req.on("error", (e) => reject(new BootstrapConnectionError({ message: `${spec.method} ${spec.path}: ${e.message}` })))
     if (spec.body !== undefined) req.write(typeof spec.body === "string" ? spec.body : JSON.stringify(spec.body))

@@ -176,9 +176,11 @@ const isTyped = (e: unknown): e is TlsBootstrapError =>
   e instanceof BootstrapHttpError || e instanceof BootstrapConnectionError || e instanceof CsrRejectedError ||
   e instanceof BootstrapTimeoutError || e instanceof BootstrapConfigError
 
-/** Effect form; unexpected failures (crypto) become BootstrapConfigError with their message. */
+/**
+ * Effect form. Only the typed bootstrap failures are errors; anything else thrown (a crypto or
+ * programming failure) is a defect, reported as a bug rather than as a configuration problem.
+ */
 export const tlsBootstrapEffect = (opts: TlsBootstrapOptions): Effect.Effect<TlsBootstrapResult, TlsBootstrapError> =>
-  Effect.tryPromise({
-    try: () => tlsBootstrap(opts),
-    catch: (e) => (isTyped(e) ? e : new BootstrapConfigError({ message: e instanceof Error ? e.message : String(e) }))
-  })
+  Effect.tryPromise({ try: () => tlsBootstrap(opts), catch: (e) => e }).pipe(
+    Effect.catchAll((e) => (isTyped(e) ? Effect.fail(e) : Effect.die(e)))
+  )
