@@ -117,4 +117,15 @@ describe("download-certs", () => {
     expect(bad.result._tag === "Left" && bad.result.left.message).toMatch(/^error decoding certificate key: /)
     expect(bad.result._tag === "Left" && bad.result.left.message).not.toContain(key.slice(2))
   })
+
+  it("an entry shorter than the nonce is a BadEntry error (DecryptError's reason, not a match on its text); nothing written", async () => {
+    const key = generateCertificateKey()
+    const secret = await uploadedSecret(key)
+    const { root, result } = await run(clientWith({ ...secret, data: { ...secret.data, "ca.key": new Uint8Array(5) } }), key)
+    expect(result._tag === "Left" && result.left).toMatchObject({
+      reason: "BadEntry",
+      message: "error downloading certs: error decoding secret data with provided key: size of data is less than the nonce"
+    })
+    expect(await allFiles(root)).toEqual([])
+  })
 })

@@ -8,6 +8,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto"
 import { Data, Effect } from "effect"
 import { aesGcmOpen } from "../crypto/aes.js"
+import { DecryptError } from "../crypto/errors.js"
 import type { KubeApiError, KubeClient } from "../kube-api/kube-api.js"
 import { type ControlPlaneConfig, kubernetesMinor } from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
@@ -95,15 +96,16 @@ export const downloadCerts = (
         plain.set(name, sealed)
         continue
       }
-      const opened = yield* Effect.try({
-        try: () => aesGcmOpen(key, sealed),
-        catch: (e) => {
-          const m = e instanceof Error ? e.message : String(e)
-          return /authentication/.test(m)
-            ? wrap("WrongKey", `wrong certificate key: error decoding secret data with provided key: ${m}`)
-            : wrap("BadEntry", `error decoding secret data with provided key: ${m}`)
-        }
-      })
+      // only a DecryptError is about the data or the key; anything else thrown is a bug (a defect)
+      const opened = yield* Effect.try({ try: () => aesGcmOpen(key, sealed), catch: (e) => e }).pipe(
+        Effect.catchAll((e) =>
+          !(e instanceof DecryptError)
+            ? Effect.die(e)
+            : e.reason === "authentication"
+              ? Effect.fail(wrap("WrongKey", `wrong certificate key: error decoding secret data with provided key: ${e.message}`))
+              : Effect.fail(wrap("BadEntry", `error decoding secret data with provided key: ${e.message}`))
+        )
+      )
       plain.set(name, opened)
     }
     const writes: Array<{ path: string; data: Uint8Array; mode: number }> = []
