@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { readFileSync, realpathSync } from "node:fs"
 import { rm } from "node:fs/promises"
 import { join } from "node:path"
-import { startContainerd } from "../../src/node/containerd.js"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
-import { expectJoined, runCli, tokenJoinArgs } from "./worker-helpers.js"
+import { expectJoined, runCli, tokenJoinArgs, withMachine } from "./worker-helpers.js"
 
 let cluster: TestCluster
 beforeAll(async () => {
@@ -18,16 +17,6 @@ beforeAll(async () => {
 })
 afterAll(() => cluster.close())
 
-const withMachine = async (test: (rootfs: string) => Promise<void>) => {
-  const rootfs = await makeWorkerMachine()
-  const containerd = await startContainerd(rootfs)
-  try {
-    await test(rootfs)
-  } finally {
-    await containerd.stop()
-    await rm(rootfs, { recursive: true, force: true })
-  }
-}
 
 /** The base64 body lines of every PEM block of a type in `pem`. */
 const pemBodyLines = (pem: string, type: RegExp) =>

@@ -5,15 +5,12 @@
  * local discovery file and an https:// discovery URL trusted via the rootfs CA bundle.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { rm } from "node:fs/promises"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto/index"
-import { startContainerd } from "../../src/node/containerd.js"
 import { startFakeKubelet } from "../../src/node/fake-kubelet.js"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
-import { makeWorkerMachine } from "../../src/node/worker-machine.js"
-import { expectJoined, expectNoTokenBeforeVerification, runCli, tokenJoinArgs } from "./worker-helpers.js"
+import { expectJoined, expectNoTokenBeforeVerification, runCli, tokenJoinArgs, withMachine } from "./worker-helpers.js"
 
 let cluster: TestCluster
 beforeAll(async () => {
@@ -22,16 +19,6 @@ beforeAll(async () => {
 afterAll(() => cluster.close())
 
 /** A fresh machine with a running containerd; cleaned up afterwards. */
-const withMachine = async (test: (rootfs: string) => Promise<unknown>, files: Record<string, string> = {}) => {
-  const rootfs = await makeWorkerMachine({ files })
-  const containerd = await startContainerd(rootfs)
-  try {
-    await test(rootfs)
-  } finally {
-    await containerd.stop()
-    await rm(rootfs, { recursive: true, force: true })
-  }
-}
 
 const expectSuccess = (r: { code: number; stdout: string; stderr: string }) => {
   expect(r.stderr + r.stdout).not.toContain("error execution phase")

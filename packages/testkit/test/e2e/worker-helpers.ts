@@ -6,12 +6,14 @@
  */
 import { execFile, execFileSync, spawn } from "node:child_process"
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from "node:fs"
-import { readdir } from "node:fs/promises"
+import { readdir, rm } from "node:fs/promises"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { expect } from "vitest"
 import type { AuditEntry } from "../../src/api-server/audit.js"
 import type { TestCluster } from "../../src/cluster/init-cluster.js"
+import { startContainerd } from "../../src/node/containerd.js"
+import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 
 export const CLI = fileURLToPath(new URL("../../../cli/dist/kubeadm-ts.mjs", import.meta.url))
 
@@ -115,4 +117,16 @@ export const expectNoTokenBeforeVerification = (entries: ReadonlyArray<AuditEntr
   const early = entries.filter((e) => e.bearerSent && e.seq < lastAnonymousInfo)
   expect(early, "requests with a token before verification").toEqual([])
   expect(entries.filter((e) => e.path.endsWith("/cluster-info")).every((e) => !e.bearerSent)).toBe(true)
+}
+
+/** A fresh worker machine (extra `files` inside it) with its own containerd, for one test; removed after it. */
+export const withMachine = async (test: (rootfs: string) => Promise<unknown>, files: Record<string, string> = {}) => {
+  const rootfs = await makeWorkerMachine({ files })
+  const containerd = await startContainerd(rootfs)
+  try {
+    await test(rootfs)
+  } finally {
+    await containerd.stop()
+    await rm(rootfs, { recursive: true, force: true })
+  }
 }
