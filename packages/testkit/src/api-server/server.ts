@@ -161,7 +161,12 @@ export class ApiServer {
       const attributes: RequestAttributes = route.kind === "resource"
         ? { verb, group: route.group, resource: route.type.plural, subresource: route.subresource, namespace: route.namespace, name: route.name, fieldSelector: url.searchParams.get("fieldSelector") ?? undefined }
         : { verb: method === "GET" || method === "HEAD" ? "get" : method.toLowerCase(), group: "", resource: "", path }
-      if (!authorize(this.store, u, attributes)) throw forbidden(forbiddenMessage(u, attributes))
+      if (!authorize(this.store, u, attributes)) {
+        const details = attributes.path === undefined
+          ? { ...(attributes.name ? { name: attributes.name } : {}), ...(attributes.group ? { group: attributes.group } : {}), kind: attributes.resource }
+          : undefined
+        throw forbidden(forbiddenMessage(u, attributes), details)
+      }
       // kubectl's typed clients write protobuf: the few kinds it sends here are translated, others get 415
       const contentType = req.headers["content-type"] ?? ""
       if (raw.length > 0 && contentType.includes("protobuf")) {

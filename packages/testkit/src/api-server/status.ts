@@ -38,7 +38,8 @@ export const conflict = (plural: string, group: string, name: string) =>
 
 export const unauthorized = () => make(401, "Unauthorized", "Unauthorized")
 
-export const forbidden = (message: string) => make(403, "Forbidden", message)
+/** 403; `details` names the resource (and object) for resource requests, as the real server's Status does. */
+export const forbidden = (message: string, details?: Record<string, unknown>) => make(403, "Forbidden", message, details)
 
 export const invalid = (kind: string, group: string, name: string, causes: ReadonlyArray<{ field: string; message: string }>) =>
   make(422, "Invalid",

@@ -15,6 +15,8 @@ export interface RequestAttributes {
   readonly name?: string | undefined
   /** For non-resource requests (/version, /api, ...). */
   readonly path?: string | undefined
+  /** The request's `fieldSelector` (lists and watches), as the selector-aware Node authorizer reads it. */
+  readonly fieldSelector?: string | undefined
 }
 
 interface PolicyRule {
@@ -64,13 +66,25 @@ const rbacAllows = (store: Store, user: UserInfo, a: RequestAttributes): boolean
   return false
 }
 
-/** What the Node authorizer + NodeRestriction let a kubelet do (reduced to what join and the FakeKubelet use). */
+const nodeSelf = (user: UserInfo): string | undefined =>
+  user.groups.includes("system:nodes") && user.name.startsWith("system:node:") ? user.name.slice("system:node:".length) : undefined
+
+/** `metadata.name=<n>` or `metadata.name==<n>` alone: the one selector a kubelet may list/watch its Node with. */
+const selectsOnly = (selector: string | undefined, name: string) => {
+  const m = /^\s*metadata\.name\s*==?\s*([^,\s]+)\s*$/.exec(selector ?? "")
+  return m?.[1] === name
+}
+
+/**
+ * What the Node authorizer + NodeRestriction let a kubelet do (reduced to what join and the FakeKubelet use),
+ * as current clusters run them (selector authorization, on by default since 1.32): a kubelet reads only its
+ * own Node (get by name, or list/watch selecting that name), and creates/updates/patches only its own Node.
+ */
 const nodeAllows = (user: UserInfo, a: RequestAttributes): boolean => {
-  if (!user.groups.includes("system:nodes") || !user.name.startsWith("system:node:")) return false
-  const self = user.name.slice("system:node:".length)
-  if (a.path !== undefined) return false
+  const self = nodeSelf(user)
+  if (self === undefined || a.path !== undefined) return false
   if (a.group === "" && a.resource === "nodes") {
-    if (["get", "list", "watch"].includes(a.verb)) return true
+    if (["get", "list", "watch"].includes(a.verb)) return a.subresource === undefined && (a.name === self || (a.name === undefined && a.verb !== "get" && selectsOnly(a.fieldSelector, self)))
     // A create names the Node in its body (NodeRestriction checks it there), not in the URL.
     return (a.name === self || (a.verb === "create" && a.name === undefined)) && ["create", "update", "patch"].includes(a.verb)
   }
@@ -83,6 +97,22 @@ export const authorize = (store: Store, user: UserInfo, a: RequestAttributes): b
 
 /** The real server's wording of a 403. */
 export const forbiddenMessage = (user: UserInfo, a: RequestAttributes): string => {
+  const self = nodeSelf(user)
+  if (self !== undefined && a.path === undefined && a.group === "" && a.resource === "nodes") {
+    // NodeRestriction (an admission plugin) refuses writes to another Node (or its status) with its own wording
+    if (["create", "update", "patch"].includes(a.verb) && a.name !== undefined && a.name !== self) {
+      return `nodes "${a.name}" is forbidden: node "${self}" is not allowed to modify node "${a.name}"`
+    }
+    // the Node authorizer's reason follows the generic text for reads
+    if (["get", "list", "watch"].includes(a.verb) && a.subresource === undefined) {
+      const reason = a.name === undefined ? `node '${self}' cannot read all nodes, only its own Node object` : `node '${self}' cannot read '${a.name}', only its own Node object`
+      return `${genericForbidden(user, a)}: ${reason}`
+    }
+  }
+  return genericForbidden(user, a)
+}
+
+const genericForbidden = (user: UserInfo, a: RequestAttributes): string => {
   if (a.path !== undefined) return `forbidden: User "${user.name}" cannot ${a.verb} path "${a.path}"`
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource
   const what = a.name ? `${a.group ? `${a.resource}.${a.group}` : a.resource} "${a.name}"` : a.group ? `${a.resource}.${a.group}` : a.resource
