@@ -4,7 +4,7 @@ import { existsSync } from "node:fs"
 import { rm } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { afterAll, beforeAll } from "vitest"
+import { afterAll, beforeAll, expect } from "vitest"
 import type { InitClusterOptions } from "../../src/cluster/init-cluster.js"
 import { type ClusterWithEtcd, initClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
 import { freeLoopbackAddress } from "../../src/etcd/real-etcd.js"
@@ -133,4 +133,16 @@ export const useClusterWithEtcd = (options: InitClusterOptions) => {
     },
     cleanups
   }
+}
+
+/** Exactly one etcd member for `peerURL`, named `name` and a voter, and every member healthy; returns all members. */
+export const expectOneHealthyMember = async (etcd: { clientURL: string; tls: { ca: string; cert: string; key: string } }, peerURL: string, name: string) => {
+  const members = await etcdMembers([etcd.clientURL], etcd.tls)
+  const ours = members.filter((x) => x.peerURLs.includes(peerURL))
+  expect(ours).toHaveLength(1)
+  expect(ours[0]).toMatchObject({ name, isLearner: false })
+  const health = await etcdctl([etcd.clientURL], etcd.tls, ["endpoint", "health", "--cluster"])
+  expect(health.code, health.stderr).toBe(0)
+  expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(members.length)
+  return members
 }

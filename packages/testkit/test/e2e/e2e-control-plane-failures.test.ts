@@ -8,7 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { initClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
-import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli, useClusterWithEtcd } from "./control-plane-helpers.js"
+import { controlPlaneMachine, etcdMembers, filesUnder, runCli, useClusterWithEtcd, expectOneHealthyMember } from "./control-plane-helpers.js"
 
 const privateKeys = async (rootfs: string) => (await filesUnder(rootfs)).filter((f) => f.endsWith(".key") || f.endsWith(".conf"))
 
@@ -91,13 +91,7 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     const again = await runCli(["join", "phase", "control-plane-join", "all", "--control-plane", "--rootfs", m.rootfs, "--node-name", m.nodeName, "--apiserver-advertise-address", m.address])
     expect(again.code, again.stderr + again.stdout).toBe(0)
     expect(again.stdout).toContain("already announced")
-    const members = await membersNow()
-    const ours = members.filter((x) => x.peerURLs.includes(peerURL))
-    expect(ours).toHaveLength(1)
-    expect(ours[0]).toMatchObject({ name: "cp-killed", isLearner: false })
-    const health = await etcdctl([cp.cluster.etcd.clientURL], cp.cluster.etcd.tls, ["endpoint", "health", "--cluster"])
-    expect(health.code, health.stderr).toBe(0)
-    expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(members.length)
+    await expectOneHealthyMember(cp.cluster.etcd, peerURL, "cp-killed")
   })
 
   it("without --certificate-key but with the shared certificates copied onto the node (kubeadm's manual way), the join succeeds", async () => {
