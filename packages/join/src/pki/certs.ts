@@ -9,7 +9,7 @@
  * - missing leaves get fresh keys (generated concurrently) and certificates.
  * Everything is checked before anything is written.
  */
-import { Data, Effect } from "effect"
+import { Effect } from "effect"
 import type { CertificateInfo } from "../crypto/certs.js"
 import { generateKeyPair, privateKeyFromPem, privateKeyToPem, publicKeyToPem, type KeyAlgorithm as CryptoKeyAlgorithm, type KeyPair } from "../crypto/keys.js"
 import { createCaCertificate, createCertificate, parseCertificate, verifyCertificate } from "../crypto/lazy.js"
@@ -19,7 +19,9 @@ import { RootFs, type RootFsError } from "../rootfs/index.js"
 import { canonicalIp, dnsMatches } from "./ip.js"
 import { casFor, leafSpecs, type CaName, type CaSpec, type LeafCertSpec } from "./specs.js"
 
-export class PkiError extends Data.TaggedError("PkiError")<{ readonly message: string }> {}
+import { PkiError } from "./errors.js"
+
+export { PkiError }
 
 const causeText = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
@@ -118,7 +120,10 @@ export const ensureControlPlaneCerts = (
     const out = yield* Output
     const dir = cfg.certificatesDir
     yield* out.info(`[certs] Using certificateDir folder "${dir}"`)
-    const { leaves, skippedSans } = yield* Effect.try({ try: () => leafSpecs(cfg), catch: (e) => new PkiError({ message: causeText(e) }) })
+    // bad addresses in the configuration are PkiErrors; anything else thrown is a bug (a defect)
+    const { leaves, skippedSans } = yield* Effect.try({ try: () => leafSpecs(cfg), catch: (e) => e }).pipe(
+      Effect.catchAll((e) => (e instanceof PkiError ? Effect.fail(e) : Effect.die(e)))
+    )
     for (const s of skippedSans)
       yield* out.warn(`[certificates] WARNING: '${s.san}' was not added to the '${s.cert}.crt' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`)
 
