@@ -216,6 +216,13 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
         notify
       )
 
+    /** Create, or replace what is already there (kubeadm's CreateOrUpdate for RBAC objects). */
+    const createOrReplace = (what: string, create: (signal: AbortSignal) => Promise<unknown>, replace: (signal: AbortSignal) => Promise<unknown>) =>
+      call(`create ${what}`, create).pipe(
+        Effect.catchIf((e) => e.reason === "AlreadyExists", () => call(`update ${what}`, replace)),
+        Effect.asVoid
+      )
+
     const client: KubeClient = {
       server,
       getConfigMap: (namespace, name) =>
@@ -259,12 +266,10 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
             ...(r.resourceNames !== undefined ? { resourceNames: [...r.resourceNames] } : {})
           }))
         }
-        return call(`create Role ${namespace}/${role.metadata.name}`, (signal) => rbac.createNamespacedRole({ namespace, body }, withSignal(signal))).pipe(
-          Effect.catchIf(
-            (e) => e.reason === "AlreadyExists",
-            () => call(`update Role ${namespace}/${role.metadata.name}`, (signal) => rbac.replaceNamespacedRole({ namespace, name: role.metadata.name, body }, withSignal(signal)))
-          ),
-          Effect.asVoid
+        return createOrReplace(
+          `Role ${namespace}/${role.metadata.name}`,
+          (signal) => rbac.createNamespacedRole({ namespace, body }, withSignal(signal)),
+          (signal) => rbac.replaceNamespacedRole({ namespace, name: role.metadata.name, body }, withSignal(signal))
         )
       },
       ensureRoleBinding: (rb) => {
@@ -280,15 +285,10 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
             ...(x.namespace !== undefined ? { namespace: x.namespace } : {})
           }))
         }
-        return call(`create RoleBinding ${namespace}/${rb.metadata.name}`, (signal) => rbac.createNamespacedRoleBinding({ namespace, body }, withSignal(signal))).pipe(
-          Effect.catchIf(
-            (e) => e.reason === "AlreadyExists",
-            () =>
-              call(`update RoleBinding ${namespace}/${rb.metadata.name}`, (signal) =>
-                rbac.replaceNamespacedRoleBinding({ namespace, name: rb.metadata.name, body }, withSignal(signal))
-              )
-          ),
-          Effect.asVoid
+        return createOrReplace(
+          `RoleBinding ${namespace}/${rb.metadata.name}`,
+          (signal) => rbac.createNamespacedRoleBinding({ namespace, body }, withSignal(signal)),
+          (signal) => rbac.replaceNamespacedRoleBinding({ namespace, name: rb.metadata.name, body }, withSignal(signal))
         )
       },
       getSecret: (namespace, name) =>
