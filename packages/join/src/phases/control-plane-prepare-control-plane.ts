@@ -18,15 +18,29 @@ export const hostFacts = Effect.gen(function* () {
   } satisfies HostFacts
 })
 
-/** Checks a Pod against the core/v1 OpenAPI schema before it is written (loaded lazily: it is big). */
+/** The schema validator's failure (ajv's ValidationError: `validation: true` and the `errors` list). */
+const isSchemaViolation = (e: unknown): e is Error =>
+  e instanceof Error && (e as { validation?: unknown }).validation === true && Array.isArray((e as { errors?: unknown }).errors)
+
+/**
+ * Checks a Pod against the core/v1 OpenAPI schema before it is written (loaded lazily: it is big).
+ * Only a schema violation is reported as an invalid manifest; anything else (the module failing
+ * to load, a crash) is a defect.
+ */
 export const validatePod = (pod: Pod) =>
   Effect.tryPromise({
     try: async () => {
       const { Pod: PodModel } = await import("kubernetes-models/v1")
       new PodModel(pod as never).validate()
     },
-    catch: (e) => new ControlPlaneJoinError({ message: `the generated manifest for "${String((pod.metadata as { name?: string }).name)}" is not a valid Pod: ${e instanceof Error ? e.message : String(e)}` })
-  })
+    catch: (e) => e
+  }).pipe(
+    Effect.catchAll((e) =>
+      isSchemaViolation(e)
+        ? Effect.fail(new ControlPlaneJoinError({ message: `the generated manifest for "${String((pod.metadata as { name?: string }).name)}" is not a valid Pod: ${e.message}` }))
+        : Effect.die(e)
+    )
+  )
 
 /** Writes one static Pod manifest (folder 0700, file 0600, as kubeadm). */
 export const writeManifest = (name: string, pod: Pod) =>
