@@ -17,6 +17,8 @@ import { type CertAndKey, type ClusterPki, createClusterPki, issue, kubeadmCerts
 import { BOOTSTRAP_GROUP, initRbac } from "../auth/rbac.js"
 import { tamperedClusterInfo } from "../faults/man-in-the-middle.js"
 import type { KubeObject, Store } from "../api-server/store.js"
+// A function-level cycle (cluster-with-etcd builds on initClusterBase): nothing runs at load time.
+import { type ClusterWithEtcd, initClusterWithEtcd } from "../etcd/cluster-with-etcd.js"
 
 export interface TokenOptions {
   /** `id.secret`; random when absent. */
@@ -45,8 +47,12 @@ export interface InitClusterOptions {
   readonly certificatesDir?: string
   readonly imageRepository?: string
   readonly networking?: Partial<Networking>
-  /** Default local etcd with dataDir /var/lib/etcd. */
-  readonly etcd?: EtcdConfig
+  /**
+   * Default local etcd with dataDir /var/lib/etcd, recorded in the configuration only.
+   * `"real"`: also start a REAL etcd (TLS, the cluster's etcd CA) as the init node's stacked
+   * member; the result then carries its handle as `etcd` (see initClusterWithEtcd).
+   */
+  readonly etcd?: EtcdConfig | "real"
   /** External etcd client material for kubeadm-certs (external etcd only). */
   readonly externalEtcdFiles?: { readonly caPem: string; readonly certPem: string; readonly keyPem: string }
   /** Name of the init node (default "control-plane-1"): its Node object and ClusterStatus entry. */
@@ -127,7 +133,26 @@ const DAY = 24 * 3600 * 1000
 const isIp = (host: string) => /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(":")
 const hostOf = (endpoint: string) => endpoint.replace(/^\[/, "").replace(/\](:\d+)?$/, "").replace(/:\d+$/, "")
 
-export const initCluster = async (options: InitClusterOptions = {}): Promise<TestCluster> => {
+/** initCluster's options once `etcd: "real"` has been taken care of. */
+export type InitClusterBaseOptions = Omit<InitClusterOptions, "etcd"> & { readonly etcd?: EtcdConfig }
+
+/**
+ * What `kubeadm init` leaves behind. With `etcd: "real"` a real etcd runs as the first member
+ * and the returned cluster has its handle (`etcd`), and stops it on close.
+ */
+export function initCluster(options: InitClusterOptions & { readonly etcd: "real" }): Promise<ClusterWithEtcd>
+export function initCluster(options?: InitClusterBaseOptions): Promise<TestCluster>
+export function initCluster(options?: InitClusterOptions): Promise<TestCluster | ClusterWithEtcd>
+export function initCluster(options: InitClusterOptions = {}): Promise<TestCluster | ClusterWithEtcd> {
+  if (options.etcd === "real") {
+    const { etcd: _real, ...rest } = options
+    return initClusterWithEtcd(rest)
+  }
+  return initClusterBase(options as InitClusterBaseOptions)
+}
+
+/** The cluster objects and API server without starting any etcd (the configuration names a local or external one). */
+export const initClusterBase = async (options: InitClusterBaseOptions = {}): Promise<TestCluster> => {
   const address = options.address ?? "127.0.0.1"
   const algorithm = options.keyAlgorithm ?? "rsa-2048"
   const kubernetesVersion = options.kubernetesVersion ?? "v1.15.12"

@@ -9,16 +9,19 @@
  */
 import { ETCD_ADVERTISE_ANNOTATION } from "@kubeadm-ts/join/manifests/static-pods"
 import { freeLoopbackAddress, startEtcd, type RealEtcd } from "./real-etcd.js"
-import { initCluster, type InitClusterOptions, type TestCluster } from "../cluster/init-cluster.js"
+import { initClusterBase, type InitClusterOptions, type TestCluster } from "../cluster/init-cluster.js"
 
 export interface ClusterWithEtcd extends TestCluster {
   readonly etcd: RealEtcd
 }
 
+/** Also reachable as `initCluster({ etcd: "real", ... })`. */
 export const initClusterWithEtcd = async (options: InitClusterOptions = {}): Promise<ClusterWithEtcd> => {
-  const address = options.address ?? (await freeLoopbackAddress([2379, 2380, 2381]))
-  const initNodeName = options.initNodeName ?? "control-plane-1"
-  const cluster = await initCluster({ controlPlaneEndpoint: true, ...options, address, initNodeName })
+  const { etcd: etcdOption, ...rest } = options
+  const address = rest.address ?? (await freeLoopbackAddress([2379, 2380, 2381]))
+  const initNodeName = rest.initNodeName ?? "control-plane-1"
+  const config = etcdOption === undefined || etcdOption === "real" ? {} : { etcd: etcdOption }
+  const cluster = await initClusterBase({ controlPlaneEndpoint: true, ...rest, ...config, address, initNodeName })
   let etcd: RealEtcd
   try {
     etcd = await startEtcd({ ca: { certPem: cluster.pki.etcdCa.certPem, keyPem: cluster.pki.etcdCa.keyPem }, name: initNodeName, address })
