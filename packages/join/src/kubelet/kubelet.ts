@@ -3,7 +3,7 @@
  * in-process TLS bootstrap (`--self-tls-bootstrap`) that writes exactly the files a
  * kubelet writes after its own bootstrap.
  */
-import { Context, Data, Effect, Layer, Option } from "effect"
+import { Context, Data, Effect, Fiber, Layer, Option, Queue } from "effect"
 import { tlsBootstrapEffect, type TlsBootstrapError } from "../bootstrap/index.js"
 import { Host } from "../host/host.js"
 import { KUBELET_CLIENT_CURRENT, KUBELET_CLIENT_CURRENT_RELATIVE, type Kubeconfig, kubeletKubeconfig, selectCluster, selectUser, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
@@ -63,7 +63,18 @@ export const selfBootstrap = (input: SelfBootstrapInput) =>
     const user = selectUser(input.bootstrap)?.value
     const server = cluster?.value.server ?? ""
     const caPem = cluster?.value.certificateAuthorityData ?? ""
-    const progress = (line: string) => Effect.runFork(out.info(line))
+    // The bootstrap client reports progress through a plain callback: its lines go through a
+    // queue that one fiber of this effect prints, in order and with this effect's Output;
+    // the queue is drained (and a failing print surfaces) before the bootstrap's result is used.
+    const lines = yield* Queue.unbounded<Option.Option<Effect.Effect<void>>>()
+    const printer = yield* Effect.fork(
+      Queue.take(lines).pipe(
+        Effect.flatMap(Option.match({ onNone: () => Effect.succeed(false), onSome: (print) => Effect.as(print, true) })),
+        Effect.repeat({ while: (more) => more })
+      )
+    )
+    const emit = (print: Effect.Effect<void>) => void Queue.unsafeOffer(lines, Option.some(print))
+    const progress = (line: string) => emit(out.info(line))
     const result = yield* tlsBootstrapEffect({
       target: {
         server,
@@ -83,14 +94,17 @@ export const selfBootstrap = (input: SelfBootstrapInput) =>
             progress(`[kubelet-start] Waiting for "${p.csrName}": ${p.detail}`)
             break
           case "retrying":
-            Effect.runFork(out.detail(1, `[kubelet-start] Retrying ${p.request} in ${p.delayMs}ms (attempt ${p.attempt}): ${p.cause}`))
+            emit(out.detail(1, `[kubelet-start] Retrying ${p.request} in ${p.delayMs}ms (attempt ${p.attempt}): ${p.cause}`))
             break
           case "issued":
             progress(`[kubelet-start] Certificate signing request "${p.csrName}" was approved and the certificate issued`)
             break
         }
       }
-    }).pipe(Effect.mapError((cause) => new SelfBootstrapError({ cause })))
+    }).pipe(
+      Effect.ensuring(Queue.offer(lines, Option.none()).pipe(Effect.zipRight(Fiber.join(printer)))),
+      Effect.mapError((cause) => new SelfBootstrapError({ cause }))
+    )
     const fail = (cause: RootFsError | KubeApiError) => new SelfBootstrapError({ cause })
     const pemName = clientPemName(new Date())
     yield* fs.mkdir(KUBELET_PKI_DIR, 0o755).pipe(Effect.mapError(fail))
