@@ -16,6 +16,7 @@ import { RootFs } from "../rootfs/rootfs.js"
 import { ClusterInfoInvalidError, type DiscoveryError } from "./errors.js"
 import { fileDiscovery } from "./file.js"
 import { type DiscoveredCluster, tokenDiscovery } from "./token.js"
+import { causeText } from "../cause-text.js"
 
 export class BootstrapCredentialsError extends Data.TaggedError("BootstrapCredentialsError")<{}> {
   // kubeadm's exact wording, "boostrap" typo included (users search for it).
@@ -61,9 +62,9 @@ export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterCon
   Effect.gen(function* () {
     let doc: unknown
     try {
-      doc = YAML.parse(raw)
+      doc = YAML.parse(raw, { prettyErrors: false })
     } catch (e) {
-      return yield* Effect.fail(new ClusterConfigurationError({ detail: `ClusterConfiguration is not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}` }))
+      return yield* Effect.fail(new ClusterConfigurationError({ detail: `ClusterConfiguration is not valid YAML: ${causeText(e).split("\n")[0]}` }))
     }
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
       return yield* Effect.fail(new ClusterConfigurationError({ detail: "ClusterConfiguration is not a YAML mapping" }))

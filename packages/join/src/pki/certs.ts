@@ -20,10 +20,10 @@ import { canonicalIp, dnsMatches } from "./ip.js"
 import { casFor, leafSpecs, type CaName, type CaSpec, type LeafCertSpec } from "./specs.js"
 
 import { PkiError } from "./errors.js"
+import { causeText } from "../cause-text.js"
 
 export { PkiError }
 
-const causeText = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 export const cryptoAlgorithm = (a: KeyAlgorithm): CryptoKeyAlgorithm =>
   a === "ECDSA-P256" ? "ecdsa-p256" : a === "RSA-4096" ? "rsa-4096" : "rsa-2048"
