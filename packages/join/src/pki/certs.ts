@@ -18,7 +18,6 @@ import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/index.js"
 import { canonicalIp, dnsMatches } from "./ip.js"
 import { casFor, leafSpecs, type CaName, type CaSpec, type LeafCertSpec } from "./specs.js"
-
 import { PkiError } from "./errors.js"
 import { causeText } from "../cause-text.js"
 
