@@ -181,9 +181,9 @@ describe("file discovery", () => {
   it.live("from a local file inside the rootfs, checked against the server", () =>
     Effect.gen(function* () {
       serve(signed())
-      const fs = memoryRootFs({ "/root/discovery.conf": fileKubeconfig() })
+      const fs = memoryRootFs({ "/srv/discovery.conf": fileKubeconfig() })
       const r = yield* Effect.either(
-        fileDiscovery({ kubeConfigPath: "/root/discovery.conf" }, Duration.seconds(10)).pipe(
+        fileDiscovery({ kubeConfigPath: "/srv/discovery.conf" }, Duration.seconds(10)).pipe(
           Effect.provide(Layer.mergeAll(KubeApiLive, fs.layer, collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([]))))
         )
       )
@@ -194,10 +194,10 @@ describe("file discovery", () => {
   it.live("--v=1 lines as kubeadm's: credentials, client created, cluster-info not set up; a 403 is a warning, not a failure", () =>
     Effect.gen(function* () {
       serve({}) // a cluster-info without its kubeconfig key
-      const fs = memoryRootFs({ "/root/discovery.conf": fileKubeconfig() })
+      const fs = memoryRootFs({ "/srv/discovery.conf": fileKubeconfig() })
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const layer = Layer.mergeAll(KubeApiLive, fs.layer, collectingOutput(lines))
-      const r = yield* Effect.either(fileDiscovery({ kubeConfigPath: "/root/discovery.conf" }, Duration.seconds(10)).pipe(Effect.provide(layer)))
+      const r = yield* Effect.either(fileDiscovery({ kubeConfigPath: "/srv/discovery.conf" }, Duration.seconds(10)).pipe(Effect.provide(layer)))
       expect(Either.isRight(r)).toBe(true)
       expect((yield* Ref.get(lines)).map((l) => [l.stream, l.level, l.text])).toEqual([
         ["detail", 1, "[discovery] Discovery file does not contains authentication credentials, using unauthenticated request for validating TLS connection"],
@@ -207,7 +207,7 @@ describe("file discovery", () => {
 
       server.handler = (_req, res) => json(res, 403, statusBody(403, "Forbidden", "configmaps \"cluster-info\" is forbidden"))
       yield* Ref.set(lines, [])
-      const denied = yield* Effect.either(fileDiscovery({ kubeConfigPath: "/root/discovery.conf" }, Duration.seconds(10)).pipe(Effect.provide(layer)))
+      const denied = yield* Effect.either(fileDiscovery({ kubeConfigPath: "/srv/discovery.conf" }, Duration.seconds(10)).pipe(Effect.provide(layer)))
       expect(Either.isRight(denied)).toBe(true)
       expect((yield* Ref.get(lines)).filter((l) => l.stream === "warn").map((l) => l.text)).toEqual([
         "[discovery] Could not access the cluster-info ConfigMap for refreshing the cluster-info information, but the TLS cert is valid so proceeding..."

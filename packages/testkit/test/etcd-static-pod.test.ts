@@ -16,15 +16,15 @@ const cfg = (version: string, dataDir = "/var/lib/etcd"): ControlPlaneConfig => 
 describe("etcd static Pod -> command line", () => {
   it("maps host paths into the rootfs and the node's localhost to its own address", () => {
     const pod = etcdPod(cfg("v1.20.0", "/data/etcd"), [{ name: "cp-1", peerURL: "https://127.9.9.1:2380" }, { name: "cp-2", peerURL: "https://127.9.9.9:2380" }])
-    const { args, createDirs } = etcdCommandFromPod(pod as never, "/tmp/root", "127.9.9.9")
-    expect(args).toContain("--data-dir=/tmp/root/data/etcd")
-    expect(args).toContain("--cert-file=/tmp/root/etc/kubernetes/pki/etcd/server.crt")
-    expect(args).toContain("--trusted-ca-file=/tmp/root/etc/kubernetes/pki/etcd/ca.crt")
+    const { args, createDirs } = etcdCommandFromPod(pod as never, "/tmp/node-rootfs", "127.9.9.9")
+    expect(args).toContain("--data-dir=/tmp/node-rootfs/data/etcd")
+    expect(args).toContain("--cert-file=/tmp/node-rootfs/etc/kubernetes/pki/etcd/server.crt")
+    expect(args).toContain("--trusted-ca-file=/tmp/node-rootfs/etc/kubernetes/pki/etcd/ca.crt")
     // 127.0.0.1 becomes the node's address, and the duplicate URL disappears
     expect(args).toContain("--listen-client-urls=https://127.9.9.9:2379")
     expect(args).toContain("--listen-metrics-urls=http://127.9.9.9:2381")
     expect(args).toContain("--initial-cluster=cp-1=https://127.9.9.1:2380,cp-2=https://127.9.9.9:2380")
-    expect(createDirs.sort()).toEqual(["/tmp/root/data/etcd", "/tmp/root/etc/kubernetes/pki/etcd"])
+    expect(createDirs.sort()).toEqual(["/tmp/node-rootfs/data/etcd", "/tmp/node-rootfs/etc/kubernetes/pki/etcd"])
   })
 
   it("refuses a manifest without an etcd container", () => {

@@ -24,8 +24,8 @@ afterAll(() => cluster.close())
 const withRootfs = async (discovery: string, test: (rootfs: string) => Promise<void>) => {
   const rootfs = await mkdtemp(join(tmpdir(), "kubeadm-ts-e2e-discovery-"))
   try {
-    await mkdir(join(rootfs, "root"), { recursive: true })
-    await writeFile(join(rootfs, "root/discovery.conf"), discovery, { mode: 0o600 })
+    await mkdir(join(rootfs, "srv"), { recursive: true })
+    await writeFile(join(rootfs, "srv/discovery.conf"), discovery, { mode: 0o600 })
     await test(rootfs)
   } finally {
     await rm(rootfs, { recursive: true, force: true })
@@ -33,7 +33,7 @@ const withRootfs = async (discovery: string, test: (rootfs: string) => Promise<v
 }
 
 const join_ = (rootfs: string, nodeName: string, extra: ReadonlyArray<string> = []) =>
-  runCli(["join", "--discovery-file", "/root/discovery.conf", "--rootfs", rootfs, "--node-name", nodeName, "--ignore-preflight-errors=all", ...extra])
+  runCli(["join", "--discovery-file", "/srv/discovery.conf", "--rootfs", rootfs, "--node-name", nodeName, "--ignore-preflight-errors=all", ...extra])
 
 /** The node's own credential exists and is the one the cluster signed for it; the bootstrap file is gone. */
 const expectNodeCredential = (rootfs: string, nodeName: string) => {

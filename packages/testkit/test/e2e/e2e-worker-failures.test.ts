@@ -89,8 +89,8 @@ describe("worker join fails cleanly (built CLI, testkit control plane)", () => {
 
   it("two discovery forms at once are refused", async () => {
     const r = await failingJoin(
-      (rootfs) => ["join", cluster.endpoint, "--token", cluster.token, "--discovery-token-ca-cert-hash", cluster.caCertHash, "--discovery-file", "/root/d.conf", "--rootfs", rootfs],
-      { "root/d.conf": cluster.anonymousKubeconfig() }
+      (rootfs) => ["join", cluster.endpoint, "--token", cluster.token, "--discovery-token-ca-cert-hash", cluster.caCertHash, "--discovery-file", "/srv/d.conf", "--rootfs", rootfs],
+      { "srv/d.conf": cluster.anonymousKubeconfig() }
     )
     expect(r.stderr).toContain("bootstrapToken and file cannot both be set")
   })

@@ -60,8 +60,8 @@ describe.each<Bootstrap>(["self", "kubelet"])("worker join succeeds (built CLI, 
 
   it("--discovery-file with a local kubeconfig inside the rootfs", () =>
     withMachine(
-      (rootfs) => joinAndCheck(rootfs, bootstrap, `worker-file-${bootstrap}`, ["join", "--discovery-file", "/root/discovery.conf", "--token", cluster.token]),
-      { "root/discovery.conf": cluster.anonymousKubeconfig() }
+      (rootfs) => joinAndCheck(rootfs, bootstrap, `worker-file-${bootstrap}`, ["join", "--discovery-file", "/srv/discovery.conf", "--token", cluster.token]),
+      { "srv/discovery.conf": cluster.anonymousKubeconfig() }
     ))
 
   it("--discovery-file https:// URL trusted through the rootfs CA bundle", async () => {
