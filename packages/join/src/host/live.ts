@@ -7,6 +7,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import { RootFs } from "../rootfs/rootfs.js"
 import { criStatus, criVersion, socketPath } from "./cri.js"
+import { proxyForUrl } from "./proxy.js"
 import { CommandError, Host, type HostService, KNOWN_CRI_ENDPOINTS } from "./host.js"
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -28,29 +29,7 @@ const portInUse = (port: number) =>
     r === "unsupported" ? Effect.map(tryListen(port, "0.0.0.0"), (v) => v === "in-use") : Effect.succeed(r === "in-use")
   )
 
-/** NO_PROXY matching as Go's httpproxy does it for the common forms (host, .domain, IP, `*`). */
-const bypassed = (host: string, noProxy: string): boolean =>
-  noProxy
-    .split(",")
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== "")
-    .some((entry) => {
-      if (entry === "*") return true
-      const bare = entry.replace(/:\d+$/, "")
-      if (bare.includes("/")) return false // CIDRs are not matched here
-      return host === bare || host.endsWith(bare.startsWith(".") ? bare : "." + bare)
-    })
-
-const proxyFor = (url: string): Option.Option<string> => {
-  const u = new URL(url)
-  const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase()
-  if (host === "localhost" || host.startsWith("127.") || host === "::1") return Option.none()
-  const env = process.env
-  const noProxy = env["NO_PROXY"] ?? env["no_proxy"] ?? ""
-  if (bypassed(host, noProxy)) return Option.none()
-  const proxy = u.protocol === "https:" ? (env["HTTPS_PROXY"] ?? env["https_proxy"]) : (env["HTTP_PROXY"] ?? env["http_proxy"])
-  return proxy !== undefined && proxy !== "" ? Option.some(proxy) : Option.none()
-}
+const proxyFor = (url: string): Option.Option<string> => proxyForUrl(url, process.env)
 
 /** The interface of the default route from /proc/net/route (IPv4), then its address. */
 const defaultRouteAddress = Effect.sync((): Option.Option<string> => {
