@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
-import { Effect, Either, Layer, Option } from "effect"
-import { fakeHost, workerChecks } from "../src/host/index.js"
+import { Effect, Either, Layer, Option, Ref } from "effect"
+import { fakeHost, resolveCriSocket, workerChecks } from "../src/host/index.js"
 import { joinContext } from "../src/join-context.js"
+import { collectingOutput, type OutputLine } from "../src/output.js"
 import { memoryRootFs } from "../src/rootfs/index.js"
 import { healthyMachine, options, workerConfig } from "./fixtures/config.js"
 
@@ -103,6 +104,37 @@ describe("endpoint-dependent checks", () => {
       ])
       const warned = yield* runChecks(checks.slice(-3), ignoreSet(["all"])).pipe(Effect.provide(Layer.mergeAll(memoryRootFs().layer, host, joinContext(config, options()))))
       expect(warned.warnings[0]).toBe(`[WARNING HTTPProxy]: Connection to "https://[fd00::10]" uses proxy "http://proxy:3128". If that is not intended, adjust your proxy settings`)
+    })
+  )
+})
+
+describe("CRI socket resolution output", () => {
+  const resolve = (config: ReturnType<typeof workerConfig>, host: ReturnType<typeof fakeHost>) =>
+    Effect.gen(function* () {
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const socket = yield* resolveCriSocket.pipe(
+        Effect.provide(Layer.mergeAll(host, joinContext(config, options()), collectingOutput(lines)))
+      )
+      return { socket, lines: yield* Ref.get(lines) }
+    })
+
+  it.effect("a detected socket is told at V(1) as kubeadm's klog line", () =>
+    Effect.gen(function* () {
+      const found = yield* resolve(workerConfig(), fakeHost({ criEndpointsPresent: Effect.succeed(["unix:///var/run/crio/crio.sock"]) }))
+      expect(found).toEqual({
+        socket: "unix:///var/run/crio/crio.sock",
+        lines: [{ stream: "detail", level: 1, text: "detected and using CRI socket: unix:///var/run/crio/crio.sock" }]
+      })
+      const none = yield* resolve(workerConfig(), fakeHost({ criEndpointsPresent: Effect.succeed([]) }))
+      expect(none.lines.map((l) => l.text)).toEqual(["detected and using CRI socket: unix:///var/run/containerd/containerd.sock"])
+    })
+  )
+
+  it.effect("a socket given by --cri-socket / criSocket is not detected, so nothing is told", () =>
+    Effect.gen(function* () {
+      const base = workerConfig()
+      const config = { ...base, nodeRegistration: { ...base.nodeRegistration, criSocket: "/run/containerd/containerd.sock" } }
+      expect(yield* resolve(config, fakeHost())).toEqual({ socket: "unix:///run/containerd/containerd.sock", lines: [] })
     })
   )
 })

@@ -137,6 +137,9 @@ describe("the worker join workflow with fake layers only", () => {
       expect(info).toContain('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"')
       const all = (yield* Ref.get(lines)).map((l) => l.text).join("\n")
       expect(all).not.toContain("0123456789abcdef")
+      // the detected socket is told once at V(1), though preflight and kubelet-start both resolve it
+      const detected = (yield* Ref.get(lines)).filter((l) => l.text.startsWith("detected and using CRI socket"))
+      expect(detected).toEqual([{ stream: "detail", level: 1, text: "detected and using CRI socket: unix:///var/run/containerd/containerd.sock" }])
     })
   )
 

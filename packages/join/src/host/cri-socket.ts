@@ -3,11 +3,15 @@
  * when given (a bare path gets `unix://`), else the single known socket found
  * inside the rootfs, else containerd's default. Several found is an error.
  */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { JoinContext } from "../join-context.js"
+import { Output, type OutputService } from "../output.js"
 import { CriDetectionError, DEFAULT_CRI_ENDPOINT, Host } from "./host.js"
 
 export const normalizeCriEndpoint = (value: string): string => (value.startsWith("/") ? `unix://${value}` : value)
+
+/** Outputs that already got the detection line: kubeadm detects once per run, we resolve in two phases. */
+const told = new WeakSet<OutputService>()
 
 export const resolveCriSocket: Effect.Effect<string, CriDetectionError, Host | JoinContext> = Effect.gen(function* () {
   const { config } = yield* JoinContext
@@ -15,5 +19,12 @@ export const resolveCriSocket: Effect.Effect<string, CriDetectionError, Host | J
   const host = yield* Host
   const found = yield* host.criEndpointsPresent
   if (found.length > 1) return yield* Effect.fail(new CriDetectionError({ found }))
-  return found[0] ?? DEFAULT_CRI_ENDPOINT
+  const socket = found[0] ?? DEFAULT_CRI_ENDPOINT
+  // kubeadm's klog V(1) line; Output is optional so checks run without one (tests, the testkit)
+  const out = yield* Effect.serviceOption(Output)
+  if (Option.isSome(out) && !told.has(out.value)) {
+    told.add(out.value)
+    yield* out.value.detail(1, `detected and using CRI socket: ${socket}`)
+  }
+  return socket
 })
