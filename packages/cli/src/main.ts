@@ -13,7 +13,7 @@ import { CliFailure } from "./run-join.js"
 const main = async (args: ReadonlyArray<string>): Promise<number> => {
   const r = route(args)
   if ("usageError" in r) {
-    process.stderr.write(`Error: ${r.usageError}\nUsage:\n  ${r.command} [flags]\n\nRun '${r.command} --help' for the flags.\n\nerror: ${r.usageError}\n`)
+    process.stderr.write(`Error: ${r.usageError}\nUsage:\n  ${r.usageLine}\n\nRun '${r.command} --help' for the flags.\n\nerror: ${r.usageError}\n`)
     return 1
   }
   if ("help" in r) {

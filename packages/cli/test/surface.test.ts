@@ -54,6 +54,24 @@ describe("help", () => {
       expect(r.code).toBe(0)
       expect(r.stdout).toContain(phaseLines.join("\n"))
       expect(r.stdout).toContain("Available Commands:\n  control-plane-join    Join a machine as a control plane instance\n  control-plane-prepare Prepare")
+      // the inherited flags, as `join --help` lists them
+      expect(r.stdout).toMatch(/\nGlobal Flags:\n {6}--rootfs string {3}\[EXPERIMENTAL\][^\n]*\n {2}-v, --v Level {9}number for the log level verbosity\n/)
+    }
+  })
+
+  it("a command-line error shows the command's usage line as its help page does", () => {
+    const cases: ReadonlyArray<[ReadonlyArray<string>, string, string]> = [
+      [["join", "--bogus"], "kubeadm-ts join [api-server-endpoint] [flags]", "kubeadm-ts join"],
+      [["join", "a:1", "b:2"], "kubeadm-ts join [api-server-endpoint] [flags]", "kubeadm-ts join"],
+      [["join", "phase", "preflight", "--bogus"], "kubeadm-ts join phase preflight [api-server-endpoint] [flags]", "kubeadm-ts join phase preflight"],
+      [["join", "phase", "control-plane-join", "etcd", "--bogus"], "kubeadm-ts join phase control-plane-join etcd [flags]", "kubeadm-ts join phase control-plane-join etcd"],
+      [["join", "phase", "nope"], "kubeadm-ts join phase [command]", "kubeadm-ts join phase"],
+      [["version", "x"], "kubeadm-ts version [flags]", "kubeadm-ts version"]
+    ]
+    for (const [args, line, command] of cases) {
+      const r = runCli(args)
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`\nUsage:\n  ${line}\n\nRun '${command} --help' for the flags.\n`)
     }
   })
 
