@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
 import { Effect, Either, Layer, Option, Ref } from "effect"
-import { fakeHost, resolveCriSocket, workerChecks } from "../src/host/index.js"
+import { criSocketForCluster, fakeHost, resolveCriSocket, workerChecks } from "../src/host/index.js"
 import { joinContext } from "../src/join-context.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { memoryRootFs } from "../src/rootfs/index.js"
@@ -137,4 +137,18 @@ describe("CRI socket resolution output", () => {
       expect(yield* resolve(config, fakeHost())).toEqual({ socket: "unix:///run/containerd/containerd.sock", lines: [] })
     })
   )
+})
+
+describe("the CRI socket the kubelet flag and the Node annotation carry", () => {
+  it("follows the cluster's version: plain detected paths before 1.24, unix:// URLs from 1.24", () => {
+    const detected = "unix:///var/run/containerd/containerd.sock"
+    expect(criSocketForCluster(detected, "", 15)).toBe("/var/run/containerd/containerd.sock")
+    expect(criSocketForCluster(detected, "", 23)).toBe("/var/run/containerd/containerd.sock")
+    expect(criSocketForCluster(detected, "", 24)).toBe(detected)
+    expect(criSocketForCluster(detected, "", 33)).toBe(detected)
+    // a given value: verbatim before 1.24 (either form), the normalized URL after
+    expect(criSocketForCluster("unix:///run/containerd/containerd.sock", "/run/containerd/containerd.sock", 15)).toBe("/run/containerd/containerd.sock")
+    expect(criSocketForCluster("unix:///run/crio/crio.sock", "unix:///run/crio/crio.sock", 20)).toBe("unix:///run/crio/crio.sock")
+    expect(criSocketForCluster("unix:///run/containerd/containerd.sock", "/run/containerd/containerd.sock", 28)).toBe("unix:///run/containerd/containerd.sock")
+  })
 })

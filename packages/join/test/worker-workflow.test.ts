@@ -30,7 +30,7 @@ import { healthyMachine, options, TOKEN, workerConfig } from "./fixtures/config.
 
 const SERVER = "https://10.0.0.10:6443"
 
-const setup = Effect.promise(async () => {
+const setupFor = (version: string) => Effect.promise(async () => {
   const caKeys = await generateKeyPair("ecdsa-p256")
   const caPem = await createCaCertificate(caKeys, { commonName: "kubernetes" })
   const api = fakeCluster(SERVER)
@@ -38,11 +38,12 @@ const setup = Effect.promise(async () => {
   const cm = (namespace: string, name: string, data: Record<string, string>) => api.configMaps.set(`${namespace}/${name}`, { metadata: { name, namespace }, data })
   cm("kube-public", "cluster-info", { kubeconfig: info, "jws-kubeconfig-abcdef": jwsDetachedSign(info, "abcdef", "0123456789abcdef") })
   cm("kube-system", "kubeadm-config", {
-    ClusterConfiguration: "apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\nclusterName: kubernetes\nkubernetesVersion: v1.15.12\n"
+    ClusterConfiguration: `apiVersion: kubeadm.k8s.io/${version === "v1.15.12" ? "v1beta2" : "v1beta3"}\nkind: ClusterConfiguration\nclusterName: kubernetes\nkubernetesVersion: ${version}\n`
   })
-  cm("kube-system", "kubelet-config-1.15", { kubelet: "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: true\n" })
+  cm("kube-system", version === "v1.15.12" ? "kubelet-config-1.15" : "kubelet-config", { kubelet: "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: true\n" })
   return { caKeys, caPem, api }
 })
+const setup = setupFor("v1.15.12")
 
 /** A kubelet that "bootstraps" by writing what a kubelet writes, with a certificate from the test CA. */
 const fakeKubelet = (ca: { caKeys: Awaited<ReturnType<typeof generateKeyPair>>; caPem: string }) =>
@@ -110,12 +111,12 @@ describe("the worker join workflow with fake layers only", () => {
       expect(fs.entries.get("/var/lib/kubelet")).toMatchObject({ kind: "dir", mode: 0o700 })
       expect(fs.text("/var/lib/kubelet/config.yaml")).toContain("kind: KubeletConfiguration")
       expect(fs.text("/var/lib/kubelet/kubeadm-flags.env")).toBe(
-        'KUBELET_KUBEADM_ARGS="--container-runtime=remote --container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n'
+        'KUBELET_KUBEADM_ARGS="--container-runtime=remote --container-runtime-endpoint=/var/run/containerd/containerd.sock"\n'
       )
       expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(false)
 
-      // The Node got its CRI socket annotation.
-      expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("unix:///var/run/containerd/containerd.sock")
+      // The Node got its CRI socket annotation: a v1.15 cluster's kubeadm wrote the detected socket as a plain path.
+      expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("/var/run/containerd/containerd.sock")
 
       // The token was only used after cluster-info was read twice, the second time verified.
       const firstToken = api.calls.findIndex((c) => c.identity === "token")
@@ -140,6 +141,17 @@ describe("the worker join workflow with fake layers only", () => {
       // the detected socket is told once at V(1), though preflight and kubelet-start both resolve it
       const detected = (yield* Ref.get(lines)).filter((l) => l.text.startsWith("detected and using CRI socket"))
       expect(detected).toEqual([{ stream: "detail", level: 1, text: "detected and using CRI socket: unix:///var/run/containerd/containerd.sock" }])
+    })
+  )
+
+  it.live("a v1.28 cluster: the kubelet flag and the Node annotation carry the unix:// URL", () =>
+    Effect.gen(function* () {
+      const { caKeys, caPem, api } = yield* setupFor("v1.28.4")
+      const fs = memoryRootFs(healthyMachine)
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      yield* run(joinWorkflow).pipe(Effect.provide(workerLayers({ caKeys, caPem, api, fs, lines })))
+      expect(fs.text("/var/lib/kubelet/kubeadm-flags.env")).toBe('KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n')
+      expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("unix:///var/run/containerd/containerd.sock")
     })
   )
 

@@ -28,3 +28,14 @@ export const resolveCriSocket: Effect.Effect<string, CriDetectionError, Host | J
   }
   return socket
 })
+
+/**
+ * The socket as the cluster's kubeadm would have written it into the kubelet flag
+ * and the Node annotation: kubeadm 1.15–1.23 kept a given value verbatim and
+ * detected plain paths; 1.24 and later always write a `unix://` URL.
+ */
+export const criSocketForCluster = (resolved: string, given: string, kubernetesMinor: number): string => {
+  if (kubernetesMinor >= 24) return resolved
+  if (given !== "") return given
+  return resolved.startsWith("unix://") ? resolved.slice("unix://".length) : resolved
+}

@@ -9,7 +9,7 @@
 import { Data, Duration, Effect, Either } from "effect"
 import { nodeTaints } from "../config/defaults.js"
 import { JoinData } from "../discovery/join-data.js"
-import { resolveCriSocket } from "../host/cri-socket.js"
+import { criSocketForCluster, resolveCriSocket } from "../host/cri-socket.js"
 import { Host } from "../host/host.js"
 import { JoinContext } from "../join-context.js"
 import type { Kubeconfig } from "../kubeconfig/kubeconfig.js"
@@ -83,7 +83,7 @@ export const run = Effect.gen(function* () {
   const client = yield* data.bootstrapClient
   const nodeName = config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
   const existing = yield* refuseReadyNode(client, nodeName, { phase: "kubelet-start" })
-  const criSocket = yield* resolveCriSocket
+  const criSocket = criSocketForCluster(yield* resolveCriSocket, config.nodeRegistration.criSocket, minorOf(clusterConfig.kubernetesVersion))
   const kubeletYaml = yield* kubeletConfigMap(client, clusterConfig.kubernetesVersion)
   const flags = kubeletFlags({
     criSocket,

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net"
 import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto/index"
 import { startFakeKubelet } from "../../src/node/fake-kubelet.js"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
-import { expectJoined, expectNoTokenBeforeVerification, runCli, tokenJoinArgs, withMachine } from "./worker-helpers.js"
+import { criSocketOf, expectJoined, expectNoTokenBeforeVerification, runCli, tokenJoinArgs, withMachine } from "./worker-helpers.js"
 
 let cluster: TestCluster
 beforeAll(async () => {
@@ -42,7 +42,7 @@ const joinAndCheck = async (rootfs: string, bootstrap: Bootstrap, nodeName: stri
     await expectJoined(rootfs, cluster, nodeName)
     expectNoTokenBeforeVerification(cluster.audit.entries)
     const node = cluster.get("nodes", undefined, nodeName) as { metadata: { annotations?: Record<string, string> } }
-    expect(node.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("unix:///var/run/containerd/containerd.sock")
+    expect(node.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe(criSocketOf(cluster))
     return r
   } finally {
     await kubelet?.stop()

@@ -55,6 +55,12 @@ const execAsync = (file: string, args: ReadonlyArray<string>) =>
     )
   )
 
+/** The detected containerd socket as the cluster's kubeadm writes it: a plain path before 1.24, a unix:// URL since. */
+export const criSocketOf = (cluster: TestCluster): string =>
+  Number(/^v?\d+\.(\d+)/.exec(cluster.kubernetesVersion)?.[1] ?? "0") >= 24
+    ? "unix:///var/run/containerd/containerd.sock"
+    : "/var/run/containerd/containerd.sock"
+
 /** Every "Done when" check of a successful worker join. */
 export const expectJoined = async (rootfs: string, cluster: TestCluster, nodeName: string) => {
   const path = (p: string) => join(rootfs, p)
@@ -66,7 +72,9 @@ export const expectJoined = async (rootfs: string, cluster: TestCluster, nodeNam
   expect(statSync(realpathSync(pem)).mode & 0o777).toBe(0o600)
   expect(readFileSync(path("etc/kubernetes/pki/ca.crt"), "utf8")).toBe(cluster.caPem)
   expect(existsSync(path("var/lib/kubelet/config.yaml"))).toBe(true)
-  expect(readFileSync(path("var/lib/kubelet/kubeadm-flags.env"), "utf8")).toMatch(/^KUBELET_KUBEADM_ARGS=".*--container-runtime-endpoint=unix:\/\/\/var\/run\/containerd\/containerd.sock.*"\n$/)
+  const flags = readFileSync(path("var/lib/kubelet/kubeadm-flags.env"), "utf8")
+  expect(flags).toMatch(/^KUBELET_KUBEADM_ARGS=".*"\n$/)
+  expect(flags).toContain(` --container-runtime-endpoint=${criSocketOf(cluster)}`)
   expect(existsSync(path("etc/kubernetes/bootstrap-kubelet.conf")), "bootstrap-kubelet.conf removed").toBe(false)
   // The client certificate: system:node:<name> / system:nodes, signed by the cluster CA (openssl's opinion).
   const subject = execFileSync("openssl", ["x509", "-in", pem, "-noout", "-subject", "-nameopt", "RFC2253"], { encoding: "utf8" })
