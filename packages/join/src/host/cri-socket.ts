@@ -2,6 +2,8 @@
  * The CRI endpoint of this join: `--cri-socket` / `nodeRegistration.criSocket`
  * when given (a bare path gets `unix://`), else the single known socket found
  * inside the rootfs, else containerd's default. Several found is an error.
+ * What the kubelet flag and the Node annotation carry depends on the cluster's
+ * version: `criSocketForCluster`.
  */
 import { Effect, Option } from "effect"
 import { JoinContext } from "../join-context.js"
