@@ -1,6 +1,6 @@
 /**
  * The live layers of a join, composed once: what the CLI provides to the join
- * workflow. Each service adds its live layer here as it arrives.
+ * workflow. Tests provide fake layers for the same services instead.
  */
 import { Layer } from "effect"
 import type { JoinConfiguration, JoinOptions } from "./config/model.js"
