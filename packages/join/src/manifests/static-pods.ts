@@ -139,6 +139,12 @@ const probe = (scheme: "HTTP" | "HTTPS", host: string, port: number, path: strin
   timeoutSeconds: 15
 })
 
+/** Controller-manager / scheduler probe: secure port over HTTPS from 1.19, the insecure port before. */
+const healthzProbe = (minor: number, extra: Readonly<Record<string, string>>, securePort: number, insecurePort: number) =>
+  minor >= 19
+    ? probe("HTTPS", extra["address"] ?? "127.0.0.1", securePort, "/healthz")
+    : probe("HTTP", extra["address"] ?? "127.0.0.1", insecurePort, "/healthz")
+
 const VALID_AUTHZ = ["Node", "RBAC", "Webhook", "ABAC", "AlwaysAllow", "AlwaysDeny"]
 
 /** authorization-mode from extraArgs, filtered to valid modes; default Node,RBAC. */
@@ -260,17 +266,11 @@ export const kubeControllerManagerPod = (
     hostPath("kubeconfig", kubeconfig, "FileOrCreate", true)
   ]
   if (minor <= 15 || host.flexvolumeDirExists) defaultMounts.push(hostPath("flexvolume-dir", FLEXVOLUME_DIR, "DirectoryOrCreate", false))
-  const secure = minor >= 19
   return staticPod({
     component: "kube-controller-manager",
     image: image(cfg, "kube-controller-manager"),
     command: ["kube-controller-manager", ...renderFlags(defaults, cfg.controllerManager.extraArgs)],
-    livenessProbe: probe(
-      secure ? "HTTPS" : "HTTP",
-      cfg.controllerManager.extraArgs["address"] ?? "127.0.0.1",
-      secure ? 10257 : 10252,
-      "/healthz"
-    ),
+    livenessProbe: healthzProbe(minor, cfg.controllerManager.extraArgs, 10257, 10252),
     cpu: "200m",
     mounts: mergeVolumes(defaultMounts, cfg.controllerManager.extraVolumes),
     env: host.proxyEnv,
@@ -286,17 +286,11 @@ export const kubeSchedulerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
     defaults["authentication-kubeconfig"] = kubeconfig
     defaults["authorization-kubeconfig"] = kubeconfig
   }
-  const secure = minor >= 19
   return staticPod({
     component: "kube-scheduler",
     image: image(cfg, "kube-scheduler"),
     command: ["kube-scheduler", ...renderFlags(defaults, cfg.scheduler.extraArgs)],
-    livenessProbe: probe(
-      secure ? "HTTPS" : "HTTP",
-      cfg.scheduler.extraArgs["address"] ?? "127.0.0.1",
-      secure ? 10259 : 10251,
-      "/healthz"
-    ),
+    livenessProbe: healthzProbe(minor, cfg.scheduler.extraArgs, 10259, 10251),
     cpu: "100m",
     mounts: mergeVolumes([hostPath("kubeconfig", kubeconfig, "FileOrCreate", true)], cfg.scheduler.extraVolumes),
     env: host.proxyEnv,
