@@ -131,6 +131,15 @@ const admitCsr = async (ctx: RequestContext, o: KubeObject): Promise<void> => {
   o["status"] = {}
 }
 
+/** The last step before the store: stringData folded, validation (422 Invalid), apiVersion/kind dropped (present() adds them per request). */
+const admit = async (r: ResourceRoute, o: KubeObject): Promise<void> => {
+  foldStringData(r, o)
+  const errors = await validate(r.type, r.version, o)
+  if (errors.length > 0) throw invalid(r.type.kind, r.group, o.metadata.name ?? "", errors)
+  delete o["apiVersion"]
+  delete o["kind"]
+}
+
 export const create = async (ctx: RequestContext): Promise<Reply> => {
   const { route: r } = ctx
   if (r.name !== undefined) throw methodNotAllowed(`POST is not allowed on a named ${r.type.singular}`)
@@ -143,13 +152,10 @@ export const create = async (ctx: RequestContext): Promise<Reply> => {
   } else delete o.metadata.namespace
   requireNamespace(ctx)
   if (r.type.plural === "certificatesigningrequests") await admitCsr(ctx, o)
-  foldStringData(r, o)
-  if (!o.metadata.name && o.metadata.generateName) o.metadata.name = o.metadata.generateName + "xxxxx"
-  const errors = await validate(r.type, r.version, o)
-  if (errors.length > 0) throw invalid(r.type.kind, r.group, o.metadata.name ?? "", errors)
-  if (o.metadata.name?.endsWith("xxxxx") && o.metadata.generateName) delete o.metadata.name
-  delete o["apiVersion"]
-  delete o["kind"]
+  // as in Kubernetes, the name is generated before validation, so validation sees the real name
+  if (!o.metadata.name && o.metadata.generateName)
+    o.metadata.name = ctx.store.freeName(resourceKey(r.type), o.metadata.namespace, o.metadata.generateName)
+  await admit(r, o)
   try {
     return { status: 201, body: present(r.type, r.version, ctx.store.create(resourceKey(r.type), o)) }
   } catch (e) {
@@ -163,11 +169,7 @@ const replace = async (ctx: RequestContext, next: KubeObject, current: KubeObjec
   merged.metadata = { ...merged.metadata, name: current.metadata.name ?? "" }
   if (r.namespace !== undefined) merged.metadata.namespace = r.namespace
   if (r.type.plural === "certificatesigningrequests") merged["spec"] = current["spec"] // immutable
-  foldStringData(r, merged)
-  const errors = await validate(r.type, r.version, merged)
-  if (errors.length > 0) throw invalid(r.type.kind, r.group, merged.metadata.name ?? "", errors)
-  delete merged["apiVersion"]
-  delete merged["kind"]
+  await admit(r, merged)
   try {
     return { status: 200, body: present(r.type, r.version, ctx.store.update(resourceKey(r.type), merged)) }
   } catch (e) {

@@ -77,15 +77,19 @@ export class Store {
       .map(([, o]) => clone(o))
   }
 
+  /** A name for metadata.generateName: the prefix plus a random suffix no object of the resource holds yet. */
+  freeName(resource: string, namespace: string | undefined, prefix: string): string {
+    const b = this.bucket(resource)
+    let name: string
+    do name = prefix + randomSuffix()
+    while (b.has(Store.id(namespace, name)))
+    return name
+  }
+
   create(resource: string, obj: KubeObject): KubeObject {
     const o = clone(obj)
-    const b = this.bucket(resource)
-    if (!o.metadata.name && o.metadata.generateName) {
-      do o.metadata.name = o.metadata.generateName + randomSuffix()
-      while (b.has(Store.id(o.metadata.namespace, o.metadata.name)))
-    }
     const name = o.metadata.name ?? ""
-    if (b.has(Store.id(o.metadata.namespace, name))) throw new StoreError("AlreadyExists", name)
+    if (this.bucket(resource).has(Store.id(o.metadata.namespace, name))) throw new StoreError("AlreadyExists", name)
     o.metadata.uid = randomUUID()
     o.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, "Z")
     delete o.metadata.resourceVersion
