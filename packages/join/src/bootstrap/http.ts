@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from "node:http"
 import * as https from "node:https"
+import { causeText } from "../cause-text.js"
 import { BootstrapConfigError, BootstrapConnectionError, BootstrapHttpError } from "./errors.js"
 
 export interface ApiTarget {
@@ -92,7 +93,7 @@ export const requestOnce = (t: ApiTarget, spec: RequestSpec): Promise<JsonRespon
     try {
       req = https.request(options(t, spec), onResponse)
     } catch (e) {
-      return reject(new BootstrapConfigError({ message: `${spec.method} ${spec.path} on ${t.server}: ${e instanceof Error ? e.message : String(e)}` }))
+      return reject(new BootstrapConfigError({ message: `${spec.method} ${spec.path} on ${t.server}: ${causeText(e)}` }))
     }
     req.setTimeout(spec.timeoutMs, () => req.destroy(new Error(`request timed out after ${spec.timeoutMs}ms`)))
     req.on("error", (e) => reject(new BootstrapConnectionError({ message: `${spec.method} ${spec.path}: ${e.message}` })))

@@ -5,6 +5,7 @@
  * bundled CLI needs no .proto file at run time.
  */
 import { Data, Duration, Effect } from "effect"
+import { causeText } from "../cause-text.js"
 
 export class CriError extends Data.TaggedError("CriError")<{ readonly endpoint: string; readonly detail: string }> {
   override get message() {
@@ -74,7 +75,7 @@ export const socketPath = (endpoint: string): string => endpoint.replace(/^unix:
 
 /** A gRPC failure in a line: what went wrong with which endpoint, without grpc-js's resolver notes. */
 const grpcDetail = (endpoint: string, e: unknown): string => {
-  const text = (e instanceof Error ? e.message : String(e)).replace(/\s*Resolution note:.*$/s, "").trim()
+  const text = causeText(e).replace(/\s*Resolution note:.*$/s, "").trim()
   if (/ENOENT/.test(text)) return `cannot connect to ${endpoint}: no such socket`
   if (/ECONNREFUSED/.test(text)) return `cannot connect to ${endpoint}: connection refused`
   if (/EACCES/.test(text)) return `cannot connect to ${endpoint}: permission denied`

@@ -6,6 +6,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import { RootFs } from "../rootfs/rootfs.js"
+import { causeText } from "../cause-text.js"
 import { criStatus, criVersion, socketPath } from "./cri.js"
 import { proxyForUrl } from "./proxy.js"
 import { CommandError, Host, type HostService, KNOWN_CRI_ENDPOINTS } from "./host.js"
@@ -120,7 +121,7 @@ export const HostLive: Layer.Layer<Host, never, RootFs> = Layer.effect(
       lookupHost: (name) =>
         Effect.tryPromise({
           try: () => lookup(name, { all: true }),
-          catch: (e) => (e instanceof Error ? e.message : String(e))
+          catch: causeText
         }).pipe(Effect.map((rs) => rs.map((r) => r.address))),
       lookPath,
       run,

@@ -4,6 +4,7 @@
  * (`join --help` or a failing validation never pay for it).
  */
 import { Duration, Effect, Layer, Option } from "effect"
+import { causeText } from "../cause-text.js"
 import { type Kubeconfig, selectCluster, selectUser } from "../kubeconfig/kubeconfig.js"
 import { Output } from "../output.js"
 import {
@@ -92,7 +93,7 @@ const toError = (k8s: ClientNode, op: string, server: string, e: unknown): KubeA
     })
   }
   const code = codeOf(e)
-  const text = e instanceof Error ? e.message : String(e)
+  const text = causeText(e)
   const reason: KubeApiReason =
     code !== undefined && TLS_CODES.has(code)
       ? "TLSError"
