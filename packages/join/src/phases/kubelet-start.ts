@@ -79,19 +79,20 @@ export const run = Effect.gen(function* () {
 
   const cluster = yield* data.cluster
   const clusterConfig = yield* data.clusterConfiguration
+  const minor = minorOf(clusterConfig.kubernetesVersion)
   const bootstrap = renamed(yield* data.tlsBootstrapKubeconfig, clusterConfig.clusterName)
   const client = yield* data.bootstrapClient
   const nodeName = config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
   const existing = yield* refuseReadyNode(client, nodeName, { phase: "kubelet-start" })
-  const criSocket = criSocketForCluster(yield* resolveCriSocket, config.nodeRegistration.criSocket, minorOf(clusterConfig.kubernetesVersion))
+  const criSocket = criSocketForCluster(yield* resolveCriSocket, config.nodeRegistration.criSocket, minor)
   const kubeletYaml = yield* kubeletConfigMap(client, clusterConfig.kubernetesVersion)
   const flags = kubeletFlags({
     criSocket,
     nodeName: config.nodeRegistration.name,
     hostname: (yield* host.hostname).trim().toLowerCase(),
-    registerTaints: config.controlPlane === undefined ? nodeTaints(config, minorOf(clusterConfig.kubernetesVersion)) : [],
+    registerTaints: config.controlPlane === undefined ? nodeTaints(config, minor) : [],
     kubeletExtraArgs: config.nodeRegistration.kubeletExtraArgs,
-    kubernetesMinor: minorOf(clusterConfig.kubernetesVersion),
+    kubernetesMinor: minor,
     systemdResolvedRunning: yield* host.processRunning("systemd-resolved")
   })
 
@@ -113,7 +114,6 @@ export const run = Effect.gen(function* () {
       yield* out.info(`[kubelet-start] ${KUBELET_CONF} already holds a valid client certificate for "system:node:${nodeName}": no new TLS Bootstrap`)
     } else if (options.selfTlsBootstrap) {
       yield* out.info("[kubelet-start] Performing the kubelet's TLS Bootstrap in-process (--self-tls-bootstrap)")
-      const minor = minorOf(clusterConfig.kubernetesVersion)
       yield* kubelet.selfBootstrap({ bootstrap, nodeName, csrApiVersion: minor >= 19 ? "v1" : "v1beta1" })
     }
     const started = yield* kubelet.start
