@@ -2,13 +2,14 @@
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import { CliFailure } from "./run-join.js"
 
 const fileError = (path: string, e: unknown): string => {
   const code = (e as { code?: string }).code
   if (code === "ENOENT") return `open ${path}: no such file or directory`
   if (code === "EISDIR") return `read ${path}: is a directory`
-  return `open ${path}: ${e instanceof Error ? e.message : String(e)}`
+  return `open ${path}: ${causeText(e)}`
 }
 
 export const caCertHash = (path: string): Effect.Effect<string, CliFailure> =>
@@ -24,7 +25,7 @@ export const caCertHash = (path: string): Effect.Effect<string, CliFailure> =>
         if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no CERTIFICATE PEM block found")
         return pin(text)
       },
-      catch: (e) => new CliFailure({ message: `${path}: not a PEM certificate: ${e instanceof Error ? e.message : String(e)}`, exitCode: 1 })
+      catch: (e) => new CliFailure({ message: `${path}: not a PEM certificate: ${causeText(e)}`, exitCode: 1 })
     })
   })
 

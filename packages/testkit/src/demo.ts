@@ -10,6 +10,7 @@ import { existsSync } from "node:fs"
 import { lstat, readdir, readlink, rm } from "node:fs/promises"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import { startContainerd } from "./node/containerd.js"
 import { initCluster } from "./cluster/init-cluster.js"
 import { makeWorkerMachine } from "./node/worker-machine.js"
@@ -89,7 +90,7 @@ const main = async () => {
 main().then(
   () => process.exit(0),
   (e: unknown) => {
-    process.stderr.write(`demo failed: ${e instanceof Error ? e.message : String(e)}\n`)
+    process.stderr.write(`demo failed: ${causeText(e)}\n`)
     process.exit(1)
   }
 )

@@ -7,6 +7,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import type { KeyAlgorithm } from "@kubeadm-ts/join/crypto/index"
 
 const USAGE = "usage: kubeadm-ts-testkit serve [--address ADDR] [--port PORT] [--dir DIR] [--key-algorithm rsa-2048|ecdsa-p256] [--kubernetes-version V] [--control-plane-endpoint HOST:PORT|self]"
@@ -77,6 +78,6 @@ const main = async (): Promise<void> => {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`kubeadm-ts-testkit: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`)
+  process.stderr.write(`kubeadm-ts-testkit: ${causeText(e)}\n${USAGE}\n`)
   process.exit(1)
 })

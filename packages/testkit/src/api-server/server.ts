@@ -6,6 +6,7 @@
 import * as https from "node:https"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Socket } from "node:net"
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import { AuditLog } from "./audit.js"
 import { authenticate, type UserInfo } from "../auth/authentication.js"
 import { authorize, forbiddenMessage, type RequestAttributes } from "../auth/authorization.js"
@@ -197,7 +198,7 @@ export class ApiServer {
       const applied = [...faults.names, ...filtered.names]
       record(reply.status, applied.length > 0 ? applied.join(",") : undefined)
     } catch (e) {
-      const err = e instanceof ApiError ? e : statusError(500, `internal error: ${e instanceof Error ? e.message : String(e)}`)
+      const err = e instanceof ApiError ? e : statusError(500, `internal error: ${causeText(e)}`)
       sendJson(err.code, err.body, err.headers)
       record(err.code)
     }

@@ -2,6 +2,7 @@
  * Base of the in-process controllers: reacts to store changes it is interested in (and to a
  * timer when it has one), reconciling on the next turn of the event loop like a work queue.
  */
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import type { Store, StoreEvent } from "../api-server/store.js"
 
 export abstract class Controller {
@@ -39,7 +40,7 @@ export abstract class Controller {
       if (this.stopped) return
       Promise.resolve(this.reconcile()).catch((e: unknown) => {
         // a controller failure must not kill the test process; it is retried on the next event
-        process.emitWarning(`testkit controller ${this.constructor.name}: ${e instanceof Error ? e.message : String(e)}`)
+        process.emitWarning(`testkit controller ${this.constructor.name}: ${causeText(e)}`)
       })
     })
   }
