@@ -1,9 +1,6 @@
 /** Typed failures of the crypto module. Messages never contain key material. */
 import { Data } from "effect"
 
-/** Text that should hold PEM blocks of some type does not. */
-export class PemError extends Data.TaggedError("PemError")<{ readonly message: string }> {}
-
 /** A key could not be generated, imported or exported (unsupported algorithm, bad encoding). */
 export class KeyError extends Data.TaggedError("KeyError")<{ readonly message: string }> {}
 
@@ -25,7 +22,7 @@ export class DecryptError extends Data.TaggedError("DecryptError")<{
   readonly message: string
 }> {}
 
-export type CryptoError = PemError | KeyError | CertificateParseError | CertificateCreateError | CertificateKeyError | DecryptError
+export type CryptoError = KeyError | CertificateParseError | CertificateCreateError | CertificateKeyError | DecryptError
 
 /** Error text of an unknown thrown value, for wrapping third-party failures. */
 export { causeText } from "../cause-text.js"

@@ -1,5 +1,4 @@
 /** PEM armour: split text into typed DER blocks and back (base64 only, no ASN.1 here). */
-import { PemError } from "./errors.js"
 
 export interface PemBlock {
   readonly type: string
@@ -14,13 +13,6 @@ export const parsePemBlocks = (text: string): ReadonlyArray<PemBlock> =>
     type: m[1] ?? "",
     der: new Uint8Array(Buffer.from((m[2] ?? "").replace(/\s+/g, ""), "base64"))
   }))
-
-/** The blocks of the given types; fails with PemError naming `what` when there is none. */
-export const requirePemBlocks = (text: string, types: ReadonlyArray<string>, what: string): ReadonlyArray<PemBlock> => {
-  const blocks = parsePemBlocks(text).filter((b) => types.includes(b.type))
-  if (blocks.length === 0) throw new PemError({ message: `no ${types.join(" or ")} PEM block found in ${what}` })
-  return blocks
-}
 
 export const encodePem = (type: string, der: Uint8Array | ArrayBuffer): string => {
   const b64 = Buffer.from(der instanceof Uint8Array ? der : new Uint8Array(der)).toString("base64")

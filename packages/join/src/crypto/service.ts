@@ -7,7 +7,7 @@ import { aesGcmOpen, aesGcmSeal, decodeCertificateKey, generateCertificateKey } 
 import type { CaSpec, CertificateInfo, Issuer, LeafSpec } from "./certs.js"
 import type { CsrInfo, CsrSpec } from "./csr.js"
 import {
-  causeText, CertificateCreateError, CertificateKeyError, CertificateParseError, DecryptError, KeyError, PemError,
+  causeText, CertificateCreateError, CertificateKeyError, CertificateParseError, DecryptError, KeyError,
   type CryptoError
 } from "./errors.js"
 import { hmacSha256, sha256, sha256Hex } from "./hash.js"
@@ -59,7 +59,7 @@ const lift = <A, E extends CryptoError>(fallback: ErrorClass<E>, run: () => A | 
   Effect.tryPromise({
     try: async () => run(),
     catch: (cause) =>
-      (cause instanceof PemError || cause instanceof KeyError || cause instanceof CertificateParseError ||
+      (cause instanceof KeyError || cause instanceof CertificateParseError ||
         cause instanceof CertificateCreateError || cause instanceof CertificateKeyError || cause instanceof DecryptError
         ? cause
         : new fallback({ message: causeText(cause) })) as E

@@ -1,7 +1,6 @@
 /** A scripted `Host` for unit tests: a healthy machine unless told otherwise. */
 import { Effect, Layer, Option } from "effect"
 import type { CriCondition } from "./cri.js"
-import { CriError } from "./cri.js"
 import { Host, type HostService } from "./host.js"
 
 export const HEALTHY_CRI: ReadonlyArray<CriCondition> = [
@@ -39,6 +38,3 @@ export const fakeHostService = (overrides: Partial<HostService> & { readonly bin
 }
 
 export const fakeHost = (overrides: Parameters<typeof fakeHostService>[0] = {}) => Layer.succeed(Host, fakeHostService(overrides))
-
-/** A runtime that does not answer. */
-export const deadCri = (endpoint: string) => Effect.fail(new CriError({ endpoint, detail: `rpc error: connect ENOENT ${endpoint}` }))

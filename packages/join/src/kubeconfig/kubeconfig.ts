@@ -268,7 +268,3 @@ export const kubeletKubeconfig = (options: { readonly server: string; readonly c
     contextName: "default-context",
     namespace: "default"
   })
-
-/** True when the kubeconfig carries a credential that must be kept private (0600). */
-export const holdsSecrets = (k: Kubeconfig): boolean =>
-  k.users.some((u) => u.value.token !== undefined || u.value.clientKeyData !== undefined)
