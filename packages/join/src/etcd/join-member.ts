@@ -9,16 +9,12 @@ import { Duration, Effect, Schedule } from "effect"
 import { EtcdError } from "./errors.js"
 import { type EtcdMember, hexId } from "./gateway.js"
 import type { EtcdClient } from "./service.js"
-
-export interface InitialClusterMember {
-  readonly name: string
-  readonly peerURL: string
-}
+import type { InitialMember } from "../manifests/static-pods.js"
 
 export interface EnsuredMember {
   readonly member: EtcdMember
   /** `--initial-cluster` entries: every member (ours named `nodeName`). */
-  readonly initialCluster: ReadonlyArray<InitialClusterMember>
+  readonly initialCluster: ReadonlyArray<InitialMember>
   /** Whether an existing member with our peer URL was found and reused. */
   readonly reused: boolean
 }
@@ -26,7 +22,7 @@ export interface EnsuredMember {
 const isDuplicatePeer = (e: EtcdError) => e.kind === "rejected" && /peer ?urls? already exists/i.test(e.message)
 
 /** Unnamed (not yet started) members other than ours get their hex ID as name, as current kubeadm does. */
-export const initialClusterOf = (members: ReadonlyArray<EtcdMember>, ours: EtcdMember, nodeName: string): InitialClusterMember[] =>
+export const initialClusterOf = (members: ReadonlyArray<EtcdMember>, ours: EtcdMember, nodeName: string): InitialMember[] =>
   members.flatMap((m) =>
     m.peerURLs.slice(0, 1).map((peerURL) => ({ name: m.id === ours.id ? nodeName : m.name || hexId(m.id), peerURL }))
   )
