@@ -1,7 +1,7 @@
 /** The `control-plane-join/update-status` phase: register the new control-plane node in ClusterStatus in the kubeadm-config ConfigMap. */
 import { Data, Effect, Schedule } from "effect"
 import { clusterStatusYaml } from "../etcd/endpoints.js"
-import type { KubeApiError, KubeClient } from "../kube-api/kube-api.js"
+import type { ConfigMap, KubeApiError, KubeClient } from "../kube-api/kube-api.js"
 import { kubernetesMinor, type ControlPlaneConfig } from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
 import { adminClient, ControlPlaneJoinError, controlPlaneConfig, readClusterStatus } from "./control-plane-shared.js"
@@ -13,9 +13,11 @@ class Conflict extends Data.TaggedError("Conflict")<{}> {}
  * retried on 409 Conflict (20 x ~500 ms jittered, as kubeadm), so concurrent
  * joins never drop each other's entry.
  */
-export const addApiEndpoint = (admin: KubeClient, cfg: ControlPlaneConfig) => {
+export const addApiEndpoint = (admin: KubeClient, cfg: ControlPlaneConfig, alreadyRead?: ConfigMap) => {
+  // the first attempt may use the copy the caller already fetched; retries re-read
   const attempt = Effect.gen(function* () {
-    const cm = yield* admin.getConfigMap("kube-system", "kubeadm-config")
+    const cm = alreadyRead ?? (yield* admin.getConfigMap("kube-system", "kubeadm-config"))
+    alreadyRead = undefined
     const status = yield* readClusterStatus(cm.data)
     const apiEndpoints = { ...status.apiEndpoints, [cfg.nodeName]: { advertiseAddress: cfg.advertiseAddress, bindPort: cfg.bindPort } }
     yield* admin
@@ -46,7 +48,7 @@ export const run = Effect.gen(function* () {
     return
   }
   yield* out.info(`[upload-config] ${minor <= 15 ? "storing" : "Storing"} the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace`)
-  yield* addApiEndpoint(admin, cfg)
+  yield* addApiEndpoint(admin, cfg, cm)
   yield* ensureNodesKubeadmConfigRbac(admin)
 })
 
