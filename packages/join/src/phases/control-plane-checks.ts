@@ -18,6 +18,7 @@ import { MANIFESTS_DIR } from "../manifests/static-pods.js"
 import { parseCertificate } from "../crypto/lazy.js"
 import { privateKeyFromPem } from "../crypto/keys.js"
 import { Output } from "../output.js"
+import { causeText } from "../cause-text.js"
 import { RootFs } from "../rootfs/index.js"
 import { ControlPlaneJoinError, controlPlaneConfig } from "./control-plane-shared.js"
 
@@ -48,14 +49,14 @@ export const sharedCertificatesExist = (cfg: ControlPlaneConfig) =>
         const text = yield* fs.readText(path).pipe(
           Effect.mapError(() => `failure loading certificate for ${ux}: couldn't load the certificate file ${path}: open ${path}: no such file or directory`)
         )
-        const info = yield* Effect.tryPromise({ try: () => parseCertificate(text), catch: (e) => `failure loading certificate for ${ux}: ${e instanceof Error ? e.message : String(e)}` })
+        const info = yield* Effect.tryPromise({ try: () => parseCertificate(text), catch: (e) => `failure loading certificate for ${ux}: ${causeText(e)}` })
         if (!info.isCA) return yield* Effect.fail(`certificate ${ux} is not a CA`)
       })
     const loadKey = (base: string, what: string) =>
       Effect.gen(function* () {
         const path = `${dir}/${base}`
         const text = yield* fs.readText(path).pipe(Effect.mapError(() => `failure loading key for ${what}: couldn't load the private key file ${path}: open ${path}: no such file or directory`))
-        yield* Effect.tryPromise({ try: () => privateKeyFromPem(text), catch: (e) => `failure loading key for ${what}: ${e instanceof Error ? e.message : String(e)}` })
+        yield* Effect.tryPromise({ try: () => privateKeyFromPem(text), catch: (e) => `failure loading key for ${what}: ${causeText(e)}` })
       })
     yield* loadCert("ca", "CA")
     yield* loadKey("ca.key", "CA")

@@ -16,6 +16,7 @@ import { loadKubeconfig } from "../kubeconfig/load.js"
 import type { ControlPlaneConfig } from "../manifests/control-plane-config.js"
 import { controlPlaneConfigFrom } from "../manifests/from-cluster-configuration.js"
 import { RootFs } from "../rootfs/index.js"
+import { causeText } from "../cause-text.js"
 
 
 /** A control-plane phase failed; `message` is the user-facing text. */
@@ -86,7 +87,7 @@ export const readClusterStatus = (data: Readonly<Record<string, string>>): Effec
   Effect.try({
     try: () => parseClusterStatus(data["ClusterStatus"]),
     // the yaml library's message quotes the source after its first line
-    catch: (e) => new ControlPlaneJoinError({ message: `unexpected error when reading kubeadm-config ConfigMap: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}` })
+    catch: (e) => new ControlPlaneJoinError({ message: `unexpected error when reading kubeadm-config ConfigMap: ${causeText(e).split("\n")[0]}` })
   }).pipe(
     Effect.flatMap((status) =>
       status === undefined
