@@ -1,11 +1,10 @@
 /**
- * The kubeconfig the kubelet writes once it has bootstrapped (spec 6.4 step 1): cluster
- * `default-cluster`, user `default-auth` whose certificate and key both point at
- * `kubelet-client-current.pem`, context `default-context` (namespace `default`).
+ * The kubeconfig the kubelet writes once it has bootstrapped (spec 6.4 step 1), as YAML text
+ * for callers outside Effect (the testkit's fake kubelet); the layout is the kubeconfig module's.
  */
-import { stringify } from "yaml"
+import { KUBELET_CLIENT_CURRENT, kubeletKubeconfig as kubeletConf, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
 
-export const KUBELET_CLIENT_CURRENT = "/var/lib/kubelet/pki/kubelet-client-current.pem"
+export { KUBELET_CLIENT_CURRENT }
 
 export interface KubeletConfSpec {
   readonly server: string
@@ -15,18 +14,11 @@ export interface KubeletConfSpec {
   readonly clientPemPath?: string
 }
 
-export const kubeletKubeconfig = (spec: KubeletConfSpec): string => {
-  const pemPath = spec.clientPemPath ?? KUBELET_CLIENT_CURRENT
-  const ca = "pem" in spec.ca
-    ? { "certificate-authority-data": Buffer.from(spec.ca.pem).toString("base64") }
-    : { "certificate-authority": spec.ca.file }
-  return stringify({
-    apiVersion: "v1",
-    clusters: [{ cluster: { ...ca, server: spec.server }, name: "default-cluster" }],
-    contexts: [{ context: { cluster: "default-cluster", namespace: "default", user: "default-auth" }, name: "default-context" }],
-    "current-context": "default-context",
-    kind: "Config",
-    preferences: {},
-    users: [{ name: "default-auth", user: { "client-certificate": pemPath, "client-key": pemPath } }]
-  })
-}
+export const kubeletKubeconfig = (spec: KubeletConfSpec): string =>
+  serializeKubeconfig(
+    kubeletConf({
+      server: spec.server,
+      ...("pem" in spec.ca ? { caPem: spec.ca.pem } : { caFile: spec.ca.file }),
+      ...(spec.clientPemPath !== undefined ? { clientPemPath: spec.clientPemPath } : {})
+    })
+  )

@@ -259,10 +259,16 @@ export const KUBELET_CLIENT_CURRENT_RELATIVE = "../../var/lib/kubelet/pki/kubele
  * `kubelet.conf` as the kubelet writes it after its TLS bootstrap (spec §6.4):
  * cluster `default-cluster`, user `default-auth` pointing at the current client PEM.
  */
-export const kubeletKubeconfig = (options: { readonly server: string; readonly caPem: string; readonly clientPemPath?: string }): Kubeconfig =>
+export const kubeletKubeconfig = (options: {
+  readonly server: string
+  /** Inline CA (`certificate-authority-data`) or, with `caFile`, a file reference (`certificate-authority`). */
+  readonly caPem?: string
+  readonly caFile?: string
+  readonly clientPemPath?: string
+}): Kubeconfig =>
   simpleKubeconfig({
     clusterName: "default-cluster",
-    cluster: { server: options.server, certificateAuthorityData: options.caPem },
+    cluster: withDefined({ server: options.server, certificateAuthorityData: options.caPem, certificateAuthority: options.caFile }),
     userName: "default-auth",
     user: { clientCertificate: options.clientPemPath ?? KUBELET_CLIENT_CURRENT, clientKey: options.clientPemPath ?? KUBELET_CLIENT_CURRENT },
     contextName: "default-context",
