@@ -230,7 +230,8 @@ export const controlPlanePreflight = (ignore: IgnoreSet, onWarning: (line: strin
     const out = yield* Output
     const cfg = yield* controlPlaneConfig
     if (cfg.controlPlaneEndpoint === "") return yield* gateError(NO_ENDPOINT)
-    if ((config.controlPlane?.certificateKey ?? "") === "") yield* sharedCertificatesExist(cfg).pipe(Effect.mapError(gateError))
+    const certificateKey = (config.controlPlane?.certificateKey ?? "") !== ""
+    if (!certificateKey) yield* sharedCertificatesExist(cfg).pipe(Effect.mapError(gateError))
     yield* out.info("[preflight] Running pre-flight checks before initializing the new control plane instance")
-    yield* runChecks(controlPlaneChecks(cfg, { certificateKey: (config.controlPlane?.certificateKey ?? "") !== "" }), ignore, onWarning)
+    yield* runChecks(controlPlaneChecks(cfg, { certificateKey }), ignore, onWarning)
   })
