@@ -346,10 +346,11 @@ export const etcdPod = (cfg: ControlPlaneConfig, initialCluster: ReadonlyArray<I
     "trusted-ca-file": `${pki}/etcd/ca.crt`
   }
   if (minor >= 16) defaults["listen-metrics-urls"] = `http://${loopback}:2381`
-  const probeHost = etcdProbeHost(local.extraArgs, "listen-client-urls", loopback.replace(/^\[|\]$/g, ""))
+  const bareLoopback = loopback.replace(/^\[|\]$/g, "")
+  const probeHost = etcdProbeHost(local.extraArgs, "listen-client-urls", bareLoopback)
   const livenessProbe =
     minor >= 16
-      ? probe("HTTP", etcdProbeHost(local.extraArgs, "listen-metrics-urls", loopback.replace(/^\[|\]$/g, "")), 2381, "/health")
+      ? probe("HTTP", etcdProbeHost(local.extraArgs, "listen-metrics-urls", bareLoopback), 2381, "/health")
       : {
           exec: {
             command: [
