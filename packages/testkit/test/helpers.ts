@@ -18,25 +18,49 @@ export interface Run {
   readonly stderr: string
 }
 
+export interface ChildRun {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
 /**
- * Runs the real kubectl with an isolated HOME (its discovery cache goes to a temp folder).
- * Asynchronous on purpose: the API server lives in this process, a sync spawn would block it.
+ * Runs a command asynchronously (the API server lives in this process, a sync spawn would block it),
+ * collecting its output; SIGKILL after `timeoutMs`, or the moment a stdout line matches `killWhen`.
  */
-export const kubectl = (kubeconfig: string, args: ReadonlyArray<string>): Promise<Run> =>
+export const runChild = (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { timeoutMs: number; env?: NodeJS.ProcessEnv; killWhen?: (line: string) => boolean }
+): Promise<ChildRun> =>
   new Promise((resolve, reject) => {
-    const home = tempDir("kubectl-home-")
-    const child = spawn("kubectl", ["--kubeconfig", kubeconfig, "--request-timeout=10s", ...args], {
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: home },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...(options.env ? { env: options.env } : {}) })
     let stdout = ""
     let stderr = ""
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
+    let pending = ""
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString()
+      if (!options.killWhen) return
+      pending += c.toString()
+      const lines = pending.split("\n")
+      pending = lines.pop() ?? ""
+      if (lines.some(options.killWhen)) child.kill("SIGKILL")
+    })
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000)
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs)
     child.on("error", reject)
-    child.on("close", (status) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer)
-      resolve({ status, stdout, stderr })
+      resolve({ code, signal, stdout, stderr })
     })
   })
+
+/** Runs the real kubectl with an isolated HOME (its discovery cache goes to a temp folder). */
+export const kubectl = async (kubeconfig: string, args: ReadonlyArray<string>): Promise<Run> => {
+  const { code, stdout, stderr } = await runChild("kubectl", ["--kubeconfig", kubeconfig, "--request-timeout=10s", ...args], {
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tempDir("kubectl-home-") },
+    timeoutMs: 30_000
+  })
+  return { status: code, stdout, stderr }
+}

@@ -5,6 +5,7 @@ import { rm } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, expect } from "vitest"
+import { type ChildRun, runChild } from "../helpers.js"
 import type { InitClusterOptions } from "../../src/cluster/init-cluster.js"
 import { type ClusterWithEtcd, initClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
 import { freeLoopbackAddress } from "../../src/etcd/real-etcd.js"
@@ -14,39 +15,20 @@ import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 const here = dirname(fileURLToPath(import.meta.url))
 export const CLI = join(here, "../../../cli/dist/kubeadm-ts.mjs")
 
-export interface CliRun {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-}
+export type CliRun = ChildRun
 
 /**
  * Runs `node kubeadm-ts.mjs <args>` asynchronously (the API server lives in
  * this process). `killWhen(line)` sends SIGKILL the moment a stdout line matches.
  */
-export const runCli = (args: ReadonlyArray<string>, options: { killWhen?: (line: string) => boolean; timeoutMs?: number } = {}): Promise<CliRun> =>
-  new Promise((resolve, reject) => {
-    if (!existsSync(CLI)) return reject(new Error(`the CLI bundle ${CLI} is missing: run \`npm run build\` first`))
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: process.env["HOME"] ?? "/tmp" } })
-    let stdout = ""
-    let stderr = ""
-    let pending = ""
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString()
-      pending += c.toString()
-      const lines = pending.split("\n")
-      pending = lines.pop() ?? ""
-      if (options.killWhen && lines.some(options.killWhen)) child.kill("SIGKILL")
-    })
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 180_000)
-    child.on("error", reject)
-    child.on("close", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
-    })
+export const runCli = async (args: ReadonlyArray<string>, options: { killWhen?: (line: string) => boolean; timeoutMs?: number } = {}): Promise<CliRun> => {
+  if (!existsSync(CLI)) throw new Error(`the CLI bundle ${CLI} is missing: run \`npm run build\` first`)
+  return runChild(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: process.env["HOME"] ?? "/tmp" },
+    timeoutMs: options.timeoutMs ?? 180_000,
+    ...(options.killWhen ? { killWhen: options.killWhen } : {})
   })
+}
 
 export const openssl = (...args: string[]) => execFileSync("openssl", args, { encoding: "utf8" })
 

@@ -4,12 +4,13 @@
  * check what a successful join leaves on disk and in the cluster with
  * independent tools (openssl, kubectl).
  */
-import { execFile, execFileSync, spawn } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from "node:fs"
 import { readdir, rm } from "node:fs/promises"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { expect } from "vitest"
+import { runChild } from "../helpers.js"
 import type { AuditEntry } from "../../src/api-server/audit.js"
 import type { TestCluster } from "../../src/cluster/init-cluster.js"
 import { startContainerd } from "../../src/node/containerd.js"
@@ -23,20 +24,11 @@ export interface CliResult {
   readonly stderr: string
 }
 
-export const runCli = (args: ReadonlyArray<string>, timeoutMs = 90_000): Promise<CliResult> =>
-  new Promise((resolve, reject) => {
-    if (!existsSync(CLI)) return reject(new Error(`the CLI is not built (${CLI}): run npm run build`))
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })
-    })
-  })
+export const runCli = async (args: ReadonlyArray<string>, timeoutMs = 90_000): Promise<CliResult> => {
+  if (!existsSync(CLI)) throw new Error(`the CLI is not built (${CLI}): run npm run build`)
+  const { code, signal, stdout, stderr } = await runChild(process.execPath, [CLI, ...args], { timeoutMs })
+  return { code: code ?? (signal ? 128 : 1), stdout, stderr }
+}
 
 /** `join <endpoint> --token T --discovery-token-ca-cert-hash H` for this cluster. */
 export const tokenJoinArgs = (cluster: TestCluster, token = cluster.token): Array<string> => [
