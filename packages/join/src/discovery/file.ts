@@ -107,7 +107,8 @@ export const fileDiscovery = (
     }
     const server = cluster.value.server
     const user = selectUser(file)
-    if (user !== undefined && (user.value.token !== undefined || user.value.clientCertificateData !== undefined)) {
+    const hasCredentials = user !== undefined && (user.value.token !== undefined || user.value.clientCertificateData !== undefined)
+    if (hasCredentials) {
       yield* out.detail(1, "[discovery] Using authentication credentials from the discovery file for validating TLS connection")
     } else {
       yield* out.detail(1, "[discovery] Discovery file does not contains authentication credentials, using unauthenticated request for validating TLS connection")
@@ -170,6 +171,6 @@ export const fileDiscovery = (
       server,
       caPem,
       kubeconfig,
-      ...(user !== undefined && (user.value.token !== undefined || user.value.clientCertificateData !== undefined) ? { credentials: kubeconfig } : {})
+      ...(hasCredentials ? { credentials: kubeconfig } : {})
     }
   })
