@@ -10,6 +10,7 @@ import { aggregate, ConfigError } from "./errors.js"
 import { JoinConfigurationV1beta1, JoinConfigurationV1beta2 } from "./external.js"
 import { goQuote, parseGoDuration } from "./formats.js"
 import type { JoinConfiguration } from "./model.js"
+import { causeText } from "../cause-text.js"
 
 export interface Decoded {
   readonly config: JoinConfiguration
@@ -25,7 +26,7 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 
 /** The documents of the file, each with its kind and apiVersion checked (errors aggregated). */
 const splitDocuments = (text: string): Either.Either<ReadonlyArray<Record<string, unknown>>, ConfigError> => {
-  const docs = parseAllDocuments(text, { prettyErrors: false })
+  const docs = parseAllDocuments(text, { prettyErrors: false, logLevel: "error" })
   if (!Array.isArray(docs)) return Either.right([])
   const errors: string[] = []
   const seen = new Set<string>()
@@ -33,7 +34,13 @@ const splitDocuments = (text: string): Either.Either<ReadonlyArray<Record<string
   for (const doc of docs) {
     const problem = doc.errors[0]
     if (problem) return Either.left(configError(`error converting YAML to JSON: yaml: ${problem.message}`))
-    const value: unknown = doc.toJS()
+    // toJS throws on what parsing accepts but cannot resolve (an alias without its anchor).
+    let value: unknown
+    try {
+      value = doc.toJS()
+    } catch (e) {
+      return Either.left(configError(`error converting YAML to JSON: yaml: ${causeText(e).split("\n")[0]}`))
+    }
     if (value === null || value === undefined) continue
     if (!isRecord(value) || typeof value["kind"] !== "string" || typeof value["apiVersion"] !== "string" || value["kind"] === "" || value["apiVersion"] === "") {
       errors.push("invalid configuration: kind and apiVersion is mandatory information that needs to be specified in all YAML documents")

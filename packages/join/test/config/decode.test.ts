@@ -116,4 +116,8 @@ kind: JoinConfiguration
   it("reports YAML syntax errors", () => {
     expect(left("kind: [unclosed\n").message).toMatch(/^error converting YAML to JSON/)
   })
+
+  it("reports an alias without its anchor as a typed error, not a crash (found by the junk property)", () => {
+    expect(left("*!").message).toMatch(/^error converting YAML to JSON: yaml: Unresolved alias/)
+  })
 })
