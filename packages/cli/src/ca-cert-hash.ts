@@ -16,7 +16,7 @@ export const caCertHash = (path: string): Effect.Effect<string, CliFailure> =>
   Effect.gen(function* () {
     const text = yield* Effect.tryPromise({
       try: () => readFile(path, "utf8"),
-      catch: (e) => new CliFailure({ message: fileError(path, e), exitCode: 1 })
+      catch: (e) => new CliFailure({ message: fileError(path, e) })
     })
     // The X.509 parser is loaded only for this command.
     const { caCertHash: pin } = yield* Effect.promise(() => import("@kubeadm-ts/join/crypto/pin"))
@@ -25,7 +25,7 @@ export const caCertHash = (path: string): Effect.Effect<string, CliFailure> =>
         if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no CERTIFICATE PEM block found")
         return pin(text)
       },
-      catch: (e) => new CliFailure({ message: `${path}: not a PEM certificate: ${causeText(e)}`, exitCode: 1 })
+      catch: (e) => new CliFailure({ message: `${path}: not a PEM certificate: ${causeText(e)}` })
     })
   })
 

@@ -30,7 +30,7 @@ const main = async (args: ReadonlyArray<string>): Promise<number> => {
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure) && failure.value instanceof CliFailure) {
     process.stderr.write(failure.value.message.endsWith("\n") ? failure.value.message : failure.value.message + "\n")
-    return failure.value.exitCode
+    return 1
   }
   // @effect/cli prints its own validation errors; any other typed failure is printed here.
   if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) return 1

@@ -10,10 +10,10 @@ import { liveLoadEnv } from "@kubeadm-ts/join/config/load-env"
 import { only, run, skip } from "@kubeadm-ts/workflow"
 import { verboseReporter, workerBanner } from "./render.js"
 
-/** A failure already worded for the user; the CLI prints `message` and exits with `exitCode`. */
-export class CliFailure extends Data.TaggedError("CliFailure")<{ readonly message: string; readonly exitCode: number }> {}
+/** A failure already worded for the user; the CLI prints `message` and exits with 1. */
+export class CliFailure extends Data.TaggedError("CliFailure")<{ readonly message: string }> {}
 
-const failWith = (e: { readonly message: string }) => new CliFailure({ message: e.message, exitCode: 1 })
+const failWith = (e: { readonly message: string }) => new CliFailure({ message: e.message })
 
 /** `phase` is the full phase name for `join phase ...`, undefined for a full join. */
 export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Effect<void, CliFailure> =>
