@@ -64,3 +64,10 @@ export const kubectl = async (kubeconfig: string, args: ReadonlyArray<string>): 
   })
   return { status: code, stdout, stderr }
 }
+
+/**
+ * The preflight check e2e joins ignore because every simulated node shares this
+ * machine: Port-10250 binds the kubelet port on all addresses for an instant, so
+ * joins running at the same time in other test files would see each other's probe.
+ */
+export const SHARED_PORT = "Port-10250"

@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, expect } from "vitest"
-import { type ChildRun, runChild } from "../helpers.js"
+import { type ChildRun, runChild, SHARED_PORT } from "../helpers.js"
 import type { InitClusterOptions } from "../../src/cluster/init-cluster.js"
 import { type ClusterWithEtcd, initClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
 import { freeLoopbackAddress } from "../../src/etcd/real-etcd.js"
@@ -43,7 +43,7 @@ export const controlPlaneMachine = async (nodeName: string, options: { kubeletVe
     rootfs,
     etcd,
     /** Extra join flags for this machine. */
-    flags: ["--rootfs", rootfs, "--node-name", nodeName, "--apiserver-advertise-address", address, "--self-tls-bootstrap", "--ignore-preflight-errors=CRI,NumCPU"],
+    flags: ["--rootfs", rootfs, "--node-name", nodeName, "--apiserver-advertise-address", address, "--self-tls-bootstrap", `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`],
     cleanup: async () => {
       await etcd.stop()
       await rm(rootfs, { recursive: true, force: true })

@@ -16,6 +16,7 @@ import { etcdStaticPodExtension } from "../../src/etcd/static-pod.js"
 import { FakeKubelet } from "../../src/node/fake-kubelet.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import { etcdctl, etcdMembers, runCli } from "./control-plane-helpers.js"
+import { SHARED_PORT } from "../helpers.js"
 
 describe("control-plane join into a v1.28 cluster, learner mode, FakeKubelet (built CLI, real etcd)", () => {
   let cluster: ClusterWithEtcd
@@ -41,7 +42,7 @@ describe("control-plane join into a v1.28 cluster, learner mode, FakeKubelet (bu
     })
     const r = await runCli([
       ...cluster.joinCommands.controlPlane, "--etcd-learner", "--rootfs", rootfs, "--node-name", "cp-learner",
-      "--apiserver-advertise-address", address, "--ignore-preflight-errors=CRI,NumCPU"
+      "--apiserver-advertise-address", address, `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`
     ])
     expect(r.code, r.stderr + r.stdout).toBe(0)
     expect(r.stdout).toContain("[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)")

@@ -11,6 +11,7 @@
 import { describe, expect, it } from "vitest"
 import { FakeKubelet } from "../../src/index.js"
 import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli, useClusterWithEtcd, expectOneHealthyMember } from "./control-plane-helpers.js"
+import { SHARED_PORT } from "../helpers.js"
 
 /**
  * What a re-run after a crash right after the member announcement must ignore:
@@ -54,7 +55,7 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     const peerURL = `https://${m.address}:2380`
     const command = [
       ...cp.cluster.joinCommands.controlPlane, "--rootfs", m.rootfs, "--node-name", "cp-resume",
-      "--apiserver-advertise-address", m.address, "--ignore-preflight-errors=CRI,NumCPU"
+      "--apiserver-advertise-address", m.address, `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`
     ]
     const first = await runCli(command, { killWhen: (line) => line.startsWith("[etcd] Announced new etcd member") })
     expect(first.signal, first.stderr + first.stdout).toBe("SIGKILL")
@@ -97,7 +98,7 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     const before = await membersNow()
     const r = await runCli([
       ...cp.cluster.joinCommands.controlPlane, "--rootfs", m.rootfs, "--node-name", "control-plane-1",
-      "--apiserver-advertise-address", m.address, "--ignore-preflight-errors=CRI,NumCPU"
+      "--apiserver-advertise-address", m.address, `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`
     ])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('a Node with name "control-plane-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node')

@@ -12,6 +12,7 @@ import { join } from "node:path"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import { type CliResult, expectNothingLeft, runCli } from "./worker-helpers.js"
+import { SHARED_PORT } from "../helpers.js"
 
 let cluster: TestCluster
 beforeAll(async () => {
@@ -19,7 +20,7 @@ beforeAll(async () => {
 })
 afterAll(() => cluster.close())
 
-const NO_CRI = "--ignore-preflight-errors=CRI"
+const NO_CRI = `--ignore-preflight-errors=CRI,${SHARED_PORT}`
 
 /** Runs the join in a fresh machine; returns the result after checking nothing was left behind. */
 const failingJoin = async (args: (rootfs: string) => ReadonlyArray<string>, files: Record<string, string> = {}): Promise<CliResult> => {

@@ -10,6 +10,7 @@ import { join } from "node:path"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import { expectJoined, runCli, tokenJoinArgs, withMachine } from "./worker-helpers.js"
+import { SHARED_PORT } from "../helpers.js"
 
 let cluster: TestCluster
 beforeAll(async () => {
@@ -29,7 +30,7 @@ describe("worker join under faults", () => {
     withMachine(async (rootfs) => {
       const info = cluster.faults.failNext({ method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info" }, 2, 500)
       const csr = cluster.faults.failNext({ method: "POST", path: /certificatesigningrequests$/ }, 1, 429, { retryAfterSeconds: 1 })
-      const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", "worker-faults", "--self-tls-bootstrap"])
+      const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", "worker-faults", "--self-tls-bootstrap", `--ignore-preflight-errors=${SHARED_PORT}`])
       expect(r.code, r.stderr).toBe(0)
       expect(info.hits()).toBe(2)
       expect(csr.hits()).toBe(1)
@@ -40,7 +41,7 @@ describe("worker join under faults", () => {
 describe("no secret in any output line at --v=10", () => {
   it("a successful join prints neither the token secret nor any key", () =>
     withMachine(async (rootfs) => {
-      const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", "worker-verbose", "--self-tls-bootstrap", "--v=10"])
+      const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", "worker-verbose", "--self-tls-bootstrap", `--ignore-preflight-errors=${SHARED_PORT}`, "--v=10"])
       expect(r.code, r.stderr).toBe(0)
       const all = r.stdout + r.stderr
       expect(all.split("\n").length).toBeGreaterThan(20) // the verbose detail really is there
@@ -57,7 +58,7 @@ describe("no secret in any output line at --v=10", () => {
     const rootfs = await makeWorkerMachine()
     try {
       const wrong = `${cluster.token.split(".")[0]}.zzzzzzzzzzzzzzzz`
-      const r = await runCli([...tokenJoinArgs(cluster, wrong), "--rootfs", rootfs, "--node-name", "worker-verbose-bad", "--ignore-preflight-errors=CRI", "--v=10"])
+      const r = await runCli([...tokenJoinArgs(cluster, wrong), "--rootfs", rootfs, "--node-name", "worker-verbose-bad", `--ignore-preflight-errors=CRI,${SHARED_PORT}`, "--v=10"])
       expect(r.code).not.toBe(0)
       const all = r.stdout + r.stderr
       expect(all).toContain("failed to verify JWS signature")

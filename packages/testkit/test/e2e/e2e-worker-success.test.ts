@@ -11,6 +11,7 @@ import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPe
 import { startFakeKubelet } from "../../src/node/fake-kubelet.js"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
 import { criSocketOf, expectJoined, expectNoTokenBeforeVerification, runCli, tokenJoinArgs, withMachine } from "./worker-helpers.js"
+import { SHARED_PORT } from "../helpers.js"
 
 let cluster: TestCluster
 beforeAll(async () => {
@@ -35,7 +36,7 @@ const joinAndCheck = async (rootfs: string, bootstrap: Bootstrap, nodeName: stri
   cluster.audit.clear()
   const kubelet = bootstrap === "kubelet" ? startFakeKubelet({ rootfs, hostname: nodeName, csrApiVersion: "v1beta1" }) : undefined
   try {
-    const r = await runCli([...args, "--rootfs", rootfs, "--node-name", nodeName, ...(bootstrap === "self" ? ["--self-tls-bootstrap"] : [])])
+    const r = await runCli([...args, "--rootfs", rootfs, "--node-name", nodeName, `--ignore-preflight-errors=${SHARED_PORT}`, ...(bootstrap === "self" ? ["--self-tls-bootstrap"] : [])])
     expectSuccess(r)
     expect(r.stderr).not.toContain("[WARNING CRI]")
     if (bootstrap === "kubelet") expect(r.stdout).toContain("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...")
