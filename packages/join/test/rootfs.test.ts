@@ -1,9 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck, Option } from "effect"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { memoryRootFs, normalizeSegments, RootFs, type RootFsService, rootFsLive } from "../src/rootfs/index.js"
+import { MAX_READ_BYTES, memoryRootFs, normalizeSegments, RootFs, type RootFsService, rootFsLive } from "../src/rootfs/index.js"
 
 const tempRoot = () => fs.mkdtempSync(path.join(os.tmpdir(), "rootfs-test-"))
 
@@ -115,6 +116,67 @@ describe("RootFs (live)", () => {
       const result = yield* withLive(root, (r) => Effect.either(r.readText("/etc/nothing")))
       expect(Either.isLeft(result) && result.left.reason).toBe("NotFound")
       expect(Either.isLeft(result) && result.left.message).toBe(`couldn't read "/etc/nothing": no such file or directory`)
+    })
+  )
+})
+
+describe("RootFs (live): input that must not be trusted", () => {
+  it.effect("reads regular files only: a FIFO is refused at once (no hang), a folder is named as one", () =>
+    Effect.gen(function* () {
+      const root = tempRoot()
+      execFileSync("mkfifo", [path.join(root, "fifo")])
+      fs.mkdirSync(path.join(root, "dir"))
+      const fifo = yield* withLive(root, (r) => Effect.either(r.readText("/fifo")))
+      expect(Either.isLeft(fifo) && [fifo.left.reason, fifo.left.message]).toEqual(["NotRegular", `couldn't read "/fifo": is not a regular file`])
+      const dir = yield* withLive(root, (r) => Effect.either(r.readText("/dir")))
+      expect(Either.isLeft(dir) && dir.left.message).toBe(`couldn't read "/dir": is a directory`)
+    })
+  )
+
+  it.effect("refuses a file larger than MAX_READ_BYTES without reading it", () =>
+    Effect.gen(function* () {
+      const root = tempRoot()
+      fs.writeFileSync(path.join(root, "big"), "")
+      fs.truncateSync(path.join(root, "big"), MAX_READ_BYTES + 1) // sparse: no disk used
+      const big = yield* withLive(root, (r) => Effect.either(r.read("/big")))
+      expect(Either.isLeft(big) && big.left.reason).toBe("TooLarge")
+      fs.truncateSync(path.join(root, "big"), MAX_READ_BYTES)
+      expect((yield* withLive(root, (r) => r.read("/big"))).length).toBe(MAX_READ_BYTES)
+    })
+  )
+
+  it.effect("a write removes the temp files a crashed run left in the same folder", () =>
+    Effect.gen(function* () {
+      const root = tempRoot()
+      fs.mkdirSync(path.join(root, "pki"))
+      // What a run killed between create and rename leaves: a key in a temp file.
+      fs.writeFileSync(path.join(root, "pki/.kubelet-client-2026.pem.tmp-0123456789ab"), "KEY", { mode: 0o600 })
+      fs.writeFileSync(path.join(root, "pki/.tmp-not-ours"), "x")
+      yield* withLive(root, (r) => r.write("/pki/ca.crt", "CA", { mode: 0o644 }))
+      expect(fs.readdirSync(path.join(root, "pki")).sort()).toEqual([".tmp-not-ours", "ca.crt"])
+    })
+  )
+
+  it.effect("chmod and remove never follow a final symlink out of the root", () =>
+    Effect.gen(function* () {
+      const root = tempRoot()
+      const outside = tempRoot()
+      fs.writeFileSync(path.join(outside, "victim"), "x", { mode: 0o644 })
+      fs.mkdirSync(path.join(outside, "tree"))
+      fs.writeFileSync(path.join(outside, "tree/file"), "x")
+      fs.symlinkSync(path.join(outside, "victim"), path.join(root, "link"))
+      fs.mkdirSync(path.join(root, "d"))
+      fs.symlinkSync(path.join(outside, "tree"), path.join(root, "d/tree"))
+      yield* withLive(root, (r) =>
+        Effect.gen(function* () {
+          const chmod = yield* Effect.either(r.chmod("/link", 0o777))
+          expect(Either.isLeft(chmod) && chmod.left.reason).toBe("Escape")
+          yield* r.remove("/d", { recursive: true }) // unlinks the symlink, keeps what it points at
+        })
+      )
+      expect(fs.statSync(path.join(outside, "victim")).mode & 0o777).toBe(0o644)
+      expect(fs.readdirSync(path.join(outside, "tree"))).toEqual(["file"])
+      expect(fs.existsSync(path.join(root, "d"))).toBe(false)
     })
   )
 })

@@ -10,6 +10,7 @@ import {
   displayPath,
   type EntryInfo,
   escapeError,
+  MAX_READ_BYTES,
   RootFs,
   RootFsError,
   type RootFsService
@@ -105,7 +106,10 @@ export const memoryRootFs = (seed: MemorySeed = {}): MemoryRootFs => {
       const e = entries.get(k)
       if (e === undefined) return Effect.fail(notFound(op, path))
       if (e.kind !== "file") {
-        return Effect.fail(new RootFsError({ op, path: displayPath(path), reason: "Other", detail: "is not a regular file" }))
+        return Effect.fail(new RootFsError({ op, path: displayPath(path), reason: "NotRegular", detail: "is not a regular file" }))
+      }
+      if (e.data.length > MAX_READ_BYTES) {
+        return Effect.fail(new RootFsError({ op, path: displayPath(path), reason: "TooLarge", detail: `is larger than ${MAX_READ_BYTES} bytes` }))
       }
       return Effect.succeed(e.data)
     })

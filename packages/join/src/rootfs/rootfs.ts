@@ -8,11 +8,21 @@
  *
  * Writes are atomic (temp file in the same folder, fsync, rename) and always carry
  * an explicit mode, so a crash never leaves a half-written kubeconfig and a private
- * key is never readable by others, whatever the umask.
+ * key is never readable by others, whatever the umask. A write also removes the temp
+ * files a crashed run left in the same folder (they may hold a private key).
+ *
+ * Reads accept regular files only, up to `MAX_READ_BYTES`: a user-given path (--config,
+ * --discovery-file) may name /dev/zero, a FIFO or a huge file.
  */
 import { Context, Data, Effect, Option } from "effect"
 
-export type RootFsErrorReason = "Escape" | "NotFound" | "Exists" | "PermissionDenied" | "Other"
+export type RootFsErrorReason = "Escape" | "NotFound" | "Exists" | "PermissionDenied" | "NotRegular" | "TooLarge" | "Other"
+
+/**
+ * The largest file a join reads. Everything it reads (kubeconfigs, certificates, manifests,
+ * /proc files, a --config) is a few kilobytes; more is a mistake or an attack on memory.
+ */
+export const MAX_READ_BYTES = 4 * 1024 * 1024
 
 export class RootFsError extends Data.TaggedError("RootFsError")<{
   readonly op: string
@@ -49,6 +59,7 @@ export interface RootFsService {
   readonly root: string
   /** The confined host path of a root-relative path (for tools that need a real path: sockets, child processes). */
   readonly hostPath: (path: string) => Effect.Effect<string, RootFsError>
+  /** A regular file of at most `MAX_READ_BYTES` (NotRegular / TooLarge otherwise). */
   readonly read: (path: string) => Effect.Effect<Uint8Array, RootFsError>
   readonly readText: (path: string) => Effect.Effect<string, RootFsError>
   /** Atomic replace with an explicit mode; creates missing parent folders. */
