@@ -3,6 +3,9 @@
  *  [--kubernetes-version v1.15.12] [--control-plane-endpoint host:port|self]`
  * starts a control plane, prints one JSON document (endpoint, token, CA hash, certificate key,
  * join commands, paths) to stdout and `DIR/testkit.json`, and serves until SIGINT/SIGTERM.
+ * `serve --real [--dir DIR]` does the same with a real cluster (the pinned kubeadm, etcd,
+ * kube-apiserver and kube-controller-manager on a test network; root only); its document adds
+ * `kubernetesVersion` and `binaries`.
  */
 import { mkdtemp, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -10,7 +13,7 @@ import { join } from "node:path"
 import { causeText } from "@kubeadm-ts/join/cause-text"
 import type { KeyAlgorithm } from "@kubeadm-ts/join/crypto/index"
 
-const USAGE = "usage: kubeadm-ts-testkit serve [--address ADDR] [--port PORT] [--dir DIR] [--key-algorithm rsa-2048|ecdsa-p256] [--kubernetes-version V] [--control-plane-endpoint HOST:PORT|self]"
+const USAGE = "usage: kubeadm-ts-testkit serve [--real] [--address ADDR] [--port PORT] [--dir DIR] [--key-algorithm rsa-2048|ecdsa-p256] [--kubernetes-version V] [--control-plane-endpoint HOST:PORT|self|none]"
 
 const parseArgs = (argv: ReadonlyArray<string>): Record<string, string> => {
   const out: Record<string, string> = {}
@@ -18,7 +21,8 @@ const parseArgs = (argv: ReadonlyArray<string>): Record<string, string> => {
     const a = argv[i] ?? ""
     if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"`)
     const eq = a.indexOf("=")
-    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1)
+    if (BOOLEAN.has(a.slice(2))) out[a.slice(2)] = "true"
+    else if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1)
     else {
       const v = argv[i + 1]
       if (v === undefined || v.startsWith("--")) throw new Error(`flag ${a} needs a value`)
@@ -29,7 +33,8 @@ const parseArgs = (argv: ReadonlyArray<string>): Record<string, string> => {
   return out
 }
 
-const KNOWN = new Set(["address", "port", "dir", "key-algorithm", "kubernetes-version", "control-plane-endpoint"])
+const BOOLEAN = new Set(["real"])
+const KNOWN = new Set(["real", "address", "port", "dir", "key-algorithm", "kubernetes-version", "control-plane-endpoint"])
 
 const main = async (): Promise<void> => {
   const [command, ...rest] = process.argv.slice(2)
@@ -39,6 +44,7 @@ const main = async (): Promise<void> => {
   }
   const args = parseArgs(rest)
   for (const k of Object.keys(args)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k}`)
+  if (args["real"]) return serveReal(args)
   const port = Number(args["port"] ?? "0")
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got "${args["port"]}"`)
   const algorithm = (args["key-algorithm"] ?? "rsa-2048") as KeyAlgorithm
@@ -65,6 +71,38 @@ const main = async (): Promise<void> => {
     joinCommand: { worker: cluster.joinCommands.workerLine, controlPlane: cluster.joinCommands.controlPlaneLine },
     joinArgs: { worker: cluster.joinCommands.worker, controlPlane: cluster.joinCommands.controlPlane },
     paths: { dir, json: join(dir, "testkit.json"), ...paths },
+    pid: process.pid
+  }
+  const json = JSON.stringify(document, null, 2) + "\n"
+  await writeFile(document.paths.json, json, { mode: 0o600 })
+  process.stdout.write(json)
+  const shutdown = () => {
+    void cluster.close().then(() => process.exit(0))
+  }
+  process.once("SIGINT", shutdown)
+  process.once("SIGTERM", shutdown)
+}
+
+/** `serve --real`: the address is the test network's; --port, --key-algorithm and --kubernetes-version are the real kubeadm's. */
+const serveReal = async (args: Record<string, string>): Promise<void> => {
+  for (const k of ["address", "port", "key-algorithm", "kubernetes-version"]) {
+    if (args[k] !== undefined) throw new Error(`--${k} does not apply to --real (the real cluster uses its test network's address, port 6443 and the pinned kubeadm's defaults)`)
+  }
+  const dir = args["dir"] ?? (await mkdtemp(join(tmpdir(), "kubeadm-ts-real-")))
+  const { realCluster } = await import("./real/real-cluster.js")
+  const cluster = await realCluster({ dir, controlPlaneEndpoint: args["control-plane-endpoint"] !== "none" })
+  const document = {
+    endpoint: cluster.clusterEndpoint,
+    server: `https://${cluster.clusterEndpoint}`,
+    kubernetesVersion: cluster.kubernetesVersion,
+    etcdVersion: cluster.components.etcdVersion,
+    binaries: join(cluster.components.dir, "bin"),
+    token: cluster.token,
+    caCertHash: cluster.caCertHash,
+    certificateKey: cluster.certificateKey,
+    joinCommand: { worker: cluster.joinCommands.workerLine, controlPlane: cluster.joinCommands.controlPlaneLine },
+    joinArgs: { worker: cluster.joinCommands.worker, controlPlane: cluster.joinCommands.controlPlane },
+    paths: { dir, json: join(dir, "testkit.json"), adminKubeconfig: cluster.adminConf, controlPlaneRoot: cluster.controlPlane.root },
     pid: process.pid
   }
   const json = JSON.stringify(document, null, 2) + "\n"

@@ -4,7 +4,7 @@
  * executables on PATH, a `kubelet` that answers `--version`), so a join with
  * `--rootfs <dir>` can run its real checks unprivileged of the host.
  */
-import { chmod, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises"
+import { chmod, copyFile, link, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -17,12 +17,16 @@ export interface WorkerMachineOptions {
   readonly files?: Readonly<Record<string, string>>
   /** Folder prefix (default "kubeadm-ts-node-"). */
   readonly prefix?: string
+  /** Build the machine in this (new or empty) folder instead of a temp folder. */
+  readonly dir?: string
+  /** The real kubelet binary to install as usr/bin/kubelet (hard-linked when possible) instead of a stand-in. */
+  readonly kubeletBinary?: string
 }
 
 const EXECUTABLES = ["ip", "iptables", "mount", "nsenter", "ebtables", "ethtool", "socat", "tc", "touch"]
 
 export const makeWorkerMachine = async (options: WorkerMachineOptions = {}): Promise<string> => {
-  const root = await mkdtemp(join(tmpdir(), options.prefix ?? "kubeadm-ts-node-"))
+  const root = options.dir ?? (await mkdtemp(join(tmpdir(), options.prefix ?? "kubeadm-ts-node-")))
   const put = async (path: string, content: string, mode = 0o644) => {
     const full = join(root, path)
     await mkdir(join(full, ".."), { recursive: true })
@@ -35,7 +39,10 @@ export const makeWorkerMachine = async (options: WorkerMachineOptions = {}): Pro
   for (const exe of EXECUTABLES.filter((e) => !(options.without ?? []).includes(e))) {
     await put(`usr/bin/${exe}`, "#!/bin/sh\nexit 0\n", 0o755)
   }
-  if (!(options.without ?? []).includes("kubelet")) {
+  if (options.kubeletBinary !== undefined) {
+    await mkdir(join(root, "usr/bin"), { recursive: true })
+    await link(options.kubeletBinary, join(root, "usr/bin/kubelet")).catch(() => copyFile(options.kubeletBinary ?? "", join(root, "usr/bin/kubelet")))
+  } else if (!(options.without ?? []).includes("kubelet")) {
     await put("usr/bin/kubelet", `#!/bin/sh\necho "Kubernetes ${options.kubeletVersion ?? "v1.15.12"}"\n`, 0o755)
   }
   await mkdir(join(root, "run"), { recursive: true })
