@@ -3,9 +3,11 @@
  * client-node start-up cost): JSON requests with retries for 5xx/429/resets (Retry-After
  * honoured) and line-delimited watch streams. The server is verified against the target's CA;
  * an empty CA would make node:https fall back to the public roots, so no request is sent then.
+ * Bodies are capped (../body-limit.ts).
  */
 import type { IncomingMessage } from "node:http"
 import * as https from "node:https"
+import { collectBody, MAX_RESPONSE_BYTES, ResponseTooLarge } from "../body-limit.js"
 import { causeText } from "../cause-text.js"
 import { BootstrapConfigError, BootstrapConnectionError, BootstrapHttpError } from "./errors.js"
 
@@ -68,17 +70,20 @@ const options = (t: ApiTarget, spec: RequestSpec): https.RequestOptions => {
   }
 }
 
+/** Not retried: the same server would send the same flood again. */
+const tooLarge = (spec: { method: string; path: string }, status: number, e: ResponseTooLarge) =>
+  new BootstrapHttpError({ status, reason: "ResponseTooLarge", message: `${spec.method} ${spec.path}: ${e.message}` })
+
 /** One request, no retry. Network/TLS failures reject with BootstrapConnectionError. */
 export const requestOnce = (t: ApiTarget, spec: RequestSpec): Promise<JsonResponse> =>
   new Promise((resolve, reject) => {
     const refused = noCa(t, spec.method, spec.path)
     if (refused !== undefined) return reject(refused)
-    const onResponse = (res: IncomingMessage) => {
-      const chunks: Buffer[] = []
-      res.on("data", (c: Buffer) => chunks.push(c))
-      res.on("error", (e) => reject(new BootstrapConnectionError({ message: `${spec.method} ${spec.path}: ${e.message}` })))
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8")
+    const onResponse = (res: IncomingMessage) =>
+      collectBody(res, MAX_RESPONSE_BYTES, (result) => {
+        if (result instanceof ResponseTooLarge) return reject(tooLarge(spec, res.statusCode ?? 0, result))
+        if (result instanceof Error) return reject(new BootstrapConnectionError({ message: `${spec.method} ${spec.path}: ${result.message}` }))
+        const text = result.toString("utf8")
         let body: unknown = text
         try {
           body = text.length > 0 ? JSON.parse(text) : undefined
@@ -87,7 +92,6 @@ export const requestOnce = (t: ApiTarget, spec: RequestSpec): Promise<JsonRespon
         }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body })
       })
-    }
     let req: ReturnType<typeof https.request>
     // A malformed server URL or PEM (CA, client certificate or key) throws here: bad input, not a bug.
     try {
@@ -183,12 +187,11 @@ export const watch = (
     const done = new Promise<void>((r) => (finish = r))
     const req = https.request(options(t, { method: "GET", path, timeoutMs: 0 }), (res) => {
       if (res.statusCode !== 200) {
-        const chunks: Buffer[] = []
-        res.on("data", (c: Buffer) => chunks.push(c))
-        res.on("end", () => {
+        collectBody(res, MAX_RESPONSE_BYTES, (result) => {
+          if (result instanceof ResponseTooLarge) return rejectOpen(tooLarge({ method: "GET", path }, res.statusCode ?? 0, result))
           let body: unknown
           try {
-            body = JSON.parse(Buffer.concat(chunks).toString("utf8"))
+            body = result instanceof Error ? undefined : JSON.parse(result.toString("utf8"))
           } catch {
             body = undefined
           }
@@ -200,6 +203,12 @@ export const watch = (
       res.setEncoding("utf8")
       res.on("data", (chunk: string) => {
         buffered += chunk
+        // One event is one object: a "line" that never ends is a flood, not an event.
+        if (buffered.length > MAX_RESPONSE_BYTES) {
+          buffered = ""
+          req.destroy()
+          return
+        }
         let nl: number
         while ((nl = buffered.indexOf("\n")) >= 0) {
           const line = buffered.slice(0, nl).trim()

@@ -37,7 +37,9 @@ const splitDocuments = (text: string): Either.Either<ReadonlyArray<Record<string
     // toJS throws on what parsing accepts but cannot resolve (an alias without its anchor).
     let value: unknown
     try {
-      value = doc.toJS()
+      // maxAliasCount bounds alias expansion ("billion laughs"): a few aliases can
+      // otherwise stand for gigabytes of nodes. (100 is also yaml's default: kept explicit.)
+      value = doc.toJS({ maxAliasCount: 100 })
     } catch (e) {
       return Either.left(configError(`error converting YAML to JSON: yaml: ${causeText(e).split("\n")[0]}`))
     }

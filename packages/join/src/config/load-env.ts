@@ -1,11 +1,26 @@
 /** The real machine behind LoadEnv: read-only look-ups with node:fs and node:os. */
-import { existsSync, readFileSync, statSync } from "node:fs"
+import { Option } from "effect"
+import { existsSync, realpathSync, statSync } from "node:fs"
 import { hostname } from "node:os"
+import { confinedRoot, EscapeSignal, RejectSignal } from "../rootfs/confined.js"
+import { MAX_USER_YAML_BYTES, normalizeSegments } from "../rootfs/rootfs.js"
 import type { LoadEnv } from "./load.js"
 
 export const liveLoadEnv: LoadEnv = {
   hostname: () => hostname(),
-  readFile: (path) => readFileSync(path, "utf8"),
+  // Through the same descriptor-confined reader as RootFs: a --config that is (or passes
+  // through) a symlink out of the rootfs is refused, and so is anything but a regular file.
+  readFile: (rootfs, path) => {
+    const segments = normalizeSegments(path)
+    if (Option.isNone(segments)) throw new EscapeSignal("refused: the path climbs above the root filesystem with '..'")
+    try {
+      return confinedRoot(realpathSync(rootfs)).readFile(segments.value, MAX_USER_YAML_BYTES).toString("utf8")
+    } catch (e) {
+      if (e instanceof EscapeSignal) throw new EscapeSignal(`refused: ${e.message}`)
+      if (e instanceof RejectSignal) throw new RejectSignal(e.reason, e.reason === "TooLarge" ? `${e.message} (the limit for a config file)` : e.message)
+      throw e
+    }
+  },
   exists: (path) => existsSync(path),
   isDirectory: (path) => {
     try {

@@ -17,8 +17,11 @@ import { validateJoinConfiguration } from "./validate.js"
 export interface LoadEnv {
   /** The kernel host name; throws when it cannot be read. */
   readonly hostname: () => string
-  /** Text of a file at a host path; throws with the OS error. */
-  readonly readFile: (path: string) => string
+  /**
+   * Text of the file at `path` as seen inside `rootfs`, confined to it like every RootFs
+   * access; a regular file of at most MAX_USER_YAML_BYTES (../rootfs/rootfs.ts). Throws with the reason.
+   */
+  readonly readFile: (rootfs: string, path: string) => string
   readonly exists: (path: string) => boolean
   readonly isDirectory: (path: string) => boolean
 }
@@ -77,10 +80,9 @@ const ignoreSet = (fromConfig: ReadonlyArray<string>, fromFlag: ReadonlyArray<st
 }
 
 const readConfigFile = (flags: JoinFlags, env: LoadEnv) => {
-  const path = inRootfs(flags.rootfs, flags.config)
   let text: string
   try {
-    text = env.readFile(path)
+    text = env.readFile(flags.rootfs, flags.config)
   } catch (e) {
     const code = (e as { code?: string }).code
     const why = code === "ENOENT" ? "no such file or directory" : code === "EISDIR" ? "is a directory" : causeText(e)

@@ -11,7 +11,8 @@ import type { FileDiscovery } from "../config/model.js"
 import { type Kubeconfig, parseKubeconfig, selectCluster, selectUser, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
 import { KubeApi } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
-import { RootFs } from "../rootfs/rootfs.js"
+import { MAX_USER_YAML_BYTES, RootFs } from "../rootfs/rootfs.js"
+import { collectBody } from "../body-limit.js"
 import {
   ClusterInfoInvalidError,
   type DiscoveryError,
@@ -47,12 +48,10 @@ export const systemCaBundle = Effect.gen(function* () {
 /** GET an https URL trusting only `caPem`; the body whatever the status (as kubeadm). */
 const httpsGet = (url: string, caPem: string, timeout: Duration.Duration) =>
   Effect.async<string, string>((resume) => {
-    const req = https.get(url, { ca: caPem, agent: false, timeout: Duration.toMillis(timeout) }, (res) => {
-      const chunks: Array<Buffer> = []
-      res.on("data", (c: Buffer) => chunks.push(c))
-      res.on("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
-      res.on("error", (e) => resume(Effect.fail(e.message)))
-    })
+    const req = https.get(url, { ca: caPem, agent: false, timeout: Duration.toMillis(timeout) }, (res) =>
+      // The body is a kubeconfig, parsed as YAML: the same cap as a local discovery file.
+      collectBody(res, MAX_USER_YAML_BYTES, (r) => resume(r instanceof Error ? Effect.fail(r.message) : Effect.succeed(r.toString("utf8"))))
+    )
     req.on("timeout", () => req.destroy(new Error(`no answer within ${goDuration(timeout)}`)))
     req.on("error", (e) => resume(Effect.fail(e.message)))
     return Effect.sync(() => req.destroy())
@@ -73,7 +72,7 @@ const loadSource = (source: string) =>
       return yield* Effect.fail(new DiscoveryFileError({ source, detail: "if a URL is used, the scheme must be https" }))
     }
     const fs = yield* RootFs
-    return yield* Effect.mapError(fs.readText(source), (e) => new DiscoveryFileError({ source, detail: e.message }))
+    return yield* Effect.mapError(fs.readText(source, { maxBytes: MAX_USER_YAML_BYTES }), (e) => new DiscoveryFileError({ source, detail: e.message }))
   })
 
 export const fileDiscovery = (

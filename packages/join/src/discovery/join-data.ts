@@ -62,7 +62,7 @@ export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterCon
   Effect.gen(function* () {
     let doc: unknown
     try {
-      doc = YAML.parse(raw, { prettyErrors: false })
+      doc = YAML.parse(raw, { prettyErrors: false, maxAliasCount: 100 }) // bounded alias expansion: the cluster's text
     } catch (e) {
       return yield* Effect.fail(new ClusterConfigurationError({ detail: `ClusterConfiguration is not valid YAML: ${causeText(e).split("\n")[0]}` }))
     }

@@ -70,6 +70,9 @@ const readError = (endpoint: string, verified: boolean) => (e: KubeApiError): Di
       return new ClusterInfoInvalidError({
         detail: `the cluster-info ConfigMap is not readable anonymously (${e.detail}). This API Server isn't set up for token bootstrapping, can't connect`
       })
+    case "BadResponse":
+      // Not retried: an oversized or malformed answer is not a server still starting up.
+      return new ClusterInfoInvalidError({ detail: `couldn't read the cluster-info ConfigMap from "${endpoint}": ${e.detail}` })
     default:
       return new DiscoveryUnreachableError({ endpoint, detail: e.detail })
   }

@@ -4,6 +4,9 @@
  * (`join --help` or a failing validation never pay for it).
  */
 import { Duration, Effect, Layer, Option } from "effect"
+import * as https from "node:https"
+import type { Duplex } from "node:stream"
+import { MAX_RESPONSE_BYTES, ResponseTooLarge } from "../body-limit.js"
 import { causeText } from "../cause-text.js"
 import { type Kubeconfig, selectCluster, selectUser } from "../kubeconfig/kubeconfig.js"
 import { Output } from "../output.js"
@@ -74,7 +77,40 @@ const statusBody = (body: unknown): { reason?: string; message?: string } => {
   }
 }
 
+/**
+ * A copy of the request's agent (same TLS options) whose connection is dropped once more than
+ * MAX_RESPONSE_BYTES arrive: client-node reads bodies with node-fetch, which has no cap here.
+ * One agent per attempt, so the count is one response's. The bytes are counted where the
+ * socket emits them, not with a 'data' listener of our own: node-fetch takes any listener left
+ * on the socket after a chunked response for a truncated body ("Premature close").
+ */
+const cappedAgent = (agent: https.Agent, onTrip: () => void): https.Agent => {
+  const capped = new https.Agent({ ...agent.options })
+  const create = capped.createConnection.bind(capped) as (...args: ReadonlyArray<unknown>) => Duplex
+  Object.assign(capped, {
+    createConnection: (...args: ReadonlyArray<unknown>) => {
+      const socket = create(...args)
+      const emit = socket.emit.bind(socket)
+      let received = 0
+      socket.emit = (event: string | symbol, ...rest: Array<unknown>): boolean => {
+        if (event === "data" && rest[0] instanceof Buffer) {
+          received += rest[0].length
+          if (received > MAX_RESPONSE_BYTES) {
+            onTrip()
+            socket.destroy(new ResponseTooLarge(MAX_RESPONSE_BYTES))
+            return false
+          }
+        }
+        return emit(event, ...rest)
+      }
+      return socket
+    }
+  })
+  return capped
+}
+
 const toError = (k8s: ClientNode, op: string, server: string, e: unknown): KubeApiError => {
+  if (e instanceof ResponseTooLarge) return new KubeApiError({ op, server, status: 0, reason: "BadResponse", detail: e.message })
   if (e instanceof k8s.ApiException) {
     const status = e.code
     const body = statusBody(e.body)
@@ -196,12 +232,16 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
     const certs = kc.makeApiClient(k8s.CertificatesV1Api)
     const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api)
 
-    // Each attempt gets an AbortSignal, so a deadline or an interruption really cancels the request.
+    // Each attempt gets an AbortSignal, so a deadline or an interruption really cancels the request,
+    // and its own capped agent (the attempts whose response outgrew the cap are remembered by signal).
+    const tripped = new WeakSet<AbortSignal>()
     const withSignal = (signal: AbortSignal) => ({
       middleware: [
         {
           pre: (ctx: import("@kubernetes/client-node").RequestContext) => {
             ctx.setSignal(signal)
+            const agent = ctx.getAgent()
+            if (agent instanceof https.Agent) ctx.setAgent(cappedAgent(agent, () => tripped.add(signal)))
             return new k8s.Observable(Promise.resolve(ctx))
           },
           post: (r: import("@kubernetes/client-node").ResponseContext) => new k8s.Observable(Promise.resolve(r))
@@ -211,7 +251,13 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
     })
     const call = <A>(op: string, run: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, KubeApiError> =>
       withPolicy(
-        Effect.tryPromise({ try: run, catch: (e) => toError(k8s, op, server, e) }),
+        Effect.tryPromise({
+          try: (signal) =>
+            run(signal).catch((e: unknown) => {
+              throw tripped.has(signal) ? new ResponseTooLarge(MAX_RESPONSE_BYTES) : e
+            }),
+          catch: (e) => toError(k8s, op, server, e)
+        }),
         { op, server },
         options,
         notify

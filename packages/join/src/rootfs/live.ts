@@ -14,6 +14,7 @@ import {
   type EntryType,
   escapeError,
   MAX_READ_BYTES,
+  type ReadOptions,
   RootFs,
   RootFsError,
   type RootFsErrorReason,
@@ -59,6 +60,8 @@ const detailOfCode = (code: string | undefined, e: Error): string => {
   }
 }
 
+const capOf = (options: ReadOptions | undefined) => Math.min(MAX_READ_BYTES, options?.maxBytes ?? MAX_READ_BYTES)
+
 const typeOf = (s: fs.Stats): EntryType =>
   s.isFile() ? "File" : s.isDirectory() ? "Directory" : s.isSymbolicLink() ? "SymbolicLink" : s.isSocket() ? "Socket" : "Other"
 
@@ -98,8 +101,8 @@ export const makeRootFs = (root: string): Effect.Effect<RootFsService, RootFsErr
           fs.closeSync(r.fd)
           return posix.join(realRoot, ...r.segments)
         }),
-      read: (path) => op("read", path, (segments) => new Uint8Array(confined.readFile(segments, MAX_READ_BYTES))),
-      readText: (path) => op("read", path, (segments) => confined.readFile(segments, MAX_READ_BYTES).toString("utf8")),
+      read: (path, options) => op("read", path, (segments) => new Uint8Array(confined.readFile(segments, capOf(options)))),
+      readText: (path, options) => op("read", path, (segments) => confined.readFile(segments, capOf(options)).toString("utf8")),
       write: (path, data, options) =>
         Effect.flatMap(confineSegments("write", path), notRoot("write", path)).pipe(
           Effect.zipRight(

@@ -101,15 +101,15 @@ export const memoryRootFs = (seed: MemorySeed = {}): MemoryRootFs => {
       return Effect.void
     })
 
-  const readBytes = (op: string, path: string) =>
+  const readBytes = (op: string, path: string, maxBytes = MAX_READ_BYTES) =>
     Effect.flatMap(resolve(op, path), (k) => {
       const e = entries.get(k)
       if (e === undefined) return Effect.fail(notFound(op, path))
       if (e.kind !== "file") {
         return Effect.fail(new RootFsError({ op, path: displayPath(path), reason: "NotRegular", detail: "is not a regular file" }))
       }
-      if (e.data.length > MAX_READ_BYTES) {
-        return Effect.fail(new RootFsError({ op, path: displayPath(path), reason: "TooLarge", detail: `is larger than ${MAX_READ_BYTES} bytes` }))
+      if (e.data.length > Math.min(maxBytes, MAX_READ_BYTES)) {
+        return Effect.fail(new RootFsError({ op, path: displayPath(path), reason: "TooLarge", detail: `is larger than ${Math.min(maxBytes, MAX_READ_BYTES)} bytes` }))
       }
       return Effect.succeed(e.data)
     })
@@ -117,8 +117,8 @@ export const memoryRootFs = (seed: MemorySeed = {}): MemoryRootFs => {
   const service: RootFsService = {
     root: "/",
     hostPath: (path) => resolve("resolve", path),
-    read: (path) => Effect.map(readBytes("read", path), (d) => new Uint8Array(d)),
-    readText: (path) => Effect.map(readBytes("read", path), (d) => new TextDecoder().decode(d)),
+    read: (path, options) => Effect.map(readBytes("read", path, options?.maxBytes), (d) => new Uint8Array(d)),
+    readText: (path, options) => Effect.map(readBytes("read", path, options?.maxBytes), (d) => new TextDecoder().decode(d)),
     write: (path, data, options) =>
       Effect.gen(function* () {
         const k = yield* resolve("write", path)

@@ -11,8 +11,8 @@
  * key is never readable by others, whatever the umask. A write also removes the temp
  * files a crashed run left in the same folder (they may hold a private key).
  *
- * Reads accept regular files only, up to `MAX_READ_BYTES`: a user-given path (--config,
- * --discovery-file) may name /dev/zero, a FIFO or a huge file.
+ * Reads accept regular files only, up to `MAX_READ_BYTES` (or a smaller cap): a
+ * user-given path (--config, --discovery-file) may name /dev/zero, a FIFO or a huge file.
  */
 import { Context, Data, Effect, Option } from "effect"
 
@@ -20,9 +20,20 @@ export type RootFsErrorReason = "Escape" | "NotFound" | "Exists" | "PermissionDe
 
 /**
  * The largest file a join reads. Everything it reads (kubeconfigs, certificates, manifests,
- * /proc files, a --config) is a few kilobytes; more is a mistake or an attack on memory.
+ * /proc files) is a few kilobytes; more is a mistake or an attack on memory.
  */
-export const MAX_READ_BYTES = 4 * 1024 * 1024
+export const MAX_READ_BYTES = 1024 * 1024
+
+/**
+ * The largest YAML file a user names (--config, --discovery-file). A real one is a few
+ * kilobytes; the yaml parser needs about 1 s and 180 MB for 256 KiB, so it is the cap.
+ */
+export const MAX_USER_YAML_BYTES = 256 * 1024
+
+export interface ReadOptions {
+  /** A smaller cap than MAX_READ_BYTES (larger is not possible). */
+  readonly maxBytes?: number
+}
 
 export class RootFsError extends Data.TaggedError("RootFsError")<{
   readonly op: string
@@ -60,8 +71,8 @@ export interface RootFsService {
   /** The confined host path of a root-relative path (for tools that need a real path: sockets, child processes). */
   readonly hostPath: (path: string) => Effect.Effect<string, RootFsError>
   /** A regular file of at most `MAX_READ_BYTES` (NotRegular / TooLarge otherwise). */
-  readonly read: (path: string) => Effect.Effect<Uint8Array, RootFsError>
-  readonly readText: (path: string) => Effect.Effect<string, RootFsError>
+  readonly read: (path: string, options?: ReadOptions) => Effect.Effect<Uint8Array, RootFsError>
+  readonly readText: (path: string, options?: ReadOptions) => Effect.Effect<string, RootFsError>
   /** Atomic replace with an explicit mode; creates missing parent folders. */
   readonly write: (path: string, data: string | Uint8Array, options: WriteOptions) => Effect.Effect<void, RootFsError>
   /** `mkdir -p`; folders it creates get exactly `mode`. */

@@ -1,11 +1,11 @@
 /** A fake machine for config loading: a host name and a few files, all in memory. */
-import type { LoadEnv } from "../../src/config/load.js"
+import { inRootfs, type LoadEnv } from "../../src/config/load.js"
 import { defaultJoinFlags, type JoinFlags } from "../../src/config/flags.js"
 
 export const fakeEnv = (files: Record<string, string> = {}, host = " Worker-1 "): LoadEnv => ({
   hostname: () => host,
-  readFile: (path) => {
-    const text = files[path]
+  readFile: (rootfs, path) => {
+    const text = files[inRootfs(rootfs, path)]
     if (text === undefined) throw Object.assign(new Error("no such file"), { code: "ENOENT" })
     return text
   },

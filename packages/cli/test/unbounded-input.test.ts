@@ -1,0 +1,141 @@
+/**
+ * Input that could exhaust memory or hang the join, through the built CLI: /dev/zero,
+ * a FIFO, a 50 MB file, a YAML "billion laughs", a --config symlinked out of the
+ * rootfs, and an API server whose cluster-info never ends. Each is refused within
+ * seconds with an error naming the flag or file, at a bounded peak RSS (GNU time).
+ */
+import { execFileSync } from "node:child_process"
+import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
+import * as https from "node:https"
+import type { AddressInfo } from "node:net"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto/index"
+import { listing, removeDir, runCliMeasured, tempDir } from "./run-cli.js"
+
+/** Generous: the CLI starts at about 70 MB; the unbounded runs reached 11.6 GB (/dev/zero) and 2.8 GB (cluster-info). */
+const RSS_CAP_MB = 300
+const SECONDS_CAP = 15
+
+const token = "abcdef.0123456789abcdef"
+const pin = "sha256:" + "0a".repeat(32)
+
+const roots: Array<string> = []
+afterAll(() => roots.forEach(removeDir))
+const root = () => {
+  const r = tempDir("kubeadm-ts-unbounded-")
+  roots.push(r)
+  return r
+}
+
+const expectRefused = (r: Awaited<ReturnType<typeof runCliMeasured>>, message: RegExp) => {
+  expect(r.code, r.stderr).toBe(1)
+  expect(r.stderr).toMatch(message)
+  expect(r.peakRssMb).toBeLessThan(RSS_CAP_MB)
+  expect(r.seconds).toBeLessThan(SECONDS_CAP)
+  console.log(`peak RSS ${r.peakRssMb.toFixed(0)} MB in ${r.seconds.toFixed(2)} s: ${r.stderr.trim().split("\n").pop()}`)
+}
+
+const billionLaughs = () => {
+  let y = "apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+  for (let i = 1; i < 10; i++) y += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`
+  return y
+}
+
+describe("--config and --discovery-file: regular files of bounded size only", () => {
+  it("--config /dev/zero is refused as not a regular file", async () => {
+    const r = await runCliMeasured(["join", "--config", "/dev/zero"])
+    expectRefused(r, /^unable to read config from "\/dev\/zero" : open \/dev\/zero: is not a regular file\n$/)
+  })
+
+  it("--config naming a FIFO is refused at once (no writer needed, no hang)", async () => {
+    const dir = root()
+    execFileSync("mkfifo", [join(dir, "join.yaml")])
+    const r = await runCliMeasured(["join", "--config", "/join.yaml", "--rootfs", dir])
+    expectRefused(r, /unable to read config from "\/join.yaml" : open \/join.yaml: is not a regular file/)
+  })
+
+  it("a 50 MB --config is refused without being read", async () => {
+    const dir = root()
+    writeFileSync(join(dir, "join.yaml"), "apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\n")
+    truncateSync(join(dir, "join.yaml"), 50 * 1024 * 1024)
+    const r = await runCliMeasured(["join", "--config", "/join.yaml", "--rootfs", dir])
+    expectRefused(r, /unable to read config from "\/join.yaml" : open \/join.yaml: is larger than 262144 bytes \(the limit for a config file\)/)
+  })
+
+  it("a YAML alias bomb in --config stops at the alias limit", async () => {
+    const dir = root()
+    writeFileSync(join(dir, "join.yaml"), billionLaughs())
+    const r = await runCliMeasured(["join", "--config", "/join.yaml", "--rootfs", dir])
+    expectRefused(r, /^error converting YAML to JSON: yaml: Excessive alias count indicates a resource exhaustion attack\n$/)
+  })
+
+  it("a --config symlinked out of the rootfs is refused, and its content never shown", async () => {
+    const dir = root()
+    const outside = root()
+    writeFileSync(join(outside, "secret.yaml"), `apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\nbogusSecretField: ${token}\n`)
+    symlinkSync(join(outside, "secret.yaml"), join(dir, "join.yaml"))
+    mkdirSync(join(dir, "etc"))
+    symlinkSync("../../" + outside.split("/").pop(), join(dir, "etc/up")) // relative, climbing out
+    const before = listing(dir)
+    for (const config of ["/join.yaml", "/etc/up/secret.yaml"]) {
+      const r = await runCliMeasured(["join", "--config", config, "--rootfs", dir])
+      expectRefused(r, new RegExp(`unable to read config from "${config}" : open ${config}: refused: a symbolic link on the way points outside the root filesystem`))
+      expect(r.stderr + r.stdout).not.toContain("bogusSecretField")
+    }
+    expect(listing(dir)).toEqual(before)
+  })
+
+  it("--discovery-file: /dev/zero (through a symlink), a FIFO and a 50 MB file are refused", async () => {
+    const dir = root()
+    execFileSync("mkfifo", [join(dir, "fifo.conf")])
+    symlinkSync("/dev/zero", join(dir, "zero.conf")) // with --rootfs / this would be /dev/zero itself
+    writeFileSync(join(dir, "big.conf"), "")
+    truncateSync(join(dir, "big.conf"), 50 * 1024 * 1024)
+    const cases: Array<[string, RegExp]> = [
+      ["/fifo.conf", /discovery file "\/fifo.conf": couldn't read "\/fifo.conf": is not a regular file/],
+      ["/zero.conf", /discovery file "\/zero.conf": refusing to read "\/zero.conf": a symbolic link on the way points outside the root filesystem/],
+      ["/big.conf", /discovery file "\/big.conf": couldn't read "\/big.conf": is larger than 262144 bytes/]
+    ]
+    for (const [file, message] of cases) {
+      const r = await runCliMeasured(["join", "--discovery-file", file, "--rootfs", dir, "--ignore-preflight-errors=all", "--node-name", "n1"])
+      expectRefused(r, message)
+    }
+    const zero = await runCliMeasured(["join", "--discovery-file", "/dev/zero", "--ignore-preflight-errors=all", "--node-name", "n1", "--rootfs", "/", "--skip-phases", "kubelet-start"])
+    expectRefused(zero, /discovery file "\/dev\/zero": couldn't read "\/dev\/zero": is not a regular file/)
+  })
+})
+
+describe("HTTP responses are capped", () => {
+  let server: https.Server
+  let endpoint = ""
+  beforeAll(async () => {
+    const caKeys = await generateKeyPair("ecdsa-p256")
+    const caPem = await createCaCertificate(caKeys, { commonName: "kubernetes" })
+    const keys = await generateKeyPair("ecdsa-p256")
+    const cert = await createCertificate(keys.publicKey, { commonName: "kube-apiserver", ipAddresses: ["127.0.0.1"], extKeyUsages: ["server"] }, { certPem: caPem, keys: caKeys })
+    // An endless cluster-info: the old client read 2.8 GB of it before checking anything.
+    server = https.createServer({ cert, key: await privateKeyToPem(keys.privateKey) }, (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.write('{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cluster-info"},"data":{"kubeconfig":"')
+      const chunk = "A".repeat(64 * 1024)
+      const pump = () => {
+        while (!res.destroyed) if (!res.write(chunk)) return void res.once("drain", pump)
+      }
+      pump()
+    })
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+    endpoint = `127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+
+  it("an endless cluster-info fails discovery at once, at a bounded RSS", async () => {
+    const dir = root()
+    const r = await runCliMeasured(["join", endpoint, "--token", token, "--discovery-token-ca-cert-hash", pin, "--rootfs", dir, "--ignore-preflight-errors=all", "--node-name", "n1"])
+    expectRefused(r, /couldn't read the cluster-info ConfigMap from "127\.0\.0\.1:\d+": the server's response is larger than 4194304 bytes/)
+    expect(listing(dir)).toEqual([])
+  })
+})
