@@ -7,9 +7,9 @@
  * opened with O_NOFOLLOW relative to the folder opened before it, through
  * `/proc/self/fd/<fd>/<name>`: the kernel resolves that magic link to the very folder the
  * descriptor holds (wherever it is now), then looks up one name in it. Symlinks met on
- * the way are read and resolved here, inside the root (`..` above it, or an absolute
- * target outside it, is an Escape), like openat2's RESOLVE_IN_ROOT, without a native
- * addon. Temp files are created with O_EXCL|O_NOFOLLOW in the folder's descriptor and
+ * the way are read and resolved here, inside the root, like openat2's RESOLVE_IN_ROOT
+ * without a native addon: an absolute target starts again at the root, `..` above the
+ * root is an Escape. Temp files are created with O_EXCL|O_NOFOLLOW in the folder's descriptor and
  * renamed within it, so the last step cannot be redirected either.
  *
  * Synchronous on purpose: every call is a handful of local syscalls, descriptors are
@@ -101,15 +101,10 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
 
   /** The segments a symlink leads to, resolved against the root, or an Escape. */
   const followLink = (done: ReadonlyArray<string>, target: string, rest: ReadonlyArray<string>): Array<string> => {
-    let base: ReadonlyArray<string> = done
-    let text = target
-    if (target.startsWith("/")) {
-      if (realRoot === "/") text = target
-      else if (target === realRoot || target.startsWith(realRoot + "/")) text = target.slice(realRoot.length)
-      else throw new EscapeSignal(`a symbolic link on the way points outside the root filesystem "${realRoot}"`)
-      base = []
-    }
-    const next = normalizeSegments([...base, text, ...rest].join("/"))
+    // An absolute target is a path of the machine whose root this is (the kubelet links
+    // kubelet-client-current.pem to /var/lib/kubelet/pki/...): it starts again at the root.
+    const base: ReadonlyArray<string> = target.startsWith("/") ? [] : done
+    const next = normalizeSegments([...base, target, ...rest].join("/"))
     if (Option.isNone(next)) throw new EscapeSignal(`a symbolic link on the way points outside the root filesystem "${realRoot}"`)
     return [...next.value]
   }

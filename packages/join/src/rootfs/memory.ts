@@ -69,10 +69,9 @@ export const memoryRootFs = (seed: MemorySeed = {}): MemoryRootFs => {
         const isLast = pending.length === 0
         if (entry?.kind === "symlink" && (followLast || !isLast)) {
           if (++hops > 40) return yield* Effect.fail(new RootFsError({ op, path: displayPath(path), reason: "Other", detail: "too many levels of symbolic links" }))
-          if (entry.target.startsWith("/")) {
-            return yield* Effect.fail(escapeError(op, path, "a symbolic link on the way points outside the root filesystem"))
-          }
-          const joined = posix.normalize(posix.join(...(done.length ? done : ["."]), entry.target))
+          // as the live layer: an absolute target starts again at the root
+          const from = entry.target.startsWith("/") || done.length === 0 ? ["."] : done
+          const joined = posix.normalize(posix.join(...from, entry.target.replace(/^\/+/, "")))
           if (joined === ".." || joined.startsWith("../")) {
             return yield* Effect.fail(escapeError(op, path, "a symbolic link on the way points outside the root filesystem"))
           }

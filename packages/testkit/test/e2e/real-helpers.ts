@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process"
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync } from "node:fs"
 import { rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { expect } from "vitest"
 import { startContainerd } from "../../src/node/containerd.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
@@ -80,7 +80,8 @@ export const expectRealNodeJoined = async (cluster: RealCluster, root: string, n
   expect(existsSync(path("etc/kubernetes/bootstrap-kubelet.conf")), "bootstrap-kubelet.conf removed").toBe(false)
   // The kubelet links its current certificate with an absolute path of its machine: inside the root here.
   expect(lstatSync(pem).isSymbolicLink()).toBe(true)
-  const issued = join(root, readlinkSync(pem))
+  const link = readlinkSync(pem)
+  const issued = link.startsWith("/") ? join(root, link) : join(dirname(pem), link)
   expect(statSync(issued).mode & 0o777).toBe(0o600)
   expect(readFileSync(path("etc/kubernetes/pki/ca.crt"), "utf8")).toBe(cluster.caPem)
   // The client certificate the real CSR signer issued.
