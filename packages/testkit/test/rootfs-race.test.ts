@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest"
 import { Effect, Either } from "effect"
 import { mkdirSync, readdirSync, symlinkSync } from "node:fs"
-import { join } from "node:path"
+import { join, relative } from "node:path"
 import { RootFs, rootFsLive } from "@kubeadm-ts/join/rootfs/index"
 import { startSwapper } from "../src/faults/swapper.js"
 import { tempDir } from "./helpers.js"
@@ -19,7 +19,8 @@ describe("RootFs under a racing swapper", () => {
     const root = tempDir("rootfs-race-")
     const outside = tempDir("rootfs-race-outside-")
     mkdirSync(join(root, "var/lib/kubelet/pki"), { recursive: true })
-    symlinkSync(outside, join(root, "var/lib/kubelet/swap"))
+    // Relative, climbing out of the root: an absolute target would start again at the root.
+    symlinkSync(relative(join(root, "var/lib/kubelet"), outside), join(root, "var/lib/kubelet/swap"))
     const swapper = await startSwapper(join(root, "var/lib/kubelet/pki"), join(root, "var/lib/kubelet/swap"))
     const outcomes = { written: 0, refused: 0, other: [] as Array<string> }
     try {

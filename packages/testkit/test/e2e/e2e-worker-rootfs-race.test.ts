@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { mkdirSync, readdirSync, symlinkSync } from "node:fs"
 import { rm } from "node:fs/promises"
-import { join } from "node:path"
+import { join, relative } from "node:path"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
 import { startSwapper } from "../../src/faults/swapper.js"
 import { tempDir } from "../helpers.js"
@@ -31,7 +31,8 @@ describe("rootfs confinement under a racing swapper (built CLI)", () => {
     for (let i = 0; i < JOINS; i++) {
       const rootfs = tempDir("race-node-")
       mkdirSync(join(rootfs, "var/lib/kubelet/pki"), { recursive: true })
-      symlinkSync(outside, join(rootfs, "var/lib/kubelet/swap"))
+      // Relative, climbing out of the root: an absolute target would start again at the root.
+      symlinkSync(relative(join(rootfs, "var/lib/kubelet"), outside), join(rootfs, "var/lib/kubelet/swap"))
       const swapper = await startSwapper(join(rootfs, "var/lib/kubelet/pki"), join(rootfs, "var/lib/kubelet/swap"))
       try {
         // No containerd or kubelet here: the preflight checks are not what this test is about.
