@@ -57,6 +57,14 @@ const cases: ReadonlyArray<Case> = [
   { name: "CA hash without format", args: ["join", ep, "--token", token, "--discovery-token-ca-cert-hash", "00".repeat(32)], message: `invalid hash, expected "format:hex-value". Known format(s) are: sha256` },
   { name: "every CA hash is checked (comma list)", args: ["join", ep, "--token", token, `--discovery-token-ca-cert-hash=${pin},sha256:beef`], message: `discovery.bootstrapToken.caCertHashes: Invalid value: "sha256:beef"` },
   { name: "endpoint without port", args: ["join", "10.0.0.1", "--token", token, "--discovery-token-ca-cert-hash", pin], message: `discovery.bootstrapToken.apiServerEndpoint: Invalid value: "10.0.0.1": address 10.0.0.1: missing port in address` },
+  // Go's SplitHostPort accepts these; they then failed only at connection time (retried for 5 minutes).
+  ...["host:", "host:99999", "host:64x3", "[::ffff:10.0.0.1]:"].map((endpoint) => ({
+    name: `endpoint ${endpoint}`,
+    args: ["join", endpoint, "--token", token, "--discovery-token-ca-cert-hash", pin],
+    message: `discovery.bootstrapToken.apiServerEndpoint: Invalid value: "${endpoint}": address ${endpoint}: invalid port "${endpoint.slice(endpoint.lastIndexOf(":") + 1)}" in the api-server-endpoint argument: must be a number from 1 to 65535`
+  })),
+  { name: "endpoint without a host", args: ["join", ":6443", "--token", token, "--discovery-token-ca-cert-hash", pin], message: `address :6443: missing host in the api-server-endpoint argument` },
+  { name: "endpoint with a space in the host", args: ["join", "a b:6443", "--token", token, "--discovery-token-ca-cert-hash", pin], message: `address a b:6443: invalid host "a b" in the api-server-endpoint argument` },
   { name: "endpoint with a scheme", args: ["join", "https://10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin], message: "address https://10.0.0.1:6443: too many colons in address" },
   { name: "http discovery URL", args: ["join", "--discovery-file", "http://example.com/c.conf", "--token", token], message: `discovery.file.kubeConfigPath: Invalid value: "http://example.com/c.conf": if a URL is used, the scheme must be https` },
   { name: "missing discovery file (inside the rootfs)", args: ["join", "--discovery-file", "/etc/none.conf", "--token", token], message: `discovery.file.kubeConfigPath: Invalid value: "/etc/none.conf": not a valid HTTPS URL or a file on disk` },

@@ -9,6 +9,7 @@ import type { IncomingMessage } from "node:http"
 import * as https from "node:https"
 import { collectBody, MAX_RESPONSE_BYTES, ResponseTooLarge } from "../body-limit.js"
 import { causeText } from "../cause-text.js"
+import { unmapIpv4Url } from "../config/formats.js"
 import { BootstrapConfigError, BootstrapConnectionError, BootstrapHttpError } from "./errors.js"
 
 export interface ApiTarget {
@@ -50,7 +51,7 @@ const noCa = (t: ApiTarget, method: string, path: string): BootstrapConfigError 
     : undefined
 
 const options = (t: ApiTarget, spec: RequestSpec): https.RequestOptions => {
-  const url = new URL(spec.path, t.server.replace(/\/+$/, "") + "/")
+  const url = new URL(spec.path, unmapIpv4Url(t.server).replace(/\/+$/, "") + "/") // [::ffff:a.b.c.d] matches an IPv4 SAN, as in Go
   return {
     protocol: "https:",
     hostname: url.hostname.replace(/^\[|\]$/g, ""),

@@ -44,6 +44,8 @@ const flagOfField: Record<string, string> = {
   "discovery.bootstrapToken.token": "discovery-token",
   "discovery.bootstrapToken.caCertHashes": "discovery-token-ca-cert-hash",
   "discovery.file.kubeConfigPath": "discovery-file",
+  // not a flag: the positional argument, named as in the usage line
+  "discovery.bootstrapToken.apiServerEndpoint": "api-server-endpoint",
   "discovery.tlsBootstrapToken": "tls-bootstrap-token",
   nodeRegistration: "node-name",
   "nodeRegistration.name": "node-name",

@@ -57,6 +57,46 @@ export const splitHostPortError = (hostport: string): string | undefined => {
   return undefined
 }
 
+/**
+ * What `host:port` must also satisfy to be dialled (Go's SplitHostPort alone accepts
+ * `host:`, `host:99999` and `host:64x3`, which then fail only at connection time, retried
+ * for minutes): a host that fits in a URL and a decimal port from 1 to 65535.
+ * Call after `splitHostPortError` passed; undefined when fine.
+ */
+export const endpointError = (hostport: string): string | undefined => {
+  const i = hostport.lastIndexOf(":")
+  const host = hostport.slice(0, i)
+  const port = hostport.slice(i + 1)
+  if (host === "" || host === "[]") return `address ${hostport}: missing host in the api-server-endpoint argument`
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+    return `address ${hostport}: invalid port ${goQuote(port)} in the api-server-endpoint argument: must be a number from 1 to 65535`
+  }
+  if (!URL.canParse(`https://${hostport}/`)) return `address ${hostport}: invalid host ${goQuote(host)} in the api-server-endpoint argument`
+  return undefined
+}
+
+/**
+ * A URL whose host is an IPv4-mapped IPv6 address (`[::ffff:a.b.c.d]`, any spelling) with
+ * the plain IPv4 host instead; any other URL unchanged. Go treats the two as the same
+ * address (net.IP.To4), so it dials IPv4 and matches the certificate's IPv4 SAN; Node would
+ * compare the IPv6 text with the SAN and refuse a certificate Go accepts.
+ */
+export const unmapIpv4Url = (url: string): string => {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return url
+  }
+  // The WHATWG parser prints every IPv4-mapped spelling as [::ffff:XXXX:YYYY].
+  const m = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(u.hostname)
+  if (m === null) return url
+  const hi = parseInt(m[1] ?? "0", 16)
+  const lo = parseInt(m[2] ?? "0", 16)
+  u.hostname = `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`
+  return /\/$/.test(url) || u.pathname !== "/" || u.search !== "" ? u.toString() : u.toString().replace(/\/$/, "")
+}
+
 /** Go url.Parse's scheme (lower-cased), "" when there is none; a parse error text when the scheme is empty. */
 export const urlScheme = (raw: string): { readonly scheme: string } | { readonly error: string } => {
   if (raw.startsWith(":")) return { error: `parse ${goQuote(raw)}: missing protocol scheme` }

@@ -6,6 +6,7 @@ import { type FieldError, invalid, required } from "./errors.js"
 import {
   certificateKeyError,
   dns1123SubdomainErrors,
+  endpointError,
   isBootstrapToken,
   isIpAddress,
   parseCaCertHash,
@@ -44,7 +45,7 @@ const validateDiscovery = (config: JoinConfiguration, env: ValidationEnv): Field
     }
     if (!isBootstrapToken(bt.token)) errors.push(tokenInvalid("discovery.bootstrapToken.token", bt.token))
     if (bt.apiServerEndpoint !== "") {
-      const bad = splitHostPortError(bt.apiServerEndpoint)
+      const bad = splitHostPortError(bt.apiServerEndpoint) ?? endpointError(bt.apiServerEndpoint)
       if (bad !== undefined) errors.push(invalid("discovery.bootstrapToken.apiServerEndpoint", bt.apiServerEndpoint, bad))
     }
     if (!isBootstrapToken(tlsBootstrapToken)) errors.push(tokenInvalid("discovery.tlsBootstrapToken", tlsBootstrapToken))

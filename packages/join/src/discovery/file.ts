@@ -7,6 +7,7 @@
  */
 import { Duration, Effect, Either, Option } from "effect"
 import * as https from "node:https"
+import { unmapIpv4Url } from "../config/formats.js"
 import type { FileDiscovery } from "../config/model.js"
 import { type Kubeconfig, parseKubeconfig, selectCluster, selectUser, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
 import { KubeApi } from "../kube-api/kube-api.js"
@@ -48,7 +49,7 @@ export const systemCaBundle = Effect.gen(function* () {
 /** GET an https URL trusting only `caPem`; the body whatever the status (as kubeadm). */
 const httpsGet = (url: string, caPem: string, timeout: Duration.Duration) =>
   Effect.async<string, string>((resume) => {
-    const req = https.get(url, { ca: caPem, agent: false, timeout: Duration.toMillis(timeout) }, (res) =>
+    const req = https.get(unmapIpv4Url(url), { ca: caPem, agent: false, timeout: Duration.toMillis(timeout) }, (res) =>
       // The body is a kubeconfig, parsed as YAML: the same cap as a local discovery file.
       collectBody(res, MAX_USER_YAML_BYTES, (r) => resume(r instanceof Error ? Effect.fail(r.message) : Effect.succeed(r.toString("utf8"))))
     )

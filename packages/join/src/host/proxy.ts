@@ -115,7 +115,12 @@ export const noProxyExempts = (noProxy: string, host: string, port: string): boo
 
 /** The proxy a request to `url` would go through with this environment, if any. */
 export const proxyForUrl = (url: string, env: NodeJS.ProcessEnv): Option.Option<string> => {
-  const u = new URL(url)
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return Option.none() // nothing can be sent to it, through a proxy or not: the request says why
+  }
   const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase()
   const proxy = u.protocol === "https:" ? firstSet(env, "HTTPS_PROXY", "https_proxy") : firstSet(env, "HTTP_PROXY", "http_proxy")
   if (proxy === "") return Option.none()

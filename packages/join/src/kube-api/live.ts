@@ -8,6 +8,7 @@ import * as https from "node:https"
 import type { Duplex } from "node:stream"
 import { MAX_RESPONSE_BYTES, ResponseTooLarge } from "../body-limit.js"
 import { causeText } from "../cause-text.js"
+import { unmapIpv4Url } from "../config/formats.js"
 import { type Kubeconfig, selectCluster, selectUser } from "../kubeconfig/kubeconfig.js"
 import { Output } from "../output.js"
 import {
@@ -217,7 +218,7 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
     kc.loadFromClusterAndUser(
       {
         name: "cluster",
-        server,
+        server: unmapIpv4Url(server), // [::ffff:a.b.c.d] must match an IPv4 SAN, as in Go
         skipTLSVerify: insecure,
         ...(!insecure ? { caData: b64(cluster.value.certificateAuthorityData ?? "") } : {})
       },
