@@ -4,6 +4,7 @@
  * flag for the positional endpoint, ignore `--flag=a,b` on repeated options
  * and drop mixed-case flags (see TOOLCHAIN.md). Errors use cobra's wording.
  */
+import { redactSecrets } from "@kubeadm-ts/join/redact"
 import { Either } from "effect"
 import type { FlagSpec } from "./flag-table.js"
 
@@ -64,14 +65,9 @@ export const splitCsv = (text: string): ReadonlyArray<string> => {
 
 /**
  * Error texts quote argv words, and a mistyped flag can carry a secret
- * (`-token=abcdef.0123456789abcdef`, `--certificate-key=<hex>`): anything that
- * looks like a bootstrap token keeps only its public id, and a long hex run
- * (a certificate key) is dropped. A `sha256:` pin is public and stays.
+ * (`-token=abcdef.0123456789abcdef`, `--certificate-key=<hex>`): see join's redact.ts.
  */
-export const redactSecrets = (text: string): string =>
-  text
-    .replace(/([a-z0-9]{6})\.[a-z0-9]{16}/g, "$1.<redacted>")
-    .replace(/(?<![:0-9a-fA-F])[0-9a-fA-F]{32,}/g, "<redacted>")
+export { redactSecrets }
 
 /** The flag part of an argv word for an error message: never the `=value` after it. */
 const flagWord = (token: string): string => {

@@ -8,6 +8,7 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { rootCommand, version } from "./commands.js"
 import { route } from "./route.js"
+import { redactProcessOutput } from "./render.js"
 import { CliFailure } from "./run-join.js"
 
 const main = async (args: ReadonlyArray<string>): Promise<number> => {
@@ -44,6 +45,7 @@ const main = async (args: ReadonlyArray<string>): Promise<number> => {
   return 1
 }
 
+redactProcessOutput()
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code

@@ -1,6 +1,24 @@
 /** What the CLI prints around the phases: the phase events (with --v) and kubeadm's closing banners (the control-plane one is chosen by the cluster: @kubeadm-ts/join/phases/control-plane-banner). */
 import { Duration, Effect, Layer } from "effect"
 import { PhaseEvent, PhaseReporter } from "@kubeadm-ts/workflow"
+import { redactSecrets } from "@kubeadm-ts/join/redact"
+
+/**
+ * Every byte the binary prints passes through here: the join's Output, our own error and
+ * usage lines, @effect/cli's messages and Node's warnings alike, so a token or key given
+ * in the wrong place is redacted even where no source remembered to (the sources do too).
+ * Every writer prints whole lines, so a secret is never split across two writes.
+ */
+export const redactProcessOutput = (): void => {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: Array<unknown>) => boolean
+    stream.write = ((chunk: unknown, ...rest: Array<unknown>) =>
+      write(
+        typeof chunk === "string" ? redactSecrets(chunk) : chunk instanceof Uint8Array ? redactSecrets(Buffer.from(chunk).toString("utf8")) : chunk,
+        ...rest
+      )) as typeof stream.write
+  }
+}
 
 /** Phase transitions as detail lines on stderr, shown from `--v=1` (kubeadm prints none by default). */
 export const verboseReporter = (verbosity: number): Layer.Layer<PhaseReporter> =>

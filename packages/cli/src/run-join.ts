@@ -7,13 +7,14 @@ import { Data, Effect, Either, Layer } from "effect"
 import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
 import { loadJoin } from "@kubeadm-ts/join/config/load"
 import { liveLoadEnv } from "@kubeadm-ts/join/config/load-env"
+import { redactSecrets } from "@kubeadm-ts/join/redact"
 import { only, run, skip } from "@kubeadm-ts/workflow"
 import { verboseReporter, workerBanner } from "./render.js"
 
 /** A failure already worded for the user; the CLI prints `message` and exits with 1. */
 export class CliFailure extends Data.TaggedError("CliFailure")<{ readonly message: string }> {}
 
-const failWith = (e: { readonly message: string }) => new CliFailure({ message: e.message })
+const failWith = (e: { readonly message: string }) => new CliFailure({ message: redactSecrets(e.message) })
 
 /** `phase` is the full phase name for `join phase ...`, undefined for a full join. */
 export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Effect<void, CliFailure> =>

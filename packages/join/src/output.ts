@@ -4,6 +4,7 @@
  * Nothing passed here may contain a secret (token secret, certificate key, key).
  */
 import { Context, Effect, Layer, Ref } from "effect"
+import { redactSecrets } from "./redact.js"
 
 export interface OutputService {
   /** A normal line on stdout, e.g. `[preflight] Running pre-flight checks`. */
@@ -28,11 +29,11 @@ export const collectingOutput = (lines: Ref.Ref<ReadonlyArray<OutputLine>>): Lay
   })
 }
 
-/** Prints to the process streams, honouring the verbosity. */
+/** Prints to the process streams, honouring the verbosity; anything shaped like a secret is redacted. */
 export const consoleOutput = (verbosity: number): Layer.Layer<Output> =>
   Layer.succeed(Output, {
-    info: (text) => Effect.sync(() => process.stdout.write(text + "\n")),
-    warn: (text) => Effect.sync(() => process.stderr.write(text + "\n")),
+    info: (text) => Effect.sync(() => process.stdout.write(redactSecrets(text) + "\n")),
+    warn: (text) => Effect.sync(() => process.stderr.write(redactSecrets(text) + "\n")),
     detail: (level, text) =>
-      level <= verbosity ? Effect.sync(() => process.stderr.write(text + "\n")) : Effect.void
+      level <= verbosity ? Effect.sync(() => process.stderr.write(redactSecrets(text) + "\n")) : Effect.void
   })

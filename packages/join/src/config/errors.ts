@@ -3,9 +3,10 @@
  * exactly what the user sees; `field` / `flag` name what was wrong.
  */
 import { Data } from "effect"
+import { redactSecrets } from "../redact.js"
 import { goQuote } from "./formats.js"
 
-export class ConfigError extends Data.TaggedError("ConfigError")<{
+interface ConfigErrorFields {
   readonly message: string
   /** The JoinConfiguration field path of the (first) problem, e.g. `discovery.bootstrapToken.token`. */
   readonly field?: string
@@ -13,7 +14,18 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
   readonly flag?: string
   /** Every problem when several were found at once (the message is their aggregate). */
   readonly problems?: ReadonlyArray<string>
-}> {}
+}
+
+export class ConfigError extends Data.TaggedError("ConfigError")<ConfigErrorFields> {
+  // Messages quote the bad value; a token or key given in the wrong place must not be echoed.
+  constructor(fields: ConfigErrorFields) {
+    super({
+      ...fields,
+      message: redactSecrets(fields.message),
+      ...(fields.problems !== undefined ? { problems: fields.problems.map(redactSecrets) } : {})
+    })
+  }
+}
 
 /** One field problem, printed as Kubernetes' field.Error. */
 export interface FieldError {

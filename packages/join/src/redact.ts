@@ -1,0 +1,17 @@
+/**
+ * The last line of defence for secrets in messages. A user may put a bootstrap token or a
+ * certificate key in the wrong place (the CA hash flag, the endpoint, --cri-socket, a
+ * config key, a YAML alias, ...), and the message about that place quotes it. Every
+ * message (errors, warnings, phase output) passes through `redactSecrets`, which hides
+ * anything shaped like one:
+ * - a bootstrap token `[a-z0-9]{6}.[a-z0-9]{16}`: the id stays (it is public and helps),
+ *   the secret becomes `<redacted>`, as the join prints tokens elsewhere;
+ * - a run of 32 or more hex digits (a certificate key or AES key, or most of one), unless
+ *   it follows `sha256:`: a CA pin is public and the pin-mismatch error must show the cluster's.
+ * No word boundaries: a token glued to other text is still a token. A host name of that
+ * shape is mangled too; that is the price of never leaking one.
+ */
+const TOKEN = /([a-z0-9]{6})\.[a-z0-9]{16}/g // lower case only, as tokens are: field paths like bootstrapToken.apiServerEndpoint are not tokens
+const HEX = /(?<![0-9a-f])(?<!sha256:)[0-9a-f]{32,}/gi
+
+export const redactSecrets = (text: string): string => text.replace(TOKEN, "$1.<redacted>").replace(HEX, "<redacted>")
