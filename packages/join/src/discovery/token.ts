@@ -56,6 +56,25 @@ const anonymous = (endpoint: string, caPem: string | undefined): Kubeconfig =>
     contextName: "token-bootstrap-client@kubernetes"
   })
 
+/**
+ * The certificates of `bundlePem` whose pin is in `pins`, as their original PEM text
+ * (byte for byte, so a single pinned CA is written to ca.crt exactly as the cluster has it).
+ * `seen` holds the pins of the bundle's certificates in order (Crypto.caCertHashes).
+ */
+export const pinnedCertificates = (bundlePem: string, seen: ReadonlyArray<string>, pins: ReadonlyArray<string>): string =>
+  seen.every((s) => pins.includes(s))
+    ? bundlePem
+    : [...bundlePem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g)]
+        .filter((_, i) => pins.includes(seen[i] ?? ""))
+        .map((m) => (m[0].endsWith("\n") ? m[0] : m[0] + "\n"))
+        .join("")
+
+/** The kubeconfig with its (single) cluster's CA replaced. */
+const withCa = (k: Kubeconfig, caPem: string): Kubeconfig => ({
+  ...k,
+  clusters: k.clusters.map((c) => ({ ...c, value: { ...c.value, certificateAuthorityData: caPem } }))
+})
+
 /** Maps a failed cluster-info read to the discovery error that explains it. */
 const readError = (endpoint: string, verified: boolean) => (e: KubeApiError): DiscoveryError => {
   switch (e.reason) {
@@ -145,16 +164,19 @@ export const tokenDiscovery = (
       )
       if (seen.length === 0) return yield* Effect.fail(new ClusterInfoInvalidError({ detail: "the cluster-info ConfigMap carries no CA certificate" }))
       if (!seen.some((s) => pins.includes(s))) return yield* Effect.fail(new CaPinMismatchError({ seen, pinned: pins }))
+      // Better than kubeadm, which then trusts (and writes to ca.crt) the whole bundle: a CA the
+      // server added next to the pinned one would vouch for any server. Only pinned ones are kept.
+      const pinnedPem = pinnedCertificates(caPem, seen, pins)
 
       yield* out.detail(1, `[discovery] Requesting info from "https://${endpoint}" again to validate TLS against the pinned public key`)
-      const secure = yield* Effect.mapError(api.client(anonymous(endpoint, caPem)), readError(endpoint, true))
+      const secure = yield* Effect.mapError(api.client(anonymous(endpoint, pinnedPem)), readError(endpoint, true))
       const second = yield* readClusterInfo(secure, endpoint, true)
       if (second.data["kubeconfig"] !== content) return yield* Effect.fail(new ClusterInfoChangedError())
       yield* out.detail(
         1,
         `[discovery] Cluster info signature and contents are valid and TLS certificate validates against pinned roots, will use API Server "${endpoint}"`
       )
-      return { server: cluster.value.server, caPem, kubeconfig }
+      return { server: cluster.value.server, caPem: pinnedPem, kubeconfig: withCa(kubeconfig, pinnedPem) }
     })
 
     const retryable = (e: DiscoveryError) =>
