@@ -5,7 +5,7 @@
  */
 import { Command, CliConfig, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { rootCommand, version } from "./commands.js"
 import { route } from "./route.js"
 import { redactProcessOutput } from "./render.js"
@@ -26,8 +26,20 @@ const main = async (args: ReadonlyArray<string>): Promise<number> => {
   const program = cli(["node", "kubeadm-ts", ...r.argv]).pipe(
     Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ isCaseSensitive: true, showBuiltIns: false, showTypes: false })))
   ) as Effect.Effect<void, unknown>
-  const exit = await Effect.runPromiseExit(program)
+  // SIGINT/SIGTERM interrupt the join instead of killing it, so its finalizers run (temp
+  // files removed, bootstrap-kubelet.conf with its token dropped).
+  const fiber = Effect.runFork(program)
+  const interrupt = () => void Effect.runFork(Fiber.interrupt(fiber))
+  process.once("SIGINT", interrupt)
+  process.once("SIGTERM", interrupt)
+  const exit = await Effect.runPromise(Fiber.await(fiber))
+  process.off("SIGINT", interrupt)
+  process.off("SIGTERM", interrupt)
   if (Exit.isSuccess(exit)) return 0
+  if (Cause.isInterruptedOnly(exit.cause)) {
+    process.stderr.write("kubeadm-ts: interrupted\n")
+    return 1
+  }
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure) && failure.value instanceof CliFailure) {
     process.stderr.write(failure.value.message.endsWith("\n") ? failure.value.message : failure.value.message + "\n")

@@ -27,12 +27,16 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     const { joinWorkflow } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-workflow"))
     const { joinLive } = yield* Effect.promise(() => import("@kubeadm-ts/join/live"))
     const { controlPlaneBanner } = yield* Effect.promise(() => import("@kubeadm-ts/join/phases/control-plane-banner"))
+    const { dropBootstrapKubeconfig, sweepTempFiles } = yield* Effect.promise(() => import("@kubeadm-ts/join/kubelet/leftovers"))
     const selected = phase === undefined ? skip(options.skipPhases)(joinWorkflow) : only(phase)(joinWorkflow)
     if (Either.isLeft(selected)) return yield* Effect.fail(failWith(selected.left))
     // The banner's facts (cluster version, stacked etcd) come from the data the join
     // already read, so it is chosen inside the same layers (JoinData is cached there).
     const banner = phase === undefined ? (config.controlPlane ? controlPlaneBanner : Effect.succeed(workerBanner)) : Effect.succeed("")
-    const text = yield* run(selected.right).pipe(
+    const text = yield* sweepTempFiles.pipe(
+      Effect.zipRight(run(selected.right)),
+      // Also on interruption (SIGINT/SIGTERM): the token file never outlives a run that failed.
+      Effect.onError(() => dropBootstrapKubeconfig),
       Effect.zipRight(banner),
       Effect.provide(Layer.merge(joinLive(config, options), verboseReporter(options.verbosity))),
       Effect.mapError(failWith)

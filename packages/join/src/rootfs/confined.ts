@@ -20,7 +20,7 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as posix from "node:path/posix"
 import { Option } from "effect"
-import { normalizeSegments } from "./rootfs.js"
+import { normalizeSegments, TEMP_PATTERN } from "./rootfs.js"
 
 const C = fs.constants
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW
@@ -59,8 +59,6 @@ const closeQuietly = (fd: number) => {
   }
 }
 
-/** The temp files `write` and `symlink` create: `.<name>.tmp-<12 hex>`. */
-export const TEMP_PATTERN = /^\..+\.tmp-[0-9a-f]{12}$/
 
 export interface Resolved {
   /** The folder holding `name` (or the target folder itself when `name` is undefined); the caller closes it. */

@@ -30,6 +30,9 @@ export const MAX_READ_BYTES = 1024 * 1024
  */
 export const MAX_USER_YAML_BYTES = 256 * 1024
 
+/** The temp files writes create: `.<name>.tmp-<12 hex>` (anything else is never swept). */
+export const TEMP_PATTERN = /^\..+\.tmp-[0-9a-f]{12}$/
+
 export interface ReadOptions {
   /** A smaller cap than MAX_READ_BYTES (larger is not possible). */
   readonly maxBytes?: number
