@@ -69,6 +69,8 @@ export const splitCsv = (text: string): ReadonlyArray<string> => {
  */
 export { redactSecrets }
 
+const LINE_BREAK = /[\r\n]/
+
 /** The flag part of an argv word for an error message: never the `=value` after it. */
 const flagWord = (token: string): string => {
   const eq = token.indexOf("=")
@@ -88,6 +90,9 @@ export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Eit
     if (!changed.includes(spec.name)) changed.push(spec.name)
     const prior = values.get(spec.name) ?? []
     const bad = (why: string) => redactSecrets(`invalid argument ${JSON.stringify(raw)} for "${display(spec)}" flag: ${why}`)
+    // No value of any flag is multi-line, and @effect/cli reads a line break as a new command
+    // ("Invalid subcommand"): say which flag instead.
+    if (LINE_BREAK.test(raw)) return bad("the value contains a line break")
     switch (spec.kind) {
       case "bool": {
         const b = boolValues[raw]
@@ -114,6 +119,8 @@ export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Eit
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? ""
     if (token === "--") {
+      const broken = tokens.slice(i + 1).find((t) => LINE_BREAK.test(t))
+      if (broken !== undefined) return Either.left(redactSecrets(`invalid argument ${JSON.stringify(broken)}: the argument contains a line break`))
       positionals.push(...tokens.slice(i + 1))
       break
     }
@@ -161,6 +168,7 @@ export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Eit
       }
       continue
     }
+    if (LINE_BREAK.test(token)) return Either.left(redactSecrets(`invalid argument ${JSON.stringify(token)}: the argument contains a line break`))
     positionals.push(token)
   }
   return Either.right({ positionals, values, changed, help })

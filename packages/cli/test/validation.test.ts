@@ -65,6 +65,11 @@ const cases: ReadonlyArray<Case> = [
   })),
   { name: "endpoint without a host", args: ["join", ":6443", "--token", token, "--discovery-token-ca-cert-hash", pin], message: `address :6443: missing host in the api-server-endpoint argument` },
   { name: "endpoint with a space in the host", args: ["join", "a b:6443", "--token", token, "--discovery-token-ca-cert-hash", pin], message: `address a b:6443: invalid host "a b" in the api-server-endpoint argument` },
+  // A line break inside a value: @effect/cli said "Invalid subcommand"; now the flag is named.
+  { name: "line break in --node-name", args: ["join", ...worker, "--node-name", "a\nb"], message: `invalid argument "a\\nb" for "--node-name" flag: the value contains a line break` },
+  { name: "line break in --cri-socket=", args: ["join", ...worker, "--cri-socket=/run/x.sock\n"], message: `invalid argument "/run/x.sock\\n" for "--cri-socket" flag: the value contains a line break` },
+  { name: "line break after the token (redacted)", args: ["join", ep, "--token", `${token}\r\n`, "--discovery-token-ca-cert-hash", pin], message: `invalid argument "abcdef.<redacted>\\r\\n" for "--token" flag: the value contains a line break` },
+  { name: "line break in the endpoint", args: ["join", `${ep}\nx`, "--token", token, "--discovery-token-ca-cert-hash", pin], message: `invalid argument "10.0.0.1:6443\\nx": the argument contains a line break` },
   { name: "endpoint with a scheme", args: ["join", "https://10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin], message: "address https://10.0.0.1:6443: too many colons in address" },
   { name: "http discovery URL", args: ["join", "--discovery-file", "http://example.com/c.conf", "--token", token], message: `discovery.file.kubeConfigPath: Invalid value: "http://example.com/c.conf": if a URL is used, the scheme must be https` },
   { name: "missing discovery file (inside the rootfs)", args: ["join", "--discovery-file", "/etc/none.conf", "--token", token], message: `discovery.file.kubeConfigPath: Invalid value: "/etc/none.conf": not a valid HTTPS URL or a file on disk` },
