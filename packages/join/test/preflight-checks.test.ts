@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
-import { Effect, Either, Layer, Option, Ref } from "effect"
+import { Effect, Either, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { criSocketForCluster, fakeHost, resolveCriSocket, workerChecks } from "../src/host/index.js"
+import { HOSTNAME_LOOKUP_TIMEOUT, hostnameCheck } from "../src/host/checks.js"
 import { joinContext } from "../src/join-context.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { memoryRootFs } from "../src/rootfs/index.js"
@@ -151,4 +152,15 @@ describe("the CRI socket the kubelet flag and the Node annotation carry", () => 
     expect(criSocketForCluster("unix:///run/crio/crio.sock", "unix:///run/crio/crio.sock", 20)).toBe("unix:///run/crio/crio.sock")
     expect(criSocketForCluster("unix:///run/containerd/containerd.sock", "/run/containerd/containerd.sock", 28)).toBe("unix:///run/containerd/containerd.sock")
   })
+})
+
+describe("Hostname check", () => {
+  it.effect("a resolver that never answers gives a warning after 2s (TestClock), not a stalled join", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(runChecks([hostnameCheck("quiet-node")], ignoreSet([])))
+      yield* TestClock.adjust(HOSTNAME_LOOKUP_TIMEOUT)
+      const r = yield* Fiber.join(fiber)
+      expect(r.warnings).toEqual(['[WARNING Hostname]: hostname "quiet-node": lookup timed out after 2s'])
+    }).pipe(Effect.provide(fakeHost({ lookupHost: () => Effect.never })))
+  )
 })

@@ -6,7 +6,7 @@
  * kubeadm.
  */
 import { check, type Check, CheckOutcome } from "@kubeadm-ts/workflow"
-import { Effect, Option } from "effect"
+import { Duration, Effect, Option } from "effect"
 import { causeText } from "../cause-text.js"
 import type { JoinConfiguration } from "../config/model.js"
 import { JoinContext } from "../join-context.js"
@@ -113,11 +113,15 @@ export const systemVerification: Check<Host> = check(
   })
 )
 
+/** The Hostname check only warns: a resolver that does not answer must not hold up the join (kubeadm waits it out). */
+export const HOSTNAME_LOOKUP_TIMEOUT = Duration.seconds(2)
+
 export const hostnameCheck = (nodeName: string): Check<Host> =>
   check(
     "Hostname",
     Effect.flatMap(Host, (host) =>
       host.lookupHost(nodeName).pipe(
+        Effect.timeoutFail({ duration: HOSTNAME_LOOKUP_TIMEOUT, onTimeout: () => `lookup timed out after ${Duration.format(HOSTNAME_LOOKUP_TIMEOUT)}` }),
         Effect.map((addrs) => (addrs.length === 0 ? CheckOutcome.warn(`hostname "${nodeName}" could not be reached`) : CheckOutcome.pass)),
         Effect.catchAll((err) => Effect.succeed(CheckOutcome.warn(`hostname "${nodeName}": ${err}`)))
       )

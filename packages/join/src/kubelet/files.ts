@@ -3,6 +3,7 @@
  * All writes go through RootFs: atomic, explicit modes.
  */
 import { Effect } from "effect"
+import * as YAML from "yaml"
 import { goQuote } from "../config/formats.js"
 import type { Taint } from "../config/model.js"
 import { type Kubeconfig, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
@@ -11,12 +12,14 @@ import { RootFs } from "../rootfs/rootfs.js"
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf"
 export const BOOTSTRAP_KUBELET_CONF = "/etc/kubernetes/bootstrap-kubelet.conf"
 export const KUBELET_CONFIG_YAML = "/var/lib/kubelet/config.yaml"
+export const KUBELET_INSTANCE_CONFIG_YAML = "/var/lib/kubelet/instance-config.yaml"
 export const KUBEADM_FLAGS_ENV = "/var/lib/kubelet/kubeadm-flags.env"
 export const KUBELET_PKI_DIR = "/var/lib/kubelet/pki"
 export const CRI_SOCKET_ANNOTATION = "kubeadm.alpha.kubernetes.io/cri-socket"
 
 export interface FlagInputs {
-  readonly criSocket: string
+  /** `--container-runtime-endpoint`; absent when the socket is in instance-config.yaml (NodeLocalCRISocket). */
+  readonly criSocket: string | undefined
   readonly nodeName: string
   /** The machine's lower-cased host name. */
   readonly hostname: string
@@ -33,7 +36,7 @@ export const kubeletFlags = (i: FlagInputs): Record<string, string> => {
   const flags: Record<string, string> = {}
   // `--container-runtime=remote` was required before the dockershim removal (1.24) and is gone in 1.27.
   if (i.kubernetesMinor < 24) flags["container-runtime"] = "remote"
-  flags["container-runtime-endpoint"] = i.criSocket
+  if (i.criSocket !== undefined) flags["container-runtime-endpoint"] = i.criSocket
   if (i.registerTaints.length > 0) {
     flags["register-with-taints"] = i.registerTaints.map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ""}:${t.effect}`).join(",")
   }
@@ -66,6 +69,22 @@ export const writeCaCertIfMissing = (caCertPath: string, caPem: string) =>
 
 export const writeKubeletConfig = (yaml: string) =>
   Effect.flatMap(RootFs, (fs) => fs.write(KUBELET_CONFIG_YAML, yaml, { mode: 0o644, dirMode: 0o700 }))
+
+/** The node's own kubelet settings (NodeLocalCRISocket): kubeadm writes only the CRI socket there. */
+export const instanceConfig = (criSocket: string): string => `containerRuntimeEndpoint: ${JSON.stringify(criSocket)}\n`
+
+/**
+ * config.yaml with instance-config.yaml applied over the cluster's KubeletConfiguration, keys
+ * sorted as kubeadm's JSON round trip leaves them.
+ */
+export const withInstanceConfig = (kubeletYaml: string, criSocket: string): string => {
+  const doc = YAML.parse(kubeletYaml) as unknown
+  const base = typeof doc === "object" && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {}
+  return YAML.stringify({ ...base, containerRuntimeEndpoint: criSocket }, { sortMapEntries: true })
+}
+
+export const writeInstanceConfig = (criSocket: string) =>
+  Effect.flatMap(RootFs, (fs) => fs.write(KUBELET_INSTANCE_CONFIG_YAML, instanceConfig(criSocket), { mode: 0o644, dirMode: 0o700 }))
 
 export const writeFlagsEnv = (flags: Readonly<Record<string, string>>) =>
   Effect.flatMap(RootFs, (fs) => fs.write(KUBEADM_FLAGS_ENV, flagsEnvFile(flags), { mode: 0o644, dirMode: 0o700 }))

@@ -4,7 +4,8 @@
  * credentials: then the join resumes and no new bootstrap is done), write bootstrap-kubelet.conf, the CA, config.yaml and
  * kubeadm-flags.env, (re)start the kubelet, wait for its TLS bootstrap (or do it
  * in-process with --self-tls-bootstrap), then drop bootstrap-kubelet.conf (also
- * on failure) and annotate the Node with its CRI socket.
+ * on failure) and, before NodeLocalCRISocket (1.34), annotate the Node with its CRI socket;
+ * from then on the socket goes to instance-config.yaml and config.yaml instead.
  */
 import { Data, Duration, Effect, Either } from "effect"
 import { nodeTaints } from "../config/defaults.js"
@@ -19,12 +20,16 @@ import {
   KUBEADM_FLAGS_ENV,
   KUBELET_CONF,
   KUBELET_CONFIG_YAML,
+  KUBELET_INSTANCE_CONFIG_YAML,
   kubeletFlags,
+  withInstanceConfig,
   writeBootstrapKubeconfig,
   writeCaCertIfMissing,
   writeFlagsEnv,
+  writeInstanceConfig,
   writeKubeletConfig
 } from "../kubelet/files.js"
+import { kubeadmBehaviour, minorOf } from "../kubeadm-behaviour.js"
 import { Kubelet } from "../kubelet/kubelet.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
 import { ownNodeCredential } from "../kubelet/own-credential.js"
@@ -43,7 +48,6 @@ export const TLS_BOOTSTRAP_TIMEOUT = Duration.minutes(5)
 /** How long to wait for the kubelet to register its Node before the CRI-socket annotation. */
 export const NODE_REGISTRATION_WAIT = Duration.minutes(1)
 
-const minorOf = (version: string) => Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? "0")
 const majorMinor = (version: string) => /^v?(\d+\.\d+)/.exec(version)?.[1] ?? ""
 
 /** `kubelet-config` since 1.24, `kubelet-config-<major>.<minor>` before; the other name as a fallback. */
@@ -79,7 +83,8 @@ export const run = Effect.gen(function* () {
 
   const cluster = yield* data.cluster
   const clusterConfig = yield* data.clusterConfiguration
-  const minor = minorOf(clusterConfig.kubernetesVersion)
+  const behaviour = kubeadmBehaviour(clusterConfig)
+  const minor = behaviour.minor
   const bootstrap = renamed(yield* data.tlsBootstrapKubeconfig, clusterConfig.clusterName)
   const client = yield* data.bootstrapClient
   const nodeName = config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
@@ -87,7 +92,7 @@ export const run = Effect.gen(function* () {
   const criSocket = criSocketForCluster(yield* resolveCriSocket, config.nodeRegistration.criSocket, minor)
   const kubeletYaml = yield* kubeletConfigMap(client, clusterConfig.kubernetesVersion)
   const flags = kubeletFlags({
-    criSocket,
+    criSocket: behaviour.nodeLocalCriSocket ? undefined : criSocket,
     nodeName: config.nodeRegistration.name,
     hostname: (yield* host.hostname).trim().toLowerCase(),
     registerTaints: config.controlPlane === undefined ? nodeTaints(config, minor) : [],
@@ -100,8 +105,12 @@ export const run = Effect.gen(function* () {
     yield* writeBootstrapKubeconfig(bootstrap)
     yield* writeCaCertIfMissing(config.caCertPath, cluster.caPem)
     yield* kubelet.stop
+    if (behaviour.nodeLocalCriSocket) {
+      yield* out.info(`[kubelet-start] Writing kubelet configuration to file "${KUBELET_INSTANCE_CONFIG_YAML}"`)
+      yield* writeInstanceConfig(criSocket)
+    }
     yield* out.info(`[kubelet-start] Writing kubelet configuration to file "${KUBELET_CONFIG_YAML}"`)
-    yield* writeKubeletConfig(kubeletYaml)
+    yield* writeKubeletConfig(behaviour.nodeLocalCriSocket ? withInstanceConfig(kubeletYaml, criSocket) : kubeletYaml)
     yield* out.info(`[kubelet-start] Writing kubelet environment file with flags to file "${KUBEADM_FLAGS_ENV}"`)
     yield* writeFlagsEnv(flags)
     // A resumed join (the Node exists and kubelet.conf holds its valid credentials) needs no
@@ -130,5 +139,6 @@ export const run = Effect.gen(function* () {
   })
   // bootstrap-kubelet.conf holds the token: it never outlives the phase (success or failure).
   yield* body.pipe(Effect.ensuring(Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
-  yield* annotateCriSocket(nodeName, criSocket, NODE_REGISTRATION_WAIT).pipe(Effect.asVoid)
+  // Before NodeLocalCRISocket the socket is remembered on the Node (which the kubelet must register first).
+  if (!behaviour.nodeLocalCriSocket) yield* annotateCriSocket(nodeName, criSocket, NODE_REGISTRATION_WAIT).pipe(Effect.asVoid)
 })

@@ -15,6 +15,7 @@ import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import { installKubeletUnit, type KubeletUnit } from "../../src/real/kubelet-unit.js"
 import type { NodeHost } from "../../src/real/node-process.js"
 import { realCluster, type RealCluster } from "../../src/real/real-cluster.js"
+import { waitFor } from "../../src/wait.js"
 import { runChild } from "../helpers.js"
 import { CLI, type CliResult, expectPrivateKeysPrivate } from "./worker-helpers.js"
 
@@ -90,10 +91,20 @@ export const expectRealNodeJoined = async (cluster: RealCluster, root: string, n
   const verify = execFileSync("openssl", ["verify", "-CAfile", join(cluster.controlPlane.root, "etc/kubernetes/pki/ca.crt"), issued], { encoding: "utf8" })
   expect(verify.trim()).toBe(`${issued}: OK`)
   await expectPrivateKeysPrivate(root)
+  // NodeLocalCRISocket (1.34+): the socket is the node's own setting, not a flag or an annotation.
+  const socket = "unix:///var/run/containerd/containerd.sock"
+  expect(readFileSync(path("var/lib/kubelet/instance-config.yaml"), "utf8")).toBe(`containerRuntimeEndpoint: "${socket}"\n`)
+  expect(readFileSync(path("var/lib/kubelet/config.yaml"), "utf8")).toContain(`containerRuntimeEndpoint: ${socket}\n`)
+  expect(readFileSync(path("var/lib/kubelet/kubeadm-flags.env"), "utf8")).not.toContain("--container-runtime-endpoint")
   // The Node as the real API server has it (NotReady is fine: there is no CNI).
-  const node = await cluster.kubectl(["get", "node", nodeName, "-o", "jsonpath={.metadata.name}"])
-  expect(node.stderr).toBe("")
-  expect(node.stdout).toBe(nodeName)
+  // (kubeadm, like kubeadm-ts, is done once the kubelet has its certificate: it registers soon after)
+  const node = await waitFor(async () => {
+    const r = await cluster.kubectl(["get", "node", nodeName, "-o", "json"])
+    return r.code === 0 ? r : undefined
+  }, { timeoutMs: 90_000, intervalMs: 500, what: `the kubelet to register Node ${nodeName}` })
+  const metadata = (JSON.parse(node.stdout) as { metadata: { name: string; annotations?: Record<string, string> } }).metadata
+  expect(metadata.name).toBe(nodeName)
+  expect(metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBeUndefined()
 }
 
 /** `join <endpoint> --token T --discovery-token-ca-cert-hash H` for the real cluster. */

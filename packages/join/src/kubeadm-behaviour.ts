@@ -1,0 +1,35 @@
+/**
+ * Which kubeadm behaviour a join follows, decided by the cluster it joins: its
+ * `kubernetesVersion` and the `featureGates` of its ClusterConfiguration, as the
+ * kubeadm release of that version would decide. Phases ask here instead of
+ * comparing versions themselves.
+ */
+import type { ClusterConfiguration } from "./discovery/join-data.js"
+
+export interface KubeadmBehaviour {
+  /** The cluster's minor version (1.<minor>). */
+  readonly minor: number
+  /**
+   * NodeLocalCRISocket (beta and on by default in 1.34, GA in 1.36): the CRI socket goes to
+   * /var/lib/kubelet/instance-config.yaml and into config.yaml as `containerRuntimeEndpoint`,
+   * not into kubeadm-flags.env, and the Node gets no cri-socket annotation.
+   */
+  readonly nodeLocalCriSocket: boolean
+}
+
+export const minorOf = (version: string): number => Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? "0")
+
+const gate = (cluster: ClusterConfiguration, name: string): boolean | undefined => {
+  const gates = cluster.document["featureGates"]
+  const value = typeof gates === "object" && gates !== null ? (gates as Record<string, unknown>)[name] : undefined
+  return typeof value === "boolean" ? value : undefined
+}
+
+export const kubeadmBehaviour = (cluster: ClusterConfiguration): KubeadmBehaviour => {
+  const minor = minorOf(cluster.kubernetesVersion)
+  return {
+    minor,
+    // locked on from 1.36: the gate can no longer turn it off
+    nodeLocalCriSocket: minor >= 36 || (minor >= 34 && gate(cluster, "NodeLocalCRISocket") !== false)
+  }
+}
