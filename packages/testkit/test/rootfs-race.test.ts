@@ -53,4 +53,27 @@ describe("RootFs under a racing swapper", () => {
     expect(outcomes.written + outcomes.refused + outcomes.other.length).toBe(500)
     for (const message of outcomes.other) expect(message).toMatch(/no such file or directory|exists and is not a directory/)
   }, 60_000)
+
+  it("the probe's own swap (an absolute symlink to an outside folder): it resolves inside the root, 0 files outside", async () => {
+    const root = tempDir("rootfs-race-abs-")
+    const outside = tempDir("rootfs-race-abs-outside-")
+    mkdirSync(join(root, "var/lib/kubelet/pki"), { recursive: true })
+    symlinkSync(outside, join(root, "var/lib/kubelet/swap"))
+    const swapper = await startSwapper(join(root, "var/lib/kubelet/pki"), join(root, "var/lib/kubelet/swap"))
+    try {
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          const fs = yield* RootFs
+          for (let i = 0; i < 300; i++) {
+            yield* Effect.either(fs.write(`/var/lib/kubelet/pki/kubelet-client-${i}.pem`, KEY, { mode: 0o600, dirMode: 0o700 }))
+          }
+        }).pipe(Effect.provide(rootFsLive(root)))
+      )
+    } finally {
+      expect((await swapper.stop()).swaps).toBeGreaterThan(0)
+    }
+    expect(readdirSync(outside)).toEqual([])
+    // Writes that met the symlink went to the same path inside the root, as under chroot.
+    expect(readdirSync(join(root, outside)).length).toBeGreaterThan(0)
+  }, 60_000)
 })
