@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { RealComponents } from "./components.js"
-import { NODE_FOLDERS, type NodeHost } from "./node-process.js"
+import { type NodeHost, nodeMounts, quote } from "./node-process.js"
 
 export const SYSTEMCTL = "usr/bin/systemctl"
 export const KUBELET_LOG = "var/log/kubelet.log"
@@ -28,12 +28,9 @@ export interface KubeletUnit {
   readonly stop: () => void
 }
 
-const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
-
 const supervisor = (node: NodeHost, kubelet: string) => {
-  const binds = NODE_FOLDERS.map((d) => `mkdir -p ${quote(join(node.root, d))} ${d} && mount --bind ${quote(join(node.root, d))} ${d}`).join(" && ")
   const onNode = [
-    binds,
+    nodeMounts(node),
     `KUBELET_KUBEADM_ARGS= KUBELET_EXTRA_ARGS=`,
     `[ -f /var/lib/kubelet/kubeadm-flags.env ] && . /var/lib/kubelet/kubeadm-flags.env`,
     `[ -f /etc/default/kubelet ] && . /etc/default/kubelet`,
