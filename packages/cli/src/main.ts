@@ -57,13 +57,18 @@ const main = async (args: ReadonlyArray<string>): Promise<number> => {
   return 1
 }
 
+/**
+ * Exits once everything written is flushed. Waiting for the event loop to drain instead
+ * would keep a finished join alive for as long as an abandoned DNS lookup (the Hostname
+ * check's, bounded in the check but not in libuv's thread pool) takes to give up.
+ */
+const exitWhenFlushed = (code: number) => {
+  process.exitCode = code
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)))
+}
+
 redactProcessOutput()
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (e: unknown) => {
-    process.stderr.write(`kubeadm-ts: unexpected failure (a bug): ${String(e)}\n`)
-    process.exitCode = 1
-  }
-)
+main(process.argv.slice(2)).then(exitWhenFlushed, (e: unknown) => {
+  process.stderr.write(`kubeadm-ts: unexpected failure (a bug): ${String(e)}\n`)
+  exitWhenFlushed(1)
+})
