@@ -3,12 +3,34 @@
  * the control-plane default taint.
  */
 import { Duration } from "effect"
-import type { ExternalJoinConfiguration } from "./external.js"
-import type { JoinConfiguration, Taint } from "./model.js"
+import type { ExternalJoinConfiguration, ExternalJoinConfigurationV1beta4 } from "./external.js"
+import type { Arg, JoinConfiguration, Taint, Timeouts } from "./model.js"
 
 export const defaultCaCertPath = "/etc/kubernetes/pki/ca.crt"
 export const defaultDiscoveryTimeout = Duration.minutes(5)
 export const defaultBindPort = 6443
+export const defaultImagePullPolicy = "IfNotPresent"
+/** What kubeadm fills in when it is told not to detect the CRI socket (config print, validate). */
+export const defaultCriSocket = "unix:///var/run/containerd/containerd.sock"
+
+/** kubeadm's constants for v1beta4's timeouts (SetDefaults_Timeouts). */
+export const defaultTimeouts: Timeouts = {
+  controlPlaneComponentHealthCheck: Duration.minutes(4),
+  kubeletHealthCheck: Duration.minutes(4),
+  kubernetesAPICall: Duration.minutes(1),
+  etcdAPICall: Duration.minutes(2),
+  tlsBootstrap: Duration.minutes(5),
+  upgradeManifests: Duration.minutes(5)
+}
+
+/** The last value of each name: what a map of flags would hold. */
+export const argRecord = (args: ReadonlyArray<Arg>): Record<string, string> => Object.fromEntries(args.map((a) => [a.name, a.value]))
+
+/** A v1beta1..v1beta3 map as kubeadm converts it: sorted by name, then value. */
+const argsOfMap = (map: Readonly<Record<string, string>> | undefined): ReadonlyArray<Arg> =>
+  Object.entries(map ?? {})
+    .map(([name, value]) => ({ name, value }))
+    .sort((a, b) => (a.name === b.name ? (a.value < b.value ? -1 : 1) : a.name < b.name ? -1 : 1))
 
 /** `file:///x` is kept as the path `/x`; anything else is left as it is. */
 export const stripFileScheme = (path: string): string => {
@@ -33,9 +55,24 @@ export const defaultControlPlaneTaint = (kubernetesMinor: number): Taint => ({
 export const nodeTaints = (config: JoinConfiguration, kubernetesMinor: number): ReadonlyArray<Taint> =>
   config.nodeRegistration.taints ?? (config.controlPlane ? [defaultControlPlaneTaint(kubernetesMinor)] : [])
 
-/** External document -> model with static defaults (no dynamic defaults, no validation yet). */
-export const fromExternal = (ext: ExternalJoinConfiguration, timeout: Duration.Duration): JoinConfiguration => {
+/** The durations of a document, already parsed (decode.ts does, to name a bad one). */
+export interface Durations {
+  readonly discovery: Duration.Duration
+  readonly timeouts: Timeouts
+}
+
+/** External document (any version) -> model with static defaults (no dynamic defaults, no validation yet). */
+export const fromExternal = (
+  ext: ExternalJoinConfiguration | ExternalJoinConfigurationV1beta4,
+  durations: Durations = { discovery: defaultDiscoveryTimeout, timeouts: defaultTimeouts }
+): JoinConfiguration => {
   const nr = ext.nodeRegistration
+  const extra = nr?.kubeletExtraArgs
+  const args: ReadonlyArray<Arg> = Array.isArray(extra)
+    ? extra.map((a: { readonly name?: string | undefined; readonly value?: string | undefined }) => ({ name: a.name ?? "", value: a.value ?? "" }))
+    : argsOfMap(extra as Readonly<Record<string, string>> | undefined)
+  // Older schemas never hold v1beta4's fields: reading them there gives undefined.
+  const v4 = ext as Partial<ExternalJoinConfigurationV1beta4>
   const d = ext.discovery
   const bt = d?.bootstrapToken
   const cp = ext.controlPlane
@@ -45,8 +82,11 @@ export const fromExternal = (ext: ExternalJoinConfiguration, timeout: Duration.D
       name: nr?.name ?? "",
       criSocket: nr?.criSocket ?? "",
       taints,
-      kubeletExtraArgs: { ...nr?.kubeletExtraArgs },
-      ignorePreflightErrors: [...(nr?.ignorePreflightErrors ?? [])]
+      kubeletExtraArgs: argRecord(args),
+      kubeletExtraArgList: args,
+      ignorePreflightErrors: [...(nr?.ignorePreflightErrors ?? [])],
+      imagePullPolicy: nr?.imagePullPolicy || defaultImagePullPolicy,
+      imagePullSerial: v4.nodeRegistration?.imagePullSerial ?? true
     },
     caCertPath: ext.caCertPath || defaultCaCertPath,
     discovery: {
@@ -62,7 +102,7 @@ export const fromExternal = (ext: ExternalJoinConfiguration, timeout: Duration.D
         : {}),
       ...(d?.file ? { file: { kubeConfigPath: stripFileScheme(d.file.kubeConfigPath ?? "") } } : {}),
       tlsBootstrapToken: d?.tlsBootstrapToken || bt?.token || "",
-      timeout
+      timeout: durations.discovery
     },
     ...(cp
       ? {
@@ -75,7 +115,11 @@ export const fromExternal = (ext: ExternalJoinConfiguration, timeout: Duration.D
             etcdLearnerMode: false
           }
         }
-      : {})
+      : {}),
+    skipPhases: [...(ext.skipPhases ?? [])],
+    patchesDirectory: ext.patches?.directory ?? "",
+    dryRun: v4.dryRun ?? false,
+    timeouts: durations.timeouts
   }
 }
 

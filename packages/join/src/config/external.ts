@@ -1,8 +1,11 @@
 /**
- * The external (YAML) shapes of JoinConfiguration in kubeadm.k8s.io/v1beta1 and
- * v1beta2, as effect Schemas. v1beta1 has no certificateKey and no
- * ignorePreflightErrors. `null` is accepted wherever a field may be omitted
- * (kubeadm itself prints `taints: null`).
+ * The external (YAML) shapes of JoinConfiguration in kubeadm.k8s.io/v1beta1 to
+ * v1beta4, as effect Schemas. v1beta1 has no certificateKey and no
+ * ignorePreflightErrors; v1beta3 adds skipPhases, patches and imagePullPolicy;
+ * v1beta4 moves discovery.timeout into `timeouts`, turns kubeletExtraArgs into a
+ * name/value list and adds dryRun and imagePullSerial. `null` is accepted wherever
+ * a field may be omitted (kubeadm itself prints `taints: null`). Values are checked
+ * by validation, not here, where kubeadm decodes any string (imagePullPolicy, durations).
  */
 import { Schema } from "effect"
 
@@ -23,7 +26,7 @@ const nodeRegistration = {
   kubeletExtraArgs: opt(Schema.Record({ key: Schema.String, value: Schema.String }))
 }
 
-const discovery = Schema.Struct({
+const discoveryFields = {
   bootstrapToken: opt(
     Schema.Struct({
       token: opt(Schema.String),
@@ -33,9 +36,10 @@ const discovery = Schema.Struct({
     })
   ),
   file: opt(Schema.Struct({ kubeConfigPath: opt(Schema.String) })),
-  tlsBootstrapToken: opt(Schema.String),
-  timeout: opt(Schema.String)
-})
+  tlsBootstrapToken: opt(Schema.String)
+}
+
+const discovery = Schema.Struct({ ...discoveryFields, timeout: opt(Schema.String) })
 
 const localAPIEndpoint = Schema.Struct({ advertiseAddress: opt(Schema.String), bindPort: opt(Schema.Int) })
 
@@ -61,5 +65,53 @@ export const JoinConfigurationV1beta2 = Schema.Struct({
   )
 })
 
-/** Both versions decode to this (v1beta1 simply never has the v1beta2-only fields). */
-export type ExternalJoinConfiguration = typeof JoinConfigurationV1beta2.Type
+const patches = Schema.Struct({ directory: opt(Schema.String) })
+
+export const JoinConfigurationV1beta3 = Schema.Struct({
+  ...typeMeta,
+  nodeRegistration: opt(
+    Schema.Struct({ ...nodeRegistration, ignorePreflightErrors: opt(Schema.Array(Schema.String)), imagePullPolicy: opt(Schema.String) })
+  ),
+  caCertPath: opt(Schema.String),
+  discovery: opt(discovery),
+  controlPlane: opt(Schema.Struct({ localAPIEndpoint: opt(localAPIEndpoint), certificateKey: opt(Schema.String) })),
+  skipPhases: opt(Schema.Array(Schema.String)),
+  patches: opt(patches)
+})
+
+export const Arg = Schema.Struct({ name: opt(Schema.String), value: opt(Schema.String) })
+
+/** Durations as Go writes them (`4m0s`); parsed after decoding so the error names the field. */
+export const Timeouts = Schema.Struct({
+  controlPlaneComponentHealthCheck: opt(Schema.String),
+  kubeletHealthCheck: opt(Schema.String),
+  kubernetesAPICall: opt(Schema.String),
+  etcdAPICall: opt(Schema.String),
+  tlsBootstrap: opt(Schema.String),
+  discovery: opt(Schema.String),
+  upgradeManifests: opt(Schema.String)
+})
+
+export const JoinConfigurationV1beta4 = Schema.Struct({
+  ...typeMeta,
+  dryRun: opt(Schema.Boolean),
+  nodeRegistration: opt(
+    Schema.Struct({
+      ...nodeRegistration,
+      kubeletExtraArgs: opt(Schema.Array(Arg)),
+      ignorePreflightErrors: opt(Schema.Array(Schema.String)),
+      imagePullPolicy: opt(Schema.String),
+      imagePullSerial: opt(Schema.Boolean)
+    })
+  ),
+  caCertPath: opt(Schema.String),
+  discovery: opt(Schema.Struct(discoveryFields)),
+  controlPlane: opt(Schema.Struct({ localAPIEndpoint: opt(localAPIEndpoint), certificateKey: opt(Schema.String) })),
+  skipPhases: opt(Schema.Array(Schema.String)),
+  patches: opt(patches),
+  timeouts: opt(Timeouts)
+})
+
+/** v1beta1..v1beta3 decode to this (older versions simply never have the newer fields). */
+export type ExternalJoinConfiguration = typeof JoinConfigurationV1beta3.Type
+export type ExternalJoinConfigurationV1beta4 = typeof JoinConfigurationV1beta4.Type

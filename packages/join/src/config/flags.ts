@@ -2,7 +2,7 @@
  * The `kubeadm-ts join` flags and how they become a JoinConfiguration
  * (spec join-node §1.4 steps B–E). Pure: no defaults that need the host here.
  */
-import { defaultBindPort, defaultCaCertPath, defaultDiscoveryTimeout, stripFileScheme } from "./defaults.js"
+import { defaultBindPort, defaultCaCertPath, defaultDiscoveryTimeout, defaultImagePullPolicy, defaultTimeouts, stripFileScheme } from "./defaults.js"
 import type { JoinConfiguration } from "./model.js"
 
 export interface JoinFlags {
@@ -91,7 +91,10 @@ export const configFromFlags = (flags: JoinFlags): FromFlags => {
         criSocket: flags.criSocket,
         taints: undefined,
         kubeletExtraArgs: {},
-        ignorePreflightErrors: [...flags.ignorePreflightErrors]
+        kubeletExtraArgList: [],
+        ignorePreflightErrors: [...flags.ignorePreflightErrors],
+        imagePullPolicy: defaultImagePullPolicy,
+        imagePullSerial: true
       },
       caCertPath: defaultCaCertPath,
       discovery: {
@@ -118,7 +121,12 @@ export const configFromFlags = (flags: JoinFlags): FromFlags => {
               etcdLearnerMode: flags.etcdLearner
             }
           }
-        : {})
+        : {}),
+      // --skip-phases stays in JoinOptions; --dry-run and --patches are not flags of kubeadm-ts yet.
+      skipPhases: [],
+      patchesDirectory: "",
+      dryRun: false,
+      timeouts: defaultTimeouts
     }
   }
 }

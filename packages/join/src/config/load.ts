@@ -6,7 +6,7 @@
 import { Either } from "effect"
 import * as nodePath from "node:path"
 import { causeText } from "../cause-text.js"
-import { decodeJoinConfiguration } from "./decode.js"
+import { decodeJoinConfiguration, group } from "./decode.js"
 import { ConfigError, fieldErrors, invalid } from "./errors.js"
 import { configFromFlags, type JoinFlags } from "./flags.js"
 import { goQuote, isAdvertisableAddress, isIpAddress } from "./formats.js"
@@ -39,6 +39,8 @@ export const allowedWithConfig = new Set([
   "upload-certs", "experimental-upload-certs", "print-join-command", "rootfs", "v", "self-tls-bootstrap", "etcd-learner"
 ])
 
+const currentApiVersions = new Set([`${group}/v1beta3`, `${group}/v1beta4`])
+
 /** A path as the join sees it: inside the rootfs (kubeadm chroots there first; relative = from its root). */
 export const inRootfs = (rootfs: string, path: string): string => nodePath.join(rootfs, nodePath.resolve("/", path))
 
@@ -50,9 +52,19 @@ const checkRootfs = (rootfs: string, env: LoadEnv): Either.Either<void, ConfigEr
   return Either.void
 }
 
-const checkMixedArguments = (flags: JoinFlags): Either.Either<void, ConfigError> => {
+/**
+ * Current kubeadm's list (ValidateMixedArguments), applied to v1beta3/v1beta4 files, plus
+ * kubeadm-ts's own flags: `--cri-socket` is no longer allowed next to such a file.
+ */
+export const allowedWithCurrentConfig = new Set([
+  "config", "ignore-preflight-errors", "dry-run", "kubeconfig", "node-name", "kubeconfig-dir", "upload-certs", "print-manifest",
+  "allow-missing-template-keys", "output", "show-managed-fields", "print-join-command", "rootfs", "v", "log-file", "yes",
+  "self-tls-bootstrap", "etcd-learner"
+])
+
+const checkMixedArguments = (flags: JoinFlags, allowed: ReadonlySet<string> = allowedWithConfig): Either.Either<void, ConfigError> => {
   if (!flags.changed.has("config")) return Either.void
-  const mixed = [...flags.changed].filter((f) => !allowedWithConfig.has(f) && !f.startsWith("skip-")).sort()
+  const mixed = [...flags.changed].filter((f) => !allowed.has(f) && !f.startsWith("skip-")).sort()
   return mixed.length === 0 ? Either.void : fail(`can not mix '--config' with arguments [${mixed.join(" ")}]`, { flag: mixed[0] ?? "config" })
 }
 
@@ -119,8 +131,16 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
     flags = yield* adminConfDiscovery(flags, env)
     if (flags.changed.has("config")) {
       const decoded = yield* readConfigFile(flags, env)
+      // Which kubeadm reads the file decides which flags may go with it (checked first, as kubeadm does, with the wider list).
+      if (currentApiVersions.has(decoded.apiVersion)) yield* checkMixedArguments(flags, allowedWithCurrentConfig)
       warnings.push(...decoded.warnings)
       config = decoded.config
+      if (config.dryRun === true) {
+        return yield* fail("dryRun: true is not supported by kubeadm-ts join yet: nothing was done", { flag: "config", field: "dryRun" })
+      }
+      if ((config.patchesDirectory ?? "") !== "") {
+        warnings.push(`[config] WARNING: patches.directory ${goQuote(config.patchesDirectory ?? "")} is not applied by kubeadm-ts yet: the manifests and the kubelet configuration are written unpatched`)
+      }
     } else {
       const fromFlags = configFromFlags(flags)
       warnings.push(...fromFlags.warnings)
@@ -155,7 +175,8 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
     }
     const options: JoinOptions = {
       rootfs: flags.rootfs,
-      skipPhases: [...flags.skipPhases],
+      // As kubeadm: the flag replaces the file's list; it does not add to it.
+      skipPhases: [...(flags.skipPhases.length > 0 ? flags.skipPhases : (config.skipPhases ?? []))],
       selfTlsBootstrap: flags.selfTlsBootstrap,
       verbosity: flags.verbosity
     }

@@ -1,7 +1,8 @@
 /**
- * The one internal model of a join, whatever it came from (flags, v1beta1 or
- * v1beta2 YAML). Everything here is already defaulted and validated: phases
- * never re-check it.
+ * The one internal model of a join, whatever it came from (flags, v1beta1 to
+ * v1beta4 YAML). Everything here is already defaulted and validated: phases
+ * never re-check it. The fields newer versions added are optional only so that
+ * hand-built configurations (tests) stay short: decoding and the flags always set them.
  */
 import type { Duration } from "effect"
 
@@ -29,6 +30,7 @@ export interface Discovery {
   readonly file?: FileDiscovery
   /** The token the kubelet authenticates with for its CSR; a secret. */
   readonly tlsBootstrapToken: string
+  /** v1beta4's `timeouts.discovery` (v1beta1..v1beta3: `discovery.timeout`); kept here, where discovery reads it. */
   readonly timeout: Duration.Duration
 }
 
@@ -49,9 +51,40 @@ export interface NodeRegistration {
    * (`master:NoSchedule` up to 1.23, `control-plane:NoSchedule` since).
    */
   readonly taints: ReadonlyArray<Taint> | undefined
+  /** Last value per name: the view older versions (a map) give; see `kubeletExtraArgList` for v1beta4's list. */
   readonly kubeletExtraArgs: Readonly<Record<string, string>>
+  /**
+   * Every `--name=value` in the order given; v1beta4 allows a name several times (the
+   * kubelet then gets each). v1beta3 maps arrive sorted by name, as kubeadm converts them.
+   */
+  readonly kubeletExtraArgList?: ReadonlyArray<Arg>
   /** Lower-cased, sorted; may be exactly ["all"]. */
   readonly ignorePreflightErrors: ReadonlyArray<string>
+  /** v1beta3+; "IfNotPresent" by default. Validation accepts only an ImagePullPolicy (kubeadm decodes any string). */
+  readonly imagePullPolicy?: string
+  /** v1beta4; true by default (and for every older version). */
+  readonly imagePullSerial?: boolean
+}
+
+export interface Arg {
+  readonly name: string
+  readonly value: string
+}
+
+export const imagePullPolicies = ["Always", "IfNotPresent", "Never"] as const
+
+/**
+ * v1beta4's `timeouts`, defaulted (older versions get the defaults). The discovery
+ * timeout lives in `discovery.timeout`.
+ */
+export interface Timeouts {
+  readonly controlPlaneComponentHealthCheck: Duration.Duration
+  readonly kubeletHealthCheck: Duration.Duration
+  readonly kubernetesAPICall: Duration.Duration
+  readonly etcdAPICall: Duration.Duration
+  readonly tlsBootstrap: Duration.Duration
+  /** Shared by kubeadm's Timeouts type; unused by a join, kept so migrate writes it back. */
+  readonly upgradeManifests: Duration.Duration
 }
 
 export interface ControlPlane {
@@ -71,6 +104,13 @@ export interface JoinConfiguration {
   readonly caCertPath: string
   readonly discovery: Discovery
   readonly controlPlane?: ControlPlane
+  /** v1beta3+ `skipPhases`; `--skip-phases` replaces it when given (as kubeadm). */
+  readonly skipPhases?: ReadonlyArray<string>
+  /** v1beta3+ `patches.directory`; "" when not given. Not applied yet. */
+  readonly patchesDirectory?: string
+  /** v1beta4 `dryRun`. Not implemented yet: loading a join refuses `true`. */
+  readonly dryRun?: boolean
+  readonly timeouts?: Timeouts
 }
 
 /** What the command line adds around the configuration. */

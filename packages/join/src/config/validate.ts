@@ -14,7 +14,7 @@ import {
   splitHostPortError,
   urlScheme
 } from "./formats.js"
-import type { JoinConfiguration } from "./model.js"
+import { imagePullPolicies, type JoinConfiguration } from "./model.js"
 
 export interface ValidationEnv {
   /** Whether a discovery file given without a scheme exists (looked up inside the rootfs). */
@@ -64,7 +64,7 @@ const validateDiscovery = (config: JoinConfiguration, env: ValidationEnv): Field
 }
 
 const validateNodeRegistration = (config: JoinConfiguration): FieldError[] => {
-  const { name, criSocket } = config.nodeRegistration
+  const { name, criSocket, kubeletExtraArgList = [], imagePullPolicy = "" } = config.nodeRegistration
   const errors: FieldError[] = []
   if (name === "") {
     errors.push(
@@ -84,6 +84,12 @@ const validateNodeRegistration = (config: JoinConfiguration): FieldError[] => {
     } else if (parsed.scheme !== "" && parsed.scheme !== "unix") {
       errors.push(invalid("nodeRegistration.criSocket", criSocket, `URL scheme ${parsed.scheme} is not supported`))
     }
+  }
+  kubeletExtraArgList.forEach((arg, index) => {
+    if (arg.name === "") errors.push(invalid("nodeRegistration.kubeletExtraArgs", `index ${index}`, "argument has no name"))
+  })
+  if (imagePullPolicy !== "" && !(imagePullPolicies as ReadonlyArray<string>).includes(imagePullPolicy)) {
+    errors.push(invalid("nodeRegistration.imagePullPolicy", imagePullPolicy, "invalid pull policy"))
   }
   return errors
 }

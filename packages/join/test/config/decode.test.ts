@@ -96,7 +96,9 @@ kind: JoinConfiguration
     expect(left("apiVersion: kubeadm.k8s.io/v1alpha3\nkind: JoinConfiguration\n").message).toBe(
       `your configuration file uses an old API spec: "kubeadm.k8s.io/v1alpha3". Please use kubeadm v1.14 instead and run 'kubeadm config migrate --old-config old.yaml --new-config new.yaml', which will write the new, similar spec using a newer API version.`
     )
-    expect(left("apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n").message).toContain('unsupported apiVersion "kubeadm.k8s.io/v1beta4"')
+    expect(left("apiVersion: kubeadm.k8s.io/v1beta5\nkind: JoinConfiguration\n").message).toBe(
+      'unsupported apiVersion "kubeadm.k8s.io/v1beta5" for JoinConfiguration: this version of kubeadm-ts reads kubeadm.k8s.io/v1beta1, kubeadm.k8s.io/v1beta2, kubeadm.k8s.io/v1beta3, kubeadm.k8s.io/v1beta4'
+    )
   })
 
   it("reports wrongly typed fields and bad durations with their path", () => {
