@@ -121,6 +121,10 @@ const splitDocuments = (text: string): Either.Either<ReadonlyArray<Document>, Co
   return errors.length > 0 ? Either.left(new ConfigError({ message: aggregate(errors), flag: "config", problems: [...new Set(errors)] })) : Either.right(out)
 }
 
+/** The kind and apiVersion of every document, checked as for decoding (what `config validate` looks at first). */
+export const documentTypes = (text: string): Either.Either<ReadonlyArray<TypeMeta>, ConfigError> =>
+  Either.map(splitDocuments(text), (docs) => docs.map((d) => ({ apiVersion: String(d.value["apiVersion"]), kind: String(d.value["kind"]) })))
+
 /** `path: message` per issue; the offending value is left out, since it may be a token or key. */
 const formatIssues = (error: ParseResult.ParseError): ReadonlyArray<string> => {
   const all = ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => {

@@ -187,3 +187,19 @@ export const parseGoDuration = (text: string): number | undefined => {
   }
   return m[1] === "-" ? -total : total
 }
+
+/** Go's time.Duration.String for a whole number of milliseconds: `4m0s`, `1h30m0s`, `1.5s`, `500ms`, `0s`. */
+export const formatGoDuration = (ms: number): string => {
+  if (ms === 0) return "0s"
+  const sign = ms < 0 ? "-" : ""
+  let rest = Math.abs(Math.round(ms))
+  if (rest < 1000) return `${sign}${rest}ms`
+  const h = Math.floor(rest / 3_600_000)
+  rest -= h * 3_600_000
+  const m = Math.floor(rest / 60_000)
+  rest -= m * 60_000
+  const s = Math.floor(rest / 1000)
+  const frac = rest - s * 1000
+  const seconds = frac === 0 ? `${s}` : `${s}.${String(frac).padStart(3, "0").replace(/0+$/, "")}`
+  return h > 0 ? `${sign}${h}h${m}m${seconds}s` : m > 0 ? `${sign}${m}m${seconds}s` : `${sign}${seconds}s`
+}
