@@ -6,6 +6,7 @@
 import { Args, Command, HelpDoc } from "@effect/cli"
 import { Effect } from "effect"
 import { caCertHashCommand } from "./ca-cert-hash.js"
+import { configCommand } from "./config-command.js"
 import { joinOptions, toJoinFlags } from "./join-flags.js"
 import { joinPhases, type PhaseInfo, phaseTable } from "./phase-list.js"
 import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
@@ -74,6 +75,6 @@ export const rootCommand = (changed: ReadonlyArray<string>, runJoin: JoinRunner 
   )
   return Command.make("kubeadm-ts").pipe(
     Command.withDescription("kubeadm-ts: kubeadm join, in TypeScript"),
-    Command.withSubcommands([join, versionCommand, caCertHashCommand])
+    Command.withSubcommands([join, versionCommand, caCertHashCommand, configCommand])
   )
 }

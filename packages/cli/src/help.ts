@@ -10,7 +10,7 @@ import { joinPhases, type PhaseInfo, phaseTable } from "./phase-list.js"
 const varName: Record<FlagSpec["kind"], string> = { string: "string", strings: "strings", bool: "", int32: "int32", int: "Level" }
 
 /** pflag's FlagUsages: sorted, one column for the usage, `(default x)` for non-zero defaults. */
-const flagUsages = (flags: ReadonlyArray<FlagSpec>, helpFor?: string): string => {
+export const flagUsages = (flags: ReadonlyArray<FlagSpec>, helpFor?: string): string => {
   const rows = flags.map((f) => {
     const name = f.short === undefined ? `      --${f.name}` : `  -${f.short}, --${f.name}`
     const left = varName[f.kind] === "" ? name : `${name} ${varName[f.kind]}`
@@ -32,7 +32,7 @@ const commandList = (commands: ReadonlyArray<{ readonly name: string; readonly d
 
 const globalSection = `Global Flags:\n${flagUsages(joinFlags.filter((f) => f.global === true))}`
 
-interface Page {
+export interface Page {
   readonly long: string
   readonly usage: ReadonlyArray<string>
   readonly commands?: ReadonlyArray<{ readonly name: string; readonly description: string }>
@@ -41,7 +41,7 @@ interface Page {
   readonly more?: string
 }
 
-const render = (p: Page): string =>
+export const render = (p: Page): string =>
   [
     p.long,
     `Usage:\n${p.usage.map((u) => `  ${u}`).join("\n")}`,
@@ -80,7 +80,8 @@ export const rootHelp = (): string =>
     commands: [
       { name: "join", description: joinShort },
       { name: "version", description: "Print the version of kubeadm-ts" },
-      { name: "ca-cert-hash", description: "Print the sha256 pin of a CA certificate's public key (for --discovery-token-ca-cert-hash)" }
+      { name: "ca-cert-hash", description: "Print the sha256 pin of a CA certificate's public key (for --discovery-token-ca-cert-hash)" },
+      { name: "config", description: "Print, validate and migrate JoinConfiguration files (kubeadm config)" }
     ],
     flags: flagUsages([], "kubeadm-ts"),
     global: false,

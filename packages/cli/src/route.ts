@@ -8,6 +8,7 @@ import { flagsByName, flagsByShort, joinFlags } from "./flag-table.js"
 import { globalFlags } from "./join-flags.js"
 import { caCertHashHelp, joinHelp, phaseCommandHelp, phaseHelp, rootHelp, versionHelp } from "./help.js"
 import { joinPhases, type PhaseInfo } from "./phase-list.js"
+import { routeConfig } from "./config-command.js"
 
 /** What to hand to @effect/cli, or a cobra-style usage error. */
 export type Route =
@@ -107,6 +108,10 @@ export const route = (args: ReadonlyArray<string>): Route => {
     return usage(command.startsWith("--") ? `unknown flag: ${command.split("=")[0]}` : `unknown shorthand flag: '${command[1]}' in ${command.split("=")[0]}`, "kubeadm-ts", "kubeadm-ts [command]")
   }
   if (command === "version" || command === "ca-cert-hash") return routeSimple(command, rest)
+  if (command === "config") {
+    const r = routeConfig(rest)
+    return "usageError" in r ? usage(r.usageError, r.command, r.usageLine) : r
+  }
   if (command !== "join") return usage(`unknown command ${JSON.stringify(command)} for "kubeadm-ts"`, "kubeadm-ts", "kubeadm-ts [command]")
   if (rest[0] !== "phase") return routeJoin(["join"], undefined, rest)
   const resolved = resolvePhase(rest.slice(1))
