@@ -82,6 +82,16 @@ export interface Issuer {
   readonly keys: KeyPair
 }
 
+/**
+ * The issuer's own Subject Key Identifier, as Go's x509 copies it: verifiers (OpenSSL among
+ * them) look the issuer up by it, and CAs made by other tools compute it their own way (Go:
+ * SHA-1 of the subjectPublicKey bits). Computed from the key only for a CA without one.
+ */
+const authorityKeyIdentifier = (ca: x509.X509Certificate, publicKey: CryptoKey) => {
+  const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension)
+  return ski ? Promise.resolve(new x509.AuthorityKeyIdentifierExtension(ski.keyId)) : x509.AuthorityKeyIdentifierExtension.create(publicKey)
+}
+
 /** A leaf certificate (PEM) for `publicKey` (a CryptoKey or DER SPKI), signed by the issuer CA. */
 export const createCertificate = async (
   publicKey: CryptoKey | Uint8Array,
@@ -96,7 +106,7 @@ export const createCertificate = async (
     const extensions: Array<x509.Extension> = [
       new x509.KeyUsagesExtension(usages, true),
       new x509.BasicConstraintsExtension(false, undefined, true),
-      await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey)
+      await authorityKeyIdentifier(ca, issuer.keys.publicKey)
     ]
     if (spec.extKeyUsages && spec.extKeyUsages.length > 0)
       extensions.push(new x509.ExtendedKeyUsageExtension(spec.extKeyUsages.map((u) => EKU_OIDS[u])))

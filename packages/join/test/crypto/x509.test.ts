@@ -117,3 +117,21 @@ describe("CSRs", () => {
     expect(openssl(["verify", "-CAfile", writeTemp(dir, "ca.crt", ca), writeTemp(dir, "c.crt", cert)])).toContain(": OK")
   })
 })
+
+describe("a CA made by another tool (its own Subject Key Identifier)", () => {
+  it("leaves carry the CA's SKID as their AKID, so OpenSSL finds the issuer", async () => {
+    // openssl, like Go for kubeadm's CAs, hashes the subjectPublicKey bits: not how we would
+    const dir = tempDir()
+    const key = writeTemp(dir, "ca.key", openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]))
+    const caPem = openssl(["req", "-x509", "-new", "-key", key, "-subj", "/CN=etcd-ca", "-days", "1"])
+    const keys = await privateKeyFromPem(openssl(["pkey", "-in", key]))
+    const leafKeys = await generateKeyPair("ecdsa-p256")
+    const leaf = await createCertificate(leafKeys.publicKey, { commonName: "etcd-server", extKeyUsages: ["server"] }, { certPem: caPem, keys })
+    const caFile = writeTemp(dir, "ca.crt", caPem)
+    const leafFile = writeTemp(dir, "leaf.crt", leaf)
+    const ski = /([0-9A-F]{2}(:[0-9A-F]{2}){19})/.exec(openssl(["x509", "-in", caFile, "-noout", "-ext", "subjectKeyIdentifier"]))?.[1]
+    expect(ski).toBeDefined()
+    expect(openssl(["x509", "-in", leafFile, "-noout", "-ext", "authorityKeyIdentifier"])).toContain(ski)
+    expect(openssl(["verify", "-CAfile", caFile, leafFile]).trim()).toBe(`${leafFile}: OK`)
+  })
+})
