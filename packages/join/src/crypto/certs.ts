@@ -84,8 +84,8 @@ export interface Issuer {
 
 /**
  * The issuer's own Subject Key Identifier, as Go's x509 copies it: verifiers (OpenSSL among
- * them) look the issuer up by it, and CAs made by other tools compute it their own way (Go:
- * SHA-1 of the subjectPublicKey bits). Computed from the key only for a CA without one.
+ * them) look the issuer up by it, and CAs made by other tools compute it their own way (Go
+ * 1.25+, which builds kubeadm: truncated SHA-256). Computed from the key only for a CA without one.
  */
 const authorityKeyIdentifier = (ca: x509.X509Certificate, publicKey: CryptoKey) => {
   const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension)
