@@ -60,17 +60,20 @@ const pidAlive = (pid: number) => {
   }
 }
 
-/** Removes what a network with this index left behind (after a crash of its owner). */
+const names = (command: Array<string>, prefix: string) =>
+  execFileSync("ip", command, { encoding: "utf8" })
+    .split("\n")
+    .map((l) => (l.split(" ")[0] ?? "").split("@")[0] ?? "")
+    .filter((n) => n.startsWith(prefix))
+
+/**
+ * Removes what a network with this index left behind (after a crash of its owner): its
+ * namespaces, its bridge, and host-side veths whose namespace a leftover process still holds.
+ */
 const sweep = (index: number) => {
+  quietly(() => names(["netns", "list"], `kts${index}-`).forEach((n) => quietly(() => ip("netns", "del", n))))
+  quietly(() => names(["-br", "link"], `kts${index}v`).forEach((n) => quietly(() => ip("link", "del", n))))
   quietly(() => ip("link", "del", bridgeName(index)))
-  const list = quietly
-  list(() => {
-    const names = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
-      .split("\n")
-      .map((l) => l.split(" ")[0] ?? "")
-      .filter((n) => n.startsWith(`kts${index}-`))
-    for (const n of names) quietly(() => ip("netns", "del", n))
-  })
 }
 
 const claimIndex = (): number => {

@@ -10,8 +10,16 @@
  * The controller manager runs `*,bootstrapsigner,tokencleaner`: the real
  * bootstrap signer signs cluster-info, the real CSR approver and signer handle
  * the kubelets' CSRs, and expired tokens really disappear.
+ *
+ * The init node also runs the real kubelet (kubeadm's kubelet-start and
+ * mark-control-plane phases, containerd, the systemctl shim): it registers the
+ * control-plane Node and the static Pods' mirror Pods, whose annotations are
+ * where current kubeadm finds the etcd members' client URLs.
  */
 import { execFile } from "node:child_process"
+import { dirname } from "node:path"
+import { type Containerd, startContainerd } from "../node/containerd.js"
+import { installKubeletUnit, type KubeletUnit, SYSTEMCTL } from "./kubelet-unit.js"
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { caCertHash, generateCertificateKey } from "@kubeadm-ts/join/crypto/index"
@@ -66,6 +74,8 @@ export interface RealCluster {
   /** The real kubeadm on the control-plane node (its /etc/kubernetes). */
   readonly kubeadm: (args: ReadonlyArray<string>) => Promise<CommandResult>
   readonly processes: ReadonlyArray<NodeProcess>
+  /** The init node's kubelet. */
+  readonly kubelet: KubeletUnit
   readonly close: () => Promise<void>
 }
 
@@ -112,7 +122,11 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
   const components = realComponents()
   const network = createNetwork()
   const processes: Array<NodeProcess> = []
+  let containerd: Containerd | undefined
+  let kubelet: KubeletUnit | undefined
   const close = async () => {
+    kubelet?.stop()
+    await containerd?.stop()
     for (const p of [...processes].reverse()) await p.stop()
     network.close()
   }
@@ -131,7 +145,8 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
     )
     const kubeadm = async (args: ReadonlyArray<string>) => {
       const [file, argv] = onNode(controlPlane, components.bin("kubeadm"), args)
-      return run(file, argv)
+      // the node's systemctl shim first on PATH: kubeadm drives this node's kubelet with it
+      return run(file, argv, { ...process.env, PATH: `${dirname(join(controlPlane.root, SYSTEMCTL))}:${process.env["PATH"] ?? "/usr/bin:/bin"}` })
     }
     const initPhase = async (...args: Array<string>) => {
       const r = await kubeadm(["init", "phase", ...args, "--config", configPath])
@@ -168,6 +183,15 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
     if (upload.code !== 0) throw new Error(`kubeadm init phase upload-certs exited ${upload.code}:\n${upload.stderr}`)
     await initPhase("bootstrap-token")
     await initPhase("addon", "kube-proxy")
+
+    containerd = await startContainerd(controlPlane.root)
+    kubelet = installKubeletUnit(controlPlane, components)
+    await initPhase("kubelet-start")
+    const registered = () => kubectl(["get", "node", "control-plane-0"]).then((r) => r.code === 0)
+    await waitFor(registered, { timeoutMs: 90_000, intervalMs: 250, what: "the init node's kubelet to register its Node" })
+    await initPhase("mark-control-plane")
+    const etcdMirror = () => kubectl(["-n", "kube-system", "get", "pod", "etcd-control-plane-0"]).then((r) => r.code === 0)
+    await waitFor(etcdMirror, { timeoutMs: 90_000, intervalMs: 250, what: "the init node's kubelet to create the etcd mirror Pod" })
     // The real bootstrap signer signs cluster-info for the token: discovery works from then on.
     const tokenId = token.split(".")[0] ?? ""
     await waitFor(async () => (await kubectl(["-n", "kube-public", "get", "cm", "cluster-info", "-o", "json"])).stdout.includes(`jws-kubeconfig-${tokenId}`), {
@@ -203,10 +227,14 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
       kubectl,
       kubeadm,
       processes,
+      kubelet,
       close
     }
   } catch (e) {
-    const tails = processes.map((p) => `--- ${p.name}${p.exited() ? ` (exited ${p.child.exitCode ?? p.child.signalCode})` : ""}:\n${p.logTail()}`).join("\n")
+    const tails = [
+      ...processes.map((p) => `--- ${p.name}${p.exited() ? ` (exited ${p.child.exitCode ?? p.child.signalCode})` : ""}:\n${p.logTail()}`),
+      ...(kubelet ? [`--- kubelet:\n${kubelet.logTail(20)}`] : [])
+    ].join("\n")
     await close()
     throw new Error(`${e instanceof Error ? e.message : String(e)}${tails ? `\n${tails}` : ""}`)
   }

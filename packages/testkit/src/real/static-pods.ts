@@ -1,0 +1,54 @@
+/**
+ * The kubelet's static Pods, without containers: watches a node's
+ * /etc/kubernetes/manifests and runs each named component with the manifest's
+ * own command line on the node (its network and folders), restarting it when
+ * the manifest changes. The real kubelet cannot run them here: its container
+ * images cannot be pulled on a machine with no registry access.
+ */
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import type { RealComponents } from "./components.js"
+import { type NodeHost, type NodeProcess, startOnNode } from "./node-process.js"
+import { staticPodCommand } from "./static-pod-command.js"
+
+export interface StaticPods {
+  readonly running: () => ReadonlyArray<NodeProcess>
+  /** The log tails of every process started, for a failing test's message. */
+  readonly logTails: () => string
+  readonly stop: () => Promise<void>
+}
+
+export const runStaticPods = (node: NodeHost, components: RealComponents, names: ReadonlyArray<string>): StaticPods => {
+  const manifests = join(node.root, "etc/kubernetes/manifests")
+  const current = new Map<string, { text: string; process: NodeProcess }>()
+  const started: Array<NodeProcess> = []
+  let sync = Promise.resolve()
+  const reconcile = async () => {
+    for (const name of names) {
+      const path = join(manifests, `${name}.yaml`)
+      const text = existsSync(path) ? readFileSync(path, "utf8") : undefined
+      const running = current.get(name)
+      if (running && running.text === text && !running.process.exited()) continue
+      if (running && running.text === text) continue // exited with an unchanged manifest: the test sees it in the log tails
+      if (running) await running.process.stop()
+      current.delete(name)
+      if (text === undefined) continue
+      const { program, args } = staticPodCommand(path, components)
+      const process = startOnNode(node, name, program, args)
+      started.push(process)
+      current.set(name, { text, process })
+    }
+  }
+  const timer = setInterval(() => {
+    sync = sync.then(reconcile, reconcile)
+  }, 200)
+  return {
+    running: () => [...current.values()].map((c) => c.process).filter((p) => !p.exited()),
+    logTails: () => started.map((p) => `--- ${p.name}${p.exited() ? ` (exited ${p.child.exitCode ?? p.child.signalCode})` : ""}:\n${p.logTail(15)}`).join("\n"),
+    stop: async () => {
+      clearInterval(timer)
+      await sync
+      for (const p of started.reverse()) await p.stop()
+    }
+  }
+}
