@@ -15,6 +15,11 @@ export interface KubeadmBehaviour {
    * not into kubeadm-flags.env, and the Node gets no cri-socket annotation.
    */
   readonly nodeLocalCriSocket: boolean
+  /**
+   * EtcdLearnerMode (alpha 1.27, on by default from 1.29, GA 1.32): a joining etcd member is
+   * added as a learner and promoted once in sync, so a slow new member never costs quorum.
+   */
+  readonly etcdLearnerMode: boolean
 }
 
 export const minorOf = (version: string): number => Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? "0")
@@ -30,6 +35,7 @@ export const kubeadmBehaviour = (cluster: ClusterConfiguration): KubeadmBehaviou
   return {
     minor,
     // locked on from 1.36: the gate can no longer turn it off
-    nodeLocalCriSocket: minor >= 36 || (minor >= 34 && gate(cluster, "NodeLocalCRISocket") !== false)
+    nodeLocalCriSocket: minor >= 36 || (minor >= 34 && gate(cluster, "NodeLocalCRISocket") !== false),
+    etcdLearnerMode: minor >= 32 || (minor >= 29 ? gate(cluster, "EtcdLearnerMode") !== false : minor >= 27 && gate(cluster, "EtcdLearnerMode") === true)
   }
 }

@@ -22,6 +22,15 @@ describe("kubeadm behaviour by cluster version", () => {
     expect(kubeadmBehaviour(cluster("v1.15.12")).minor).toBe(15)
   })
 
+  it("EtcdLearnerMode: opt-in from 1.27, on by default from 1.29, locked on from 1.32", () => {
+    expect(kubeadmBehaviour(cluster("v1.26.0", { EtcdLearnerMode: true })).etcdLearnerMode).toBe(false)
+    expect(kubeadmBehaviour(cluster("v1.27.3")).etcdLearnerMode).toBe(false)
+    expect(kubeadmBehaviour(cluster("v1.28.0", { EtcdLearnerMode: true })).etcdLearnerMode).toBe(true)
+    expect(kubeadmBehaviour(cluster("v1.29.0")).etcdLearnerMode).toBe(true)
+    expect(kubeadmBehaviour(cluster("v1.30.2", { EtcdLearnerMode: false })).etcdLearnerMode).toBe(false)
+    expect(kubeadmBehaviour(cluster("v1.32.0", { EtcdLearnerMode: false })).etcdLearnerMode).toBe(true)
+  })
+
   it("instance-config.yaml holds the socket; config.yaml gets it merged, keys sorted; the flags file drops it", () => {
     const socket = "unix:///var/run/containerd/containerd.sock"
     expect(instanceConfig(socket)).toBe(`containerRuntimeEndpoint: "${socket}"\n`)

@@ -2,7 +2,9 @@
 import { Duration, Effect } from "effect"
 import { ensureMember, waitForMember } from "../etcd/join-member.js"
 import { hexId } from "../etcd/gateway.js"
+import { JoinData } from "../discovery/join-data.js"
 import { JoinContext } from "../join-context.js"
+import { kubeadmBehaviour } from "../kubeadm-behaviour.js"
 import { urlHost } from "../manifests/control-plane-config.js"
 import { etcdPod, MANIFESTS_DIR } from "../manifests/static-pods.js"
 import { Output } from "../output.js"
@@ -22,7 +24,9 @@ export const run = Effect.gen(function* () {
     return
   }
   const wrap = (e: { message: string }) => new ControlPlaneJoinError({ message: `error creating local etcd static pod manifest file: ${e.message}` })
-  const learner = config.controlPlane?.etcdLearnerMode ?? false
+  // --etcd-learner asks for it on any cluster; the cluster's kubeadm does it from 1.29
+  const data = yield* JoinData
+  const learner = (config.controlPlane?.etcdLearnerMode ?? false) || kubeadmBehaviour(yield* data.clusterConfiguration).etcdLearnerMode
   const peerURL = `https://${urlHost(cfg.advertiseAddress)}:2380`
   const client = yield* etcdClient(cfg).pipe(Effect.mapError(wrap))
   const ensured = yield* ensureMember(client, cfg.nodeName, peerURL, { learner }).pipe(Effect.mapError(wrap))

@@ -63,6 +63,9 @@ describe("control-plane join, real cluster", () => {
         const r = await joinOnNode([...cluster.joinCommands.controlPlane, "--node-name", "control-plane-1", "--apiserver-advertise-address", node.network.address])
         expectJoinSucceeded(r)
         expect(r.stdout + r.stderr).not.toContain(cluster.certificateKey)
+        // as kubeadm 1.29+ does: a learner first, promoted once in sync
+        expect(r.stdout).toContain("[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)")
+        expect(r.stdout).toContain("[etcd] The learner member is in sync and was promoted to a voting member")
         const pki = join(root, "etc/kubernetes/pki")
         const realPki = join(cluster.controlPlane.root, "etc/kubernetes/pki")
         // The shared CAs are the init node's, byte for byte; every new certificate verifies against them.
