@@ -92,7 +92,7 @@ export const numCpu = (count = cpus().length): Check<never> =>
  * version in the KubernetesVersion check. Older clusters are refused earlier,
  * when the ClusterConfiguration is read (minimum v1.13.0).
  */
-export const KUBEADM_TS_KUBERNETES_VERSION = { major: 1, minor: 35 } as const
+export const KUBEADM_TS_KUBERNETES_VERSION = { major: 1, minor: 37 } as const
 
 /**
  * KubernetesVersion: warn when the cluster is at or past the next minor after

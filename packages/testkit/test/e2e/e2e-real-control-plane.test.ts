@@ -63,6 +63,8 @@ describe("control-plane join, real cluster", () => {
         const r = await joinOnNode([...cluster.joinCommands.controlPlane, "--node-name", "control-plane-1", "--apiserver-advertise-address", node.network.address])
         expectJoinSucceeded(r)
         expect(r.stdout + r.stderr).not.toContain(cluster.certificateKey)
+        // the line kubeadm-ts tracks: no KubernetesVersion warning for this cluster
+        expect(r.stderr).not.toContain("KubernetesVersion")
         // as kubeadm 1.29+ does: a learner first, promoted once in sync
         expect(r.stdout).toContain("[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)")
         expect(r.stdout).toContain("[etcd] The learner member is in sync and was promoted to a voting member")
