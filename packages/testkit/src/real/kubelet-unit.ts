@@ -84,8 +84,17 @@ case "$1" in
 esac
 `
 
+const INOTIFY_INSTANCES = "/proc/sys/fs/inotify/max_user_instances"
+/** Each kubelet holds a few dozen inotify instances; Debian's default of 128 per user runs out with several. */
+const MIN_INOTIFY_INSTANCES = 8192
+
+const raiseInotifyInstances = () => {
+  if (Number(readFileSync(INOTIFY_INSTANCES, "utf8")) < MIN_INOTIFY_INSTANCES) writeFileSync(INOTIFY_INSTANCES, String(MIN_INOTIFY_INSTANCES))
+}
+
 /** Installs the kubelet unit and the systemctl shim into the node's root. Nothing runs until a `systemctl start`. */
 export const installKubeletUnit = (node: NodeHost, components: RealComponents): KubeletUnit => {
+  raiseInotifyInstances()
   const service = join(node.root, "usr/lib/kubeadm-ts/kubelet.service.sh")
   const systemctl = join(node.root, SYSTEMCTL)
   for (const dir of ["run/systemd/system", "usr/bin", "usr/lib/kubeadm-ts", "var/log"]) mkdirSync(join(node.root, dir), { recursive: true })
