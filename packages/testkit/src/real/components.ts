@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const COMPONENTS = ["kubeadm", "kube-apiserver", "kube-controller-manager", "kubelet", "kubectl", "etcd"] as const
@@ -20,7 +20,14 @@ export interface RealComponents {
   readonly bin: (name: Component) => string
 }
 
-const BUILD_SCRIPT = fileURLToPath(new URL("../../../../tools/k8s/build.sh", import.meta.url))
+/** tools/k8s/build.sh of this checkout, found upwards from this module (source or bundle). */
+const buildScript = (): string => {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const script = join(dir, "tools/k8s/build.sh")
+    if (existsSync(script)) return script
+    if (dir === dirname(dir)) throw new Error(`tools/k8s/build.sh not found above ${fileURLToPath(import.meta.url)}`)
+  }
+}
 
 let cached: RealComponents | undefined
 
@@ -29,7 +36,7 @@ export const realComponents = (): RealComponents => {
   if (cached) return cached
   const dir =
     process.env["KUBEADM_TS_K8S_DIR"] ??
-    execFileSync("bash", [BUILD_SCRIPT], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop() ??
+    execFileSync("bash", [buildScript()], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop() ??
     ""
   const missing = COMPONENTS.filter((c) => !existsSync(join(dir, "bin", c)))
   if (missing.length > 0) {
