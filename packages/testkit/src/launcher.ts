@@ -61,10 +61,26 @@ const main = async (): Promise<void> => {
   })
   const dir = args["dir"] ?? (await mkdtemp(join(tmpdir(), "kubeadm-ts-testkit-")))
   const paths = await cluster.writeFiles(dir)
+  await publish(cluster, dir, {}, paths)
+}
+
+interface Served {
+  readonly clusterEndpoint: string
+  readonly kubernetesVersion: string
+  readonly token: string
+  readonly caCertHash: string
+  readonly certificateKey: string
+  readonly joinCommands: { readonly worker: ReadonlyArray<string>; readonly controlPlane: ReadonlyArray<string>; readonly workerLine: string; readonly controlPlaneLine: string }
+  readonly close: () => Promise<void>
+}
+
+/** Prints the cluster's JSON document, writes it to DIR/testkit.json, and closes the cluster on SIGINT/SIGTERM. */
+const publish = async (cluster: Served, dir: string, extra: Record<string, string>, paths: Record<string, string>) => {
   const document = {
     endpoint: cluster.clusterEndpoint,
     server: `https://${cluster.clusterEndpoint}`,
     kubernetesVersion: cluster.kubernetesVersion,
+    ...extra,
     token: cluster.token,
     caCertHash: cluster.caCertHash,
     certificateKey: cluster.certificateKey,
@@ -91,28 +107,12 @@ const serveReal = async (args: Record<string, string>): Promise<void> => {
   const dir = args["dir"] ?? (await mkdtemp(join(tmpdir(), "kubeadm-ts-real-")))
   const { realCluster } = await import("./real/real-cluster.js")
   const cluster = await realCluster({ dir, controlPlaneEndpoint: args["control-plane-endpoint"] !== "none" })
-  const document = {
-    endpoint: cluster.clusterEndpoint,
-    server: `https://${cluster.clusterEndpoint}`,
-    kubernetesVersion: cluster.kubernetesVersion,
-    etcdVersion: cluster.components.etcdVersion,
-    binaries: join(cluster.components.dir, "bin"),
-    token: cluster.token,
-    caCertHash: cluster.caCertHash,
-    certificateKey: cluster.certificateKey,
-    joinCommand: { worker: cluster.joinCommands.workerLine, controlPlane: cluster.joinCommands.controlPlaneLine },
-    joinArgs: { worker: cluster.joinCommands.worker, controlPlane: cluster.joinCommands.controlPlane },
-    paths: { dir, json: join(dir, "testkit.json"), adminKubeconfig: cluster.adminConf, controlPlaneRoot: cluster.controlPlane.root },
-    pid: process.pid
-  }
-  const json = JSON.stringify(document, null, 2) + "\n"
-  await writeFile(document.paths.json, json, { mode: 0o600 })
-  process.stdout.write(json)
-  const shutdown = () => {
-    void cluster.close().then(() => process.exit(0))
-  }
-  process.once("SIGINT", shutdown)
-  process.once("SIGTERM", shutdown)
+  await publish(
+    cluster,
+    dir,
+    { etcdVersion: cluster.components.etcdVersion, binaries: join(cluster.components.dir, "bin") },
+    { adminKubeconfig: cluster.adminConf, controlPlaneRoot: cluster.controlPlane.root }
+  )
 }
 
 main().catch((e: unknown) => {
