@@ -242,14 +242,31 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
 
   const tempName = (name: string) => `.${name}.tmp-${randomBytes(6).toString("hex")}`
 
+  /** Creates `name` in the folder `dir` as a temp entry (`create` gets its path) renamed into place. */
+  const placeAtomically = (dir: number, name: string, create: (tmpPath: string) => void) => {
+    const tmp = tempName(name)
+    inFlight.add(tmp)
+    try {
+      create(at(dir, tmp))
+      fs.renameSync(at(dir, tmp), at(dir, name))
+    } catch (e) {
+      try {
+        fs.unlinkSync(at(dir, tmp))
+      } catch {
+        /* never created, or renamed already */
+      }
+      throw e
+    } finally {
+      inFlight.delete(tmp)
+    }
+  }
+
   const writeFile = (segments: ReadonlyArray<string>, data: Uint8Array, mode: number, dirMode: number) =>
     withResolved(segments, { followLast: true, createMode: dirMode }, ({ fd: dir, name }) => {
       if (name === undefined) throw Object.assign(new Error("is the root folder"), { code: "EISDIR" })
       sweepTemps(dir)
-      const tmp = tempName(name)
-      inFlight.add(tmp)
-      try {
-        const file = fs.openSync(at(dir, tmp), TEMP_FLAGS, mode)
+      placeAtomically(dir, name, (tmp) => {
+        const file = fs.openSync(tmp, TEMP_FLAGS, mode)
         try {
           let offset = 0
           while (offset < data.length) offset += fs.writeSync(file, data, offset, data.length - offset)
@@ -258,17 +275,7 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
         } finally {
           closeQuietly(file)
         }
-        fs.renameSync(at(dir, tmp), at(dir, name))
-      } catch (e) {
-        try {
-          fs.unlinkSync(at(dir, tmp))
-        } catch {
-          /* never created, or renamed already */
-        }
-        throw e
-      } finally {
-        inFlight.delete(tmp)
-      }
+      })
       // Make the rename durable. Ignored on failure: some filesystems (certain FUSE and network
       // mounts) refuse fsync on a folder; the file's bytes are synced and the rename is atomic.
       try {
@@ -335,21 +342,7 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
   const symlink = (target: string, segments: ReadonlyArray<string>) =>
     withResolved(segments, { followLast: false }, ({ fd: dir, name }) => {
       if (name === undefined) throw Object.assign(new Error("is the root folder"), { code: "EISDIR" })
-      const tmp = tempName(name)
-      inFlight.add(tmp)
-      try {
-        fs.symlinkSync(target, at(dir, tmp))
-        fs.renameSync(at(dir, tmp), at(dir, name))
-      } catch (e) {
-        try {
-          fs.unlinkSync(at(dir, tmp))
-        } catch {
-          /* never created */
-        }
-        throw e
-      } finally {
-        inFlight.delete(tmp)
-      }
+      placeAtomically(dir, name, (tmp) => fs.symlinkSync(target, tmp))
     })
 
   return { realRoot, walk, readFile, writeFile, mkdir, chmod, remove, lstat, list, symlink }
