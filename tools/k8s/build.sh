@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the pinned real components the real-cluster tests run: kubeadm,
-# kube-apiserver, kube-controller-manager, kubelet and kubectl from
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kubectl from
 # k8s.io/kubernetes (this folder's go.mod) and etcd from ./etcd. The binaries
 # go to a cache folder outside the repo keyed by the pins, so a second run only
 # checks a stamp. Prints the folder as its last line.
@@ -36,7 +36,7 @@ done
 
 export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -trimpath"
 started=$SECONDS
-for cmd in kubeadm kube-apiserver kube-controller-manager kubelet kubectl; do
+for cmd in kubeadm kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl; do
   echo "k8s:build: ${cmd} ${k8s_version} ..." >&2
   (cd "$here" && go build -ldflags "-s -w $stamp" -o "$out/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd")
 done

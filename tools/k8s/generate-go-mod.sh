@@ -25,7 +25,7 @@ staging="$(sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => ./staging/src/k8s.io/.*#\1
   echo ")"
   echo
   echo "tool ("
-  for c in kubeadm kube-apiserver kube-controller-manager kubelet kubectl; do echo "	k8s.io/kubernetes/cmd/$c"; done
+  for c in kubeadm kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl; do echo "	k8s.io/kubernetes/cmd/$c"; done
   echo ")"
 } > go.mod
 rm -f go.sum

@@ -1,5 +1,5 @@
 /**
- * The pinned real Kubernetes components (tools/k8s): kubeadm, kube-apiserver,
+ * The pinned real Kubernetes components (tools/k8s): kubeadm, kube-apiserver, kube-scheduler,
  * kube-controller-manager, kubelet, kubectl and etcd, built once into a cache
  * folder outside the repo by `npm run k8s:build`. `KUBEADM_TS_K8S_DIR` points
  * at a prepared folder (bin/, versions) instead. Missing binaries are a loud failure.
@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
-export const COMPONENTS = ["kubeadm", "kube-apiserver", "kube-controller-manager", "kubelet", "kubectl", "etcd"] as const
+export const COMPONENTS = ["kubeadm", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kubectl", "etcd"] as const
 export type Component = (typeof COMPONENTS)[number]
 
 export interface RealComponents {

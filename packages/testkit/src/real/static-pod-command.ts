@@ -16,7 +16,7 @@ export const staticPodCommand = (manifestPath: string, components: RealComponent
   const pod = parse(readFileSync(manifestPath, "utf8")) as PodLike
   const container = pod.spec?.containers?.[0]
   const [program, ...rest] = [...(container?.command ?? []), ...(container?.args ?? [])]
-  const known: ReadonlyArray<string> = ["etcd", "kube-apiserver", "kube-controller-manager"]
+  const known: ReadonlyArray<string> = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"]
   if (program === undefined || !known.includes(program)) {
     throw new Error(`${manifestPath}: expected a container command of ${known.join(", ")}, got ${JSON.stringify(program)}`)
   }
