@@ -20,6 +20,20 @@ export interface KubeadmBehaviour {
    * added as a learner and promoted once in sync, so a slow new member never costs quorum.
    */
   readonly etcdLearnerMode: boolean
+  /**
+   * ControlPlaneKubeletLocalMode (alpha and off 1.31, beta and on 1.33, GA 1.35, gate gone 1.36)
+   * decides the phase order: kubelet-start only starts the kubelet, `etcd-join` (top level)
+   * adds the etcd member, then `kubelet-wait-bootstrap` waits for the kubelet. Without it the
+   * 1.15 order: kubelet-start waits, `control-plane-join/etcd` adds the member.
+   */
+  readonly controlPlaneKubeletLocalMode: boolean
+  /** `control-plane-join/update-status`: a no-op from 1.22 (no ClusterStatus), gone from 1.31. */
+  readonly updateStatusPhase: boolean
+  /**
+   * WaitForAllControlPlaneComponents (the join phase `wait-control-plane` from 1.30: alpha and
+   * off 1.30, beta and on 1.33, GA 1.34): wait for the new node's control-plane components.
+   */
+  readonly waitForAllControlPlaneComponents: boolean
 }
 
 export const minorOf = (version: string): number => Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? "0")
@@ -36,6 +50,10 @@ export const kubeadmBehaviour = (cluster: ClusterConfiguration): KubeadmBehaviou
     minor,
     // locked on from 1.36: the gate can no longer turn it off
     nodeLocalCriSocket: minor >= 36 || (minor >= 34 && gate(cluster, "NodeLocalCRISocket") !== false),
+    controlPlaneKubeletLocalMode: minor >= 35 || (minor >= 33 ? gate(cluster, "ControlPlaneKubeletLocalMode") !== false : minor >= 31 && gate(cluster, "ControlPlaneKubeletLocalMode") === true),
+    updateStatusPhase: minor <= 30,
+    waitForAllControlPlaneComponents:
+      minor >= 34 || (minor >= 33 ? gate(cluster, "WaitForAllControlPlaneComponents") !== false : minor >= 30 && gate(cluster, "WaitForAllControlPlaneComponents") === true),
     etcdLearnerMode: minor >= 32 || (minor >= 29 ? gate(cluster, "EtcdLearnerMode") !== false : minor >= 27 && gate(cluster, "EtcdLearnerMode") === true)
   }
 }

@@ -31,6 +31,34 @@ describe("kubeadm behaviour by cluster version", () => {
     expect(kubeadmBehaviour(cluster("v1.32.0", { EtcdLearnerMode: false })).etcdLearnerMode).toBe(true)
   })
 
+  it("ControlPlaneKubeletLocalMode (the etcd-join / kubelet-wait-bootstrap order): opt-in 1.31-1.32, on by default 1.33-1.34, locked on from 1.35", () => {
+    const mode = (v: string, gates?: Record<string, boolean>) => kubeadmBehaviour(cluster(v, gates)).controlPlaneKubeletLocalMode
+    expect(mode("v1.15.12")).toBe(false)
+    expect(mode("v1.30.4", { ControlPlaneKubeletLocalMode: true })).toBe(false)
+    expect(mode("v1.31.0")).toBe(false)
+    expect(mode("v1.32.3", { ControlPlaneKubeletLocalMode: true })).toBe(true)
+    expect(mode("v1.33.0")).toBe(true)
+    expect(mode("v1.34.1", { ControlPlaneKubeletLocalMode: false })).toBe(false)
+    expect(mode("v1.35.0", { ControlPlaneKubeletLocalMode: false })).toBe(true)
+    expect(mode("v1.37.2")).toBe(true)
+  })
+
+  it("WaitForAllControlPlaneComponents (wait-control-plane): opt-in 1.30-1.32, on by default 1.33, locked on from 1.34", () => {
+    const wait = (v: string, gates?: Record<string, boolean>) => kubeadmBehaviour(cluster(v, gates)).waitForAllControlPlaneComponents
+    expect(wait("v1.29.9", { WaitForAllControlPlaneComponents: true })).toBe(false)
+    expect(wait("v1.30.0")).toBe(false)
+    expect(wait("v1.30.0", { WaitForAllControlPlaneComponents: true })).toBe(true)
+    expect(wait("v1.33.2")).toBe(true)
+    expect(wait("v1.33.2", { WaitForAllControlPlaneComponents: false })).toBe(false)
+    expect(wait("v1.34.0", { WaitForAllControlPlaneComponents: false })).toBe(true)
+  })
+
+  it("update-status exists up to 1.30 (removed in 1.31)", () => {
+    expect(kubeadmBehaviour(cluster("v1.15.12")).updateStatusPhase).toBe(true)
+    expect(kubeadmBehaviour(cluster("v1.30.9")).updateStatusPhase).toBe(true)
+    expect(kubeadmBehaviour(cluster("v1.31.0")).updateStatusPhase).toBe(false)
+  })
+
   it("instance-config.yaml holds the socket; config.yaml gets it merged, keys sorted; the flags file drops it", () => {
     const socket = "unix:///var/run/containerd/containerd.sock"
     expect(instanceConfig(socket)).toBe(`containerRuntimeEndpoint: "${socket}"\n`)
