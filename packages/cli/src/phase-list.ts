@@ -34,16 +34,19 @@ export const joinPhases: ReadonlyArray<PhaseInfo> = [
   },
   { name: "check-etcd", description: "Check that the local etcd cluster is healthy", hidden: true, endpoint: true, flags: [...controlPlane, ...discovery] },
   { name: "kubelet-start", description: "Write kubelet settings, certificates and (re)start the kubelet", endpoint: true, flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"] },
+  { name: "etcd-join", description: "Join etcd for control plane nodes (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)", flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
+  { name: "kubelet-wait-bootstrap", description: "Wait for the kubelet to bootstrap itself (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)", endpoint: true, flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"] },
   {
     name: "control-plane-join",
     description: "Join a machine as a control plane instance",
     children: [
       { name: "all", description: "Join a machine as a control plane instance", hidden: true, flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
-      { name: "etcd", description: "Add a new local etcd member", flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
-      { name: "update-status", description: "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap", flags: [...controlPlane, ...address, "node-name"] },
+      { name: "etcd", description: "Add a new local etcd member (clusters up to 1.32; 1.33-1.34 without ControlPlaneKubeletLocalMode)", flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
+      { name: "update-status", description: "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap (clusters up to 1.30)", flags: [...controlPlane, ...address, "node-name"] },
       { name: "mark-control-plane", description: "Mark a node as a control-plane", flags: [...controlPlane, "node-name"] }
     ]
-  }
+  },
+  { name: "wait-control-plane", description: "Wait for the control plane to start (clusters 1.34+; 1.30-1.33 with WaitForAllControlPlaneComponents)", flags: [...controlPlane, ...address, ...port, "node-name"] }
 ]
 
 /** Every full name (`parent/child`), hidden ones included, in run order. */

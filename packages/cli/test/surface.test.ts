@@ -9,20 +9,26 @@ const seedFlags = [
   "--experimental-control-plane", "-h, --help", "--ignore-preflight-errors", "--node-name", "--skip-phases", "--tls-bootstrap-token",
   "--token", "--rootfs"
 ]
+// The 1.15 reference's phases (wider column now: kubelet-wait-bootstrap is the longest name),
+// then current kubeadm's, each marked with the cluster versions it runs for.
 const phaseLines = [
-  "preflight              Run join pre-flight checks",
-  "control-plane-prepare  Prepare the machine for serving a control plane",
-  "  /download-certs        [EXPERIMENTAL] Download certificates shared among control-plane nodes from the kubeadm-certs Secret",
-  "  /certs                 Generate the certificates for the new control plane components",
-  "  /kubeconfig            Generate the kubeconfig for the new control plane components",
-  "  /control-plane         Generate the manifests for the new control plane components",
-  "kubelet-start          Write kubelet settings, certificates and (re)start the kubelet",
-  "control-plane-join     Join a machine as a control plane instance",
-  "  /etcd                  Add a new local etcd member",
-  "  /update-status         Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap",
-  "  /mark-control-plane    Mark a node as a control-plane"
+  "preflight               Run join pre-flight checks",
+  "control-plane-prepare   Prepare the machine for serving a control plane",
+  "  /download-certs         [EXPERIMENTAL] Download certificates shared among control-plane nodes from the kubeadm-certs Secret",
+  "  /certs                  Generate the certificates for the new control plane components",
+  "  /kubeconfig             Generate the kubeconfig for the new control plane components",
+  "  /control-plane          Generate the manifests for the new control plane components",
+  "kubelet-start           Write kubelet settings, certificates and (re)start the kubelet",
+  "etcd-join               Join etcd for control plane nodes (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)",
+  "kubelet-wait-bootstrap  Wait for the kubelet to bootstrap itself (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)",
+  "control-plane-join      Join a machine as a control plane instance",
+  "  /etcd                   Add a new local etcd member (clusters up to 1.32; 1.33-1.34 without ControlPlaneKubeletLocalMode)",
+  "  /update-status          Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap (clusters up to 1.30)",
+  "  /mark-control-plane     Mark a node as a control-plane",
+  "wait-control-plane      Wait for the control plane to start (clusters 1.34+; 1.30-1.33 with WaitForAllControlPlaneComponents)"
 ]
-const allPhases = "preflight,control-plane-prepare,check-etcd,kubelet-start,control-plane-join"
+// (the version-specific phases ask the cluster whether they run: skipped, they need no cluster)
+const allPhases = "preflight,control-plane-prepare,check-etcd,kubelet-start,etcd-join,kubelet-wait-bootstrap,control-plane-join,wait-control-plane"
 const token = "abcdef.0123456789abcdef"
 const pin = "sha256:" + "0a".repeat(32)
 
@@ -53,7 +59,9 @@ describe("help", () => {
       const r = runCli(args)
       expect(r.code).toBe(0)
       expect(r.stdout).toContain(phaseLines.join("\n"))
-      expect(r.stdout).toContain("Available Commands:\n  control-plane-join    Join a machine as a control plane instance\n  control-plane-prepare Prepare")
+      expect(r.stdout).toContain("Available Commands:\n  control-plane-join     Join a machine as a control plane instance\n  control-plane-prepare  Prepare")
+      // current kubeadm's phases are commands too, so its command lines work
+      for (const name of ["etcd-join", "kubelet-wait-bootstrap", "wait-control-plane"]) expect(r.stdout).toMatch(new RegExp(`\\n  ${name} +\\S`))
       // the inherited flags, as `join --help` lists them
       expect(r.stdout).toMatch(/\nGlobal Flags:\n {6}--rootfs string {3}\[EXPERIMENTAL\][^\n]*\n {2}-v, --v Level {9}number for the log level verbosity\n/)
     }
@@ -80,6 +88,20 @@ describe("help", () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("Available Commands:\n  all            Prepare the machine for serving a control plane\n  certs ")
     expect(r.stdout).toContain("  download-certs [EXPERIMENTAL]")
+  })
+
+  it("current kubeadm's phases take its flags: etcd-join as control-plane-join/etcd, kubelet-wait-bootstrap as kubelet-start", () => {
+    const etcd = runCli(["join", "phase", "etcd-join", "--help"])
+    expect(etcd.code).toBe(0)
+    expect(etcd.stdout).toContain("Usage:\n  kubeadm-ts join phase etcd-join [flags]")
+    expect(etcd.stdout).toContain("--etcd-learner")
+    const wait = runCli(["join", "phase", "kubelet-wait-bootstrap", "--help"])
+    expect(wait.code).toBe(0)
+    expect(wait.stdout).toContain("Usage:\n  kubeadm-ts join phase kubelet-wait-bootstrap [api-server-endpoint] [flags]")
+    expect(wait.stdout).toContain("--self-tls-bootstrap")
+    const cp = runCli(["join", "phase", "wait-control-plane", "--help"])
+    expect(cp.code).toBe(0)
+    expect(cp.stdout).toContain("--apiserver-advertise-address")
   })
 
   it("a phase's help shows only the flags it takes", () => {
@@ -157,7 +179,7 @@ describe("string-list flags: repetition, comma lists and --flag=value all add up
   it("--ignore-preflight-errors and --skip-phases", () => {
     const r = runCli(["join", "--rootfs", root(), "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--ignore-preflight-errors=Swap,all", "--ignore-preflight-errors", "IsPrivilegedUser"])
     expect(r.stderr).toContain(`Invalid value: "all,isprivilegeduser,swap"`)
-    const skip = runCli(["join", "--rootfs", root(), "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--skip-phases=preflight,control-plane-prepare", "--skip-phases", "check-etcd", "--skip-phases=kubelet-start,control-plane-join", "-v=1"])
+    const skip = runCli(["join", "--rootfs", root(), "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--skip-phases=preflight,control-plane-prepare", "--skip-phases", "check-etcd", "--skip-phases=kubelet-start,control-plane-join", "--skip-phases=etcd-join,kubelet-wait-bootstrap,wait-control-plane", "-v=1"])
     expect(skip.code).toBe(0)
     expect(skip.stderr).toContain("[phase] skipping control-plane-join/mark-control-plane: skipped by --skip-phases")
   })

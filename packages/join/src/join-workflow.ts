@@ -1,22 +1,32 @@
 /**
- * The phase tree of `kubeadm join` (seed reference, spec join-node §1.9), built
- * with the workflow package. Each run comes from ./phases/<phase>.ts. The
- * control-plane phases carry their own condition as well as their parent's,
- * because `join phase <parent>/<child>` runs the child without its ancestors.
+ * The phase tree of `kubeadm join` (seed reference, spec join-node §1.9) and of
+ * current kubeadm, built with the workflow package. Each run comes from
+ * ./phases/<phase>.ts. The tree holds the phases of both: which of them run is
+ * decided by the cluster's kubeadm behaviour (kubeadm-behaviour.ts), through each
+ * version-specific phase's condition. The 1.15 order: kubelet-start (with the TLS
+ * bootstrap wait), control-plane-join{etcd, update-status, mark-control-plane}; the
+ * current one: kubelet-start, etcd-join, kubelet-wait-bootstrap,
+ * control-plane-join{mark-control-plane}, wait-control-plane. The control-plane
+ * phases carry their own condition as well as their parent's, because
+ * `join phase <parent>/<child>` runs the child without its ancestors.
  */
 import { Effect } from "effect"
 import { phase, workflow } from "@kubeadm-ts/workflow"
 import { JoinContext } from "./join-context.js"
 import * as checkEtcd from "./phases/control-plane-check-etcd.js"
-import * as joinEtcd from "./phases/control-plane-join-etcd.js"
 import * as markControlPlane from "./phases/control-plane-join-mark-control-plane.js"
 import * as updateStatus from "./phases/control-plane-join-update-status.js"
 import * as prepareCerts from "./phases/control-plane-prepare-certs.js"
 import * as prepareControlPlane from "./phases/control-plane-prepare-control-plane.js"
 import * as downloadCerts from "./phases/control-plane-prepare-download-certs.js"
 import * as prepareKubeconfig from "./phases/control-plane-prepare-kubeconfig.js"
+import * as joinEtcd from "./phases/etcd-join.js"
 import * as kubeletStart from "./phases/kubelet-start.js"
+import * as kubeletWaitBootstrap from "./phases/kubelet-wait-bootstrap.js"
 import * as preflight from "./phases/preflight.js"
+import * as waitControlPlane from "./phases/wait-control-plane.js"
+import { JoinData } from "./discovery/join-data.js"
+import { kubeadmBehaviour, type KubeadmBehaviour } from "./kubeadm-behaviour.js"
 
 const onlyControlPlane = {
   when: Effect.map(JoinContext, ({ config }) => config.controlPlane !== undefined),
@@ -27,6 +37,21 @@ const onlyWithCertificateKey = {
   when: Effect.map(JoinContext, ({ config }) => (config.controlPlane?.certificateKey ?? "") !== ""),
   reason: "only with --control-plane and --certificate-key"
 }
+
+const isControlPlane = Effect.map(JoinContext, ({ config }) => config.controlPlane !== undefined)
+
+/** What the cluster's kubeadm does (reads the cluster's configuration: discovery runs first). */
+const behaves = (decide: (b: KubeadmBehaviour) => boolean) =>
+  Effect.flatMap(JoinData, (data) => Effect.map(data.clusterConfiguration, (cluster) => decide(kubeadmBehaviour(cluster))))
+
+/** A control-plane-only phase of some cluster versions: a worker never reads the cluster for it. */
+const controlPlaneWhen = (decide: (b: KubeadmBehaviour) => boolean, reason: string) => ({
+  when: Effect.flatMap(isControlPlane, (cp) => (cp ? behaves(decide) : Effect.succeed(false))),
+  reason: `only with --control-plane, ${reason}`
+})
+
+const LOCAL_MODE = "on clusters with ControlPlaneKubeletLocalMode (1.33+; 1.31-1.32 with the feature gate on)"
+const NOT_LOCAL_MODE = "on clusters without ControlPlaneKubeletLocalMode (up to 1.32; 1.33-1.34 with the feature gate off)"
 
 /** The hidden `all` child kubeadm gives each parent: `join phase <parent> all` runs the whole parent. */
 const allChild = (description: string) => phase({ name: "all", description, hidden: true })
@@ -53,20 +78,46 @@ export const joinWorkflow = workflow(
   phase({ name: "check-etcd", description: "Check that the local etcd cluster is healthy", hidden: true, condition: onlyControlPlane, run: checkEtcd.run }),
   phase({ name: "kubelet-start", description: "Write kubelet settings, certificates and (re)start the kubelet", run: kubeletStart.run }),
   phase({
+    name: "etcd-join",
+    description: "Join etcd for control plane nodes (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)",
+    condition: controlPlaneWhen((b) => b.controlPlaneKubeletLocalMode, LOCAL_MODE),
+    run: joinEtcd.run
+  }),
+  phase({
+    name: "kubelet-wait-bootstrap",
+    description: "Wait for the kubelet to bootstrap itself (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)",
+    condition: { when: behaves((b) => b.controlPlaneKubeletLocalMode), reason: LOCAL_MODE },
+    run: kubeletWaitBootstrap.run
+  }),
+  phase({
     name: "control-plane-join",
     description: "Join a machine as a control plane instance",
     condition: onlyControlPlane,
     children: [
       allChild("Join a machine as a control plane instance"),
-      phase({ name: "etcd", description: "Add a new local etcd member", condition: onlyControlPlane, run: joinEtcd.run }),
+      phase({
+        name: "etcd",
+        description: "Add a new local etcd member (clusters up to 1.32; 1.33-1.34 without ControlPlaneKubeletLocalMode)",
+        condition: controlPlaneWhen((b) => !b.controlPlaneKubeletLocalMode, NOT_LOCAL_MODE),
+        run: joinEtcd.run
+      }),
       phase({
         name: "update-status",
-        description: "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap",
-        condition: onlyControlPlane,
+        description: "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap (clusters up to 1.30)",
+        condition: controlPlaneWhen((b) => b.updateStatusPhase, "on clusters up to 1.30 (kubeadm 1.31 removed the phase)"),
         run: updateStatus.run
       }),
       phase({ name: "mark-control-plane", description: "Mark a node as a control-plane", condition: onlyControlPlane, run: markControlPlane.run })
     ]
+  }),
+  phase({
+    name: "wait-control-plane",
+    description: "Wait for the control plane to start (clusters 1.34+; 1.30-1.33 with WaitForAllControlPlaneComponents)",
+    condition: controlPlaneWhen(
+      (b) => b.waitForAllControlPlaneComponents,
+      "on clusters with WaitForAllControlPlaneComponents (1.34+; 1.33 unless the feature gate is off; 1.30-1.32 with it on)"
+    ),
+    run: waitControlPlane.run
   })
 )
 

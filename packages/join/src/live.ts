@@ -7,6 +7,7 @@ import type { JoinConfiguration, JoinOptions } from "./config/model.js"
 import { CryptoLive } from "./crypto/service.js"
 import { EtcdLive } from "./etcd/service.js"
 import { JoinDataLive } from "./discovery/join-data.js"
+import { layer as HealthLive } from "./health/live.js"
 import { HostLive } from "./host/live.js"
 import { joinContext } from "./join-context.js"
 import { KubeApiLive } from "./kube-api/live.js"
@@ -17,7 +18,7 @@ import { rootFsLive } from "./rootfs/live.js"
 export const joinLive = (config: JoinConfiguration, options: JoinOptions) => {
   const output = consoleOutput(options.verbosity)
   // KubeApi reads the Output when it is built (its retries are --v=2 lines).
-  const base = Layer.mergeAll(joinContext(config, options), output, KubeApiLive.pipe(Layer.provide(output)), CryptoLive, EtcdLive)
+  const base = Layer.mergeAll(joinContext(config, options), output, KubeApiLive.pipe(Layer.provide(output)), CryptoLive, EtcdLive, HealthLive)
   const fs = rootFsLive(options.rootfs)
   const host = HostLive.pipe(Layer.provide(fs))
   const data = JoinDataLive.pipe(Layer.provide(Layer.merge(base, fs)))

@@ -4,8 +4,8 @@
  * no disk. Discovery, preflight and kubelet-start run their real code.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { run, silentReporter } from "@kubeadm-ts/workflow"
-import { Effect, Layer, Ref } from "effect"
+import { collectingReporter, type PhaseEvent, PhaseReporter, run, silentReporter } from "@kubeadm-ts/workflow"
+import { Deferred, Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import {
   caCertHash,
   createCaCertificate,
@@ -17,6 +17,7 @@ import {
 } from "../src/crypto/index.js"
 import { JoinDataLive } from "../src/discovery/index.js"
 import { Etcd } from "../src/etcd/service.js"
+import { Health, layerTest as healthTest } from "../src/health/index.js"
 import { fakeHost } from "../src/host/index.js"
 import { joinContext } from "../src/join-context.js"
 import { joinWorkflow } from "../src/join-workflow.js"
@@ -82,6 +83,10 @@ const workerLayers = (opts: {
   api: Effect.Effect.Success<typeof setup>["api"]
   fs: ReturnType<typeof memoryRootFs>
   lines: Ref.Ref<ReadonlyArray<OutputLine>>
+  /** The kubelet's /healthz (kubelet-wait-bootstrap, current order); unused by the 1.15 order. */
+  health?: Layer.Layer<Health>
+  kubeletRunning?: boolean
+  reporter?: Layer.Layer<PhaseReporter>
 }) => {
   const config = workerConfig({
     discovery: {
@@ -90,7 +95,7 @@ const workerLayers = (opts: {
       timeout: workerConfig().discovery.timeout
     }
   })
-  const base = Layer.mergeAll(opts.fs.layer, fakeHost(), opts.api.layer, CryptoLive, collectingOutput(opts.lines), joinContext(config, options({ selfTlsBootstrap: true })), noEtcd, silentReporter)
+  const base = Layer.mergeAll(opts.fs.layer, fakeHost({ processRunning: (name) => Effect.succeed(name === "kubelet" && opts.kubeletRunning === true) }), opts.api.layer, CryptoLive, collectingOutput(opts.lines), joinContext(config, options({ selfTlsBootstrap: true })), noEtcd, opts.health ?? healthTest(), opts.reporter ?? silentReporter)
   return Layer.mergeAll(base, JoinDataLive.pipe(Layer.provide(base)), fakeKubelet({ caKeys: opts.caKeys, caPem: opts.caPem }).pipe(Layer.provide(base)))
 }
 
@@ -167,6 +172,56 @@ describe("the worker join workflow with fake layers only", () => {
         'error execution phase preflight: a Node with name "node-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node'
       )
       expect([...fs.entries.keys()].filter((k) => k.startsWith("/etc/kubernetes") || k.startsWith("/var/lib/kubelet"))).toEqual([])
+    })
+  )
+
+  it.live("a v1.37 cluster: kubelet-start only starts the kubelet; kubelet-wait-bootstrap checks its /healthz, waits, drops bootstrap-kubelet.conf", () =>
+    Effect.gen(function* () {
+      const { caKeys, caPem, api } = yield* setupFor("v1.37.2")
+      const fs = memoryRootFs(healthyMachine)
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const events = yield* Ref.make<ReadonlyArray<PhaseEvent>>([])
+      const probes: Array<{ url: string; bootstrapConfPresent: boolean }> = []
+      const health = healthTest({
+        get: (url) => Effect.sync(() => void probes.push({ url, bootstrapConfPresent: fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf") })).pipe(Effect.as(200))
+      })
+      const layers = workerLayers({ caKeys, caPem, api, fs, lines, health, kubeletRunning: true, reporter: collectingReporter(events) })
+      yield* run(joinWorkflow).pipe(Effect.provide(layers))
+      const started = (yield* Ref.get(events)).flatMap((e) => (e._tag === "Started" ? [e.phase] : []))
+      expect(started).toEqual(["preflight", "kubelet-start", "kubelet-wait-bootstrap"])
+      // the health check ran after kubelet-start, while bootstrap-kubelet.conf was still there; then it was removed
+      expect(probes).toEqual([{ url: "http://127.0.0.1:10248/healthz", bootstrapConfPresent: true }])
+      expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(false)
+      expect(fs.entries.get("/etc/kubernetes/kubelet.conf")).toMatchObject({ kind: "file", mode: 0o600 })
+      const info = (yield* Ref.get(lines)).filter((l) => l.stream === "info").map((l) => l.text)
+      expect(info).toContain("[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s")
+      expect(info.some((l) => l.startsWith("[kubelet-check] The kubelet is healthy after "))).toBe(true)
+      // NodeLocalCRISocket: no annotation
+      expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBeUndefined()
+    })
+  )
+
+  it.effect("a v1.37 cluster whose kubelet never gets healthy: kubelet-wait-bootstrap fails after timeouts.kubeletHealthCheck (TestClock) and drops bootstrap-kubelet.conf", () =>
+    Effect.gen(function* () {
+      const { caKeys, caPem, api } = yield* setupFor("v1.37.2")
+      const fs = memoryRootFs(healthyMachine)
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const probed = yield* Deferred.make<void>()
+      const health = healthTest({ get: () => Effect.zipRight(Deferred.succeed(probed, undefined), Effect.succeed(503)) })
+      const layers = workerLayers({ caKeys, caPem, api, fs, lines, health, kubeletRunning: true })
+      const result = yield* Effect.gen(function* () {
+        const fiber = yield* Effect.fork(Effect.either(run(joinWorkflow).pipe(Effect.provide(layers))))
+        yield* Deferred.await(probed)
+        expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(true)
+        yield* TestClock.adjust("3 minutes")
+        expect(fiber.unsafePoll()).toBeNull()
+        yield* TestClock.adjust("61 seconds")
+        return yield* Fiber.join(fiber)
+      })
+      expect(result._tag === "Left" && result.left.message).toBe(
+        "error execution phase kubelet-wait-bootstrap: failed while waiting for the kubelet to start: The HTTP call equal to 'curl -sSL http://127.0.0.1:10248/healthz' returned status code: 503"
+      )
+      expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(false)
     })
   )
 })

@@ -5,10 +5,12 @@
  *   renaming it leaves one, possibly holding a private key. RootFs sweeps a folder when it
  *   next writes there; `sweepTempFiles` does it at the start of a run for every folder a join
  *   writes to, so a rerun that fails early (in preflight) cleans up too.
- * - bootstrap-kubelet.conf holds the bootstrap token. kubelet-start removes it when its
- *   phase ends either way, but a run killed mid-phase leaves it, and the rerun then fails in
- *   preflight (FileAvailable) without ever reaching that phase. A failed run needs it no
- *   more: `dropBootstrapKubeconfig` removes it.
+ * - bootstrap-kubelet.conf holds the bootstrap token. The phase that waits for the TLS
+ *   bootstrap (kubelet-start in the 1.15 order, kubelet-wait-bootstrap in the current one)
+ *   removes it either way; in the current order it outlives kubelet-start, through etcd-join,
+ *   and a run failing there never reaches the wait. A run killed mid-phase leaves it too, and
+ *   the rerun then fails in preflight (FileAvailable). A failed run needs it no more:
+ *   `dropBootstrapKubeconfig` removes it.
  */
 import { Effect } from "effect"
 import { RootFs, TEMP_PATTERN } from "../rootfs/rootfs.js"

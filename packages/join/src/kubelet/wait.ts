@@ -1,7 +1,8 @@
 /**
- * Waiting for the kubelet's TLS bootstrap to finish (kubelet.conf usable), and
- * then annotating the Node with its CRI socket. Both poll with a short, growing
- * interval (no fixed 5s sleeps) and say what they are waiting for.
+ * Waiting for the kubelet: its /healthz (current kubeadm's kubelet-wait-bootstrap),
+ * its TLS bootstrap to finish (kubelet.conf usable), and then annotating the Node
+ * with its CRI socket. They poll with a short interval (no fixed 5s sleeps) and say
+ * what they are waiting for.
  */
 import { Clock, Data, Duration, Effect, Either, Option, Schedule } from "effect"
 import { Crypto } from "../crypto/service.js"
@@ -11,8 +12,10 @@ import { isRetryable, KubeApi, type KubeApiError } from "../kube-api/kube-api.js
 import { Output } from "../output.js"
 import { Host } from "../host/host.js"
 import { RootFs } from "../rootfs/rootfs.js"
-import { CRI_SOCKET_ANNOTATION, KUBELET_CONF } from "./files.js"
+import { BOOTSTRAP_KUBELET_CONF, CRI_SOCKET_ANNOTATION, KUBELET_CONF } from "./files.js"
 import { goDuration } from "../discovery/duration.js"
+import { untilHealthy } from "../health/poll.js"
+import { parse } from "yaml"
 
 export class TlsBootstrapTimeoutError extends Data.TaggedError("TlsBootstrapTimeoutError")<{ readonly timeout: string; readonly pending: string }> {
   override get message() {
@@ -25,6 +28,45 @@ export class CriSocketAnnotationError extends Data.TaggedError("CriSocketAnnotat
     return `error writing CRISocket for this node: error patching node "${this.node}" through apiserver: ${this.detail}`
   }
 }
+
+export class KubeletHealthError extends Data.TaggedError("KubeletHealthError")<{ readonly url: string; readonly last: string }> {
+  override get message() {
+    return `failed while waiting for the kubelet to start: The HTTP call equal to 'curl -sSL ${this.url}' returned ${this.last}`
+  }
+}
+
+/** Where the kubelet serves /healthz, from its KubeletConfiguration (kubelet defaults: 127.0.0.1:10248; port 0 turns it off). */
+export const kubeletHealthz = (kubeletConfigYaml: string): { readonly address: string; readonly port: number } => {
+  const doc = (() => {
+    try {
+      return parse(kubeletConfigYaml) as Record<string, unknown> | null
+    } catch {
+      return null
+    }
+  })()
+  const address = typeof doc?.["healthzBindAddress"] === "string" && doc["healthzBindAddress"] !== "" ? doc["healthzBindAddress"] : "127.0.0.1"
+  const port = typeof doc?.["healthzPort"] === "number" ? doc["healthzPort"] : 10248
+  return { address, port }
+}
+
+/** kubeadm's WaitForKubelet: GET http://<healthzBindAddress>:<healthzPort>/healthz until 200. */
+export const waitForKubeletHealthy = (kubeletConfigYaml: string, timeout: Duration.Duration) =>
+  Effect.gen(function* () {
+    const out = yield* Output
+    const { address, port } = kubeletHealthz(kubeletConfigYaml)
+    if (port === 0) {
+      yield* out.info("[kubelet-check] Skipping the kubelet health check because the healthz port is set to 0")
+      return
+    }
+    const url = `http://${address.includes(":") ? `[${address}]` : address}:${port}/healthz`
+    yield* out.info(`[kubelet-check] Waiting for a healthy kubelet at ${url}. This can take up to ${goDuration(timeout)}`)
+    const [took, failed] = yield* Effect.timed(untilHealthy(url, timeout))
+    if (Option.isSome(failed)) {
+      yield* out.info(`[kubelet-check] The kubelet is not healthy after ${goDuration(took)}`)
+      return yield* Effect.fail(new KubeletHealthError({ url, last: failed.value }))
+    }
+    yield* out.info(`[kubelet-check] The kubelet is healthy after ${goDuration(took)}`)
+  })
 
 /** What is still missing for kubelet.conf to be usable, or None when it is. */
 export const bootstrapPending = Effect.gen(function* () {
@@ -83,6 +125,43 @@ export const waitForTlsBootstrap = (timeout: Duration.Duration, hint: string) =>
         new TlsBootstrapTimeoutError({ timeout: goDuration(timeout), pending: Option.getOrElse(pending, () => "unknown") + hint })
       )
     }
+  })
+
+/** kubeadm's wait for the TLS bootstrap (v1beta4 default of timeouts.tlsBootstrap). */
+export const TLS_BOOTSTRAP_TIMEOUT = Duration.minutes(5)
+/** kubeadm's default of timeouts.kubeletHealthCheck. */
+export const KUBELET_HEALTH_TIMEOUT = Duration.minutes(4)
+/** How long to wait for the kubelet to register its Node before the CRI-socket annotation. */
+export const NODE_REGISTRATION_WAIT = Duration.minutes(1)
+
+/**
+ * The end of the TLS bootstrap, in kubelet-start (1.15 order) or kubelet-wait-bootstrap:
+ * wait for a usable kubelet.conf, drop bootstrap-kubelet.conf (it holds the token; also
+ * on failure), then, before NodeLocalCRISocket, annotate the Node with its CRI socket.
+ */
+export const finishTlsBootstrap = (input: {
+  readonly phase: string
+  readonly nodeName: string
+  readonly criSocket: string
+  readonly behaviour: { readonly nodeLocalCriSocket: boolean }
+  readonly timeouts: { readonly tlsBootstrap: Duration.Duration } | undefined
+  readonly hint: string
+  /** Say that the kubelet is being waited for (not when the bootstrap ran in-process or earlier). */
+  readonly announce: boolean
+}) =>
+  Effect.gen(function* () {
+    const out = yield* Output
+    const fs = yield* RootFs
+    const wait = Effect.gen(function* () {
+      if (input.announce) {
+        yield* out.info(`[${input.phase}] Waiting for the kubelet to perform the TLS Bootstrap...`)
+        if (input.hint !== "") yield* out.info(`[${input.phase}] Waiting for an external kubelet${input.hint}`)
+      }
+      yield* waitForTlsBootstrap(input.timeouts?.tlsBootstrap ?? TLS_BOOTSTRAP_TIMEOUT, input.hint)
+    })
+    yield* wait.pipe(Effect.ensuring(Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
+    // Before NodeLocalCRISocket the socket is remembered on the Node (which the kubelet must register first).
+    if (!input.behaviour.nodeLocalCriSocket) yield* annotateCriSocket(input.nodeName, input.criSocket, NODE_REGISTRATION_WAIT).pipe(Effect.asVoid)
   })
 
 /**

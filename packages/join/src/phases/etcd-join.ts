@@ -1,4 +1,8 @@
-/** The `control-plane-join/etcd` phase: add a new local etcd member. */
+/**
+ * Adding this node's local etcd member (learner then promoted where the cluster's kubeadm
+ * does so) and writing its manifest: the top-level `etcd-join` phase on clusters with
+ * ControlPlaneKubeletLocalMode, `control-plane-join/etcd` before (see kubeadm-behaviour).
+ */
 import { Duration, Effect } from "effect"
 import { ensureMember, waitForMember } from "../etcd/join-member.js"
 import { hexId } from "../etcd/gateway.js"

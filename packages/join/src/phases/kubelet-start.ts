@@ -1,11 +1,13 @@
 /**
- * The `kubelet-start` phase (spec §6, current kubeadm's order): refuse a Ready
- * Node of this name (unless this machine holds that Node's valid kubelet
- * credentials: then the join resumes and no new bootstrap is done), write bootstrap-kubelet.conf, the CA, config.yaml and
- * kubeadm-flags.env, (re)start the kubelet, wait for its TLS bootstrap (or do it
- * in-process with --self-tls-bootstrap), then drop bootstrap-kubelet.conf (also
- * on failure) and, before NodeLocalCRISocket (1.34), annotate the Node with its CRI socket;
- * from then on the socket goes to instance-config.yaml and config.yaml instead.
+ * The `kubelet-start` phase (spec §6): refuse a Ready Node of this name (unless
+ * this machine holds that Node's valid kubelet credentials: then the join resumes
+ * and no new bootstrap is done), write bootstrap-kubelet.conf, the CA, config.yaml
+ * and kubeadm-flags.env, do the TLS bootstrap in-process with --self-tls-bootstrap,
+ * and (re)start the kubelet.
+ *
+ * In the 1.15 order (clusters without ControlPlaneKubeletLocalMode) it then waits for
+ * the TLS bootstrap itself and drops bootstrap-kubelet.conf (also on failure); in the
+ * current order that wait is the `kubelet-wait-bootstrap` phase, after `etcd-join`.
  */
 import { Data, Duration, Effect, Either } from "effect"
 import { nodeTaints } from "../config/defaults.js"
@@ -33,7 +35,7 @@ import { kubeadmBehaviour, minorOf } from "../kubeadm-behaviour.js"
 import { Kubelet } from "../kubelet/kubelet.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
 import { ownNodeCredential } from "../kubelet/own-credential.js"
-import { annotateCriSocket, waitForTlsBootstrap } from "../kubelet/wait.js"
+import { finishTlsBootstrap } from "../kubelet/wait.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
 
@@ -42,11 +44,6 @@ export class KubeletConfigError extends Data.TaggedError("KubeletConfigError")<{
     return `couldn't download the kubelet configuration from the cluster: ${this.detail}`
   }
 }
-
-/** kubeadm's wait for the TLS bootstrap (current default, timeouts.tlsBootstrap). */
-export const TLS_BOOTSTRAP_TIMEOUT = Duration.minutes(5)
-/** How long to wait for the kubelet to register its Node before the CRI-socket annotation. */
-export const NODE_REGISTRATION_WAIT = Duration.minutes(1)
 
 const majorMinor = (version: string) => /^v?(\d+\.\d+)/.exec(version)?.[1] ?? ""
 
@@ -125,20 +122,19 @@ export const run = Effect.gen(function* () {
       yield* out.info("[kubelet-start] Performing the kubelet's TLS Bootstrap in-process (--self-tls-bootstrap)")
       yield* kubelet.selfBootstrap({ bootstrap, nodeName, csrApiVersion: minor >= 19 ? "v1" : "v1beta1" })
     }
-    const started = yield* kubelet.start
-    const hint =
-      started || options.selfTlsBootstrap || existing === "ours"
-        ? ""
-        : ` (no init system started a kubelet here: run one with --bootstrap-kubeconfig=${BOOTSTRAP_KUBELET_CONF} --kubeconfig=/etc/kubernetes/kubelet.conf --config=${KUBELET_CONFIG_YAML}, or join with --self-tls-bootstrap)`
-    // (a resumed join's kubelet finished its bootstrap already: the wait below returns at once)
-    if (!options.selfTlsBootstrap && existing !== "ours") {
-      yield* out.info("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...")
-      if (hint !== "") yield* out.info(`[kubelet-start] Waiting for an external kubelet${hint}`)
-    }
-    yield* waitForTlsBootstrap(TLS_BOOTSTRAP_TIMEOUT, hint)
+    return yield* kubelet.start
   })
-  // bootstrap-kubelet.conf holds the token: it never outlives the phase (success or failure).
-  yield* body.pipe(Effect.ensuring(Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
-  // Before NodeLocalCRISocket the socket is remembered on the Node (which the kubelet must register first).
-  if (!behaviour.nodeLocalCriSocket) yield* annotateCriSocket(nodeName, criSocket, NODE_REGISTRATION_WAIT).pipe(Effect.asVoid)
+  if (behaviour.controlPlaneKubeletLocalMode) {
+    // kubelet-wait-bootstrap waits and then drops bootstrap-kubelet.conf; a failed run drops it too (leftovers.ts)
+    yield* body.pipe(Effect.onError(() => Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
+    return
+  }
+  const started = yield* body.pipe(Effect.onError(() => Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
+  const hint =
+    started || options.selfTlsBootstrap || existing === "ours"
+      ? ""
+      : ` (no init system started a kubelet here: run one with --bootstrap-kubeconfig=${BOOTSTRAP_KUBELET_CONF} --kubeconfig=/etc/kubernetes/kubelet.conf --config=${KUBELET_CONFIG_YAML}, or join with --self-tls-bootstrap)`
+  // (a resumed join's kubelet finished its bootstrap already: the wait returns at once)
+  const announce = !options.selfTlsBootstrap && existing !== "ours"
+  yield* finishTlsBootstrap({ phase: "kubelet-start", nodeName, criSocket, behaviour, timeouts: config.timeouts, hint, announce })
 })

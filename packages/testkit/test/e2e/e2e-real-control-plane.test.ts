@@ -2,8 +2,9 @@
  * Control-plane joins against a real cluster: the built CLI downloads the
  * certificates the real kubeadm encrypted into kubeadm-certs, adds the node's
  * etcd member to the real etcd, and writes the manifests; the test runs the
- * new etcd and kube-apiserver from those manifests (the kubelet's part), and
- * checks the result with openssl, etcdctl and the real kubectl.
+ * new etcd, kube-apiserver, kube-controller-manager and kube-scheduler from those
+ * manifests (the kubelet's part) while the join waits for them (current kubeadm's
+ * wait-control-plane), and checks the result with openssl, etcdctl and the real kubectl.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { execFileSync, spawnSync } from "node:child_process"
@@ -58,7 +59,7 @@ describe("control-plane join, real cluster", () => {
 
   it("joins with --certificate-key: real CAs, etcd member, a second etcd and kube-apiserver serving the same cluster", () =>
     withRealMachine(cluster, "control-plane-1", async ({ node, root, join: joinOnNode }) => {
-      const pods = runStaticPods(node, cluster.components, ["etcd", "kube-apiserver"])
+      const pods = runStaticPods(node, cluster.components, ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"])
       try {
         const r = await joinOnNode([...cluster.joinCommands.controlPlane, "--node-name", "control-plane-1", "--apiserver-advertise-address", node.network.address])
         expectJoinSucceeded(r)
@@ -68,6 +69,27 @@ describe("control-plane join, real cluster", () => {
         // as kubeadm 1.29+ does: a learner first, promoted once in sync
         expect(r.stdout).toContain("[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)")
         expect(r.stdout).toContain("[etcd] The learner member is in sync and was promoted to a voting member")
+        // current kubeadm's order (1.37): etcd-join after kubelet-start, then the kubelet's wait, then the control plane's
+        const at = (line: string) => {
+          const i = r.stdout.indexOf(line)
+          expect(i, line).toBeGreaterThanOrEqual(0)
+          return i
+        }
+        const order = [
+          at('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"'),
+          at("[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)"),
+          at("[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s"),
+          at("[kubelet-check] The kubelet is healthy after "),
+          at("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap"),
+          at("[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s"),
+          at(`[control-plane-check] Checking kube-apiserver at https://${node.network.address}:6443/livez`),
+          at("[control-plane-check] Checking kube-controller-manager at https://127.0.0.1:10257/healthz"),
+          at("[control-plane-check] Checking kube-scheduler at https://127.0.0.1:10259/livez")
+        ]
+        expect([...order].sort((a, b) => a - b)).toEqual(order)
+        for (const name of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) expect(r.stdout).toContain(`[control-plane-check] ${name} is healthy after `)
+        // and the 1.15 phase the 1.37 cluster's kubeadm no longer has did not run
+        expect(r.stdout).not.toContain("update-status")
         const pki = join(root, "etc/kubernetes/pki")
         const realPki = join(cluster.controlPlane.root, "etc/kubernetes/pki")
         // The shared CAs are the init node's, byte for byte; every new certificate verifies against them.
@@ -90,12 +112,16 @@ describe("control-plane join, real cluster", () => {
         })
         // (controller-manager.conf and scheduler.conf name this node's API server, ready now.)
         // The kubeconfigs authenticate with the real kubectl, as identities the real RBAC knows:
-        // each component may read its leader-election lease (no scheduler runs: NotFound, not Forbidden).
+        // each component may read its leader-election lease (this node's scheduler, the cluster's only one, holds its own).
         const kubectlWith = (conf: string, ...args: Array<string>) =>
           spawnSync(cluster.components.bin("kubectl"), ["--kubeconfig", join(root, "etc/kubernetes", conf), ...args], { encoding: "utf8" })
         const lease = (name: string) => `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`
         expect(kubectlWith("controller-manager.conf", "get", "--raw", lease("kube-controller-manager")).stdout).toContain('"holderIdentity"')
-        expect(kubectlWith("scheduler.conf", "get", "--raw", lease("kube-scheduler")).stderr).toContain("NotFound")
+        await waitFor(async () => kubectlWith("scheduler.conf", "get", "--raw", lease("kube-scheduler")).stdout.includes('"holderIdentity"'), {
+          timeoutMs: 60_000,
+          intervalMs: 500,
+          what: `the new kube-scheduler to hold its lease\n${pods.logTails()}`
+        })
         expect(kubectlWith("admin.conf", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").stdout).toBe("kubernetes-admin")
         const uid = async (extra: ReadonlyArray<string>) => (await cluster.kubectl([...extra, "-n", "kube-system", "get", "cm", "kubeadm-config", "-o", "jsonpath={.metadata.uid}"])).stdout
         expect(await uid(second)).toBe(await uid([]))

@@ -27,12 +27,16 @@ const clusterInfoKubeconfig = async () => {
   return r.stdout
 }
 
-describe("worker join, real cluster", () => {
+describe.concurrent("worker join, real cluster (each on its own node, side by side)", () => {
   it("token discovery with the CA pin; the real kubelet does the TLS bootstrap", () =>
     withRealMachine(cluster, "worker-kubelet", async ({ root, kubelet, join }) => {
       const r = await join([...realTokenJoinArgs(cluster), "--node-name", "worker-kubelet"])
       expectJoinSucceeded(r)
       expect(r.stdout).toContain("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap")
+      // current kubeadm's kubelet-wait-bootstrap (1.33+): the kubelet's /healthz first, after kubelet-start
+      const healthy = r.stdout.indexOf("[kubelet-check] The kubelet is healthy after ")
+      expect(healthy).toBeGreaterThan(r.stdout.indexOf('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"'))
+      expect(healthy).toBeLessThan(r.stdout.indexOf("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap"))
       expect(kubelet.isActive()).toBe(true)
       await expectRealNodeJoined(cluster, root, "worker-kubelet")
     }), 300_000)
@@ -97,7 +101,7 @@ describe("worker join, real cluster", () => {
   }, 300_000)
 })
 
-describe("worker join refused by a real cluster", () => {
+describe.concurrent("worker join refused by a real cluster", () => {
   /** A join that must fail: non-zero, no joined banner, no credential or key left, no Node. */
   const refused = (name: string, args: ReadonlyArray<string>) =>
     new Promise<string>((resolve, reject) =>
