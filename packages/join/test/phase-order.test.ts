@@ -8,20 +8,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { Phase } from "@kubeadm-ts/workflow"
 import { Effect, Layer } from "effect"
-import type { ClusterConfiguration } from "../src/discovery/join-data.js"
 import { JoinData } from "../src/discovery/join-data.js"
 import { joinContext } from "../src/join-context.js"
 import { joinWorkflow } from "../src/join-workflow.js"
-import { options, workerConfig } from "./fixtures/config.js"
+import { clusterConfiguration, options, workerConfig } from "./fixtures/config.js"
 
-const clusterOf = (kubernetesVersion: string, featureGates?: Record<string, boolean>): ClusterConfiguration => ({
-  raw: "",
-  document: featureGates ? { featureGates } : {},
-  kubernetesVersion,
-  clusterName: "kubernetes",
-  imageRepository: "registry.k8s.io",
-  controlPlaneEndpoint: "cp.example:6443"
-})
 
 const controlPlane = { localAPIEndpoint: { advertiseAddress: "10.0.0.2", bindPort: 6443 }, certificateKey: "ab".repeat(32), etcdLearnerMode: false }
 
@@ -46,7 +37,7 @@ const running = (version: string, role: "worker" | "control-plane", featureGates
           cluster: Effect.die("not used"),
           tlsBootstrapKubeconfig: Effect.die("not used"),
           bootstrapClient: Effect.die("not used"),
-          clusterConfiguration: Effect.succeed(clusterOf(version, featureGates))
+          clusterConfiguration: Effect.succeed(clusterConfiguration(version, featureGates))
         })
       )
     )

@@ -5,7 +5,7 @@
 import { Effect } from "effect"
 import * as YAML from "yaml"
 import { goQuote } from "../config/formats.js"
-import type { Taint } from "../config/model.js"
+import type { JoinConfiguration, Taint } from "../config/model.js"
 import { type Kubeconfig, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
 import { RootFs } from "../rootfs/rootfs.js"
 
@@ -16,6 +16,10 @@ export const KUBELET_INSTANCE_CONFIG_YAML = "/var/lib/kubelet/instance-config.ya
 export const KUBEADM_FLAGS_ENV = "/var/lib/kubelet/kubeadm-flags.env"
 export const KUBELET_PKI_DIR = "/var/lib/kubelet/pki"
 export const CRI_SOCKET_ANNOTATION = "kubeadm.alpha.kubernetes.io/cri-socket"
+
+/** The name the kubelet registers its Node under: a `hostname-override` kubelet flag wins. */
+export const kubeletNodeName = (config: JoinConfiguration): string =>
+  config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
 
 export interface FlagInputs {
   /** `--container-runtime-endpoint`; absent when the socket is in instance-config.yaml (NodeLocalCRISocket). */

@@ -24,6 +24,7 @@ import {
   KUBELET_CONFIG_YAML,
   KUBELET_INSTANCE_CONFIG_YAML,
   kubeletFlags,
+  kubeletNodeName,
   withInstanceConfig,
   writeBootstrapKubeconfig,
   writeCaCertIfMissing,
@@ -84,7 +85,7 @@ export const run = Effect.gen(function* () {
   const minor = behaviour.minor
   const bootstrap = renamed(yield* data.tlsBootstrapKubeconfig, clusterConfig.clusterName)
   const client = yield* data.bootstrapClient
-  const nodeName = config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
+  const nodeName = kubeletNodeName(config)
   const existing = yield* refuseReadyNode(client, nodeName, { phase: "kubelet-start" })
   const criSocket = criSocketForCluster(yield* resolveCriSocket, config.nodeRegistration.criSocket, minor)
   const kubeletYaml = yield* kubeletConfigMap(client, clusterConfig.kubernetesVersion)

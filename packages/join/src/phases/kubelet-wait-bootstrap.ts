@@ -10,7 +10,7 @@ import { criSocketForCluster, resolveCriSocket } from "../host/cri-socket.js"
 import { Host } from "../host/host.js"
 import { JoinContext } from "../join-context.js"
 import { kubeadmBehaviour } from "../kubeadm-behaviour.js"
-import { BOOTSTRAP_KUBELET_CONF, KUBELET_CONFIG_YAML } from "../kubelet/files.js"
+import { BOOTSTRAP_KUBELET_CONF, KUBELET_CONFIG_YAML, kubeletNodeName } from "../kubelet/files.js"
 import { finishTlsBootstrap, KUBELET_HEALTH_TIMEOUT, waitForKubeletHealthy } from "../kubelet/wait.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
@@ -22,7 +22,7 @@ export const run = Effect.gen(function* () {
   const fs = yield* RootFs
   const host = yield* Host
   const behaviour = kubeadmBehaviour(yield* data.clusterConfiguration)
-  const nodeName = config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
+  const nodeName = kubeletNodeName(config)
   const criSocket = criSocketForCluster(yield* resolveCriSocket, config.nodeRegistration.criSocket, behaviour.minor)
   const health = Effect.gen(function* () {
     // The in-process bootstrap needs no kubelet; one that an init system runs is still checked.

@@ -9,6 +9,7 @@ import { Effect, Fiber } from "effect"
 import { JoinData } from "../discovery/join-data.js"
 import { isPrivilegedUser, workerChecks } from "../host/checks.js"
 import { JoinContext } from "../join-context.js"
+import { kubeletNodeName } from "../kubelet/files.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
 import { Output } from "../output.js"
 import { controlPlanePreflight } from "./control-plane-checks.js"
@@ -35,6 +36,6 @@ export const run = Effect.gen(function* () {
   // control-plane gate (controlPlaneEndpoint, shared certificates) and extra checks
   if (config.controlPlane !== undefined) yield* controlPlanePreflight(ignore, onWarning)
   const client = yield* data.bootstrapClient
-  const nodeName = config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
+  const nodeName = kubeletNodeName(config)
   yield* refuseReadyNode(client, nodeName)
 })

@@ -28,8 +28,8 @@ export const runStaticPods = (node: NodeHost, components: RealComponents, names:
       const path = join(manifests, `${name}.yaml`)
       const text = existsSync(path) ? readFileSync(path, "utf8") : undefined
       const running = current.get(name)
-      if (running && running.text === text && !running.process.exited()) continue
-      if (running && running.text === text) continue // exited with an unchanged manifest: the test sees it in the log tails
+      // unchanged manifest: leave it be, running or exited (an exit shows in the log tails)
+      if (running && running.text === text) continue
       if (running) await running.process.stop()
       current.delete(name)
       if (text === undefined) continue
