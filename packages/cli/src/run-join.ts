@@ -8,7 +8,7 @@ import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
 import { loadJoin } from "@kubeadm-ts/join/config/load"
 import { liveLoadEnv } from "@kubeadm-ts/join/config/load-env"
 import { redactSecrets } from "@kubeadm-ts/join/redact"
-import { only, run, skip } from "@kubeadm-ts/workflow"
+import { only, run, skip, type Workflow } from "@kubeadm-ts/workflow"
 import { verboseReporter, workerBanner } from "./render.js"
 
 /** A failure already worded for the user; the CLI prints `message` and exits with 1. */
@@ -24,22 +24,31 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     const { config, options, warnings } = loaded.right
     for (const line of warnings) process.stderr.write(line + "\n")
     // The phases (and the Kubernetes client behind them) load only when a join really runs.
-    const { joinWorkflow } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-workflow"))
-    const { joinLive } = yield* Effect.promise(() => import("@kubeadm-ts/join/live"))
+    const { joinWorkflow, workerWorkflow } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-workflow"))
+    const { joinLayer, controlPlaneLayer } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-layer"))
     const { controlPlaneBanner } = yield* Effect.promise(() => import("@kubeadm-ts/join/phases/control-plane-banner"))
     const { dropBootstrapKubeconfig, sweepTempFiles } = yield* Effect.promise(() => import("@kubeadm-ts/join/kubelet/leftovers"))
-    const selected = phase === undefined ? skip(options.skipPhases)(joinWorkflow) : only(phase)(joinWorkflow)
-    if (Either.isLeft(selected)) return yield* Effect.fail(failWith(selected.left))
-    // The banner's facts (cluster version, stacked etcd) come from the data the join
-    // already read, so it is chosen inside the same layers (JoinData is cached there).
-    const banner = phase === undefined ? (config.controlPlane ? controlPlaneBanner : Effect.succeed(workerBanner)) : Effect.succeed("")
-    const text = yield* sweepTempFiles.pipe(
-      Effect.zipRight(run(selected.right)),
-      // Also on interruption (SIGINT/SIGTERM): the token file never outlives a run that failed.
-      Effect.onError(() => dropBootstrapKubeconfig),
-      Effect.zipRight(banner),
-      Effect.provide(Layer.merge(joinLive(config, options), verboseReporter(options.verbosity))),
-      Effect.mapError(failWith)
-    )
+    const select = <R, E>(w: Workflow<R, E>) => (phase === undefined ? skip(options.skipPhases)(w) : only(phase)(w))
+    /** The phases run inside the layers (with the leftovers swept and dropped around them), then the banner's text. */
+    const inLayers = <R, E, R2>(w: Workflow<R, E>, banner: Effect.Effect<string, never, R2>) =>
+      Either.map(select(w), (selected) =>
+        sweepTempFiles.pipe(
+          Effect.zipRight(run(selected)),
+          // Also on interruption (SIGINT/SIGTERM): the token file never outlives a run that failed.
+          Effect.onError(() => dropBootstrapKubeconfig),
+          Effect.zipRight(phase === undefined ? banner : Effect.succeed(""))
+        )
+      )
+    // A worker and a control-plane join differ in their phases' services (a worker has no
+    // Etcd); the choice is made here, once. The banner's facts (cluster version, stacked
+    // etcd) come from the data the join already read (JoinData is cached in the layers).
+    const input = { config, options }
+    const reporter = verboseReporter(options.verbosity)
+    const program =
+      config.controlPlane === undefined
+        ? Either.map(inLayers(workerWorkflow, Effect.succeed(workerBanner)), Effect.provide(Layer.merge(joinLayer(input), reporter)))
+        : Either.map(inLayers(joinWorkflow, controlPlaneBanner), Effect.provide(Layer.merge(controlPlaneLayer(input), reporter)))
+    if (Either.isLeft(program)) return yield* Effect.fail(failWith(program.left))
+    const text = yield* program.right.pipe(Effect.mapError(failWith))
     if (text !== "") process.stdout.write(text)
   })

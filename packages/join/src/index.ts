@@ -29,7 +29,7 @@ export * as pki from "./pki/index.js"
 export * as rootfs from "./rootfs/index.js"
 
 // The services and their layers.
-export { RootFs, RootFsError, rootFsLive, memoryRootFs } from "./rootfs/index.js"
+export { RootFs, RootFsError } from "./rootfs/index.js"
 export { Crypto, CryptoLive, CryptoTest } from "./crypto/service.js"
 export { KubeApi, KubeApiError, KubeApiLive, fakeCluster } from "./kube-api/index.js"
 export { JoinData, JoinDataLive } from "./discovery/join-data.js"
@@ -38,7 +38,7 @@ export { Kubelet, KubeletLive } from "./kubelet/kubelet.js"
 export { Etcd, EtcdLive, makeEtcdTest } from "./etcd/service.js"
 export { Output, consoleOutput, collectingOutput, type OutputLine, type OutputService } from "./output.js"
 export { JoinContext, joinContext } from "./join-context.js"
-export { joinLive } from "./live.js"
+export { joinLayer, controlPlaneLayer, liveLayers, type JoinLayers, type JoinInput, type WorkerServices, type ControlPlaneServices } from "./join-layer.js"
 
 // The join: its configuration (model, loader, validator) and its phase tree.
 export type * from "./config/model.js"

@@ -1,15 +1,19 @@
 /**
  * The validated input of one join: every phase reads it from here.
- * (Data derived from the cluster — discovered kubeconfig, ClusterConfiguration —
- * is computed lazily and cached by the services that need it, not here.)
+ * (Data derived from the cluster, such as the discovered kubeconfig and the
+ * ClusterConfiguration, is computed lazily and cached by JoinData, not here.)
  */
 import { Context, Layer } from "effect"
 import type { JoinConfiguration, JoinOptions } from "./config/model.js"
 
+/** The join's configuration and the options that are not part of JoinConfiguration. */
 export class JoinContext extends Context.Tag("@kubeadm-ts/join/JoinContext")<
   JoinContext,
   { readonly config: JoinConfiguration; readonly options: JoinOptions }
 >() {}
 
-export const joinContext = (config: JoinConfiguration, options: JoinOptions) =>
+export const layer = (config: JoinConfiguration, options: JoinOptions): Layer.Layer<JoinContext> =>
   Layer.succeed(JoinContext, { config, options })
+
+/** @deprecated until the issue-12 merge: use `layer`. */
+export const joinContext = layer

@@ -11,7 +11,7 @@
  * `join phase <parent>/<child>` runs the child without its ancestors.
  */
 import { Effect } from "effect"
-import { phase, workflow } from "@kubeadm-ts/workflow"
+import { type Phase, phase, workflow } from "@kubeadm-ts/workflow"
 import { JoinContext } from "./join-context.js"
 import * as checkEtcd from "./phases/control-plane-check-etcd.js"
 import * as markControlPlane from "./phases/control-plane-join-mark-control-plane.js"
@@ -56,69 +56,93 @@ const NOT_LOCAL_MODE = "on clusters without ControlPlaneKubeletLocalMode (up to 
 /** The hidden `all` child kubeadm gives each parent: `join phase <parent> all` runs the whole parent. */
 const allChild = (description: string) => phase({ name: "all", description, hidden: true })
 
-export const joinWorkflow = workflow(
-  phase({ name: "preflight", description: "Run join pre-flight checks", run: preflight.run }),
-  phase({
-    name: "control-plane-prepare",
-    description: "Prepare the machine for serving a control plane",
-    condition: onlyControlPlane,
-    children: [
-      allChild("Prepare the machine for serving a control plane"),
-      phase({
-        name: "download-certs",
-        description: "[EXPERIMENTAL] Download certificates shared among control-plane nodes from the kubeadm-certs Secret",
-        condition: onlyWithCertificateKey,
-        run: downloadCerts.run
-      }),
-      phase({ name: "certs", description: "Generate the certificates for the new control plane components", condition: onlyControlPlane, run: prepareCerts.run }),
-      phase({ name: "kubeconfig", description: "Generate the kubeconfig for the new control plane components", condition: onlyControlPlane, run: prepareKubeconfig.run }),
-      phase({ name: "control-plane", description: "Generate the manifests for the new control plane components", condition: onlyControlPlane, run: prepareControlPlane.run })
-    ]
-  }),
-  phase({ name: "check-etcd", description: "Check that the local etcd cluster is healthy", hidden: true, condition: onlyControlPlane, run: checkEtcd.run }),
-  phase({ name: "kubelet-start", description: "Write kubelet settings, certificates and (re)start the kubelet", run: kubeletStart.run }),
-  phase({
-    name: "etcd-join",
-    description: "Join etcd for control plane nodes (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)",
-    condition: controlPlaneWhen((b) => b.controlPlaneKubeletLocalMode, LOCAL_MODE),
-    run: joinEtcd.run
-  }),
-  phase({
-    name: "kubelet-wait-bootstrap",
-    description: "Wait for the kubelet to bootstrap itself (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)",
-    condition: { when: behaves((b) => b.controlPlaneKubeletLocalMode), reason: LOCAL_MODE },
-    run: kubeletWaitBootstrap.run
-  }),
-  phase({
-    name: "control-plane-join",
-    description: "Join a machine as a control plane instance",
-    condition: onlyControlPlane,
-    children: [
-      allChild("Join a machine as a control plane instance"),
-      phase({
-        name: "etcd",
-        description: "Add a new local etcd member (clusters up to 1.32; 1.33-1.34 without ControlPlaneKubeletLocalMode)",
-        condition: controlPlaneWhen((b) => !b.controlPlaneKubeletLocalMode, NOT_LOCAL_MODE),
-        run: joinEtcd.run
-      }),
-      phase({
-        name: "update-status",
-        description: "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap (clusters up to 1.30)",
-        condition: controlPlaneWhen((b) => b.updateStatusPhase, "on clusters up to 1.30 (kubeadm 1.31 removed the phase)"),
-        run: updateStatus.run
-      }),
-      phase({ name: "mark-control-plane", description: "Mark a node as a control-plane", condition: onlyControlPlane, run: markControlPlane.run })
-    ]
-  }),
-  phase({
-    name: "wait-control-plane",
-    description: "Wait for the control plane to start (clusters 1.34+; 1.30-1.33 with WaitForAllControlPlaneComponents)",
-    condition: controlPlaneWhen(
-      (b) => b.waitForAllControlPlaneComponents,
-      "on clusters with WaitForAllControlPlaneComponents (1.34+; 1.33 unless the feature gate is off; 1.30-1.32 with it on)"
-    ),
-    run: waitControlPlane.run
-  })
-)
+const preflightPhase = phase({ name: "preflight", description: "Run join pre-flight checks", run: preflight.run })
+
+const controlPlanePrepare = phase({
+  name: "control-plane-prepare",
+  description: "Prepare the machine for serving a control plane",
+  condition: onlyControlPlane,
+  children: [
+    allChild("Prepare the machine for serving a control plane"),
+    phase({
+      name: "download-certs",
+      description: "[EXPERIMENTAL] Download certificates shared among control-plane nodes from the kubeadm-certs Secret",
+      condition: onlyWithCertificateKey,
+      run: downloadCerts.run
+    }),
+    phase({ name: "certs", description: "Generate the certificates for the new control plane components", condition: onlyControlPlane, run: prepareCerts.run }),
+    phase({ name: "kubeconfig", description: "Generate the kubeconfig for the new control plane components", condition: onlyControlPlane, run: prepareKubeconfig.run }),
+    phase({ name: "control-plane", description: "Generate the manifests for the new control plane components", condition: onlyControlPlane, run: prepareControlPlane.run })
+  ]
+})
+
+const checkEtcdPhase = phase({ name: "check-etcd", description: "Check that the local etcd cluster is healthy", hidden: true, condition: onlyControlPlane, run: checkEtcd.run })
+
+const kubeletStartPhase = phase({ name: "kubelet-start", description: "Write kubelet settings, certificates and (re)start the kubelet", run: kubeletStart.run })
+
+const etcdJoinPhase = phase({
+  name: "etcd-join",
+  description: "Join etcd for control plane nodes (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)",
+  condition: controlPlaneWhen((b) => b.controlPlaneKubeletLocalMode, LOCAL_MODE),
+  run: joinEtcd.run
+})
+
+const kubeletWaitBootstrapPhase = phase({
+  name: "kubelet-wait-bootstrap",
+  description: "Wait for the kubelet to bootstrap itself (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)",
+  condition: { when: behaves((b) => b.controlPlaneKubeletLocalMode), reason: LOCAL_MODE },
+  run: kubeletWaitBootstrap.run
+})
+
+const controlPlaneJoin = phase({
+  name: "control-plane-join",
+  description: "Join a machine as a control plane instance",
+  condition: onlyControlPlane,
+  children: [
+    allChild("Join a machine as a control plane instance"),
+    phase({
+      name: "etcd",
+      description: "Add a new local etcd member (clusters up to 1.32; 1.33-1.34 without ControlPlaneKubeletLocalMode)",
+      condition: controlPlaneWhen((b) => !b.controlPlaneKubeletLocalMode, NOT_LOCAL_MODE),
+      run: joinEtcd.run
+    }),
+    phase({
+      name: "update-status",
+      description: "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap (clusters up to 1.30)",
+      condition: controlPlaneWhen((b) => b.updateStatusPhase, "on clusters up to 1.30 (kubeadm 1.31 removed the phase)"),
+      run: updateStatus.run
+    }),
+    phase({ name: "mark-control-plane", description: "Mark a node as a control-plane", condition: onlyControlPlane, run: markControlPlane.run })
+  ]
+})
+
+const waitControlPlanePhase = phase({
+  name: "wait-control-plane",
+  description: "Wait for the control plane to start (clusters 1.34+; 1.30-1.33 with WaitForAllControlPlaneComponents)",
+  condition: controlPlaneWhen(
+    (b) => b.waitForAllControlPlaneComponents,
+    "on clusters with WaitForAllControlPlaneComponents (1.34+; 1.33 unless the feature gate is off; 1.30-1.32 with it on)"
+  ),
+  run: waitControlPlane.run
+})
+
+/** Every phase of the reference and of current kubeadm, as a control-plane join runs them. */
+export const joinWorkflow = workflow(preflightPhase, controlPlanePrepare, checkEtcdPhase, kubeletStartPhase, etcdJoinPhase, kubeletWaitBootstrapPhase, controlPlaneJoin, waitControlPlanePhase)
+
+/**
+ * A control-plane phase as a worker join sees it: listed and skipped with its reason,
+ * never run, so a worker's environment needs none of its services (no Etcd at all).
+ */
+const listedOnly = <R, E>(p: Phase<R, E>): Phase => ({
+  name: p.name,
+  description: p.description,
+  children: p.children.map(listedOnly),
+  ...(p.condition !== undefined ? { condition: { when: Effect.succeed(false), reason: p.condition.reason } } : {}),
+  ...(p.hidden !== undefined ? { hidden: p.hidden } : {})
+})
+
+/** The same tree as a worker join runs it (the control-plane phases only listed). */
+export const workerWorkflow = workflow(preflightPhase, listedOnly(controlPlanePrepare), listedOnly(checkEtcdPhase), kubeletStartPhase, listedOnly(etcdJoinPhase), kubeletWaitBootstrapPhase, listedOnly(controlPlaneJoin), listedOnly(waitControlPlanePhase))
 
 export type JoinWorkflow = typeof joinWorkflow
+export type WorkerWorkflow = typeof workerWorkflow

@@ -1,10 +1,10 @@
 /**
- * Where phases print what kubeadm prints. Phases never use console directly:
- * the CLI renders to stdout/stderr, tests collect the lines.
+ * Where phases print what kubeadm prints. Phases never use the console: the live
+ * layer writes to stdout/stderr, tests collect the lines.
  * Nothing passed here may contain a secret (token secret, certificate key, key).
  */
 import { Context, Effect, Layer, Ref } from "effect"
-import { redactSecrets } from "./redact.js"
+import * as stdio from "./internal/output/stdio.js"
 
 export interface OutputService {
   /** A normal line on stdout, e.g. `[preflight] Running pre-flight checks`. */
@@ -15,12 +15,26 @@ export interface OutputService {
   readonly detail: (level: number, line: string) => Effect.Effect<void>
 }
 
+/** The lines a join prints. */
 export class Output extends Context.Tag("@kubeadm-ts/join/Output")<Output, OutputService>() {}
 
+/** One printed line, as `fake` collects it. */
 export type OutputLine = { readonly stream: "info" | "warn" | "detail"; readonly level: number; readonly text: string }
 
-/** Collects every line (all verbosity levels) in memory, for tests. */
-export const collectingOutput = (lines: Ref.Ref<ReadonlyArray<OutputLine>>): Layer.Layer<Output> => {
+/** Prints to the process streams at `verbosity` (`--v`); anything shaped like a secret is redacted. */
+export const layer = (verbosity: number): Layer.Layer<Output> => Layer.succeed(Output, stdio.make(verbosity))
+
+/** An Output whose methods die unless `partial` gives them. */
+export const layerTest = (partial: Partial<OutputService> = {}): Layer.Layer<Output> =>
+  Layer.succeed(Output, {
+    info: (line) => Effect.die(`Output.info(${line}) was not expected by this test`),
+    warn: (line) => Effect.die(`Output.warn(${line}) was not expected by this test`),
+    detail: (_level, line) => Effect.die(`Output.detail(${line}) was not expected by this test`),
+    ...partial
+  })
+
+/** Collects every line, at every verbosity, into `lines`. */
+export const fake = (lines: Ref.Ref<ReadonlyArray<OutputLine>>): Layer.Layer<Output> => {
   const add = (line: OutputLine) => Ref.update(lines, (all) => [...all, line])
   return Layer.succeed(Output, {
     info: (text) => add({ stream: "info", level: 0, text }),
@@ -29,11 +43,7 @@ export const collectingOutput = (lines: Ref.Ref<ReadonlyArray<OutputLine>>): Lay
   })
 }
 
-/** Prints to the process streams, honouring the verbosity; anything shaped like a secret is redacted. */
-export const consoleOutput = (verbosity: number): Layer.Layer<Output> =>
-  Layer.succeed(Output, {
-    info: (text) => Effect.sync(() => process.stdout.write(redactSecrets(text) + "\n")),
-    warn: (text) => Effect.sync(() => process.stderr.write(redactSecrets(text) + "\n")),
-    detail: (level, text) =>
-      level <= verbosity ? Effect.sync(() => process.stderr.write(redactSecrets(text) + "\n")) : Effect.void
-  })
+/** @deprecated until the issue-12 merge: use `fake`. */
+export const collectingOutput = fake
+/** @deprecated until the issue-12 merge: use `layer`. */
+export const consoleOutput = layer

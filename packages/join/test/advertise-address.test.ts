@@ -13,7 +13,7 @@ import { HostLive } from "../src/host/live.js"
 import { joinContext } from "../src/join-context.js"
 import { controlPlaneChecks } from "../src/phases/control-plane-checks.js"
 import { advertiseAddress, controlPlaneConfig } from "../src/phases/control-plane-shared.js"
-import { memoryRootFs } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { options, workerConfig } from "./fixtures/config.js"
 
 const controlPlane = (advertise: string, bindPort = 6443): ControlPlane => ({
@@ -85,7 +85,7 @@ describe("advertise address", () => {
     expect(cfg.advertiseAddress).toBe("192.168.7.21")
     expect(cfg.bindPort).toBe(6443)
     const httpProxy = controlPlaneChecks(cfg).find((c) => c.name === "HTTPProxy")!
-    await Effect.runPromise(httpProxy.run.pipe(Effect.provide(Layer.merge(host, memoryRootFs({}).layer))))
+    await Effect.runPromise(httpProxy.run.pipe(Effect.provide(Layer.merge(host, rootfs.fake({}).layer))))
     expect(asked).toEqual(["https://192.168.7.21"])
 
     // a given bind port is kept next to the defaulted address
@@ -99,7 +99,7 @@ describe("advertise address", () => {
     const dev = /\bdev\s+(\S+)/.exec(route)?.[1]
     const addrLine = dev === undefined ? "" : execFileSync("ip", ["-4", "-o", "addr", "show", "dev", dev, "scope", "global"], { encoding: "utf8" })
     const expected = /\binet\s+([\d.]+)\//.exec(addrLine)?.[1]
-    const found = await Effect.runPromise(Effect.flatMap(Host, (h) => h.defaultRouteAddress).pipe(Effect.provide(HostLive), Effect.provide(memoryRootFs({}).layer)))
+    const found = await Effect.runPromise(Effect.flatMap(Host, (h) => h.defaultRouteAddress).pipe(Effect.provide(HostLive), Effect.provide(rootfs.fake({}).layer)))
     if (expected === undefined) {
       // No IPv4 default route here: the live Host may only offer an IPv6 one.
       if (Option.isSome(found)) expect(found.value).toContain(":")

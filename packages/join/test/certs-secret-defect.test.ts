@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest"
 import { downloadCerts } from "../src/certs-secret/index.js"
 import type { KubeClient } from "../src/kube-api/kube-api.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
-import { rootFsLive } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 
 // a programming error inside the decipher (not a wrong key or bad data)
@@ -34,7 +34,7 @@ describe("download-certs", () => {
     const key = "ab".repeat(32)
     const exit = await Effect.runPromiseExit(
       downloadCerts(sampleConfig({ kubernetesVersion: "v1.15.12" }), key, client).pipe(
-        Effect.provide(Layer.merge(rootFsLive(root), collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([]))))
+        Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([]))))
       )
     )
     expect(Exit.isFailure(exit)).toBe(true)

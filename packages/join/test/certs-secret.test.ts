@@ -8,7 +8,7 @@ import { aesGcmSeal, createCaCertificate, generateCertificateKey, generateKeyPai
 import { downloadCerts } from "../src/certs-secret/index.js"
 import { KubeApiError, type KubeClient, type Secret } from "../src/kube-api/kube-api.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
-import { rootFsLive } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 
 const roots: string[] = []
@@ -47,7 +47,7 @@ const run = async (client: KubeClient, key: string, version = "v1.15.12") => {
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
   const result = await Effect.runPromise(
     Effect.either(downloadCerts(sampleConfig({ kubernetesVersion: version }), key, client)).pipe(
-      Effect.provide(Layer.merge(rootFsLive(root), collectingOutput(lines)))
+      Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(lines)))
     )
   )
   return { root, result, lines: Effect.runSync(Ref.get(lines)).map((l) => l.text) }

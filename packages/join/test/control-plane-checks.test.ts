@@ -15,7 +15,7 @@ import {
   numCpu,
   portFree
 } from "../src/phases/control-plane-checks.js"
-import { memoryRootFs } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 
 const withHost = (over: Parameters<typeof fakeHost>[0]) => <A>(e: Effect.Effect<A, never, import("../src/host/host.js").Host>) =>
@@ -85,7 +85,7 @@ describe("control-plane preflight", () => {
     expect(run("v1.15", { major: 1, minor: 15 }).errors).toEqual(['couldn\'t parse Kubernetes version "v1.15": could not parse "v1.15" as version'])
     // the list carries the cluster's version into the check
     const listed = controlPlaneChecks(sampleConfig({ kubernetesVersion: `v${major}.${minor + 2}.1` })).find((c) => c.name === "KubernetesVersion")!
-    const listedOutcome = await Effect.runPromise(listed.run.pipe(Effect.provide(Layer.merge(fakeHost(), memoryRootFs({}).layer))))
+    const listedOutcome = await Effect.runPromise(listed.run.pipe(Effect.provide(Layer.merge(fakeHost(), rootfs.fake({}).layer))))
     expect(listedOutcome.warnings[0]).toContain(`Kubernetes version: ${major}.${minor + 2}.1.`)
   })
 
@@ -192,7 +192,7 @@ describe("control-plane preflight", () => {
       proxyFor: (url) => (url.startsWith("https://10.") ? Option.some("http://proxy:8080") : Option.none())
     })
     const r = await Effect.runPromise(
-      runChecks(controlPlaneChecks(cfg), ignoreSet([])).pipe(Effect.provide(Layer.merge(host, memoryRootFs({}).layer)))
+      runChecks(controlPlaneChecks(cfg), ignoreSet([])).pipe(Effect.provide(Layer.merge(host, rootfs.fake({}).layer)))
     )
     expect(r.warnings).toEqual([
       `[WARNING KubernetesVersion]: Kubernetes version is greater than kubeadm version. Please consider to upgrade kubeadm. Kubernetes version: 1.${KUBEADM_TS_KUBERNETES_VERSION.minor + 1}.0. Kubeadm version: 1.${KUBEADM_TS_KUBERNETES_VERSION.minor}.x`,

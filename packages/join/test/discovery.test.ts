@@ -5,7 +5,7 @@ import { fileDiscovery, tokenDiscovery } from "../src/discovery/index.js"
 import { KubeApiLive } from "../src/kube-api/index.js"
 import { serializeKubeconfig } from "../src/kubeconfig/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
-import { memoryRootFs } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { json, makeCa, startTlsServer, statusBody, type TestServer } from "./helpers/tls-server.js"
 
 const TOKEN_ID = "abcdef"
@@ -37,7 +37,7 @@ afterAll(() => server.close())
 const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-    const result = yield* Effect.either(effect.pipe(Effect.provide(Layer.mergeAll(KubeApiLive, CryptoLive, collectingOutput(lines), memoryRootFs().layer)))) as Effect.Effect<Either.Either<A, E>>
+    const result = yield* Effect.either(effect.pipe(Effect.provide(Layer.mergeAll(KubeApiLive, CryptoLive, collectingOutput(lines), rootfs.fake().layer)))) as Effect.Effect<Either.Either<A, E>>
     return { result, lines: yield* Ref.get(lines) }
   })
 
@@ -181,7 +181,7 @@ describe("file discovery", () => {
   it.live("from a local file inside the rootfs, checked against the server", () =>
     Effect.gen(function* () {
       serve(signed())
-      const fs = memoryRootFs({ "/srv/discovery.conf": fileKubeconfig() })
+      const fs = rootfs.fake({ "/srv/discovery.conf": fileKubeconfig() })
       const r = yield* Effect.either(
         fileDiscovery({ kubeConfigPath: "/srv/discovery.conf" }, Duration.seconds(10)).pipe(
           Effect.provide(Layer.mergeAll(KubeApiLive, fs.layer, collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([]))))
@@ -194,7 +194,7 @@ describe("file discovery", () => {
   it.live("--v=1 lines as kubeadm's: credentials, client created, cluster-info not set up; a 403 is a warning, not a failure", () =>
     Effect.gen(function* () {
       serve({}) // a cluster-info without its kubeconfig key
-      const fs = memoryRootFs({ "/srv/discovery.conf": fileKubeconfig() })
+      const fs = rootfs.fake({ "/srv/discovery.conf": fileKubeconfig() })
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const layer = Layer.mergeAll(KubeApiLive, fs.layer, collectingOutput(lines))
       const r = yield* Effect.either(fileDiscovery({ kubeConfigPath: "/srv/discovery.conf" }, Duration.seconds(10)).pipe(Effect.provide(layer)))
@@ -219,9 +219,9 @@ describe("file discovery", () => {
     Effect.gen(function* () {
       server.handler = (req, res) =>
         req.path === "/discovery.yaml" ? (res.writeHead(200), res.end(fileKubeconfig())) : json(res, 403, statusBody(403, "Forbidden", "no"))
-      const layers = (fs: ReturnType<typeof memoryRootFs>) =>
+      const layers = (fs: rootfs.FakeRootFs) =>
         Layer.mergeAll(KubeApiLive, fs.layer, collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([])))
-      const trusted = memoryRootFs({ "/etc/ssl/certs/ca-certificates.crt": server.caPem })
+      const trusted = rootfs.fake({ "/etc/ssl/certs/ca-certificates.crt": server.caPem })
       const ok = yield* Effect.either(fileDiscovery({ kubeConfigPath: `${server.url}/discovery.yaml` }, Duration.seconds(10)).pipe(Effect.provide(layers(trusted))))
       expect(Either.isRight(ok) && ok.right.caPem).toBe(server.caPem)
 
@@ -229,7 +229,7 @@ describe("file discovery", () => {
       expect(Either.isLeft(http) && http.left.message).toContain("the scheme must be https")
 
       const other = yield* Effect.promise(() => makeCa("other"))
-      const untrusted = memoryRootFs({ "/etc/pki/tls/certs/ca-bundle.crt": other.certPem })
+      const untrusted = rootfs.fake({ "/etc/pki/tls/certs/ca-bundle.crt": other.certPem })
       const bad = yield* Effect.either(fileDiscovery({ kubeConfigPath: `${server.url}/discovery.yaml` }, Duration.seconds(10)).pipe(Effect.provide(layers(untrusted))))
       expect(Either.isLeft(bad) && bad.left._tag).toBe("DiscoveryFileError")
     })

@@ -5,7 +5,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Host, HostLive } from "../src/host/index.js"
-import { rootFsLive } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 
 const machine = () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "host-test-"))
@@ -14,7 +14,7 @@ const machine = () => {
   fs.writeFileSync(path.join(root, "usr/bin/not-executable"), "x", { mode: 0o644 })
   return root
 }
-const live = (root: string) => HostLive.pipe(Layer.provide(rootFsLive(root)))
+const live = (root: string) => HostLive.pipe(Layer.provide(rootfs.layer(root)))
 
 describe("Host (live)", () => {
   it.live("finds executables on PATH inside the rootfs only, and runs them", () =>

@@ -8,7 +8,7 @@ import {
   selectCluster,
   serializeKubeconfig
 } from "../src/kubeconfig/index.js"
-import { memoryRootFs } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
@@ -68,7 +68,7 @@ users: null
 
   it.effect("loads kubelet.conf with the referenced client PEM inlined from the rootfs", () =>
     Effect.gen(function* () {
-      const mem = memoryRootFs({
+      const mem = rootfs.fake({
         "/etc/kubernetes/kubelet.conf": serializeKubeconfig(kubeletKubeconfig({ server: "https://h:6443", caPem: CA })),
         "/var/lib/kubelet/pki/kubelet-client-current.pem": "CERT+KEY"
       })

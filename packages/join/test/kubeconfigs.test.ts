@@ -9,7 +9,7 @@ import { createCaCertificate, generateKeyPair, privateKeyToPem } from "../src/cr
 import { parseKubeconfig } from "../src/kubeconfig/kubeconfig.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { ensureControlPlaneKubeconfigs } from "../src/pki/index.js"
-import { rootFsLive } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 import type { ControlPlaneConfig } from "../src/manifests/control-plane-config.js"
 
@@ -31,7 +31,7 @@ const rootWithCa = async () => {
 const run = async (root: string, cfg: ControlPlaneConfig) => {
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
   const result = await Effect.runPromise(
-    Effect.either(ensureControlPlaneKubeconfigs(cfg)).pipe(Effect.provide(Layer.merge(rootFsLive(root), collectingOutput(lines))))
+    Effect.either(ensureControlPlaneKubeconfigs(cfg)).pipe(Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(lines))))
   )
   return { result, lines: Effect.runSync(Ref.get(lines)).map((l) => l.text) }
 }

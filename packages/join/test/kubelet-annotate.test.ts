@@ -5,7 +5,7 @@ import { KubeApi, KubeApiError, type KubeApiReason, type KubeClient, type Node }
 import { kubeletKubeconfig, serializeKubeconfig } from "../src/kubeconfig/index.js"
 import { annotateCriSocket, CriSocketAnnotationError } from "../src/kubelet/wait.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
-import { memoryRootFs } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 
 const stubClient = (over: Partial<KubeClient>): KubeClient =>
   new Proxy(over, { get: (t, p) => (p in t ? (t as Record<string | symbol, unknown>)[p] : () => Effect.die(`${String(p)} not used`)) }) as KubeClient
@@ -18,7 +18,7 @@ const socket = "unix:///var/run/containerd/containerd.sock"
 const setup = (client: KubeClient) =>
   Effect.gen(function* () {
     const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-    const fs = memoryRootFs({
+    const fs = rootfs.fake({
       "/etc/kubernetes/kubelet.conf": serializeKubeconfig(kubeletKubeconfig({ server: "https://127.0.1.1:6443", caPem: "CA" })),
       // read as text only: the stub API client never uses it
       "/var/lib/kubelet/pki/kubelet-client-current.pem": "CERT AND KEY"

@@ -6,7 +6,7 @@ import { fakeHost } from "../src/host/index.js"
 import { fakeCluster } from "../src/kube-api/index.js"
 import { bootstrapPending, flagsEnvFile, Kubelet, kubeletFlags, KubeletLive, waitForTlsBootstrap } from "../src/kubelet/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
-import { memoryRootFs } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 
 const base = {
   criSocket: "unix:///var/run/containerd/containerd.sock",
@@ -42,7 +42,7 @@ describe("kubeadm-flags.env", () => {
 
 describe("Kubelet service: init system", () => {
   const layers = (host: ReturnType<typeof fakeHost>, lines: Ref.Ref<ReadonlyArray<OutputLine>>) =>
-    KubeletLive.pipe(Layer.provide(Layer.mergeAll(host, memoryRootFs().layer, collectingOutput(lines), fakeCluster("https://h:6443").layer)))
+    KubeletLive.pipe(Layer.provide(Layer.mergeAll(host, rootfs.fake().layer, collectingOutput(lines), fakeCluster("https://h:6443").layer)))
 
   it.effect("without an init system it says so, and starts nothing", () =>
     Effect.gen(function* () {
@@ -82,7 +82,7 @@ describe("waiting for the TLS bootstrap", () => {
   it.effect("says what is pending while it waits, and in the timeout error", () =>
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const layer = Layer.mergeAll(memoryRootFs().layer, fakeHost(), collectingOutput(lines), CryptoLive)
+      const layer = Layer.mergeAll(rootfs.fake().layer, fakeHost(), collectingOutput(lines), CryptoLive)
       const fiber = yield* Effect.fork(Effect.either(waitForTlsBootstrap(Duration.seconds(30), " (hint)").pipe(Effect.provide(layer))))
       yield* TestClock.adjust("31 seconds")
       const result = yield* Fiber.join(fiber)
@@ -97,7 +97,7 @@ describe("waiting for the TLS bootstrap", () => {
 
   it.effect("kubelet.conf written but its client certificate not yet there: says the CSR is pending", () =>
     Effect.gen(function* () {
-      const fs = memoryRootFs({ "/etc/kubernetes/kubelet.conf": serializeKubeconfig(kubeletKubeconfig({ server: "https://h:6443", caPem: "CA" })) })
+      const fs = rootfs.fake({ "/etc/kubernetes/kubelet.conf": serializeKubeconfig(kubeletKubeconfig({ server: "https://h:6443", caPem: "CA" })) })
       const pending = yield* bootstrapPending.pipe(Effect.provide(Layer.mergeAll(fs.layer, fakeHost({ processRunning: () => Effect.succeed(true) }), CryptoLive)))
       expect(Option.getOrThrow(pending)).toContain("is not issued: CSR not yet approved?")
     })

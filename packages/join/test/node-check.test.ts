@@ -6,7 +6,8 @@ import { fakeCluster, KubeApi } from "../src/kube-api/index.js"
 import { kubeletKubeconfig, serializeKubeconfig, simpleKubeconfig } from "../src/kubeconfig/index.js"
 import { ownNodeCredential, refuseReadyNode } from "../src/kubelet/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
-import { memoryRootFs, type MemorySeed } from "../src/rootfs/index.js"
+import { type MemorySeed } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 
 const SERVER = "https://h:6443"
 const readyNode = (name: string) => ({ metadata: { name }, status: { conditions: [{ type: "Ready", status: "True" }] } })
@@ -59,7 +60,7 @@ describe("a Node with this name", () => {
       const client = yield* Effect.flatMap(KubeApi, (k) => k.client(kubeconfig)).pipe(Effect.provide(api.layer))
       const { ca } = yield* makePki
       const out = collectingOutput(yield* Ref.make<ReadonlyArray<OutputLine>>([]))
-      const layers = Layer.mergeAll(out, memoryRootFs().layer, CryptoLive, joinData(ca.certPem))
+      const layers = Layer.mergeAll(out, rootfs.fake().layer, CryptoLive, joinData(ca.certPem))
       const check = (name: string) => Effect.either(refuseReadyNode(client, name).pipe(Effect.provide(layers)))
       const ready = yield* check("ready")
       expect(Either.isLeft(ready) && ready.left._tag).toBe("ReadyNodeExistsError")
@@ -77,7 +78,7 @@ describe("a Node with this name", () => {
       const { ca, credential } = yield* makePki
       const own = yield* credential({ cn: "system:node:cp-2" })
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const layers = Layer.mergeAll(collectingOutput(lines), memoryRootFs(kubeletFiles(ca.certPem, own.certPem + own.keyPem)).layer, CryptoLive, joinData(ca.certPem))
+      const layers = Layer.mergeAll(collectingOutput(lines), rootfs.fake(kubeletFiles(ca.certPem, own.certPem + own.keyPem)).layer, CryptoLive, joinData(ca.certPem))
       const result = yield* refuseReadyNode(client, "cp-2", { phase: "kubelet-start" }).pipe(Effect.provide(layers))
       expect(result).toBe("ours")
       expect((yield* Ref.get(lines)).map((l) => l.text)).toContain(
@@ -89,7 +90,7 @@ describe("a Node with this name", () => {
 
 describe("this machine's kubelet credential (ownNodeCredential)", () => {
   const verdict = (seed: MemorySeed, caPem: string, name = "cp-2") =>
-    ownNodeCredential(name, caPem).pipe(Effect.provide(Layer.merge(memoryRootFs(seed).layer, CryptoLive)))
+    ownNodeCredential(name, caPem).pipe(Effect.provide(Layer.merge(rootfs.fake(seed).layer, CryptoLive)))
 
   it.effect("ours only with the right name, the cluster's CA, within validity, and the matching private key here", () =>
     Effect.gen(function* () {

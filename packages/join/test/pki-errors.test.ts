@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import type { ControlPlaneConfig } from "../src/manifests/control-plane-config.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { ensureControlPlaneCerts, PkiError } from "../src/pki/index.js"
-import { rootFsLive } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 
 const roots: string[] = []
@@ -19,7 +19,7 @@ const runCerts = async (cfg: ControlPlaneConfig) => {
   const root = await mkdtemp(join(tmpdir(), "kubeadm-ts-pki-"))
   roots.push(root)
   const exit = await Effect.runPromiseExit(
-    ensureControlPlaneCerts(cfg).pipe(Effect.provide(Layer.merge(rootFsLive(root), collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([])))))
+    ensureControlPlaneCerts(cfg).pipe(Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([])))))
   )
   return { exit, files: await readdir(root, { recursive: true }) }
 }

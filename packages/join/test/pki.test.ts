@@ -10,7 +10,7 @@ import { collectingOutput, type OutputLine } from "../src/output.js"
 import { ensureControlPlaneCerts } from "../src/pki/index.js"
 import { apiServerSans } from "../src/pki/specs.js"
 import { firstHostIp } from "../src/pki/ip.js"
-import { rootFsLive } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 import type { ControlPlaneConfig } from "../src/manifests/control-plane-config.js"
 
@@ -36,7 +36,7 @@ const rootWithCas = async () => {
 const runCerts = async (root: string, cfg: ControlPlaneConfig) => {
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
   const result = await Effect.runPromise(
-    Effect.either(ensureControlPlaneCerts(cfg)).pipe(Effect.provide(Layer.merge(rootFsLive(root), collectingOutput(lines))))
+    Effect.either(ensureControlPlaneCerts(cfg)).pipe(Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(lines))))
   )
   return { result, lines: Ref.get(lines).pipe(Effect.runSync).map((l) => l.text) }
 }

@@ -5,7 +5,7 @@ import { criSocketForCluster, fakeHost, resolveCriSocket, workerChecks } from ".
 import { HOSTNAME_LOOKUP_TIMEOUT, hostnameCheck } from "../src/host/checks.js"
 import { joinContext } from "../src/join-context.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
-import { memoryRootFs } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { healthyMachine, options, workerConfig } from "./fixtures/config.js"
 
 const names = workerChecks(workerConfig()).map((c) => c.name)
@@ -43,12 +43,12 @@ describe("worker preflight checks", () => {
     Effect.gen(function* () {
       const r = yield* runChecks(workerChecks(workerConfig()), ignoreSet([]))
       expect(r.warnings).toEqual(["[WARNING Service-Kubelet]: no supported init system detected, skipping checking for services"])
-    }).pipe(Effect.provide(Layer.mergeAll(memoryRootFs(healthyMachine).layer, fakeHost(), joinContext(workerConfig(), options()))))
+    }).pipe(Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, fakeHost(), joinContext(workerConfig(), options()))))
   )
 
   it.effect("report each failure with kubeadm's message and severity; ignored errors become warnings", () =>
     Effect.gen(function* () {
-      const fs = memoryRootFs({
+      const fs = rootfs.fake({
         "/proc/sys/net/bridge/bridge-nf-call-iptables": "0\n",
         "/proc/swaps": "Filename\tType\n/swapfile file 1024 0 -2\n",
         "/etc/kubernetes/kubelet.conf": "x",
@@ -74,7 +74,7 @@ describe("worker preflight checks", () => {
     Effect.gen(function* () {
       const run = (host: ReturnType<typeof fakeHost>) =>
         Effect.either(runChecks(workerChecks(workerConfig()).filter((c) => c.name === "CRI"), ignoreSet([]))).pipe(
-          Effect.provide(Layer.mergeAll(memoryRootFs(healthyMachine).layer, host, joinContext(workerConfig(), options())))
+          Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, host, joinContext(workerConfig(), options())))
         )
       const notReady = yield* run(fakeHost({ criStatus: () => Effect.succeed([{ type: "RuntimeReady", status: false, reason: "Broken", message: "disk" }]) }))
       expect(Either.isLeft(notReady) && notReady.left.lines[0]).toBe("[ERROR CRI]: container runtime is not ready: RuntimeReady=false reason:Broken message:disk")
@@ -98,12 +98,12 @@ describe("endpoint-dependent checks", () => {
       ])
       const host = fakeHost({ proxyFor: (url) => (url === "https://[fd00::10]" ? Option.some("http://proxy:3128") : Option.none()) })
       const r = yield* Effect.either(
-        runChecks(checks.slice(-3), ignoreSet([])).pipe(Effect.provide(Layer.mergeAll(memoryRootFs({ "/proc/sys/net/ipv6/conf/default/forwarding": "1\n" }).layer, host, joinContext(config, options()))))
+        runChecks(checks.slice(-3), ignoreSet([])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake({ "/proc/sys/net/ipv6/conf/default/forwarding": "1\n" }).layer, host, joinContext(config, options()))))
       )
       expect(Either.isLeft(r) && r.left.lines).toEqual([
         "[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-ip6tables]: /proc/sys/net/bridge/bridge-nf-call-ip6tables does not exist"
       ])
-      const warned = yield* runChecks(checks.slice(-3), ignoreSet(["all"])).pipe(Effect.provide(Layer.mergeAll(memoryRootFs().layer, host, joinContext(config, options()))))
+      const warned = yield* runChecks(checks.slice(-3), ignoreSet(["all"])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake().layer, host, joinContext(config, options()))))
       expect(warned.warnings[0]).toBe(`[WARNING HTTPProxy]: Connection to "https://[fd00::10]" uses proxy "http://proxy:3128". If that is not intended, adjust your proxy settings`)
     })
   )

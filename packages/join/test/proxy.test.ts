@@ -7,7 +7,7 @@ import { httpProxyCheck } from "../src/host/checks.js"
 import { HostLive } from "../src/host/index.js"
 import { proxyForUrl } from "../src/host/proxy.js"
 import { httpProxyCidrCheck } from "../src/phases/control-plane-checks.js"
-import { rootFsLive } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 
 const PROXY = "http://proxy.example:3128"
 const via = (url: string, noProxy: string, extra: Record<string, string> = {}) =>
@@ -62,7 +62,7 @@ describe("HTTPProxy / HTTPProxyCIDR with the live Host", () => {
   })
   const run = <A>(e: Effect.Effect<A, never, import("../src/host/host.js").Host>) => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "proxy-test-"))
-    return Effect.runPromise(Effect.provide(e, HostLive.pipe(Layer.provide(rootFsLive(root)))))
+    return Effect.runPromise(Effect.provide(e, HostLive.pipe(Layer.provide(rootfs.layer(root)))))
   }
   const proxyEnv = (noProxy: string) => {
     for (const k of ["https_proxy", "http_proxy", "no_proxy"]) delete process.env[k]

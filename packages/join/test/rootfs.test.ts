@@ -4,12 +4,13 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { MAX_READ_BYTES, memoryRootFs, normalizeSegments, RootFs, type RootFsService, rootFsLive } from "../src/rootfs/index.js"
+import { MAX_READ_BYTES, normalizeSegments, RootFs, type RootFsService } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 
 const tempRoot = () => fs.mkdtempSync(path.join(os.tmpdir(), "rootfs-test-"))
 
 const withLive = <A, E>(root: string, f: (r: RootFsService) => Effect.Effect<A, E>) =>
-  Effect.flatMap(RootFs, f).pipe(Effect.provide(rootFsLive(root)))
+  Effect.flatMap(RootFs, f).pipe(Effect.provide(rootfs.layer(root)))
 
 describe("RootFs (live)", () => {
   it.effect("writes atomically with the exact mode, creating parents, and reads back", () =>
@@ -185,7 +186,7 @@ describe("RootFs (live): input that must not be trusted", () => {
 describe("RootFs (memory)", () => {
   it.effect("same rules without a disk", () =>
     Effect.gen(function* () {
-      const mem = memoryRootFs({ "/proc/swaps": "Filename\n", "/etc/link": { symlink: "../proc" }, "/etc/out": { symlink: "/host" } })
+      const mem = rootfs.fake({ "/proc/swaps": "Filename\n", "/etc/link": { symlink: "../proc" }, "/etc/out": { symlink: "/host" } })
       const r = mem.service
       yield* r.write("/etc/kubernetes/kubelet.conf", "k", { mode: 0o600 })
       expect(mem.entries.get("/etc/kubernetes/kubelet.conf")).toMatchObject({ kind: "file", mode: 0o600 })

@@ -11,7 +11,7 @@ import { joinContext } from "../src/join-context.js"
 import { serializeKubeconfig } from "../src/kubeconfig/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { componentChecks, run } from "../src/phases/wait-control-plane.js"
-import { memoryRootFs } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { options, workerConfig } from "./fixtures/config.js"
 
 const manifest = (name: string, flags: ReadonlyArray<string>) =>
@@ -51,7 +51,7 @@ describe("wait-control-plane", () => {
       contexts: [{ name: "kubernetes-admin@kubernetes", value: { cluster: "kubernetes", user: "kubernetes-admin" } }],
       currentContext: "kubernetes-admin@kubernetes"
     })
-    const fs = memoryRootFs({
+    const fs = rootfs.fake({
       "/etc/kubernetes/admin.conf": admin,
       ...Object.fromEntries(Object.entries(MANIFESTS).map(([name, text]) => [`/etc/kubernetes/manifests/${name}.yaml`, text]))
     })

@@ -26,7 +26,8 @@ import { KUBELET_CLIENT_CURRENT_RELATIVE, kubeletKubeconfig, serializeKubeconfig
 import { Kubelet, KUBELET_CONF } from "../src/kubelet/index.js"
 import { KubeApi } from "../src/kube-api/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
-import { memoryRootFs, RootFs } from "../src/rootfs/index.js"
+import { RootFs } from "../src/rootfs/index.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import { healthyMachine, options, TOKEN, workerConfig } from "./fixtures/config.js"
 
 const SERVER = "https://10.0.0.10:6443"
@@ -81,7 +82,7 @@ const workerLayers = (opts: {
   caKeys: Parameters<typeof fakeKubelet>[0]["caKeys"]
   caPem: string
   api: Effect.Effect.Success<typeof setup>["api"]
-  fs: ReturnType<typeof memoryRootFs>
+  fs: rootfs.FakeRootFs
   lines: Ref.Ref<ReadonlyArray<OutputLine>>
   /** The kubelet's /healthz (kubelet-wait-bootstrap, current order); unused by the 1.15 order. */
   health?: Layer.Layer<Health>
@@ -103,7 +104,7 @@ describe("the worker join workflow with fake layers only", () => {
   it.live("discovers, checks, writes the kubelet files, bootstraps and annotates the Node", () =>
     Effect.gen(function* () {
       const { caKeys, caPem, api } = yield* setup
-      const fs = memoryRootFs(healthyMachine)
+      const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const layers = workerLayers({ caKeys, caPem, api, fs, lines })
       yield* run(joinWorkflow).pipe(Effect.provide(layers))
@@ -152,7 +153,7 @@ describe("the worker join workflow with fake layers only", () => {
   it.live("a v1.28 cluster: the kubelet flag and the Node annotation carry the unix:// URL", () =>
     Effect.gen(function* () {
       const { caKeys, caPem, api } = yield* setupFor("v1.28.4")
-      const fs = memoryRootFs(healthyMachine)
+      const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       yield* run(joinWorkflow).pipe(Effect.provide(workerLayers({ caKeys, caPem, api, fs, lines })))
       expect(fs.text("/var/lib/kubelet/kubeadm-flags.env")).toBe('KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n')
@@ -164,7 +165,7 @@ describe("the worker join workflow with fake layers only", () => {
     Effect.gen(function* () {
       const { caKeys, caPem, api } = yield* setup
       api.nodes.set("node-1", { metadata: { name: "node-1" }, status: { conditions: [{ type: "Ready", status: "True" }] } })
-      const fs = memoryRootFs(healthyMachine)
+      const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const layers = workerLayers({ caKeys, caPem, api, fs, lines })
       const result = yield* Effect.either(run(joinWorkflow).pipe(Effect.provide(layers)))
@@ -178,7 +179,7 @@ describe("the worker join workflow with fake layers only", () => {
   it.live("a v1.37 cluster: kubelet-start only starts the kubelet; kubelet-wait-bootstrap checks its /healthz, waits, drops bootstrap-kubelet.conf", () =>
     Effect.gen(function* () {
       const { caKeys, caPem, api } = yield* setupFor("v1.37.2")
-      const fs = memoryRootFs(healthyMachine)
+      const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const events = yield* Ref.make<ReadonlyArray<PhaseEvent>>([])
       const probes: Array<{ url: string; bootstrapConfPresent: boolean }> = []
@@ -204,7 +205,7 @@ describe("the worker join workflow with fake layers only", () => {
   it.effect("a v1.37 cluster whose kubelet never gets healthy: kubelet-wait-bootstrap fails after timeouts.kubeletHealthCheck (TestClock) and drops bootstrap-kubelet.conf", () =>
     Effect.gen(function* () {
       const { caKeys, caPem, api } = yield* setupFor("v1.37.2")
-      const fs = memoryRootFs(healthyMachine)
+      const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const probed = yield* Deferred.make<void>()
       const health = healthTest({ get: () => Effect.zipRight(Deferred.succeed(probed, undefined), Effect.succeed(503)) })

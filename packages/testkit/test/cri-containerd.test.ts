@@ -9,7 +9,7 @@ import { rm } from "node:fs/promises"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
 import { criCheck, Host, HostLive } from "@kubeadm-ts/join/host/index"
 import { joinContext } from "@kubeadm-ts/join/join-context"
-import { rootFsLive } from "@kubeadm-ts/join/rootfs/index"
+import * as rootFsLayers from "@kubeadm-ts/join/rootfs/index"
 import { Duration } from "effect"
 import { type Containerd, startContainerd } from "../src/node/containerd.js"
 import { makeWorkerMachine } from "../src/node/worker-machine.js"
@@ -31,7 +31,7 @@ const config = {
   discovery: { tlsBootstrapToken: "", timeout: Duration.minutes(5) }
 }
 const layers = (root: string, criSocket = "") => {
-  const fs = rootFsLive(root)
+  const fs = rootFsLayers.layer(root)
   return Layer.mergeAll(fs, HostLive.pipe(Layer.provide(fs)), joinContext({ ...config, nodeRegistration: { ...config.nodeRegistration, criSocket } }, { rootfs: root, skipPhases: [], selfTlsBootstrap: false, verbosity: 0 }))
 }
 

@@ -11,7 +11,7 @@ import { Duration, Effect, Either, Layer, Ref } from "effect"
 import { parse } from "yaml"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
-  bootstrap, collectingOutput, crypto, CryptoLive, discovery, KubeApiLive, manifests, type OutputLine, pki, rootFsLive
+  bootstrap, collectingOutput, crypto, CryptoLive, discovery, KubeApiLive, manifests, type OutputLine, pki, rootfs
 } from "@kubeadm-ts/join"
 import { initCluster, type TestCluster } from "@kubeadm-ts/testkit"
 
@@ -112,7 +112,7 @@ describe("@kubeadm-ts/join as a library", () => {
     }
 
     const report = await Effect.runPromise(
-      pki.ensureControlPlaneCerts(cfg).pipe(Effect.provide(Layer.merge(rootFsLive(root), collectingOutput(lines))))
+      pki.ensureControlPlaneCerts(cfg).pipe(Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(lines))))
     )
     expect(report.generated).toContain("apiserver")
     expect(report.reused).toEqual([])

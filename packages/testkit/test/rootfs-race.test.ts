@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest"
 import { Effect, Either } from "effect"
 import { mkdirSync, readdirSync, symlinkSync } from "node:fs"
 import { join, relative } from "node:path"
-import { RootFs, rootFsLive } from "@kubeadm-ts/join/rootfs/index"
+import { RootFs } from "@kubeadm-ts/join/rootfs/index"
+import * as rootfs from "@kubeadm-ts/join/rootfs/index"
 import { startSwapper } from "../src/faults/swapper.js"
 import { tempDir } from "./helpers.js"
 
@@ -41,7 +42,7 @@ describe("RootFs under a racing swapper", () => {
             else if (r.left.reason === "Escape") outcomes.refused++
             else outcomes.other.push(r.left.message)
           }
-        }).pipe(Effect.provide(rootFsLive(root)))
+        }).pipe(Effect.provide(rootfs.layer(root)))
       )
     } finally {
       const { swaps } = await swapper.stop()
@@ -67,7 +68,7 @@ describe("RootFs under a racing swapper", () => {
           for (let i = 0; i < 300; i++) {
             yield* Effect.either(fs.write(`/var/lib/kubelet/pki/kubelet-client-${i}.pem`, KEY, { mode: 0o600, dirMode: 0o700 }))
           }
-        }).pipe(Effect.provide(rootFsLive(root)))
+        }).pipe(Effect.provide(rootfs.layer(root)))
       )
     } finally {
       expect((await swapper.stop()).swaps).toBeGreaterThan(0)

@@ -4,7 +4,7 @@ import { parseKubeconfig } from "@kubeadm-ts/join/kubeconfig/kubeconfig"
 import { KubeApiLive } from "@kubeadm-ts/join/kube-api/live"
 import { selfBootstrap } from "@kubeadm-ts/join/kubelet/kubelet"
 import { Output } from "@kubeadm-ts/join/output"
-import { rootFsLive } from "@kubeadm-ts/join/rootfs/index"
+import * as rootfs from "@kubeadm-ts/join/rootfs/index"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -36,7 +36,7 @@ describe("selfBootstrap output", () => {
     const bootstrap = Either.getOrThrow(parseKubeconfig(cluster.bootstrapKubeconfig()))
     await Effect.runPromise(
       selfBootstrap({ bootstrap, nodeName: "self-boot-1", csrApiVersion: "v1" }).pipe(
-        Effect.provide(Layer.mergeAll(slowOutput, rootFsLive(root), KubeApiLive))
+        Effect.provide(Layer.mergeAll(slowOutput, rootfs.layer(root), KubeApiLive))
       )
     )
     const sent = printed.findIndex((l) => /^\[kubelet-start\] Certificate signing request "[^"]+" sent for "system:node:self-boot-1"$/.test(l))

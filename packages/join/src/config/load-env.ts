@@ -2,7 +2,7 @@
 import { Option } from "effect"
 import { existsSync, realpathSync, statSync } from "node:fs"
 import { hostname } from "node:os"
-import { confinedRoot, EscapeSignal, RejectSignal } from "../rootfs/confined.js"
+import { confinedRoot, EscapeSignal, RejectSignal } from "../internal/rootfs/confined.js"
 import { MAX_USER_YAML_BYTES, normalizeSegments } from "../rootfs/rootfs.js"
 import type { LoadEnv } from "./load.js"
 

@@ -1,3 +1,1 @@
 export * from "./rootfs.js"
-export * from "./live.js"
-export * from "./memory.js"

@@ -14,42 +14,18 @@
  * Reads accept regular files only, up to `MAX_READ_BYTES` (or a smaller cap): a
  * user-given path (--config, --discovery-file) may name /dev/zero, a FIFO or a huge file.
  */
-import { Context, Data, Effect, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
+import * as live from "../internal/rootfs/live.js"
+import * as memory from "../internal/rootfs/memory.js"
+import type { RootFsError } from "./errors.js"
 
-export type RootFsErrorReason = "Escape" | "NotFound" | "Exists" | "PermissionDenied" | "NotRegular" | "TooLarge" | "Other"
-
-/**
- * The largest file a join reads. Everything it reads (kubeconfigs, certificates, manifests,
- * /proc files) is a few kilobytes; more is a mistake or an attack on memory.
- */
-export const MAX_READ_BYTES = 1024 * 1024
-
-/**
- * The largest YAML file a user names (--config, --discovery-file). A real one is a few
- * kilobytes; the yaml parser needs about 1 s and 180 MB for 256 KiB, so it is the cap.
- */
-export const MAX_USER_YAML_BYTES = 256 * 1024
-
-/** The temp files writes create: `.<name>.tmp-<12 hex>` (anything else is never swept). */
-export const TEMP_PATTERN = /^\..+\.tmp-[0-9a-f]{12}$/
+export * from "./errors.js"
+export * from "./paths.js"
+export type { MemoryEntry, MemorySeed } from "../internal/rootfs/memory.js"
 
 export interface ReadOptions {
   /** A smaller cap than MAX_READ_BYTES (larger is not possible). */
   readonly maxBytes?: number
-}
-
-export class RootFsError extends Data.TaggedError("RootFsError")<{
-  readonly op: string
-  /** The path as seen inside the root, with a leading `/`. */
-  readonly path: string
-  readonly reason: RootFsErrorReason
-  readonly detail: string
-}> {
-  override get message() {
-    return this.reason === "Escape"
-      ? `refusing to ${this.op} "${this.path}": ${this.detail}`
-      : `couldn't ${this.op} "${this.path}": ${this.detail}`
-  }
 }
 
 export type EntryType = "File" | "Directory" | "SymbolicLink" | "Socket" | "Other"
@@ -92,42 +68,44 @@ export interface RootFsService {
   readonly symlink: (target: string, path: string) => Effect.Effect<void, RootFsError>
 }
 
+/** File access confined to the root. */
 export class RootFs extends Context.Tag("@kubeadm-ts/join/RootFs")<RootFs, RootFsService>() {}
 
-/**
- * Splits a root-relative path into its segments, resolving `.` and `..`.
- * `None` when `..` climbs above the root.
- */
-export const normalizeSegments = (path: string): Option.Option<ReadonlyArray<string>> => {
-  const out: Array<string> = []
-  for (const segment of path.split("/")) {
-    if (segment === "" || segment === ".") continue
-    if (segment === "..") {
-      if (out.length === 0) return Option.none()
-      out.pop()
-    } else {
-      out.push(segment)
-    }
-  }
-  return Option.some(out)
-}
+/** The live RootFs over the machine's file system, confined to `root` (fails when `root` can't be opened). */
+export const layer = (root: string): Layer.Layer<RootFs, RootFsError> => Layer.effect(RootFs, live.make(root))
 
-/** `/a/b` display form of a root-relative path. */
-export const displayPath = (path: string): string => {
-  const segments = normalizeSegments(path)
-  return Option.isSome(segments) ? "/" + segments.value.join("/") : path
-}
-
-/** The path with its root prefix stripped, for messages. */
-export const escapeError = (op: string, path: string, why: string) =>
-  new RootFsError({ op, path: displayPath(path), reason: "Escape", detail: why })
-
-/** Normalised segments or an Escape error. */
-export const confineSegments = (op: string, path: string): Effect.Effect<ReadonlyArray<string>, RootFsError> =>
-  Option.match(normalizeSegments(path), {
-    onNone: () => Effect.fail(escapeError(op, path, "the path climbs above the root filesystem with '..'")),
-    onSome: Effect.succeed
+/** A RootFs whose methods die unless `partial` gives them (the root is `/`). */
+export const layerTest = (partial: Partial<RootFsService> = {}): Layer.Layer<RootFs> =>
+  Layer.succeed(RootFs, {
+    root: "/",
+    hostPath: (path) => Effect.die(`RootFs.hostPath(${path}) was not expected by this test`),
+    read: (path) => Effect.die(`RootFs.read(${path}) was not expected by this test`),
+    readText: (path) => Effect.die(`RootFs.readText(${path}) was not expected by this test`),
+    write: (path) => Effect.die(`RootFs.write(${path}) was not expected by this test`),
+    mkdir: (path) => Effect.die(`RootFs.mkdir(${path}) was not expected by this test`),
+    chmod: (path) => Effect.die(`RootFs.chmod(${path}) was not expected by this test`),
+    remove: (path) => Effect.die(`RootFs.remove(${path}) was not expected by this test`),
+    exists: (path) => Effect.die(`RootFs.exists(${path}) was not expected by this test`),
+    list: (path) => Effect.die(`RootFs.list(${path}) was not expected by this test`),
+    stat: (path) => Effect.die(`RootFs.stat(${path}) was not expected by this test`),
+    symlink: (_target, path) => Effect.die(`RootFs.symlink(${path}) was not expected by this test`),
+    ...partial
   })
+
+/** An in-memory RootFs with the live layer's confinement and error rules, to seed and inspect in tests. */
+export interface FakeRootFs {
+  readonly layer: Layer.Layer<RootFs>
+  readonly service: RootFsService
+  /** Entries keyed by their `/a/b` path (folders included). */
+  readonly entries: Map<string, memory.MemoryEntry>
+  /** Text of a file, undefined when missing. */
+  readonly text: (path: string) => string | undefined
+}
+
+export const fake = (seed: memory.MemorySeed = {}): FakeRootFs => {
+  const m = memory.make(seed)
+  return { ...m, layer: Layer.succeed(RootFs, m.service) }
+}
 
 /** Convenience accessors. */
 export const readText = (path: string) => Effect.flatMap(RootFs, (fs) => fs.readText(path))

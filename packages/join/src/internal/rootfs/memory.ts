@@ -3,18 +3,11 @@
  * the live layer, no disk. Seed it with files, folders, symlinks and sockets, and
  * inspect it afterwards through the returned handle.
  */
-import { Effect, Layer, Option } from "effect"
+import { Effect, Option } from "effect"
 import * as posix from "node:path/posix"
-import {
-  confineSegments,
-  displayPath,
-  type EntryInfo,
-  escapeError,
-  MAX_READ_BYTES,
-  RootFs,
-  RootFsError,
-  type RootFsService
-} from "./rootfs.js"
+import { RootFsError } from "../../rootfs/errors.js"
+import { confineSegments, displayPath, escapeError, MAX_READ_BYTES } from "../../rootfs/paths.js"
+import type { EntryInfo, RootFsService } from "../../rootfs/rootfs.js"
 
 export type MemoryEntry =
   | { readonly kind: "dir"; mode: number }
@@ -27,16 +20,7 @@ export interface MemorySeed {
   readonly [path: string]: string | { readonly data: string; readonly mode: number } | { readonly symlink: string } | { readonly socket: true } | { readonly dir: number }
 }
 
-export interface MemoryRootFs {
-  readonly layer: Layer.Layer<RootFs>
-  readonly service: RootFsService
-  /** Entries keyed by their `/a/b` path (folders included). */
-  readonly entries: Map<string, MemoryEntry>
-  /** Text of a file, undefined when missing. */
-  readonly text: (path: string) => string | undefined
-}
-
-export const memoryRootFs = (seed: MemorySeed = {}): MemoryRootFs => {
+export const make = (seed: MemorySeed = {}) => {
   const entries = new Map<string, MemoryEntry>([["/", { kind: "dir", mode: 0o755 }]])
   const key = (segments: ReadonlyArray<string>) => "/" + segments.join("/")
   const ensureParents = (segments: ReadonlyArray<string>, mode: number) => {
@@ -191,10 +175,9 @@ export const memoryRootFs = (seed: MemorySeed = {}): MemoryRootFs => {
       })
   }
   return {
-    layer: Layer.succeed(RootFs, service),
     service,
     entries,
-    text: (path) => {
+    text: (path: string) => {
       const e = entries.get(displayPath(path))
       return e?.kind === "file" ? new TextDecoder().decode(e.data) : undefined
     }

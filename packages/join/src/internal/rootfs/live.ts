@@ -3,23 +3,13 @@
  * walks the path by file descriptor with O_NOFOLLOW and resolves symlinks itself inside
  * the root, so a folder swapped for a symlink mid-operation cannot redirect it outside.
  */
-import { Effect, Layer, Option } from "effect"
+import { Effect, Option } from "effect"
 import * as fs from "node:fs"
 import * as posix from "node:path/posix"
 import { confinedRoot, EscapeSignal, procFdAvailable, RejectSignal } from "./confined.js"
-import {
-  confineSegments,
-  displayPath,
-  type EntryInfo,
-  type EntryType,
-  escapeError,
-  MAX_READ_BYTES,
-  type ReadOptions,
-  RootFs,
-  RootFsError,
-  type RootFsErrorReason,
-  type RootFsService
-} from "./rootfs.js"
+import { RootFsError, type RootFsErrorReason } from "../../rootfs/errors.js"
+import { confineSegments, displayPath, escapeError, MAX_READ_BYTES } from "../../rootfs/paths.js"
+import type { EntryInfo, EntryType, ReadOptions, RootFsService } from "../../rootfs/rootfs.js"
 
 const reasonOfCode = (code: string | undefined): RootFsErrorReason => {
   switch (code) {
@@ -65,7 +55,7 @@ const capOf = (options: ReadOptions | undefined) => Math.min(MAX_READ_BYTES, opt
 const typeOf = (s: fs.Stats): EntryType =>
   s.isFile() ? "File" : s.isDirectory() ? "Directory" : s.isSymbolicLink() ? "SymbolicLink" : s.isSocket() ? "Socket" : "Other"
 
-export const makeRootFs = (root: string): Effect.Effect<RootFsService, RootFsError> =>
+export const make = (root: string): Effect.Effect<RootFsService, RootFsError> =>
   Effect.gen(function* () {
     const opening = (detail: string, reason: RootFsErrorReason = "Other") =>
       new RootFsError({ op: "open the root filesystem", path: root, reason, detail })
@@ -134,6 +124,3 @@ export const makeRootFs = (root: string): Effect.Effect<RootFsService, RootFsErr
     }
     return service
   })
-
-/** `RootFs` over the machine's file system, confined to `root`. */
-export const rootFsLive = (root: string): Layer.Layer<RootFs, RootFsError> => Layer.effect(RootFs, makeRootFs(root))

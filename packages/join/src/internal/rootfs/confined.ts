@@ -20,7 +20,7 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as posix from "node:path/posix"
 import { Option } from "effect"
-import { normalizeSegments, TEMP_PATTERN } from "./rootfs.js"
+import { normalizeSegments, TEMP_PATTERN } from "../../rootfs/paths.js"
 
 const C = fs.constants
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW

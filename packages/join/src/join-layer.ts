@@ -1,0 +1,76 @@
+/**
+ * The services of one join, assembled once. The CLI builds them with the live
+ * layers; a test gives the few it fakes and gets the rest live (or, usually,
+ * fakes them all). A worker's graph holds no Etcd: only a control-plane join
+ * gets one, from `controlPlaneLayer`.
+ */
+import { Layer } from "effect"
+import type { JoinConfiguration, JoinOptions } from "./config/model.js"
+import { type Crypto, CryptoLive } from "./crypto/service.js"
+import { type JoinData, JoinDataLive } from "./discovery/join-data.js"
+import { type Etcd, EtcdLive } from "./etcd/service.js"
+import type { Health } from "./health/health.js"
+import { layer as HealthLive } from "./health/live.js"
+import type { Host } from "./host/host.js"
+import { HostLive } from "./host/live.js"
+import * as joinContext from "./join-context.js"
+import type { JoinContext } from "./join-context.js"
+import type { KubeApi } from "./kube-api/kube-api.js"
+import { KubeApiLive } from "./kube-api/live.js"
+import { type Kubelet, KubeletLive } from "./kubelet/kubelet.js"
+import * as output from "./output.js"
+import type { Output } from "./output.js"
+import * as rootfs from "./rootfs/rootfs.js"
+import type { RootFs, RootFsError } from "./rootfs/rootfs.js"
+
+/** Everything a worker join's phases need. */
+export type WorkerServices = JoinContext | Output | RootFs | Crypto | Health | KubeApi | Host | JoinData | Kubelet
+/** Everything a control-plane join's phases need. */
+export type ControlPlaneServices = WorkerServices | Etcd
+
+/** What a join's graph is made of; each layer may use the ones listed before it. */
+export interface JoinLayers {
+  readonly output: Layer.Layer<Output>
+  readonly rootFs: Layer.Layer<RootFs, RootFsError>
+  readonly crypto: Layer.Layer<Crypto>
+  readonly health: Layer.Layer<Health>
+  readonly kubeApi: Layer.Layer<KubeApi, never, Output>
+  readonly host: Layer.Layer<Host, never, RootFs>
+  readonly joinData: Layer.Layer<JoinData, never, JoinContext | Output | RootFs | Crypto | KubeApi>
+  readonly kubelet: Layer.Layer<Kubelet, never, Output | RootFs | KubeApi | Host>
+  readonly etcd: Layer.Layer<Etcd>
+}
+
+export interface JoinInput {
+  readonly config: JoinConfiguration
+  readonly options: JoinOptions
+}
+
+/** The live layers, as the user's options choose them. */
+export const liveLayers = ({ options }: JoinInput): JoinLayers => ({
+  output: output.layer(options.verbosity),
+  rootFs: rootfs.layer(options.rootfs),
+  crypto: CryptoLive,
+  health: HealthLive,
+  kubeApi: KubeApiLive,
+  host: HostLive,
+  joinData: JoinDataLive,
+  kubelet: KubeletLive,
+  etcd: EtcdLive
+})
+
+/** A worker join's services: the live layers, except those `overrides` replaces. */
+export const joinLayer = (input: JoinInput, overrides: Partial<JoinLayers> = {}): Layer.Layer<WorkerServices, RootFsError> => {
+  const layers = { ...liveLayers(input), ...overrides }
+  const base = Layer.mergeAll(joinContext.layer(input.config, input.options), layers.output, layers.rootFs, layers.crypto, layers.health)
+  return layers.kubeApi.pipe(
+    Layer.provideMerge(base),
+    (withApi) => layers.host.pipe(Layer.provideMerge(withApi)),
+    (withHost) => layers.joinData.pipe(Layer.provideMerge(withHost)),
+    (withData) => layers.kubelet.pipe(Layer.provideMerge(withData))
+  )
+}
+
+/** A control-plane join's services: a worker's plus Etcd. */
+export const controlPlaneLayer = (input: JoinInput, overrides: Partial<JoinLayers> = {}): Layer.Layer<ControlPlaneServices, RootFsError> =>
+  Layer.merge(joinLayer(input, overrides), overrides.etcd ?? liveLayers(input).etcd)

@@ -1,0 +1,21 @@
+/** The one error family of file access inside the root. */
+import { Data } from "effect"
+
+export type RootFsErrorReason = "Escape" | "NotFound" | "Exists" | "PermissionDenied" | "NotRegular" | "TooLarge" | "Other"
+
+
+/** `reason` is what callers branch on; `message` is kubeadm-style text naming the path. */
+export class RootFsError extends Data.TaggedError("RootFsError")<{
+  readonly op: string
+  /** The path as seen inside the root, with a leading `/`. */
+  readonly path: string
+  readonly reason: RootFsErrorReason
+  readonly detail: string
+}> {
+  override get message() {
+    return this.reason === "Escape"
+      ? `refusing to ${this.op} "${this.path}": ${this.detail}`
+      : `couldn't ${this.op} "${this.path}": ${this.detail}`
+  }
+}
+
