@@ -10,7 +10,7 @@ import type { Phase } from "@kubeadm-ts/workflow"
 import { Effect, Layer } from "effect"
 import { JoinData } from "../src/discovery/join-data.js"
 import { joinContext } from "../src/join-context.js"
-import { joinWorkflow } from "../src/join-workflow.js"
+import { joinWorkflow, workerWorkflow } from "../src/join-workflow.js"
 import { clusterConfiguration, options, workerConfig } from "./fixtures/config.js"
 
 
@@ -27,7 +27,8 @@ const running = (version: string, role: "worker" | "control-plane", featureGates
         if (p.name !== "all") names.push(full)
         for (const c of p.children) yield* visit(c, full)
       })
-    for (const p of joinWorkflow.phases) yield* visit(p, undefined)
+    // A worker runs the tree whose control-plane phases are only listed: it must run the same phases.
+    for (const p of (role === "worker" ? workerWorkflow : joinWorkflow).phases) yield* visit(p, undefined)
     return names
   }).pipe(
     Effect.provide(
