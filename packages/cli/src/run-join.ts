@@ -26,7 +26,7 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     // The phases (and the Kubernetes client behind them) load only when a join really runs.
     const { joinWorkflow } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-workflow"))
     const { joinLive } = yield* Effect.promise(() => import("@kubeadm-ts/join/live"))
-    const { controlPlaneBanner } = yield* Effect.promise(() => import("@kubeadm-ts/join/phases/control-plane-banner"))
+    const { controlPlaneBanner } = yield* Effect.promise(() => import("@kubeadm-ts/join/control-plane/banner"))
     const { dropBootstrapKubeconfig, sweepTempFiles } = yield* Effect.promise(() => import("@kubeadm-ts/join/kubelet/leftovers"))
     const selected = phase === undefined ? skip(options.skipPhases)(joinWorkflow) : only(phase)(joinWorkflow)
     if (Either.isLeft(selected)) return yield* Effect.fail(failWith(selected.left))

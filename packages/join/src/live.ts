@@ -4,11 +4,11 @@
  */
 import { Layer } from "effect"
 import type { JoinConfiguration, JoinOptions } from "./config/model.js"
-import { CryptoLive } from "./crypto/service.js"
-import { EtcdLive } from "./etcd/service.js"
-import { JoinDataLive } from "./discovery/join-data.js"
-import { layer as HealthLive } from "./health/live.js"
-import { HostLive } from "./host/live.js"
+import * as crypto from "./crypto/crypto.js"
+import * as etcd from "./etcd/etcd.js"
+import * as joinData from "./discovery/join-data.js"
+import * as health from "./health/health.js"
+import * as host from "./host/host.js"
 import { joinContext } from "./join-context.js"
 import { KubeApiLive } from "./kube-api/live.js"
 import { KubeletLive } from "./kubelet/kubelet.js"
@@ -18,10 +18,10 @@ import { rootFsLive } from "./rootfs/live.js"
 export const joinLive = (config: JoinConfiguration, options: JoinOptions) => {
   const output = consoleOutput(options.verbosity)
   // KubeApi reads the Output when it is built (its retries are --v=2 lines).
-  const base = Layer.mergeAll(joinContext(config, options), output, KubeApiLive.pipe(Layer.provide(output)), CryptoLive, EtcdLive, HealthLive)
+  const base = Layer.mergeAll(joinContext(config, options), output, KubeApiLive.pipe(Layer.provide(output)), crypto.layer, etcd.layer, health.layer)
   const fs = rootFsLive(options.rootfs)
-  const host = HostLive.pipe(Layer.provide(fs))
-  const data = JoinDataLive.pipe(Layer.provide(Layer.merge(base, fs)))
-  const kubelet = KubeletLive.pipe(Layer.provide(Layer.mergeAll(base, fs, host)))
-  return Layer.mergeAll(base, fs, host, data, kubelet)
+  const hostLayer = host.layer.pipe(Layer.provide(fs))
+  const data = joinData.layer.pipe(Layer.provide(Layer.merge(base, fs)))
+  const kubelet = KubeletLive.pipe(Layer.provide(Layer.mergeAll(base, fs, hostLayer)))
+  return Layer.mergeAll(base, fs, hostLayer, data, kubelet)
 }

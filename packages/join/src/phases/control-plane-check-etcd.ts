@@ -2,7 +2,9 @@
 import { Effect } from "effect"
 import { clusterHealth } from "../etcd/join-member.js"
 import { Output } from "../output.js"
-import { ControlPlaneJoinError, controlPlaneConfig, etcdClient } from "./control-plane-shared.js"
+import { controlPlaneConfig } from "../control-plane/config.js"
+import { etcdClient } from "../control-plane/etcd-client.js"
+import { ControlPlaneJoinError } from "../control-plane/errors.js"
 
 export const run = Effect.gen(function* () {
   const out = yield* Output
@@ -14,5 +16,5 @@ export const run = Effect.gen(function* () {
   yield* out.info("[check-etcd] Checking that the etcd cluster is healthy")
   const client = yield* etcdClient(cfg)
   // as kubeadm: a successful Status from every started member (an added-but-unstarted one has no client URL yet)
-  yield* clusterHealth(client).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ message: `etcd cluster is not healthy: ${e.message}` })))
+  yield* clusterHealth(client).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ reason: "EtcdUnhealthy", detail: e.message, cause: e })))
 })

@@ -4,7 +4,7 @@ import { downloadCerts } from "../certs-secret/download.js"
 import { JoinData } from "../discovery/join-data.js"
 import { JoinContext } from "../join-context.js"
 import { Output } from "../output.js"
-import { controlPlaneConfig } from "./control-plane-shared.js"
+import { controlPlaneConfig } from "../control-plane/config.js"
 
 export const run = Effect.gen(function* () {
   const { config } = yield* JoinContext

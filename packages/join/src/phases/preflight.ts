@@ -12,7 +12,7 @@ import { JoinContext } from "../join-context.js"
 import { kubeletNodeName } from "../kubelet/files.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
 import { Output } from "../output.js"
-import { controlPlanePreflight } from "./control-plane-checks.js"
+import { controlPlanePreflight } from "../control-plane/preflight.js"
 
 /**
  * Starts every check at once (several wait on I/O: getaddrinfo, a port bind, the CRI

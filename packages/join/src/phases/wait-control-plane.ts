@@ -17,7 +17,8 @@ import { loadKubeconfig } from "../kubeconfig/load.js"
 import { MANIFESTS_DIR } from "../manifests/static-pods.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
-import { ADMIN_CONF, advertiseAddress } from "./control-plane-shared.js"
+import { ADMIN_CONF } from "../control-plane/admin.js"
+import { advertiseAddress } from "../control-plane/config.js"
 
 /** kubeadm's default of timeouts.controlPlaneComponentHealthCheck. */
 export const CONTROL_PLANE_HEALTH_TIMEOUT = Duration.minutes(4)

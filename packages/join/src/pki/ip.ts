@@ -1,5 +1,5 @@
 /** Small IP helpers for SANs (IPv4 and IPv6, canonical text); a bad CIDR is a PkiError. */
-import { isIP, isIPv4 } from "node:net"
+import { isIP, isIPv4 } from "../internal/net/ip.js"
 import { PkiError } from "./errors.js"
 
 const v6ToBigInt = (ip: string): bigint => {

@@ -2,7 +2,7 @@
  * The certificates kubeadm generates for a joining control-plane node (spec
  * join-control-plane §3.2/§3.3): file names, issuing CA, subject, usages, SANs.
  */
-import { isIP } from "node:net"
+import { isIP } from "../internal/net/ip.js"
 import { type ControlPlaneConfig, splitHostPort } from "../manifests/control-plane-config.js"
 import { PkiError } from "./errors.js"
 import { canonicalIp, firstHostIp, isDnsSan } from "./ip.js"
