@@ -5,8 +5,7 @@
  */
 import { Data, Effect, Either, Layer } from "effect"
 import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
-import { loadJoin } from "@kubeadm-ts/join/config/load"
-import { liveLoadEnv } from "@kubeadm-ts/join/config/load-env"
+import { liveLoadEnv, loadJoin } from "@kubeadm-ts/join/config/load"
 import { redactSecrets } from "@kubeadm-ts/join/redact"
 import { only, run, skip } from "@kubeadm-ts/workflow"
 import { verboseReporter, workerBanner } from "./render.js"

@@ -5,8 +5,16 @@ import { Output } from "../output.js"
 import { controlPlaneConfig } from "../control-plane/config.js"
 import { etcdClient } from "../control-plane/etcd-client.js"
 import { ControlPlaneJoinError } from "../control-plane/errors.js"
+import type { JoinDataError } from "../discovery/join-data.js"
+import type { JoinContext } from "../join-context.js"
+import type { JoinData } from "../discovery/join-data.js"
+import type { Host } from "../host/host.js"
+import type { RootFs } from "../rootfs/rootfs.js"
+import type { KubeApi } from "../kube-api/kube-api.js"
+import type { Etcd } from "../etcd/etcd.js"
 
-export const run = Effect.gen(function* () {
+/** The phase's work; its type names what it needs from the join. */
+export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError, JoinContext | JoinData | Output | Host | RootFs | KubeApi | Etcd> = Effect.gen(function* () {
   const out = yield* Output
   const cfg = yield* controlPlaneConfig
   if (!cfg.etcd.local) {

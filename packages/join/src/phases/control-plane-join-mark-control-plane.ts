@@ -9,6 +9,11 @@ import { Output } from "../output.js"
 import { adminClient } from "../control-plane/admin.js"
 import { controlPlaneConfig } from "../control-plane/config.js"
 import { ControlPlaneJoinError } from "../control-plane/errors.js"
+import type { JoinDataError } from "../discovery/join-data.js"
+import type { JoinData } from "../discovery/join-data.js"
+import type { Host } from "../host/host.js"
+import type { RootFs } from "../rootfs/rootfs.js"
+import type { KubeApi } from "../kube-api/kube-api.js"
 
 export const MASTER_LABEL = "node-role.kubernetes.io/master"
 export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
@@ -69,7 +74,8 @@ export const markNode = (admin: KubeClient, nodeName: string, labels: ReadonlyAr
     )
   })
 
-export const run = Effect.gen(function* () {
+/** The phase's work; its type names what it needs from the join. */
+export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError, JoinContext | JoinData | Output | Host | RootFs | KubeApi> = Effect.gen(function* () {
   const out = yield* Output
   const { config } = yield* JoinContext
   const cfg = yield* controlPlaneConfig

@@ -8,6 +8,12 @@ import { adminClient } from "../control-plane/admin.js"
 import { readClusterStatus } from "../control-plane/cluster-status.js"
 import { controlPlaneConfig } from "../control-plane/config.js"
 import { ControlPlaneJoinError } from "../control-plane/errors.js"
+import type { JoinDataError } from "../discovery/join-data.js"
+import type { JoinContext } from "../join-context.js"
+import type { JoinData } from "../discovery/join-data.js"
+import type { Host } from "../host/host.js"
+import type { RootFs } from "../rootfs/rootfs.js"
+import type { KubeApi } from "../kube-api/kube-api.js"
 
 /**
  * Read-modify-write of kubeadm-config with the fetched resourceVersion,
@@ -37,7 +43,8 @@ export const addApiEndpoint = (admin: KubeClient, cfg: ControlPlaneConfig, alrea
   )
 }
 
-export const run = Effect.gen(function* () {
+/** The phase's work; its type names what it needs from the join. */
+export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError, JoinContext | JoinData | Output | Host | RootFs | KubeApi> = Effect.gen(function* () {
   const out = yield* Output
   const cfg = yield* controlPlaneConfig
   const minor = kubernetesMinor(cfg.kubernetesVersion)

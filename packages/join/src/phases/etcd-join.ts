@@ -18,11 +18,17 @@ import { controlPlaneConfig } from "../control-plane/config.js"
 import { etcdClient } from "../control-plane/etcd-client.js"
 import { ControlPlaneJoinError } from "../control-plane/errors.js"
 import { hostFacts, writeManifest } from "../control-plane/manifests.js"
+import type { JoinDataError } from "../discovery/join-data.js"
+import type { RootFsError } from "../rootfs/rootfs.js"
+import type { Host } from "../host/host.js"
+import type { KubeApi } from "../kube-api/kube-api.js"
+import type { Etcd } from "../etcd/etcd.js"
 
 /** How long the new member may take to start and join (kubeadm 1.15: 8 x 5 s). */
 export const ETCD_JOIN_TIMEOUT = Duration.minutes(2)
 
-export const run = Effect.gen(function* () {
+/** The phase's work; its type names what it needs from the join. */
+export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | RootFsError, JoinContext | JoinData | Output | Host | RootFs | KubeApi | Etcd> = Effect.gen(function* () {
   const out = yield* Output
   const { config } = yield* JoinContext
   const cfg = yield* controlPlaneConfig

@@ -9,7 +9,7 @@
  * - missing leaves get fresh keys (generated concurrently) and certificates.
  * Everything is checked before anything is written.
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import type { CertificateInfo } from "../crypto/certs.js"
 import { generateKeyPair, privateKeyFromPem, privateKeyToPem, publicKeyToPem, type KeyAlgorithm as CryptoKeyAlgorithm, type KeyPair } from "../crypto/keys.js"
 import { createCaCertificate, createCertificate, parseCertificate, verifyCertificate } from "../crypto/lazy.js"
@@ -18,7 +18,7 @@ import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/index.js"
 import { canonicalIp, dnsMatches } from "./ip.js"
 import { casFor, leafSpecs, type CaName, type CaSpec, type LeafCertSpec } from "./specs.js"
-import { PkiError } from "./errors.js"
+import { attempt, PkiError } from "./errors.js"
 import { causeText } from "../cause-text.js"
 
 export { PkiError }
@@ -88,9 +88,9 @@ const existingLeafProblem = (leaf: LeafCertSpec, ca: LoadedCa, crt: string | und
     if (crt === undefined) return `failure loading ${leaf.base} certificate: the certificate file is missing`
     if (key === undefined) return `failure loading ${leaf.base} certificate: the key file is missing`
     const info = yield* Effect.either(parseCert(crt))
-    if (info._tag === "Left") return `failure loading ${leaf.base} certificate: ${info.left}`
+    if (Either.isLeft(info)) return `failure loading ${leaf.base} certificate: ${info.left}`
     const k = yield* Effect.either(parseKey(key))
-    if (k._tag === "Left") return `failure loading ${leaf.base} certificate: ${k.left}`
+    if (Either.isLeft(k)) return `failure loading ${leaf.base} certificate: ${k.left}`
     const bad = validityProblem(info.right)
     if (bad) return `failure loading ${leaf.base} certificate: ${bad}`
     const signed = yield* Effect.promise(() => verifyCertificate(crt, ca.certPem).catch(() => false))
@@ -120,9 +120,7 @@ export const ensureControlPlaneCerts = (
     const dir = cfg.certificatesDir
     yield* out.info(`[certs] Using certificateDir folder "${dir}"`)
     // bad addresses in the configuration are PkiErrors; anything else thrown is a bug (a defect)
-    const { leaves, skippedSans } = yield* Effect.try({ try: () => leafSpecs(cfg), catch: (e) => e }).pipe(
-      Effect.catchAll((e) => (e instanceof PkiError ? Effect.fail(e) : Effect.die(e)))
-    )
+    const { leaves, skippedSans } = yield* attempt(() => leafSpecs(cfg))
     for (const s of skippedSans)
       yield* out.warn(`[certificates] WARNING: '${s.san}' was not added to the '${s.cert}.crt' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`)
 
@@ -206,7 +204,7 @@ export const ensureServiceAccountKeys = (cfg: ControlPlaneConfig) =>
     const existing = yield* readIfExists(keyPath)
     if (existing !== undefined) {
       const ok = yield* Effect.either(parseKey(existing))
-      if (ok._tag === "Left") return yield* new PkiError({ message: "file sa.key existed but it could not be loaded properly" })
+      if (Either.isLeft(ok)) return yield* new PkiError({ message: "file sa.key existed but it could not be loaded properly" })
       yield* out.info(`[certs] Using the existing "sa" key`)
       return
     }
