@@ -1,7 +1,26 @@
-/** The typed failure of the PKI builder; `message` is the user-facing text. */
+/** The failures of the PKI builder: one family, told apart by `reason`. */
 import { Data, Effect, Predicate } from "effect"
 
-export class PkiError extends Data.TaggedError("PkiError")<{ readonly message: string }> {}
+/**
+ * - InvalidAddress: an address, CIDR or endpoint of the configuration cannot go into a SAN;
+ * - Key: a key pair cannot be generated or written;
+ * - Ca: a CA cannot be loaded or created;
+ * - Certificate: a leaf certificate cannot be reused or created;
+ * - ServiceAccount: sa.key exists but cannot be used;
+ * - Kubeconfig: a control-plane kubeconfig cannot be reused or created.
+ */
+export type PkiErrorReason = "InvalidAddress" | "Key" | "Ca" | "Certificate" | "ServiceAccount" | "Kubeconfig"
+
+export class PkiError extends Data.TaggedError("PkiError")<{
+  readonly reason: PkiErrorReason
+  /** kubeadm's text for the failure. */
+  readonly detail: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return this.detail
+  }
+}
 
 /**
  * Runs a plain builder of this folder that throws a PkiError on a bad configuration value:
