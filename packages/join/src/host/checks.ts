@@ -77,7 +77,7 @@ export const criCheck: Check<Env> = check(
       return CheckOutcome.fail(`container runtime is not ready: RuntimeReady=false reason:${ready.reason} message:${ready.message}`)
     }
     return CheckOutcome.pass
-  }).pipe(Effect.catchAll((e) => Effect.succeed(CheckOutcome.fail(e.message))))
+  }).pipe(Effect.catchTag("HostError", (e) => Effect.succeed(CheckOutcome.fail(e.message))))
 )
 
 export const swapCheck: Check<RootFs> = check(
