@@ -5,8 +5,7 @@
  */
 import { Data, Effect, Either, Layer } from "effect"
 import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
-import { loadJoin } from "@kubeadm-ts/join/config/load"
-import { liveLoadEnv } from "@kubeadm-ts/join/config/load-env"
+import { liveLoadEnv, loadJoin } from "@kubeadm-ts/join/config/load"
 import { redactSecrets } from "@kubeadm-ts/join/redact"
 import { only, run, skip, type Workflow } from "@kubeadm-ts/workflow"
 import { verboseReporter, workerBanner } from "./render.js"
@@ -26,7 +25,7 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     // The phases (and the Kubernetes client behind them) load only when a join really runs.
     const { joinWorkflow, workerWorkflow } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-workflow"))
     const { joinLayer, controlPlaneLayer } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-layer"))
-    const { controlPlaneBanner } = yield* Effect.promise(() => import("@kubeadm-ts/join/phases/control-plane-banner"))
+    const { controlPlaneBanner } = yield* Effect.promise(() => import("@kubeadm-ts/join/control-plane/banner"))
     const { dropBootstrapKubeconfig, sweepTempFiles } = yield* Effect.promise(() => import("@kubeadm-ts/join/kubelet/leftovers"))
     const select = <R, E>(w: Workflow<R, E>) => (phase === undefined ? skip(options.skipPhases)(w) : only(phase)(w))
     /** The phases run inside the layers (with the leftovers swept and dropped around them), then the banner's text. */

@@ -6,13 +6,16 @@
  */
 import { Layer } from "effect"
 import type { JoinConfiguration, JoinOptions } from "./config/model.js"
-import { type Crypto, CryptoLive } from "./crypto/service.js"
-import { type JoinData, JoinDataLive } from "./discovery/join-data.js"
-import { type Etcd, EtcdLive } from "./etcd/service.js"
+import * as crypto from "./crypto/crypto.js"
+import type { Crypto } from "./crypto/crypto.js"
+import * as joinData from "./discovery/join-data.js"
+import type { JoinData } from "./discovery/join-data.js"
+import * as etcd from "./etcd/etcd.js"
+import type { Etcd } from "./etcd/etcd.js"
+import * as health from "./health/health.js"
 import type { Health } from "./health/health.js"
-import { layer as HealthLive } from "./health/live.js"
+import * as host from "./host/host.js"
 import type { Host } from "./host/host.js"
-import { HostLive } from "./host/live.js"
 import * as joinContext from "./join-context.js"
 import type { JoinContext } from "./join-context.js"
 import type { KubeApi } from "./kube-api/kube-api.js"
@@ -50,13 +53,13 @@ export interface JoinInput {
 export const liveLayers = ({ options }: JoinInput): JoinLayers => ({
   output: output.layer(options.verbosity),
   rootFs: rootfs.layer(options.rootfs),
-  crypto: CryptoLive,
-  health: HealthLive,
+  crypto: crypto.layer,
+  health: health.layer,
   kubeApi: KubeApiLive,
-  host: HostLive,
-  joinData: JoinDataLive,
+  host: host.layer,
+  joinData: joinData.layer,
   kubelet: KubeletLive,
-  etcd: EtcdLive
+  etcd: etcd.layer
 })
 
 /** A worker join's services: the live layers, except those `overrides` replaces. */

@@ -7,12 +7,11 @@ import { Effect, Either, Layer, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import type { ControlPlane } from "../src/config/model.js"
 import { JoinData, parseClusterConfiguration } from "../src/discovery/join-data.js"
-import { fakeHost } from "../src/host/fake.js"
+import * as host from "../src/host/host.js"
 import { Host } from "../src/host/host.js"
-import { HostLive } from "../src/host/live.js"
 import { joinContext } from "../src/join-context.js"
-import { controlPlaneChecks } from "../src/phases/control-plane-checks.js"
-import { advertiseAddress, controlPlaneConfig } from "../src/phases/control-plane-shared.js"
+import { advertiseAddress, controlPlaneConfig } from "../src/control-plane/config.js"
+import { controlPlaneChecks } from "../src/control-plane/preflight.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { options, workerConfig } from "./fixtures/config.js"
 
@@ -50,22 +49,22 @@ const CLUSTER = [
 describe("advertise address", () => {
   it("is the default-route interface's address when --apiserver-advertise-address is not given", async () => {
     const address = await Effect.runPromise(
-      advertiseAddress.pipe(Effect.provide(Layer.merge(context(""), fakeHost({ defaultRouteAddress: Effect.succeed(Option.some("192.168.7.21")) }))))
+      advertiseAddress.pipe(Effect.provide(Layer.merge(context(""), host.fake({ defaultRouteAddress: Effect.succeed(Option.some("192.168.7.21")) }).layer)))
     )
     expect(address).toBe("192.168.7.21")
   })
 
   it("is the given address when the flag is set (the route is not consulted)", async () => {
     let asked = 0
-    const host = fakeHost({ defaultRouteAddress: Effect.sync(() => (asked++, Option.some("192.168.7.21"))) })
-    const address = await Effect.runPromise(advertiseAddress.pipe(Effect.provide(Layer.merge(context("10.0.0.7"), host))))
+    const machine = host.fake({ defaultRouteAddress: Effect.sync(() => (asked++, Option.some("192.168.7.21"))) }).layer
+    const address = await Effect.runPromise(advertiseAddress.pipe(Effect.provide(Layer.merge(context("10.0.0.7"), machine))))
     expect(address).toBe("10.0.0.7")
     expect(asked).toBe(0)
   })
 
   it("without a default route, fails naming the flag to set", async () => {
     const r = await Effect.runPromise(
-      Effect.either(advertiseAddress).pipe(Effect.provide(Layer.merge(context(""), fakeHost({ defaultRouteAddress: Effect.succeed(Option.none()) }))))
+      Effect.either(advertiseAddress).pipe(Effect.provide(Layer.merge(context(""), host.fake({ defaultRouteAddress: Effect.succeed(Option.none()) }).layer)))
     )
     expect(Either.isLeft(r)).toBe(true)
     if (Either.isLeft(r)) {
@@ -76,20 +75,20 @@ describe("advertise address", () => {
 
   it("flows into the merged control-plane configuration and the HTTPProxy check", async () => {
     const asked: string[] = []
-    const host = fakeHost({
+    const machine = host.fake({
       defaultRouteAddress: Effect.succeed(Option.some("192.168.7.21")),
       proxyFor: (url) => (asked.push(url), Option.none())
-    })
-    const layers = Layer.mergeAll(context(""), host, joinDataWith(CLUSTER))
+    }).layer
+    const layers = Layer.mergeAll(context(""), machine, joinDataWith(CLUSTER))
     const cfg = await Effect.runPromise(controlPlaneConfig.pipe(Effect.provide(layers)))
     expect(cfg.advertiseAddress).toBe("192.168.7.21")
     expect(cfg.bindPort).toBe(6443)
     const httpProxy = controlPlaneChecks(cfg).find((c) => c.name === "HTTPProxy")!
-    await Effect.runPromise(httpProxy.run.pipe(Effect.provide(Layer.merge(host, rootfs.fake({}).layer))))
+    await Effect.runPromise(httpProxy.run.pipe(Effect.provide(Layer.merge(machine, rootfs.fake({}).layer))))
     expect(asked).toEqual(["https://192.168.7.21"])
 
     // a given bind port is kept next to the defaulted address
-    const other = await Effect.runPromise(controlPlaneConfig.pipe(Effect.provide(Layer.mergeAll(context("", 7443), host, joinDataWith(CLUSTER)))))
+    const other = await Effect.runPromise(controlPlaneConfig.pipe(Effect.provide(Layer.mergeAll(context("", 7443), machine, joinDataWith(CLUSTER)))))
     expect([other.advertiseAddress, other.bindPort]).toEqual(["192.168.7.21", 7443])
   })
 
@@ -99,7 +98,7 @@ describe("advertise address", () => {
     const dev = /\bdev\s+(\S+)/.exec(route)?.[1]
     const addrLine = dev === undefined ? "" : execFileSync("ip", ["-4", "-o", "addr", "show", "dev", dev, "scope", "global"], { encoding: "utf8" })
     const expected = /\binet\s+([\d.]+)\//.exec(addrLine)?.[1]
-    const found = await Effect.runPromise(Effect.flatMap(Host, (h) => h.defaultRouteAddress).pipe(Effect.provide(HostLive), Effect.provide(rootfs.fake({}).layer)))
+    const found = await Effect.runPromise(Effect.flatMap(Host, (h) => h.defaultRouteAddress).pipe(Effect.provide(host.layer), Effect.provide(rootfs.fake({}).layer)))
     if (expected === undefined) {
       // No IPv4 default route here: the live Host may only offer an IPv6 one.
       if (Option.isSome(found)) expect(found.value).toContain(":")

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest"
 import type { ConfigMap, KubeClient } from "../src/kube-api/kube-api.js"
 import type { ControlPlaneConfig } from "../src/manifests/control-plane-config.js"
 import { addApiEndpoint } from "../src/phases/control-plane-join-update-status.js"
-import { ControlPlaneJoinError, etcdEndpoints, readClusterStatus } from "../src/phases/control-plane-shared.js"
+import { readClusterStatus } from "../src/control-plane/cluster-status.js"
+import { ControlPlaneJoinError } from "../src/control-plane/errors.js"
+import { etcdEndpoints } from "../src/control-plane/etcd-client.js"
 
 const stubClient = (over: Partial<KubeClient>): KubeClient =>
   new Proxy(over, { get: (t, p) => (p in t ? (t as Record<string | symbol, unknown>)[p] : () => Effect.die(`${String(p)} not used`)) }) as KubeClient

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { ClusterConfigurationError, JoinData, parseClusterConfiguration } from "../src/discovery/join-data.js"
-import { controlPlaneBanner, controlPlaneBannerText } from "../src/phases/control-plane-banner.js"
+import { controlPlaneBanner, controlPlaneBannerText } from "../src/control-plane/banner.js"
 
 const ETCD_LINE = "* A new etcd member was added to the local/stacked etcd cluster."
 const MASTER_LINE = "* Control plane (master) label and taint were applied to the new node."

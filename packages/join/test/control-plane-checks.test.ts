@@ -2,7 +2,7 @@ import { createServer } from "node:net"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
 import { Effect, Layer, Option } from "effect"
 import { describe, expect, it } from "vitest"
-import { fakeHost } from "../src/host/fake.js"
+import * as host from "../src/host/host.js"
 import type { HostService } from "../src/host/host.js"
 import {
   controlPlaneChecks,
@@ -14,12 +14,12 @@ import {
   NO_ENDPOINT,
   numCpu,
   portFree
-} from "../src/phases/control-plane-checks.js"
+} from "../src/control-plane/preflight.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 
-const withHost = (over: Parameters<typeof fakeHost>[0]) => <A>(e: Effect.Effect<A, never, import("../src/host/host.js").Host>) =>
-  Effect.runPromise(Effect.provide(e, fakeHost(over)))
+const withHost = (over: Parameters<typeof host.fake>[0]) => <A>(e: Effect.Effect<A, never, import("../src/host/host.js").Host>) =>
+  Effect.runPromise(Effect.provide(e, host.fake(over).layer))
 
 describe("control-plane preflight", () => {
   it("has kubeadm's extra checks, in order (local etcd; external etcd without a key)", () => {
@@ -43,13 +43,16 @@ describe("control-plane preflight", () => {
   })
 
   it("NumCPU and a busy port on the advertise address fail; a free one passes", async () => {
-    expect(Effect.runSync(numCpu(1).run).errors).toEqual(["the number of available CPUs 1 is less than the required 2"])
+    expect(Effect.runSync(numCpu.run.pipe(Effect.provide(host.layerTest({ cpuCount: Effect.succeed(1) })))).errors).toEqual([
+      "the number of available CPUs 1 is less than the required 2"
+    ])
     const server = createServer()
     await new Promise<void>((r) => server.listen(0, "127.0.1.77", () => r()))
     const port = (server.address() as { port: number }).port
     try {
-      expect((await Effect.runPromise(portFree("127.0.1.77", port).run)).errors).toEqual([`Port ${port} is in use`])
-      expect((await Effect.runPromise(portFree("127.0.1.78", port).run)).errors).toEqual([])
+      const live = host.layer.pipe(Layer.provide(rootfs.fake({}).layer))
+      expect((await Effect.runPromise(portFree("127.0.1.77", port).run.pipe(Effect.provide(live)))).errors).toEqual([`Port ${port} is in use`])
+      expect((await Effect.runPromise(portFree("127.0.1.78", port).run.pipe(Effect.provide(live)))).errors).toEqual([])
     } finally {
       server.close()
     }
@@ -85,7 +88,7 @@ describe("control-plane preflight", () => {
     expect(run("v1.15", { major: 1, minor: 15 }).errors).toEqual(['couldn\'t parse Kubernetes version "v1.15": could not parse "v1.15" as version'])
     // the list carries the cluster's version into the check
     const listed = controlPlaneChecks(sampleConfig({ kubernetesVersion: `v${major}.${minor + 2}.1` })).find((c) => c.name === "KubernetesVersion")!
-    const listedOutcome = await Effect.runPromise(listed.run.pipe(Effect.provide(Layer.merge(fakeHost(), rootfs.fake({}).layer))))
+    const listedOutcome = await Effect.runPromise(listed.run.pipe(Effect.provide(Layer.merge(host.fake().layer, rootfs.fake({}).layer))))
     expect(listedOutcome.warnings[0]).toContain(`Kubernetes version: ${major}.${minor + 2}.1.`)
   })
 
@@ -107,7 +110,7 @@ describe("control-plane preflight", () => {
       }
       return { calls, over }
     }
-    const outcome = (over: Parameters<typeof fakeHost>[0], ports = [6443, 10250]) => withHost(over)(firewalldCheck(ports).run)
+    const outcome = (over: Parameters<typeof host.fake>[0], ports = [6443, 10250]) => withHost(over)(firewalldCheck(ports).run)
 
     it("passes without an init system (nothing runs)", async () => {
       const calls: string[] = []
@@ -185,14 +188,14 @@ describe("control-plane preflight", () => {
       kubernetesVersion: `v1.${KUBEADM_TS_KUBERNETES_VERSION.minor + 1}.0`,
       etcd: { external: { endpoints: ["https://10.0.0.5:2379"], caFile: "", certFile: "", keyFile: "" } }
     })
-    const host = fakeHost({
+    const machine = host.fake({
       binaries: ["systemctl"],
       initSystem: Effect.succeed("systemd"),
       run: (_p, args) => Effect.succeed({ stdout: args[0] === "is-active" ? "active\n" : "", stderr: "", exitCode: 0 }),
       proxyFor: (url) => (url.startsWith("https://10.") ? Option.some("http://proxy:8080") : Option.none())
-    })
+    }).layer
     const r = await Effect.runPromise(
-      runChecks(controlPlaneChecks(cfg), ignoreSet([])).pipe(Effect.provide(Layer.merge(host, rootfs.fake({}).layer)))
+      runChecks(controlPlaneChecks(cfg), ignoreSet([])).pipe(Effect.provide(Layer.merge(machine, rootfs.fake({}).layer)))
     )
     expect(r.warnings).toEqual([
       `[WARNING KubernetesVersion]: Kubernetes version is greater than kubeadm version. Please consider to upgrade kubeadm. Kubernetes version: 1.${KUBEADM_TS_KUBERNETES_VERSION.minor + 1}.0. Kubeadm version: 1.${KUBEADM_TS_KUBERNETES_VERSION.minor}.x`,

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest"
 import * as loader from "@grpc/proto-loader"
 import { fileURLToPath } from "node:url"
-import { CRI_DESCRIPTOR } from "../src/host/cri.js"
+import { CRI_DESCRIPTOR } from "../src/internal/host/cri.js"
 
 /** The inlined descriptor is the .proto subset, method for method and field for field. */
 describe("CRI descriptor", () => {
   it("matches cri-api.proto", () => {
-    const proto = fileURLToPath(new URL("../src/host/cri-api.proto", import.meta.url))
+    const proto = fileURLToPath(new URL("../src/internal/host/cri-api.proto", import.meta.url))
     const fromProto = loader.loadSync(proto, { keepCase: true })
     const fromJson = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], { keepCase: true })
     const shape = (def: loader.PackageDefinition) =>

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Layer, Ref } from "effect"
-import { caCertHash, CryptoLive, jwsDetachedSign } from "../src/crypto/index.js"
+import { caCertHash, jwsDetachedSign } from "../src/crypto/index.js"
 import { fileDiscovery, tokenDiscovery } from "../src/discovery/index.js"
 import { KubeApiLive } from "../src/kube-api/index.js"
 import { serializeKubeconfig } from "../src/kubeconfig/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { json, makeCa, startTlsServer, statusBody, type TestServer } from "./helpers/tls-server.js"
+import * as crypto from "../src/crypto/crypto.js"
 
 const TOKEN_ID = "abcdef"
 const SECRET = "0123456789abcdef"
@@ -37,7 +38,7 @@ afterAll(() => server.close())
 const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-    const result = yield* Effect.either(effect.pipe(Effect.provide(Layer.mergeAll(KubeApiLive, CryptoLive, collectingOutput(lines), rootfs.fake().layer)))) as Effect.Effect<Either.Either<A, E>>
+    const result = yield* Effect.either(effect.pipe(Effect.provide(Layer.mergeAll(KubeApiLive, crypto.layer, collectingOutput(lines), rootfs.fake().layer)))) as Effect.Effect<Either.Either<A, E>>
     return { result, lines: yield* Ref.get(lines) }
   })
 
@@ -68,7 +69,7 @@ describe("token discovery (live clients against a local HTTPS server)", () => {
       serve(signed())
       const wrong = "sha256:" + "1".repeat(64)
       const { result } = yield* run(token({ caCertHashes: [wrong] }))
-      expect(Either.isLeft(result) && result.left._tag).toBe("CaPinMismatchError")
+      expect(Either.isLeft(result) && result.left.reason).toBe("PinMismatch")
       expect(Either.isLeft(result) && result.left.message).toContain(pin)
     })
   )
@@ -77,11 +78,11 @@ describe("token discovery (live clients against a local HTTPS server)", () => {
     Effect.gen(function* () {
       serve(signed())
       const malformed = yield* run(token({ caCertHashes: ["sha256:abc"] }))
-      expect(Either.isLeft(malformed.result) && malformed.result.left._tag).toBe("MalformedCaHashError")
+      expect(Either.isLeft(malformed.result) && malformed.result.left.reason).toBe("MalformedPin")
 
       serve({ kubeconfig: clusterInfoText, [`jws-kubeconfig-${TOKEN_ID}`]: jwsDetachedSign(clusterInfoText, TOKEN_ID, "ffffffffffffffff") })
       const bad = yield* run(token())
-      expect(Either.isLeft(bad.result) && bad.result.left._tag).toBe("BadJwsSignatureError")
+      expect(Either.isLeft(bad.result) && bad.result.left.reason).toBe("BadSignature")
       expect(Either.isLeft(bad.result) && bad.result.left.message).not.toContain(SECRET)
 
       let n = 0
@@ -90,7 +91,7 @@ describe("token discovery (live clients against a local HTTPS server)", () => {
         json(res, 200, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cluster-info" }, data: { kubeconfig: text, [`jws-kubeconfig-${TOKEN_ID}`]: jwsDetachedSign(text, TOKEN_ID, SECRET) } })
       }
       const changed = yield* run(token())
-      expect(Either.isLeft(changed.result) && changed.result.left._tag).toBe("ClusterInfoChangedError")
+      expect(Either.isLeft(changed.result) && changed.result.left.reason).toBe("Changed")
     })
   )
 
@@ -100,7 +101,7 @@ describe("token discovery (live clients against a local HTTPS server)", () => {
       const missing = yield* run(
         tokenDiscovery({ token: TOKEN, apiServerEndpoint: server.url.replace("https://", ""), caCertHashes: [pin], unsafeSkipCAVerification: false }, Duration.seconds(1))
       )
-      expect(Either.isLeft(missing.result) && missing.result.left._tag).toBe("MissingJwsError")
+      expect(Either.isLeft(missing.result) && missing.result.left.reason).toBe("NoJws")
       expect(Either.isLeft(missing.result) && missing.result.left.message).toContain('Use "kubeadm token create"')
 
       // Signed while we wait (right after the server answered a read without it): succeeds.
@@ -134,7 +135,7 @@ describe("token discovery (live clients against a local HTTPS server)", () => {
         tokenDiscovery({ token: TOKEN, apiServerEndpoint: mitm.url.replace("https://", ""), caCertHashes: [pin], unsafeSkipCAVerification: false }, Duration.seconds(5))
       )
       yield* Effect.promise(() => mitm.close())
-      expect(Either.isLeft(result) && result.left._tag).toBe("DiscoveryTlsError")
+      expect(Either.isLeft(result) && result.left.reason).toBe("TlsFailure")
       expect(mitm.requests.every((r) => r.authorization === undefined)).toBe(true)
     })
   )
@@ -162,7 +163,7 @@ describe("token discovery: cluster-info without a CA", () => {
       serve({ kubeconfig: noCa, [`jws-kubeconfig-${TOKEN_ID}`]: jwsDetachedSign(noCa, TOKEN_ID, SECRET) })
       for (const over of [{ caCertHashes: [], unsafeSkipCAVerification: true }, {}]) {
         const { result } = yield* run(token(over))
-        expect(Either.isLeft(result) && result.left._tag).toBe("ClusterInfoInvalidError")
+        expect(Either.isLeft(result) && result.left.reason).toBe("Invalid")
         expect(Either.isLeft(result) && result.left.message).toContain("carries no CA certificate")
       }
     })
@@ -231,7 +232,7 @@ describe("file discovery", () => {
       const other = yield* Effect.promise(() => makeCa("other"))
       const untrusted = rootfs.fake({ "/etc/pki/tls/certs/ca-bundle.crt": other.certPem })
       const bad = yield* Effect.either(fileDiscovery({ kubeConfigPath: `${server.url}/discovery.yaml` }, Duration.seconds(10)).pipe(Effect.provide(layers(untrusted))))
-      expect(Either.isLeft(bad) && bad.left._tag).toBe("DiscoveryFileError")
+      expect(Either.isLeft(bad) && bad.left.reason).toBe("File")
     })
   )
 })
@@ -253,7 +254,7 @@ describe("discovery deadlines", () => {
       const { result } = yield* run(
         tokenDiscovery({ token: TOKEN, apiServerEndpoint: "127.0.0.1:1", caCertHashes: [pin], unsafeSkipCAVerification: false }, Duration.seconds(1))
       )
-      expect(Either.isLeft(result) && result.left._tag).toBe("DiscoveryUnreachableError")
+      expect(Either.isLeft(result) && result.left.reason).toBe("Unreachable")
       expect(Either.isLeft(result) && result.left.message).toContain('cannot reach the API server at "127.0.0.1:1"')
       expect(Either.isLeft(result) && result.left.message).toContain("still failing after 1s")
     })

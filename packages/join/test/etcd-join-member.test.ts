@@ -1,15 +1,16 @@
 /** The member-join algorithm on the in-memory Etcd test layer (the real-etcd tests live in the testkit). */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { clusterHealth, Etcd, ensureMember, makeEtcdTest, waitForMember, type EtcdMember } from "../src/etcd/index.js"
+import * as etcd from "../src/etcd/etcd.js"
+import { clusterHealth, Etcd, ensureMember, waitForMember, type EtcdMember } from "../src/etcd/index.js"
 import { clusterStatusYaml, endpointsFromClusterStatus, endpointsFromEtcdPods, parseClusterStatus } from "../src/etcd/endpoints.js"
 
 const first: EtcdMember = { id: "11", name: "cp-1", peerURLs: ["https://10.0.0.11:2380"], clientURLs: ["https://10.0.0.11:2379"], isLearner: false }
 
-const withEtcd = <A, E>(autoStart: boolean, f: (h: Effect.Effect.Success<ReturnType<typeof makeEtcdTest>>) => Effect.Effect<A, E, Etcd>) =>
+const withEtcd = <A, E>(autoStart: boolean, f: (h: ReturnType<typeof etcd.fake>) => Effect.Effect<A, E, Etcd>) =>
   Effect.runPromise(
     Effect.gen(function* () {
-      const h = yield* makeEtcdTest([first], { autoStart })
+      const h = etcd.fake([first], { autoStart })
       return yield* Effect.provide(f(h), h.layer)
     })
   )
@@ -66,10 +67,11 @@ describe("ensureMember / waitForMember (in-memory etcd)", () => {
 describe("etcd endpoints", () => {
   it("from ClusterStatus v1beta1/v1beta2 and from etcd Pod annotations; ClusterStatus round-trips", () => {
     const text = "apiEndpoints:\n  cp-1:\n    advertiseAddress: 10.0.0.11\n    bindPort: 6443\n  cp-0:\n    advertiseAddress: fd00::10\n    bindPort: 6443\napiVersion: kubeadm.k8s.io/v1beta1\nkind: ClusterStatus\n"
-    const status = parseClusterStatus(text)!
+    const status = Either.getOrThrow(parseClusterStatus(text))!
     expect(endpointsFromClusterStatus(status)).toEqual(["https://[fd00::10]:2379", "https://10.0.0.11:2379"])
-    expect(parseClusterStatus(clusterStatusYaml(status))).toEqual(status)
-    expect(() => parseClusterStatus("apiVersion: kubeadm.k8s.io/v1beta9\nkind: ClusterStatus\n")).toThrow(/unsupported ClusterStatus apiVersion/)
+    expect(Either.getOrThrow(parseClusterStatus(clusterStatusYaml(status)))).toEqual(status)
+    const unsupported = parseClusterStatus("apiVersion: kubeadm.k8s.io/v1beta9\nkind: ClusterStatus\n")
+    expect(Either.isLeft(unsupported) && unsupported.left.message).toMatch(/unsupported ClusterStatus apiVersion/)
     expect(
       endpointsFromEtcdPods([
         { metadata: { annotations: { "kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://10.0.0.11:2379" } } },

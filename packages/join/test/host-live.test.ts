@@ -4,7 +4,8 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Host, HostLive } from "../src/host/index.js"
+import * as host from "../src/host/host.js"
+import { Host } from "../src/host/host.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 
 const machine = () => {
@@ -14,7 +15,7 @@ const machine = () => {
   fs.writeFileSync(path.join(root, "usr/bin/not-executable"), "x", { mode: 0o644 })
   return root
 }
-const live = (root: string) => HostLive.pipe(Layer.provide(rootfs.layer(root)))
+const live = (root: string) => host.layer.pipe(Layer.provide(rootfs.layer(root)))
 
 describe("Host (live)", () => {
   it.live("finds executables on PATH inside the rootfs only, and runs them", () =>

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber, Layer, Option, Ref, TestClock } from "effect"
-import { CryptoLive } from "../src/crypto/index.js"
+import * as crypto from "../src/crypto/crypto.js"
 import { kubeletKubeconfig, serializeKubeconfig } from "../src/kubeconfig/index.js"
-import { fakeHost } from "../src/host/index.js"
+import * as host from "../src/host/host.js"
+import type { Host } from "../src/host/host.js"
 import { fakeCluster } from "../src/kube-api/index.js"
 import { bootstrapPending, flagsEnvFile, Kubelet, kubeletFlags, KubeletLive, waitForTlsBootstrap } from "../src/kubelet/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
@@ -41,13 +42,13 @@ describe("kubeadm-flags.env", () => {
 })
 
 describe("Kubelet service: init system", () => {
-  const layers = (host: ReturnType<typeof fakeHost>, lines: Ref.Ref<ReadonlyArray<OutputLine>>) =>
-    KubeletLive.pipe(Layer.provide(Layer.mergeAll(host, rootfs.fake().layer, collectingOutput(lines), fakeCluster("https://h:6443").layer)))
+  const layers = (machine: Layer.Layer<Host>, lines: Ref.Ref<ReadonlyArray<OutputLine>>) =>
+    KubeletLive.pipe(Layer.provide(Layer.mergeAll(machine, rootfs.fake().layer, collectingOutput(lines), fakeCluster("https://h:6443").layer)))
 
   it.effect("without an init system it says so, and starts nothing", () =>
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start)).pipe(Effect.provide(layers(fakeHost(), lines)))
+      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start)).pipe(Effect.provide(layers(host.fake().layer, lines)))
       expect(started).toBe(false)
       expect((yield* Ref.get(lines)).map((l) => l.text)).toEqual([
         "[kubelet-start] no supported init system detected, won't make sure the kubelet not running for a short period of time while setting up configuration for it.",
@@ -60,12 +61,12 @@ describe("Kubelet service: init system", () => {
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const commands: Array<string> = []
-      const host = fakeHost({
+      const machine = host.fake({
         initSystem: Effect.succeed("systemd"),
         lookPath: (name) => Effect.succeed(name === "systemctl" ? Option.some("/usr/bin/systemctl") : Option.none()),
         run: (path, args) => Effect.sync(() => (commands.push([path, ...args].join(" ")), { stdout: "Loaded: loaded", stderr: "", exitCode: 0 }))
-      })
-      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start)).pipe(Effect.provide(layers(host, lines)))
+      }).layer
+      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start)).pipe(Effect.provide(layers(machine, lines)))
       expect(started).toBe(true)
       expect(commands).toEqual([
         "/usr/bin/systemctl status kubelet",
@@ -82,7 +83,7 @@ describe("waiting for the TLS bootstrap", () => {
   it.effect("says what is pending while it waits, and in the timeout error", () =>
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const layer = Layer.mergeAll(rootfs.fake().layer, fakeHost(), collectingOutput(lines), CryptoLive)
+      const layer = Layer.mergeAll(rootfs.fake().layer, host.fake().layer, collectingOutput(lines), crypto.layer)
       const fiber = yield* Effect.fork(Effect.either(waitForTlsBootstrap(Duration.seconds(30), " (hint)").pipe(Effect.provide(layer))))
       yield* TestClock.adjust("31 seconds")
       const result = yield* Fiber.join(fiber)
@@ -98,7 +99,7 @@ describe("waiting for the TLS bootstrap", () => {
   it.effect("kubelet.conf written but its client certificate not yet there: says the CSR is pending", () =>
     Effect.gen(function* () {
       const fs = rootfs.fake({ "/etc/kubernetes/kubelet.conf": serializeKubeconfig(kubeletKubeconfig({ server: "https://h:6443", caPem: "CA" })) })
-      const pending = yield* bootstrapPending.pipe(Effect.provide(Layer.mergeAll(fs.layer, fakeHost({ processRunning: () => Effect.succeed(true) }), CryptoLive)))
+      const pending = yield* bootstrapPending.pipe(Effect.provide(Layer.mergeAll(fs.layer, host.fake({ processRunning: () => Effect.succeed(true) }).layer, crypto.layer)))
       expect(Option.getOrThrow(pending)).toContain("is not issued: CSR not yet approved?")
     })
   )

@@ -1,15 +1,18 @@
 import { Pod } from "kubernetes-models/v1"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
+import { Either } from "effect"
 import {
   controlPlanePods,
-  etcdPod,
   kubeApiServerPod,
   kubeControllerManagerPod,
   kubeSchedulerPod,
   podYaml
 } from "../src/manifests/index.js"
+import { etcdPod as etcdPodOrError } from "../src/etcd/pod.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
+
+const etcdPod = (...args: Parameters<typeof etcdPodOrError>) => Either.getOrThrow(etcdPodOrError(...args))
 
 const command = (pod: Record<string, any>): string[] => pod.spec.containers[0].command
 

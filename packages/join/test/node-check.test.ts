@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Ref } from "effect"
-import { Crypto, CryptoLive } from "../src/crypto/index.js"
+import { Crypto } from "../src/crypto/index.js"
 import { JoinData } from "../src/discovery/join-data.js"
 import { fakeCluster, KubeApi } from "../src/kube-api/index.js"
 import { kubeletKubeconfig, serializeKubeconfig, simpleKubeconfig } from "../src/kubeconfig/index.js"
@@ -8,29 +8,30 @@ import { ownNodeCredential, refuseReadyNode } from "../src/kubelet/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { type MemorySeed } from "../src/rootfs/index.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
+import * as crypto from "../src/crypto/crypto.js"
 
 const SERVER = "https://h:6443"
 const readyNode = (name: string) => ({ metadata: { name }, status: { conditions: [{ type: "Ready", status: "True" }] } })
 
 /** A CA, and kubelet credentials it (or another CA) issues, as the kubelet writes them. */
 const makePki = Effect.gen(function* () {
-  const crypto = yield* Crypto
+  const c = yield* Crypto
   const newCa = (cn: string) =>
     Effect.gen(function* () {
-      const keys = yield* crypto.generateKeyPair("ecdsa-p256")
-      return { keys, certPem: yield* crypto.createCaCertificate(keys, { commonName: cn }) }
+      const keys = yield* c.generateKeyPair("ecdsa-p256")
+      return { keys, certPem: yield* c.createCaCertificate(keys, { commonName: cn }) }
     })
   const ca = yield* newCa("kubernetes")
   const otherCa = yield* newCa("kubernetes")
   const credential = (o: { cn: string; issuer?: typeof ca; notAfter?: Date; notBefore?: Date }) =>
     Effect.gen(function* () {
-      const keys = yield* crypto.generateKeyPair("ecdsa-p256")
-      const certPem = yield* crypto.createCertificate(
+      const keys = yield* c.generateKeyPair("ecdsa-p256")
+      const certPem = yield* c.createCertificate(
         keys.publicKey,
         { commonName: o.cn, organizations: ["system:nodes"], extKeyUsages: ["client"], ...(o.notAfter ? { notAfter: o.notAfter } : {}), ...(o.notBefore ? { notBefore: o.notBefore } : {}) },
         o.issuer ?? ca
       )
-      return { certPem, keyPem: yield* crypto.privateKeyToPem(keys.privateKey) }
+      return { certPem, keyPem: yield* c.privateKeyToPem(keys.privateKey) }
     })
   return { ca, otherCa, credential }
 })
@@ -60,13 +61,13 @@ describe("a Node with this name", () => {
       const client = yield* Effect.flatMap(KubeApi, (k) => k.client(kubeconfig)).pipe(Effect.provide(api.layer))
       const { ca } = yield* makePki
       const out = collectingOutput(yield* Ref.make<ReadonlyArray<OutputLine>>([]))
-      const layers = Layer.mergeAll(out, rootfs.fake().layer, CryptoLive, joinData(ca.certPem))
+      const layers = Layer.mergeAll(out, rootfs.fake().layer, crypto.layer, joinData(ca.certPem))
       const check = (name: string) => Effect.either(refuseReadyNode(client, name).pipe(Effect.provide(layers)))
       const ready = yield* check("ready")
       expect(Either.isLeft(ready) && ready.left._tag).toBe("ReadyNodeExistsError")
       expect(yield* check("notready")).toEqual(Either.right("not-ready"))
       expect(yield* check("absent")).toEqual(Either.right("absent"))
-    }).pipe(Effect.provide(CryptoLive))
+    }).pipe(Effect.provide(crypto.layer))
   )
 
   it.effect("Ready and this machine holds its valid kubelet credentials: resumed, with a clear line", () =>
@@ -78,19 +79,19 @@ describe("a Node with this name", () => {
       const { ca, credential } = yield* makePki
       const own = yield* credential({ cn: "system:node:cp-2" })
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const layers = Layer.mergeAll(collectingOutput(lines), rootfs.fake(kubeletFiles(ca.certPem, own.certPem + own.keyPem)).layer, CryptoLive, joinData(ca.certPem))
+      const layers = Layer.mergeAll(collectingOutput(lines), rootfs.fake(kubeletFiles(ca.certPem, own.certPem + own.keyPem)).layer, crypto.layer, joinData(ca.certPem))
       const result = yield* refuseReadyNode(client, "cp-2", { phase: "kubelet-start" }).pipe(Effect.provide(layers))
       expect(result).toBe("ours")
       expect((yield* Ref.get(lines)).map((l) => l.text)).toContain(
         '[kubelet-start] This machine is already Node "cp-2" (its kubelet client certificate is valid); resuming the join'
       )
-    }).pipe(Effect.provide(CryptoLive))
+    }).pipe(Effect.provide(crypto.layer))
   )
 })
 
 describe("this machine's kubelet credential (ownNodeCredential)", () => {
   const verdict = (seed: MemorySeed, caPem: string, name = "cp-2") =>
-    ownNodeCredential(name, caPem).pipe(Effect.provide(Layer.merge(rootfs.fake(seed).layer, CryptoLive)))
+    ownNodeCredential(name, caPem).pipe(Effect.provide(Layer.merge(rootfs.fake(seed).layer, crypto.layer)))
 
   it.effect("ours only with the right name, the cluster's CA, within validity, and the matching private key here", () =>
     Effect.gen(function* () {
@@ -113,6 +114,6 @@ describe("this machine's kubelet credential (ownNodeCredential)", () => {
       // someone else's key next to our certificate
       const other = yield* credential({ cn: "system:node:cp-2" })
       expect(leftOf(yield* verdict(kubeletFiles(ca.certPem, good.certPem + other.keyPem), ca.certPem))).toContain("does not belong")
-    }).pipe(Effect.provide(CryptoLive))
+    }).pipe(Effect.provide(crypto.layer))
   )
 })

@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Layer, Ref } from "effect"
-import { caCertHash, CryptoLive, jwsDetachedSign } from "../src/crypto/index.js"
+import { caCertHash, jwsDetachedSign } from "../src/crypto/index.js"
 import { pinnedCertificates, tokenDiscovery } from "../src/discovery/token.js"
 import { KubeApiLive } from "../src/kube-api/index.js"
 import { serializeKubeconfig } from "../src/kubeconfig/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { json, makeCa, startTlsServer, statusBody, type TestServer } from "./helpers/tls-server.js"
+import * as crypto from "../src/crypto/crypto.js"
 
 const TOKEN_ID = "abcdef"
 const SECRET = "0123456789abcdef"
@@ -47,7 +48,7 @@ const discover = (endpointUrl: string) =>
       tokenDiscovery(
         { token: `${TOKEN_ID}.${SECRET}`, apiServerEndpoint: endpointUrl.replace("https://", ""), caCertHashes: [caCertHash(cluster.caPem)], unsafeSkipCAVerification: false },
         Duration.seconds(20)
-      ).pipe(Effect.provide(Layer.mergeAll(KubeApiLive, CryptoLive, collectingOutput(lines))))
+      ).pipe(Effect.provide(Layer.mergeAll(KubeApiLive, crypto.layer, collectingOutput(lines))))
     )
   })
 
@@ -66,7 +67,7 @@ describe("only the pinned CA is trusted", () => {
       serveClusterInfo(impostor, impostor.url, cluster.caPem + attackerCaPem)
       impostor.requests.length = 0
       const r = yield* discover(impostor.url)
-      expect(Either.isLeft(r) && r.left._tag).toBe("DiscoveryTlsError")
+      expect(Either.isLeft(r) && r.left.reason).toBe("TlsFailure")
       // Only the unverified first read reached it, and never with a token.
       expect(impostor.requests.length).toBe(1)
       expect(impostor.requests.every((q) => q.authorization === undefined)).toBe(true)

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
 import { Effect, Either, Fiber, Layer, Option, Ref, TestClock } from "effect"
-import { criSocketForCluster, fakeHost, resolveCriSocket, workerChecks } from "../src/host/index.js"
+import * as host from "../src/host/host.js"
+import type { Host } from "../src/host/host.js"
+import { criSocketForCluster, resolveCriSocket, workerChecks } from "../src/host/index.js"
 import { HOSTNAME_LOOKUP_TIMEOUT, hostnameCheck } from "../src/host/checks.js"
 import { joinContext } from "../src/join-context.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
@@ -43,7 +45,7 @@ describe("worker preflight checks", () => {
     Effect.gen(function* () {
       const r = yield* runChecks(workerChecks(workerConfig()), ignoreSet([]))
       expect(r.warnings).toEqual(["[WARNING Service-Kubelet]: no supported init system detected, skipping checking for services"])
-    }).pipe(Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, fakeHost(), joinContext(workerConfig(), options()))))
+    }).pipe(Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, host.fake().layer, joinContext(workerConfig(), options()))))
   )
 
   it.effect("report each failure with kubeadm's message and severity; ignored errors become warnings", () =>
@@ -54,8 +56,8 @@ describe("worker preflight checks", () => {
         "/etc/kubernetes/kubelet.conf": "x",
         "/etc/kubernetes/manifests/etcd.yaml": "x"
       })
-      const host = fakeHost({ binaries: ["ip", "mount", "nsenter"], portInUse: () => Effect.succeed(true) })
-      const r = yield* Effect.either(runChecks(workerChecks(workerConfig()), ignoreSet(["swap"])).pipe(Effect.provide(Layer.mergeAll(fs.layer, host, joinContext(workerConfig(), options())))))
+      const machine = host.fake({ binaries: ["ip", "mount", "nsenter"], portInUse: () => Effect.succeed(true) }).layer
+      const r = yield* Effect.either(runChecks(workerChecks(workerConfig()), ignoreSet(["swap"])).pipe(Effect.provide(Layer.mergeAll(fs.layer, machine, joinContext(workerConfig(), options())))))
       expect(Either.isLeft(r)).toBe(true)
       if (Either.isRight(r)) return
       expect(r.left.lines).toEqual([
@@ -72,13 +74,13 @@ describe("worker preflight checks", () => {
 
   it.effect("CRI: a runtime that is not ready or not answering is an error; several sockets must be chosen", () =>
     Effect.gen(function* () {
-      const run = (host: ReturnType<typeof fakeHost>) =>
+      const run = (machine: Layer.Layer<Host>) =>
         Effect.either(runChecks(workerChecks(workerConfig()).filter((c) => c.name === "CRI"), ignoreSet([]))).pipe(
-          Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, host, joinContext(workerConfig(), options())))
+          Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, machine, joinContext(workerConfig(), options())))
         )
-      const notReady = yield* run(fakeHost({ criStatus: () => Effect.succeed([{ type: "RuntimeReady", status: false, reason: "Broken", message: "disk" }]) }))
+      const notReady = yield* run(host.fake({ criStatus: () => Effect.succeed([{ type: "RuntimeReady", status: false, reason: "Broken", message: "disk" }]) }).layer)
       expect(Either.isLeft(notReady) && notReady.left.lines[0]).toBe("[ERROR CRI]: container runtime is not ready: RuntimeReady=false reason:Broken message:disk")
-      const two = yield* run(fakeHost({ criEndpointsPresent: Effect.succeed(["unix:///var/run/containerd/containerd.sock", "unix:///var/run/crio/crio.sock"]) }))
+      const two = yield* run(host.fake({ criEndpointsPresent: Effect.succeed(["unix:///var/run/containerd/containerd.sock", "unix:///var/run/crio/crio.sock"]) }).layer)
       expect(Either.isLeft(two) && two.left.lines[0]).toContain("found multiple CRI endpoints on the host")
     })
   )
@@ -96,37 +98,37 @@ describe("endpoint-dependent checks", () => {
         "FileContent--proc-sys-net-bridge-bridge-nf-call-ip6tables",
         "FileContent--proc-sys-net-ipv6-conf-default-forwarding"
       ])
-      const host = fakeHost({ proxyFor: (url) => (url === "https://[fd00::10]" ? Option.some("http://proxy:3128") : Option.none()) })
+      const machine = host.fake({ proxyFor: (url) => (url === "https://[fd00::10]" ? Option.some("http://proxy:3128") : Option.none()) }).layer
       const r = yield* Effect.either(
-        runChecks(checks.slice(-3), ignoreSet([])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake({ "/proc/sys/net/ipv6/conf/default/forwarding": "1\n" }).layer, host, joinContext(config, options()))))
+        runChecks(checks.slice(-3), ignoreSet([])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake({ "/proc/sys/net/ipv6/conf/default/forwarding": "1\n" }).layer, machine, joinContext(config, options()))))
       )
       expect(Either.isLeft(r) && r.left.lines).toEqual([
         "[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-ip6tables]: /proc/sys/net/bridge/bridge-nf-call-ip6tables does not exist"
       ])
-      const warned = yield* runChecks(checks.slice(-3), ignoreSet(["all"])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake().layer, host, joinContext(config, options()))))
+      const warned = yield* runChecks(checks.slice(-3), ignoreSet(["all"])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake().layer, machine, joinContext(config, options()))))
       expect(warned.warnings[0]).toBe(`[WARNING HTTPProxy]: Connection to "https://[fd00::10]" uses proxy "http://proxy:3128". If that is not intended, adjust your proxy settings`)
     })
   )
 })
 
 describe("CRI socket resolution output", () => {
-  const resolve = (config: ReturnType<typeof workerConfig>, host: ReturnType<typeof fakeHost>) =>
+  const resolve = (config: ReturnType<typeof workerConfig>, machine: Layer.Layer<Host>) =>
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const socket = yield* resolveCriSocket.pipe(
-        Effect.provide(Layer.mergeAll(host, joinContext(config, options()), collectingOutput(lines)))
+        Effect.provide(Layer.mergeAll(machine, joinContext(config, options()), collectingOutput(lines)))
       )
       return { socket, lines: yield* Ref.get(lines) }
     })
 
   it.effect("a detected socket is told at V(1) as kubeadm's klog line", () =>
     Effect.gen(function* () {
-      const found = yield* resolve(workerConfig(), fakeHost({ criEndpointsPresent: Effect.succeed(["unix:///var/run/crio/crio.sock"]) }))
+      const found = yield* resolve(workerConfig(), host.fake({ criEndpointsPresent: Effect.succeed(["unix:///var/run/crio/crio.sock"]) }).layer)
       expect(found).toEqual({
         socket: "unix:///var/run/crio/crio.sock",
         lines: [{ stream: "detail", level: 1, text: "detected and using CRI socket: unix:///var/run/crio/crio.sock" }]
       })
-      const none = yield* resolve(workerConfig(), fakeHost({ criEndpointsPresent: Effect.succeed([]) }))
+      const none = yield* resolve(workerConfig(), host.fake({ criEndpointsPresent: Effect.succeed([]) }).layer)
       expect(none.lines.map((l) => l.text)).toEqual(["detected and using CRI socket: unix:///var/run/containerd/containerd.sock"])
     })
   )
@@ -135,7 +137,7 @@ describe("CRI socket resolution output", () => {
     Effect.gen(function* () {
       const base = workerConfig()
       const config = { ...base, nodeRegistration: { ...base.nodeRegistration, criSocket: "/run/containerd/containerd.sock" } }
-      expect(yield* resolve(config, fakeHost())).toEqual({ socket: "unix:///run/containerd/containerd.sock", lines: [] })
+      expect(yield* resolve(config, host.fake().layer)).toEqual({ socket: "unix:///run/containerd/containerd.sock", lines: [] })
     })
   )
 })
@@ -161,6 +163,6 @@ describe("Hostname check", () => {
       yield* TestClock.adjust(HOSTNAME_LOOKUP_TIMEOUT)
       const r = yield* Fiber.join(fiber)
       expect(r.warnings).toEqual(['[WARNING Hostname]: hostname "quiet-node": lookup timed out after 2s'])
-    }).pipe(Effect.provide(fakeHost({ lookupHost: () => Effect.never })))
+    }).pipe(Effect.provide(host.fake({ lookupHost: () => Effect.never }).layer))
   )
 })

@@ -4,9 +4,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { httpProxyCheck } from "../src/host/checks.js"
-import { HostLive } from "../src/host/index.js"
-import { proxyForUrl } from "../src/host/proxy.js"
-import { httpProxyCidrCheck } from "../src/phases/control-plane-checks.js"
+import { httpProxyCidrCheck } from "../src/control-plane/preflight.js"
+import * as host from "../src/host/host.js"
+import { proxyForUrl } from "../src/internal/host/proxy.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 
 const PROXY = "http://proxy.example:3128"
@@ -62,7 +62,7 @@ describe("HTTPProxy / HTTPProxyCIDR with the live Host", () => {
   })
   const run = <A>(e: Effect.Effect<A, never, import("../src/host/host.js").Host>) => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "proxy-test-"))
-    return Effect.runPromise(Effect.provide(e, HostLive.pipe(Layer.provide(rootfs.layer(root)))))
+    return Effect.runPromise(Effect.provide(e, host.layer.pipe(Layer.provide(rootfs.layer(root)))))
   }
   const proxyEnv = (noProxy: string) => {
     for (const k of ["https_proxy", "http_proxy", "no_proxy"]) delete process.env[k]

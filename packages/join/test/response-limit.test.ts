@@ -9,11 +9,11 @@ import type * as http from "node:http"
 import { MAX_RESPONSE_BYTES } from "../src/body-limit.js"
 import { request, watch } from "../src/bootstrap/http.js"
 import { tokenDiscovery } from "../src/discovery/token.js"
-import { CryptoLive } from "../src/crypto/service.js"
 import { simpleKubeconfig } from "../src/kubeconfig/index.js"
 import { KubeApi, KubeApiLive } from "../src/kube-api/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { startTlsServer, type TestServer } from "./helpers/tls-server.js"
+import * as crypto from "../src/crypto/crypto.js"
 
 /** Streams `{"data":{"kubeconfig":"AAAA...` forever (until the client goes away); counts what it sent. */
 const flood = (sent: { bytes: number; requests: number }) => (_req: unknown, res: http.ServerResponse) => {
@@ -59,7 +59,7 @@ describe("response bodies are capped", () => {
     }).pipe(Effect.provide(KubeApiLive))
   )
 
-  it.live("token discovery: an endless cluster-info is a ClusterInfoInvalidError at once (no retry until the timeout)", () =>
+  it.live("token discovery: an endless cluster-info is an Invalid DiscoveryError at once (no retry until the timeout)", () =>
     Effect.gen(function* () {
       reset()
       const endpoint = server.url.replace("https://", "")
@@ -67,11 +67,11 @@ describe("response bodies are capped", () => {
       const r = yield* Effect.either(
         tokenDiscovery({ apiServerEndpoint: endpoint, token: "abcdef.0123456789abcdef", caCertHashes: [], unsafeSkipCAVerification: true }, Duration.minutes(5)).pipe(
           Effect.provide(KubeApiLive),
-          Effect.provide(CryptoLive),
+          Effect.provide(crypto.layer),
           Effect.provide(collectingOutput(lines))
         )
       )
-      expect(Either.isLeft(r) && r.left._tag).toBe("ClusterInfoInvalidError")
+      expect(Either.isLeft(r) && r.left.reason).toBe("Invalid")
       expect(Either.isLeft(r) && r.left.message).toContain(`larger than ${MAX_RESPONSE_BYTES} bytes`)
       expect(sent.requests).toBe(1)
     })

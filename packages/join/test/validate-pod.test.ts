@@ -2,8 +2,8 @@
 import { Cause, Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import type { Pod } from "../src/manifests/static-pods.js"
-import { validatePod } from "../src/phases/control-plane-prepare-control-plane.js"
-import { ControlPlaneJoinError } from "../src/phases/control-plane-shared.js"
+import { ControlPlaneJoinError } from "../src/control-plane/errors.js"
+import { validatePod } from "../src/control-plane/manifests.js"
 
 const pod = (spec: unknown): Pod =>
   ({ apiVersion: "v1", kind: "Pod", metadata: { name: "kube-apiserver", namespace: "kube-system" }, spec }) as unknown as Pod

@@ -10,15 +10,14 @@ import {
   caCertHash,
   createCaCertificate,
   createCertificate,
-  CryptoLive,
   generateKeyPair,
   jwsDetachedSign,
   privateKeyToPem
 } from "../src/crypto/index.js"
-import { JoinDataLive } from "../src/discovery/index.js"
-import { Etcd } from "../src/etcd/service.js"
+import * as joinData from "../src/discovery/join-data.js"
+import { Etcd } from "../src/etcd/etcd.js"
 import { Health, layerTest as healthTest } from "../src/health/index.js"
-import { fakeHost } from "../src/host/index.js"
+import * as host from "../src/host/host.js"
 import { joinContext } from "../src/join-context.js"
 import { joinWorkflow } from "../src/join-workflow.js"
 import { fakeCluster } from "../src/kube-api/index.js"
@@ -29,6 +28,7 @@ import { collectingOutput, type OutputLine } from "../src/output.js"
 import { RootFs } from "../src/rootfs/index.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { healthyMachine, options, TOKEN, workerConfig } from "./fixtures/config.js"
+import * as crypto from "../src/crypto/crypto.js"
 
 const SERVER = "https://10.0.0.10:6443"
 
@@ -96,8 +96,8 @@ const workerLayers = (opts: {
       timeout: workerConfig().discovery.timeout
     }
   })
-  const base = Layer.mergeAll(opts.fs.layer, fakeHost({ processRunning: (name) => Effect.succeed(name === "kubelet" && opts.kubeletRunning === true) }), opts.api.layer, CryptoLive, collectingOutput(opts.lines), joinContext(config, options({ selfTlsBootstrap: true })), noEtcd, opts.health ?? healthTest(), opts.reporter ?? silentReporter)
-  return Layer.mergeAll(base, JoinDataLive.pipe(Layer.provide(base)), fakeKubelet({ caKeys: opts.caKeys, caPem: opts.caPem }).pipe(Layer.provide(base)))
+  const base = Layer.mergeAll(opts.fs.layer, host.fake({ processRunning: (name) => Effect.succeed(name === "kubelet" && opts.kubeletRunning === true) }).layer, opts.api.layer, crypto.layer, collectingOutput(opts.lines), joinContext(config, options({ selfTlsBootstrap: true })), noEtcd, opts.health ?? healthTest(), opts.reporter ?? silentReporter)
+  return Layer.mergeAll(base, joinData.layer.pipe(Layer.provide(base)), fakeKubelet({ caKeys: opts.caKeys, caPem: opts.caPem }).pipe(Layer.provide(base)))
 }
 
 describe("the worker join workflow with fake layers only", () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Effect, Layer } from "effect"
 import { rm } from "node:fs/promises"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
-import { criCheck, Host, HostLive } from "@kubeadm-ts/join/host/index"
+import { criCheck, Host, layer as hostLayer } from "@kubeadm-ts/join/host/index"
 import { joinContext } from "@kubeadm-ts/join/join-context"
 import * as rootFsLayers from "@kubeadm-ts/join/rootfs/index"
 import { Duration } from "effect"
@@ -32,7 +32,7 @@ const config = {
 }
 const layers = (root: string, criSocket = "") => {
   const fs = rootFsLayers.layer(root)
-  return Layer.mergeAll(fs, HostLive.pipe(Layer.provide(fs)), joinContext({ ...config, nodeRegistration: { ...config.nodeRegistration, criSocket } }, { rootfs: root, skipPhases: [], selfTlsBootstrap: false, verbosity: 0 }))
+  return Layer.mergeAll(fs, hostLayer.pipe(Layer.provide(fs)), joinContext({ ...config, nodeRegistration: { ...config.nodeRegistration, criSocket } }, { rootfs: root, skipPhases: [], selfTlsBootstrap: false, verbosity: 0 }))
 }
 
 describe("CRI runtime.v1 against a real containerd", () => {

@@ -6,10 +6,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Etcd, EtcdLive, ensureMember, waitForMember, type EtcdClient } from "@kubeadm-ts/join/etcd/index"
-import { etcdPod, podYaml } from "@kubeadm-ts/join/manifests/index"
+import { Etcd, ensureMember, etcdPod, layer as etcdLayer, waitForMember, type EtcdClient } from "@kubeadm-ts/join/etcd/index"
+import { podYaml } from "@kubeadm-ts/join/manifests/index"
 import type { ControlPlaneConfig } from "@kubeadm-ts/join/manifests/control-plane-config"
 import { freeLoopbackAddress, issueEtcdCert, startEtcd, type RealEtcd } from "../src/etcd/real-etcd.js"
 import { runEtcdStaticPod, type EtcdStaticPod } from "../src/etcd/static-pod.js"
@@ -47,11 +47,11 @@ const prepareNode = async (first: RealEtcd, nodeName: string, address: string, i
     await writeFile(join(pki, `${n}.crt`), p.certPem)
     await writeFile(join(pki, `${n}.key`), p.keyPem, { mode: 0o600 })
   }
-  await writeFile(join(rootfs, "etc/kubernetes/manifests/etcd.yaml"), podYaml(etcdPod(cfgFor(nodeName, address), initialCluster)), { mode: 0o600 })
+  await writeFile(join(rootfs, "etc/kubernetes/manifests/etcd.yaml"), podYaml(Either.getOrThrow(etcdPod(cfgFor(nodeName, address), initialCluster))), { mode: 0o600 })
   return rootfs
 }
 
-const run = <A, E>(e: Effect.Effect<A, E, Etcd>) => Effect.runPromise(Effect.provide(e, EtcdLive))
+const run = <A, E>(e: Effect.Effect<A, E, Etcd>) => Effect.runPromise(Effect.provide(e, etcdLayer))
 
 describe("Etcd service against a real etcd", () => {
   let first: RealEtcd
@@ -79,7 +79,7 @@ describe("Etcd service against a real etcd", () => {
   it("rejects a client without the etcd CA's client certificate", async () => {
     const wrongCa = await startEtcd({ name: "other" })
     cleanups.push(() => wrongCa.stop())
-    const res = await Effect.runPromise(Effect.either(Effect.provide(Effect.flatMap(Etcd, (e) => e.connect([first.clientURL], wrongCa.tls)), EtcdLive)))
+    const res = await Effect.runPromise(Effect.either(Effect.provide(Effect.flatMap(Etcd, (e) => e.connect([first.clientURL], wrongCa.tls)), etcdLayer)))
     expect(res._tag).toBe("Left")
   })
 

@@ -5,9 +5,9 @@
 import { execFileSync } from "node:child_process"
 import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Etcd, EtcdLive } from "@kubeadm-ts/join/etcd/index"
+import { Etcd, layer as etcdLayer } from "@kubeadm-ts/join/etcd/index"
 import { endpointsFromClusterStatus, parseClusterStatus } from "@kubeadm-ts/join/etcd/endpoints"
 import { type ClusterWithEtcd, initCluster, type TestCluster } from "../src/index.js"
 import { tempDir } from "./helpers.js"
@@ -50,7 +50,7 @@ describe('initCluster({ etcd: "real" })', () => {
 
   it("the Etcd service lists exactly the one started member", async () => {
     const members = await Effect.runPromise(
-      Effect.flatMap(Etcd, (etcd) => Effect.flatMap(etcd.connect([cluster.etcd.clientURL], cluster.etcd.tls), (c) => c.members)).pipe(Effect.provide(EtcdLive))
+      Effect.flatMap(Etcd, (etcd) => Effect.flatMap(etcd.connect([cluster.etcd.clientURL], cluster.etcd.tls), (c) => c.members)).pipe(Effect.provide(etcdLayer))
     )
     expect(members).toHaveLength(1)
     // a started member has its name and client URLs (an added-but-unstarted one has neither)
@@ -73,7 +73,7 @@ describe('initCluster({ etcd: "real" })', () => {
 
   it("ClusterStatus names the init node, so a joining control plane finds this etcd", () => {
     const data = cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>
-    const status = parseClusterStatus(data["ClusterStatus"])
+    const status = Either.getOrThrow(parseClusterStatus(data["ClusterStatus"]))
     expect(status).toBeDefined()
     expect(endpointsFromClusterStatus(status!)).toEqual([cluster.etcd.clientURL])
     const pod = cluster.get("pods", "kube-system", "etcd-control-plane-1")

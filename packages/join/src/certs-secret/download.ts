@@ -8,7 +8,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto"
 import { Data, Effect } from "effect"
 import { aesGcmOpen } from "../crypto/aes.js"
-import { DecryptError } from "../crypto/errors.js"
+import { attempt } from "../crypto/errors.js"
 import type { KubeApiError, KubeClient } from "../kube-api/kube-api.js"
 import { type ControlPlaneConfig, kubernetesMinor } from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
@@ -96,14 +96,14 @@ export const downloadCerts = (
         plain.set(name, sealed)
         continue
       }
-      // only a DecryptError is about the data or the key; anything else thrown is a bug (a defect)
-      const opened = yield* Effect.try({ try: () => aesGcmOpen(key, sealed), catch: (e) => e }).pipe(
-        Effect.catchAll((e) =>
-          !(e instanceof DecryptError)
-            ? Effect.die(e)
-            : e.reason === "authentication"
-              ? Effect.fail(wrap("WrongKey", `wrong certificate key: error decoding secret data with provided key: ${e.message}`))
-              : Effect.fail(wrap("BadEntry", `error decoding secret data with provided key: ${e.message}`))
+      // only a crypto failure is about the data or the key; anything else thrown is a bug (a defect)
+      const opened = yield* attempt(() => aesGcmOpen(key, sealed)).pipe(
+        Effect.catchTag("CryptoError", (e) =>
+          Effect.fail(
+            e.reason === "DecryptAuthentication"
+              ? wrap("WrongKey", `wrong certificate key: error decoding secret data with provided key: ${e.message}`)
+              : wrap("BadEntry", `error decoding secret data with provided key: ${e.message}`)
+          )
         )
       )
       plain.set(name, opened)

@@ -3,7 +3,7 @@
  * as pure functions. Each returns `undefined` when the value is fine, else the
  * detail text kubeadm prints after the field path.
  */
-import { isIP } from "node:net"
+import { isIP } from "../internal/net/ip.js"
 
 /** `[a-z0-9]{6}.[a-z0-9]{16}`: group 1 is the public id, group 2 the secret. */
 export const bootstrapTokenPattern = /^([a-z0-9]{6})\.([a-z0-9]{16})$/

@@ -13,7 +13,10 @@ import { goQuote, isAdvertisableAddress, isIpAddress } from "./formats.js"
 import type { JoinConfiguration, JoinOptions } from "./model.js"
 import { validateJoinConfiguration } from "./validate.js"
 
-/** What loading needs from the machine; `liveLoadEnv` (./load-env.ts) reads the real one. */
+/** The real machine behind LoadEnv (node:fs, node:os). */
+export { liveLoadEnv } from "../internal/config/load-env.js"
+
+/** What loading needs from the machine; `liveLoadEnv` reads the real one. */
 export interface LoadEnv {
   /** The kernel host name; throws when it cannot be read. */
   readonly hostname: () => string

@@ -3,7 +3,7 @@
  * no additional data. The certificate key is 32 random bytes shown as 64 lower-case hex characters.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
-import { CertificateKeyError, DecryptError } from "./errors.js"
+import { CryptoError } from "./errors.js"
 
 const NONCE = 12
 const TAG = 16
@@ -13,7 +13,7 @@ export const generateCertificateKey = (): string => randomBytes(32).toString("he
 /** The 32 key bytes of a certificate key; the key itself never appears in the error. */
 export const decodeCertificateKey = (hex: string): Uint8Array => {
   if (!/^[0-9a-fA-F]{64}$/.test(hex))
-    throw new CertificateKeyError({ message: `certificate key must be 64 hexadecimal characters (a 32-byte AES key), got ${hex.length} characters` })
+    throw new CryptoError({ reason: "CertificateKey", detail: `certificate key must be 64 hexadecimal characters (a 32-byte AES key), got ${hex.length} characters` })
   return new Uint8Array(Buffer.from(hex, "hex"))
 }
 
@@ -28,13 +28,13 @@ export const aesGcmSeal = (key: Uint8Array | string, plaintext: Uint8Array | str
 
 export const aesGcmOpen = (key: Uint8Array | string, sealed: Uint8Array): Uint8Array => {
   const k = keyBytes(key)
-  if (sealed.length < NONCE) throw new DecryptError({ reason: "short", message: "size of data is less than the nonce" })
-  if (sealed.length < NONCE + TAG) throw new DecryptError({ reason: "authentication", message: "cipher: message authentication failed" })
+  if (sealed.length < NONCE) throw new CryptoError({ reason: "DecryptShort" })
+  if (sealed.length < NONCE + TAG) throw new CryptoError({ reason: "DecryptAuthentication" })
   try {
     const decipher = createDecipheriv("aes-256-gcm", k, sealed.subarray(0, NONCE))
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG))
     return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(NONCE, sealed.length - TAG)), decipher.final()]))
-  } catch {
-    throw new DecryptError({ reason: "authentication", message: "cipher: message authentication failed" })
+  } catch (cause) {
+    throw new CryptoError({ reason: "DecryptAuthentication", cause })
   }
 }

@@ -2,11 +2,12 @@
  * X.509 certificates as kubeadm makes them: self-signed CAs (10 years, keyCertSign, CA:true)
  * and leaves signed by a CA (server/client extended usages, SANs, AKI). Plus parsing helpers.
  */
-import { causeText, CertificateCreateError, CertificateParseError } from "./errors.js"
+import { causeText } from "../cause-text.js"
+import { CryptoError } from "./errors.js"
 import { type KeyPair, publicKeySpki, signingAlgorithm } from "./keys.js"
 import { type AltNames, type ParsedAltNames, readAltNames, sanExtension, sanOf, type SubjectSpec, subjectName } from "./names.js"
 import { parsePemBlocks } from "./pem.js"
-import { x509 } from "./provider.js"
+import { x509 } from "../internal/crypto/provider.js"
 
 export type KeyUsage = "digitalSignature" | "keyEncipherment" | "certSign" | "crlSign" | "keyAgreement" | "contentCommitment" | "dataEncipherment"
 export type ExtKeyUsage = "server" | "client"
@@ -63,7 +64,7 @@ export const createCaCertificate = async (keys: KeyPair, spec: CaSpec): Promise<
     })
     return pemOf(cert)
   } catch (cause) {
-    throw new CertificateCreateError({ message: `cannot create the CA certificate "${spec.commonName}": ${causeText(cause)}` })
+    throw new CryptoError({ reason: "CertificateCreate", detail: `cannot create the CA certificate "${spec.commonName}": ${causeText(cause)}`, cause })
   }
 }
 
@@ -124,7 +125,7 @@ export const createCertificate = async (
     })
     return pemOf(cert)
   } catch (cause) {
-    throw new CertificateCreateError({ message: `cannot create the certificate "${spec.commonName}": ${causeText(cause)}` })
+    throw new CryptoError({ reason: "CertificateCreate", detail: `cannot create the certificate "${spec.commonName}": ${causeText(cause)}`, cause })
   }
 }
 
@@ -170,14 +171,14 @@ const parseOne = (pemOrDer: string | Uint8Array): x509.X509Certificate => {
   try {
     return new x509.X509Certificate(typeof pemOrDer === "string" ? pemOrDer : new Uint8Array(pemOrDer))
   } catch (cause) {
-    throw new CertificateParseError({ message: `cannot parse the certificate: ${causeText(cause)}` })
+    throw new CryptoError({ reason: "CertificateParse", detail: `cannot parse the certificate: ${causeText(cause)}`, cause })
   }
 }
 
 /** Every certificate in a PEM bundle; fails when there is none or one does not parse. */
 export const parseCertificates = (pem: string): ReadonlyArray<CertificateInfo> => {
   const blocks = parsePemBlocks(pem).filter((b) => b.type === "CERTIFICATE")
-  if (blocks.length === 0) throw new CertificateParseError({ message: "no CERTIFICATE PEM block found" })
+  if (blocks.length === 0) throw new CryptoError({ reason: "CertificateParse", detail: "no CERTIFICATE PEM block found" })
   return blocks.map((b) => infoOf(parseOne(b.der)))
 }
 

@@ -1,9 +1,10 @@
 /** PKCS#10 certificate requests: create (as the kubelet / kubeadm do) and inspect. */
-import { causeText, CertificateCreateError, CertificateParseError } from "./errors.js"
+import { causeText } from "../cause-text.js"
+import { CryptoError } from "./errors.js"
 import type { KeyPair } from "./keys.js"
 import { signingAlgorithm } from "./keys.js"
 import { type AltNames, type ParsedAltNames, readAltNames, sanExtension, sanOf, type SubjectSpec, subjectName } from "./names.js"
-import { x509 } from "./provider.js"
+import { x509 } from "../internal/crypto/provider.js"
 
 export interface CsrSpec extends SubjectSpec, AltNames {}
 
@@ -19,7 +20,7 @@ export const createCsr = async (keys: KeyPair, spec: CsrSpec): Promise<string> =
     })
     return csr.toString("pem") + "\n"
   } catch (cause) {
-    throw new CertificateCreateError({ message: `cannot create the certificate request: ${causeText(cause)}` })
+    throw new CryptoError({ reason: "CertificateCreate", detail: `cannot create the certificate request: ${causeText(cause)}`, cause })
   }
 }
 
@@ -40,7 +41,7 @@ export const parseCsr = async (pem: string): Promise<CsrInfo> => {
   try {
     csr = new x509.Pkcs10CertificateRequest(pem)
   } catch (cause) {
-    throw new CertificateParseError({ message: `cannot parse the certificate request: ${causeText(cause)}` })
+    throw new CryptoError({ reason: "CertificateParse", detail: `cannot parse the certificate request: ${causeText(cause)}`, cause })
   }
   const alg = csr.publicKey.algorithm.name
   return {

@@ -1,28 +1,47 @@
-/** Typed failures of the crypto module. Messages never contain key material. */
-import { Data } from "effect"
-
-/** A key could not be generated, imported or exported (unsupported algorithm, bad encoding). */
-export class KeyError extends Data.TaggedError("KeyError")<{ readonly message: string }> {}
-
-/** A certificate or CSR could not be parsed. */
-export class CertificateParseError extends Data.TaggedError("CertificateParseError")<{ readonly message: string }> {}
-
-/** A certificate or CSR could not be created or signed. */
-export class CertificateCreateError extends Data.TaggedError("CertificateCreateError")<{ readonly message: string }> {}
-
-/** The certificate key (kubeadm-certs) is not 64 hex characters. */
-export class CertificateKeyError extends Data.TaggedError("CertificateKeyError")<{ readonly message: string }> {}
+/** The failures of the crypto module: one family. Messages never contain key material. */
+import { Data, Effect, Predicate } from "effect"
 
 /**
- * AES-GCM open failed. `reason` "short": fewer bytes than the nonce;
- * "authentication": wrong key or tampered data (Go says `cipher: message authentication failed`).
+ * - Key: a key could not be generated, imported or exported (unsupported algorithm, bad encoding);
+ * - CertificateParse: a certificate or CSR could not be parsed;
+ * - CertificateCreate: a certificate or CSR could not be created or signed;
+ * - CertificateKey: the certificate key (kubeadm-certs) is not 64 hex characters;
+ * - DecryptShort: AES-GCM data shorter than its nonce;
+ * - DecryptAuthentication: AES-GCM open failed: wrong key or tampered data.
  */
-export class DecryptError extends Data.TaggedError("DecryptError")<{
-  readonly reason: "short" | "authentication"
-  readonly message: string
-}> {}
+export type CryptoErrorReason = "Key" | "CertificateParse" | "CertificateCreate" | "CertificateKey" | "DecryptShort" | "DecryptAuthentication"
 
-export type CryptoError = KeyError | CertificateParseError | CertificateCreateError | CertificateKeyError | DecryptError
+export class CryptoError extends Data.TaggedError("CryptoError")<{
+  readonly reason: CryptoErrorReason
+  /** What failed, in words (Go's text for the decrypt reasons needs none). */
+  readonly detail?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    switch (this.reason) {
+      case "DecryptShort":
+        return "size of data is less than the nonce"
+      case "DecryptAuthentication":
+        // Go's text, which users search for
+        return "cipher: message authentication failed"
+      default:
+        return this.detail ?? this.reason
+    }
+  }
+}
 
-/** Error text of an unknown thrown value, for wrapping third-party failures. */
-export { causeText } from "../cause-text.js"
+/** Whether a thrown value is a CryptoError (the plain functions of this folder throw them). */
+export const isCryptoError = (u: unknown): u is CryptoError => Predicate.isTagged(u, "CryptoError")
+
+/**
+ * Runs a function of this folder that throws: its CryptoError fails, anything else is a
+ * bug and dies.
+ */
+export const attempt = <A>(run: () => A): Effect.Effect<A, CryptoError> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(run())
+    } catch (e) {
+      return isCryptoError(e) ? Effect.fail(e) : Effect.die(e)
+    }
+  })

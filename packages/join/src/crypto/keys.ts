@@ -4,7 +4,8 @@
  * node:crypto KeyObjects, which speak them natively.
  */
 import { createPrivateKey, createPublicKey, KeyObject, webcrypto } from "node:crypto"
-import { causeText, KeyError } from "./errors.js"
+import { causeText } from "../cause-text.js"
+import { CryptoError } from "./errors.js"
 import { encodePem } from "./pem.js"
 // Node's WebCrypto directly (not through provider.ts): keys need no x509, which loads lazily.
 const subtle = webcrypto.subtle as SubtleCrypto
@@ -36,7 +37,7 @@ export const generateKeyPair = async (algorithm: KeyAlgorithm): Promise<KeyPair>
     )) as CryptoKeyPair
     return { kind: "rsa", privateKey: pair.privateKey, publicKey: pair.publicKey }
   } catch (cause) {
-    throw new KeyError({ message: `cannot generate a ${algorithm} key pair: ${causeText(cause)}` })
+    throw new CryptoError({ reason: "Key", detail: `cannot generate a ${algorithm} key pair: ${causeText(cause)}`, cause })
   }
 }
 
@@ -61,30 +62,30 @@ export const privateKeyToPem = async (privateKey: CryptoKey, format: "pkcs8" | "
     const type = ko.asymmetricKeyType === "ec" ? "sec1" : "pkcs1"
     return ko.export({ format: "pem", type }).toString()
   } catch (cause) {
-    throw new KeyError({ message: `cannot export the private key: ${causeText(cause)}` })
+    throw new CryptoError({ reason: "Key", detail: `cannot export the private key: ${causeText(cause)}`, cause })
   }
 }
 
-const fromKeyObject = async (ko: KeyObject): Promise<KeyPair> => {
-  const pkcs8 = ko.export({ format: "der", type: "pkcs8" })
-  const spki = createPublicKey(ko).export({ format: "der", type: "spki" })
+/** The kind of a private key this module can use; anything else is refused before any import. */
+const kindOf = (ko: KeyObject): KeyPair["kind"] => {
   if (ko.asymmetricKeyType === "ec") {
     if (ko.asymmetricKeyDetails?.namedCurve !== "prime256v1")
-      throw new KeyError({ message: `unsupported EC curve ${ko.asymmetricKeyDetails?.namedCurve ?? "?"} (only P-256)` })
-    return {
-      kind: "ecdsa",
-      privateKey: await subtle.importKey("pkcs8", pkcs8, EC_PARAMS, true, ["sign"]),
-      publicKey: await subtle.importKey("spki", spki, EC_PARAMS, true, ["verify"])
-    }
+      throw new CryptoError({ reason: "Key", detail: `unsupported EC curve ${ko.asymmetricKeyDetails?.namedCurve ?? "?"} (only P-256)` })
+    return "ecdsa"
   }
-  if (ko.asymmetricKeyType === "rsa") {
-    return {
-      kind: "rsa",
-      privateKey: await subtle.importKey("pkcs8", pkcs8, RSA_PARAMS, true, ["sign"]),
-      publicKey: await subtle.importKey("spki", spki, RSA_PARAMS, true, ["verify"])
-    }
+  if (ko.asymmetricKeyType === "rsa") return "rsa"
+  throw new CryptoError({ reason: "Key", detail: `unsupported private key type ${ko.asymmetricKeyType ?? "?"} (only ECDSA P-256 and RSA)` })
+}
+
+const fromKeyObject = async (ko: KeyObject, kind: KeyPair["kind"]): Promise<KeyPair> => {
+  const pkcs8 = ko.export({ format: "der", type: "pkcs8" })
+  const spki = createPublicKey(ko).export({ format: "der", type: "spki" })
+  const params = kind === "ecdsa" ? EC_PARAMS : RSA_PARAMS
+  return {
+    kind,
+    privateKey: await subtle.importKey("pkcs8", pkcs8, params, true, ["sign"]),
+    publicKey: await subtle.importKey("spki", spki, params, true, ["verify"])
   }
-  throw new KeyError({ message: `unsupported private key type ${ko.asymmetricKeyType ?? "?"} (only ECDSA P-256 and RSA)` })
 }
 
 /** Reads `PRIVATE KEY`, `EC PRIVATE KEY` or `RSA PRIVATE KEY` PEM; the public half is derived. */
@@ -93,13 +94,13 @@ export const privateKeyFromPem = async (pem: string): Promise<KeyPair> => {
   try {
     ko = createPrivateKey({ key: pem, format: "pem" })
   } catch (cause) {
-    throw new KeyError({ message: `cannot parse the private key PEM: ${causeText(cause)}` })
+    throw new CryptoError({ reason: "Key", detail: `cannot parse the private key PEM: ${causeText(cause)}`, cause })
   }
+  const kind = kindOf(ko)
   try {
-    return await fromKeyObject(ko)
+    return await fromKeyObject(ko, kind)
   } catch (cause) {
-    if (cause instanceof KeyError) throw cause
-    throw new KeyError({ message: `cannot import the private key: ${causeText(cause)}` })
+    throw new CryptoError({ reason: "Key", detail: `cannot import the private key: ${causeText(cause)}`, cause })
   }
 }
 
@@ -111,6 +112,6 @@ export const publicKeyFromPem = async (pem: string): Promise<CryptoKey> => {
     const params = ko.asymmetricKeyType === "ec" ? EC_PARAMS : RSA_PARAMS
     return await subtle.importKey("spki", spki, params, true, ["verify"])
   } catch (cause) {
-    throw new KeyError({ message: `cannot parse the public key PEM: ${causeText(cause)}` })
+    throw new CryptoError({ reason: "Key", detail: `cannot parse the public key PEM: ${causeText(cause)}`, cause })
   }
 }

@@ -1,5 +1,5 @@
 /** Subject names and SAN lists in the shape Go's crypto/x509 produces (O before CN, one RDN per attribute type). */
-import { x509 } from "./provider.js"
+import { x509 } from "../internal/crypto/provider.js"
 
 export interface SubjectSpec {
   readonly commonName: string

@@ -6,22 +6,14 @@
  * does not describe that server.
  */
 import { Duration, Effect, Either, Option } from "effect"
-import * as https from "node:https"
-import { unmapIpv4Url } from "../config/formats.js"
 import type { FileDiscovery } from "../config/model.js"
 import { type Kubeconfig, parseKubeconfig, selectCluster, selectUser, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
 import { KubeApi } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
 import { MAX_USER_YAML_BYTES, RootFs } from "../rootfs/rootfs.js"
-import { collectBody } from "../body-limit.js"
-import {
-  ClusterInfoInvalidError,
-  type DiscoveryError,
-  DiscoveryFileError,
-  DiscoveryTimeoutError,
-  DiscoveryTlsError,
-  DiscoveryUnreachableError
-} from "./errors.js"
+import { causeText } from "../cause-text.js"
+import { httpsGet } from "../internal/discovery/https-get.js"
+import { DiscoveryError } from "./errors.js"
 import type { DiscoveredCluster } from "./token.js"
 import { goDuration } from "./duration.js"
 import { discoveryRetrySchedule } from "./retry.js"
@@ -46,34 +38,26 @@ export const systemCaBundle = Effect.gen(function* () {
   return Option.none<{ path: string; pem: string }>()
 })
 
-/** GET an https URL trusting only `caPem`; the body whatever the status (as kubeadm). */
-const httpsGet = (url: string, caPem: string, timeout: Duration.Duration) =>
-  Effect.async<string, string>((resume) => {
-    const req = https.get(unmapIpv4Url(url), { ca: caPem, agent: false, timeout: Duration.toMillis(timeout) }, (res) =>
-      // The body is a kubeconfig, parsed as YAML: the same cap as a local discovery file.
-      collectBody(res, MAX_USER_YAML_BYTES, (r) => resume(r instanceof Error ? Effect.fail(r.message) : Effect.succeed(r.toString("utf8"))))
-    )
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${goDuration(timeout)}`)))
-    req.on("error", (e) => resume(Effect.fail(e.message)))
-    return Effect.sync(() => req.destroy())
-  })
-
 const loadSource = (source: string) =>
   Effect.gen(function* () {
     if (/^https:\/\//i.test(source)) {
       const bundle = yield* systemCaBundle
       if (Option.isNone(bundle)) {
         return yield* Effect.fail(
-          new DiscoveryFileError({ source, detail: `no CA bundle found inside the root filesystem to verify the URL (looked at ${CA_BUNDLE_PATHS.join(", ")})` })
+          new DiscoveryError({ reason: "File", source, detail: `no CA bundle found inside the root filesystem to verify the URL (looked at ${CA_BUNDLE_PATHS.join(", ")})` })
         )
       }
-      return yield* Effect.mapError(httpsGet(source, bundle.value.pem, Duration.seconds(10)), (detail) => new DiscoveryFileError({ source, detail }))
+      return yield* Effect.mapError(
+        // The body is a kubeconfig, parsed as YAML: the same cap as a local discovery file.
+        httpsGet(source, bundle.value.pem, Duration.seconds(10), MAX_USER_YAML_BYTES),
+        (cause) => new DiscoveryError({ reason: "File", source, detail: causeText(cause), cause })
+      )
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
-      return yield* Effect.fail(new DiscoveryFileError({ source, detail: "if a URL is used, the scheme must be https" }))
+      return yield* Effect.fail(new DiscoveryError({ reason: "File", source, detail: "if a URL is used, the scheme must be https" }))
     }
     const fs = yield* RootFs
-    return yield* Effect.mapError(fs.readText(source, { maxBytes: MAX_USER_YAML_BYTES }), (e) => new DiscoveryFileError({ source, detail: e.message }))
+    return yield* Effect.mapError(fs.readText(source, { maxBytes: MAX_USER_YAML_BYTES }), (e) => new DiscoveryError({ reason: "File", source, detail: e.message, cause: e }))
   })
 
 export const fileDiscovery = (
@@ -85,25 +69,25 @@ export const fileDiscovery = (
     const out = yield* Output
     const text = yield* loadSource(source)
     const parsed = parseKubeconfig(text)
-    if (Either.isLeft(parsed)) return yield* Effect.fail(new DiscoveryFileError({ source, detail: `not a kubeconfig: ${parsed.left.message}` }))
+    if (Either.isLeft(parsed)) return yield* Effect.fail(new DiscoveryError({ reason: "File", source, detail: `not a kubeconfig: ${parsed.left.message}` }))
     const file = parsed.right
     if (file.clusters.length === 0) {
-      return yield* Effect.fail(new ClusterInfoInvalidError({ detail: "the provided cluster-info kubeconfig file must have at least one Cluster defined" }))
+      return yield* Effect.fail(new DiscoveryError({ reason: "Invalid", detail: "the provided cluster-info kubeconfig file must have at least one Cluster defined" }))
     }
     const cluster = selectCluster(file)
     if (cluster === undefined) {
       return yield* Effect.fail(
-        new ClusterInfoInvalidError({ detail: "the provided cluster-info kubeconfig file must have an unnamed Cluster or a CurrentContext that specifies a non-nil Cluster" })
+        new DiscoveryError({ reason: "Invalid", detail: "the provided cluster-info kubeconfig file must have an unnamed Cluster or a CurrentContext that specifies a non-nil Cluster" })
       )
     }
-    if (cluster.value.server === "") return yield* Effect.fail(new ClusterInfoInvalidError({ detail: `no server found for cluster "${cluster.name}"` }))
+    if (cluster.value.server === "") return yield* Effect.fail(new DiscoveryError({ reason: "Invalid", detail: `no server found for cluster "${cluster.name}"` }))
     let caPem = cluster.value.certificateAuthorityData
     if (caPem === undefined && cluster.value.certificateAuthority !== undefined && !/^https:/i.test(source)) {
       const fs = yield* RootFs
-      caPem = yield* Effect.mapError(fs.readText(cluster.value.certificateAuthority), (e) => new DiscoveryFileError({ source, detail: e.message }))
+      caPem = yield* Effect.mapError(fs.readText(cluster.value.certificateAuthority), (e) => new DiscoveryError({ reason: "File", source, detail: e.message, cause: e }))
     }
     if (caPem === undefined) {
-      return yield* Effect.fail(new DiscoveryFileError({ source, detail: `cluster "${cluster.name}" has no certificate authority data` }))
+      return yield* Effect.fail(new DiscoveryError({ reason: "File", source, detail: `cluster "${cluster.name}" has no certificate authority data` }))
     }
     const server = cluster.value.server
     const user = selectUser(file)
@@ -123,12 +107,12 @@ export const fileDiscovery = (
       user: {},
       contextName: "@kubernetes"
     })
-    const client = yield* Effect.mapError(api.client(probe), (e) => new DiscoveryUnreachableError({ endpoint: server, detail: e.detail }))
+    const client = yield* Effect.mapError(api.client(probe), (e) => new DiscoveryError({ reason: "Unreachable", endpoint: server, detail: e.detail, cause: e }))
     yield* out.detail(1, `[discovery] Created cluster-info discovery client, requesting info from "${server}"`)
     const check = client.getConfigMap("kube-public", "cluster-info").pipe(
       Effect.map(Option.some),
       Effect.catchAll((e) => {
-        if (e.reason === "TLSError") return Effect.fail<DiscoveryError>(new DiscoveryTlsError({ endpoint: server, detail: e.detail }))
+        if (e.reason === "TLSError") return Effect.fail(new DiscoveryError({ reason: "TlsFailure", endpoint: server, detail: e.detail, cause: e }))
         // The TLS handshake already proved the server; a refused read only means no refresh (a klog warning in kubeadm).
         if (e.status === 403) {
           return Effect.as(
@@ -137,16 +121,16 @@ export const fileDiscovery = (
           )
         }
         if (e.status >= 400 && e.status < 500) return Effect.succeed(Option.none())
-        return Effect.fail<DiscoveryError>(new DiscoveryUnreachableError({ endpoint: server, detail: e.detail }))
+        return Effect.fail(new DiscoveryError({ reason: "Unreachable", endpoint: server, detail: e.detail, cause: e }))
       }),
       Effect.tapError((e) =>
-        e._tag === "DiscoveryUnreachableError" ? out.detail(1, `[discovery] Error reading the cluster-info ConfigMap, will try again: ${e.detail}`) : Effect.void
+        e.reason === "Unreachable" ? out.detail(1, `[discovery] Error reading the cluster-info ConfigMap, will try again: ${e.detail ?? ""}`) : Effect.void
       ),
       Effect.retry({
         schedule: discoveryRetrySchedule,
-        while: (e) => e._tag === "DiscoveryUnreachableError"
+        while: (e) => e.reason === "Unreachable"
       }),
-      Effect.timeoutFail({ duration: timeout, onTimeout: () => new DiscoveryTimeoutError({ timeout: goDuration(timeout) }) })
+      Effect.timeoutFail({ duration: timeout, onTimeout: () => new DiscoveryError({ reason: "Timeout", timeout: goDuration(timeout) }) })
     )
     const clusterInfo = yield* check
     if (Option.isSome(clusterInfo)) {

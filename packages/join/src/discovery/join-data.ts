@@ -8,12 +8,12 @@
 import { Context, Data, Effect, Layer } from "effect"
 import * as YAML from "yaml"
 import { JoinContext } from "../join-context.js"
-import { Crypto } from "../crypto/service.js"
+import { Crypto } from "../crypto/crypto.js"
 import { bootstrapKubeconfig, type Kubeconfig } from "../kubeconfig/kubeconfig.js"
 import { KubeApi, type KubeApiError, type KubeClient } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
-import { ClusterInfoInvalidError, type DiscoveryError } from "./errors.js"
+import { DiscoveryError } from "./errors.js"
 import { fileDiscovery } from "./file.js"
 import { type DiscoveredCluster, tokenDiscovery } from "./token.js"
 import { causeText } from "../cause-text.js"
@@ -25,7 +25,7 @@ export class BootstrapCredentialsError extends Data.TaggedError("BootstrapCreden
   }
 }
 
-export class ClusterConfigurationError extends Data.TaggedError("ClusterConfigurationError")<{ readonly detail: string }> {
+export class ClusterConfigurationError extends Data.TaggedError("ClusterConfigurationError")<{ readonly detail: string; readonly cause?: unknown }> {
   override get message() {
     return `unable to fetch the kubeadm-config ConfigMap: ${this.detail}`
   }
@@ -64,7 +64,7 @@ export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterCon
     try {
       doc = YAML.parse(raw, { prettyErrors: false, maxAliasCount: 100 }) // bounded alias expansion: the cluster's text
     } catch (e) {
-      return yield* Effect.fail(new ClusterConfigurationError({ detail: `ClusterConfiguration is not valid YAML: ${causeText(e).split("\n")[0]}` }))
+      return yield* Effect.fail(new ClusterConfigurationError({ detail: `ClusterConfiguration is not valid YAML: ${causeText(e).split("\n")[0]}`, cause: e }))
     }
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
       return yield* Effect.fail(new ClusterConfigurationError({ detail: "ClusterConfiguration is not a YAML mapping" }))
@@ -90,7 +90,8 @@ export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterCon
     }
   })
 
-export const makeJoinData = Effect.gen(function* () {
+/** Computes each datum on first use and caches it for the rest of the join. */
+export const make = Effect.gen(function* () {
   const context = yield* Effect.context<JoinContext | KubeApi | Crypto | RootFs | Output>()
   const { config } = yield* JoinContext
   const out = yield* Output
@@ -107,7 +108,7 @@ export const makeJoinData = Effect.gen(function* () {
       return yield* tokenDiscovery(d.bootstrapToken, d.timeout)
     }
     if (d.file !== undefined) return yield* fileDiscovery(d.file, d.timeout)
-    return yield* Effect.fail(new ClusterInfoInvalidError({ detail: "no discovery method was configured (bootstrapToken or file must be set)" }))
+    return yield* Effect.fail(new DiscoveryError({ reason: "Invalid", detail: "no discovery method was configured (bootstrapToken or file must be set)" }))
   }).pipe(Effect.provide(context))
 
   const cluster = yield* Effect.cached(discover)
@@ -128,7 +129,7 @@ export const makeJoinData = Effect.gen(function* () {
       yield* out.info("[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -oyaml'")
       const cm = yield* Effect.mapError(
         client.getConfigMap("kube-system", "kubeadm-config"),
-        (e) => new ClusterConfigurationError({ detail: `failed to get config map: ${e.message}` })
+        (e) => new ClusterConfigurationError({ detail: `failed to get config map: ${e.message}`, cause: e })
       )
       const raw = cm.data["ClusterConfiguration"]
       if (raw === undefined) {
@@ -144,4 +145,15 @@ export const makeJoinData = Effect.gen(function* () {
   return service
 })
 
-export const JoinDataLive: Layer.Layer<JoinData, never, JoinContext | KubeApi | Crypto | RootFs | Output> = Layer.effect(JoinData, makeJoinData)
+/** The join's data, from the cluster (discovery, then the bootstrap client). */
+export const layer: Layer.Layer<JoinData, never, JoinContext | KubeApi | Crypto | RootFs | Output> = Layer.effect(JoinData, make)
+
+/** A JoinData whose every member not given dies, naming itself. */
+export const layerTest = (partial: Partial<JoinDataService> = {}): Layer.Layer<JoinData> =>
+  Layer.succeed(JoinData, {
+    cluster: Effect.die("JoinData.cluster was not expected by this test"),
+    tlsBootstrapKubeconfig: Effect.die("JoinData.tlsBootstrapKubeconfig was not expected by this test"),
+    bootstrapClient: Effect.die("JoinData.bootstrapClient was not expected by this test"),
+    clusterConfiguration: Effect.die("JoinData.clusterConfiguration was not expected by this test"),
+    ...partial
+  })

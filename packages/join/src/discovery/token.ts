@@ -13,22 +13,11 @@
 import { Clock, Duration, Effect, Either, Option, Ref } from "effect"
 import type { BootstrapTokenDiscovery } from "../config/model.js"
 import { parseCaCertHash } from "../config/formats.js"
-import { Crypto } from "../crypto/service.js"
+import { Crypto } from "../crypto/crypto.js"
 import { type Kubeconfig, parseKubeconfig, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
 import { KubeApi, type KubeApiError, type KubeClient } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
-import {
-  BadJwsSignatureError,
-  CaPinMismatchError,
-  ClusterInfoChangedError,
-  ClusterInfoInvalidError,
-  type DiscoveryError,
-  DiscoveryTimeoutError,
-  DiscoveryTlsError,
-  DiscoveryUnreachableError,
-  MalformedCaHashError,
-  MissingJwsError
-} from "./errors.js"
+import { DiscoveryError } from "./errors.js"
 import { goDuration } from "./duration.js"
 import { discoveryRetrySchedule } from "./retry.js"
 
@@ -79,21 +68,21 @@ const withCa = (k: Kubeconfig, caPem: string): Kubeconfig => ({
 const readError = (endpoint: string, verified: boolean) => (e: KubeApiError): DiscoveryError => {
   switch (e.reason) {
     case "TLSError":
-      return verified ? new DiscoveryTlsError({ endpoint, detail: e.detail }) : new DiscoveryUnreachableError({ endpoint, detail: e.detail })
+      return new DiscoveryError({ reason: verified ? "TlsFailure" : "Unreachable", endpoint, detail: e.detail, cause: e })
     case "NotFound":
-      return new ClusterInfoInvalidError({
+      return new DiscoveryError({ reason: "Invalid",
         detail: "there is no cluster-info ConfigMap in the kube-public namespace. This API Server isn't set up for token bootstrapping, can't connect"
       })
     case "Unauthorized":
     case "Forbidden":
-      return new ClusterInfoInvalidError({
+      return new DiscoveryError({ reason: "Invalid",
         detail: `the cluster-info ConfigMap is not readable anonymously (${e.detail}). This API Server isn't set up for token bootstrapping, can't connect`
       })
     case "BadResponse":
       // Not retried: an oversized or malformed answer is not a server still starting up.
-      return new ClusterInfoInvalidError({ detail: `couldn't read the cluster-info ConfigMap from "${endpoint}": ${e.detail}` })
+      return new DiscoveryError({ reason: "Invalid", detail: `couldn't read the cluster-info ConfigMap from "${endpoint}": ${e.detail}` })
     default:
-      return new DiscoveryUnreachableError({ endpoint, detail: e.detail })
+      return new DiscoveryError({ reason: "Unreachable", endpoint, detail: e.detail, cause: e })
   }
 }
 
@@ -113,7 +102,7 @@ export const tokenDiscovery = (
     const pins: Array<string> = []
     for (const hash of input.caCertHashes) {
       const parsed = parseCaCertHash(hash)
-      if ("error" in parsed) return yield* Effect.fail(new MalformedCaHashError({ detail: parsed.error }))
+      if ("error" in parsed) return yield* Effect.fail(new DiscoveryError({ reason: "MalformedPin", detail: parsed.error }))
       pins.push(parsed.pin)
     }
     const dot = input.token.indexOf(".")
@@ -131,39 +120,39 @@ export const tokenDiscovery = (
       const content = first.data["kubeconfig"]
       if (content === undefined || content === "") {
         return yield* Effect.fail(
-          new ClusterInfoInvalidError({ detail: "there is no kubeconfig key in the cluster-info ConfigMap. This API Server isn't set up for token bootstrapping, can't connect" })
+          new DiscoveryError({ reason: "Invalid", detail: "there is no kubeconfig key in the cluster-info ConfigMap. This API Server isn't set up for token bootstrapping, can't connect" })
         )
       }
       const jws = first.data[`jws-kubeconfig-${tokenId}`]
       if (jws === undefined || jws === "") {
         yield* out.detail(1, `[discovery] Waiting for the cluster-info ConfigMap to receive a JWS signature for token ID "${tokenId}"`)
-        return yield* Effect.fail(new MissingJwsError({ tokenId }))
+        return yield* Effect.fail(new DiscoveryError({ reason: "NoJws", tokenId }))
       }
-      if (!(yield* crypto.jwsVerify(content, jws, tokenId, tokenSecret))) return yield* Effect.fail(new BadJwsSignatureError({ tokenId }))
+      if (!(yield* crypto.jwsVerify(content, jws, tokenId, tokenSecret))) return yield* Effect.fail(new DiscoveryError({ reason: "BadSignature", tokenId }))
       const parsed = parseKubeconfig(content)
       if (Either.isLeft(parsed)) {
-        return yield* Effect.fail(new ClusterInfoInvalidError({ detail: `couldn't parse the kubeconfig file in the cluster-info ConfigMap: ${parsed.left.message}` }))
+        return yield* Effect.fail(new DiscoveryError({ reason: "Invalid", detail: `couldn't parse the kubeconfig file in the cluster-info ConfigMap: ${parsed.left.message}` }))
       }
       const kubeconfig = parsed.right
       const cluster = kubeconfig.clusters.length === 1 ? kubeconfig.clusters[0] : undefined
       if (cluster === undefined) {
         return yield* Effect.fail(
-          new ClusterInfoInvalidError({ detail: `expected the kubeconfig file in the cluster-info ConfigMap to have a single cluster, but it had ${kubeconfig.clusters.length}` })
+          new DiscoveryError({ reason: "Invalid", detail: `expected the kubeconfig file in the cluster-info ConfigMap to have a single cluster, but it had ${kubeconfig.clusters.length}` })
         )
       }
       // Without a CA every later verified connection would trust the public roots instead.
       const caPem = cluster.value.certificateAuthorityData ?? ""
-      if (caPem.trim() === "") return yield* Effect.fail(new ClusterInfoInvalidError({ detail: "the cluster-info ConfigMap carries no CA certificate" }))
+      if (caPem.trim() === "") return yield* Effect.fail(new DiscoveryError({ reason: "Invalid", detail: "the cluster-info ConfigMap carries no CA certificate" }))
       if (pins.length === 0) {
         yield* out.detail(1, `[discovery] Cluster info signature and contents are valid and no TLS pinning was specified, will use API Server "${endpoint}"`)
         return { server: cluster.value.server, caPem, kubeconfig }
       }
       const seen = yield* Effect.mapError(
         crypto.caCertHashes(caPem),
-        (e) => new ClusterInfoInvalidError({ detail: `failed to parse cluster CA from the cluster-info ConfigMap: ${e.message}` })
+        (e) => new DiscoveryError({ reason: "Invalid", detail: `failed to parse cluster CA from the cluster-info ConfigMap: ${e.message}`, cause: e })
       )
-      if (seen.length === 0) return yield* Effect.fail(new ClusterInfoInvalidError({ detail: "the cluster-info ConfigMap carries no CA certificate" }))
-      if (!seen.some((s) => pins.includes(s))) return yield* Effect.fail(new CaPinMismatchError({ seen, pinned: pins }))
+      if (seen.length === 0) return yield* Effect.fail(new DiscoveryError({ reason: "Invalid", detail: "the cluster-info ConfigMap carries no CA certificate" }))
+      if (!seen.some((s) => pins.includes(s))) return yield* Effect.fail(new DiscoveryError({ reason: "PinMismatch", seen, pinned: pins }))
       // Better than kubeadm, which then trusts (and writes to ca.crt) the whole bundle: a CA the
       // server added next to the pinned one would vouch for any server. Only pinned ones are kept.
       const pinnedPem = pinnedCertificates(caPem, seen, pins)
@@ -171,7 +160,7 @@ export const tokenDiscovery = (
       yield* out.detail(1, `[discovery] Requesting info from "https://${endpoint}" again to validate TLS against the pinned public key`)
       const secure = yield* Effect.mapError(api.client(anonymous(endpoint, pinnedPem)), readError(endpoint, true))
       const second = yield* readClusterInfo(secure, endpoint, true)
-      if (second.data["kubeconfig"] !== content) return yield* Effect.fail(new ClusterInfoChangedError())
+      if (second.data["kubeconfig"] !== content) return yield* Effect.fail(new DiscoveryError({ reason: "Changed" }))
       yield* out.detail(
         1,
         `[discovery] Cluster info signature and contents are valid and TLS certificate validates against pinned roots, will use API Server "${endpoint}"`
@@ -180,12 +169,12 @@ export const tokenDiscovery = (
     })
 
     const retryable = (e: DiscoveryError) =>
-      Effect.map(Clock.currentTimeMillis, (now) => e._tag === "DiscoveryUnreachableError" || (e._tag === "MissingJwsError" && now < graceEnd))
+      Effect.map(Clock.currentTimeMillis, (now) => e.reason === "Unreachable" || (e.reason === "NoJws" && now < graceEnd))
 
     yield* out.detail(1, `[discovery] Trying to connect to API Server "${endpoint}"`)
     const result = yield* attempt.pipe(
       Effect.tapError((e) =>
-        Effect.zipRight(Ref.set(last, Option.some(e)), e._tag === "DiscoveryUnreachableError" ? out.detail(1, `[discovery] Retrying due to error: ${e.detail}`) : Effect.void)
+        Effect.zipRight(Ref.set(last, Option.some(e)), e.reason === "Unreachable" ? out.detail(1, `[discovery] Retrying due to error: ${e.detail ?? ""}`) : Effect.void)
       ),
       Effect.retry({
         schedule: discoveryRetrySchedule,
@@ -198,13 +187,16 @@ export const tokenDiscovery = (
       // Say what kept failing, with its own tag; plain timeout only when nothing was learned.
       if (Option.isSome(lastError)) {
         const e = lastError.value
-        if (e._tag === "DiscoveryUnreachableError") {
-          return yield* Effect.fail(new DiscoveryUnreachableError({ endpoint, detail: `${e.detail} (still failing after ${goDuration(timeout)})` }))
+        if (e.reason === "Unreachable") {
+          return yield* Effect.fail(
+            new DiscoveryError({ reason: "Unreachable", endpoint, detail: `${e.detail ?? ""} (still failing after ${goDuration(timeout)})`, cause: e.cause })
+          )
         }
-        if (e._tag === "MissingJwsError") return yield* Effect.fail(e)
+        if (e.reason === "NoJws") return yield* Effect.fail(e)
       }
       return yield* Effect.fail(
-        new DiscoveryTimeoutError({
+        new DiscoveryError({
+          reason: "Timeout",
           timeout: goDuration(timeout),
           ...(Option.isSome(lastError) ? { last: lastError.value.message } : {})
         })

@@ -3,9 +3,12 @@
  * of the kubeadm-config ConfigMap (v1beta1/v1beta2); 1.18+ clusters annotate
  * the etcd static Pods with `kubeadm.kubernetes.io/etcd.advertise-client-urls`.
  */
+import { Either } from "effect"
 import { parse, stringify } from "yaml"
+import { causeText } from "../cause-text.js"
 import { urlHost } from "../manifests/control-plane-config.js"
 import { ETCD_ADVERTISE_ANNOTATION } from "../manifests/static-pods.js"
+import { EtcdError } from "./errors.js"
 
 export interface ApiEndpoint {
   readonly advertiseAddress: string
@@ -17,19 +20,28 @@ export interface ClusterStatus {
   readonly apiEndpoints: Readonly<Record<string, ApiEndpoint>>
 }
 
-/** Decodes the `ClusterStatus` document; undefined when absent, throws a readable Error on junk. */
-export const parseClusterStatus = (text: string | undefined): ClusterStatus | undefined => {
-  if (text === undefined || text.trim() === "") return undefined
-  const doc = parse(text, { version: "1.1" }) as Record<string, unknown> | null
-  if (!doc || typeof doc !== "object") throw new Error("ClusterStatus is not a YAML mapping")
+const invalid = (detail: string, cause?: unknown) =>
+  Either.left(new EtcdError({ reason: "InvalidClusterStatus", detail, ...(cause === undefined ? {} : { cause }) }))
+
+/** Decodes the `ClusterStatus` document; undefined when absent, a failure on junk. */
+export const parseClusterStatus = (text: string | undefined): Either.Either<ClusterStatus | undefined, EtcdError> => {
+  if (text === undefined || text.trim() === "") return Either.right(undefined)
+  let doc: Record<string, unknown> | null
+  try {
+    doc = parse(text, { version: "1.1" }) as Record<string, unknown> | null
+  } catch (e) {
+    // the yaml library's message quotes the source after its first line
+    return invalid(causeText(e).split("\n")[0] ?? "", e)
+  }
+  if (!doc || typeof doc !== "object") return invalid("ClusterStatus is not a YAML mapping")
   const apiVersion = String(doc.apiVersion ?? "")
-  if (!/^kubeadm\.k8s\.io\/v1beta[12]$/.test(apiVersion)) throw new Error(`unsupported ClusterStatus apiVersion "${apiVersion}"`)
+  if (!/^kubeadm\.k8s\.io\/v1beta[12]$/.test(apiVersion)) return invalid(`unsupported ClusterStatus apiVersion "${apiVersion}"`)
   const raw = (doc.apiEndpoints ?? {}) as Record<string, Record<string, unknown>>
   const apiEndpoints: Record<string, ApiEndpoint> = {}
   for (const [node, ep] of Object.entries(raw)) {
     apiEndpoints[node] = { advertiseAddress: String(ep?.advertiseAddress ?? ""), bindPort: Number(ep?.bindPort ?? 6443) }
   }
-  return { apiVersion, apiEndpoints }
+  return Either.right({ apiVersion, apiEndpoints })
 }
 
 /** `https://<advertiseAddress>:2379` per ClusterStatus entry, sorted by node name for a stable order. */

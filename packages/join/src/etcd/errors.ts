@@ -1,11 +1,23 @@
+/** What can go wrong with the cluster's etcd: one family, told apart by `reason`. */
 import { Data } from "effect"
 
 /**
- * An etcd call failed. `kind`: "unreachable" (no endpoint answered),
- * "rejected" (etcd answered with an error, e.g. a duplicate peer URL),
- * "timeout" (the overall wait ran out).
+ * - Unreachable: no endpoint answered, or etcd is not serving yet (retried);
+ * - Rejected: etcd answered with an error, e.g. a duplicate peer URL (final);
+ * - Timeout: the overall wait ran out;
+ * - InvalidClusterStatus: the ClusterStatus document of kubeadm-config cannot be read;
+ * - NoLocalEtcd: a stacked member was asked of a cluster with external etcd.
  */
+export type EtcdErrorReason = "Unreachable" | "Rejected" | "Timeout" | "InvalidClusterStatus" | "NoLocalEtcd"
+
 export class EtcdError extends Data.TaggedError("EtcdError")<{
-  readonly kind: "unreachable" | "rejected" | "timeout"
-  readonly message: string
-}> {}
+  readonly reason: EtcdErrorReason
+  /** What went wrong, in words (etcd's own text when it answered). */
+  readonly detail?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    if (this.reason === "NoLocalEtcd") return this.detail ?? "the cluster does not use a local etcd"
+    return this.detail ?? this.reason
+  }
+}

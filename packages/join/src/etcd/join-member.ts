@@ -6,10 +6,10 @@
  * reused. "Peer URLs already exists" from a racing add is treated the same way.
  */
 import { Duration, Effect, Schedule } from "effect"
+import { type EtcdClient, type EtcdMember, hexId } from "./etcd.js"
 import { EtcdError } from "./errors.js"
-import { type EtcdMember, hexId } from "./gateway.js"
-import type { EtcdClient } from "./service.js"
-import type { InitialMember } from "../manifests/static-pods.js"
+import type { InitialMember } from "./pod.js"
+import { etcdCallRetry } from "./retry.js"
 
 export interface EnsuredMember {
   readonly member: EtcdMember
@@ -19,24 +19,12 @@ export interface EnsuredMember {
   readonly reused: boolean
 }
 
-const isDuplicatePeer = (e: EtcdError) => e.kind === "rejected" && /peer ?urls? already exists/i.test(e.message)
+const isDuplicatePeer = (e: EtcdError) => e.reason === "Rejected" && /peer ?urls? already exists/i.test(e.message)
 
 /** Unnamed (not yet started) members other than ours get their hex ID as name, as current kubeadm does. */
 export const initialClusterOf = (members: ReadonlyArray<EtcdMember>, ours: EtcdMember, nodeName: string): InitialMember[] =>
   members.flatMap((m) =>
     m.peerURLs.slice(0, 1).map((peerURL) => ({ name: m.id === ours.id ? nodeName : m.name || hexId(m.id), peerURL }))
-  )
-
-/**
- * The retry schedule of etcd calls: jittered exponential from 50 ms, capped at
- * 1 s, for up to `budget`. etcd refuses membership changes with "unhealthy
- * cluster" until a quorum has been connected for 5 s, so the budget is in time.
- */
-export const etcdCallRetry = (budget: Duration.DurationInput = "40 seconds") =>
-  Schedule.exponential("50 millis", 2).pipe(
-    Schedule.jittered,
-    Schedule.union(Schedule.spaced("1 second")),
-    Schedule.upTo(budget)
   )
 
 export const ensureMember = (
@@ -47,7 +35,7 @@ export const ensureMember = (
 ): Effect.Effect<EnsuredMember, EtcdError> =>
   Effect.gen(function* () {
     const findOurs = (members: ReadonlyArray<EtcdMember>) => members.find((m) => m.peerURLs.includes(peerURL))
-    const before = yield* client.members.pipe(Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.kind === "unreachable" }))
+    const before = yield* client.members.pipe(Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" }))
     const existing = findOurs(before)
     if (existing) return { member: existing, initialCluster: initialClusterOf(before, existing, nodeName), reused: true }
     const added = yield* client.add(peerURL, options).pipe(
@@ -58,11 +46,11 @@ export const ensureMember = (
             const ours = findOurs(members)
             return ours
               ? Effect.succeed({ member: ours, members, reused: true })
-              : Effect.fail(new EtcdError({ kind: "rejected", message: `etcd reports peer URL ${peerURL} exists but no member has it` }))
+              : Effect.fail(new EtcdError({ reason: "Rejected", detail: `etcd reports peer URL ${peerURL} exists but no member has it` }))
           })
         )
       ),
-      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.kind === "unreachable" })
+      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" })
     )
     // the add answer may omit the member's peer URL on old servers; trust the requested one
     const member: EtcdMember = added.member.peerURLs.length > 0 ? added.member : { ...added.member, peerURLs: [peerURL] }
@@ -88,25 +76,25 @@ export const waitForMember = (client: EtcdClient, peerURL: string, options: Wait
   const attempt = Effect.gen(function* () {
     const members = yield* client.members
     const ours = members.find((m) => m.peerURLs.includes(peerURL))
-    if (!ours) return yield* new EtcdError({ kind: "rejected", message: `the etcd member with peer URL ${peerURL} is not in the member list` })
+    if (!ours) return yield* new EtcdError({ reason: "Rejected", detail: `the etcd member with peer URL ${peerURL} is not in the member list` })
     if (ours.name === "" || ours.clientURLs.length === 0) {
       yield* progress(`etcd member ${hexId(ours.id)} has not started yet`)
-      return yield* new EtcdError({ kind: "unreachable", message: `the new etcd member ${peerURL} has not started` })
+      return yield* new EtcdError({ reason: "Unreachable", detail: `the new etcd member ${peerURL} has not started` })
     }
     if (ours.isLearner) {
       // etcd refuses until the learner has caught up with the leader's log
       yield* client.promote(ours.id).pipe(
         Effect.tapError((e) => progress(`promoting learner ${hexId(ours.id)}: ${e.message}`)),
-        Effect.mapError((e) => new EtcdError({ kind: "unreachable", message: `the learner is not promoted yet: ${e.message}` }))
+        Effect.mapError((e) => new EtcdError({ reason: "Unreachable", detail: `the learner is not promoted yet: ${e.message}` }))
       )
     }
     for (const m of members) {
       for (const url of m.clientURLs.slice(0, 1)) {
         const s = yield* client.status(url).pipe(
-          Effect.mapError((e) => new EtcdError({ kind: "unreachable", message: `etcd member ${m.name || hexId(m.id)} is not healthy: ${e.message}` }))
+          Effect.mapError((e) => new EtcdError({ reason: "Unreachable", detail: `etcd member ${m.name || hexId(m.id)} is not healthy: ${e.message}` }))
         )
         if (s.leader === "0" || s.errors.length > 0)
-          return yield* new EtcdError({ kind: "unreachable", message: `etcd member ${m.name} reports ${s.errors.join(", ") || "no leader"}` })
+          return yield* new EtcdError({ reason: "Unreachable", detail: `etcd member ${m.name} reports ${s.errors.join(", ") || "no leader"}` })
       }
     }
     const final = yield* client.members
@@ -116,11 +104,11 @@ export const waitForMember = (client: EtcdClient, peerURL: string, options: Wait
   let last = "no answer yet"
   return attempt.pipe(
     Effect.tapError((e) => Effect.sync(() => { last = e.message })),
-    Effect.retry({ schedule, while: (e) => e.kind === "unreachable" }),
+    Effect.retry({ schedule, while: (e) => e.reason === "Unreachable" }),
     Effect.timeoutFail({
       duration: options.timeout,
       onTimeout: () =>
-        new EtcdError({ kind: "timeout", message: `timeout waiting for etcd cluster to be available (waited ${Duration.format(options.timeout)}; last: ${last})` })
+        new EtcdError({ reason: "Timeout", detail: `timeout waiting for etcd cluster to be available (waited ${Duration.format(options.timeout)}; last: ${last})` })
     })
   )
 }
@@ -138,10 +126,10 @@ export const clusterHealth = (client: EtcdClient, options: { readonly requireLea
       const url = m.clientURLs[0]
       if (url === undefined) continue
       const s = yield* client.status(url).pipe(
-        Effect.mapError((e) => new EtcdError({ kind: e.kind, message: `failed to dial endpoint ${url}: ${e.message}` }))
+        Effect.mapError((e) => new EtcdError({ reason: e.reason, detail: `failed to dial endpoint ${url}: ${e.message}` }))
       )
       if (options.requireLeader && (s.leader === "0" || s.errors.length > 0))
-        return yield* new EtcdError({ kind: "unreachable", message: `etcd member ${m.name || hexId(m.id)} at ${url} reports ${s.errors.join(", ") || "no leader"}` })
+        return yield* new EtcdError({ reason: "Unreachable", detail: `etcd member ${m.name || hexId(m.id)} at ${url} reports ${s.errors.join(", ") || "no leader"}` })
     }
     return members
   })

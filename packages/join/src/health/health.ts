@@ -5,17 +5,11 @@
  * certificates (self-signed); the API server is checked with admin.conf's CA and
  * client certificate.
  */
-import { Context, Data, Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
+import * as live from "../internal/health/live.js"
+import type { HealthCheckError } from "./errors.js"
 
-export class HealthCheckError extends Data.TaggedError("HealthCheckError")<{
-  readonly url: string
-  readonly cause?: unknown
-}> {
-  override get message() {
-    const detail = this.cause instanceof Error ? this.cause.message : String(this.cause ?? "no answer")
-    return `GET ${this.url} failed: ${detail}`
-  }
-}
+export { HealthCheckError } from "./errors.js"
 
 /** TLS for an https check: without a CA the server is not verified (kubeadm's InsecureSkipVerify). */
 export interface HealthTls {
@@ -30,5 +24,9 @@ export interface HealthService {
 
 export class Health extends Context.Tag("@kubeadm-ts/join/Health")<Health, HealthService>() {}
 
+/** The live Health: node's http/https, one short request each. */
+export const layer: Layer.Layer<Health> = Layer.succeed(Health, live.service)
+
+/** A Health whose get, when not given, dies naming the URL. */
 export const layerTest = (partial: Partial<HealthService> = {}): Layer.Layer<Health> =>
   Layer.succeed(Health, { get: (url) => Effect.die(`Health.get(${url}) was not expected by this test`), ...partial })

@@ -6,13 +6,13 @@
  * kubeadm.
  */
 import { check, type Check, CheckOutcome } from "@kubeadm-ts/workflow"
-import { Duration, Effect, Option } from "effect"
+import { Duration, Effect, Either, Option } from "effect"
 import { causeText } from "../cause-text.js"
 import type { JoinConfiguration } from "../config/model.js"
 import { JoinContext } from "../join-context.js"
 import { RootFs } from "../rootfs/rootfs.js"
 import { resolveCriSocket } from "./cri-socket.js"
-import { Host } from "./host.js"
+import { Host, HostError } from "./host.js"
 
 type Env = Host | RootFs | JoinContext
 
@@ -77,7 +77,7 @@ export const criCheck: Check<Env> = check(
       return CheckOutcome.fail(`container runtime is not ready: RuntimeReady=false reason:${ready.reason} message:${ready.message}`)
     }
     return CheckOutcome.pass
-  }).pipe(Effect.catchAll((e) => Effect.succeed(CheckOutcome.fail(e.message))))
+  }).pipe(Effect.catchTag("HostError", (e) => Effect.succeed(CheckOutcome.fail(e.message))))
 )
 
 export const swapCheck: Check<RootFs> = check(
@@ -121,9 +121,12 @@ export const hostnameCheck = (nodeName: string): Check<Host> =>
     "Hostname",
     Effect.flatMap(Host, (host) =>
       host.lookupHost(nodeName).pipe(
-        Effect.timeoutFail({ duration: HOSTNAME_LOOKUP_TIMEOUT, onTimeout: () => `lookup timed out after ${Duration.format(HOSTNAME_LOOKUP_TIMEOUT)}` }),
+        Effect.timeoutFail({
+          duration: HOSTNAME_LOOKUP_TIMEOUT,
+          onTimeout: () => new HostError({ reason: "LookupFailed", name: nodeName, detail: `lookup timed out after ${Duration.format(HOSTNAME_LOOKUP_TIMEOUT)}` })
+        }),
         Effect.map((addrs) => (addrs.length === 0 ? CheckOutcome.warn(`hostname "${nodeName}" could not be reached`) : CheckOutcome.pass)),
-        Effect.catchAll((err) => Effect.succeed(CheckOutcome.warn(`hostname "${nodeName}": ${err}`)))
+        Effect.catchTag("HostError", (err) => Effect.succeed(CheckOutcome.warn(`hostname "${nodeName}": ${err.message}`)))
       )
     )
   )
@@ -140,7 +143,7 @@ export const kubeletVersion: Check<Host> = check(
       return CheckOutcome.fail("couldn't get kubelet version: cannot execute 'kubelet --version': executable file not found in $PATH")
     }
     const result = yield* Effect.either(host.run(path.value, ["--version"]))
-    if (result._tag === "Left") return CheckOutcome.fail(`couldn't get kubelet version: ${result.left.message}`)
+    if (Either.isLeft(result)) return CheckOutcome.fail(`couldn't get kubelet version: ${result.left.message}`)
     const out = result.right.stdout.trim()
     const m = /^Kubernetes (v\d+\.\d+\.\d+\S*)$/.exec(out)
     const v = m?.[1] !== undefined ? parseVersion(m[1]) : undefined
@@ -162,15 +165,15 @@ export const serviceKubelet: Check<Host> = check(
     if (Option.isNone(tool)) return CheckOutcome.warn("no supported init system detected, skipping checking for services")
     if (init === "systemd") {
       const status = yield* Effect.either(host.run(tool.value, ["status", "kubelet"]))
-      if (status._tag === "Left" || status.right.stdout.includes("Loaded: not-found")) return CheckOutcome.warn("kubelet service does not exist")
+      if (Either.isLeft(status) || status.right.stdout.includes("Loaded: not-found")) return CheckOutcome.warn("kubelet service does not exist")
       const enabled = yield* Effect.either(host.run(tool.value, ["is-enabled", "kubelet"]))
-      if (enabled._tag === "Left" || enabled.right.exitCode !== 0) {
+      if (Either.isLeft(enabled) || enabled.right.exitCode !== 0) {
         return CheckOutcome.warn("kubelet service is not enabled, please run 'systemctl enable kubelet.service'")
       }
       return CheckOutcome.pass
     }
     const status = yield* Effect.either(host.run(tool.value, ["kubelet", "status"]))
-    if (status._tag === "Left" || status.right.stdout.includes("does not exist")) return CheckOutcome.warn("kubelet service does not exist")
+    if (Either.isLeft(status) || status.right.stdout.includes("does not exist")) return CheckOutcome.warn("kubelet service does not exist")
     return CheckOutcome.pass
   })
 )

@@ -8,19 +8,19 @@
 import { Effect, Option } from "effect"
 import { JoinContext } from "../join-context.js"
 import { Output, type OutputService } from "../output.js"
-import { CriDetectionError, DEFAULT_CRI_ENDPOINT, Host } from "./host.js"
+import { DEFAULT_CRI_ENDPOINT, Host, HostError } from "./host.js"
 
 export const normalizeCriEndpoint = (value: string): string => (value.startsWith("/") ? `unix://${value}` : value)
 
 /** Outputs that already got the detection line: kubeadm detects once per run, we resolve in two phases. */
 const told = new WeakSet<OutputService>()
 
-export const resolveCriSocket: Effect.Effect<string, CriDetectionError, Host | JoinContext> = Effect.gen(function* () {
+export const resolveCriSocket: Effect.Effect<string, HostError, Host | JoinContext> = Effect.gen(function* () {
   const { config } = yield* JoinContext
   if (config.nodeRegistration.criSocket !== "") return normalizeCriEndpoint(config.nodeRegistration.criSocket)
   const host = yield* Host
   const found = yield* host.criEndpointsPresent
-  if (found.length > 1) return yield* Effect.fail(new CriDetectionError({ found }))
+  if (found.length > 1) return yield* Effect.fail(new HostError({ reason: "CriAmbiguous", found }))
   const socket = found[0] ?? DEFAULT_CRI_ENDPOINT
   // kubeadm's klog V(1) line; Output is optional so checks run without one (tests, the testkit)
   const out = yield* Effect.serviceOption(Output)

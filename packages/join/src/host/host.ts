@@ -4,8 +4,24 @@
  * rootfs; process facts (user id, free ports, host name, kernel) come from the
  * running machine, as they would after kubeadm's chroot.
  */
-import { Context, Data, Effect, Option } from "effect"
-import type { CriCondition, CriError, CriVersion } from "./cri.js"
+import { Context, Effect, Layer, Option } from "effect"
+import type { HostError } from "./errors.js"
+import type { RootFs } from "../rootfs/rootfs.js"
+import * as fakeHost from "../internal/host/fake.js"
+import * as live from "../internal/host/live.js"
+
+export interface CriVersion {
+  readonly runtimeName: string
+  readonly runtimeVersion: string
+  readonly runtimeApiVersion: string
+}
+
+export interface CriCondition {
+  readonly type: string
+  readonly status: boolean
+  readonly reason: string
+  readonly message: string
+}
 
 export interface CommandResult {
   readonly stdout: string
@@ -13,11 +29,7 @@ export interface CommandResult {
   readonly exitCode: number
 }
 
-export class CommandError extends Data.TaggedError("CommandError")<{ readonly command: string; readonly detail: string }> {
-  override get message() {
-    return `cannot execute '${this.command}': ${this.detail}`
-  }
-}
+export { HostError, type HostErrorReason } from "./errors.js"
 
 export type InitSystem = "systemd" | "openrc" | "none"
 
@@ -29,16 +41,16 @@ export interface HostService {
   readonly platform: string
   /** True when a TCP listen on all addresses at `port` fails. */
   readonly portInUse: (port: number) => Effect.Effect<boolean>
-  /** Addresses of a host name (DNS / hosts file), or the resolver's error text. */
-  readonly lookupHost: (name: string) => Effect.Effect<ReadonlyArray<string>, string>
+  /** Addresses of a host name (DNS / hosts file). */
+  readonly lookupHost: (name: string) => Effect.Effect<ReadonlyArray<string>, HostError>
   /** In-rootfs path of an executable found on PATH inside the rootfs. */
   readonly lookPath: (name: string) => Effect.Effect<Option.Option<string>>
   /** Runs an in-rootfs executable (found by lookPath) with arguments. */
-  readonly run: (path: string, args: ReadonlyArray<string>) => Effect.Effect<CommandResult, CommandError>
+  readonly run: (path: string, args: ReadonlyArray<string>) => Effect.Effect<CommandResult, HostError>
   /** The known CRI endpoints (`unix:///...`) whose socket exists inside the rootfs. */
   readonly criEndpointsPresent: Effect.Effect<ReadonlyArray<string>>
-  readonly criStatus: (endpoint: string) => Effect.Effect<ReadonlyArray<CriCondition>, CriError>
-  readonly criVersion: (endpoint: string) => Effect.Effect<CriVersion, CriError>
+  readonly criStatus: (endpoint: string) => Effect.Effect<ReadonlyArray<CriCondition>, HostError>
+  readonly criVersion: (endpoint: string) => Effect.Effect<CriVersion, HostError>
   /** The proxy the environment would use for `url`, if any. */
   readonly proxyFor: (url: string) => Option.Option<string>
   /** The IPv4 (else IPv6) address of the interface that carries the default route. */
@@ -47,21 +59,54 @@ export interface HostService {
   readonly initSystem: Effect.Effect<InitSystem>
   /** Whether a process with this exact name runs (e.g. systemd-resolved). */
   readonly processRunning: (name: string) => Effect.Effect<boolean>
+  /** Whether a TCP listen on exactly `address`:`port` fails because the port is taken there. */
+  readonly portInUseAt: (address: string, port: number) => Effect.Effect<boolean>
+  /** How many CPUs this machine has. */
+  readonly cpuCount: Effect.Effect<number>
+  /** The `*_proxy` variables of the environment (HTTP_PROXY, no_proxy, ...): the control-plane Pods get them. */
+  readonly proxyEnv: Effect.Effect<Readonly<Record<string, string>>>
 }
 
 export class Host extends Context.Tag("@kubeadm-ts/join/Host")<Host, HostService>() {}
 
-/** The CRI endpoints kubeadm knows, in its detection order. */
-export const KNOWN_CRI_ENDPOINTS = [
-  "unix:///var/run/containerd/containerd.sock",
-  "unix:///var/run/crio/crio.sock",
-  "unix:///var/run/cri-dockerd.sock"
-] as const
+export { DEFAULT_CRI_ENDPOINT, KNOWN_CRI_ENDPOINTS } from "./cri-endpoints.js"
 
-export const DEFAULT_CRI_ENDPOINT = "unix:///var/run/containerd/containerd.sock"
+/** The live Host: the running machine, with files looked up inside the rootfs. */
+export const layer: Layer.Layer<Host, never, RootFs> = Layer.effect(Host, live.make)
 
-export class CriDetectionError extends Data.TaggedError("CriDetectionError")<{ readonly found: ReadonlyArray<string> }> {
-  override get message() {
-    return `found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file: ${this.found.join(", ")}`
-  }
+/** A Host whose every member not given dies, naming itself. */
+export const layerTest = (partial: Partial<HostService> = {}): Layer.Layer<Host> => {
+  const dies = (name: string) => Effect.die(`Host.${name} was not expected by this test`)
+  return Layer.succeed(Host, {
+    effectiveUserId: dies("effectiveUserId"),
+    hostname: dies("hostname"),
+    kernelRelease: dies("kernelRelease"),
+    platform: "linux",
+    portInUse: () => dies("portInUse"),
+    lookupHost: () => dies("lookupHost"),
+    lookPath: () => dies("lookPath"),
+    run: () => dies("run"),
+    criEndpointsPresent: dies("criEndpointsPresent"),
+    criStatus: () => dies("criStatus"),
+    criVersion: () => dies("criVersion"),
+    proxyFor: () => {
+      throw new Error("Host.proxyFor was not expected by this test")
+    },
+    defaultRouteAddress: dies("defaultRouteAddress"),
+    initSystem: dies("initSystem"),
+    processRunning: () => dies("processRunning"),
+    portInUseAt: () => dies("portInUseAt"),
+    cpuCount: dies("cpuCount"),
+    proxyEnv: dies("proxyEnv"),
+    ...partial
+  })
+}
+
+/** The healthy machine CRI conditions of `fake` (runtime ready, no CNI yet). */
+export const HEALTHY_CRI: ReadonlyArray<CriCondition> = fakeHost.HEALTHY_CRI
+
+/** A scripted, healthy Host for tests (binaries on PATH, a ready runtime, root), with `overrides`. */
+export const fake = (overrides: fakeHost.FakeHostOptions = {}) => {
+  const service = fakeHost.service(overrides)
+  return { layer: Layer.succeed(Host, service), service }
 }

@@ -1,6 +1,3 @@
 export * from "./host.js"
-export * from "./cri.js"
-export * from "./live.js"
-export * from "./fake.js"
 export * from "./cri-socket.js"
 export * from "./checks.js"

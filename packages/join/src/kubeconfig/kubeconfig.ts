@@ -6,7 +6,7 @@
  *
  * Certificate and key data are kept as PEM text in memory (base64 only on disk).
  */
-import { Data, Either } from "effect"
+import { Data, Either, Predicate } from "effect"
 import * as YAML from "yaml"
 
 export class KubeconfigError extends Data.TaggedError("KubeconfigError")<{ readonly detail: string }> {
@@ -146,7 +146,8 @@ export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, Kubecon
     })
     return Either.right({ clusters, users, contexts, currentContext: str("current-context", root["current-context"]) ?? "" })
   } catch (e) {
-    if (e instanceof KubeconfigError) return Either.left(e)
+    // the field checks above throw their KubeconfigError; anything else is the YAML parser's
+    if (Predicate.isTagged(e, "KubeconfigError")) return Either.left(e as KubeconfigError)
     return Either.left(new KubeconfigError({ detail: `not valid YAML: ${yamlErrorText(e, text)}` }))
   }
 }

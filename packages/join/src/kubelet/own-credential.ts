@@ -9,7 +9,7 @@
  * key) is "not ours", with the reason.
  */
 import { Effect, Either } from "effect"
-import { Crypto } from "../crypto/service.js"
+import { Crypto } from "../crypto/crypto.js"
 import { selectUser } from "../kubeconfig/kubeconfig.js"
 import { loadKubeconfig } from "../kubeconfig/load.js"
 import { RootFs } from "../rootfs/rootfs.js"

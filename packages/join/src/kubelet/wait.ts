@@ -5,7 +5,7 @@
  * what they are waiting for.
  */
 import { Clock, Data, Duration, Effect, Either, Option, Schedule } from "effect"
-import { Crypto } from "../crypto/service.js"
+import { Crypto } from "../crypto/crypto.js"
 import { KUBELET_CLIENT_CURRENT } from "../kubeconfig/kubeconfig.js"
 import { loadKubeconfig, requireCredentials } from "../kubeconfig/load.js"
 import { isRetryable, KubeApi, type KubeApiError } from "../kube-api/kube-api.js"

@@ -65,9 +65,9 @@ export const etcdImage = (cfg: ControlPlaneConfig): string => {
   return `${repo}/etcd:${tag}`
 }
 
-interface Mount { volume: HostPathMount }
+export interface Mount { volume: HostPathMount }
 
-const hostPath = (name: string, path: string, pathType: string, readOnly: boolean, mountPath = path): Mount => ({
+export const hostPath = (name: string, path: string, pathType: string, readOnly: boolean, mountPath = path): Mount => ({
   volume: { name, hostPath: path, mountPath, readOnly, pathType }
 })
 
@@ -86,7 +86,7 @@ const caMounts = (host: HostFacts): Mount[] => [
   ...EXTRA_CA_DIRS.filter((d) => host.existingCaDirs.includes(d)).map((d) => hostPath(volumeName(d), d, "DirectoryOrCreate", true))
 ]
 
-interface PodParts {
+export interface PodParts {
   component: string
   image: string
   command: string[]
@@ -98,7 +98,8 @@ interface PodParts {
   minor: number
 }
 
-const staticPod = (p: PodParts): Pod => {
+/** A control-plane static Pod (kube-system, hostNetwork, the kubeadm labels) from its parts. */
+export const staticPod = (p: PodParts): Pod => {
   const container: Record<string, unknown> = {
     command: p.command,
     image: p.image,
@@ -132,7 +133,8 @@ const staticPod = (p: PodParts): Pod => {
   }
 }
 
-const probe = (scheme: "HTTP" | "HTTPS", host: string, port: number, path: string) => ({
+/** kubeadm's liveness probe: an HTTP(S) GET, 8 failures, 15 s delay and timeout. */
+export const probe = (scheme: "HTTP" | "HTTPS", host: string, port: number, path: string) => ({
   failureThreshold: 8,
   httpGet: { host, path, port, scheme },
   initialDelaySeconds: 15,
@@ -293,87 +295,6 @@ export const kubeSchedulerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
     livenessProbe: healthzProbe(minor, cfg.scheduler.extraArgs, 10259, 10251),
     cpu: "100m",
     mounts: mergeVolumes([hostPath("kubeconfig", kubeconfig, "FileOrCreate", true)], cfg.scheduler.extraVolumes),
-    env: host.proxyEnv,
-    minor
-  })
-}
-
-/** A member of `--initial-cluster`. */
-export interface InitialMember {
-  readonly name: string
-  readonly peerURL: string
-}
-
-/** The host of the first listen-client-url extraArg (0.0.0.0 -> 127.0.0.1, :: -> ::1), for the probe. */
-const etcdProbeHost = (extra: Readonly<Record<string, string>>, key: string, fallback: string): string => {
-  const urls = extra[key]
-  if (!urls) return fallback
-  try {
-    const h = new URL(urls.split(",")[0]!.trim()).hostname.replace(/^\[|\]$/g, "")
-    if (h === "0.0.0.0") return "127.0.0.1"
-    if (h === "::") return "::1"
-    return h
-  } catch {
-    return fallback
-  }
-}
-
-/** The stacked etcd member's static Pod; `initialCluster` = existing members + this one. */
-export const etcdPod = (cfg: ControlPlaneConfig, initialCluster: ReadonlyArray<InitialMember>, host: HostFacts = noHostFacts): Pod => {
-  const local = cfg.etcd.local
-  if (!local) throw new Error("etcdPod: the cluster does not use a local etcd")
-  const minor = kubernetesMinor(cfg.kubernetesVersion)
-  const pki = cfg.certificatesDir
-  const adv = urlHost(cfg.advertiseAddress)
-  const loopback = cfg.advertiseAddress.includes(":") ? "[::1]" : "127.0.0.1"
-  const defaults: Record<string, string> = {
-    "advertise-client-urls": `https://${adv}:2379`,
-    "cert-file": `${pki}/etcd/server.crt`,
-    "client-cert-auth": "true",
-    "data-dir": local.dataDir,
-    "initial-advertise-peer-urls": `https://${adv}:2380`,
-    "initial-cluster": initialCluster.map((m) => `${m.name}=${m.peerURL}`).join(","),
-    "initial-cluster-state": "existing",
-    "key-file": `${pki}/etcd/server.key`,
-    "listen-client-urls": `https://${loopback}:2379,https://${adv}:2379`,
-    "listen-peer-urls": `https://${adv}:2380`,
-    name: cfg.nodeName,
-    "peer-cert-file": `${pki}/etcd/peer.crt`,
-    "peer-client-cert-auth": "true",
-    "peer-key-file": `${pki}/etcd/peer.key`,
-    "peer-trusted-ca-file": `${pki}/etcd/ca.crt`,
-    "snapshot-count": "10000",
-    "trusted-ca-file": `${pki}/etcd/ca.crt`
-  }
-  if (minor >= 16) defaults["listen-metrics-urls"] = `http://${loopback}:2381`
-  const bareLoopback = loopback.replace(/^\[|\]$/g, "")
-  const probeHost = etcdProbeHost(local.extraArgs, "listen-client-urls", bareLoopback)
-  const livenessProbe =
-    minor >= 16
-      ? probe("HTTP", etcdProbeHost(local.extraArgs, "listen-metrics-urls", bareLoopback), 2381, "/health")
-      : {
-          exec: {
-            command: [
-              "/bin/sh",
-              "-ec",
-              `ETCDCTL_API=3 etcdctl --endpoints=https://[${probeHost}]:2379 --cacert=${pki}/etcd/ca.crt ` +
-                `--cert=${pki}/etcd/healthcheck-client.crt --key=${pki}/etcd/healthcheck-client.key get foo`
-            ]
-          },
-          failureThreshold: 8,
-          initialDelaySeconds: 15,
-          timeoutSeconds: 15
-        }
-  return staticPod({
-    component: "etcd",
-    image: etcdImage(cfg),
-    command: ["etcd", ...renderFlags(defaults, local.extraArgs)],
-    livenessProbe,
-    mounts: [
-      hostPath("etcd-certs", `${pki}/etcd`, "DirectoryOrCreate", false).volume,
-      hostPath("etcd-data", local.dataDir, "DirectoryOrCreate", false).volume
-    ],
-    ...(minor >= 18 ? { annotations: { [ETCD_ADVERTISE_ANNOTATION]: `https://${adv}:2379` } } : {}),
     env: host.proxyEnv,
     minor
   })

@@ -2,9 +2,19 @@
 import { Effect } from "effect"
 import { clusterHealth } from "../etcd/join-member.js"
 import { Output } from "../output.js"
-import { ControlPlaneJoinError, controlPlaneConfig, etcdClient } from "./control-plane-shared.js"
+import { controlPlaneConfig } from "../control-plane/config.js"
+import { etcdClient } from "../control-plane/etcd-client.js"
+import { ControlPlaneJoinError } from "../control-plane/errors.js"
+import type { JoinDataError } from "../discovery/join-data.js"
+import type { JoinContext } from "../join-context.js"
+import type { JoinData } from "../discovery/join-data.js"
+import type { Host } from "../host/host.js"
+import type { RootFs } from "../rootfs/rootfs.js"
+import type { KubeApi } from "../kube-api/kube-api.js"
+import type { Etcd } from "../etcd/etcd.js"
 
-export const run = Effect.gen(function* () {
+/** The phase's work; its type names what it needs from the join. */
+export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError, JoinContext | JoinData | Output | Host | RootFs | KubeApi | Etcd> = Effect.gen(function* () {
   const out = yield* Output
   const cfg = yield* controlPlaneConfig
   if (!cfg.etcd.local) {
@@ -14,5 +24,5 @@ export const run = Effect.gen(function* () {
   yield* out.info("[check-etcd] Checking that the etcd cluster is healthy")
   const client = yield* etcdClient(cfg)
   // as kubeadm: a successful Status from every started member (an added-but-unstarted one has no client URL yet)
-  yield* clusterHealth(client).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ message: `etcd cluster is not healthy: ${e.message}` })))
+  yield* clusterHealth(client).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ reason: "EtcdUnhealthy", detail: e.message, cause: e })))
 })

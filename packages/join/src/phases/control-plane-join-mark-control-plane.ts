@@ -6,7 +6,14 @@ import { JoinContext } from "../join-context.js"
 import type { KubeClient, NodeTaint } from "../kube-api/kube-api.js"
 import { kubernetesMinor } from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
-import { adminClient, ControlPlaneJoinError, controlPlaneConfig } from "./control-plane-shared.js"
+import { adminClient } from "../control-plane/admin.js"
+import { controlPlaneConfig } from "../control-plane/config.js"
+import { ControlPlaneJoinError } from "../control-plane/errors.js"
+import type { JoinDataError } from "../discovery/join-data.js"
+import type { JoinData } from "../discovery/join-data.js"
+import type { Host } from "../host/host.js"
+import type { RootFs } from "../rootfs/rootfs.js"
+import type { KubeApi } from "../kube-api/kube-api.js"
 
 export const MASTER_LABEL = "node-role.kubernetes.io/master"
 export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
@@ -22,7 +29,9 @@ export const controlPlaneLabels = (minor: number): string[] => [
 const taintText = (t: { key: string; value?: string; effect: string }) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`
 const sameTaint = (a: NodeTaint, b: NodeTaint) => a.key === b.key && (a.value ?? "") === (b.value ?? "") && a.effect === b.effect
 
-class NotYet extends Data.TaggedError("NotYet")<{}> {}
+/** The Node is not registered yet, or changed under the patch: worth another try. */
+class NotYet extends Data.TaggedError("NotYet")<{ readonly reason: "NotYet" }> {}
+const notYet = () => new NotYet({ reason: "NotYet" })
 
 /**
  * Waits for the Node (registered, with its hostname label), then patches it:
@@ -33,8 +42,8 @@ export const markNode = (admin: KubeClient, nodeName: string, labels: ReadonlyAr
   Effect.gen(function* () {
     const out = yield* Output
     const attempt = Effect.gen(function* () {
-      const node = yield* admin.getNode(nodeName).pipe(Effect.mapError(() => new NotYet()))
-      if (node.metadata.labels?.["kubernetes.io/hostname"] === undefined) return yield* new NotYet()
+      const node = yield* admin.getNode(nodeName).pipe(Effect.mapError(() => notYet()))
+      if (node.metadata.labels?.["kubernetes.io/hostname"] === undefined) return yield* notYet()
       const existing = node.spec?.taints ?? []
       const merged: NodeTaint[] = [...taints.map((t) => ({ key: t.key, effect: t.effect, ...(t.value ? { value: t.value } : {}) }))]
       for (const t of existing) if (!merged.some((m) => sameTaint(m, t))) merged.push(t)
@@ -45,23 +54,28 @@ export const markNode = (admin: KubeClient, nodeName: string, labels: ReadonlyAr
       yield* admin.patchNode(nodeName, patch).pipe(
         Effect.catchIf(
           (e) => e.reason === "Conflict",
-          () => Effect.zipRight(out.info("Temporarily unable to update node metadata due to conflict (will retry)"), new NotYet())
+          () => Effect.zipRight(out.info("Temporarily unable to update node metadata due to conflict (will retry)"), notYet())
         )
       )
     })
     const limit = Duration.decode(timeout)
     return yield* attempt.pipe(
-      Effect.retry({ schedule: Schedule.spaced("500 millis"), while: (e) => e instanceof NotYet }),
-      Effect.timeoutFail({ duration: limit, onTimeout: () => new NotYet() }),
-      Effect.mapError((e) =>
-        e instanceof NotYet
-          ? new ControlPlaneJoinError({ message: `error applying control-plane label and taints: timed out waiting for the condition (Node "${nodeName}" not registered within ${Duration.format(limit)})` })
-          : new ControlPlaneJoinError({ message: `error applying control-plane label and taints: error patching node "${nodeName}" through apiserver: ${e.message}` })
-      )
+      Effect.retry({ schedule: Schedule.spaced("500 millis"), while: (e) => e.reason === "NotYet" }),
+      Effect.timeoutFail({ duration: limit, onTimeout: () => notYet() }),
+      Effect.catchTags({
+        NotYet: () =>
+          new ControlPlaneJoinError({
+            reason: "MarkNode",
+            detail: `timed out waiting for the condition (Node "${nodeName}" not registered within ${Duration.format(limit)})`
+          }),
+        KubeApiError: (e) =>
+          new ControlPlaneJoinError({ reason: "MarkNode", detail: `error patching node "${nodeName}" through apiserver: ${e.message}`, cause: e })
+      })
     )
   })
 
-export const run = Effect.gen(function* () {
+/** The phase's work; its type names what it needs from the join. */
+export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError, JoinContext | JoinData | Output | Host | RootFs | KubeApi> = Effect.gen(function* () {
   const out = yield* Output
   const { config } = yield* JoinContext
   const cfg = yield* controlPlaneConfig

@@ -1,12 +1,19 @@
 /** The `control-plane-join/update-status` phase: register the new control-plane node in ClusterStatus in the kubeadm-config ConfigMap. */
-import { Data, Effect, Schedule } from "effect"
+import { Effect, Schedule } from "effect"
 import { clusterStatusYaml } from "../etcd/endpoints.js"
-import type { ConfigMap, KubeApiError, KubeClient } from "../kube-api/kube-api.js"
+import type { ConfigMap, KubeClient } from "../kube-api/kube-api.js"
 import { kubernetesMinor, type ControlPlaneConfig } from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
-import { adminClient, ControlPlaneJoinError, controlPlaneConfig, readClusterStatus } from "./control-plane-shared.js"
-
-class Conflict extends Data.TaggedError("Conflict")<{}> {}
+import { adminClient } from "../control-plane/admin.js"
+import { readClusterStatus } from "../control-plane/cluster-status.js"
+import { controlPlaneConfig } from "../control-plane/config.js"
+import { ControlPlaneJoinError } from "../control-plane/errors.js"
+import type { JoinDataError } from "../discovery/join-data.js"
+import type { JoinContext } from "../join-context.js"
+import type { JoinData } from "../discovery/join-data.js"
+import type { Host } from "../host/host.js"
+import type { RootFs } from "../rootfs/rootfs.js"
+import type { KubeApi } from "../kube-api/kube-api.js"
 
 /**
  * Read-modify-write of kubeadm-config with the fetched resourceVersion,
@@ -20,27 +27,30 @@ export const addApiEndpoint = (admin: KubeClient, cfg: ControlPlaneConfig, alrea
     alreadyRead = undefined
     const status = yield* readClusterStatus(cm.data)
     const apiEndpoints = { ...status.apiEndpoints, [cfg.nodeName]: { advertiseAddress: cfg.advertiseAddress, bindPort: cfg.bindPort } }
-    yield* admin
-      .updateConfigMap({ ...cm, data: { ...cm.data, ClusterStatus: clusterStatusYaml({ ...status, apiEndpoints }) } })
-      .pipe(Effect.catchIf((e: KubeApiError) => e.reason === "Conflict", () => Effect.fail(new Conflict())))
+    yield* admin.updateConfigMap({ ...cm, data: { ...cm.data, ClusterStatus: clusterStatusYaml({ ...status, apiEndpoints }) } })
   })
   return attempt.pipe(
-    Effect.retry({ schedule: Schedule.spaced("500 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(19))), while: (e) => e instanceof Conflict }),
-    Effect.mapError((e) =>
-      e instanceof Conflict
-        ? new ControlPlaneJoinError({ message: "error uploading configuration: the kubeadm-config ConfigMap kept changing (409 Conflict) after 20 attempts" })
-        : new ControlPlaneJoinError({ message: `error uploading configuration: ${e.message}` })
-    )
+    Effect.retry({ schedule: Schedule.spaced("500 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(19))), while: (e) => e.reason === "Conflict" }),
+    Effect.catchTags({
+      KubeApiError: (e) =>
+        new ControlPlaneJoinError({
+          reason: "UploadConfig",
+          detail: e.reason === "Conflict" ? "the kubeadm-config ConfigMap kept changing (409 Conflict) after 20 attempts" : e.message,
+          cause: e
+        }),
+      ControlPlaneJoinError: (e) => new ControlPlaneJoinError({ reason: "UploadConfig", detail: e.message, cause: e })
+    })
   )
 }
 
-export const run = Effect.gen(function* () {
+/** The phase's work; its type names what it needs from the join. */
+export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError, JoinContext | JoinData | Output | Host | RootFs | KubeApi> = Effect.gen(function* () {
   const out = yield* Output
   const cfg = yield* controlPlaneConfig
   const minor = kubernetesMinor(cfg.kubernetesVersion)
   const admin = yield* adminClient
   const cm = yield* admin.getConfigMap("kube-system", "kubeadm-config").pipe(
-    Effect.mapError((e) => new ControlPlaneJoinError({ message: `error uploading configuration: ${e.message}` }))
+    Effect.mapError((e) => new ControlPlaneJoinError({ reason: "UploadConfig", detail: e.message, cause: e }))
   )
   if (cm.data["ClusterStatus"] === undefined) {
     // 1.22+ clusters have no ClusterStatus: the phase is a no-op there
@@ -68,4 +78,4 @@ export const ensureNodesKubeadmConfigRbac = (admin: KubeClient) =>
         { kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "system:nodes" }
       ]
     })
-  }).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ message: `error uploading configuration: ${e.message}` })))
+  }).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ reason: "UploadConfig", detail: e.message, cause: e })))

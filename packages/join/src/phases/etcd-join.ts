@@ -4,22 +4,31 @@
  * ControlPlaneKubeletLocalMode, `control-plane-join/etcd` before (see kubeadm-behaviour).
  */
 import { Duration, Effect } from "effect"
+import { hexId } from "../etcd/etcd.js"
 import { ensureMember, waitForMember } from "../etcd/join-member.js"
-import { hexId } from "../etcd/gateway.js"
+import { etcdPod } from "../etcd/pod.js"
 import { JoinData } from "../discovery/join-data.js"
 import { JoinContext } from "../join-context.js"
 import { kubeadmBehaviour } from "../kubeadm-behaviour.js"
 import { urlHost } from "../manifests/control-plane-config.js"
-import { etcdPod, MANIFESTS_DIR } from "../manifests/static-pods.js"
+import { MANIFESTS_DIR } from "../manifests/static-pods.js"
 import { Output } from "../output.js"
-import { RootFs } from "../rootfs/index.js"
-import { hostFacts, writeManifest } from "./control-plane-prepare-control-plane.js"
-import { ControlPlaneJoinError, controlPlaneConfig, etcdClient } from "./control-plane-shared.js"
+import { RootFs } from "../rootfs/rootfs.js"
+import { controlPlaneConfig } from "../control-plane/config.js"
+import { etcdClient } from "../control-plane/etcd-client.js"
+import { ControlPlaneJoinError } from "../control-plane/errors.js"
+import { hostFacts, writeManifest } from "../control-plane/manifests.js"
+import type { JoinDataError } from "../discovery/join-data.js"
+import type { RootFsError } from "../rootfs/rootfs.js"
+import type { Host } from "../host/host.js"
+import type { KubeApi } from "../kube-api/kube-api.js"
+import type { Etcd } from "../etcd/etcd.js"
 
 /** How long the new member may take to start and join (kubeadm 1.15: 8 x 5 s). */
 export const ETCD_JOIN_TIMEOUT = Duration.minutes(2)
 
-export const run = Effect.gen(function* () {
+/** The phase's work; its type names what it needs from the join. */
+export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | RootFsError, JoinContext | JoinData | Output | Host | RootFs | KubeApi | Etcd> = Effect.gen(function* () {
   const out = yield* Output
   const { config } = yield* JoinContext
   const cfg = yield* controlPlaneConfig
@@ -27,7 +36,7 @@ export const run = Effect.gen(function* () {
     yield* out.info("[control-plane-join] using external etcd - no local stacked instance added")
     return
   }
-  const wrap = (e: { message: string }) => new ControlPlaneJoinError({ message: `error creating local etcd static pod manifest file: ${e.message}` })
+  const wrap = (e: { readonly message: string }) => new ControlPlaneJoinError({ reason: "EtcdJoin", detail: e.message, cause: e })
   // --etcd-learner asks for it on any cluster; the cluster's kubeadm does it from 1.29
   const data = yield* JoinData
   const learner = (config.controlPlane?.etcdLearnerMode ?? false) || kubeadmBehaviour(yield* data.clusterConfiguration).etcdLearnerMode
@@ -42,7 +51,8 @@ export const run = Effect.gen(function* () {
   const fs = yield* RootFs
   yield* fs.mkdir(cfg.etcd.local.dataDir, 0o700)
   const host = yield* hostFacts
-  yield* writeManifest("etcd", etcdPod(cfg, ensured.initialCluster, host)).pipe(Effect.mapError(wrap))
+  const pod = yield* Effect.mapError(etcdPod(cfg, ensured.initialCluster, host), wrap)
+  yield* writeManifest("etcd", pod).pipe(Effect.mapError(wrap))
   yield* out.info(`[etcd] Wrote Static Pod manifest for a local etcd member to "${MANIFESTS_DIR}/etcd.yaml"`)
   yield* out.info(`[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${Duration.format(ETCD_JOIN_TIMEOUT)}`)
   yield* waitForMember(client, peerURL, {

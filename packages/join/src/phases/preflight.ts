@@ -12,7 +12,14 @@ import { JoinContext } from "../join-context.js"
 import { kubeletNodeName } from "../kubelet/files.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
 import { Output } from "../output.js"
-import { controlPlanePreflight } from "./control-plane-checks.js"
+import { controlPlanePreflight } from "../control-plane/preflight.js"
+import type { JoinDataError } from "../discovery/join-data.js"
+import type { ControlPlaneJoinError } from "../control-plane/errors.js"
+import type { PreflightError } from "@kubeadm-ts/workflow"
+import type { NodeLookupError, ReadyNodeExistsError } from "../kubelet/node-check.js"
+import type { Host } from "../host/host.js"
+import type { Crypto } from "../crypto/crypto.js"
+import type { RootFs } from "../rootfs/rootfs.js"
 
 /**
  * Starts every check at once (several wait on I/O: getaddrinfo, a port bind, the CRI
@@ -23,7 +30,8 @@ import { controlPlanePreflight } from "./control-plane-checks.js"
 export const startedTogether = <R>(checks: ReadonlyArray<Check<R>>) =>
   Effect.forEach(checks, (c) => Effect.map(Effect.fork(c.run), (fiber): Check<never> => ({ name: c.name, run: Fiber.join(fiber) })))
 
-export const run = Effect.gen(function* () {
+/** The phase's work; its type names what it needs from the join. */
+export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | PreflightError | ReadyNodeExistsError | NodeLookupError, JoinContext | JoinData | Output | Host | RootFs | Crypto> = Effect.gen(function* () {
   const { config } = yield* JoinContext
   const out = yield* Output
   const data = yield* JoinData

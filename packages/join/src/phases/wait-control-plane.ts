@@ -17,7 +17,11 @@ import { loadKubeconfig } from "../kubeconfig/load.js"
 import { MANIFESTS_DIR } from "../manifests/static-pods.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
-import { ADMIN_CONF, advertiseAddress } from "./control-plane-shared.js"
+import { ADMIN_CONF } from "../control-plane/admin.js"
+import { advertiseAddress } from "../control-plane/config.js"
+import type { ControlPlaneJoinError } from "../control-plane/errors.js"
+import type { Host } from "../host/host.js"
+import type { Health } from "../health/health.js"
 
 /** kubeadm's default of timeouts.controlPlaneComponentHealthCheck. */
 export const CONTROL_PLANE_HEALTH_TIMEOUT = Duration.minutes(4)
@@ -89,7 +93,8 @@ const adminTls = Effect.gen(function* () {
   } satisfies HealthTls
 })
 
-export const run = Effect.gen(function* () {
+/** The phase's work; its type names what it needs from the join. */
+export const run: Effect.Effect<void, ControlPlaneJoinError | ControlPlaneHealthError, JoinContext | Output | Host | RootFs | Health> = Effect.gen(function* () {
   const { config } = yield* JoinContext
   const out = yield* Output
   const fs = yield* RootFs

@@ -9,7 +9,7 @@
  * - missing leaves get fresh keys (generated concurrently) and certificates.
  * Everything is checked before anything is written.
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import type { CertificateInfo } from "../crypto/certs.js"
 import { generateKeyPair, privateKeyFromPem, privateKeyToPem, publicKeyToPem, type KeyAlgorithm as CryptoKeyAlgorithm, type KeyPair } from "../crypto/keys.js"
 import { createCaCertificate, createCertificate, parseCertificate, verifyCertificate } from "../crypto/lazy.js"
@@ -18,7 +18,7 @@ import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/index.js"
 import { canonicalIp, dnsMatches } from "./ip.js"
 import { casFor, leafSpecs, type CaName, type CaSpec, type LeafCertSpec } from "./specs.js"
-import { PkiError } from "./errors.js"
+import { attempt, PkiError } from "./errors.js"
 import { causeText } from "../cause-text.js"
 
 export { PkiError }
@@ -28,11 +28,11 @@ export const cryptoAlgorithm = (a: KeyAlgorithm): CryptoKeyAlgorithm =>
   a === "ECDSA-P256" ? "ecdsa-p256" : a === "RSA-4096" ? "rsa-4096" : "rsa-2048"
 
 export const newKeyPair = (a: KeyAlgorithm) =>
-  Effect.tryPromise({ try: () => generateKeyPair(cryptoAlgorithm(a)), catch: (e) => new PkiError({ message: causeText(e) }) })
+  Effect.tryPromise({ try: () => generateKeyPair(cryptoAlgorithm(a)), catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e }) })
 
 /** PEM of a private key as kubeadm writes it (PKCS#1 `RSA PRIVATE KEY` / SEC1 `EC PRIVATE KEY`). */
 export const keyPem = (k: KeyPair) =>
-  Effect.tryPromise({ try: () => privateKeyToPem(k.privateKey, "traditional"), catch: (e) => new PkiError({ message: causeText(e) }) })
+  Effect.tryPromise({ try: () => privateKeyToPem(k.privateKey, "traditional"), catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e }) })
 
 const readIfExists = (path: string) =>
   Effect.flatMap(RootFs, (fs) =>
@@ -65,7 +65,7 @@ export const loadOrCreateCa = (cfg: ControlPlaneConfig, spec: CaSpec) =>
       const keys = yield* newKeyPair(cfg.keyAlgorithm)
       const certPem = yield* Effect.tryPromise({
         try: () => createCaCertificate(keys, { commonName: spec.commonName }),
-        catch: (e) => new PkiError({ message: causeText(e) })
+        catch: (e) => new PkiError({ reason: "Ca", detail: causeText(e), cause: e })
       })
       yield* out.info(`[certs] Generating "${spec.base}" certificate and key`)
       yield* fs.write(keyPath, yield* keyPem(keys), { mode: 0o600 })
@@ -73,11 +73,11 @@ export const loadOrCreateCa = (cfg: ControlPlaneConfig, spec: CaSpec) =>
       return { spec, certPem, keys } satisfies LoadedCa
     }
     if (crt === undefined)
-      return yield* new PkiError({ message: `failure loading ${spec.base} certificate: couldn't load the certificate file ${crtPath}: no such file or directory` })
-    const info = yield* parseCert(crt).pipe(Effect.mapError((m) => new PkiError({ message: `failure loading ${spec.base} certificate: ${m}` })))
+      return yield* new PkiError({ reason: "Ca", detail: `failure loading ${spec.base} certificate: couldn't load the certificate file ${crtPath}: no such file or directory` })
+    const info = yield* parseCert(crt).pipe(Effect.mapError((m) => new PkiError({ reason: "Ca", detail: `failure loading ${spec.base} certificate: ${m}` })))
     const bad = validityProblem(info)
-    if (bad) return yield* new PkiError({ message: `failure loading ${spec.base} certificate: ${bad}` })
-    if (!info.isCA) return yield* new PkiError({ message: `certificate ${spec.base} is not a CA` })
+    if (bad) return yield* new PkiError({ reason: "Ca", detail: `failure loading ${spec.base} certificate: ${bad}` })
+    if (!info.isCA) return yield* new PkiError({ reason: "Ca", detail: `certificate ${spec.base} is not a CA` })
     const keys = key === undefined ? undefined : yield* parseKey(key).pipe(Effect.orElseSucceed(() => undefined))
     return { spec, certPem: crt, keys } satisfies LoadedCa
   })
@@ -88,9 +88,9 @@ const existingLeafProblem = (leaf: LeafCertSpec, ca: LoadedCa, crt: string | und
     if (crt === undefined) return `failure loading ${leaf.base} certificate: the certificate file is missing`
     if (key === undefined) return `failure loading ${leaf.base} certificate: the key file is missing`
     const info = yield* Effect.either(parseCert(crt))
-    if (info._tag === "Left") return `failure loading ${leaf.base} certificate: ${info.left}`
+    if (Either.isLeft(info)) return `failure loading ${leaf.base} certificate: ${info.left}`
     const k = yield* Effect.either(parseKey(key))
-    if (k._tag === "Left") return `failure loading ${leaf.base} certificate: ${k.left}`
+    if (Either.isLeft(k)) return `failure loading ${leaf.base} certificate: ${k.left}`
     const bad = validityProblem(info.right)
     if (bad) return `failure loading ${leaf.base} certificate: ${bad}`
     const signed = yield* Effect.promise(() => verifyCertificate(crt, ca.certPem).catch(() => false))
@@ -120,9 +120,7 @@ export const ensureControlPlaneCerts = (
     const dir = cfg.certificatesDir
     yield* out.info(`[certs] Using certificateDir folder "${dir}"`)
     // bad addresses in the configuration are PkiErrors; anything else thrown is a bug (a defect)
-    const { leaves, skippedSans } = yield* Effect.try({ try: () => leafSpecs(cfg), catch: (e) => e }).pipe(
-      Effect.catchAll((e) => (e instanceof PkiError ? Effect.fail(e) : Effect.die(e)))
-    )
+    const { leaves, skippedSans } = yield* attempt(() => leafSpecs(cfg))
     for (const s of skippedSans)
       yield* out.warn(`[certificates] WARNING: '${s.san}' was not added to the '${s.cert}.crt' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`)
 
@@ -143,9 +141,10 @@ export const ensureControlPlaneCerts = (
         }
         if (ca.keys === undefined)
           return yield* new PkiError({
-            message: `could not load expected certificate "${leaf.name}" or validate the existence of key "${ca.spec.name}" for it: ${problem}`
+            reason: "Certificate",
+            detail: `could not load expected certificate "${leaf.name}" or validate the existence of key "${ca.spec.name}" for it: ${problem}`
           })
-        return yield* new PkiError({ message: `failed to write or validate certificate "${leaf.name}": ${problem}` })
+        return yield* new PkiError({ reason: "Certificate", detail: `failed to write or validate certificate "${leaf.name}": ${problem}` })
       }
       plan.push({ leaf, ca, reuse: false })
     }
@@ -173,7 +172,7 @@ export const ensureControlPlaneCerts = (
                 },
                 { certPem: p.ca.certPem, keys: p.ca.keys! }
               ),
-            catch: (e) => new PkiError({ message: `failed to write or validate certificate "${p.leaf.name}": ${causeText(e)}` })
+            catch: (e) => new PkiError({ reason: "Certificate", detail: `failed to write or validate certificate "${p.leaf.name}": ${causeText(e)}` })
           })
           return { base: p.leaf.base, certPem, keyPem: yield* keyPem(k) }
         }),
@@ -206,12 +205,12 @@ export const ensureServiceAccountKeys = (cfg: ControlPlaneConfig) =>
     const existing = yield* readIfExists(keyPath)
     if (existing !== undefined) {
       const ok = yield* Effect.either(parseKey(existing))
-      if (ok._tag === "Left") return yield* new PkiError({ message: "file sa.key existed but it could not be loaded properly" })
+      if (Either.isLeft(ok)) return yield* new PkiError({ reason: "ServiceAccount", detail: "file sa.key existed but it could not be loaded properly" })
       yield* out.info(`[certs] Using the existing "sa" key`)
       return
     }
     const k = yield* newKeyPair(cfg.keyAlgorithm)
-    const pub = yield* Effect.tryPromise({ try: () => publicKeyToPem(k.publicKey), catch: (e) => new PkiError({ message: causeText(e) }) })
+    const pub = yield* Effect.tryPromise({ try: () => publicKeyToPem(k.publicKey), catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e }) })
     yield* out.info(`[certs] Generating "sa" key and public key`)
     yield* fs.write(keyPath, yield* keyPem(k), { mode: 0o600 })
     yield* fs.write(`${cfg.certificatesDir}/sa.pub`, pub, { mode: 0o600 })

@@ -1,4 +1,36 @@
-/** The typed failure of the PKI builder; `message` is the user-facing text. */
-import { Data } from "effect"
+/** The failures of the PKI builder: one family, told apart by `reason`. */
+import { Data, Effect, Predicate } from "effect"
 
-export class PkiError extends Data.TaggedError("PkiError")<{ readonly message: string }> {}
+/**
+ * - InvalidAddress: an address, CIDR or endpoint of the configuration cannot go into a SAN;
+ * - Key: a key pair cannot be generated or written;
+ * - Ca: a CA cannot be loaded or created;
+ * - Certificate: a leaf certificate cannot be reused or created;
+ * - ServiceAccount: sa.key exists but cannot be used;
+ * - Kubeconfig: a control-plane kubeconfig cannot be reused or created.
+ */
+export type PkiErrorReason = "InvalidAddress" | "Key" | "Ca" | "Certificate" | "ServiceAccount" | "Kubeconfig"
+
+export class PkiError extends Data.TaggedError("PkiError")<{
+  readonly reason: PkiErrorReason
+  /** kubeadm's text for the failure. */
+  readonly detail: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/**
+ * Runs a plain builder of this folder that throws a PkiError on a bad configuration value:
+ * that PkiError fails; anything else thrown is a bug and dies.
+ */
+export const attempt = <A>(run: () => A): Effect.Effect<A, PkiError> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(run())
+    } catch (e) {
+      return Predicate.isTagged(e, "PkiError") ? Effect.fail(e as PkiError) : Effect.die(e)
+    }
+  })

@@ -1,5 +1,5 @@
 /** Small IP helpers for SANs (IPv4 and IPv6, canonical text); a bad CIDR is a PkiError. */
-import { isIP, isIPv4 } from "node:net"
+import { isIP, isIPv4 } from "../internal/net/ip.js"
 import { PkiError } from "./errors.js"
 
 const v6ToBigInt = (ip: string): bigint => {
@@ -49,13 +49,13 @@ export const canonicalIp = (ip: string): string => {
 export const firstHostIp = (cidr: string): string => {
   const [addr, bitsText] = cidr.trim().split("/") as [string, string | undefined]
   const bits = Number(bitsText)
-  if (!isIP(addr) || bitsText === undefined || !Number.isInteger(bits)) throw new PkiError({ message: `"${cidr}" is not a valid CIDR` })
+  if (!isIP(addr) || bitsText === undefined || !Number.isInteger(bits)) throw new PkiError({ reason: "InvalidAddress", detail: `"${cidr}" is not a valid CIDR` })
   if (isIPv4(addr)) {
-    if (bits < 0 || bits > 32) throw new PkiError({ message: `"${cidr}" is not a valid CIDR` })
+    if (bits < 0 || bits > 32) throw new PkiError({ reason: "InvalidAddress", detail: `"${cidr}" is not a valid CIDR` })
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0
     return numberToV4(((v4ToNumber(addr) & mask) >>> 0) + 1)
   }
-  if (bits < 0 || bits > 128) throw new PkiError({ message: `"${cidr}" is not a valid CIDR` })
+  if (bits < 0 || bits > 128) throw new PkiError({ reason: "InvalidAddress", detail: `"${cidr}" is not a valid CIDR` })
   const mask = bits === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - bits)) - 1n)
   return bigIntToV6((v6ToBigInt(addr) & mask) + 1n)
 }

@@ -53,7 +53,7 @@ export const ensureControlPlaneKubeconfigs = (
       return { certPem, keys }
     })
     const ca = yield* loadCa.pipe(
-      Effect.mapError((e) => new PkiError({ message: `couldn't create a kubeconfig; the CA files couldn't be loaded: ${typeof e === "string" ? e : e.message}` }))
+      Effect.mapError((e) => new PkiError({ reason: "Kubeconfig", detail: `couldn't create a kubeconfig; the CA files couldn't be loaded: ${typeof e === "string" ? e : e.message}` }))
     )
     const minor = kubernetesMinor(cfg.kubernetesVersion)
     const specs = kubeconfigSpecs(cfg)
@@ -67,16 +67,16 @@ export const ensureControlPlaneKubeconfigs = (
       }
       const parsed = parseKubeconfig(yield* fs.readText(path))
       if (Either.isLeft(parsed))
-        return yield* new PkiError({ message: `failed to load kubeconfig file ${path} that already exists on disk: ${parsed.left.message}` })
+        return yield* new PkiError({ reason: "Kubeconfig", detail: `failed to load kubeconfig file ${path} that already exists on disk: ${parsed.left.message}` })
       const k = parsed.right
       const ctx = currentContext(k)
-      if (!ctx) return yield* new PkiError({ message: `failed to find CurrentContext in Contexts of the kubeconfig file ${path}` })
+      if (!ctx) return yield* new PkiError({ reason: "Kubeconfig", detail: `failed to find CurrentContext in Contexts of the kubeconfig file ${path}` })
       const cluster = k.clusters.find((c) => c.name === ctx.cluster)
-      if (!cluster) return yield* new PkiError({ message: `failed to find the cluster of the current context in the kubeconfig file ${path}` })
+      if (!cluster) return yield* new PkiError({ reason: "Kubeconfig", detail: `failed to find the cluster of the current context in the kubeconfig file ${path}` })
       if ((cluster.value.certificateAuthorityData ?? "").trim() !== ca.certPem.trim())
-        return yield* new PkiError({ message: `a kubeconfig file "${path}" exists already but has got the wrong CA cert` })
+        return yield* new PkiError({ reason: "Kubeconfig", detail: `a kubeconfig file "${path}" exists already but has got the wrong CA cert` })
       if (cluster.value.server !== spec.server) {
-        if (minor < 20) return yield* new PkiError({ message: `a kubeconfig file "${path}" exists already but has got the wrong API Server URL` })
+        if (minor < 20) return yield* new PkiError({ reason: "Kubeconfig", detail: `a kubeconfig file "${path}" exists already but has got the wrong API Server URL` })
         yield* out.warn(`[kubeconfig] WARNING: a kubeconfig file "${path}" exists already but has an unexpected API Server URL: expected: ${spec.server}, got: ${cluster.value.server}`)
       }
       reused.push(spec.file)
@@ -89,7 +89,7 @@ export const ensureControlPlaneKubeconfigs = (
           const k = keys[i]!
           const certPem = yield* Effect.tryPromise({
             try: () => createCertificate(k.publicKey, { commonName: spec.user, organizations: spec.organizations, extKeyUsages: ["client"] }, ca),
-            catch: (e) => new PkiError({ message: `failure while creating the ${spec.file} client certificate: ${causeText(e)}` })
+            catch: (e) => new PkiError({ reason: "Kubeconfig", detail: `failure while creating the ${spec.file} client certificate: ${causeText(e)}` })
           })
           const context = `${spec.user}@${cfg.clusterName}`
           const text = serializeKubeconfig(

@@ -2,7 +2,7 @@
  * The certificates kubeadm generates for a joining control-plane node (spec
  * join-control-plane §3.2/§3.3): file names, issuing CA, subject, usages, SANs.
  */
-import { isIP } from "node:net"
+import { isIP } from "../internal/net/ip.js"
 import { type ControlPlaneConfig, splitHostPort } from "../manifests/control-plane-config.js"
 import { PkiError } from "./errors.js"
 import { canonicalIp, firstHostIp, isDnsSan } from "./ip.js"
@@ -53,7 +53,7 @@ const pushUnique = (list: string[], v: string) => {
 /** apiserver SANs, in the order kubeadm places them (spec §3.3). */
 export const apiServerSans = (cfg: ControlPlaneConfig): SanResult => {
   if (isIP(cfg.advertiseAddress) === 0)
-    throw new PkiError({ message: `error parsing LocalAPIEndpoint AdvertiseAddress ${cfg.advertiseAddress}: is not a valid textual representation of an IP address` })
+    throw new PkiError({ reason: "InvalidAddress", detail: `error parsing LocalAPIEndpoint AdvertiseAddress ${cfg.advertiseAddress}: is not a valid textual representation of an IP address` })
   const dns: string[] = []
   const ips: string[] = []
   const skipped: string[] = []
@@ -65,7 +65,7 @@ export const apiServerSans = (cfg: ControlPlaneConfig): SanResult => {
     const { host } = splitHostPort(cfg.controlPlaneEndpoint)
     if (isIP(host) !== 0) pushUnique(ips, canonicalIp(host))
     else if (isDnsSan(host.toLowerCase())) pushUnique(dns, host.toLowerCase())
-    else throw new PkiError({ message: `error parsing cluster controlPlaneEndpoint "${cfg.controlPlaneEndpoint}"` })
+    else throw new PkiError({ reason: "InvalidAddress", detail: `error parsing cluster controlPlaneEndpoint "${cfg.controlPlaneEndpoint}"` })
   }
   for (const raw of cfg.apiServer.certSANs) {
     const san = raw.toLowerCase()

@@ -1,6 +1,7 @@
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { Crypto, CryptoLive } from "../../src/crypto/index.js"
+import { Crypto } from "../../src/crypto/index.js"
+import * as crypto from "../../src/crypto/crypto.js"
 
 describe("Crypto service", () => {
   it("lifts the functions into Effects with typed errors", async () => {
@@ -15,10 +16,10 @@ describe("Crypto service", () => {
       const wrong = yield* Effect.either(c.open("00".repeat(32), sealed))
       return { hash, bad, wrong, jws: yield* c.jwsSign("k", "abcdef", "0123456789abcdef") }
     })
-    const r = await Effect.runPromise(program.pipe(Effect.provide(CryptoLive)))
+    const r = await Effect.runPromise(program.pipe(Effect.provide(crypto.layer)))
     expect(r.hash).toMatch(/^sha256:[0-9a-f]{64}$/)
-    expect(Either.isLeft(r.bad) && r.bad.left._tag).toBe("CertificateParseError")
-    expect(Either.isLeft(r.wrong) && r.wrong.left._tag).toBe("DecryptError")
+    expect(Either.isLeft(r.bad) && r.bad.left.reason).toBe("CertificateParse")
+    expect(Either.isLeft(r.wrong) && r.wrong.left.reason).toBe("DecryptAuthentication")
     expect(r.jws).toContain("..")
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import {
   caCertHash, caCertHashes, certificateMatchesKey, createCaCertificate, createCertificate, createCsr, generateKeyPair,
-  KeyError, parseCertificate, parseCsr, privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem, verifyCertificate
+  CryptoError, parseCertificate, parseCsr, privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem, verifyCertificate
 } from "../../src/crypto/index.js"
 import { openssl, opensslBytes, tempDir, writeTemp } from "./openssl.js"
 import { createHash } from "node:crypto"
@@ -90,7 +90,7 @@ describe.each(["ecdsa-p256", "rsa-2048"] as const)("certificates with %s keys", 
       expect(openssl(["pkey", "-pubout"], pem)).toBe(pubPem)
     }
     await publicKeyFromPem(pubPem)
-    await expect(privateKeyFromPem("garbage")).rejects.toBeInstanceOf(KeyError)
+    await expect(privateKeyFromPem("garbage")).rejects.toBeInstanceOf(CryptoError)
   })
 })
 

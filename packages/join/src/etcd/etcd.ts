@@ -4,10 +4,34 @@
  * Live: etcd's v3 JSON gateway over TLS. Test: an in-memory membership table.
  */
 import { Context, Effect, Layer, Ref } from "effect"
+import * as gateway from "../internal/etcd/gateway.js"
 import { EtcdError } from "./errors.js"
-import * as gw from "./gateway.js"
-import type { EtcdMember, EtcdStatus, EtcdTls } from "./gateway.js"
-import { etcdCallRetry } from "./join-member.js"
+
+export interface EtcdTls {
+  /** PEM of the etcd CA, the client certificate and its key (healthcheck-client). */
+  readonly ca: string
+  readonly cert: string
+  readonly key: string
+}
+
+export interface EtcdMember {
+  /** Decimal uint64. */
+  readonly id: string
+  /** Empty while the member has not started yet. */
+  readonly name: string
+  readonly peerURLs: ReadonlyArray<string>
+  readonly clientURLs: ReadonlyArray<string>
+  readonly isLearner: boolean
+}
+
+export interface EtcdStatus {
+  readonly version: string
+  readonly memberId: string
+  readonly leader: string
+  readonly raftIndex: string
+  readonly isLearner: boolean
+  readonly errors: ReadonlyArray<string>
+}
 
 export interface EtcdClient {
   /** Client URLs currently used (synced from the member list on connect). */
@@ -29,35 +53,22 @@ export interface EtcdService {
 
 export class Etcd extends Context.Tag("@kubeadm-ts/join/Etcd")<Etcd, EtcdService>() {}
 
-const gatewayClient = (endpoints: ReadonlyArray<string>, tls: EtcdTls): EtcdClient => ({
-  endpoints,
-  members: gw.listMembers(endpoints, tls),
-  add: (peerURL, { learner }) => gw.addMember(endpoints, tls, peerURL, learner),
-  // etcd answers "unhealthy cluster" until a quorum has been connected for 5 s
-  remove: (id) => gw.removeMember(endpoints, tls, id).pipe(Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.kind === "unreachable" })),
-  promote: (id) => gw.promoteMember(endpoints, tls, id),
-  status: (endpoint) => gw.endpointStatus(endpoint, tls)
-})
+/** The live Etcd: etcd's v3 JSON gateway over TLS. */
+export const layer: Layer.Layer<Etcd> = Layer.succeed(Etcd, gateway.service)
 
-/** Connects like kubeadm: list members through the given endpoints, then use their client URLs. */
-export const EtcdLive = Layer.succeed(Etcd, {
-  connect: (endpoints, tls) =>
-    Effect.gen(function* () {
-      const members = yield* gw.listMembers(endpoints, tls).pipe(
-        Effect.mapError((e) => new EtcdError({ kind: e.kind, message: `error syncing endpoints with etcd: ${e.message}` }))
-      )
-      const synced = [...new Set(members.flatMap((m) => m.clientURLs))]
-      return gatewayClient(synced.length > 0 ? synced : endpoints, tls)
-    })
-})
+/** An Etcd whose connect, when not given, dies naming itself. */
+export const layerTest = (partial: Partial<EtcdService> = {}): Layer.Layer<Etcd> =>
+  Layer.succeed(Etcd, { connect: () => Effect.die("Etcd.connect was not expected by this test"), ...partial })
+
+/** The member ID in hex, as etcdctl prints it. */
+export const hexId = (id: string): string => BigInt(id).toString(16)
 
 /**
  * An in-memory etcd for phase tests: members are "started" as soon as they
  * are added unless `autoStart` is false (then `start(peerURL)` starts them).
  */
-export const makeEtcdTest = (initial: ReadonlyArray<EtcdMember>, options: { readonly autoStart?: boolean } = {}) =>
-  Effect.gen(function* () {
-    const table = yield* Ref.make<ReadonlyArray<EtcdMember>>(initial)
+export const fake = (initial: ReadonlyArray<EtcdMember>, options: { readonly autoStart?: boolean } = {}) => {
+    const table = Ref.unsafeMake<ReadonlyArray<EtcdMember>>(initial)
     let next = 1000n
     /** Peer URLs of members whose process is down (they keep their client URL but do not answer). */
     const down = new Set<string>()
@@ -68,9 +79,9 @@ export const makeEtcdTest = (initial: ReadonlyArray<EtcdMember>, options: { read
         Effect.gen(function* () {
           const all = yield* Ref.get(table)
           if (all.some((m) => m.peerURLs.includes(peerURL)))
-            return yield* new EtcdError({ kind: "rejected", message: "etcdserver: Peer URLs already exists" })
+            return yield* new EtcdError({ reason: "Rejected", detail: "etcdserver: Peer URLs already exists" })
           if (learner && all.some((m) => m.isLearner))
-            return yield* new EtcdError({ kind: "rejected", message: "etcdserver: too many learner members in cluster" })
+            return yield* new EtcdError({ reason: "Rejected", detail: "etcdserver: too many learner members in cluster" })
           const member: EtcdMember = { id: String(next++), name: "", peerURLs: [peerURL], clientURLs: [], isLearner: learner }
           yield* Ref.set(table, [...all, member])
           if (options.autoStart !== false) yield* start(peerURL)
@@ -84,7 +95,7 @@ export const makeEtcdTest = (initial: ReadonlyArray<EtcdMember>, options: { read
           return [true, all.map((x) => (x.id === id ? { ...x, isLearner: false } : x))] as const
         }).pipe(
           Effect.flatMap((ok) =>
-            ok ? Effect.void : Effect.fail(new EtcdError({ kind: "rejected", message: "etcdserver: can only promote a learner member" }))
+            ok ? Effect.void : Effect.fail(new EtcdError({ reason: "Rejected", detail: "etcdserver: can only promote a learner member" }))
           )
         ),
       status: (endpoint) =>
@@ -93,7 +104,7 @@ export const makeEtcdTest = (initial: ReadonlyArray<EtcdMember>, options: { read
             const m = all.find((x) => x.clientURLs.includes(endpoint) && !x.peerURLs.some((p) => down.has(p)))
             return m
               ? Effect.succeed<EtcdStatus>({ version: "3.4.23", memberId: m.id, leader: all[0]?.id ?? "0", raftIndex: "1", isLearner: m.isLearner, errors: [] })
-              : Effect.fail(new EtcdError({ kind: "unreachable", message: `${endpoint}: connection refused` }))
+              : Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: connection refused` }))
           })
         )
     }
@@ -109,4 +120,4 @@ export const makeEtcdTest = (initial: ReadonlyArray<EtcdMember>, options: { read
     const stop = (peerURL: string) => Effect.sync(() => void down.add(peerURL))
     const layer = Layer.succeed(Etcd, { connect: () => Effect.succeed(client) })
     return { layer, table, start, stop, client }
-  })
+  }

@@ -1,7 +1,6 @@
 /** A scripted `Host` for unit tests: a healthy machine unless told otherwise. */
-import { Effect, Layer, Option } from "effect"
-import type { CriCondition } from "./cri.js"
-import { Host, type HostService } from "./host.js"
+import { Effect, Option } from "effect"
+import type { CriCondition, HostService } from "../../host/host.js"
 
 export const HEALTHY_CRI: ReadonlyArray<CriCondition> = [
   { type: "RuntimeReady", status: true, reason: "", message: "" },
@@ -10,7 +9,9 @@ export const HEALTHY_CRI: ReadonlyArray<CriCondition> = [
 
 const DEFAULT_BINARIES = ["ip", "iptables", "mount", "nsenter", "ebtables", "ethtool", "socat", "tc", "touch", "kubelet"]
 
-export const fakeHostService = (overrides: Partial<HostService> & { readonly binaries?: ReadonlyArray<string> } = {}): HostService => {
+export type FakeHostOptions = Partial<HostService> & { readonly binaries?: ReadonlyArray<string> }
+
+export const service = (overrides: FakeHostOptions = {}): HostService => {
   const binaries = new Set(overrides.binaries ?? DEFAULT_BINARIES)
   return {
     effectiveUserId: Effect.succeed(0),
@@ -33,8 +34,9 @@ export const fakeHostService = (overrides: Partial<HostService> & { readonly bin
     defaultRouteAddress: Effect.succeed(Option.some("192.168.0.10")),
     initSystem: Effect.succeed("none"),
     processRunning: () => Effect.succeed(false),
+    portInUseAt: () => Effect.succeed(false),
+    cpuCount: Effect.succeed(4),
+    proxyEnv: Effect.succeed({}),
     ...overrides
   }
 }
-
-export const fakeHost = (overrides: Parameters<typeof fakeHostService>[0] = {}) => Layer.succeed(Host, fakeHostService(overrides))

@@ -4,27 +4,10 @@
  * subset in cri-api.proto, inlined here as a protobufjs JSON descriptor so the
  * bundled CLI needs no .proto file at run time.
  */
-import { Data, Duration, Effect } from "effect"
-import { causeText } from "../cause-text.js"
-
-export class CriError extends Data.TaggedError("CriError")<{ readonly endpoint: string; readonly detail: string }> {
-  override get message() {
-    return `container runtime is not running: ${this.detail}`
-  }
-}
-
-export interface CriVersion {
-  readonly runtimeName: string
-  readonly runtimeVersion: string
-  readonly runtimeApiVersion: string
-}
-
-export interface CriCondition {
-  readonly type: string
-  readonly status: boolean
-  readonly reason: string
-  readonly message: string
-}
+import { Duration, Effect } from "effect"
+import { causeText } from "../../cause-text.js"
+import { HostError } from "../../host/errors.js"
+import type { CriCondition, CriVersion } from "../../host/host.js"
 
 export const CRI_DESCRIPTOR = {
   nested: {
@@ -108,7 +91,7 @@ const callRuntime = (endpoint: string, hostSocket: string, method: "Version" | "
         client.close()
       }
     },
-    catch: (e) => new CriError({ endpoint, detail: grpcDetail(endpoint, e) })
+    catch: (e) => new HostError({ reason: "CriUnavailable", endpoint, detail: grpcDetail(endpoint, e), cause: e })
   })
 
 export const criVersion = (endpoint: string, hostSocket: string, timeout: Duration.DurationInput = "5 seconds") =>

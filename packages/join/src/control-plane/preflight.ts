@@ -5,10 +5,8 @@
  * components will listen (so simulated nodes on distinct loopback addresses
  * don't see each other's listeners).
  */
-import { createServer, isIP } from "node:net"
-import { cpus } from "node:os"
 import { check, type Check, CheckOutcome, type IgnoreSet, runChecks } from "@kubeadm-ts/workflow"
-import { Effect, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import { dirAvailable, fileAvailable, httpProxyCheck } from "../host/checks.js"
 import { Host } from "../host/host.js"
 import { firstHostIp } from "../pki/ip.js"
@@ -19,19 +17,16 @@ import { parseCertificate } from "../crypto/lazy.js"
 import { privateKeyFromPem } from "../crypto/keys.js"
 import { Output } from "../output.js"
 import { causeText } from "../cause-text.js"
-import { RootFs } from "../rootfs/index.js"
-import { ControlPlaneJoinError, controlPlaneConfig } from "./control-plane-shared.js"
+import { isIP } from "../internal/net/ip.js"
+import { RootFs } from "../rootfs/rootfs.js"
+import { controlPlaneConfig } from "./config.js"
+import { ControlPlaneJoinError } from "./errors.js"
 
-export const CONTROL_PLANE_GATE_HELP = [
-  "Please ensure that:",
-  "* The cluster has a stable controlPlaneEndpoint address.",
-  "* The certificates that must be shared among control plane instances are provided."
-].join("\n")
+export { CONTROL_PLANE_GATE_HELP } from "./errors.js"
 
-export const gateError = (error: string) =>
-  new ControlPlaneJoinError({
-    message: `\nOne or more conditions for hosting a new control plane instance is not satisfied.\n\n${error}\n\n${CONTROL_PLANE_GATE_HELP}\n`
-  })
+/** A condition for hosting a new control plane instance is not met. */
+export const gateError = (detail: string, cause?: unknown) =>
+  new ControlPlaneJoinError({ reason: "Gate", detail, ...(cause === undefined ? {} : { cause }) })
 
 export const NO_ENDPOINT =
   "unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address: " +
@@ -47,21 +42,23 @@ export const sharedCertificatesExist = (cfg: ControlPlaneConfig) =>
       Effect.gen(function* () {
         const path = `${dir}/${base}.crt`
         const text = yield* fs.readText(path).pipe(
-          Effect.mapError(() => `failure loading certificate for ${ux}: couldn't load the certificate file ${path}: open ${path}: no such file or directory`)
+          Effect.mapError((e) => gateError(`failure loading certificate for ${ux}: couldn't load the certificate file ${path}: open ${path}: no such file or directory`, e))
         )
-        const info = yield* Effect.tryPromise({ try: () => parseCertificate(text), catch: (e) => `failure loading certificate for ${ux}: ${causeText(e)}` })
-        if (!info.isCA) return yield* Effect.fail(`certificate ${ux} is not a CA`)
+        const info = yield* Effect.tryPromise({ try: () => parseCertificate(text), catch: (e) => gateError(`failure loading certificate for ${ux}: ${causeText(e)}`, e) })
+        if (!info.isCA) return yield* gateError(`certificate ${ux} is not a CA`)
       })
     const loadKey = (base: string, what: string) =>
       Effect.gen(function* () {
         const path = `${dir}/${base}`
-        const text = yield* fs.readText(path).pipe(Effect.mapError(() => `failure loading key for ${what}: couldn't load the private key file ${path}: open ${path}: no such file or directory`))
-        yield* Effect.tryPromise({ try: () => privateKeyFromPem(text), catch: (e) => `failure loading key for ${what}: ${causeText(e)}` })
+        const text = yield* fs
+          .readText(path)
+          .pipe(Effect.mapError((e) => gateError(`failure loading key for ${what}: couldn't load the private key file ${path}: open ${path}: no such file or directory`, e)))
+        yield* Effect.tryPromise({ try: () => privateKeyFromPem(text), catch: (e) => gateError(`failure loading key for ${what}: ${causeText(e)}`, e) })
       })
     yield* loadCert("ca", "CA")
     yield* loadKey("ca.key", "CA")
     yield* loadKey("sa.key", "service account")
-    yield* fs.readText(`${dir}/sa.pub`).pipe(Effect.mapError(() => `failure loading key for service account: couldn't load the public key file ${dir}/sa.pub`))
+    yield* fs.readText(`${dir}/sa.pub`).pipe(Effect.mapError((e) => gateError(`failure loading key for service account: couldn't load the public key file ${dir}/sa.pub`, e)))
     yield* loadCert("front-proxy-ca", "front-proxy CA")
     yield* loadKey("front-proxy-ca.key", "front-proxy CA")
     if (cfg.etcd.local) {
@@ -71,20 +68,19 @@ export const sharedCertificatesExist = (cfg: ControlPlaneConfig) =>
   })
 
 /** Port-<n>: can `port` be bound on the address the component will listen on? */
-export const portFree = (address: string, port: number): Check<never> =>
+export const portFree = (address: string, port: number): Check<Host> =>
   check(
     `Port-${port}`,
-    Effect.async<CheckOutcome>((resume) => {
-      const s = createServer()
-      s.once("error", (e: NodeJS.ErrnoException) =>
-        resume(Effect.succeed(e.code === "EADDRINUSE" ? CheckOutcome.fail(`Port ${port} is in use`) : CheckOutcome.pass))
-      )
-      s.listen({ port, host: address, exclusive: true }, () => s.close(() => resume(Effect.succeed(CheckOutcome.pass))))
-    })
+    Effect.flatMap(Host, (h) => Effect.map(h.portInUseAt(address, port), (used) => (used ? CheckOutcome.fail(`Port ${port} is in use`) : CheckOutcome.pass)))
   )
 
-export const numCpu = (count = cpus().length): Check<never> =>
-  check("NumCPU", Effect.succeed(count < 2 ? CheckOutcome.fail(`the number of available CPUs ${count} is less than the required 2`) : CheckOutcome.pass))
+/** NumCPU: at least 2 CPUs. */
+export const numCpu: Check<Host> = check(
+  "NumCPU",
+  Effect.flatMap(Host, (h) =>
+    Effect.map(h.cpuCount, (count) => (count < 2 ? CheckOutcome.fail(`the number of available CPUs ${count} is less than the required 2`) : CheckOutcome.pass))
+  )
+)
 
 /**
  * The newest Kubernetes minor whose kubeadm behaviour kubeadm-ts reproduces
@@ -135,14 +131,14 @@ export const firewalldCheck = (ports: ReadonlyArray<number>): Check<Host> =>
       const active = `firewalld is active, please ensure ports [${ports.join(" ")}] are open or your cluster may not function correctly`
       if (init === "systemd") {
         const status = yield* Effect.either(host.run(tool.value, ["status", "firewalld"]))
-        if (status._tag === "Right" && status.right.stdout.includes("Loaded: not-found")) return CheckOutcome.pass
+        if (Either.isRight(status) && status.right.stdout.includes("Loaded: not-found")) return CheckOutcome.pass
         // is-active exits non-zero for "activating", so only its output counts.
         const state = yield* Effect.either(host.run(tool.value, ["is-active", "firewalld"]))
-        const text = state._tag === "Right" ? state.right.stdout.trim() : ""
+        const text = Either.isRight(state) ? state.right.stdout.trim() : ""
         return text === "active" || text === "activating" ? CheckOutcome.warn(active) : CheckOutcome.pass
       }
       const status = yield* Effect.either(host.run(tool.value, ["firewalld", "status"]))
-      const text = status._tag === "Right" ? status.right.stdout + status.right.stderr : "does not exist"
+      const text = Either.isRight(status) ? status.right.stdout + status.right.stderr : "does not exist"
       return text.includes("does not exist") || text.includes("stopped") ? CheckOutcome.pass : CheckOutcome.warn(active)
     })
   )
@@ -199,7 +195,7 @@ export const externalEtcdClientCertificates = (files: ReadonlyArray<string>): Ch
 export const controlPlaneChecks = (cfg: ControlPlaneConfig, options: { readonly certificateKey: boolean } = { certificateKey: true }) => {
   const adv = cfg.advertiseAddress
   const checks: Array<Check<RootFs | Host>> = [
-    numCpu(),
+    numCpu,
     kubernetesVersionCheck(cfg.kubernetesVersion),
     firewalldCheck([cfg.bindPort, 10250]),
     portFree(adv, cfg.bindPort),
@@ -231,7 +227,7 @@ export const controlPlanePreflight = (ignore: IgnoreSet, onWarning: (line: strin
     const cfg = yield* controlPlaneConfig
     if (cfg.controlPlaneEndpoint === "") return yield* gateError(NO_ENDPOINT)
     const certificateKey = (config.controlPlane?.certificateKey ?? "") !== ""
-    if (!certificateKey) yield* sharedCertificatesExist(cfg).pipe(Effect.mapError(gateError))
+    if (!certificateKey) yield* sharedCertificatesExist(cfg)
     yield* out.info("[preflight] Running pre-flight checks before initializing the new control plane instance")
     yield* runChecks(controlPlaneChecks(cfg, { certificateKey }), ignore, onWarning)
   })

@@ -4,37 +4,10 @@
  * Member IDs are uint64 and travel as decimal strings; they stay strings here.
  */
 import { request } from "node:https"
-import { Duration, Effect } from "effect"
-import { EtcdError } from "./errors.js"
-
-export interface EtcdTls {
-  /** PEM of the etcd CA, the client certificate and its key (healthcheck-client). */
-  readonly ca: string
-  readonly cert: string
-  readonly key: string
-}
-
-export interface EtcdMember {
-  /** Decimal uint64. */
-  readonly id: string
-  /** Empty while the member has not started yet. */
-  readonly name: string
-  readonly peerURLs: ReadonlyArray<string>
-  readonly clientURLs: ReadonlyArray<string>
-  readonly isLearner: boolean
-}
-
-export interface EtcdStatus {
-  readonly version: string
-  readonly memberId: string
-  readonly leader: string
-  readonly raftIndex: string
-  readonly isLearner: boolean
-  readonly errors: ReadonlyArray<string>
-}
-
-/** The member ID in hex, as etcdctl prints it. */
-export const hexId = (id: string): string => BigInt(id).toString(16)
+import { Duration, Effect, Either } from "effect"
+import { EtcdError } from "../../etcd/errors.js"
+import type { EtcdClient, EtcdMember, EtcdService, EtcdStatus, EtcdTls } from "../../etcd/etcd.js"
+import { etcdCallRetry } from "../../etcd/retry.js"
 
 const toMember = (m: Record<string, unknown>): EtcdMember => ({
   id: String(m.ID ?? "0"),
@@ -70,27 +43,27 @@ export const post = (
       (res) => {
         const chunks: Buffer[] = []
         res.on("data", (c: Buffer) => chunks.push(c))
-        res.on("error", (e) => resume(Effect.fail(new EtcdError({ kind: "unreachable", message: `${endpoint}: ${e.message}` }))))
+        res.on("error", (e) => resume(Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: ${e.message}` }))))
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8")
           let json: Record<string, unknown> = {}
           try {
             json = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>)
           } catch {
-            return resume(Effect.fail(new EtcdError({ kind: "unreachable", message: `${endpoint}: not a JSON answer (HTTP ${res.statusCode})` })))
+            return resume(Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: not a JSON answer (HTTP ${res.statusCode})` })))
           }
           if ((res.statusCode ?? 500) >= 400 || typeof json.error === "string") {
             const msg = String(json.message ?? json.error ?? `HTTP ${res.statusCode}`)
             // 503 from the gateway means etcd itself is not serving (no leader yet): retryable
-            const kind = res.statusCode === 503 ? "unreachable" : "rejected"
-            return resume(Effect.fail(new EtcdError({ kind, message: msg })))
+            const reason = res.statusCode === 503 ? "Unreachable" : "Rejected"
+            return resume(Effect.fail(new EtcdError({ reason, detail: msg })))
           }
           resume(Effect.succeed(json))
         })
       }
     )
     req.on("timeout", () => req.destroy(new Error(`no answer within ${Duration.format(timeout)}`)))
-    req.on("error", (e) => resume(Effect.fail(new EtcdError({ kind: "unreachable", message: `${endpoint}: ${e.message}` }))))
+    req.on("error", (e) => resume(Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: ${e.message}` }))))
     req.end(payload)
   })
 
@@ -103,15 +76,15 @@ export const postAny = (
   timeout?: Duration.DurationInput
 ): Effect.Effect<Record<string, unknown>, EtcdError> =>
   Effect.gen(function* () {
-    if (endpoints.length === 0) return yield* new EtcdError({ kind: "unreachable", message: "no etcd endpoints known" })
+    if (endpoints.length === 0) return yield* new EtcdError({ reason: "Unreachable", detail: "no etcd endpoints known" })
     const failures: string[] = []
     for (const ep of endpoints) {
       const res = yield* Effect.either(post(ep, path, body, tls, timeout))
-      if (res._tag === "Right") return res.right
-      if (res.left.kind === "rejected") return yield* res.left
+      if (Either.isRight(res)) return res.right
+      if (res.left.reason === "Rejected") return yield* res.left
       failures.push(res.left.message)
     }
-    return yield* new EtcdError({ kind: "unreachable", message: `no etcd endpoint answered: ${failures.join("; ")}` })
+    return yield* new EtcdError({ reason: "Unreachable", detail: `no etcd endpoint answered: ${failures.join("; ")}` })
   })
 
 export const listMembers = (endpoints: ReadonlyArray<string>, tls: EtcdTls) =>
@@ -147,3 +120,25 @@ export const endpointStatus = (endpoint: string, tls: EtcdTls, timeout?: Duratio
       })
     )
   )
+
+const gatewayClient = (endpoints: ReadonlyArray<string>, tls: EtcdTls): EtcdClient => ({
+  endpoints,
+  members: listMembers(endpoints, tls),
+  add: (peerURL, { learner }) => addMember(endpoints, tls, peerURL, learner),
+  // etcd answers "unhealthy cluster" until a quorum has been connected for 5 s
+  remove: (id) => removeMember(endpoints, tls, id).pipe(Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" })),
+  promote: (id) => promoteMember(endpoints, tls, id),
+  status: (endpoint) => endpointStatus(endpoint, tls)
+})
+
+/** Connects like kubeadm: list members through the given endpoints, then use their client URLs. */
+export const service: EtcdService = {
+  connect: (endpoints, tls) =>
+    Effect.gen(function* () {
+      const members = yield* listMembers(endpoints, tls).pipe(
+        Effect.mapError((e) => new EtcdError({ reason: e.reason, detail: `error syncing endpoints with etcd: ${e.message}`, cause: e }))
+      )
+      const synced = [...new Set(members.flatMap((m) => m.clientURLs))]
+      return gatewayClient(synced.length > 0 ? synced : endpoints, tls)
+    })
+}

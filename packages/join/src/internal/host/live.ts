@@ -1,15 +1,17 @@
-/** The live `Host`: node:os, node:net, node:dns, child processes, files through RootFs. */
-import { Effect, Layer, Option } from "effect"
+/** The live `Host`: node:os, node:net, node:dns, child processes, the environment, files through RootFs. */
+import { Effect, Option } from "effect"
 import { execFile } from "node:child_process"
 import { lookup } from "node:dns/promises"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
-import { RootFs } from "../rootfs/rootfs.js"
-import { causeText } from "../cause-text.js"
+import { RootFs } from "../../rootfs/rootfs.js"
+import { causeText } from "../../cause-text.js"
+import { KNOWN_CRI_ENDPOINTS } from "../../host/cri-endpoints.js"
+import { HostError } from "../../host/errors.js"
+import type { HostService } from "../../host/host.js"
 import { criStatus, criVersion, socketPath } from "./cri.js"
 import { proxyForUrl } from "./proxy.js"
-import { CommandError, Host, type HostService, KNOWN_CRI_ENDPOINTS } from "./host.js"
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -25,10 +27,22 @@ const tryListen = (port: number, host: string) =>
     )
   })
 
+/** Listen on exactly `address` (a component's advertise address): only "in use" counts as taken. */
+const portInUseAt = (address: string, port: number) =>
+  Effect.async<boolean>((resume) => {
+    const server = net.createServer()
+    server.once("error", (e: NodeJS.ErrnoException) => resume(Effect.succeed(e.code === "EADDRINUSE")))
+    server.listen({ port, host: address, exclusive: true }, () => server.close(() => resume(Effect.succeed(false))))
+  })
+
 const portInUse = (port: number) =>
   Effect.flatMap(tryListen(port, "::"), (r) =>
     r === "unsupported" ? Effect.map(tryListen(port, "0.0.0.0"), (v) => v === "in-use") : Effect.succeed(r === "in-use")
   )
+
+/** The `*_proxy` variables of the environment (any case), set and not empty. */
+const proxyVariables = (env: NodeJS.ProcessEnv): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => /_proxy$/i.test(e[0]) && e[1] !== undefined && e[1] !== ""))
 
 const proxyFor = (url: string): Option.Option<string> => proxyForUrl(url, process.env)
 
@@ -64,9 +78,7 @@ const defaultRouteAddress = Effect.sync((): Option.Option<string> => {
   return Option.none()
 })
 
-export const HostLive: Layer.Layer<Host, never, RootFs> = Layer.effect(
-  Host,
-  Effect.gen(function* () {
+export const make: Effect.Effect<HostService, never, RootFs> = Effect.gen(function* () {
     const rootfs = yield* RootFs
     const pathDirs = (process.env["PATH"] ?? DEFAULT_PATH).split(":").filter((d) => d.startsWith("/"))
 
@@ -90,11 +102,11 @@ export const HostLive: Layer.Layer<Host, never, RootFs> = Layer.effect(
     const run: HostService["run"] = (path, args) =>
       Effect.gen(function* () {
         const command = [path, ...args].join(" ")
-        const hostPath = yield* Effect.mapError(rootfs.hostPath(path), (e) => new CommandError({ command, detail: e.message }))
-        return yield* Effect.async<{ stdout: string; stderr: string; exitCode: number }, CommandError>((resume) => {
+        const hostPath = yield* Effect.mapError(rootfs.hostPath(path), (e) => new HostError({ reason: "CommandFailed", command, detail: e.message, cause: e }))
+        return yield* Effect.async<{ stdout: string; stderr: string; exitCode: number }, HostError>((resume) => {
           const child = execFile(hostPath, [...args], { timeout: 10_000, encoding: "utf8" }, (err, stdout, stderr) => {
             if (err && typeof err.code !== "number") {
-              resume(Effect.fail(new CommandError({ command, detail: err.message })))
+              resume(Effect.fail(new HostError({ reason: "CommandFailed", command, detail: err.message, cause: err })))
             } else {
               resume(Effect.succeed({ stdout, stderr, exitCode: err ? Number(err.code) : 0 }))
             }
@@ -121,8 +133,10 @@ export const HostLive: Layer.Layer<Host, never, RootFs> = Layer.effect(
       lookupHost: (name) =>
         Effect.tryPromise({
           try: () => lookup(name, { all: true }),
-          catch: causeText
-        }).pipe(Effect.map((rs) => rs.map((r) => r.address))),
+          catch: (cause) => new HostError({ reason: "LookupFailed", name, detail: causeText(cause), cause })
+        }).pipe(
+          Effect.map((rs) => rs.map((r) => r.address))
+        ),
       lookPath,
       run,
       criEndpointsPresent: Effect.gen(function* () {
@@ -150,6 +164,9 @@ export const HostLive: Layer.Layer<Host, never, RootFs> = Layer.effect(
         if (Option.isSome(yield* lookPath("openrc"))) return "openrc" as const
         return "none" as const
       }),
+      portInUseAt,
+      cpuCount: Effect.sync(() => os.cpus().length),
+      proxyEnv: Effect.sync(() => proxyVariables(process.env)),
       processRunning: (name) =>
         Effect.sync(() => {
           try {
@@ -170,4 +187,3 @@ export const HostLive: Layer.Layer<Host, never, RootFs> = Layer.effect(
     }
     return service
   })
-)

@@ -2,9 +2,9 @@
 import { Option } from "effect"
 import { existsSync, realpathSync, statSync } from "node:fs"
 import { hostname } from "node:os"
-import { confinedRoot, EscapeSignal, RejectSignal } from "../internal/rootfs/confined.js"
-import { MAX_USER_YAML_BYTES, normalizeSegments } from "../rootfs/rootfs.js"
-import type { LoadEnv } from "./load.js"
+import { confinedRoot, EscapeSignal, RejectSignal } from "../rootfs/confined.js"
+import { MAX_USER_YAML_BYTES, normalizeSegments } from "../../rootfs/rootfs.js"
+import type { LoadEnv } from "../../config/load.js"
 
 export const liveLoadEnv: LoadEnv = {
   hostname: () => hostname(),

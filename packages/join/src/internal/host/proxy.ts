@@ -6,7 +6,7 @@
  * match their subdomains (`foo.com`, `.foo.com`, `*.foo.com`, optional port).
  */
 import { Option } from "effect"
-import { isIP } from "node:net"
+import { isIP } from "../net/ip.js"
 
 /** An address as bytes; IPv4 as 4 bytes, IPv4-mapped IPv6 folded to IPv4 (Go compares them equal). */
 const ipBytes = (text: string): Uint8Array | undefined => {

@@ -1,8 +1,9 @@
 /** The live Health checks: node's http/https, one short request each, no keep-alive. */
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import * as http from "node:http"
 import * as https from "node:https"
-import { Health, HealthCheckError, type HealthTls } from "./health.js"
+import { HealthCheckError } from "../../health/errors.js"
+import type { HealthService, HealthTls } from "../../health/health.js"
 
 const REQUEST_TIMEOUT_MS = 5_000
 
@@ -30,4 +31,4 @@ const get = (url: string, tls: HealthTls = {}) =>
     req.on("error", (cause) => resume(Effect.fail(new HealthCheckError({ url, cause }))))
   })
 
-export const layer: Layer.Layer<Health> = Layer.succeed(Health, { get })
+export const service: HealthService = { get }

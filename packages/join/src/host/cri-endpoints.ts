@@ -1,0 +1,8 @@
+/** The CRI endpoints kubeadm knows, in its detection order. */
+export const KNOWN_CRI_ENDPOINTS = [
+  "unix:///var/run/containerd/containerd.sock",
+  "unix:///var/run/crio/crio.sock",
+  "unix:///var/run/cri-dockerd.sock"
+] as const
+
+export const DEFAULT_CRI_ENDPOINT = "unix:///var/run/containerd/containerd.sock"
