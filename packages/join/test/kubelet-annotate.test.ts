@@ -3,7 +3,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber, Layer, Ref, TestClock } from "effect"
 import { KubeApi, KubeApiError, type KubeApiReason, type KubeClient, type Node } from "../src/kube-api/kube-api.js"
 import { kubeletKubeconfig, serializeKubeconfig } from "../src/kubeconfig/index.js"
-import { annotateCriSocket, CriSocketAnnotationError } from "../src/kubelet/wait.js"
+import { KubeletError } from "../src/kubelet/errors.js"
+import { annotateCriSocket } from "../src/kubelet/wait.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { memoryRootFs } from "../src/rootfs/index.js"
 
@@ -50,7 +51,8 @@ describe("annotateCriSocket", () => {
         yield* TestClock.adjust("31 seconds")
         const result = yield* Fiber.join(fiber)
         expect(gets).toBe(1)
-        expect(Either.isLeft(result) && result.left).toBeInstanceOf(CriSocketAnnotationError)
+        expect(Either.isLeft(result) && result.left).toBeInstanceOf(KubeletError)
+        expect(Either.isLeft(result) && result.left.reason).toBe("CriSocketAnnotationFailed")
         const message = Either.isLeft(result) ? result.left.message : ""
         expect(message).toContain(detail)
         expect(message).toContain("/etc/kubernetes/kubelet.conf")

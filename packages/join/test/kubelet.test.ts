@@ -3,8 +3,8 @@ import { Duration, Effect, Either, Fiber, Layer, Option, Ref, TestClock } from "
 import { CryptoLive } from "../src/crypto/index.js"
 import { kubeletKubeconfig, serializeKubeconfig } from "../src/kubeconfig/index.js"
 import { fakeHost } from "../src/host/index.js"
-import { fakeCluster } from "../src/kube-api/index.js"
-import { bootstrapPending, flagsEnvFile, Kubelet, kubeletFlags, KubeletLive, waitForTlsBootstrap } from "../src/kubelet/index.js"
+import { bootstrapPending, flagsEnvFile, Kubelet, kubeletFlags, waitForTlsBootstrap } from "../src/kubelet/index.js"
+import * as kubelet from "../src/kubelet/kubelet.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { memoryRootFs } from "../src/rootfs/index.js"
 
@@ -42,7 +42,7 @@ describe("kubeadm-flags.env", () => {
 
 describe("Kubelet service: init system", () => {
   const layers = (host: ReturnType<typeof fakeHost>, lines: Ref.Ref<ReadonlyArray<OutputLine>>) =>
-    KubeletLive.pipe(Layer.provide(Layer.mergeAll(host, memoryRootFs().layer, collectingOutput(lines), fakeCluster("https://h:6443").layer)))
+    kubelet.layer.pipe(Layer.provide(Layer.mergeAll(host, collectingOutput(lines))))
 
   it.effect("without an init system it says so, and starts nothing", () =>
     Effect.gen(function* () {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Ref } from "effect"
 import { Crypto, CryptoLive } from "../src/crypto/index.js"
 import { JoinData } from "../src/discovery/join-data.js"
-import { fakeCluster, KubeApi } from "../src/kube-api/index.js"
+import * as kubeApi from "../src/kube-api/kube-api.js"
+import { KubeApi } from "../src/kube-api/kube-api.js"
 import { kubeletKubeconfig, serializeKubeconfig, simpleKubeconfig } from "../src/kubeconfig/index.js"
 import { ownNodeCredential, refuseReadyNode } from "../src/kubelet/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
@@ -52,7 +53,7 @@ const joinData = (caPem: string) =>
 describe("a Node with this name", () => {
   it.effect("Ready without this machine's credentials: refused; NotReady (a re-join) or absent: allowed", () =>
     Effect.gen(function* () {
-      const api = fakeCluster(SERVER)
+      const api = kubeApi.fake(SERVER)
       api.nodes.set("ready", readyNode("ready"))
       api.nodes.set("notready", { metadata: { name: "notready" }, status: { conditions: [{ type: "Ready", status: "False" }] } })
       const kubeconfig = simpleKubeconfig({ clusterName: "c", cluster: { server: SERVER }, userName: "u", user: { token: "t" }, contextName: "x" })
@@ -62,7 +63,8 @@ describe("a Node with this name", () => {
       const layers = Layer.mergeAll(out, memoryRootFs().layer, CryptoLive, joinData(ca.certPem))
       const check = (name: string) => Effect.either(refuseReadyNode(client, name).pipe(Effect.provide(layers)))
       const ready = yield* check("ready")
-      expect(Either.isLeft(ready) && ready.left._tag).toBe("ReadyNodeExistsError")
+      expect(Either.isLeft(ready) && ready.left._tag).toBe("KubeletError")
+      expect(Either.isLeft(ready) && ready.left._tag === "KubeletError" && ready.left.reason).toBe("ReadyNodeExists")
       expect(yield* check("notready")).toEqual(Either.right("not-ready"))
       expect(yield* check("absent")).toEqual(Either.right("absent"))
     }).pipe(Effect.provide(CryptoLive))
@@ -70,7 +72,7 @@ describe("a Node with this name", () => {
 
   it.effect("Ready and this machine holds its valid kubelet credentials: resumed, with a clear line", () =>
     Effect.gen(function* () {
-      const api = fakeCluster(SERVER)
+      const api = kubeApi.fake(SERVER)
       api.nodes.set("cp-2", readyNode("cp-2"))
       const kubeconfig = simpleKubeconfig({ clusterName: "c", cluster: { server: SERVER }, userName: "u", user: { token: "t" }, contextName: "x" })
       const client = yield* Effect.flatMap(KubeApi, (k) => k.client(kubeconfig)).pipe(Effect.provide(api.layer))

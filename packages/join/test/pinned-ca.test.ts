@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Layer, Ref } from "effect"
 import { caCertHash, CryptoLive, jwsDetachedSign } from "../src/crypto/index.js"
 import { pinnedCertificates, tokenDiscovery } from "../src/discovery/token.js"
-import { KubeApiLive } from "../src/kube-api/index.js"
+import * as kubeApi from "../src/kube-api/kube-api.js"
 import { serializeKubeconfig } from "../src/kubeconfig/index.js"
 import { collectingOutput, type OutputLine } from "../src/output.js"
 import { json, makeCa, startTlsServer, statusBody, type TestServer } from "./helpers/tls-server.js"
@@ -47,7 +47,7 @@ const discover = (endpointUrl: string) =>
       tokenDiscovery(
         { token: `${TOKEN_ID}.${SECRET}`, apiServerEndpoint: endpointUrl.replace("https://", ""), caCertHashes: [caCertHash(cluster.caPem)], unsafeSkipCAVerification: false },
         Duration.seconds(20)
-      ).pipe(Effect.provide(Layer.mergeAll(KubeApiLive, CryptoLive, collectingOutput(lines))))
+      ).pipe(Effect.provide(Layer.mergeAll(kubeApi.layer, CryptoLive, collectingOutput(lines))))
     )
   })
 

@@ -112,6 +112,13 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
         Effect.asVoid
       )
 
+    /** A malformed answer (a 200 without the object's fields) is the server's fault, not a bug here. */
+    const decoded = <A, B>(op: string, f: (a: A) => B) => (a: A) =>
+      Effect.try({
+        try: () => f(a),
+        catch: (e) => new KubeApiError({ op, server, status: 200, reason: "BadResponse", detail: `a malformed answer: ${causeText(e)}` })
+      })
+
     const client: KubeClient = {
       server,
       getConfigMap: (namespace, name) =>
@@ -205,14 +212,18 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
             k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch, withSignal(signal))
           )
         ).pipe(Effect.map(asNode)),
-      createCsr: (csr) =>
-        call(`create CertificateSigningRequest ${csr.generateName}*`, (signal) =>
-          certs.createCertificateSigningRequest({ body: csrBody(csr) }, withSignal(signal, csr.apiVersion))
-        ).pipe(Effect.map(asCsr)),
-      getCsr: (name, apiVersion) =>
-        call(`get CertificateSigningRequest ${name}`, (signal) =>
-          certs.readCertificateSigningRequest({ name }, withSignal(signal, apiVersion))
-        ).pipe(Effect.map(asCsr)),
+      createCsr: (csr) => {
+        const op = `create CertificateSigningRequest ${csr.generateName}*`
+        return call(op, (signal) => certs.createCertificateSigningRequest({ body: csrBody(csr) }, withSignal(signal, csr.apiVersion))).pipe(
+          Effect.flatMap(decoded(op, asCsr))
+        )
+      },
+      getCsr: (name, apiVersion) => {
+        const op = `get CertificateSigningRequest ${name}`
+        return call(op, (signal) => certs.readCertificateSigningRequest({ name }, withSignal(signal, apiVersion))).pipe(
+          Effect.flatMap(decoded(op, asCsr))
+        )
+      },
       watchCsr: (name, watchOptions = {}) =>
         watchStream(k8s, kc, {
           op: `watch CertificateSigningRequest ${name}`,

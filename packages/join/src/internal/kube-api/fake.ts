@@ -103,9 +103,14 @@ export const make = (server: string, options: FakeClusterOptions) => {
           return created
         }),
       getCsr: (name) => getCsr(name),
-      // One event with the current state, then the server "closes" the watch.
+      // One event with the current state (none once it is gone), then the server "closes" the watch.
       watchCsr: (name) =>
-        Stream.fromEffect(getCsr(name)).pipe(Stream.map((object) => ({ type: "MODIFIED" as const, object })))
+        Stream.fromEffect(log(`watch CertificateSigningRequest ${name}`)).pipe(
+          Stream.flatMap(() => {
+            const object = csrs.get(name)
+            return Stream.fromIterable(object === undefined ? [] : [{ type: "MODIFIED" as const, object }])
+          })
+        )
     }
     // Calls the fake does not model (the interface grows with the control-plane join) fail as 501.
     return new Proxy(impl, {
