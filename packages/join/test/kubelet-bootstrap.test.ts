@@ -24,7 +24,7 @@ const env = (lines: Ref.Ref<ReadonlyArray<OutputLine>>, kubeletRunning = false) 
 const info = (lines: Ref.Ref<ReadonlyArray<OutputLine>>) => Effect.map(Ref.get(lines), (all) => all.filter((l) => l.stream === "info").map((l) => l.text))
 
 /** Waits 30s (TestClock) for a kubelet.conf that never comes. */
-const awaitNothing = (layer: typeof kubeletBootstrap.layerExternal, lines: Ref.Ref<ReadonlyArray<OutputLine>>, started: boolean) =>
+const awaitNothing = (layer: typeof kubeletBootstrap.layerInProcess, lines: Ref.Ref<ReadonlyArray<OutputLine>>, started: boolean) =>
   Effect.gen(function* () {
     const wait = Effect.flatMap(KubeletBootstrap, (b) => b.awaitBootstrap({ phase: "kubelet-start", timeout: Duration.seconds(30), started, existing: "absent" }))
     const fiber = yield* Effect.fork(Effect.either(wait.pipe(Effect.provide(layer.pipe(Layer.provide(env(lines)))))))
@@ -57,7 +57,7 @@ describe("KubeletBootstrap layers", () => {
   it.effect("in-process: no health check without a kubelet; external: the kubelet's configuration decides", () =>
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const check = (layer: typeof kubeletBootstrap.layerExternal) =>
+      const check = (layer: typeof kubeletBootstrap.layerInProcess) =>
         Effect.flatMap(KubeletBootstrap, (b) => b.awaitHealthy(Duration.minutes(4))).pipe(Effect.provide(layer.pipe(Layer.provide(env(lines)))))
       yield* check(kubeletBootstrap.layerInProcess)
       yield* check(kubeletBootstrap.layerExternal)
