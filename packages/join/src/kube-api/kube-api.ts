@@ -19,6 +19,7 @@ import type { KubeApiError } from "./errors.js"
 
 export { isRetryable, KubeApiError, type KubeApiReason, reasonOfStatus } from "./errors.js"
 
+/** The metadata fields the join reads and writes. */
 export interface ObjectMeta {
   readonly name: string
   readonly namespace?: string
@@ -29,11 +30,13 @@ export interface ObjectMeta {
   readonly creationTimestamp?: string
 }
 
+/** A ConfigMap. */
 export interface ConfigMap {
   readonly metadata: ObjectMeta
   readonly data: Readonly<Record<string, string>>
 }
 
+/** A Secret, its values decoded. */
 export interface Secret {
   readonly metadata: ObjectMeta
   readonly type?: string
@@ -41,6 +44,7 @@ export interface Secret {
   readonly data: Readonly<Record<string, Uint8Array>>
 }
 
+/** A condition of a Node or a CSR. */
 export interface Condition {
   readonly type: string
   readonly status?: string
@@ -48,22 +52,26 @@ export interface Condition {
   readonly message?: string
 }
 
+/** A Node's taint. */
 export interface NodeTaint {
   readonly key: string
   readonly value?: string
   readonly effect: string
 }
 
+/** A Node: its taints and conditions. */
 export interface Node {
   readonly metadata: ObjectMeta
   readonly spec?: { readonly taints?: ReadonlyArray<NodeTaint> }
   readonly status?: { readonly conditions?: ReadonlyArray<Condition> }
 }
 
+/** A Pod (its metadata only). */
 export interface Pod {
   readonly metadata: ObjectMeta
 }
 
+/** One rule of a Role. */
 export interface PolicyRule {
   readonly apiGroups: ReadonlyArray<string>
   readonly resources: ReadonlyArray<string>
@@ -71,17 +79,20 @@ export interface PolicyRule {
   readonly verbs: ReadonlyArray<string>
 }
 
+/** An RBAC Role. */
 export interface Role {
   readonly metadata: ObjectMeta
   readonly rules: ReadonlyArray<PolicyRule>
 }
 
+/** An RBAC RoleBinding. */
 export interface RoleBinding {
   readonly metadata: ObjectMeta
   readonly roleRef: { readonly apiGroup: string; readonly kind: string; readonly name: string }
   readonly subjects: ReadonlyArray<{ readonly kind: string; readonly name: string; readonly apiGroup?: string; readonly namespace?: string }>
 }
 
+/** A CertificateSigningRequest, its request and certificate as PEM text. */
 export interface CertificateSigningRequest {
   readonly metadata: ObjectMeta
   readonly spec: {

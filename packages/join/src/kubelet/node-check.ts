@@ -15,6 +15,7 @@ import { ownNodeCredential } from "./own-credential.js"
 /** What the check found: no Node, a NotReady one, a Ready one that is this machine, or no permission to look. */
 export type NodeCheck = "absent" | "not-ready" | "ours" | "unknown"
 
+/** Fails with ReadyNodeExists unless the Node of this name is absent, NotReady, or this machine. */
 export const refuseReadyNode = (client: KubeClient, name: string, options: { readonly phase?: string } = {}) =>
   Effect.gen(function* () {
     const out = yield* Output

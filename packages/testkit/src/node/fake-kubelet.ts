@@ -15,6 +15,7 @@ import { simpleKubeconfig } from "@kubeadm-ts/join/kubeconfig/kubeconfig"
 import { Effect, Either } from "effect"
 import { type ApiTarget, request, targetFromKubeconfig } from "../raw-http.js"
 
+/** What the kubelet's extensions get once its Node is registered. */
 export interface KubeletContext {
   readonly rootfs: string
   readonly nodeName: string
@@ -27,6 +28,7 @@ export interface KubeletContext {
   readonly signal: AbortSignal
 }
 
+/** How the FakeKubelet runs. */
 export interface FakeKubeletOptions {
   readonly rootfs: string
   /** The machine's host name; `--hostname-override` in kubeadm-flags.env wins. Default os.hostname(). */
@@ -69,6 +71,7 @@ const atomicWrite = async (path: string, content: string, mode: number) => {
   await rename(tmp, path)
 }
 
+/** The kubelet stand-in: bootstrap, files, Ready Node, then its extensions. */
 export class FakeKubelet {
   private readonly abort = new AbortController()
   private resolveStarted!: (ctx: KubeletContext) => void

@@ -19,6 +19,7 @@ export const awaitHealthy = (timeout: Parameters<typeof waitForKubeletHealthy>[1
     yield* waitForKubeletHealthy(Either.getOrElse(kubeletYaml, () => ""), timeout)
   })
 
+/** The external layer's service, its methods bound to the layer's context. */
 export const make = Effect.gen(function* () {
   const context = yield* Effect.context<RootFs | Output | Host | Crypto | Health>()
   const service: KubeletBootstrapService = {

@@ -89,6 +89,7 @@ export const selfBootstrap = (input: Pick<BootstrapInput, "bootstrap" | "nodeNam
     })
   )
 
+/** The in-process layer's service, its methods bound to the layer's context. */
 export const make = Effect.gen(function* () {
   const context = yield* Effect.context<RootFs | Output | Host | Crypto | Health | KubeApi>()
   const service: KubeletBootstrapService = {

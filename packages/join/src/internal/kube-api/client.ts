@@ -34,6 +34,7 @@ const credentialRefusal = (user: { readonly clientCertificateData?: string | und
   }
 }
 
+/** A client for the kubeconfig's current context, or why none may be built. */
 export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, notify?: RetryNotifier): Effect.Effect<KubeClient, KubeApiError> =>
   Effect.gen(function* () {
     const cluster = selectCluster(kubeconfig)

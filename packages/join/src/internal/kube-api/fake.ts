@@ -13,6 +13,7 @@ import { insecureRefusal } from "./refusal.js"
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`
 
+/** The fake cluster's state and its KubeApi service. */
 export const make = (server: string, options: FakeClusterOptions) => {
   const configMaps = new Map<string, ConfigMap>()
   const secrets = new Map<string, Secret>()

@@ -4,8 +4,10 @@
  */
 import { Effect } from "effect"
 
+/** The client-node module. */
 export type ClientNode = typeof import("@kubernetes/client-node")
 
 let loaded: Promise<ClientNode> | undefined
 
+/** client-node, imported once on first use. */
 export const loadClientNode: Effect.Effect<ClientNode> = Effect.promise(() => (loaded ??= import("@kubernetes/client-node")))

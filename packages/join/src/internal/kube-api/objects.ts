@@ -8,7 +8,9 @@ import type { ClientNode } from "./load.js"
 type V1Node = InstanceType<ClientNode["V1Node"]>
 type V1CertificateSigningRequest = InstanceType<ClientNode["V1CertificateSigningRequest"]>
 
+/** Text to base64. */
 export const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64")
+/** base64 to text. */
 export const unb64 = (text: string) => Buffer.from(text, "base64").toString("utf8")
 
 /** The generated client's objects use Date for timestamps etc.; keep the plain shapes we use. */
@@ -30,6 +32,7 @@ const asConditions = (conditions: ReadonlyArray<{ type: string; status: string; 
     ...(c.message !== undefined ? { message: c.message } : {})
   }))
 
+/** A Node: metadata, taints, conditions. */
 export const asNode = (n: V1Node): Node => ({
   metadata: asMeta(n.metadata),
   spec: {

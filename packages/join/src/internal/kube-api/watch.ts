@@ -14,6 +14,7 @@ import type { ClientNode } from "./load.js"
 
 type KubeConfig = InstanceType<ClientNode["KubeConfig"]>
 
+/** What to watch and how to read its objects. */
 export interface WatchSpec<A> {
   readonly op: string
   readonly server: string
@@ -26,6 +27,7 @@ export interface WatchSpec<A> {
 
 const isEventType = (type: string): type is WatchEvent<unknown>["type"] => type === "ADDED" || type === "MODIFIED" || type === "DELETED"
 
+/** The events of a watch; the stream ends when the server closes it. */
 export const watchStream = <A>(k8s: ClientNode, kc: KubeConfig, spec: WatchSpec<A>): Stream.Stream<WatchEvent<A>, KubeApiError> =>
   Stream.async<WatchEvent<A>, KubeApiError>(
     (emit) => {

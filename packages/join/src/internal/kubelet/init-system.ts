@@ -9,6 +9,7 @@ const noInit = {
   start: "[kubelet-start] no supported init system detected, won't make sure the kubelet is running properly."
 }
 
+/** The live Kubelet service on the Host's init system. */
 export const make: Effect.Effect<KubeletService, never, Host | Output> = Effect.gen(function* () {
   const host = yield* Host
   const out = yield* Output
