@@ -14,6 +14,3 @@ export class JoinContext extends Context.Tag("@kubeadm-ts/join/JoinContext")<
 
 export const layer = (config: JoinConfiguration, options: JoinOptions): Layer.Layer<JoinContext> =>
   Layer.succeed(JoinContext, { config, options })
-
-/** @deprecated until the issue-12 merge: use `layer`. */
-export const joinContext = layer

@@ -19,15 +19,18 @@ import type { Host } from "./host/host.js"
 import * as joinContext from "./join-context.js"
 import type { JoinContext } from "./join-context.js"
 import type { KubeApi } from "./kube-api/kube-api.js"
-import { KubeApiLive } from "./kube-api/live.js"
-import { type Kubelet, KubeletLive } from "./kubelet/kubelet.js"
+import * as kubeApi from "./kube-api/kube-api.js"
+import * as kubelet from "./kubelet/kubelet.js"
+import type { Kubelet } from "./kubelet/kubelet.js"
+import * as kubeletBootstrap from "./bootstrap/kubelet-bootstrap.js"
+import type { KubeletBootstrap } from "./bootstrap/kubelet-bootstrap.js"
 import * as output from "./output.js"
 import type { Output } from "./output.js"
 import * as rootfs from "./rootfs/rootfs.js"
 import type { RootFs, RootFsError } from "./rootfs/rootfs.js"
 
 /** Everything a worker join's phases need. */
-export type WorkerServices = JoinContext | Output | RootFs | Crypto | Health | KubeApi | Host | JoinData | Kubelet
+export type WorkerServices = JoinContext | Output | RootFs | Crypto | Health | KubeApi | Host | JoinData | Kubelet | KubeletBootstrap
 /** Everything a control-plane join's phases need. */
 export type ControlPlaneServices = WorkerServices | Etcd
 
@@ -40,7 +43,9 @@ export interface JoinLayers {
   readonly kubeApi: Layer.Layer<KubeApi, never, Output>
   readonly host: Layer.Layer<Host, never, RootFs>
   readonly joinData: Layer.Layer<JoinData, never, JoinContext | Output | RootFs | Crypto | KubeApi>
-  readonly kubelet: Layer.Layer<Kubelet, never, Output | RootFs | KubeApi | Host>
+  readonly kubelet: Layer.Layer<Kubelet, never, Output | Host>
+  /** Who performs the kubelet's TLS bootstrap: the kubelet itself, or this process (`--self-tls-bootstrap`). */
+  readonly kubeletBootstrap: Layer.Layer<KubeletBootstrap, never, Output | RootFs | Crypto | Health | KubeApi | Host>
   readonly etcd: Layer.Layer<Etcd>
 }
 
@@ -55,10 +60,11 @@ export const liveLayers = ({ options }: JoinInput): JoinLayers => ({
   rootFs: rootfs.layer(options.rootfs),
   crypto: crypto.layer,
   health: health.layer,
-  kubeApi: KubeApiLive,
+  kubeApi: kubeApi.layer,
   host: host.layer,
   joinData: joinData.layer,
-  kubelet: KubeletLive,
+  kubelet: kubelet.layer,
+  kubeletBootstrap: options.selfTlsBootstrap ? kubeletBootstrap.layerInProcess : kubeletBootstrap.layerExternal,
   etcd: etcd.layer
 })
 
@@ -70,7 +76,7 @@ export const joinLayer = (input: JoinInput, overrides: Partial<JoinLayers> = {})
     Layer.provideMerge(base),
     (withApi) => layers.host.pipe(Layer.provideMerge(withApi)),
     (withHost) => layers.joinData.pipe(Layer.provideMerge(withHost)),
-    (withData) => layers.kubelet.pipe(Layer.provideMerge(withData))
+    (withData) => Layer.merge(layers.kubelet, layers.kubeletBootstrap).pipe(Layer.provideMerge(withData))
   )
 }
 

@@ -42,8 +42,3 @@ export const fake = (lines: Ref.Ref<ReadonlyArray<OutputLine>>): Layer.Layer<Out
     detail: (level, text) => add({ stream: "detail", level, text })
   })
 }
-
-/** @deprecated until the issue-12 merge: use `fake`. */
-export const collectingOutput = fake
-/** @deprecated until the issue-12 merge: use `layer`. */
-export const consoleOutput = layer

@@ -9,11 +9,11 @@ import type { ControlPlane } from "../src/config/model.js"
 import { JoinData, parseClusterConfiguration } from "../src/discovery/join-data.js"
 import * as host from "../src/host/host.js"
 import { Host } from "../src/host/host.js"
-import { joinContext } from "../src/join-context.js"
 import { advertiseAddress, controlPlaneConfig } from "../src/control-plane/config.js"
 import { controlPlaneChecks } from "../src/control-plane/preflight.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { options, workerConfig } from "./fixtures/config.js"
+import * as joinContext from "../src/join-context.js"
 
 const controlPlane = (advertise: string, bindPort = 6443): ControlPlane => ({
   localAPIEndpoint: { advertiseAddress: advertise, bindPort },
@@ -21,7 +21,7 @@ const controlPlane = (advertise: string, bindPort = 6443): ControlPlane => ({
   etcdLearnerMode: false
 })
 
-const context = (advertise: string, bindPort?: number) => joinContext(workerConfig({ controlPlane: controlPlane(advertise, bindPort) }), options())
+const context = (advertise: string, bindPort?: number) => joinContext.layer(workerConfig({ controlPlane: controlPlane(advertise, bindPort) }), options())
 
 /** JoinData that only knows the cluster's ClusterConfiguration (what controlPlaneConfig reads). */
 const joinDataWith = (yaml: string) =>

@@ -6,9 +6,10 @@ import { Cause, Effect, Exit, Layer, Ref } from "effect"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { downloadCerts } from "../src/certs-secret/index.js"
 import type { KubeClient } from "../src/kube-api/kube-api.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
+import * as output from "../src/output.js"
 
 // a programming error inside the decipher (not a wrong key or bad data)
 vi.mock("../src/crypto/aes.js", async (importOriginal) => ({
@@ -34,7 +35,7 @@ describe("download-certs", () => {
     const key = "ab".repeat(32)
     const exit = await Effect.runPromiseExit(
       downloadCerts(sampleConfig({ kubernetesVersion: "v1.15.12" }), key, client).pipe(
-        Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([]))))
+        Effect.provide(Layer.merge(rootfs.layer(root), output.fake(Ref.unsafeMake<ReadonlyArray<OutputLine>>([]))))
       )
     )
     expect(Exit.isFailure(exit)).toBe(true)

@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it } from "vitest"
 import { aesGcmSeal, createCaCertificate, generateCertificateKey, generateKeyPair, privateKeyToPem, publicKeyToPem } from "../src/crypto/index.js"
 import { downloadCerts } from "../src/certs-secret/index.js"
 import { KubeApiError, type KubeClient, type Secret } from "../src/kube-api/kube-api.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
+import * as output from "../src/output.js"
 
 const roots: string[] = []
 afterEach(async () => {
@@ -47,7 +48,7 @@ const run = async (client: KubeClient, key: string, version = "v1.15.12") => {
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
   const result = await Effect.runPromise(
     Effect.either(downloadCerts(sampleConfig({ kubernetesVersion: version }), key, client)).pipe(
-      Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(lines)))
+      Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines)))
     )
   )
   return { root, result, lines: Effect.runSync(Ref.get(lines)).map((l) => l.text) }

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Layer, Ref } from "effect"
 import { caCertHash, jwsDetachedSign } from "../src/crypto/index.js"
 import { fileDiscovery, tokenDiscovery } from "../src/discovery/index.js"
-import { KubeApiLive } from "../src/kube-api/index.js"
+import * as kubeApi from "../src/kube-api/kube-api.js"
 import { serializeKubeconfig } from "../src/kubeconfig/index.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { json, makeCa, startTlsServer, statusBody, type TestServer } from "./helpers/tls-server.js"
 import * as crypto from "../src/crypto/crypto.js"
+import * as output from "../src/output.js"
 
 const TOKEN_ID = "abcdef"
 const SECRET = "0123456789abcdef"
@@ -38,7 +39,7 @@ afterAll(() => server.close())
 const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-    const result = yield* Effect.either(effect.pipe(Effect.provide(Layer.mergeAll(KubeApiLive, crypto.layer, collectingOutput(lines), rootfs.fake().layer)))) as Effect.Effect<Either.Either<A, E>>
+    const result = yield* Effect.either(effect.pipe(Effect.provide(Layer.mergeAll(kubeApi.layer, crypto.layer, output.fake(lines), rootfs.fake().layer)))) as Effect.Effect<Either.Either<A, E>>
     return { result, lines: yield* Ref.get(lines) }
   })
 
@@ -185,7 +186,7 @@ describe("file discovery", () => {
       const fs = rootfs.fake({ "/srv/discovery.conf": fileKubeconfig() })
       const r = yield* Effect.either(
         fileDiscovery({ kubeConfigPath: "/srv/discovery.conf" }, Duration.seconds(10)).pipe(
-          Effect.provide(Layer.mergeAll(KubeApiLive, fs.layer, collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([]))))
+          Effect.provide(Layer.mergeAll(kubeApi.layer, fs.layer, output.fake(Ref.unsafeMake<ReadonlyArray<OutputLine>>([]))))
         )
       )
       expect(Either.isRight(r) && r.right.server).toBe(server.url)
@@ -197,7 +198,7 @@ describe("file discovery", () => {
       serve({}) // a cluster-info without its kubeconfig key
       const fs = rootfs.fake({ "/srv/discovery.conf": fileKubeconfig() })
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const layer = Layer.mergeAll(KubeApiLive, fs.layer, collectingOutput(lines))
+      const layer = Layer.mergeAll(kubeApi.layer, fs.layer, output.fake(lines))
       const r = yield* Effect.either(fileDiscovery({ kubeConfigPath: "/srv/discovery.conf" }, Duration.seconds(10)).pipe(Effect.provide(layer)))
       expect(Either.isRight(r)).toBe(true)
       expect((yield* Ref.get(lines)).map((l) => [l.stream, l.level, l.text])).toEqual([
@@ -221,7 +222,7 @@ describe("file discovery", () => {
       server.handler = (req, res) =>
         req.path === "/discovery.yaml" ? (res.writeHead(200), res.end(fileKubeconfig())) : json(res, 403, statusBody(403, "Forbidden", "no"))
       const layers = (fs: rootfs.FakeRootFs) =>
-        Layer.mergeAll(KubeApiLive, fs.layer, collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([])))
+        Layer.mergeAll(kubeApi.layer, fs.layer, output.fake(Ref.unsafeMake<ReadonlyArray<OutputLine>>([])))
       const trusted = rootfs.fake({ "/etc/ssl/certs/ca-certificates.crt": server.caPem })
       const ok = yield* Effect.either(fileDiscovery({ kubeConfigPath: `${server.url}/discovery.yaml` }, Duration.seconds(10)).pipe(Effect.provide(layers(trusted))))
       expect(Either.isRight(ok) && ok.right.caPem).toBe(server.caPem)

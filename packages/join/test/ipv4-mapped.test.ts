@@ -1,13 +1,13 @@
 /**
  * An IPv4-mapped IPv6 endpoint ([::ffff:a.b.c.d]) is the IPv4 address, as in Go: the
- * server's certificate with an IPv4 SAN verifies, for client-node and the bootstrap client.
+ * server's certificate with an IPv4 SAN verifies, for client-node's calls and its watch (the CSR bootstrap's).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { request } from "../src/bootstrap/http.js"
+import { Chunk, Effect, Stream } from "effect"
 import { endpointError, unmapIpv4Url } from "../src/config/formats.js"
 import { simpleKubeconfig } from "../src/kubeconfig/index.js"
-import { KubeApi, KubeApiLive } from "../src/kube-api/index.js"
+import * as kubeApi from "../src/kube-api/kube-api.js"
+import { KubeApi } from "../src/kube-api/kube-api.js"
 import { json, startTlsServer, type TestServer } from "./helpers/tls-server.js"
 
 let server: TestServer // its certificate names only IP 127.0.0.1 (and DNS localhost)
@@ -45,11 +45,23 @@ describe("IPv4-mapped IPv6 endpoints", () => {
         simpleKubeconfig({ clusterName: "k", cluster: { server: mapped(), certificateAuthorityData: server.caPem }, userName: "u", user: {}, contextName: "c" })
       )
       expect((yield* client.getConfigMap("kube-public", "cluster-info")).data).toEqual({ kubeconfig: "x" })
-    }).pipe(Effect.provide(KubeApiLive))
+    }).pipe(Effect.provide(kubeApi.layer))
   )
 
-  it("the bootstrap client verifies the IPv4 SAN for [::ffff:127.0.0.1]", async () => {
-    const r = await request({ server: mapped(), caPem: server.caPem }, { method: "GET", path: "/api/v1/nodes/x", timeoutMs: 5_000 })
-    expect(r.status).toBe(200)
-  })
+  it.live("the CSR watch (client-node's Watch) verifies the IPv4 SAN for [::ffff:127.0.0.1]", () =>
+    Effect.gen(function* () {
+      const csr = { metadata: { name: "csr-1", resourceVersion: "2" }, spec: { request: Buffer.from("PEM").toString("base64"), signerName: "s", usages: [] } }
+      server.handler = (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({ type: "MODIFIED", object: csr }) + "\n")
+      }
+      const api = yield* KubeApi
+      const client = yield* api.client(
+        simpleKubeconfig({ clusterName: "k", cluster: { server: mapped(), certificateAuthorityData: server.caPem }, userName: "u", user: { token: "abcdef.0123456789abcdef" }, contextName: "c" })
+      )
+      const events = Chunk.toArray(yield* Stream.runCollect(client.watchCsr("csr-1", { resourceVersion: "1", timeoutSeconds: 5 })))
+      expect(events.map((e) => [e.type, e.object.metadata.name, e.object.spec.request])).toEqual([["MODIFIED", "csr-1", "PEM"]])
+      expect(server.requests.at(-1)?.path).toBe("/apis/certificates.k8s.io/v1/certificatesigningrequests?watch=true&fieldSelector=metadata.name%3Dcsr-1&resourceVersion=1&timeoutSeconds=5")
+    }).pipe(Effect.provide(kubeApi.layer))
+  )
 })

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Ref } from "effect"
 import { simpleKubeconfig } from "../src/kubeconfig/index.js"
-import { KubeApi, KubeApiLive } from "../src/kube-api/index.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import * as kubeApi from "../src/kube-api/kube-api.js"
+import { KubeApi } from "../src/kube-api/kube-api.js"
+import { type OutputLine } from "../src/output.js"
 import { json, startTlsServer, statusBody, type TestServer } from "./helpers/tls-server.js"
+import * as output from "../src/output.js"
 
 let server: TestServer
 beforeAll(async () => {
@@ -32,7 +34,7 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       const cm = yield* client.getConfigMap("kube-public", "cluster-info")
       expect(cm.data).toEqual({ kubeconfig: "a: b\n" })
       expect(server.requests[0]).toMatchObject({ method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info", authorization: "Bearer abcdef.0123456789abcdef" })
-    }).pipe(Effect.provide(KubeApiLive))
+    }).pipe(Effect.provide(kubeApi.layer))
   )
 
   it.live("retries 5xx and 429 (Retry-After) and then succeeds; 4xx is not retried", () =>
@@ -46,7 +48,7 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       server.requests.length = 0
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem))).pipe(
-        Effect.provide(KubeApiLive.pipe(Layer.provide(collectingOutput(lines))))
+        Effect.provide(kubeApi.layer.pipe(Layer.provide(output.fake(lines))))
       )
       yield* client.getConfigMap("kube-public", "cluster-info")
       expect(server.requests.length).toBe(4)
@@ -61,7 +63,7 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       expect(server.requests.length).toBe(1)
       expect(Either.isLeft(denied) && denied.left).toMatchObject({ _tag: "KubeApiError", status: 403, reason: "Forbidden" })
       expect(Either.isLeft(denied) && denied.left.message).toContain('configmaps "x" is forbidden')
-    }).pipe(Effect.provide(KubeApiLive))
+    }).pipe(Effect.provide(kubeApi.layer))
   )
 
   it.live("each retry is a --v=2 detail line (status, reason, attempt, pause) without the bearer token", () =>
@@ -77,7 +79,7 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       yield* Effect.gen(function* () {
         const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem, secret)))
         yield* client.getConfigMap("kube-public", "cluster-info")
-      }).pipe(Effect.provide(KubeApiLive.pipe(Layer.provide(collectingOutput(lines)))))
+      }).pipe(Effect.provide(kubeApi.layer.pipe(Layer.provide(output.fake(lines)))))
       const got = yield* Ref.get(lines)
       expect(got.map((l) => [l.stream, l.level])).toEqual([["detail", 2], ["detail", 2]])
       expect(got[0]?.text).toMatch(/^\[kube-api\] get ConfigMap kube-public\/cluster-info at https:\/\/.+: attempt 1 failed \(503 ServerError\), retrying in \d+ms$/)
@@ -98,7 +100,7 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem)))
       expect((yield* client.getConfigMap("kube-public", "cluster-info")).data["kubeconfig"]).toBe("a: b\n")
       expect(server.requests.length).toBe(2)
-    }).pipe(Effect.provide(KubeApiLive))
+    }).pipe(Effect.provide(kubeApi.layer))
   )
 
   it.live("an untrusted server is a TLSError; insecure mode skips verification; a closed port is Unreachable", () =>
@@ -117,7 +119,7 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       )
       const c = yield* Effect.either(closed.getConfigMap("kube-public", "cluster-info"))
       expect(Either.isLeft(c) && c.left.reason).toBe("Unreachable")
-    }).pipe(Effect.provide(KubeApiLive))
+    }).pipe(Effect.provide(kubeApi.layer))
   )
 
   it.live("insecure only on request and never with credentials; no CA is refused, not the public roots", () =>
@@ -154,7 +156,7 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       const r = yield* Effect.either(flagged.getConfigMap("kube-public", "cluster-info"))
       expect(Either.isLeft(r) && r.left.reason).toBe("TLSError")
       expect(server.requests.every((q) => q.authorization === undefined)).toBe(true)
-    }).pipe(Effect.provide(KubeApiLive))
+    }).pipe(Effect.provide(kubeApi.layer))
   )
 
   it.live("a request that gets no answer fails at the per-call deadline", () =>
@@ -163,6 +165,6 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem), { requestTimeout: "300 millis", retries: 1 }))
       const r = yield* Effect.either(client.getConfigMap("kube-public", "cluster-info"))
       expect(Either.isLeft(r) && r.left.reason).toBe("Timeout")
-    }).pipe(Effect.provide(KubeApiLive))
+    }).pipe(Effect.provide(kubeApi.layer))
   )
 })

@@ -7,11 +7,12 @@ import { Effect, Either, Layer, Ref } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { createCaCertificate, generateKeyPair, privateKeyToPem } from "../src/crypto/index.js"
 import { parseKubeconfig } from "../src/kubeconfig/kubeconfig.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import { ensureControlPlaneKubeconfigs } from "../src/pki/index.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 import type { ControlPlaneConfig } from "../src/manifests/control-plane-config.js"
+import * as output from "../src/output.js"
 
 const roots: string[] = []
 afterEach(async () => {
@@ -31,7 +32,7 @@ const rootWithCa = async () => {
 const run = async (root: string, cfg: ControlPlaneConfig) => {
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
   const result = await Effect.runPromise(
-    Effect.either(ensureControlPlaneKubeconfigs(cfg)).pipe(Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(lines))))
+    Effect.either(ensureControlPlaneKubeconfigs(cfg)).pipe(Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines))))
   )
   return { result, lines: Effect.runSync(Ref.get(lines)).map((l) => l.text) }
 }

@@ -3,9 +3,11 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber, Layer, Ref, TestClock } from "effect"
 import { KubeApi, KubeApiError, type KubeApiReason, type KubeClient, type Node } from "../src/kube-api/kube-api.js"
 import { kubeletKubeconfig, serializeKubeconfig } from "../src/kubeconfig/index.js"
-import { annotateCriSocket, CriSocketAnnotationError } from "../src/kubelet/wait.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { KubeletError } from "../src/kubelet/errors.js"
+import { annotateCriSocket } from "../src/kubelet/wait.js"
+import { type OutputLine } from "../src/output.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
+import * as output from "../src/output.js"
 
 const stubClient = (over: Partial<KubeClient>): KubeClient =>
   new Proxy(over, { get: (t, p) => (p in t ? (t as Record<string | symbol, unknown>)[p] : () => Effect.die(`${String(p)} not used`)) }) as KubeClient
@@ -23,7 +25,7 @@ const setup = (client: KubeClient) =>
       // read as text only: the stub API client never uses it
       "/var/lib/kubelet/pki/kubelet-client-current.pem": "CERT AND KEY"
     })
-    const layer = Layer.mergeAll(fs.layer, collectingOutput(lines), Layer.succeed(KubeApi, { client: () => Effect.succeed(client) }))
+    const layer = Layer.mergeAll(fs.layer, output.fake(lines), Layer.succeed(KubeApi, { client: () => Effect.succeed(client) }))
     return { lines, layer }
   })
 
@@ -50,7 +52,8 @@ describe("annotateCriSocket", () => {
         yield* TestClock.adjust("31 seconds")
         const result = yield* Fiber.join(fiber)
         expect(gets).toBe(1)
-        expect(Either.isLeft(result) && result.left).toBeInstanceOf(CriSocketAnnotationError)
+        expect(Either.isLeft(result) && result.left).toBeInstanceOf(KubeletError)
+        expect(Either.isLeft(result) && result.left.reason).toBe("CriSocketAnnotationFailed")
         const message = Either.isLeft(result) ? result.left.message : ""
         expect(message).toContain(detail)
         expect(message).toContain("/etc/kubernetes/kubelet.conf")

@@ -2,12 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import * as crypto from "../src/crypto/crypto.js"
 import { kubeletKubeconfig, serializeKubeconfig } from "../src/kubeconfig/index.js"
+import { bootstrapPending, flagsEnvFile, Kubelet, kubeletFlags, waitForTlsBootstrap } from "../src/kubelet/index.js"
+import * as kubelet from "../src/kubelet/kubelet.js"
+import { type OutputLine } from "../src/output.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 import * as host from "../src/host/host.js"
 import type { Host } from "../src/host/host.js"
-import { fakeCluster } from "../src/kube-api/index.js"
-import { bootstrapPending, flagsEnvFile, Kubelet, kubeletFlags, KubeletLive, waitForTlsBootstrap } from "../src/kubelet/index.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
-import * as rootfs from "../src/rootfs/rootfs.js"
+import * as output from "../src/output.js"
 
 const base = {
   criSocket: "unix:///var/run/containerd/containerd.sock",
@@ -42,8 +43,8 @@ describe("kubeadm-flags.env", () => {
 })
 
 describe("Kubelet service: init system", () => {
-  const layers = (machine: Layer.Layer<Host>, lines: Ref.Ref<ReadonlyArray<OutputLine>>) =>
-    KubeletLive.pipe(Layer.provide(Layer.mergeAll(machine, rootfs.fake().layer, collectingOutput(lines), fakeCluster("https://h:6443").layer)))
+  const layers = (host: Layer.Layer<Host>, lines: Ref.Ref<ReadonlyArray<OutputLine>>) =>
+    kubelet.layer.pipe(Layer.provide(Layer.mergeAll(host, output.fake(lines))))
 
   it.effect("without an init system it says so, and starts nothing", () =>
     Effect.gen(function* () {
@@ -83,7 +84,7 @@ describe("waiting for the TLS bootstrap", () => {
   it.effect("says what is pending while it waits, and in the timeout error", () =>
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const layer = Layer.mergeAll(rootfs.fake().layer, host.fake().layer, collectingOutput(lines), crypto.layer)
+      const layer = Layer.mergeAll(rootfs.fake().layer, host.fake().layer, output.fake(lines), crypto.layer)
       const fiber = yield* Effect.fork(Effect.either(waitForTlsBootstrap(Duration.seconds(30), " (hint)").pipe(Effect.provide(layer))))
       yield* TestClock.adjust("31 seconds")
       const result = yield* Fiber.join(fiber)

@@ -1,8 +1,9 @@
 import { Effect, Layer, Ref } from "effect"
 import { describe, expect, it } from "vitest"
 import { KubeApiError, type KubeClient, type Node } from "../src/kube-api/kube-api.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import { controlPlaneLabels, markNode } from "../src/phases/control-plane-join-mark-control-plane.js"
+import * as output from "../src/output.js"
 
 const stubClient = (over: Partial<KubeClient>): KubeClient =>
   new Proxy(over, { get: (t, p) => (p in t ? (t as Record<string | symbol, unknown>)[p] : () => Effect.die(`${String(p)} not used`)) }) as KubeClient
@@ -39,7 +40,7 @@ describe("mark-control-plane", () => {
     const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
     await Effect.runPromise(
       markNode(client, "cp-2", ["node-role.kubernetes.io/master"], [{ key: "node-role.kubernetes.io/master", effect: "NoSchedule" }], "20 seconds").pipe(
-        Effect.provide(Layer.mergeAll(collectingOutput(lines)))
+        Effect.provide(Layer.mergeAll(output.fake(lines)))
       )
     )
     expect(gets).toBe(4)
@@ -54,7 +55,7 @@ describe("mark-control-plane", () => {
   it("times out with kubeadm's wording when the Node never registers", async () => {
     const client = stubClient({ getNode: () => Effect.fail(apiError(404, "NotFound")) })
     const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
-    const r = await Effect.runPromise(Effect.either(markNode(client, "cp-2", [], [], "1200 millis").pipe(Effect.provide(collectingOutput(lines)))))
+    const r = await Effect.runPromise(Effect.either(markNode(client, "cp-2", [], [], "1200 millis").pipe(Effect.provide(output.fake(lines)))))
     expect(r._tag === "Left" && r.left.message).toMatch(/^error applying control-plane label and taints: timed out waiting for the condition/)
   })
 })

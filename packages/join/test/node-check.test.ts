@@ -2,13 +2,15 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Ref } from "effect"
 import { Crypto } from "../src/crypto/index.js"
 import { JoinData } from "../src/discovery/join-data.js"
-import { fakeCluster, KubeApi } from "../src/kube-api/index.js"
+import * as kubeApi from "../src/kube-api/kube-api.js"
+import { KubeApi } from "../src/kube-api/kube-api.js"
 import { kubeletKubeconfig, serializeKubeconfig, simpleKubeconfig } from "../src/kubeconfig/index.js"
 import { ownNodeCredential, refuseReadyNode } from "../src/kubelet/index.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import { type MemorySeed } from "../src/rootfs/index.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import * as crypto from "../src/crypto/crypto.js"
+import * as output from "../src/output.js"
 
 const SERVER = "https://h:6443"
 const readyNode = (name: string) => ({ metadata: { name }, status: { conditions: [{ type: "Ready", status: "True" }] } })
@@ -54,17 +56,18 @@ const joinData = (caPem: string) =>
 describe("a Node with this name", () => {
   it.effect("Ready without this machine's credentials: refused; NotReady (a re-join) or absent: allowed", () =>
     Effect.gen(function* () {
-      const api = fakeCluster(SERVER)
+      const api = kubeApi.fake(SERVER)
       api.nodes.set("ready", readyNode("ready"))
       api.nodes.set("notready", { metadata: { name: "notready" }, status: { conditions: [{ type: "Ready", status: "False" }] } })
       const kubeconfig = simpleKubeconfig({ clusterName: "c", cluster: { server: SERVER }, userName: "u", user: { token: "t" }, contextName: "x" })
       const client = yield* Effect.flatMap(KubeApi, (k) => k.client(kubeconfig)).pipe(Effect.provide(api.layer))
       const { ca } = yield* makePki
-      const out = collectingOutput(yield* Ref.make<ReadonlyArray<OutputLine>>([]))
+      const out = output.fake(yield* Ref.make<ReadonlyArray<OutputLine>>([]))
       const layers = Layer.mergeAll(out, rootfs.fake().layer, crypto.layer, joinData(ca.certPem))
       const check = (name: string) => Effect.either(refuseReadyNode(client, name).pipe(Effect.provide(layers)))
       const ready = yield* check("ready")
-      expect(Either.isLeft(ready) && ready.left._tag).toBe("ReadyNodeExistsError")
+      expect(Either.isLeft(ready) && ready.left._tag).toBe("KubeletError")
+      expect(Either.isLeft(ready) && ready.left._tag === "KubeletError" && ready.left.reason).toBe("ReadyNodeExists")
       expect(yield* check("notready")).toEqual(Either.right("not-ready"))
       expect(yield* check("absent")).toEqual(Either.right("absent"))
     }).pipe(Effect.provide(crypto.layer))
@@ -72,14 +75,14 @@ describe("a Node with this name", () => {
 
   it.effect("Ready and this machine holds its valid kubelet credentials: resumed, with a clear line", () =>
     Effect.gen(function* () {
-      const api = fakeCluster(SERVER)
+      const api = kubeApi.fake(SERVER)
       api.nodes.set("cp-2", readyNode("cp-2"))
       const kubeconfig = simpleKubeconfig({ clusterName: "c", cluster: { server: SERVER }, userName: "u", user: { token: "t" }, contextName: "x" })
       const client = yield* Effect.flatMap(KubeApi, (k) => k.client(kubeconfig)).pipe(Effect.provide(api.layer))
       const { ca, credential } = yield* makePki
       const own = yield* credential({ cn: "system:node:cp-2" })
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const layers = Layer.mergeAll(collectingOutput(lines), rootfs.fake(kubeletFiles(ca.certPem, own.certPem + own.keyPem)).layer, crypto.layer, joinData(ca.certPem))
+      const layers = Layer.mergeAll(output.fake(lines), rootfs.fake(kubeletFiles(ca.certPem, own.certPem + own.keyPem)).layer, crypto.layer, joinData(ca.certPem))
       const result = yield* refuseReadyNode(client, "cp-2", { phase: "kubelet-start" }).pipe(Effect.provide(layers))
       expect(result).toBe("ours")
       expect((yield* Ref.get(lines)).map((l) => l.text)).toContain(

@@ -9,9 +9,9 @@ import { describe, expect, it } from "@effect/vitest"
 import type { Phase } from "@kubeadm-ts/workflow"
 import { Effect, Layer } from "effect"
 import { JoinData } from "../src/discovery/join-data.js"
-import { joinContext } from "../src/join-context.js"
 import { joinWorkflow, workerWorkflow } from "../src/join-workflow.js"
 import { clusterConfiguration, options, workerConfig } from "./fixtures/config.js"
+import * as joinContext from "../src/join-context.js"
 
 
 const controlPlane = { localAPIEndpoint: { advertiseAddress: "10.0.0.2", bindPort: 6443 }, certificateKey: "ab".repeat(32), etcdLearnerMode: false }
@@ -33,7 +33,7 @@ const running = (version: string, role: "worker" | "control-plane", featureGates
   }).pipe(
     Effect.provide(
       Layer.mergeAll(
-        joinContext(role === "worker" ? workerConfig() : workerConfig({ controlPlane }), options()),
+        joinContext.layer(role === "worker" ? workerConfig() : workerConfig({ controlPlane }), options()),
         Layer.succeed(JoinData, {
           cluster: Effect.die("not used"),
           tlsBootstrapKubeconfig: Effect.die("not used"),

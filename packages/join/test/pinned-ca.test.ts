@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Layer, Ref } from "effect"
 import { caCertHash, jwsDetachedSign } from "../src/crypto/index.js"
 import { pinnedCertificates, tokenDiscovery } from "../src/discovery/token.js"
-import { KubeApiLive } from "../src/kube-api/index.js"
+import * as kubeApi from "../src/kube-api/kube-api.js"
 import { serializeKubeconfig } from "../src/kubeconfig/index.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import { json, makeCa, startTlsServer, statusBody, type TestServer } from "./helpers/tls-server.js"
 import * as crypto from "../src/crypto/crypto.js"
+import * as output from "../src/output.js"
 
 const TOKEN_ID = "abcdef"
 const SECRET = "0123456789abcdef"
@@ -48,7 +49,7 @@ const discover = (endpointUrl: string) =>
       tokenDiscovery(
         { token: `${TOKEN_ID}.${SECRET}`, apiServerEndpoint: endpointUrl.replace("https://", ""), caCertHashes: [caCertHash(cluster.caPem)], unsafeSkipCAVerification: false },
         Duration.seconds(20)
-      ).pipe(Effect.provide(Layer.mergeAll(KubeApiLive, crypto.layer, collectingOutput(lines))))
+      ).pipe(Effect.provide(Layer.mergeAll(kubeApi.layer, crypto.layer, output.fake(lines))))
     )
   })
 

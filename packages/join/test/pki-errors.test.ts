@@ -5,10 +5,11 @@ import { join } from "node:path"
 import { Cause, Effect, Exit, Layer, Ref } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import type { ControlPlaneConfig } from "../src/manifests/control-plane-config.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import { ensureControlPlaneCerts, PkiError } from "../src/pki/index.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
+import * as output from "../src/output.js"
 
 const roots: string[] = []
 afterEach(async () => {
@@ -19,7 +20,7 @@ const runCerts = async (cfg: ControlPlaneConfig) => {
   const root = await mkdtemp(join(tmpdir(), "kubeadm-ts-pki-"))
   roots.push(root)
   const exit = await Effect.runPromiseExit(
-    ensureControlPlaneCerts(cfg).pipe(Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(Ref.unsafeMake<ReadonlyArray<OutputLine>>([])))))
+    ensureControlPlaneCerts(cfg).pipe(Effect.provide(Layer.merge(rootfs.layer(root), output.fake(Ref.unsafeMake<ReadonlyArray<OutputLine>>([])))))
   )
   return { exit, files: await readdir(root, { recursive: true }) }
 }

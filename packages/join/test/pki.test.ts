@@ -6,13 +6,14 @@ import { join } from "node:path"
 import { Effect, Layer, Ref } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { createCaCertificate, generateKeyPair, privateKeyToPem } from "../src/crypto/index.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import { ensureControlPlaneCerts } from "../src/pki/index.js"
 import { apiServerSans } from "../src/pki/specs.js"
 import { firstHostIp } from "../src/pki/ip.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 import type { ControlPlaneConfig } from "../src/manifests/control-plane-config.js"
+import * as output from "../src/output.js"
 
 const roots: string[] = []
 afterEach(async () => {
@@ -36,7 +37,7 @@ const rootWithCas = async () => {
 const runCerts = async (root: string, cfg: ControlPlaneConfig) => {
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
   const result = await Effect.runPromise(
-    Effect.either(ensureControlPlaneCerts(cfg)).pipe(Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(lines))))
+    Effect.either(ensureControlPlaneCerts(cfg)).pipe(Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines))))
   )
   return { result, lines: Ref.get(lines).pipe(Effect.runSync).map((l) => l.text) }
 }

@@ -5,10 +5,11 @@ import * as host from "../src/host/host.js"
 import type { Host } from "../src/host/host.js"
 import { criSocketForCluster, resolveCriSocket, workerChecks } from "../src/host/index.js"
 import { HOSTNAME_LOOKUP_TIMEOUT, hostnameCheck } from "../src/host/checks.js"
-import { joinContext } from "../src/join-context.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { healthyMachine, options, workerConfig } from "./fixtures/config.js"
+import * as joinContext from "../src/join-context.js"
+import * as output from "../src/output.js"
 
 const names = workerChecks(workerConfig()).map((c) => c.name)
 
@@ -45,7 +46,7 @@ describe("worker preflight checks", () => {
     Effect.gen(function* () {
       const r = yield* runChecks(workerChecks(workerConfig()), ignoreSet([]))
       expect(r.warnings).toEqual(["[WARNING Service-Kubelet]: no supported init system detected, skipping checking for services"])
-    }).pipe(Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, host.fake().layer, joinContext(workerConfig(), options()))))
+    }).pipe(Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, host.fake().layer, joinContext.layer(workerConfig(), options()))))
   )
 
   it.effect("report each failure with kubeadm's message and severity; ignored errors become warnings", () =>
@@ -57,7 +58,7 @@ describe("worker preflight checks", () => {
         "/etc/kubernetes/manifests/etcd.yaml": "x"
       })
       const machine = host.fake({ binaries: ["ip", "mount", "nsenter"], portInUse: () => Effect.succeed(true) }).layer
-      const r = yield* Effect.either(runChecks(workerChecks(workerConfig()), ignoreSet(["swap"])).pipe(Effect.provide(Layer.mergeAll(fs.layer, machine, joinContext(workerConfig(), options())))))
+      const r = yield* Effect.either(runChecks(workerChecks(workerConfig()), ignoreSet(["swap"])).pipe(Effect.provide(Layer.mergeAll(fs.layer, machine, joinContext.layer(workerConfig(), options())))))
       expect(Either.isLeft(r)).toBe(true)
       if (Either.isRight(r)) return
       expect(r.left.lines).toEqual([
@@ -76,7 +77,7 @@ describe("worker preflight checks", () => {
     Effect.gen(function* () {
       const run = (machine: Layer.Layer<Host>) =>
         Effect.either(runChecks(workerChecks(workerConfig()).filter((c) => c.name === "CRI"), ignoreSet([]))).pipe(
-          Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, machine, joinContext(workerConfig(), options())))
+          Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, machine, joinContext.layer(workerConfig(), options())))
         )
       const notReady = yield* run(host.fake({ criStatus: () => Effect.succeed([{ type: "RuntimeReady", status: false, reason: "Broken", message: "disk" }]) }).layer)
       expect(Either.isLeft(notReady) && notReady.left.lines[0]).toBe("[ERROR CRI]: container runtime is not ready: RuntimeReady=false reason:Broken message:disk")
@@ -100,12 +101,12 @@ describe("endpoint-dependent checks", () => {
       ])
       const machine = host.fake({ proxyFor: (url) => (url === "https://[fd00::10]" ? Option.some("http://proxy:3128") : Option.none()) }).layer
       const r = yield* Effect.either(
-        runChecks(checks.slice(-3), ignoreSet([])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake({ "/proc/sys/net/ipv6/conf/default/forwarding": "1\n" }).layer, machine, joinContext(config, options()))))
+        runChecks(checks.slice(-3), ignoreSet([])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake({ "/proc/sys/net/ipv6/conf/default/forwarding": "1\n" }).layer, machine, joinContext.layer(config, options()))))
       )
       expect(Either.isLeft(r) && r.left.lines).toEqual([
         "[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-ip6tables]: /proc/sys/net/bridge/bridge-nf-call-ip6tables does not exist"
       ])
-      const warned = yield* runChecks(checks.slice(-3), ignoreSet(["all"])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake().layer, machine, joinContext(config, options()))))
+      const warned = yield* runChecks(checks.slice(-3), ignoreSet(["all"])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake().layer, machine, joinContext.layer(config, options()))))
       expect(warned.warnings[0]).toBe(`[WARNING HTTPProxy]: Connection to "https://[fd00::10]" uses proxy "http://proxy:3128". If that is not intended, adjust your proxy settings`)
     })
   )
@@ -116,7 +117,7 @@ describe("CRI socket resolution output", () => {
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const socket = yield* resolveCriSocket.pipe(
-        Effect.provide(Layer.mergeAll(machine, joinContext(config, options()), collectingOutput(lines)))
+        Effect.provide(Layer.mergeAll(machine, joinContext.layer(config, options()), output.fake(lines)))
       )
       return { socket, lines: yield* Ref.get(lines) }
     })

@@ -4,16 +4,17 @@
  * instead of growing the process (cluster-info is read before anything checks it).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Ref } from "effect"
+import { Duration, Effect, Either, Ref, Stream } from "effect"
 import type * as http from "node:http"
 import { MAX_RESPONSE_BYTES } from "../src/body-limit.js"
-import { request, watch } from "../src/bootstrap/http.js"
 import { tokenDiscovery } from "../src/discovery/token.js"
 import { simpleKubeconfig } from "../src/kubeconfig/index.js"
-import { KubeApi, KubeApiLive } from "../src/kube-api/index.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import * as kubeApi from "../src/kube-api/kube-api.js"
+import { KubeApi } from "../src/kube-api/kube-api.js"
+import { type OutputLine } from "../src/output.js"
 import { startTlsServer, type TestServer } from "./helpers/tls-server.js"
 import * as crypto from "../src/crypto/crypto.js"
+import * as output from "../src/output.js"
 
 /** Streams `{"data":{"kubeconfig":"AAAA...` forever (until the client goes away); counts what it sent. */
 const flood = (sent: { bytes: number; requests: number }) => (_req: unknown, res: http.ServerResponse) => {
@@ -56,7 +57,7 @@ describe("response bodies are capped", () => {
       expect(Either.isLeft(r) && r.left.message).toContain(`larger than ${MAX_RESPONSE_BYTES} bytes`)
       expect(sent.requests).toBe(1)
       expect(sent.bytes).toBeLessThan(16 * MAX_RESPONSE_BYTES) // stopped early, not after the server gave up
-    }).pipe(Effect.provide(KubeApiLive))
+    }).pipe(Effect.provide(kubeApi.layer))
   )
 
   it.live("token discovery: an endless cluster-info is an Invalid DiscoveryError at once (no retry until the timeout)", () =>
@@ -66,9 +67,9 @@ describe("response bodies are capped", () => {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const r = yield* Effect.either(
         tokenDiscovery({ apiServerEndpoint: endpoint, token: "abcdef.0123456789abcdef", caCertHashes: [], unsafeSkipCAVerification: true }, Duration.minutes(5)).pipe(
-          Effect.provide(KubeApiLive),
+          Effect.provide(kubeApi.layer),
           Effect.provide(crypto.layer),
-          Effect.provide(collectingOutput(lines))
+          Effect.provide(output.fake(lines))
         )
       )
       expect(Either.isLeft(r) && r.left.reason).toBe("Invalid")
@@ -77,20 +78,26 @@ describe("response bodies are capped", () => {
     })
   )
 
-  it("bootstrap HTTP client: request and watch fail with ResponseTooLarge, not retried", async () => {
-    reset()
-    const target = { server: server.url, caPem: server.caPem }
-    await expect(request(target, { method: "GET", path: "/api/v1/nodes/x", timeoutMs: 10_000 })).rejects.toMatchObject({
-      _tag: "BootstrapHttpError",
-      reason: "ResponseTooLarge"
-    })
-    expect(sent.requests).toBe(1)
-    // A watch line that never ends is dropped: the stream closes instead of buffering forever.
-    reset()
-    const events: Array<unknown> = []
-    const stream = await watch(target, "/apis/certificates.k8s.io/v1/certificatesigningrequests?watch=true", (e) => events.push(e))
-    await stream.done
-    expect(events).toEqual([])
-    expect(sent.bytes).toBeLessThan(16 * MAX_RESPONSE_BYTES)
-  })
+  it.live("the CSR bootstrap's calls: creating the CSR and watching it fail as BadResponse, not retried", () =>
+    Effect.gen(function* () {
+      reset()
+      const api = yield* KubeApi
+      const client = yield* api.client(
+        simpleKubeconfig({ clusterName: "k", cluster: { server: server.url, certificateAuthorityData: server.caPem }, userName: "u", user: { token: "abcdef.0123456789abcdef" }, contextName: "c" })
+      )
+      const created = yield* Effect.either(client.createCsr({ generateName: "csr-", request: "PEM", signerName: "s", usages: [] }))
+      expect(Either.isLeft(created) && created.left).toMatchObject({ reason: "BadResponse" })
+      expect(Either.isLeft(created) && created.left.message).toContain(`larger than ${MAX_RESPONSE_BYTES} bytes`)
+      expect(sent.requests).toBe(1)
+      // A watch line that never ends fails the stream instead of buffering forever.
+      reset()
+      const events: Array<unknown> = []
+      const watched = yield* Effect.either(Stream.runCollect(client.watchCsr("csr-1").pipe(Stream.tap((e) => Effect.sync(() => events.push(e))))))
+      expect(events).toEqual([])
+      expect(Either.isLeft(watched) && watched.left).toMatchObject({ reason: "BadResponse" })
+      expect(Either.isLeft(watched) && watched.left.message).toContain(`larger than ${MAX_RESPONSE_BYTES} bytes`)
+      expect(sent.requests).toBe(1)
+      expect(sent.bytes).toBeLessThan(16 * MAX_RESPONSE_BYTES)
+    }).pipe(Effect.provide(kubeApi.layer))
+  )
 })

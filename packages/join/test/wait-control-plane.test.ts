@@ -7,12 +7,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Either, Fiber, Layer, Ref, TestClock } from "effect"
 import { layerTest as healthTest, type HealthTls } from "../src/health/index.js"
 import * as host from "../src/host/host.js"
-import { joinContext } from "../src/join-context.js"
 import { serializeKubeconfig } from "../src/kubeconfig/index.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
+import { type OutputLine } from "../src/output.js"
 import { componentChecks, run } from "../src/phases/wait-control-plane.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { options, workerConfig } from "./fixtures/config.js"
+import * as joinContext from "../src/join-context.js"
+import * as output from "../src/output.js"
 
 const manifest = (name: string, flags: ReadonlyArray<string>) =>
   `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: ${name}\n    command:\n    - ${name}\n${flags.map((f) => `    - ${f}\n`).join("")}`
@@ -56,7 +57,7 @@ describe("wait-control-plane", () => {
       ...Object.fromEntries(Object.entries(MANIFESTS).map(([name, text]) => [`/etc/kubernetes/manifests/${name}.yaml`, text]))
     })
     const config = workerConfig({ controlPlane: { localAPIEndpoint: { advertiseAddress: "10.0.0.2", bindPort: 6443 }, certificateKey: "", etcdLearnerMode: false } })
-    return Layer.mergeAll(fs.layer, host.fake().layer, joinContext(config, options()), collectingOutput(lines), healthTest({ get }))
+    return Layer.mergeAll(fs.layer, host.fake().layer, joinContext.layer(config, options()), output.fake(lines), healthTest({ get }))
   }
 
   it.effect("passes once all three answer 200; the API server is asked with admin.conf's CA and client certificate", () =>

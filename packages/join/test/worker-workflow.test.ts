@@ -1,41 +1,49 @@
 /**
  * The whole worker join workflow with only fake layers: in-memory RootFs, fake
- * Host, in-memory Kubernetes API, a fake kubelet, collected output. No network,
- * no disk. Discovery, preflight and kubelet-start run their real code.
+ * Host, in-memory Kubernetes API that signs CSRs with a test CA, no init system,
+ * collected output. No network, no disk. Discovery, preflight, kubelet-start and the
+ * in-process TLS bootstrap run their real code.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { collectingReporter, type PhaseEvent, PhaseReporter, run, silentReporter } from "@kubeadm-ts/workflow"
 import { Deferred, Effect, Fiber, Layer, Ref, TestClock } from "effect"
+import * as kubeletBootstrap from "../src/bootstrap/kubelet-bootstrap.js"
 import {
   caCertHash,
   createCaCertificate,
   createCertificate,
   generateKeyPair,
   jwsDetachedSign,
-  privateKeyToPem
+  parseCsr
 } from "../src/crypto/index.js"
 import * as joinData from "../src/discovery/join-data.js"
 import { Etcd } from "../src/etcd/etcd.js"
 import { Health, layerTest as healthTest } from "../src/health/index.js"
 import * as host from "../src/host/host.js"
-import { joinContext } from "../src/join-context.js"
 import { joinWorkflow } from "../src/join-workflow.js"
-import { fakeCluster } from "../src/kube-api/index.js"
-import { KUBELET_CLIENT_CURRENT_RELATIVE, kubeletKubeconfig, serializeKubeconfig } from "../src/kubeconfig/index.js"
-import { Kubelet, KUBELET_CONF } from "../src/kubelet/index.js"
-import { KubeApi } from "../src/kube-api/index.js"
-import { collectingOutput, type OutputLine } from "../src/output.js"
-import { RootFs } from "../src/rootfs/index.js"
-import * as rootfs from "../src/rootfs/rootfs.js"
+import * as kubeApi from "../src/kube-api/kube-api.js"
+import { serializeKubeconfig } from "../src/kubeconfig/index.js"
+import * as kubelet from "../src/kubelet/kubelet.js"
+import { type OutputLine } from "../src/output.js"
 import { healthyMachine, options, TOKEN, workerConfig } from "./fixtures/config.js"
 import * as crypto from "../src/crypto/crypto.js"
+import * as joinContext from "../src/join-context.js"
+import * as output from "../src/output.js"
+import * as rootfs from "../src/rootfs/rootfs.js"
 
 const SERVER = "https://10.0.0.10:6443"
 
 const setupFor = (version: string) => Effect.promise(async () => {
   const caKeys = await generateKeyPair("ecdsa-p256")
   const caPem = await createCaCertificate(caKeys, { commonName: "kubernetes" })
-  const api = fakeCluster(SERVER)
+  // the cluster's signer: approves every CSR and issues its certificate from the test CA
+  const api = kubeApi.fake(SERVER, {
+    signCsr: (csr) =>
+      Effect.promise(async () => {
+        const request = await parseCsr(csr.spec.request)
+        return createCertificate(request.spki, { commonName: request.commonName, organizations: [...request.organizations], extKeyUsages: ["client"] }, { certPem: caPem, keys: caKeys })
+      })
+  })
   const info = serializeKubeconfig({ clusters: [{ name: "", value: { server: SERVER, certificateAuthorityData: caPem } }], users: [], contexts: [], currentContext: "" })
   const cm = (namespace: string, name: string, data: Record<string, string>) => api.configMaps.set(`${namespace}/${name}`, { metadata: { name, namespace }, data })
   cm("kube-public", "cluster-info", { kubeconfig: info, "jws-kubeconfig-abcdef": jwsDetachedSign(info, "abcdef", "0123456789abcdef") })
@@ -47,39 +55,14 @@ const setupFor = (version: string) => Effect.promise(async () => {
 })
 const setup = setupFor("v1.15.12")
 
-/** A kubelet that "bootstraps" by writing what a kubelet writes, with a certificate from the test CA. */
-const fakeKubelet = (ca: { caKeys: Awaited<ReturnType<typeof generateKeyPair>>; caPem: string }) =>
-  Layer.effect(
-    Kubelet,
-    Effect.gen(function* () {
-      const fs = yield* RootFs
-      const api = yield* KubeApi
-      return {
-        stop: Effect.void,
-        start: Effect.succeed(false),
-        selfBootstrap: (input) =>
-          Effect.gen(function* () {
-            const keys = yield* Effect.promise(() => generateKeyPair("ecdsa-p256"))
-            const cert = yield* Effect.promise(() =>
-              createCertificate(keys.publicKey, { commonName: `system:node:${input.nodeName}`, organizations: ["system:nodes"], extKeyUsages: ["client"] }, { certPem: ca.caPem, keys: ca.caKeys })
-            )
-            const key = yield* Effect.promise(() => privateKeyToPem(keys.privateKey))
-            yield* Effect.orDie(fs.write("/var/lib/kubelet/pki/kubelet-client-x.pem", cert + key, { mode: 0o600 }))
-            yield* Effect.orDie(fs.symlink("kubelet-client-x.pem", "/var/lib/kubelet/pki/kubelet-client-current.pem"))
-            yield* Effect.orDie(fs.write(KUBELET_CONF, serializeKubeconfig(kubeletKubeconfig({ server: SERVER, caPem: ca.caPem, clientPemPath: KUBELET_CLIENT_CURRENT_RELATIVE })), { mode: 0o600 }))
-            const client = yield* Effect.orDie(api.client({ clusters: [{ name: "c", value: { server: SERVER, certificateAuthorityData: ca.caPem } }], users: [{ name: "u", value: { clientCertificateData: cert, clientKeyData: key } }], contexts: [{ name: "x", value: { cluster: "c", user: "u" } }], currentContext: "x" }))
-            yield* Effect.orDie(client.createNode({ name: input.nodeName, labels: { "kubernetes.io/hostname": input.nodeName } }))
-          })
-      }
-    })
-  )
+/** No init system here: the kubelet is neither stopped nor started. */
+const noInitSystem = kubelet.layerTest({ stop: Effect.void, start: Effect.succeed(false) })
 
 /** A worker never touches etcd: any use is a defect. */
 const noEtcd = Layer.succeed(Etcd, new Proxy({}, { get: () => () => Effect.die("a worker join used etcd") }) as never)
 
 /** Every layer of a worker join on fakes: token discovery pinned to the fake cluster's CA, in-process bootstrap. */
 const workerLayers = (opts: {
-  caKeys: Parameters<typeof fakeKubelet>[0]["caKeys"]
   caPem: string
   api: Effect.Effect.Success<typeof setup>["api"]
   fs: rootfs.FakeRootFs
@@ -96,22 +79,25 @@ const workerLayers = (opts: {
       timeout: workerConfig().discovery.timeout
     }
   })
-  const base = Layer.mergeAll(opts.fs.layer, host.fake({ processRunning: (name) => Effect.succeed(name === "kubelet" && opts.kubeletRunning === true) }).layer, opts.api.layer, crypto.layer, collectingOutput(opts.lines), joinContext(config, options({ selfTlsBootstrap: true })), noEtcd, opts.health ?? healthTest(), opts.reporter ?? silentReporter)
-  return Layer.mergeAll(base, joinData.layer.pipe(Layer.provide(base)), fakeKubelet({ caKeys: opts.caKeys, caPem: opts.caPem }).pipe(Layer.provide(base)))
+  const base = Layer.mergeAll(opts.fs.layer, host.fake({ processRunning: (name) => Effect.succeed(name === "kubelet" && opts.kubeletRunning === true) }).layer, opts.api.layer, crypto.layer, output.fake(opts.lines), joinContext.layer(config, options({ selfTlsBootstrap: true })), noEtcd, opts.health ?? healthTest(), opts.reporter ?? silentReporter)
+  return Layer.mergeAll(base, noInitSystem, joinData.layer.pipe(Layer.provide(base)), kubeletBootstrap.layerInProcess.pipe(Layer.provide(base)))
 }
 
 describe("the worker join workflow with fake layers only", () => {
   it.live("discovers, checks, writes the kubelet files, bootstraps and annotates the Node", () =>
     Effect.gen(function* () {
-      const { caKeys, caPem, api } = yield* setup
+      const { caPem, api } = yield* setup
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const layers = workerLayers({ caKeys, caPem, api, fs, lines })
+      const layers = workerLayers({ caPem, api, fs, lines })
       yield* run(joinWorkflow).pipe(Effect.provide(layers))
 
       // Files, modes.
       expect(fs.entries.get("/etc/kubernetes/kubelet.conf")).toMatchObject({ kind: "file", mode: 0o600 })
-      expect(fs.entries.get("/var/lib/kubelet/pki/kubelet-client-x.pem")).toMatchObject({ kind: "file", mode: 0o600 })
+      const current = fs.entries.get("/var/lib/kubelet/pki/kubelet-client-current.pem")
+      const pem = current?.kind === "symlink" ? current.target : ""
+      expect(pem).toMatch(/^kubelet-client-\d{4}(-\d{2}){5}\.pem$/)
+      expect(fs.entries.get(`/var/lib/kubelet/pki/${pem}`)).toMatchObject({ kind: "file", mode: 0o600 })
       expect(fs.entries.get("/etc/kubernetes/pki/ca.crt")).toMatchObject({ kind: "file", mode: 0o644 })
       expect(fs.text("/etc/kubernetes/pki/ca.crt")).toBe(caPem)
       expect(fs.entries.get("/var/lib/kubelet")).toMatchObject({ kind: "dir", mode: 0o700 })
@@ -152,10 +138,10 @@ describe("the worker join workflow with fake layers only", () => {
 
   it.live("a v1.28 cluster: the kubelet flag and the Node annotation carry the unix:// URL", () =>
     Effect.gen(function* () {
-      const { caKeys, caPem, api } = yield* setupFor("v1.28.4")
+      const { caPem, api } = yield* setupFor("v1.28.4")
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      yield* run(joinWorkflow).pipe(Effect.provide(workerLayers({ caKeys, caPem, api, fs, lines })))
+      yield* run(joinWorkflow).pipe(Effect.provide(workerLayers({ caPem, api, fs, lines })))
       expect(fs.text("/var/lib/kubelet/kubeadm-flags.env")).toBe('KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n')
       expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("unix:///var/run/containerd/containerd.sock")
     })
@@ -163,11 +149,11 @@ describe("the worker join workflow with fake layers only", () => {
 
   it.live("a Ready Node with this name stops the join in preflight, before anything is written", () =>
     Effect.gen(function* () {
-      const { caKeys, caPem, api } = yield* setup
+      const { caPem, api } = yield* setup
       api.nodes.set("node-1", { metadata: { name: "node-1" }, status: { conditions: [{ type: "Ready", status: "True" }] } })
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const layers = workerLayers({ caKeys, caPem, api, fs, lines })
+      const layers = workerLayers({ caPem, api, fs, lines })
       const result = yield* Effect.either(run(joinWorkflow).pipe(Effect.provide(layers)))
       expect(result._tag === "Left" && result.left.message).toBe(
         'error execution phase preflight: a Node with name "node-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node'
@@ -178,7 +164,7 @@ describe("the worker join workflow with fake layers only", () => {
 
   it.live("a v1.37 cluster: kubelet-start only starts the kubelet; kubelet-wait-bootstrap checks its /healthz, waits, drops bootstrap-kubelet.conf", () =>
     Effect.gen(function* () {
-      const { caKeys, caPem, api } = yield* setupFor("v1.37.2")
+      const { caPem, api } = yield* setupFor("v1.37.2")
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const events = yield* Ref.make<ReadonlyArray<PhaseEvent>>([])
@@ -186,7 +172,7 @@ describe("the worker join workflow with fake layers only", () => {
       const health = healthTest({
         get: (url) => Effect.sync(() => void probes.push({ url, bootstrapConfPresent: fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf") })).pipe(Effect.as(200))
       })
-      const layers = workerLayers({ caKeys, caPem, api, fs, lines, health, kubeletRunning: true, reporter: collectingReporter(events) })
+      const layers = workerLayers({ caPem, api, fs, lines, health, kubeletRunning: true, reporter: collectingReporter(events) })
       yield* run(joinWorkflow).pipe(Effect.provide(layers))
       const started = (yield* Ref.get(events)).flatMap((e) => (e._tag === "Started" ? [e.phase] : []))
       expect(started).toEqual(["preflight", "kubelet-start", "kubelet-wait-bootstrap"])
@@ -204,12 +190,12 @@ describe("the worker join workflow with fake layers only", () => {
 
   it.effect("a v1.37 cluster whose kubelet never gets healthy: kubelet-wait-bootstrap fails after timeouts.kubeletHealthCheck (TestClock) and drops bootstrap-kubelet.conf", () =>
     Effect.gen(function* () {
-      const { caKeys, caPem, api } = yield* setupFor("v1.37.2")
+      const { caPem, api } = yield* setupFor("v1.37.2")
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const probed = yield* Deferred.make<void>()
       const health = healthTest({ get: () => Effect.zipRight(Deferred.succeed(probed, undefined), Effect.succeed(503)) })
-      const layers = workerLayers({ caKeys, caPem, api, fs, lines, health, kubeletRunning: true })
+      const layers = workerLayers({ caPem, api, fs, lines, health, kubeletRunning: true })
       const result = yield* Effect.gen(function* () {
         const fiber = yield* Effect.fork(Effect.either(run(joinWorkflow).pipe(Effect.provide(layers))))
         yield* Deferred.await(probed)

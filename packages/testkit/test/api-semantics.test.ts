@@ -1,6 +1,5 @@
 // Watch semantics, routing details and Status errors, over real HTTPS.
-import { watch } from "@kubeadm-ts/join/bootstrap/index"
-import { requestOnce } from "@kubeadm-ts/join/bootstrap/index"
+import { requestOnce, watch } from "../src/raw-http.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { initCluster, type TestCluster, waitFor } from "../src/index.js"
 import { admin, anonymous, get } from "./raw.js"

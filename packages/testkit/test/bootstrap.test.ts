@@ -1,6 +1,9 @@
-// The join package's TLS-bootstrap client against the testkit: CSR -> approved -> signed certificate.
-import { BootstrapHttpError, type BootstrapProgress, CsrRejectedError, BootstrapTimeoutError, targetFromKubeconfig, tlsBootstrap } from "@kubeadm-ts/join/bootstrap/index"
+// The join package's TLS-bootstrap client (on its live KubeApi) against the testkit: CSR -> approved -> signed certificate.
+import { type BootstrapProgress, tlsBootstrap, TlsBootstrapError, type TlsBootstrapOptions, type TlsBootstrapResult } from "@kubeadm-ts/join/bootstrap/index"
 import { parseCertificate } from "@kubeadm-ts/join/crypto/index"
+import * as kubeApi from "@kubeadm-ts/join/kube-api/kube-api"
+import { parseKubeconfig } from "@kubeadm-ts/join/kubeconfig/kubeconfig"
+import { Effect, Either } from "effect"
 import { execFileSync } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { initCluster, type TestCluster, waitFor } from "../src/index.js"
@@ -17,6 +20,23 @@ beforeAll(async () => {
 })
 afterAll(async () => Promise.all([cluster?.close(), manual?.close()]))
 
+/** Runs the bootstrap with the cluster's bootstrap kubeconfig; rejects with the TlsBootstrapError itself. */
+const bootstrap = async (
+  c: TestCluster,
+  opts: Omit<TlsBootstrapOptions, "kubeconfig" | "onProgress"> & { token?: string; onProgress?: (p: BootstrapProgress) => void }
+): Promise<TlsBootstrapResult> => {
+  const parsed = Either.getOrThrow(parseKubeconfig(c.bootstrapKubeconfig()))
+  const { token, onProgress, ...rest } = opts
+  const kubeconfig = token === undefined ? parsed : { ...parsed, users: parsed.users.map((u) => ({ ...u, value: { ...u.value, token } })) }
+  const r = await Effect.runPromise(
+    Effect.either(
+      tlsBootstrap({ ...rest, kubeconfig, onProgress: (p) => Effect.sync(() => onProgress?.(p)) }).pipe(Effect.provide(kubeApi.layer))
+    )
+  )
+  if (Either.isLeft(r)) throw r.left
+  return r.right
+}
+
 const verify = (caPem: string, certPem: string): string => {
   const dir = tempDir()
   return execFileSync("openssl", ["verify", "-CAfile", writeTemp(dir, "ca.crt", caPem), "-purpose", "sslclient", writeTemp(dir, "c.crt", certPem)], { encoding: "utf8" })
@@ -25,10 +45,7 @@ const verify = (caPem: string, certPem: string): string => {
 describe("tlsBootstrap", () => {
   it.each(["v1", "v1beta1"] as const)("gets a kubelet client certificate through certificates.k8s.io/%s", async (apiVersion) => {
     const events: BootstrapProgress[] = []
-    const r = await tlsBootstrap({
-      target: targetFromKubeconfig(cluster.bootstrapKubeconfig()), nodeName: `worker-${apiVersion}`, apiVersion, timeoutMs: 10_000,
-      onProgress: (e) => events.push(e)
-    })
+    const r = await bootstrap(cluster, { nodeName: `worker-${apiVersion}`, apiVersion, timeout: 10_000, onProgress: (e) => events.push(e) })
     expect(verify(cluster.caPem, r.certPem)).toContain(": OK")
     const info = parseCertificate(r.certPem)
     expect(info).toMatchObject({ commonName: `system:node:worker-${apiVersion}`, organizations: ["system:nodes"], extKeyUsages: ["client"] })
@@ -46,11 +63,11 @@ describe("tlsBootstrap", () => {
     const fault = cluster.faults.failNext({ method: "POST", path: "/apis/certificates.k8s.io/v1/certificatesigningrequests" }, 1, 429, { retryAfterSeconds: 1 })
     const events: BootstrapProgress[] = []
     const before = cluster.audit.entries.length
-    await tlsBootstrap({ target: targetFromKubeconfig(cluster.bootstrapKubeconfig()), nodeName: "worker-429", onProgress: (e) => events.push(e) })
+    await bootstrap(cluster, { nodeName: "worker-429", onProgress: (e) => events.push(e) })
     expect(fault.hits()).toBe(1)
     // the pause taken before the next attempt is the Retry-After second
     expect(events.filter((e) => e.kind === "retrying")).toEqual([
-      expect.objectContaining({ kind: "retrying", request: "POST /apis/certificates.k8s.io/v1/certificatesigningrequests", delayMs: 1000, cause: "429 TooManyRequests" })
+      expect.objectContaining({ kind: "retrying", request: "create CertificateSigningRequest csr-*", delayMs: 1000, cause: "429 TooManyRequests" })
     ])
     // the server saw the refused POST, then the retried one that created the CSR
     const posts = cluster.audit.entries.slice(before).filter((e) => e.method === "POST" && e.path === "/apis/certificates.k8s.io/v1/certificatesigningrequests")
@@ -59,24 +76,23 @@ describe("tlsBootstrap", () => {
 
   it("retries 500 and 503 and connection resets", async () => {
     const f1 = cluster.faults.failNext({ method: "POST" }, 2, 500)
-    const f2 = cluster.faults.resetNext({ method: "GET", path: "/apis/certificates.k8s.io/v1/certificatesigningrequests" }, 1)
-    const r = await tlsBootstrap({ target: targetFromKubeconfig(cluster.bootstrapKubeconfig()), nodeName: "worker-5xx", retry: { attempts: 5, baseDelayMs: 10, maxDelayMs: 50 } })
+    const f2 = cluster.faults.resetNext({ method: "GET", path: /^\/apis\/certificates\.k8s\.io\/v1\/certificatesigningrequests/ }, 1)
+    const r = await bootstrap(cluster, { nodeName: "worker-5xx", retries: 4 })
     expect(r.certPem).toContain("BEGIN CERTIFICATE")
     expect(f1.hits()).toBe(2)
     expect(f2.hits()).toBe(1)
   })
 
   it("does not retry a 401: a wrong token fails at once with a typed error", async () => {
-    const target = { ...targetFromKubeconfig(cluster.bootstrapKubeconfig()), token: "abcdef.0123456789abcdef" }
-    const e = await tlsBootstrap({ target, nodeName: "x" }).catch((x: unknown) => x)
-    expect(e).toBeInstanceOf(BootstrapHttpError)
-    expect(e).toMatchObject({ status: 401, reason: "Unauthorized" })
+    const e = await bootstrap(cluster, { nodeName: "x", token: "abcdef.0123456789abcdef" }).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(TlsBootstrapError)
+    expect(e).toMatchObject({ reason: "RequestFailed", status: 401, cause: { status: 401, reason: "Unauthorized" } })
     expect((e as Error).message).not.toContain("0123456789abcdef")
   })
 
   it("reports 'CSR not yet approved' while waiting and finishes once approved", async () => {
     const events: BootstrapProgress[] = []
-    const done = tlsBootstrap({ target: targetFromKubeconfig(manual.bootstrapKubeconfig()), nodeName: "slow", timeoutMs: 10_000, onProgress: (e) => events.push(e) })
+    const done = bootstrap(manual, { nodeName: "slow", timeout: 10_000, onProgress: (e) => events.push(e) })
     const created = await waitFor(() => events.find((e) => e.kind === "pending"))
     expect(created).toMatchObject({ detail: "CSR not yet approved" })
     const name = (events.find((e) => e.kind === "csr-created") as { csrName: string }).csrName
@@ -87,20 +103,22 @@ describe("tlsBootstrap", () => {
     expect(verify(manual.caPem, r.certPem)).toContain(": OK")
   })
 
-  it("fails with CsrRejectedError when the CSR is denied", async () => {
+  it("fails with a Rejected TlsBootstrapError when the CSR is denied", async () => {
     const events: BootstrapProgress[] = []
-    const done = tlsBootstrap({ target: targetFromKubeconfig(manual.bootstrapKubeconfig()), nodeName: "denied", timeoutMs: 10_000, onProgress: (e) => events.push(e) })
+    const done = bootstrap(manual, { nodeName: "denied", timeout: 10_000, onProgress: (e) => events.push(e) })
     const created = await waitFor(() => events.find((e): e is Extract<BootstrapProgress, { kind: "csr-created" }> => e.kind === "csr-created"))
     const key = "certificatesigningrequests.certificates.k8s.io"
     await waitFor(() => manual.store.get(key, undefined, created.csrName))
     const csr = manual.store.get(key, undefined, created.csrName)!
     manual.store.update(key, { ...csr, status: { conditions: [{ type: "Denied", status: "True", reason: "NotToday" }] } })
-    await expect(done).rejects.toBeInstanceOf(CsrRejectedError)
+    await expect(done).rejects.toBeInstanceOf(TlsBootstrapError)
+    await expect(done).rejects.toMatchObject({ reason: "Rejected", csrName: created.csrName })
   })
 
-  it("times out with BootstrapTimeoutError naming what is pending", async () => {
-    const e = await tlsBootstrap({ target: targetFromKubeconfig(manual.bootstrapKubeconfig()), nodeName: "never", timeoutMs: 600 }).catch((x: unknown) => x)
-    expect(e).toBeInstanceOf(BootstrapTimeoutError)
+  it("times out with a Timeout TlsBootstrapError naming what is pending", async () => {
+    const e = await bootstrap(manual, { nodeName: "never", timeout: 600 }).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(TlsBootstrapError)
+    expect(e).toMatchObject({ reason: "Timeout" })
     expect((e as Error).message).toContain("CSR not yet approved")
   })
 })

@@ -8,11 +8,11 @@ import { Effect, Layer } from "effect"
 import { rm } from "node:fs/promises"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
 import { criCheck, Host, layer as hostLayer } from "@kubeadm-ts/join/host/index"
-import { joinContext } from "@kubeadm-ts/join/join-context"
 import * as rootFsLayers from "@kubeadm-ts/join/rootfs/index"
 import { Duration } from "effect"
 import { type Containerd, startContainerd } from "../src/node/containerd.js"
 import { makeWorkerMachine } from "../src/node/worker-machine.js"
+import * as joinContext from "@kubeadm-ts/join/join-context"
 
 let rootfs: string
 let containerd: Containerd
@@ -32,7 +32,7 @@ const config = {
 }
 const layers = (root: string, criSocket = "") => {
   const fs = rootFsLayers.layer(root)
-  return Layer.mergeAll(fs, hostLayer.pipe(Layer.provide(fs)), joinContext({ ...config, nodeRegistration: { ...config.nodeRegistration, criSocket } }, { rootfs: root, skipPhases: [], selfTlsBootstrap: false, verbosity: 0 }))
+  return Layer.mergeAll(fs, hostLayer.pipe(Layer.provide(fs)), joinContext.layer({ ...config, nodeRegistration: { ...config.nodeRegistration, criSocket } }, { rootfs: root, skipPhases: [], selfTlsBootstrap: false, verbosity: 0 }))
 }
 
 describe("CRI runtime.v1 against a real containerd", () => {

@@ -1,5 +1,5 @@
 // Every fault of the fault-injection API, seen by a client exactly as injected; and the audit log.
-import { BootstrapConnectionError, request, requestOnce } from "@kubeadm-ts/join/bootstrap/index"
+import { RawConnectionError, request, requestOnce } from "../src/raw-http.js"
 import { caCertHash, jwsDetachedVerify } from "@kubeadm-ts/join/crypto/index"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
@@ -53,7 +53,7 @@ describe("faults", () => {
 
   it("resets the connection", async () => {
     cluster.faults.resetNext({ path: "/version" }, 1)
-    await expect(get(anonymous(cluster), "/version")).rejects.toBeInstanceOf(BootstrapConnectionError)
+    await expect(get(anonymous(cluster), "/version")).rejects.toBeInstanceOf(RawConnectionError)
     // a retrying client gets through on the next attempt
     cluster.faults.resetNext({ path: "/version" }, 1)
     const r = await request(anonymous(cluster), { method: "GET", path: "/version", timeoutMs: 5000 }, { attempts: 3, baseDelayMs: 10, maxDelayMs: 10 })

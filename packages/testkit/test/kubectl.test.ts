@@ -85,15 +85,20 @@ describe("kubectl as system:anonymous", () => {
 
 describe("kubectl with typed clients (protobuf request bodies)", () => {
   it("certificate approve lets a waiting TLS bootstrap finish; auth can-i answers from RBAC", async () => {
-    const { tlsBootstrap, targetFromKubeconfig } = await import("@kubeadm-ts/join/bootstrap/index")
+    const { tlsBootstrap } = await import("@kubeadm-ts/join/bootstrap/index")
+    const kubeApi = await import("@kubeadm-ts/join/kube-api/kube-api")
+    const { parseKubeconfig } = await import("@kubeadm-ts/join/kubeconfig/kubeconfig")
+    const { Effect, Either } = await import("effect")
     const manual = await initCluster({ address: "127.0.1.13", keyAlgorithm: "ecdsa-p256", autoApproveCsrs: false })
     try {
       const f = await manual.writeFiles(tempDir())
       let csrName = ""
-      const done = tlsBootstrap({
-        target: targetFromKubeconfig(manual.bootstrapKubeconfig()), nodeName: "w-manual", timeoutMs: 20_000,
-        onProgress: (e) => void (e.kind === "csr-created" && (csrName = e.csrName))
-      })
+      const done = Effect.runPromise(
+        tlsBootstrap({
+          kubeconfig: Either.getOrThrow(parseKubeconfig(manual.bootstrapKubeconfig())), nodeName: "w-manual", timeout: 20_000,
+          onProgress: (e) => Effect.sync(() => void (e.kind === "csr-created" && (csrName = e.csrName)))
+        }).pipe(Effect.provide(kubeApi.layer))
+      )
       const { waitFor } = await import("../src/index.js")
       await waitFor(() => csrName !== "" && manual.get("certificatesigningrequests.certificates.k8s.io", undefined, csrName))
       const pending = await kubectl(f.adminKubeconfig, ["get", "csr"])

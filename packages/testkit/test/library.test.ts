@@ -10,9 +10,7 @@ import { fileURLToPath } from "node:url"
 import { Duration, Effect, Either, Layer, Ref } from "effect"
 import { parse } from "yaml"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import {
-  bootstrap, collectingOutput, crypto, discovery, KubeApiLive, manifests, type OutputLine, pki, rootfs
-} from "@kubeadm-ts/join"
+import { bootstrap, crypto, discovery, kubeApi, kubeconfig, manifests, output, type OutputLine, pki, rootfs } from "@kubeadm-ts/join"
 import { initCluster, type TestCluster } from "@kubeadm-ts/testkit"
 
 const repo = fileURLToPath(new URL("../../..", import.meta.url))
@@ -37,7 +35,7 @@ const discover = (caCertHashes: ReadonlyArray<string>) =>
         { token: cluster.token, apiServerEndpoint: cluster.endpoint, caCertHashes, unsafeSkipCAVerification: false },
         Duration.seconds(20)
       )
-    ).pipe(Effect.provide(Layer.mergeAll(KubeApiLive, crypto.layer, collectingOutput(lines))))
+    ).pipe(Effect.provide(Layer.mergeAll(kubeApi.layer, crypto.layer, output.fake(lines))))
   )
 
 /** `openssl verify` of one certificate against one CA, both given as PEM text. */
@@ -47,6 +45,10 @@ const opensslVerify = async (name: string, certPem: string, caPem: string) => {
   await writeFile(join(dir, "leaf.crt"), certPem)
   return execFileSync("openssl", ["verify", "-CAfile", join(dir, "ca.crt"), join(dir, "leaf.crt")], { encoding: "utf8" })
 }
+
+/** A bootstrap kubeconfig as bootstrap-kubelet.conf holds it: server, CA and token. */
+const bootstrapKubeconfig = (server: string, caPem: string, token: string) =>
+  kubeconfig.simpleKubeconfig({ clusterName: "kubernetes", cluster: { server, certificateAuthorityData: caPem }, userName: "tls-bootstrap-token-user", user: { token }, contextName: "tls-bootstrap-token-user@kubernetes" })
 
 const tokenSecret = () => cluster.token.slice(cluster.token.indexOf(".") + 1)
 
@@ -74,8 +76,8 @@ describe("@kubeadm-ts/join as a library", () => {
   it("the CSR TLS bootstrap obtains a node client certificate that openssl verifies against the cluster CA", async () => {
     const found = await discover([cluster.caCertHash])
     if (Either.isLeft(found)) throw found.left
-    const target = { server: found.right.server, caPem: found.right.caPem, token: cluster.token }
-    const result = await Effect.runPromise(bootstrap.tlsBootstrapEffect({ target, nodeName: "library-node", timeoutMs: 30_000 }))
+    const target = bootstrapKubeconfig(found.right.server, found.right.caPem, cluster.token)
+    const result = await Effect.runPromise(bootstrap.tlsBootstrap({ kubeconfig: target, nodeName: "library-node", timeout: 30_000 }).pipe(Effect.provide(kubeApi.layer)))
 
     expect(await opensslVerify("node-client", result.certPem, cluster.caPem)).toMatch(/: OK\n$/)
     const cert = crypto.parseCertificate(result.certPem)
@@ -87,13 +89,13 @@ describe("@kubeadm-ts/join as a library", () => {
   })
 
   it("the TLS bootstrap with an unknown token fails with a typed 401, never printing the token", async () => {
-    const target = { server: cluster.url, caPem: cluster.caPem, token: "abcdef.0123456789abcdef" }
+    const target = bootstrapKubeconfig(cluster.url, cluster.caPem, "abcdef.0123456789abcdef")
     const result = await Effect.runPromise(
-      Effect.either(bootstrap.tlsBootstrapEffect({ target, nodeName: "library-node-2", timeoutMs: 10_000, retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 } }))
+      Effect.either(bootstrap.tlsBootstrap({ kubeconfig: target, nodeName: "library-node-2", timeout: 10_000, retries: 0 }).pipe(Effect.provide(kubeApi.layer)))
     )
     if (Either.isRight(result)) throw new Error("an unknown bootstrap token got a certificate")
-    expect(result.left).toBeInstanceOf(bootstrap.BootstrapHttpError)
-    expect(result.left._tag === "BootstrapHttpError" && result.left.status).toBe(401)
+    expect(result.left).toBeInstanceOf(bootstrap.TlsBootstrapError)
+    expect(result.left.reason === "RequestFailed" && result.left.status).toBe(401)
     expect(result.left.message).not.toContain("0123456789abcdef")
   })
 
@@ -112,7 +114,7 @@ describe("@kubeadm-ts/join as a library", () => {
     }
 
     const report = await Effect.runPromise(
-      pki.ensureControlPlaneCerts(cfg).pipe(Effect.provide(Layer.merge(rootfs.layer(root), collectingOutput(lines))))
+      pki.ensureControlPlaneCerts(cfg).pipe(Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines))))
     )
     expect(report.generated).toContain("apiserver")
     expect(report.reused).toEqual([])

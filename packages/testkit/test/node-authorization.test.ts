@@ -1,6 +1,6 @@
 // The Node authorizer + NodeRestriction: a kubelet (client certificate system:node:<name> in
 // system:nodes) may read and modify its own Node only; anything on another Node is a 403 Status.
-import { requestOnce, type ApiTarget } from "@kubeadm-ts/join/bootstrap/index"
+import { requestOnce, type ApiTarget } from "../src/raw-http.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { issue } from "../src/cluster/pki.js"
 import { initCluster, type TestCluster } from "../src/index.js"

@@ -1,5 +1,5 @@
-// A raw HTTPS client for tests (the join package's bootstrap HTTP helper, verifying against the cluster CA).
-import { type ApiTarget, requestOnce } from "@kubeadm-ts/join/bootstrap/index"
+// A raw HTTPS client for tests (the testkit's raw client, verifying against the cluster CA).
+import { type ApiTarget, requestOnce } from "../src/raw-http.js"
 import type { TestCluster } from "../src/index.js"
 
 export const anonymous = (c: TestCluster): ApiTarget => ({ server: c.url, caPem: c.caPem })

@@ -1,6 +1,5 @@
-/** The kubelet's TLS bootstrap (CSR) client, reused by --self-tls-bootstrap and the testkit's FakeKubelet. */
+/** The kubelet's TLS bootstrap: the CSR client (also the testkit's FakeKubelet's), and the service that runs it in-process or waits for the kubelet. */
 export * from "./errors.js"
-export * from "./http.js"
-export * from "./target.js"
 export * from "./kubelet-conf.js"
 export * from "./tls-bootstrap.js"
+export * from "./kubelet-bootstrap.js"

@@ -6,6 +6,7 @@ import { KUBELET_CLIENT_CURRENT, kubeletKubeconfig as kubeletConf, serializeKube
 
 export { KUBELET_CLIENT_CURRENT }
 
+/** Where kubelet.conf points: the server, the CA (inline or a file), the client PEM. */
 export interface KubeletConfSpec {
   readonly server: string
   /** Inline CA (as `certificate-authority-data`) or a file path (as `certificate-authority`). */
@@ -14,6 +15,7 @@ export interface KubeletConfSpec {
   readonly clientPemPath?: string
 }
 
+/** kubelet.conf as YAML text. */
 export const kubeletKubeconfig = (spec: KubeletConfSpec): string =>
   serializeKubeconfig(
     kubeletConf({

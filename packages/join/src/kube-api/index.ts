@@ -1,3 +1,1 @@
 export * from "./kube-api.js"
-export * from "./live.js"
-export * from "./fake.js"

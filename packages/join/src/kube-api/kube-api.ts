@@ -7,71 +7,19 @@
  * Every failure is a `KubeApiError` with the HTTP status (0 when there was no
  * answer) and a reason. Retryable failures (5xx, 429 with Retry-After, resets,
  * timeouts) are retried on a jittered exponential schedule; 4xx never are.
+ *
+ * The live layer is built on @kubernetes/client-node, imported on first use (it
+ * costs about a second of start-up); see internal/kube-api/.
  */
-import { Context, Data, Duration, Effect, Schedule } from "effect"
+import { Context, type Duration, Effect, Layer, type Stream } from "effect"
+import * as fakeCluster from "../internal/kube-api/fake.js"
+import * as live from "../internal/kube-api/client.js"
 import type { Kubeconfig } from "../kubeconfig/kubeconfig.js"
+import type { KubeApiError } from "./errors.js"
 
-export type KubeApiReason =
-  | "NotFound"
-  | "Unauthorized"
-  | "Forbidden"
-  | "Conflict"
-  | "AlreadyExists"
-  | "Invalid"
-  | "TooManyRequests"
-  | "ServerError"
-  | "OtherStatus"
-  /** No answer: refused, unreachable, name not resolved. */
-  | "Unreachable"
-  /** The connection broke mid-way (reset, hang-up). */
-  | "ConnectionReset"
-  /** TLS handshake failed: untrusted certificate, wrong host name, ... */
-  | "TLSError"
-  | "Timeout"
-  /** A malformed answer. */
-  | "BadResponse"
+export { isRetryable, KubeApiError, type KubeApiReason, reasonOfStatus } from "./errors.js"
 
-export class KubeApiError extends Data.TaggedError("KubeApiError")<{
-  /** What was attempted, e.g. `get ConfigMap kube-public/cluster-info`. */
-  readonly op: string
-  readonly server: string
-  readonly status: number
-  readonly reason: KubeApiReason
-  readonly detail: string
-  /** Seconds from a Retry-After header. */
-  readonly retryAfter?: number
-}> {
-  override get message() {
-    return `failed to ${this.op} from ${this.server}: ${this.detail}`
-  }
-}
-
-export const isRetryable = (e: KubeApiError): boolean =>
-  e.reason === "TooManyRequests" ||
-  e.reason === "ServerError" ||
-  e.reason === "ConnectionReset" ||
-  e.reason === "Timeout" ||
-  (e.reason === "OtherStatus" && e.status >= 500)
-
-export const reasonOfStatus = (status: number, statusReason?: string): KubeApiReason => {
-  switch (status) {
-    case 401:
-      return "Unauthorized"
-    case 403:
-      return "Forbidden"
-    case 404:
-      return "NotFound"
-    case 409:
-      return statusReason === "AlreadyExists" ? "AlreadyExists" : "Conflict"
-    case 422:
-      return "Invalid"
-    case 429:
-      return "TooManyRequests"
-    default:
-      return status >= 500 ? "ServerError" : "OtherStatus"
-  }
-}
-
+/** The metadata fields the join reads and writes. */
 export interface ObjectMeta {
   readonly name: string
   readonly namespace?: string
@@ -82,11 +30,13 @@ export interface ObjectMeta {
   readonly creationTimestamp?: string
 }
 
+/** A ConfigMap. */
 export interface ConfigMap {
   readonly metadata: ObjectMeta
   readonly data: Readonly<Record<string, string>>
 }
 
+/** A Secret, its values decoded. */
 export interface Secret {
   readonly metadata: ObjectMeta
   readonly type?: string
@@ -94,6 +44,7 @@ export interface Secret {
   readonly data: Readonly<Record<string, Uint8Array>>
 }
 
+/** A condition of a Node or a CSR. */
 export interface Condition {
   readonly type: string
   readonly status?: string
@@ -101,22 +52,26 @@ export interface Condition {
   readonly message?: string
 }
 
+/** A Node's taint. */
 export interface NodeTaint {
   readonly key: string
   readonly value?: string
   readonly effect: string
 }
 
+/** A Node: its taints and conditions. */
 export interface Node {
   readonly metadata: ObjectMeta
   readonly spec?: { readonly taints?: ReadonlyArray<NodeTaint> }
   readonly status?: { readonly conditions?: ReadonlyArray<Condition> }
 }
 
+/** A Pod (its metadata only). */
 export interface Pod {
   readonly metadata: ObjectMeta
 }
 
+/** One rule of a Role. */
 export interface PolicyRule {
   readonly apiGroups: ReadonlyArray<string>
   readonly resources: ReadonlyArray<string>
@@ -124,17 +79,20 @@ export interface PolicyRule {
   readonly verbs: ReadonlyArray<string>
 }
 
+/** An RBAC Role. */
 export interface Role {
   readonly metadata: ObjectMeta
   readonly rules: ReadonlyArray<PolicyRule>
 }
 
+/** An RBAC RoleBinding. */
 export interface RoleBinding {
   readonly metadata: ObjectMeta
   readonly roleRef: { readonly apiGroup: string; readonly kind: string; readonly name: string }
   readonly subjects: ReadonlyArray<{ readonly kind: string; readonly name: string; readonly apiGroup?: string; readonly namespace?: string }>
 }
 
+/** A CertificateSigningRequest, its request and certificate as PEM text. */
 export interface CertificateSigningRequest {
   readonly metadata: ObjectMeta
   readonly spec: {
@@ -151,11 +109,34 @@ export interface CertificateSigningRequest {
   }
 }
 
-export interface CsrSpecInput {
+/** The certificates.k8s.io version a cluster serves for kubelet CSRs: "v1beta1" before 1.19. */
+export type CsrApiVersion = "v1" | "v1beta1"
+
+/** A CSR to submit. */
+export interface CsrInput {
   readonly generateName: string
+  /** PEM text of the request. */
   readonly request: string
+  /** Not sent to certificates.k8s.io/v1beta1 (its older API servers predate it). */
   readonly signerName: string
   readonly usages: ReadonlyArray<string>
+  /** Default "v1". */
+  readonly apiVersion?: CsrApiVersion
+}
+
+/** One event of a watch (bookmarks are not asked for; an ERROR event fails the stream). */
+export interface WatchEvent<A> {
+  readonly type: "ADDED" | "MODIFIED" | "DELETED"
+  readonly object: A
+}
+
+/** Where a watch starts and how long the server keeps it open. */
+export interface WatchCsrOptions {
+  readonly apiVersion?: CsrApiVersion
+  /** Events after this version (from a read of the object); without it the server starts with the current state. */
+  readonly resourceVersion?: string
+  /** The server ends the watch after this many seconds. */
+  readonly timeoutSeconds?: number
 }
 
 /** A client bound to one identity and server. */
@@ -174,19 +155,27 @@ export interface KubeClient {
   readonly createNode: (node: { readonly name: string; readonly labels: Readonly<Record<string, string>> }) => Effect.Effect<Node, KubeApiError>
   /** Strategic-merge patch of a Node. */
   readonly patchNode: (name: string, patch: unknown) => Effect.Effect<Node, KubeApiError>
-  readonly createCsr: (spec: CsrSpecInput) => Effect.Effect<CertificateSigningRequest, KubeApiError>
-  readonly getCsr: (name: string) => Effect.Effect<CertificateSigningRequest, KubeApiError>
+  /** Submits a CSR (certificates.k8s.io/v1, or v1beta1 for the clusters before 1.19). */
+  readonly createCsr: (csr: CsrInput) => Effect.Effect<CertificateSigningRequest, KubeApiError>
+  readonly getCsr: (name: string, apiVersion?: CsrApiVersion) => Effect.Effect<CertificateSigningRequest, KubeApiError>
   /**
-   * Waits (watch, re-established on drops) until `until` holds for the CSR, or
-   * the deadline passes (KubeApiError with reason Timeout).
+   * The changes of one CSR. The stream ends when the server closes the watch (timeoutSeconds),
+   * and fails when the connection breaks or the server sends an ERROR event (410 Gone: too old a
+   * resourceVersion). Interrupting it closes the connection.
    */
-  readonly watchCsr: (
-    name: string,
-    until: (csr: CertificateSigningRequest) => boolean,
-    deadline: Duration.DurationInput
-  ) => Effect.Effect<CertificateSigningRequest, KubeApiError>
+  readonly watchCsr: (name: string, options?: WatchCsrOptions) => Stream.Stream<WatchEvent<CertificateSigningRequest>, KubeApiError>
 }
 
+/** One retry of a call, for a caller that reports its own progress. */
+export interface RetryNotice {
+  readonly op: string
+  /** The attempt that failed (1 for the first). */
+  readonly attempt: number
+  readonly delay: Duration.Duration
+  readonly error: KubeApiError
+}
+
+/** How a client's calls behave. */
 export interface ClientOptions {
   /** Deadline of one HTTP attempt (default 10s, like kubeadm's client timeout). */
   readonly requestTimeout?: Duration.DurationInput
@@ -198,90 +187,62 @@ export interface ClientOptions {
    * A kubeconfig's own insecure-skip-tls-verify is never honoured.
    */
   readonly insecureSkipTlsVerify?: true
+  /** Told before each retry's pause (besides the layer's `--v=2` line). */
+  readonly onRetry?: (notice: RetryNotice) => Effect.Effect<void>
 }
 
-/**
- * Why a client must not be built, when credentials would go over an unverified connection (to
- * whoever answers): a kubeconfig that sets insecure-skip-tls-verify together with a token or a
- * client certificate, or an explicitly insecure client that carries them.
- */
-export const insecureRefusal = (
-  cluster: { readonly insecureSkipTlsVerify?: boolean | undefined },
-  user: { readonly token?: string | undefined; readonly clientCertificateData?: string | undefined },
-  options: ClientOptions | undefined
-): string | undefined => {
-  const credentials = user.token !== undefined || user.clientCertificateData !== undefined
-  if (!credentials) return undefined
-  if (cluster.insecureSkipTlsVerify === true) {
-    return "the kubeconfig sets insecure-skip-tls-verify together with credentials (token or client certificate); refusing to send them to an unverified server"
-  }
-  if (options?.insecureSkipTlsVerify === true) return "an insecure (unverified) client may not carry credentials (token or client certificate)"
-  return undefined
-}
-
-/** A verified client needs a CA: an empty one makes node:https trust the public roots instead. */
-export const emptyCaRefusal = (
-  cluster: { readonly certificateAuthorityData?: string | undefined },
-  options: ClientOptions | undefined
-): string | undefined =>
-  options?.insecureSkipTlsVerify !== true && (cluster.certificateAuthorityData ?? "").trim() === ""
-    ? "the kubeconfig has no certificate-authority-data to verify the server with (an empty CA would trust the public roots)"
-    : undefined
-
+/** The service: clients for kubeconfigs. */
 export interface KubeApiService {
   /** A client for the current context of `kubeconfig` (CA and credentials inlined). */
   readonly client: (kubeconfig: Kubeconfig, options?: ClientOptions) => Effect.Effect<KubeClient, KubeApiError>
 }
 
+/** The Tag of the KubeApi service. */
 export class KubeApi extends Context.Tag("@kubeadm-ts/join/KubeApi")<KubeApi, KubeApiService>() {}
 
-/**
- * The retry policy: exponential from 100ms, doubling, jittered, at most
- * `retries` times, only while the failure is retryable; a Retry-After is honoured
- * (as the lower bound of the pause).
- */
-export const retrySchedule = (retries: number) =>
-  Schedule.exponential("100 millis", 2).pipe(
-    Schedule.either(Schedule.spaced("5 seconds")), // cap each pause at 5s before jitter
-    Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(retries)),
-    Schedule.intersect(Schedule.identity<KubeApiError>()),
-    Schedule.whileInput((e: KubeApiError) => isRetryable(e)),
-    Schedule.modifyDelay(([, e], delay) =>
-      e.retryAfter !== undefined ? Duration.max(delay, Duration.seconds(Math.min(e.retryAfter, 60))) : delay
-    )
-  )
+/** The live KubeApi. Retries are reported as `--v=2` detail lines when an Output is in the layer's context. */
+export const layer: Layer.Layer<KubeApi> = Layer.effect(KubeApi, live.make)
+
+/** A KubeApi for tests: each method not given dies, naming itself. */
+export const layerTest = (partial: Partial<KubeApiService> = {}): Layer.Layer<KubeApi> =>
+  Layer.succeed(KubeApi, {
+    client: () => Effect.die("KubeApi.client was not expected by this test"),
+    ...partial
+  })
+
+/** A call the fake cluster saw, with the identity it used. */
+export interface FakeCall {
+  readonly op: string
+  readonly identity: "anonymous" | "token" | "certificate"
+  /** The token used, if any (tests check it never precedes verification). */
+  readonly token?: string
+  /** False for a client built with the explicit insecure option. */
+  readonly verified: boolean
+}
+
+/** How the fake cluster answers a CSR: a signer issues it at once; without one it stays pending. */
+export interface FakeClusterOptions {
+  /** Returns the PEM certificate for an approved CSR (given its request PEM). */
+  readonly signCsr?: (csr: CertificateSigningRequest) => Effect.Effect<string>
+}
+
+/** An in-memory cluster: its objects, the calls made, and the KubeApi layer on it. */
+export interface FakeCluster {
+  readonly server: string
+  readonly configMaps: Map<string, ConfigMap>
+  readonly secrets: Map<string, Secret>
+  readonly nodes: Map<string, Node>
+  readonly csrs: Map<string, CertificateSigningRequest>
+  readonly calls: Array<FakeCall>
+  readonly layer: Layer.Layer<KubeApi>
+}
 
 /**
- * The `--v=2` line for one retry: operation, status, reason, attempt and pause. Built only from
- * the op name, the server URL and the status, never from request headers or bodies (no secret).
+ * An in-memory KubeApi for unit tests: ConfigMaps, Secrets, Nodes and CSRs in maps, no network.
+ * Every call is logged with the identity it used, so tests can assert what was sent before
+ * discovery had verified anything. Calls it does not model fail with status 501.
  */
-export const retryLine = (meta: { readonly op: string; readonly server: string }, e: KubeApiError, attempt: number, delay: Duration.Duration): string =>
-  `[kube-api] ${meta.op} at ${meta.server}: attempt ${attempt} failed (${e.status === 0 ? "" : `${e.status} `}${e.reason}), retrying in ${Duration.format(Duration.millis(Math.round(Duration.toMillis(delay))))}`
-
-/** Receives each retry line (the live layer passes Output.detail at level 2). */
-export type RetryNotifier = (line: string) => Effect.Effect<void>
-
-/** Applies the per-attempt deadline and the retry policy to one call. */
-export const withPolicy = <A>(
-  attempt: Effect.Effect<A, KubeApiError>,
-  meta: { readonly op: string; readonly server: string },
-  options: ClientOptions | undefined,
-  notify?: RetryNotifier
-): Effect.Effect<A, KubeApiError> => {
-  const timeout = Duration.decode(options?.requestTimeout ?? "10 seconds")
-  const schedule = retrySchedule(options?.retries ?? 5)
-  return attempt.pipe(
-    Effect.timeoutFail({
-      duration: timeout,
-      onTimeout: () =>
-        new KubeApiError({ ...meta, status: 0, reason: "Timeout", detail: `no answer within ${Duration.format(timeout)}` })
-    }),
-    Effect.retry(
-      notify === undefined
-        ? schedule
-        : // Called only when a retry is decided; `n` counts earlier retries, so this failure was attempt n + 1.
-          schedule.pipe(Schedule.modifyDelayEffect(([[, n], e], delay) => Effect.as(notify(retryLine(meta, e, n + 1, delay)), delay)))
-    )
-  )
+export const fake = (server: string, options: FakeClusterOptions = {}): FakeCluster => {
+  const cluster = fakeCluster.make(server, options)
+  return { ...cluster, layer: Layer.succeed(KubeApi, cluster.service) }
 }

@@ -9,18 +9,26 @@ import type { JoinConfiguration, Taint } from "../config/model.js"
 import { type Kubeconfig, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
 import { RootFs } from "../rootfs/rootfs.js"
 
+/** The kubelet's kubeconfig after its TLS bootstrap. */
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf"
+/** The bootstrap kubeconfig (holds the bootstrap token). */
 export const BOOTSTRAP_KUBELET_CONF = "/etc/kubernetes/bootstrap-kubelet.conf"
+/** The kubelet's KubeletConfiguration. */
 export const KUBELET_CONFIG_YAML = "/var/lib/kubelet/config.yaml"
+/** The node's own kubelet settings (NodeLocalCRISocket). */
 export const KUBELET_INSTANCE_CONFIG_YAML = "/var/lib/kubelet/instance-config.yaml"
+/** The kubelet flags kubeadm computes. */
 export const KUBEADM_FLAGS_ENV = "/var/lib/kubelet/kubeadm-flags.env"
+/** Where the kubelet keeps its client and serving certificates. */
 export const KUBELET_PKI_DIR = "/var/lib/kubelet/pki"
+/** The Node annotation that remembered the CRI socket before NodeLocalCRISocket. */
 export const CRI_SOCKET_ANNOTATION = "kubeadm.alpha.kubernetes.io/cri-socket"
 
 /** The name the kubelet registers its Node under: a `hostname-override` kubelet flag wins. */
 export const kubeletNodeName = (config: JoinConfiguration): string =>
   config.nodeRegistration.kubeletExtraArgs["hostname-override"] ?? config.nodeRegistration.name
 
+/** What the kubelet flags depend on. */
 export interface FlagInputs {
   /** `--container-runtime-endpoint`; absent when the socket is in instance-config.yaml (NodeLocalCRISocket). */
   readonly criSocket: string | undefined
@@ -71,6 +79,7 @@ export const writeCaCertIfMissing = (caCertPath: string, caPem: string) =>
     return true
   })
 
+/** config.yaml (0644). */
 export const writeKubeletConfig = (yaml: string) =>
   Effect.flatMap(RootFs, (fs) => fs.write(KUBELET_CONFIG_YAML, yaml, { mode: 0o644, dirMode: 0o700 }))
 
@@ -87,9 +96,11 @@ export const withInstanceConfig = (kubeletYaml: string, criSocket: string): stri
   return YAML.stringify({ ...base, containerRuntimeEndpoint: criSocket }, { sortMapEntries: true })
 }
 
+/** instance-config.yaml (0644). */
 export const writeInstanceConfig = (criSocket: string) =>
   Effect.flatMap(RootFs, (fs) => fs.write(KUBELET_INSTANCE_CONFIG_YAML, instanceConfig(criSocket), { mode: 0o644, dirMode: 0o700 }))
 
+/** kubeadm-flags.env (0644). */
 export const writeFlagsEnv = (flags: Readonly<Record<string, string>>) =>
   Effect.flatMap(RootFs, (fs) => fs.write(KUBEADM_FLAGS_ENV, flagsEnvFile(flags), { mode: 0o644, dirMode: 0o700 }))
 

@@ -1,3 +1,4 @@
+export * from "./errors.js"
 export * from "./files.js"
 export * from "./kubelet.js"
 export * from "./wait.js"

@@ -26,6 +26,7 @@ export const JOIN_FOLDERS = [
   "/var/lib/kubelet/pki"
 ] as const
 
+/** Removes the temp files a killed run left in the join's folders. */
 export const sweepTempFiles: Effect.Effect<void, never, RootFs> = Effect.gen(function* () {
   const fs = yield* RootFs
   for (const dir of JOIN_FOLDERS) {
@@ -34,4 +35,5 @@ export const sweepTempFiles: Effect.Effect<void, never, RootFs> = Effect.gen(fun
   }
 })
 
+/** Removes bootstrap-kubelet.conf (it holds the token). */
 export const dropBootstrapKubeconfig: Effect.Effect<void, never, RootFs> = Effect.flatMap(RootFs, (fs) => Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF)))

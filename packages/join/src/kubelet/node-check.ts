@@ -5,27 +5,17 @@
  * kubelet credentials (see own-credential.ts): it is this machine, and a join
  * that crashed after kubelet-start is being run again.
  */
-import { Data, Effect, Either } from "effect"
+import { Effect, Either } from "effect"
 import { JoinData } from "../discovery/join-data.js"
-import type { KubeApiError, KubeClient } from "../kube-api/kube-api.js"
+import type { KubeClient } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
+import { KubeletError } from "./errors.js"
 import { ownNodeCredential } from "./own-credential.js"
-
-export class ReadyNodeExistsError extends Data.TaggedError("ReadyNodeExistsError")<{ readonly name: string }> {
-  override get message() {
-    return `a Node with name "${this.name}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`
-  }
-}
-
-export class NodeLookupError extends Data.TaggedError("NodeLookupError")<{ readonly name: string; readonly cause: KubeApiError }> {
-  override get message() {
-    return `cannot get Node "${this.name}": ${this.cause.message}`
-  }
-}
 
 /** What the check found: no Node, a NotReady one, a Ready one that is this machine, or no permission to look. */
 export type NodeCheck = "absent" | "not-ready" | "ours" | "unknown"
 
+/** Fails with ReadyNodeExists unless the Node of this name is absent, NotReady, or this machine. */
 export const refuseReadyNode = (client: KubeClient, name: string, options: { readonly phase?: string } = {}) =>
   Effect.gen(function* () {
     const out = yield* Output
@@ -38,7 +28,7 @@ export const refuseReadyNode = (client: KubeClient, name: string, options: { rea
         (e) => e.reason === "Forbidden",
         (e) => Effect.as(out.detail(1, `${prefix} cannot check for an existing Node "${name}": ${e.detail}`), null)
       ),
-      Effect.mapError((cause) => new NodeLookupError({ name, cause }))
+      Effect.mapError((cause) => new KubeletError({ reason: "NodeLookupFailed", node: name, detail: cause.message, cause }))
     )
     if (node === null) return "unknown" satisfies NodeCheck as NodeCheck
     if (node === undefined) return "absent" as NodeCheck
@@ -52,7 +42,7 @@ export const refuseReadyNode = (client: KubeClient, name: string, options: { rea
     const own = yield* ownNodeCredential(name, cluster.caPem)
     if (Either.isLeft(own)) {
       yield* out.detail(1, `${prefix} the Ready Node "${name}" is not this machine: ${own.left}`)
-      return yield* Effect.fail(new ReadyNodeExistsError({ name }))
+      return yield* new KubeletError({ reason: "ReadyNodeExists", node: name })
     }
     yield* out.info(`${prefix} This machine is already Node "${name}" (its kubelet client certificate is valid); resuming the join`)
     return "ours" as NodeCheck

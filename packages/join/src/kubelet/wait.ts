@@ -4,7 +4,7 @@
  * with its CRI socket. They poll with a short interval (no fixed 5s sleeps) and say
  * what they are waiting for.
  */
-import { Clock, Data, Duration, Effect, Either, Option, Schedule } from "effect"
+import { Clock, Duration, Effect, Either, Option, Schedule } from "effect"
 import { Crypto } from "../crypto/crypto.js"
 import { KUBELET_CLIENT_CURRENT } from "../kubeconfig/kubeconfig.js"
 import { loadKubeconfig, requireCredentials } from "../kubeconfig/load.js"
@@ -12,28 +12,11 @@ import { isRetryable, KubeApi, type KubeApiError } from "../kube-api/kube-api.js
 import { Output } from "../output.js"
 import { Host } from "../host/host.js"
 import { RootFs } from "../rootfs/rootfs.js"
-import { BOOTSTRAP_KUBELET_CONF, CRI_SOCKET_ANNOTATION, KUBELET_CONF } from "./files.js"
+import { KubeletError } from "./errors.js"
+import { CRI_SOCKET_ANNOTATION, KUBELET_CONF } from "./files.js"
 import { goDuration } from "../discovery/duration.js"
 import { untilHealthy } from "../health/poll.js"
 import { parse } from "yaml"
-
-export class TlsBootstrapTimeoutError extends Data.TaggedError("TlsBootstrapTimeoutError")<{ readonly timeout: string; readonly pending: string }> {
-  override get message() {
-    return `timed out after ${this.timeout} waiting for the kubelet to perform the TLS Bootstrap: ${this.pending}`
-  }
-}
-
-export class CriSocketAnnotationError extends Data.TaggedError("CriSocketAnnotationError")<{ readonly node: string; readonly detail: string }> {
-  override get message() {
-    return `error writing CRISocket for this node: error patching node "${this.node}" through apiserver: ${this.detail}`
-  }
-}
-
-export class KubeletHealthError extends Data.TaggedError("KubeletHealthError")<{ readonly url: string; readonly last: string }> {
-  override get message() {
-    return `failed while waiting for the kubelet to start: The HTTP call equal to 'curl -sSL ${this.url}' returned ${this.last}`
-  }
-}
 
 /** Where the kubelet serves /healthz, from its KubeletConfiguration (kubelet defaults: 127.0.0.1:10248; port 0 turns it off). */
 export const kubeletHealthz = (kubeletConfigYaml: string): { readonly address: string; readonly port: number } => {
@@ -63,7 +46,7 @@ export const waitForKubeletHealthy = (kubeletConfigYaml: string, timeout: Durati
     const [took, failed] = yield* Effect.timed(untilHealthy(url, timeout))
     if (Option.isSome(failed)) {
       yield* out.info(`[kubelet-check] The kubelet is not healthy after ${goDuration(took)}`)
-      return yield* Effect.fail(new KubeletHealthError({ url, last: failed.value }))
+      return yield* new KubeletError({ reason: "Unhealthy", url, detail: failed.value })
     }
     yield* out.info(`[kubelet-check] The kubelet is healthy after ${goDuration(took)}`)
   })
@@ -122,7 +105,7 @@ export const waitForTlsBootstrap = (timeout: Duration.Duration, hint: string) =>
     if (Option.isNone(result)) {
       const pending = yield* bootstrapPending
       return yield* Effect.fail(
-        new TlsBootstrapTimeoutError({ timeout: goDuration(timeout), pending: Option.getOrElse(pending, () => "unknown") + hint })
+        new KubeletError({ reason: "TlsBootstrapTimeout", timeout: goDuration(timeout), detail: Option.getOrElse(pending, () => "unknown") + hint })
       )
     }
   })
@@ -133,36 +116,6 @@ export const TLS_BOOTSTRAP_TIMEOUT = Duration.minutes(5)
 export const KUBELET_HEALTH_TIMEOUT = Duration.minutes(4)
 /** How long to wait for the kubelet to register its Node before the CRI-socket annotation. */
 export const NODE_REGISTRATION_WAIT = Duration.minutes(1)
-
-/**
- * The end of the TLS bootstrap, in kubelet-start (1.15 order) or kubelet-wait-bootstrap:
- * wait for a usable kubelet.conf, drop bootstrap-kubelet.conf (it holds the token; also
- * on failure), then, before NodeLocalCRISocket, annotate the Node with its CRI socket.
- */
-export const finishTlsBootstrap = (input: {
-  readonly phase: string
-  readonly nodeName: string
-  readonly criSocket: string
-  readonly behaviour: { readonly nodeLocalCriSocket: boolean }
-  readonly timeouts: { readonly tlsBootstrap: Duration.Duration } | undefined
-  readonly hint: string
-  /** Say that the kubelet is being waited for (not when the bootstrap ran in-process or earlier). */
-  readonly announce: boolean
-}) =>
-  Effect.gen(function* () {
-    const out = yield* Output
-    const fs = yield* RootFs
-    const wait = Effect.gen(function* () {
-      if (input.announce) {
-        yield* out.info(`[${input.phase}] Waiting for the kubelet to perform the TLS Bootstrap...`)
-        if (input.hint !== "") yield* out.info(`[${input.phase}] Waiting for an external kubelet${input.hint}`)
-      }
-      yield* waitForTlsBootstrap(input.timeouts?.tlsBootstrap ?? TLS_BOOTSTRAP_TIMEOUT, input.hint)
-    })
-    yield* wait.pipe(Effect.ensuring(Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
-    // Before NodeLocalCRISocket the socket is remembered on the Node (which the kubelet must register first).
-    if (!input.behaviour.nodeLocalCriSocket) yield* annotateCriSocket(input.nodeName, input.criSocket, NODE_REGISTRATION_WAIT).pipe(Effect.asVoid)
-  })
 
 /**
  * Failures worth waiting out while the kubelet registers its Node: not there (or not
@@ -182,8 +135,8 @@ export const annotateCriSocket = (nodeName: string, criSocket: string, waitFor: 
   Effect.gen(function* () {
     const api = yield* KubeApi
     const out = yield* Output
-    const kubeconfig = yield* Effect.mapError(loadKubeconfig(KUBELET_CONF), (e) => new CriSocketAnnotationError({ node: nodeName, detail: e.message }))
-    const client = yield* Effect.mapError(api.client(kubeconfig), (e) => new CriSocketAnnotationError({ node: nodeName, detail: e.message }))
+    const kubeconfig = yield* Effect.mapError(loadKubeconfig(KUBELET_CONF), (e) => new KubeletError({ reason: "CriSocketAnnotationFailed", node: nodeName, detail: e.message, cause: e }))
+    const client = yield* Effect.mapError(api.client(kubeconfig), (e) => new KubeletError({ reason: "CriSocketAnnotationFailed", node: nodeName, detail: e.message, cause: e }))
     const registered = client.getNode(nodeName).pipe(
       Effect.flatMap((n) =>
         n.metadata.labels?.["kubernetes.io/hostname"] !== undefined
@@ -196,8 +149,10 @@ export const annotateCriSocket = (nodeName: string, criSocket: string, waitFor: 
       Effect.timeoutOption(waitFor),
       // the schedule never ends: only a failure that waiting cannot fix gets here
       Effect.mapError((e) =>
-        new CriSocketAnnotationError({
+        new KubeletError({
+          reason: "CriSocketAnnotationFailed",
           node: nodeName,
+          cause: e,
           detail: e === "unlabelled" ? "the Node has no kubernetes.io/hostname label" : `reading the Node with the kubelet's credentials (${KUBELET_CONF}) failed: ${e.message}`
         })
       )
@@ -210,7 +165,7 @@ export const annotateCriSocket = (nodeName: string, criSocket: string, waitFor: 
     yield* client.patchNode(nodeName, { metadata: { annotations: { [CRI_SOCKET_ANNOTATION]: criSocket } } }).pipe(
       Effect.tapError((e) => (e.reason === "Conflict" ? out.info("Temporarily unable to update node metadata due to conflict (will retry)") : Effect.void)),
       Effect.retry({ schedule: Schedule.spaced("300 millis").pipe(Schedule.intersect(Schedule.recurs(10))), while: (e) => e.reason === "Conflict" }),
-      Effect.mapError((e) => new CriSocketAnnotationError({ node: nodeName, detail: e.message }))
+      Effect.mapError((e) => new KubeletError({ reason: "CriSocketAnnotationFailed", node: nodeName, detail: e.message, cause: e }))
     )
     yield* out.detail(1, `[kubelet-start] Annotated Node "${nodeName}" with ${CRI_SOCKET_ANNOTATION}=${criSocket}`)
     return true

@@ -1,15 +1,16 @@
 /**
  * The `kubelet-start` phase (spec §6): refuse a Ready Node of this name (unless
- * this machine holds that Node's valid kubelet credentials: then the join resumes
- * and no new bootstrap is done), write bootstrap-kubelet.conf, the CA, config.yaml
- * and kubeadm-flags.env, do the TLS bootstrap in-process with --self-tls-bootstrap,
- * and (re)start the kubelet.
+ * this machine holds that Node's valid kubelet credentials: then the join resumes),
+ * write bootstrap-kubelet.conf, the CA, config.yaml and kubeadm-flags.env, let the
+ * KubeletBootstrap service do its part (the in-process bootstrap with
+ * --self-tls-bootstrap, nothing for an external kubelet), and (re)start the kubelet.
  *
  * In the 1.15 order (clusters without ControlPlaneKubeletLocalMode) it then waits for
  * the TLS bootstrap itself and drops bootstrap-kubelet.conf (also on failure); in the
  * current order that wait is the `kubelet-wait-bootstrap` phase, after `etcd-join`.
  */
-import { Data, Duration, Effect, Either } from "effect"
+import { Effect } from "effect"
+import { finishTlsBootstrap, KubeletBootstrap } from "../bootstrap/kubelet-bootstrap.js"
 import { nodeTaints } from "../config/defaults.js"
 import { JoinData } from "../discovery/join-data.js"
 import { criSocketForCluster, resolveCriSocket } from "../host/cri-socket.js"
@@ -20,7 +21,6 @@ import type { KubeClient } from "../kube-api/kube-api.js"
 import {
   BOOTSTRAP_KUBELET_CONF,
   KUBEADM_FLAGS_ENV,
-  KUBELET_CONF,
   KUBELET_CONFIG_YAML,
   KUBELET_INSTANCE_CONFIG_YAML,
   kubeletFlags,
@@ -33,18 +33,12 @@ import {
   writeKubeletConfig
 } from "../kubelet/files.js"
 import { kubeadmBehaviour, minorOf } from "../kubeadm-behaviour.js"
+import { KubeletError } from "../kubelet/errors.js"
 import { Kubelet } from "../kubelet/kubelet.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
-import { ownNodeCredential } from "../kubelet/own-credential.js"
-import { finishTlsBootstrap } from "../kubelet/wait.js"
+import { TLS_BOOTSTRAP_TIMEOUT } from "../kubelet/wait.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
-
-export class KubeletConfigError extends Data.TaggedError("KubeletConfigError")<{ readonly detail: string }> {
-  override get message() {
-    return `couldn't download the kubelet configuration from the cluster: ${this.detail}`
-  }
-}
 
 const majorMinor = (version: string) => /^v?(\d+\.\d+)/.exec(version)?.[1] ?? ""
 
@@ -57,10 +51,10 @@ const kubeletConfigMap = (client: KubeClient, version: string) =>
     yield* out.info(`[kubelet-start] Downloading configuration for the kubelet from the "${first}" ConfigMap in the kube-system namespace`)
     const cm = yield* client.getConfigMap("kube-system", first).pipe(
       Effect.catchIf((e) => e.reason === "NotFound", () => client.getConfigMap("kube-system", second)),
-      Effect.mapError((e) => new KubeletConfigError({ detail: e.message }))
+      Effect.mapError((e) => new KubeletError({ reason: "ConfigDownloadFailed", detail: e.message, cause: e }))
     )
     const yaml = cm.data["kubelet"]
-    if (yaml === undefined) return yield* Effect.fail(new KubeletConfigError({ detail: `the ConfigMap ${cm.metadata.name} has no "kubelet" key` }))
+    if (yaml === undefined) return yield* new KubeletError({ reason: "ConfigDownloadFailed", detail: `the ConfigMap ${cm.metadata.name} has no "kubelet" key` })
     return yaml
   })
 
@@ -72,12 +66,13 @@ const renamed = (k: Kubeconfig, clusterName: string): Kubeconfig => ({
 })
 
 export const run = Effect.gen(function* () {
-  const { config, options } = yield* JoinContext
+  const { config } = yield* JoinContext
   const data = yield* JoinData
   const out = yield* Output
   const host = yield* Host
   const fs = yield* RootFs
   const kubelet = yield* Kubelet
+  const kubeletBootstrap = yield* KubeletBootstrap
 
   const cluster = yield* data.cluster
   const clusterConfig = yield* data.clusterConfiguration
@@ -111,18 +106,7 @@ export const run = Effect.gen(function* () {
     yield* writeKubeletConfig(behaviour.nodeLocalCriSocket ? withInstanceConfig(kubeletYaml, criSocket) : kubeletYaml)
     yield* out.info(`[kubelet-start] Writing kubelet environment file with flags to file "${KUBEADM_FLAGS_ENV}"`)
     yield* writeFlagsEnv(flags)
-    // A resumed join (the Node exists and kubelet.conf holds its valid credentials) needs no
-    // new certificate: a kubelet with a usable kubelet.conf does not bootstrap again either.
-    // Without the Node the in-process bootstrap runs again, since it also registers the Node.
-    const alreadyBootstrapped =
-      options.selfTlsBootstrap &&
-      (existing === "ours" || (existing === "not-ready" && Either.isRight(yield* ownNodeCredential(nodeName, cluster.caPem))))
-    if (alreadyBootstrapped) {
-      yield* out.info(`[kubelet-start] ${KUBELET_CONF} already holds a valid client certificate for "system:node:${nodeName}": no new TLS Bootstrap`)
-    } else if (options.selfTlsBootstrap) {
-      yield* out.info("[kubelet-start] Performing the kubelet's TLS Bootstrap in-process (--self-tls-bootstrap)")
-      yield* kubelet.selfBootstrap({ bootstrap, nodeName, csrApiVersion: minor >= 19 ? "v1" : "v1beta1" })
-    }
+    yield* kubeletBootstrap.beforeKubeletStart({ bootstrap, nodeName, caPem: cluster.caPem, csrApiVersion: minor >= 19 ? "v1" : "v1beta1", existing })
     return yield* kubelet.start
   })
   if (behaviour.controlPlaneKubeletLocalMode) {
@@ -131,11 +115,6 @@ export const run = Effect.gen(function* () {
     return
   }
   const started = yield* body.pipe(Effect.onError(() => Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
-  const hint =
-    started || options.selfTlsBootstrap || existing === "ours"
-      ? ""
-      : ` (no init system started a kubelet here: run one with --bootstrap-kubeconfig=${BOOTSTRAP_KUBELET_CONF} --kubeconfig=/etc/kubernetes/kubelet.conf --config=${KUBELET_CONFIG_YAML}, or join with --self-tls-bootstrap)`
-  // (a resumed join's kubelet finished its bootstrap already: the wait returns at once)
-  const announce = !options.selfTlsBootstrap && existing !== "ours"
-  yield* finishTlsBootstrap({ phase: "kubelet-start", nodeName, criSocket, behaviour, timeouts: config.timeouts, hint, announce })
+  const timeout = config.timeouts?.tlsBootstrap ?? TLS_BOOTSTRAP_TIMEOUT
+  yield* finishTlsBootstrap({ phase: "kubelet-start", timeout, started, existing, nodeName, criSocket, behaviour })
 })

@@ -16,7 +16,7 @@ import { controlPlanePreflight } from "../control-plane/preflight.js"
 import type { JoinDataError } from "../discovery/join-data.js"
 import type { ControlPlaneJoinError } from "../control-plane/errors.js"
 import type { PreflightError } from "@kubeadm-ts/workflow"
-import type { NodeLookupError, ReadyNodeExistsError } from "../kubelet/node-check.js"
+import type { KubeletError } from "../kubelet/errors.js"
 import type { Host } from "../host/host.js"
 import type { Crypto } from "../crypto/crypto.js"
 import type { RootFs } from "../rootfs/rootfs.js"
@@ -31,7 +31,7 @@ export const startedTogether = <R>(checks: ReadonlyArray<Check<R>>) =>
   Effect.forEach(checks, (c) => Effect.map(Effect.fork(c.run), (fiber): Check<never> => ({ name: c.name, run: Fiber.join(fiber) })))
 
 /** The phase's work; its type names what it needs from the join. */
-export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | PreflightError | ReadyNodeExistsError | NodeLookupError, JoinContext | JoinData | Output | Host | RootFs | Crypto> = Effect.gen(function* () {
+export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | PreflightError | KubeletError, JoinContext | JoinData | Output | Host | RootFs | Crypto> = Effect.gen(function* () {
   const { config } = yield* JoinContext
   const out = yield* Output
   const data = yield* JoinData

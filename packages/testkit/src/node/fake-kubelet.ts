@@ -1,6 +1,6 @@
 /**
  * A kubelet stand-in for join tests: waits for `<rootfs>/etc/kubernetes/bootstrap-kubelet.conf`,
- * performs the kubelet's TLS bootstrap with the join package's client, writes
+ * performs the kubelet's TLS bootstrap with the join package's (`tlsBootstrap` on its live KubeApi), writes
  * `var/lib/kubelet/pki/kubelet-client-<stamp>.pem` (+ the `kubelet-client-current.pem` symlink)
  * and `etc/kubernetes/kubelet.conf`, then registers its Node (Ready) with the client certificate.
  * Extensions (e.g. running static Pods) hook in through `onStarted`.
@@ -9,10 +9,13 @@ import { existsSync, readFileSync } from "node:fs"
 import { mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises"
 import { hostname } from "node:os"
 import { dirname, isAbsolute, join } from "node:path"
-import {
-  type ApiTarget, type BootstrapProgress, KUBELET_CLIENT_CURRENT, kubeletKubeconfig, request, targetFromKubeconfig, tlsBootstrap
-} from "@kubeadm-ts/join/bootstrap/index"
+import { type BootstrapProgress, KUBELET_CLIENT_CURRENT, kubeletKubeconfig, tlsBootstrap } from "@kubeadm-ts/join/bootstrap/index"
+import * as kubeApi from "@kubeadm-ts/join/kube-api/kube-api"
+import { simpleKubeconfig } from "@kubeadm-ts/join/kubeconfig/kubeconfig"
+import { Effect, Either } from "effect"
+import { type ApiTarget, request, targetFromKubeconfig } from "../raw-http.js"
 
+/** What the kubelet's extensions get once its Node is registered. */
 export interface KubeletContext {
   readonly rootfs: string
   readonly nodeName: string
@@ -25,6 +28,7 @@ export interface KubeletContext {
   readonly signal: AbortSignal
 }
 
+/** How the FakeKubelet runs. */
 export interface FakeKubeletOptions {
   readonly rootfs: string
   /** The machine's host name; `--hostname-override` in kubeadm-flags.env wins. Default os.hostname(). */
@@ -67,6 +71,7 @@ const atomicWrite = async (path: string, content: string, mode: number) => {
   await rename(tmp, path)
 }
 
+/** The kubelet stand-in: bootstrap, files, Ready Node, then its extensions. */
 export class FakeKubelet {
   private readonly abort = new AbortController()
   private resolveStarted!: (ctx: KubeletContext) => void
@@ -125,10 +130,30 @@ export class FakeKubelet {
     const flags = await this.flags(flagsFile)
     const nodeName = this.nodeName(flags)
     const bootstrapTarget = targetFromKubeconfig(await readFile(bootstrapConf, "utf8"), this.readRef)
-    const result = await tlsBootstrap({
-      target: bootstrapTarget, nodeName, apiVersion: o.csrApiVersion ?? "v1", timeoutMs: o.bootstrapTimeoutMs ?? 60_000,
-      ...(o.onProgress ? { onProgress: o.onProgress } : {})
-    })
+    const bootstrapped = await Effect.runPromise(
+      Effect.either(
+        tlsBootstrap({
+          kubeconfig: simpleKubeconfig({
+            clusterName: "default-cluster",
+            cluster: { server: bootstrapTarget.server, certificateAuthorityData: bootstrapTarget.caPem },
+            userName: "kubelet-bootstrap",
+            user: {
+              ...(bootstrapTarget.token !== undefined ? { token: bootstrapTarget.token } : {}),
+              ...(bootstrapTarget.clientCertPem !== undefined ? { clientCertificateData: bootstrapTarget.clientCertPem } : {}),
+              ...(bootstrapTarget.clientKeyPem !== undefined ? { clientKeyData: bootstrapTarget.clientKeyPem } : {})
+            },
+            contextName: "default-context"
+          }),
+          nodeName,
+          apiVersion: o.csrApiVersion ?? "v1",
+          timeout: o.bootstrapTimeoutMs ?? 60_000,
+          onProgress: (p) => Effect.sync(() => o.onProgress?.(p))
+        }).pipe(Effect.provide(kubeApi.layer))
+      ),
+      { signal: this.abort.signal }
+    )
+    if (Either.isLeft(bootstrapped)) throw bootstrapped.left
+    const result = bootstrapped.right
     const pkiDir = this.path("var/lib/kubelet/pki")
     await mkdir(pkiDir, { recursive: true, mode: 0o755 })
     const file = `kubelet-client-${stamp(new Date())}.pem`

@@ -1,57 +1,33 @@
 /**
- * An in-memory `KubeApi` for unit tests: ConfigMaps, Secrets, Nodes and CSRs in
- * maps, no network. Every call is logged with the identity it used (anonymous,
- * token, client certificate) and whether the server was verified, so tests can
- * assert what was sent before discovery had verified anything.
+ * The fake cluster behind `kubeApi.fake`: ConfigMaps, Secrets, Nodes and CSRs in maps, every
+ * call logged with the identity it used (anonymous, token, client certificate) and whether the
+ * server was verified.
  */
-import { Effect, Layer } from "effect"
-import { type Kubeconfig, selectCluster, selectUser } from "../kubeconfig/kubeconfig.js"
-import {
-  type CertificateSigningRequest,
-  type ClientOptions,
-  type ConfigMap,
-  insecureRefusal,
-  KubeApi,
-  KubeApiError,
-  type KubeClient,
-  type Node,
-  type Secret
-} from "./kube-api.js"
-
-export interface FakeCall {
-  readonly op: string
-  readonly identity: "anonymous" | "token" | "certificate"
-  /** The token used, if any (tests check it never precedes verification). */
-  readonly token?: string
-  /** False for a client built with the explicit insecure option. */
-  readonly verified: boolean
-}
-
-export interface FakeCluster {
-  readonly server: string
-  readonly configMaps: Map<string, ConfigMap>
-  readonly secrets: Map<string, Secret>
-  readonly nodes: Map<string, Node>
-  readonly csrs: Map<string, CertificateSigningRequest>
-  readonly calls: Array<FakeCall>
-  readonly layer: Layer.Layer<KubeApi>
-}
+import { Effect, Stream } from "effect"
+import { KubeApiError } from "../../kube-api/errors.js"
+import type {
+  CertificateSigningRequest, ClientOptions, ConfigMap, FakeCall, FakeClusterOptions, KubeApiService, KubeClient, Node, Secret
+} from "../../kube-api/kube-api.js"
+import { type Kubeconfig, selectCluster, selectUser } from "../../kubeconfig/kubeconfig.js"
+import { insecureRefusal } from "./refusal.js"
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`
 
-export const fakeCluster = (server: string): FakeCluster => {
+/** The fake cluster's state and its KubeApi service. */
+export const make = (server: string, options: FakeClusterOptions) => {
   const configMaps = new Map<string, ConfigMap>()
   const secrets = new Map<string, Secret>()
   const nodes = new Map<string, Node>()
   const csrs = new Map<string, CertificateSigningRequest>()
   const calls: Array<FakeCall> = []
+  let csrCount = 0
 
-  const client = (kubeconfig: Kubeconfig, options: ClientOptions | undefined): KubeClient => {
+  const client = (kubeconfig: Kubeconfig, clientOptions: ClientOptions | undefined): KubeClient => {
     const cluster = selectCluster(kubeconfig)?.value
     const user = selectUser(kubeconfig)?.value
     const identity: FakeCall["identity"] =
       user?.token !== undefined ? "token" : user?.clientCertificateData !== undefined ? "certificate" : "anonymous"
-    const base = { identity, verified: options?.insecureSkipTlsVerify !== true, ...(user?.token !== undefined ? { token: user.token } : {}) }
+    const base = { identity, verified: clientOptions?.insecureSkipTlsVerify !== true, ...(user?.token !== undefined ? { token: user.token } : {}) }
     const log = (op: string) => Effect.sync(() => void calls.push({ op, ...base }))
     const notFound = (op: string, what: string) =>
       new KubeApiError({ op, server, status: 404, reason: "NotFound", detail: `${what} not found (404 NotFound)` })
@@ -65,6 +41,7 @@ export const fakeCluster = (server: string): FakeCluster => {
           return v === undefined ? Effect.fail(notFound(op, what)) : Effect.succeed(v)
         })
       )
+    const getCsr = (name: string) => get(`get CertificateSigningRequest ${name}`, csrs, name, `certificatesigningrequests "${name}"`)
     const impl: Pick<
       KubeClient,
       "server" | "getConfigMap" | "updateConfigMap" | "listPods" | "getSecret" | "getNode" | "createNode" | "patchNode" | "createCsr" | "getCsr" | "watchCsr"
@@ -106,9 +83,35 @@ export const fakeCluster = (server: string): FakeCluster => {
             return Effect.succeed(updated)
           })
         ),
-      createCsr: () => unimplemented("create CertificateSigningRequest"),
-      getCsr: (name) => get(`get CertificateSigningRequest ${name}`, csrs, name, `certificatesigningrequests "${name}"`),
-      watchCsr: (name) => unimplemented(`watch CertificateSigningRequest ${name}`)
+      createCsr: (input) =>
+        Effect.gen(function* () {
+          yield* log(`create CertificateSigningRequest ${input.generateName}*`)
+          const name = `${input.generateName}${++csrCount}`
+          const created: CertificateSigningRequest = {
+            metadata: { name, resourceVersion: "1" },
+            spec: { request: input.request, signerName: input.signerName, usages: input.usages },
+            status: { conditions: [] }
+          }
+          const issued: CertificateSigningRequest =
+            options.signCsr === undefined
+              ? created
+              : {
+                  ...created,
+                  metadata: { name, resourceVersion: "2" },
+                  status: { conditions: [{ type: "Approved", status: "True", reason: "AutoApproved" }], certificate: yield* options.signCsr(created) }
+                }
+          csrs.set(name, issued)
+          return created
+        }),
+      getCsr: (name) => getCsr(name),
+      // One event with the current state (none once it is gone), then the server "closes" the watch.
+      watchCsr: (name) =>
+        Stream.fromEffect(log(`watch CertificateSigningRequest ${name}`)).pipe(
+          Stream.flatMap(() => {
+            const object = csrs.get(name)
+            return Stream.fromIterable(object === undefined ? [] : [{ type: "MODIFIED" as const, object }])
+          })
+        )
     }
     // Calls the fake does not model (the interface grows with the control-plane join) fail as 501.
     return new Proxy(impl, {
@@ -116,21 +119,14 @@ export const fakeCluster = (server: string): FakeCluster => {
     }) as KubeClient
   }
 
-  return {
-    server,
-    configMaps,
-    secrets,
-    nodes,
-    csrs,
-    calls,
-    layer: Layer.succeed(KubeApi, {
-      // Refuses credentials on an unverified client like the live one does.
-      client: (k, options) => {
-        const refused = insecureRefusal(selectCluster(k)?.value ?? {}, selectUser(k)?.value ?? {}, options)
-        return refused === undefined
-          ? Effect.succeed(client(k, options))
-          : Effect.fail(new KubeApiError({ op: "build a client", server, status: 0, reason: "TLSError", detail: refused }))
-      }
-    })
+  const service: KubeApiService = {
+    // Refuses credentials on an unverified client like the live one does.
+    client: (k, clientOptions) => {
+      const refused = insecureRefusal(selectCluster(k)?.value ?? {}, selectUser(k)?.value ?? {}, clientOptions)
+      return refused === undefined
+        ? Effect.succeed(client(k, clientOptions))
+        : Effect.fail(new KubeApiError({ op: "build a client", server, status: 0, reason: "TLSError", detail: refused }))
+    }
   }
+  return { server, configMaps, secrets, nodes, csrs, calls, service }
 }
