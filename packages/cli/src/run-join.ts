@@ -4,9 +4,7 @@
  * then print the banner after a full join.
  */
 import { Data, Effect, Either, Layer } from "effect"
-import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
-import { loadJoin } from "@kubeadm-ts/join/config/load"
-import { liveLoadEnv } from "@kubeadm-ts/join/config/load-env"
+import { type JoinFlags, liveLoadEnv, loadJoin } from "@kubeadm-ts/join/config"
 import { redactSecrets } from "@kubeadm-ts/join/redact"
 import { only, run, skip } from "@kubeadm-ts/workflow"
 import { verboseReporter, workerBanner } from "./render.js"
@@ -24,10 +22,7 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     const { config, options, warnings } = loaded.right
     for (const line of warnings) process.stderr.write(line + "\n")
     // The phases (and the Kubernetes client behind them) load only when a join really runs.
-    const { joinWorkflow } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-workflow"))
-    const { joinLive } = yield* Effect.promise(() => import("@kubeadm-ts/join/live"))
-    const { controlPlaneBanner } = yield* Effect.promise(() => import("@kubeadm-ts/join/phases/control-plane-banner"))
-    const { dropBootstrapKubeconfig, sweepTempFiles } = yield* Effect.promise(() => import("@kubeadm-ts/join/kubelet/leftovers"))
+    const { joinWorkflow, joinLive, controlPlaneBanner, dropBootstrapKubeconfig, sweepTempFiles } = yield* Effect.promise(() => import("@kubeadm-ts/join"))
     const selected = phase === undefined ? skip(options.skipPhases)(joinWorkflow) : only(phase)(joinWorkflow)
     if (Either.isLeft(selected)) return yield* Effect.fail(failWith(selected.left))
     // The banner's facts (cluster version, stacked etcd) come from the data the join

@@ -49,3 +49,7 @@ export { loadJoin, type LoadEnv, type LoadedJoin } from "./config/load.js"
 export { liveLoadEnv } from "./config/load-env.js"
 export { validateJoinConfiguration, type ValidationEnv } from "./config/validate.js"
 export { joinWorkflow, type JoinWorkflow } from "./join-workflow.js"
+
+// What the CLI runs around the workflow (issue 12 boundaries: the CLI imports only entry points).
+export { controlPlaneBanner } from "./phases/control-plane-banner.js"
+export { dropBootstrapKubeconfig, sweepTempFiles } from "./kubelet/leftovers.js"

@@ -1,6 +1,6 @@
 // The join package's TLS-bootstrap client against the testkit: CSR -> approved -> signed certificate.
 import { BootstrapHttpError, type BootstrapProgress, CsrRejectedError, BootstrapTimeoutError, targetFromKubeconfig, tlsBootstrap } from "@kubeadm-ts/join/bootstrap/index"
-import { parseCertificate } from "@kubeadm-ts/join/crypto/index"
+import { parseCertificate } from "@kubeadm-ts/join/crypto"
 import { execFileSync } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { initCluster, type TestCluster, waitFor } from "../src/index.js"

@@ -1,7 +1,6 @@
 /** How the FakeKubelet turns the etcd static Pod into an etcd command line for a node living in a rootfs. */
 import { describe, expect, it } from "vitest"
-import { etcdPod } from "@kubeadm-ts/join/manifests/static-pods"
-import type { ControlPlaneConfig } from "@kubeadm-ts/join/manifests/control-plane-config"
+import { type ControlPlaneConfig, etcdPod } from "@kubeadm-ts/join/manifests"
 import { etcdCommandFromPod } from "../src/etcd/static-pod.js"
 
 const cfg = (version: string, dataDir = "/var/lib/etcd"): ControlPlaneConfig => ({

@@ -1,6 +1,6 @@
 // What the cluster uploads: cluster-info + JWS, kubeadm-config, kubelet-config, kube-proxy, kubeadm-certs; join commands.
 // One cluster per file, as a scoped layer: it stops after the last test, and when one fails.
-import { aesGcmOpen, caCertHash, DecryptError, generateCertificateKey, jwsDetachedVerify, parseCertificate, privateKeyFromPem } from "@kubeadm-ts/join/crypto/index"
+import { aesGcmOpen, caCertHash, DecryptError, generateCertificateKey, jwsDetachedVerify, parseCertificate, privateKeyFromPem } from "@kubeadm-ts/join/crypto"
 import { createHash } from "node:crypto"
 import { execFileSync } from "node:child_process"
 import { describe, expect, it } from "@effect/vitest"

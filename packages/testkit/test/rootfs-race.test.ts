@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest"
 import { Effect, Either } from "effect"
 import { mkdirSync, readdirSync, symlinkSync } from "node:fs"
 import { join, relative } from "node:path"
-import { RootFs, rootFsLive } from "@kubeadm-ts/join/rootfs/index"
+import { RootFs, rootFsLive } from "@kubeadm-ts/join/rootfs"
 import { startSwapper } from "../src/faults/swapper.js"
 import { tempDir } from "./helpers.js"
 

@@ -1,10 +1,10 @@
 // The in-process TLS bootstrap's progress lines go through the phase's own Output, in order, and
 // are all printed before the phase goes on (an Output that takes time must not reorder or lose them).
-import { parseKubeconfig } from "@kubeadm-ts/join/kubeconfig/kubeconfig"
-import { KubeApiLive } from "@kubeadm-ts/join/kube-api/live"
-import { selfBootstrap } from "@kubeadm-ts/join/kubelet/kubelet"
-import { Output } from "@kubeadm-ts/join/output"
-import { rootFsLive } from "@kubeadm-ts/join/rootfs/index"
+import { parseKubeconfig } from "@kubeadm-ts/join/kubeconfig"
+import { KubeApiLive } from "@kubeadm-ts/join/kube-api"
+import { selfBootstrap } from "@kubeadm-ts/join/kubelet"
+import { Output } from "@kubeadm-ts/join"
+import { rootFsLive } from "@kubeadm-ts/join/rootfs"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"

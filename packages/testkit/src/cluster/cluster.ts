@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Cause, Context, Data, Effect, Exit, Layer, Scope } from "effect"
-import { caCertHash, generateCertificateKey, type KeyAlgorithm } from "@kubeadm-ts/join/crypto/index"
+import { caCertHash, generateCertificateKey, type KeyAlgorithm } from "@kubeadm-ts/join/crypto"
 import { causeText } from "@kubeadm-ts/join/cause-text"
 import { ApiServer } from "../api-server/server.js"
 import {

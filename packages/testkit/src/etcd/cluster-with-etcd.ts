@@ -7,7 +7,7 @@
  * there). Both stop with the scope that started them.
  */
 import { Context, Effect, Layer, type Scope } from "effect"
-import { ETCD_ADVERTISE_ANNOTATION } from "@kubeadm-ts/join/manifests/static-pods"
+import { ETCD_ADVERTISE_ANNOTATION } from "@kubeadm-ts/join/manifests"
 import { freeLoopbackAddress, startEtcd, type RealEtcd } from "./real-etcd.js"
 import { Cluster, type ClusterOptions, type ClusterService, type ClusterStartError, make, startInScope, startStep } from "../cluster/cluster.js"
 

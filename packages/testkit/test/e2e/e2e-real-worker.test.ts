@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
-import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto/index"
+import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto"
 import type { RealCluster } from "../../src/real/real-cluster.js"
 import { waitFor } from "../../src/wait.js"
 import { expectNothingLeft } from "./worker-helpers.js"
