@@ -22,6 +22,7 @@ import { BOOTSTRAP_GROUP, initRbac } from "../auth/rbac.js"
 import { tamperedClusterInfo } from "../faults/man-in-the-middle.js"
 import type { KubeObject, Store } from "../api-server/store.js"
 
+/** A bootstrap token the cluster starts with (or a test creates). */
 export interface TokenOptions {
   /** `id.secret`; random when absent. */
   readonly token?: string
@@ -32,6 +33,7 @@ export interface TokenOptions {
   readonly description?: string
 }
 
+/** How the cluster looks as `kubeadm init` left it; every field has kubeadm's default. */
 export interface ClusterOptions {
   /** Loopback address to listen on (default 127.0.0.1). */
   readonly address?: string
@@ -72,6 +74,7 @@ export interface ClusterOptions {
   readonly servingCertSANs?: ReadonlyArray<string>
 }
 
+/** The join commands `kubeadm init` prints for this cluster. */
 export interface JoinCommands {
   /** argv after the program name, e.g. ["join", "127.0.1.1:43567", "--token", ...]. */
   readonly worker: ReadonlyArray<string>
@@ -150,46 +153,145 @@ const DAY = 24 * 3600 * 1000
 
 const isIp = (host: string) => /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(":")
 const hostOf = (endpoint: string) => endpoint.replace(/^\[/, "").replace(/\](:\d+)?$/, "").replace(/:\d+$/, "")
+const idOf = (tokenOrId: string) => tokenOrId.split(".")[0] ?? ""
+
+/** The options with kubeadm's defaults filled in. */
+const settingsOf = (options: ClusterOptions) => {
+  const kubernetesVersion = options.kubernetesVersion ?? "v1.15.12"
+  const minor = Number(/^v?\d+\.(\d+)/.exec(kubernetesVersion)?.[1] ?? "15")
+  const networking: Networking = {
+    dnsDomain: options.networking?.dnsDomain ?? "cluster.local",
+    serviceSubnet: options.networking?.serviceSubnet ?? "10.96.0.0/12",
+    ...(options.networking?.podSubnet !== undefined ? { podSubnet: options.networking.podSubnet } : {})
+  }
+  return {
+    address: options.address ?? "127.0.0.1",
+    algorithm: options.keyAlgorithm ?? "rsa-2048",
+    kubernetesVersion,
+    minor,
+    configApiVersion: options.configApiVersion ?? "v1beta2",
+    clusterName: options.clusterName ?? "kubernetes",
+    networking,
+    initNodeName: options.initNodeName ?? "control-plane-1",
+    etcd: options.etcd ?? { local: { dataDir: "/var/lib/etcd" } },
+    kubeletConfigMapNames: minor >= 24 ? [`kubelet-config-1.${minor}`, "kubelet-config"] : [`kubelet-config-1.${minor}`]
+  } as const
+}
+type Settings = ReturnType<typeof settingsOf>
+
+/** The cluster's CAs, and the API server's serving and the admin's client certificates. */
+const certificates = (options: ClusterOptions, s: Settings) =>
+  Effect.gen(function* () {
+    const pki = yield* startStep("the cluster PKI", () => createClusterPki(s.algorithm))
+    const cpeHost = typeof options.controlPlaneEndpoint === "string" ? hostOf(options.controlPlaneEndpoint) : undefined
+    const extraSans = [...(options.servingCertSANs ?? []), ...(cpeHost ? [cpeHost] : [])]
+    const [serving, admin] = yield* startStep("the serving and admin certificates", () =>
+      Promise.all([
+        issue(s.algorithm, pki.ca, {
+          commonName: "kube-apiserver",
+          dnsNames: [...new Set([s.initNodeName, "kubernetes", "kubernetes.default", "kubernetes.default.svc", `kubernetes.default.svc.${s.networking.dnsDomain}`, "localhost", ...extraSans.filter((h) => !isIp(h))])],
+          ipAddresses: [...new Set([nthAddress(s.networking.serviceSubnet, 1), s.address, "127.0.0.1", ...extraSans.filter(isIp)])],
+          usage: "server"
+        }),
+        issue(s.algorithm, pki.ca, { commonName: "kubernetes-admin", organizations: ["system:masters"], usage: "client" })
+      ])
+    )
+    return { pki, serving, admin }
+  })
+
+/** The listening API server, closed with the scope. */
+const apiServer = (options: ClusterOptions, s: Settings, pki: ClusterPki, serving: CertAndKey) =>
+  Effect.acquireRelease(
+    startStep("the API server", async () => {
+      const server = new ApiServer({
+        address: s.address, port: options.port ?? 0, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem, caPem: pki.ca.certPem,
+        kubernetesVersion: s.kubernetesVersion
+      })
+      await server.listen()
+      return server
+    }),
+    (server) => Effect.promise(() => server.close())
+  )
+
+/** The controller-manager stand-ins, each stopped with the scope. */
+const controllers = (store: Store, pki: ClusterPki, autoApproveCsrs: boolean) =>
+  Effect.forEach(
+    [
+      new BootstrapSigner(store), new TokenCleaner(store),
+      ...(autoApproveCsrs ? [new CsrApprover(store)] : []),
+      new CsrSigner(store, { certPem: pki.ca.certPem, keys: pki.ca.keys })
+    ] satisfies ReadonlyArray<Controller>,
+    (controller) => Effect.acquireRelease(Effect.sync(() => controller.start()), (c) => Effect.sync(() => c.stop()))
+  )
+
+/** The configuration kubeadm init uploads: cluster-info, kubeadm-config, kubelet-config, kube-proxy. */
+const uploadConfiguration = (store: Store, options: ClusterOptions, s: Settings, pki: ClusterPki, endpoints: { clusterUrl: string; controlPlaneEndpoint: string; port: number }) => {
+  store.create("configmaps", configMap("kube-public", "cluster-info", { kubeconfig: clusterInfoKubeconfig(endpoints.clusterUrl, pki.ca.certPem) }))
+  const kubeadmConfig: Record<string, string> = {
+    ClusterConfiguration: clusterConfigurationYaml({
+      apiVersion: s.configApiVersion, kubernetesVersion: s.kubernetesVersion, clusterName: s.clusterName, controlPlaneEndpoint: endpoints.controlPlaneEndpoint,
+      certificatesDir: options.certificatesDir ?? "/etc/kubernetes/pki", imageRepository: options.imageRepository ?? "k8s.gcr.io",
+      networking: s.networking, etcd: s.etcd, certSANs: options.servingCertSANs
+    })
+  }
+  if (s.configApiVersion !== "v1beta3")
+    kubeadmConfig["ClusterStatus"] = clusterStatusYaml(s.configApiVersion, options.apiEndpoints ?? { [s.initNodeName]: { advertiseAddress: s.address, bindPort: endpoints.port } })
+  store.create("configmaps", configMap("kube-system", "kubeadm-config", kubeadmConfig))
+  for (const name of s.kubeletConfigMapNames) store.create("configmaps", configMap("kube-system", name, { kubelet: kubeletConfigurationYaml(s.networking) }))
+  store.create("configmaps", configMap("kube-system", "kube-proxy", { "config.conf": kubeProxyConfigYaml(s.networking), "kubeconfig.conf": kubeProxyKubeconfig(endpoints.clusterUrl) }))
+}
+
+/** Creates bootstrap token Secrets; returns the token (`id.secret`). */
+const tokenCreator = (store: Store) => (t: TokenOptions = {}): string => {
+  const token = t.token ?? `${randomTokenPart(6)}.${randomTokenPart(16)}`
+  const [id = "", secret = ""] = token.split(".")
+  const ttl = t.ttlMs ?? DAY
+  store.create("secrets", tokenSecret({
+    id, secret, expiration: ttl > 0 ? new Date(Date.now() + ttl) : undefined,
+    usages: t.usages ?? ["authentication", "signing"], groups: t.groups ?? [BOOTSTRAP_GROUP],
+    description: t.description
+  }))
+  return token
+}
+
+/** kubeadm-certs, encrypted with a new certificate key and owned by a 2 h proxy token; returns the key. */
+const uploadCerts = (store: Store, options: ClusterOptions, s: Settings, pki: ClusterPki): string => {
+  const certificateKey = generateCertificateKey()
+  const owner = store.create("secrets", tokenSecret({
+    id: randomTokenPart(6), secret: randomTokenPart(16), expiration: new Date(Date.now() + 2 * 3600 * 1000),
+    description: "Proxy for managing TTL for the kubeadm-certs secret"
+  }))
+  store.create("secrets", {
+    metadata: {
+      name: "kubeadm-certs", namespace: "kube-system",
+      ownerReferences: [{ apiVersion: "v1", kind: "Secret", name: owner.metadata.name ?? "", uid: owner.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }]
+    },
+    type: "Opaque",
+    data: kubeadmCertsData(pki, certificateKey, "external" in s.etcd && options.externalEtcdFiles ? options.externalEtcdFiles : "local")
+  })
+  return certificateKey
+}
+
+/** The init node as a Ready control-plane Node. */
+const registerInitNode = (store: Store, s: Settings) => {
+  const masterLabel = s.minor >= 20 ? "node-role.kubernetes.io/control-plane" : "node-role.kubernetes.io/master"
+  store.create("nodes", {
+    metadata: { name: s.initNodeName, labels: { "kubernetes.io/hostname": s.initNodeName, "kubernetes.io/os": "linux", [masterLabel]: "" } },
+    spec: { taints: [{ key: masterLabel, effect: "NoSchedule" }] },
+    status: {
+      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }],
+      addresses: [{ type: "InternalIP", address: s.address }, { type: "Hostname", address: s.initNodeName }],
+      nodeInfo: { kubeletVersion: s.kubernetesVersion }
+    }
+  })
+}
 
 /** Starts the cluster in the current scope: closing the scope stops the controllers, then the API server. */
 export const make = (options: ClusterOptions = {}): Effect.Effect<ClusterService, ClusterStartError, Scope.Scope> =>
   Effect.gen(function* () {
-    const address = options.address ?? "127.0.0.1"
-    const algorithm = options.keyAlgorithm ?? "rsa-2048"
-    const kubernetesVersion = options.kubernetesVersion ?? "v1.15.12"
-    const minor = Number(/^v?\d+\.(\d+)/.exec(kubernetesVersion)?.[1] ?? "15")
-    const configApiVersion = options.configApiVersion ?? "v1beta2"
-    const clusterName = options.clusterName ?? "kubernetes"
-    const networking: Networking = {
-      dnsDomain: options.networking?.dnsDomain ?? "cluster.local",
-      serviceSubnet: options.networking?.serviceSubnet ?? "10.96.0.0/12",
-      ...(options.networking?.podSubnet !== undefined ? { podSubnet: options.networking.podSubnet } : {})
-    }
-    const initNodeName = options.initNodeName ?? "control-plane-1"
-
-    const pki = yield* startStep("the cluster PKI", () => createClusterPki(algorithm))
-    const cpeHost = typeof options.controlPlaneEndpoint === "string" ? hostOf(options.controlPlaneEndpoint) : undefined
-    const extraSans = [...(options.servingCertSANs ?? []), ...(cpeHost ? [cpeHost] : [])]
-    const [serving, admin] = yield* startStep("the serving and admin certificates", () => Promise.all([
-      issue(algorithm, pki.ca, {
-        commonName: "kube-apiserver",
-        dnsNames: [...new Set([initNodeName, "kubernetes", "kubernetes.default", "kubernetes.default.svc", `kubernetes.default.svc.${networking.dnsDomain}`, "localhost", ...extraSans.filter((s) => !isIp(s))])],
-        ipAddresses: [...new Set([nthAddress(networking.serviceSubnet, 1), address, "127.0.0.1", ...extraSans.filter(isIp)])],
-        usage: "server"
-      }),
-      issue(algorithm, pki.ca, { commonName: "kubernetes-admin", organizations: ["system:masters"], usage: "client" })
-    ]))
-
-    const server = yield* Effect.acquireRelease(
-      startStep("the API server", async () => {
-        const s = new ApiServer({
-          address, port: options.port ?? 0, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem, caPem: pki.ca.certPem, kubernetesVersion
-        })
-        await s.listen()
-        return s
-      }),
-      (s) => Effect.promise(() => s.close())
-    )
+    const s = settingsOf(options)
+    const { pki, serving, admin } = yield* certificates(options, s)
+    const server = yield* apiServer(options, s, pki, serving)
     const store = server.store
     const controlPlaneEndpoint = options.controlPlaneEndpoint === true ? server.endpoint : options.controlPlaneEndpoint ?? ""
     const clusterEndpoint = controlPlaneEndpoint || server.endpoint
@@ -197,80 +299,19 @@ export const make = (options: ClusterOptions = {}): Effect.Effect<ClusterService
 
     // namespaces and RBAC first: everything else lives in them
     for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) store.create("namespaces", { metadata: { name: ns } })
-    const kubeletConfigMapNames = minor >= 24 ? [`kubelet-config-1.${minor}`, "kubelet-config"] : [`kubelet-config-1.${minor}`]
-    for (const { resource, object } of initRbac(kubeletConfigMapNames)) store.create(resource, object)
-
-    const controllers: Controller[] = [
-      new BootstrapSigner(store), new TokenCleaner(store),
-      ...(options.autoApproveCsrs ?? true ? [new CsrApprover(store)] : []),
-      new CsrSigner(store, { certPem: pki.ca.certPem, keys: pki.ca.keys })
-    ]
-    for (const controller of controllers) yield* Effect.acquireRelease(Effect.sync(() => controller.start()), (c) => Effect.sync(() => c.stop()))
-
-    store.create("configmaps", configMap("kube-public", "cluster-info", { kubeconfig: clusterInfoKubeconfig(clusterUrl, pki.ca.certPem) }))
-    const etcd: EtcdConfig = options.etcd ?? { local: { dataDir: "/var/lib/etcd" } }
-    const kubeadmConfig: Record<string, string> = {
-      ClusterConfiguration: clusterConfigurationYaml({
-        apiVersion: configApiVersion, kubernetesVersion, clusterName, controlPlaneEndpoint,
-        certificatesDir: options.certificatesDir ?? "/etc/kubernetes/pki", imageRepository: options.imageRepository ?? "k8s.gcr.io",
-        networking, etcd, certSANs: options.servingCertSANs
-      })
-    }
-    if (configApiVersion !== "v1beta3")
-      kubeadmConfig["ClusterStatus"] = clusterStatusYaml(configApiVersion, options.apiEndpoints ?? { [initNodeName]: { advertiseAddress: address, bindPort: server.port } })
-    store.create("configmaps", configMap("kube-system", "kubeadm-config", kubeadmConfig))
-    for (const name of kubeletConfigMapNames) store.create("configmaps", configMap("kube-system", name, { kubelet: kubeletConfigurationYaml(networking) }))
-    store.create("configmaps", configMap("kube-system", "kube-proxy", { "config.conf": kubeProxyConfigYaml(networking), "kubeconfig.conf": kubeProxyKubeconfig(clusterUrl) }))
-
-    const idOf = (tokenOrId: string) => tokenOrId.split(".")[0] ?? ""
-    const createToken = (t: TokenOptions = {}): string => {
-      const token = t.token ?? `${randomTokenPart(6)}.${randomTokenPart(16)}`
-      const [id = "", secret = ""] = token.split(".")
-      const ttl = t.ttlMs ?? DAY
-      store.create("secrets", tokenSecret({
-        id, secret, expiration: ttl > 0 ? new Date(Date.now() + ttl) : undefined,
-        usages: t.usages ?? ["authentication", "signing"], groups: t.groups ?? [BOOTSTRAP_GROUP],
-        description: t.description
-      }))
-      return token
-    }
+    for (const { resource, object } of initRbac(s.kubeletConfigMapNames)) store.create(resource, object)
+    yield* controllers(store, pki, options.autoApproveCsrs ?? true)
+    uploadConfiguration(store, options, s, pki, { clusterUrl, controlPlaneEndpoint, port: server.port })
+    const createToken = tokenCreator(store)
     const tokens = (options.tokens ?? [{}]).map(createToken)
-
-    let certificateKey = ""
-    if (options.uploadCerts ?? true) {
-      certificateKey = generateCertificateKey()
-      const proxyId = randomTokenPart(6)
-      const owner = store.create("secrets", tokenSecret({
-        id: proxyId, secret: randomTokenPart(16), expiration: new Date(Date.now() + 2 * 3600 * 1000),
-        description: "Proxy for managing TTL for the kubeadm-certs secret"
-      }))
-      store.create("secrets", {
-        metadata: {
-          name: "kubeadm-certs", namespace: "kube-system",
-          ownerReferences: [{ apiVersion: "v1", kind: "Secret", name: owner.metadata.name ?? "", uid: owner.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }]
-        },
-        type: "Opaque",
-        data: kubeadmCertsData(pki, certificateKey, "external" in etcd && options.externalEtcdFiles ? options.externalEtcdFiles : "local")
-      })
-    }
-
-    if (options.registerInitNode ?? true) {
-      const masterLabel = minor >= 20 ? "node-role.kubernetes.io/control-plane" : "node-role.kubernetes.io/master"
-      store.create("nodes", {
-        metadata: { name: initNodeName, labels: { "kubernetes.io/hostname": initNodeName, "kubernetes.io/os": "linux", [masterLabel]: "" } },
-        spec: { taints: [{ key: masterLabel, effect: "NoSchedule" }] },
-        status: {
-          conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }],
-          addresses: [{ type: "InternalIP", address }, { type: "Hostname", address: initNodeName }],
-          nodeInfo: { kubeletVersion: kubernetesVersion }
-        }
-      })
-    }
+    const certificateKey = options.uploadCerts ?? true ? uploadCerts(store, options, s, pki) : ""
+    if (options.registerInitNode ?? true) registerInitNode(store, s)
 
     const caHash = caCertHash(pki.ca.certPem)
     const token0 = tokens[0] ?? ""
     const worker = ["join", clusterEndpoint, "--token", token0, "--discovery-token-ca-cert-hash", caHash]
     const controlPlane = [...worker, "--control-plane", ...(certificateKey ? ["--certificate-key", certificateKey] : [])]
+    const { clusterName } = s
 
     const adminKubeconfig = () =>
       clientCertKubeconfig({ server: clusterUrl, caPem: pki.ca.certPem, certPem: admin.certPem, keyPem: admin.keyPem, clusterName, userName: "kubernetes-admin" })
@@ -278,9 +319,9 @@ export const make = (options: ClusterOptions = {}): Effect.Effect<ClusterService
     const anon = () => anonymousKubeconfig({ server: clusterUrl, caPem: pki.ca.certPem })
 
     const cluster: ClusterService = {
-      server, store, faults: server.faults, audit: server.audit, address, port: server.port,
-      endpoint: server.endpoint, url: server.url, clusterEndpoint, controlPlaneEndpoint, kubernetesVersion, clusterName,
-      token: token0, tokens, caCertHash: caHash, certificateKey, pki, caPem: pki.ca.certPem, admin, serving, kubeletConfigMapNames,
+      server, store, faults: server.faults, audit: server.audit, address: s.address, port: server.port,
+      endpoint: server.endpoint, url: server.url, clusterEndpoint, controlPlaneEndpoint, kubernetesVersion: s.kubernetesVersion, clusterName,
+      token: token0, tokens, caCertHash: caHash, certificateKey, pki, caPem: pki.ca.certPem, admin, serving, kubeletConfigMapNames: s.kubeletConfigMapNames,
       joinCommands: { worker, controlPlane, workerLine: ["kubeadm-ts", ...worker].join(" "), controlPlaneLine: ["kubeadm-ts", ...controlPlane].join(" ") },
       adminKubeconfig,
       bootstrapKubeconfig,
@@ -310,7 +351,7 @@ export const make = (options: ClusterOptions = {}): Effect.Effect<ClusterService
         store.update("secrets", { ...s, data })
       },
       tamperClusterInfo: async (opts = {}) => {
-        const fake = await tamperedClusterInfo(algorithm, clusterUrl)
+        const fake = await tamperedClusterInfo(s.algorithm, clusterUrl)
         const signWith = opts.resign ?? true ? tokens : []
         return server.faults.rewrite("tampered cluster-info", { method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info", user: "system:anonymous" },
           (body) => fake.rewrite(body, signWith))
