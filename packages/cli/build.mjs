@@ -2,9 +2,10 @@
 // loading the tsc output (see the README). Sources are read through the
 // "@kubeadm-ts/source" export condition, so no tsc build is needed first.
 import { build } from "esbuild"
-import { readdir, rm } from "node:fs/promises"
+import { mkdtemp, readdir, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
 import { basename, join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const common = {
@@ -20,10 +21,36 @@ const common = {
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning"
 }
+
+// The CLI's phase list reads names, descriptions and hidden flags from joinWorkflow. Loading the
+// workflow loads every phase, which would slow `--help` down, so the bundle gets the tree's shape,
+// taken from the real joinWorkflow here, in place of the workflow for phase-list.ts only.
+const phaseTreeShape = async () => {
+  const dir = await mkdtemp(join(tmpdir(), "kubeadm-ts-phase-tree-"))
+  try {
+    const outfile = join(dir, "join-workflow.mjs")
+    await build({ ...common, splitting: false, minify: false, sourcemap: false, entryPoints: [join(root, "packages/join/src/join-workflow.ts")], outfile })
+    const { joinWorkflow } = await import(pathToFileURL(outfile).href)
+    const shape = (p) => ({ name: p.name, description: p.description, ...(p.hidden === true ? { hidden: true } : {}), children: p.children.map(shape) })
+    return { phases: joinWorkflow.phases.map(shape) }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+const phaseList = join(root, "packages/cli/src/phase-list.ts")
+const phaseTreePlugin = (tree) => ({
+  name: "phase-tree",
+  setup(b) {
+    b.onResolve({ filter: /^@kubeadm-ts\/join$/ }, (args) => (args.importer === phaseList ? { path: "join-workflow-shape", namespace: "phase-tree" } : undefined))
+    b.onLoad({ filter: /.*/, namespace: "phase-tree" }, () => ({ contents: `export const joinWorkflow = ${JSON.stringify(tree)}`, loader: "js" }))
+  }
+})
+const plugins = [phaseTreePlugin(await phaseTreeShape())]
+
 // Code splitting names chunks by content: once a build is written, chunks of
 // earlier builds are removed (after, not before, so a running binary never misses a file).
 const bundle = async (entry, source, outdir) => {
-  const result = await build({ ...common, metafile: true, absWorkingDir: root, entryPoints: { [entry]: source }, outdir, outExtension: { ".js": ".mjs" } })
+  const result = await build({ ...common, plugins, metafile: true, absWorkingDir: root, entryPoints: { [entry]: source }, outdir, outExtension: { ".js": ".mjs" } })
   const fresh = new Set(Object.keys(result.metafile.outputs).map((f) => basename(f)))
   const dir = join(root, outdir)
   for (const name of await readdir(dir)) {

@@ -19,7 +19,7 @@ export const caCertHash = (path: string): Effect.Effect<string, CliFailure> =>
       catch: (e) => new CliFailure({ message: fileError(path, e) })
     })
     // The X.509 parser is loaded only for this command.
-    const { caCertHash: pin } = yield* Effect.promise(() => import("@kubeadm-ts/join/crypto/pin"))
+    const { caCertHash: pin } = yield* Effect.promise(() => import("@kubeadm-ts/join/crypto"))
     return yield* Effect.try({
       try: () => {
         if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no CERTIFICATE PEM block found")

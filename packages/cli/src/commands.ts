@@ -9,7 +9,7 @@ import { caCertHashCommand } from "./ca-cert-hash.js"
 import { configCommand } from "./config-command.js"
 import { joinOptions, toJoinFlags } from "./join-flags.js"
 import { joinPhases, type PhaseInfo, phaseTable } from "./phase-list.js"
-import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
+import type { JoinFlags } from "@kubeadm-ts/join/config"
 import { type CliFailure, runJoin as runJoinLive } from "./run-join.js"
 
 export const version = "0.1.0"

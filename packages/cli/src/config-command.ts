@@ -1,7 +1,7 @@
 /**
  * `kubeadm-ts config print join-defaults | validate | migrate`: kubeadm's config
  * commands for JoinConfiguration. Routing (pflag rules, help pages) and the
- * @effect/cli commands; the decoding and checks live in @kubeadm-ts/join/config/kubeadm-config.
+ * @effect/cli commands; the decoding and checks live in @kubeadm-ts/join/config (kubeadm-config.ts).
  * Nothing is written unless the whole input is valid; `--config -` reads stdin.
  */
 import { Command, Options } from "@effect/cli"
@@ -10,8 +10,8 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, r
 import { hostname } from "node:os"
 import { basename, dirname, join } from "node:path"
 import { causeText } from "@kubeadm-ts/join/cause-text"
-import { checkConfigText, type ConfigCommandEnv, joinDefaultsText, latestVersion, mandatory, migrateConfigText, placeholderToken } from "@kubeadm-ts/join/config/kubeadm-config"
-import { MAX_USER_YAML_BYTES } from "@kubeadm-ts/join/rootfs/rootfs"
+import { checkConfigText, type ConfigCommandEnv, joinDefaultsText, latestVersion, mandatory, migrateConfigText, placeholderToken } from "@kubeadm-ts/join/config"
+import { MAX_USER_YAML_BYTES } from "@kubeadm-ts/join/rootfs"
 import { parseArgs } from "./argv.js"
 import type { FlagSpec } from "./flag-table.js"
 import { flagUsages, render } from "./help.js"

@@ -1,6 +1,6 @@
 /** @effect/cli options from the flag table, and their parsed values -> JoinFlags. */
 import { Options } from "@effect/cli"
-import { defaultJoinFlags, type JoinFlags } from "@kubeadm-ts/join/config/flags"
+import { defaultJoinFlags, type JoinFlags } from "@kubeadm-ts/join/config"
 import { type FlagSpec, joinFlags } from "./flag-table.js"
 
 const describe = (f: FlagSpec): string => (f.defaultText === undefined ? f.description : `${f.description} (default ${f.defaultText})`)

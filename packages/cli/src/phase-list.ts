@@ -1,8 +1,12 @@
 /**
- * The join phases as the command line knows them (names, help lines, hidden
- * ones). Kept as plain data so `--help` does not load the phase implementations;
- * a test checks it against the real tree in @kubeadm-ts/join/join-workflow.
+ * The join phases as the command line knows them: names, help lines and hidden ones come from
+ * `joinWorkflow` itself; the CLI adds which flags each `join phase <name>` accepts. The bundle
+ * (build.mjs) replaces the workflow here by its shape, computed at build time, so `--help`
+ * does not load the phase implementations.
  */
+import { joinWorkflow } from "@kubeadm-ts/join"
+
+/** A phase as the CLI shows and parses it. */
 export interface PhaseInfo {
   readonly name: string
   readonly description: string
@@ -14,40 +18,53 @@ export interface PhaseInfo {
   readonly endpoint?: boolean
 }
 
+/** What the workflow's phases hold that the CLI reads (the bundle's build-time shape has only this). */
+interface PhaseShape {
+  readonly name: string
+  readonly description: string
+  readonly hidden?: boolean
+  readonly children: ReadonlyArray<PhaseShape>
+}
+
 const discovery = ["discovery-file", "discovery-token", "discovery-token-ca-cert-hash", "discovery-token-unsafe-skip-ca-verification", "tls-bootstrap-token", "token"]
 const controlPlane = ["config", "control-plane", "experimental-control-plane"]
 const address = ["apiserver-advertise-address"]
 const port = ["apiserver-bind-port"]
 
-export const joinPhases: ReadonlyArray<PhaseInfo> = [
-  { name: "preflight", description: "Run join pre-flight checks", endpoint: true, flags: [...controlPlane, ...address, ...port, ...discovery, "ignore-preflight-errors", "cri-socket", "node-name", "certificate-key"] },
-  {
-    name: "control-plane-prepare",
-    description: "Prepare the machine for serving a control plane",
-    children: [
-      { name: "all", description: "Prepare the machine for serving a control plane", hidden: true, endpoint: true, flags: [...controlPlane, ...address, ...port, ...discovery, "node-name", "certificate-key"] },
-      { name: "download-certs", description: "[EXPERIMENTAL] Download certificates shared among control-plane nodes from the kubeadm-certs Secret", endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
-      { name: "certs", description: "Generate the certificates for the new control plane components", endpoint: true, flags: [...controlPlane, ...address, ...discovery, "node-name"] },
-      { name: "kubeconfig", description: "Generate the kubeconfig for the new control plane components", endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
-      { name: "control-plane", description: "Generate the manifests for the new control plane components", flags: [...controlPlane, ...address, ...port] }
-    ]
-  },
-  { name: "check-etcd", description: "Check that the local etcd cluster is healthy", hidden: true, endpoint: true, flags: [...controlPlane, ...discovery] },
-  { name: "kubelet-start", description: "Write kubelet settings, certificates and (re)start the kubelet", endpoint: true, flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"] },
-  { name: "etcd-join", description: "Join etcd for control plane nodes (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)", flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
-  { name: "kubelet-wait-bootstrap", description: "Wait for the kubelet to bootstrap itself (clusters 1.33+; 1.31-1.32 with ControlPlaneKubeletLocalMode)", endpoint: true, flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"] },
-  {
-    name: "control-plane-join",
-    description: "Join a machine as a control plane instance",
-    children: [
-      { name: "all", description: "Join a machine as a control plane instance", hidden: true, flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
-      { name: "etcd", description: "Add a new local etcd member (clusters up to 1.32; 1.33-1.34 without ControlPlaneKubeletLocalMode)", flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
-      { name: "update-status", description: "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap (clusters up to 1.30)", flags: [...controlPlane, ...address, "node-name"] },
-      { name: "mark-control-plane", description: "Mark a node as a control-plane", flags: [...controlPlane, "node-name"] }
-    ]
-  },
-  { name: "wait-control-plane", description: "Wait for the control plane to start (clusters 1.34+; 1.30-1.33 with WaitForAllControlPlaneComponents)", flags: [...controlPlane, ...address, ...port, "node-name"] }
-]
+/** The command line of each phase that runs on its own, by full name. */
+export const phaseFlags: Readonly<Record<string, { readonly flags: ReadonlyArray<string>; readonly endpoint?: boolean }>> = {
+  preflight: { endpoint: true, flags: [...controlPlane, ...address, ...port, ...discovery, "ignore-preflight-errors", "cri-socket", "node-name", "certificate-key"] },
+  "control-plane-prepare/all": { endpoint: true, flags: [...controlPlane, ...address, ...port, ...discovery, "node-name", "certificate-key"] },
+  "control-plane-prepare/download-certs": { endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
+  "control-plane-prepare/certs": { endpoint: true, flags: [...controlPlane, ...address, ...discovery, "node-name"] },
+  "control-plane-prepare/kubeconfig": { endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
+  "control-plane-prepare/control-plane": { flags: [...controlPlane, ...address, ...port] },
+  "check-etcd": { endpoint: true, flags: [...controlPlane, ...discovery] },
+  "kubelet-start": { endpoint: true, flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"] },
+  "etcd-join": { flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
+  "kubelet-wait-bootstrap": { endpoint: true, flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"] },
+  "control-plane-join/all": { flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
+  "control-plane-join/etcd": { flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
+  "control-plane-join/update-status": { flags: [...controlPlane, ...address, "node-name"] },
+  "control-plane-join/mark-control-plane": { flags: [...controlPlane, "node-name"] },
+  "wait-control-plane": { flags: [...controlPlane, ...address, ...port, "node-name"] }
+}
+
+const toInfo = (phase: PhaseShape, parent?: string): PhaseInfo => {
+  const fullName = parent === undefined ? phase.name : `${parent}/${phase.name}`
+  const command = phaseFlags[fullName]
+  return {
+    name: phase.name,
+    description: phase.description,
+    ...(phase.hidden === true ? { hidden: true } : {}),
+    ...(phase.children.length > 0 ? { children: phase.children.map((c) => toInfo(c, fullName)) } : {}),
+    ...(command?.endpoint === true ? { endpoint: true } : {}),
+    ...(command !== undefined ? { flags: command.flags } : {})
+  }
+}
+
+/** The phases of `joinWorkflow`, in run order. */
+export const joinPhases: ReadonlyArray<PhaseInfo> = joinWorkflow.phases.map((p) => toInfo(p))
 
 /** Every full name (`parent/child`), hidden ones included, in run order. */
 export const phaseFullNames = (): ReadonlyArray<string> =>

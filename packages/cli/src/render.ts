@@ -1,4 +1,4 @@
-/** What the CLI prints around the phases: the phase events (with --v) and kubeadm's closing banners (the control-plane one is chosen by the cluster: @kubeadm-ts/join/control-plane/banner). */
+/** What the CLI prints around the phases: the phase events (with --v) and kubeadm's closing banners (the control-plane one is chosen by the cluster: controlPlaneBanner of @kubeadm-ts/join). */
 import { Duration, Effect, Layer } from "effect"
 import { PhaseEvent, PhaseReporter } from "@kubeadm-ts/workflow"
 import { redactSecrets } from "@kubeadm-ts/join/redact"

@@ -4,8 +4,7 @@
  * then print the banner after a full join.
  */
 import { Data, Effect, Either, Layer } from "effect"
-import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
-import { liveLoadEnv, loadJoin } from "@kubeadm-ts/join/config/load"
+import { type JoinFlags, liveLoadEnv, loadJoin } from "@kubeadm-ts/join/config"
 import { redactSecrets } from "@kubeadm-ts/join/redact"
 import { only, run, skip, type Workflow } from "@kubeadm-ts/workflow"
 import { verboseReporter, workerBanner } from "./render.js"
@@ -23,10 +22,9 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     const { config, options, warnings } = loaded.right
     for (const line of warnings) process.stderr.write(line + "\n")
     // The phases (and the Kubernetes client behind them) load only when a join really runs.
-    const { joinWorkflow, workerWorkflow } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-workflow"))
-    const { joinLayer, controlPlaneLayer } = yield* Effect.promise(() => import("@kubeadm-ts/join/join-layer"))
-    const { controlPlaneBanner } = yield* Effect.promise(() => import("@kubeadm-ts/join/control-plane/banner"))
-    const { dropBootstrapKubeconfig, sweepTempFiles } = yield* Effect.promise(() => import("@kubeadm-ts/join/kubelet/leftovers"))
+    const { joinWorkflow, workerWorkflow, joinLayer, controlPlaneLayer, controlPlaneBanner, dropBootstrapKubeconfig, sweepTempFiles } = yield* Effect.promise(
+      () => import("@kubeadm-ts/join")
+    )
     const select = <R, E>(w: Workflow<R, E>) => (phase === undefined ? skip(options.skipPhases)(w) : only(phase)(w))
     /** The phases run inside the layers (with the leftovers swept and dropped around them), then the banner's text. */
     const inLayers = <R, E, R2>(w: Workflow<R, E>, banner: Effect.Effect<string, never, R2>) =>

@@ -1,7 +1,7 @@
 /** argv -> route -> @effect/cli -> JoinFlags, in-process: the values the join really receives. */
 import { CliConfig, Command } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import type { JoinFlags } from "@kubeadm-ts/join/config/flags"
+import type { JoinFlags } from "@kubeadm-ts/join/config"
 import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import { rootCommand } from "../src/commands.js"

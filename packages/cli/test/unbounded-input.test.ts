@@ -10,7 +10,7 @@ import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto/index"
+import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto"
 import { listing, removeDir, runCliMeasured, tempDir } from "./run-cli.js"
 
 /** Generous: the CLI starts at about 70 MB; the unbounded runs reached 11.6 GB (/dev/zero) and 2.8 GB (cluster-info). */

@@ -11,7 +11,7 @@ import {
   generateKeyPair,
   type KeyAlgorithm,
   parseCsr
-} from "@kubeadm-ts/join/crypto/index"
+} from "@kubeadm-ts/join/crypto"
 import { type Bench, fmt, printTable, summarise, timingCells, timingHeader } from "./measure.js"
 
 const time = async (f: () => Promise<unknown>): Promise<number> => {

@@ -1,5 +1,8 @@
 /** The testkit: an in-process kubeadm control plane (HTTPS API server + controllers) and a kubelet stand-in. */
-// The cluster as `kubeadm init` leaves it: initCluster, its objects, PKI and kubeconfigs.
+// The cluster as `kubeadm init` leaves it: a scoped service (`it.layer(cluster.layer(options))`), its
+// promise form (initCluster), its objects, PKI and kubeconfigs.
+export * as cluster from "./cluster/cluster.js"
+export { Cluster, ClusterStartError, type ClusterOptions, type ClusterService, type JoinCommands, type TokenOptions } from "./cluster/cluster.js"
 export * from "./cluster/init-cluster.js"
 export * from "./cluster/cluster-objects.js"
 export * from "./cluster/kubeconfigs.js"

@@ -11,7 +11,7 @@ import { mkdtemp, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { causeText } from "@kubeadm-ts/join/cause-text"
-import type { KeyAlgorithm } from "@kubeadm-ts/join/crypto/index"
+import type { KeyAlgorithm } from "@kubeadm-ts/join/crypto"
 
 const USAGE = "usage: kubeadm-ts-testkit serve [--real] [--address ADDR] [--port PORT] [--dir DIR] [--key-algorithm rsa-2048|ecdsa-p256] [--kubernetes-version V] [--control-plane-endpoint HOST:PORT|self|none]"
 

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from "node:http"
 import * as https from "node:https"
 import { Either } from "effect"
-import { parseKubeconfig, selectCluster, selectUser } from "@kubeadm-ts/join/kubeconfig/kubeconfig"
+import { parseKubeconfig, selectCluster, selectUser } from "@kubeadm-ts/join/kubeconfig"
 
 /** Where and as whom a request goes. */
 export interface ApiTarget {

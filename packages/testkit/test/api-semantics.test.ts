@@ -84,7 +84,7 @@ describe("routing and errors", () => {
   })
 
   it("CSR status cannot be set by its creator; the status subresource can set it", async () => {
-    const { createCsr, generateKeyPair } = await import("@kubeadm-ts/join/crypto/index")
+    const { createCsr, generateKeyPair } = await import("@kubeadm-ts/join/crypto")
     const request = Buffer.from(await createCsr(await generateKeyPair("ecdsa-p256"), { commonName: "x" })).toString("base64")
     const r = await send("POST", "/apis/certificates.k8s.io/v1/certificatesigningrequests", {
       metadata: { name: "self" }, spec: { request, signerName: "example.com/x", usages: ["client auth"] }, status: { certificate: "Zm9v" }

@@ -1,8 +1,8 @@
 // The join package's TLS-bootstrap client (on its live KubeApi) against the testkit: CSR -> approved -> signed certificate.
-import { type BootstrapProgress, tlsBootstrap, TlsBootstrapError, type TlsBootstrapOptions, type TlsBootstrapResult } from "@kubeadm-ts/join/bootstrap/index"
-import { parseCertificate } from "@kubeadm-ts/join/crypto/index"
-import * as kubeApi from "@kubeadm-ts/join/kube-api/kube-api"
-import { parseKubeconfig } from "@kubeadm-ts/join/kubeconfig/kubeconfig"
+import { type BootstrapProgress, tlsBootstrap, TlsBootstrapError, type TlsBootstrapOptions, type TlsBootstrapResult } from "@kubeadm-ts/join/bootstrap"
+import { parseCertificate } from "@kubeadm-ts/join/crypto"
+import * as kubeApi from "@kubeadm-ts/join/kube-api"
+import { parseKubeconfig } from "@kubeadm-ts/join/kubeconfig"
 import { Effect, Either } from "effect"
 import { execFileSync } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

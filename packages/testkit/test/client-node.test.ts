@@ -87,7 +87,7 @@ describe("admin identity", () => {
         events.push({ type, name: obj.metadata.name, approved: (obj.status?.conditions ?? []).length > 0 }),
       () => {})
     const csrApi = kc.makeApiClient(k8s.CertificatesV1Api)
-    const { createCsr, generateKeyPair } = await import("@kubeadm-ts/join/crypto/index")
+    const { createCsr, generateKeyPair } = await import("@kubeadm-ts/join/crypto")
     const request = await createCsr(await generateKeyPair("ecdsa-p256"), { commonName: "someone" })
     for (const name of ["w0", "w1"])
       await csrApi.createCertificateSigningRequest({ body: { metadata: { name }, spec: { request: Buffer.from(request).toString("base64"), signerName: "kubernetes.io/kube-apiserver-client", usages: ["client auth"] } } })

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Effect, Layer } from "effect"
 import { rm } from "node:fs/promises"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
-import { criCheck, Host, layer as hostLayer } from "@kubeadm-ts/join/host/index"
-import * as rootFsLayers from "@kubeadm-ts/join/rootfs/index"
+import { criCheck, Host, layer as hostLayer } from "@kubeadm-ts/join/host"
+import * as rootFsLayers from "@kubeadm-ts/join/rootfs"
 import { Duration } from "effect"
 import { type Containerd, startContainerd } from "../src/node/containerd.js"
 import { makeWorkerMachine } from "../src/node/worker-machine.js"
-import * as joinContext from "@kubeadm-ts/join/join-context"
+import { joinContext } from "@kubeadm-ts/join"
 
 let rootfs: string
 let containerd: Containerd

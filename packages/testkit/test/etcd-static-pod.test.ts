@@ -1,8 +1,8 @@
 /** How the FakeKubelet turns the etcd static Pod into an etcd command line for a node living in a rootfs. */
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { etcdPod } from "@kubeadm-ts/join/etcd/index"
-import type { ControlPlaneConfig } from "@kubeadm-ts/join/manifests/control-plane-config"
+import { etcdPod } from "@kubeadm-ts/join/etcd"
+import type { ControlPlaneConfig } from "@kubeadm-ts/join/manifests"
 import { etcdCommandFromPod } from "../src/etcd/static-pod.js"
 
 const cfg = (version: string, dataDir = "/var/lib/etcd"): ControlPlaneConfig => ({

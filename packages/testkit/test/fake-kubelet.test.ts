@@ -1,5 +1,5 @@
 // The FakeKubelet: bootstrap kubeconfig in a temp rootfs -> TLS bootstrap -> files -> Ready Node.
-import { parseCertificate } from "@kubeadm-ts/join/crypto/index"
+import { parseCertificate } from "@kubeadm-ts/join/crypto"
 import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs"
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"

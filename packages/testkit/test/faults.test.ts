@@ -1,6 +1,6 @@
 // Every fault of the fault-injection API, seen by a client exactly as injected; and the audit log.
 import { RawConnectionError, request, requestOnce } from "../src/raw-http.js"
-import { caCertHash, jwsDetachedVerify } from "@kubeadm-ts/join/crypto/index"
+import { caCertHash, jwsDetachedVerify } from "@kubeadm-ts/join/crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
 import { initCluster, type TestCluster } from "../src/index.js"

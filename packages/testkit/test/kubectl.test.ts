@@ -85,9 +85,9 @@ describe("kubectl as system:anonymous", () => {
 
 describe("kubectl with typed clients (protobuf request bodies)", () => {
   it("certificate approve lets a waiting TLS bootstrap finish; auth can-i answers from RBAC", async () => {
-    const { tlsBootstrap } = await import("@kubeadm-ts/join/bootstrap/index")
-    const kubeApi = await import("@kubeadm-ts/join/kube-api/kube-api")
-    const { parseKubeconfig } = await import("@kubeadm-ts/join/kubeconfig/kubeconfig")
+    const { tlsBootstrap } = await import("@kubeadm-ts/join/bootstrap")
+    const kubeApi = await import("@kubeadm-ts/join/kube-api")
+    const { parseKubeconfig } = await import("@kubeadm-ts/join/kubeconfig")
     const { Effect, Either } = await import("effect")
     const manual = await initCluster({ address: "127.0.1.13", keyAlgorithm: "ecdsa-p256", autoApproveCsrs: false })
     try {

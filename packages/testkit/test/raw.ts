@@ -1,10 +1,10 @@
 // A raw HTTPS client for tests (the testkit's raw client, verifying against the cluster CA).
 import { type ApiTarget, requestOnce } from "../src/raw-http.js"
-import type { TestCluster } from "../src/index.js"
+import type { ClusterService } from "../src/index.js"
 
-export const anonymous = (c: TestCluster): ApiTarget => ({ server: c.url, caPem: c.caPem })
-export const withToken = (c: TestCluster, token = c.token): ApiTarget => ({ server: c.url, caPem: c.caPem, token })
-export const admin = (c: TestCluster): ApiTarget => ({ server: c.url, caPem: c.caPem, clientCertPem: c.admin.certPem, clientKeyPem: c.admin.keyPem })
+export const anonymous = (c: ClusterService): ApiTarget => ({ server: c.url, caPem: c.caPem })
+export const withToken = (c: ClusterService, token = c.token): ApiTarget => ({ server: c.url, caPem: c.caPem, token })
+export const admin = (c: ClusterService): ApiTarget => ({ server: c.url, caPem: c.caPem, clientCertPem: c.admin.certPem, clientKeyPem: c.admin.keyPem })
 
 export const get = (t: ApiTarget, path: string) => requestOnce(t, { method: "GET", path, timeoutMs: 10_000 })
 

@@ -1,19 +1,19 @@
 // The in-process TLS bootstrap's progress lines go through the phase's own Output, in order, and
 // are all printed before the phase goes on (an Output that takes time must not reorder or lose them).
-import { KubeletBootstrap, layerInProcess } from "@kubeadm-ts/join/bootstrap/kubelet-bootstrap"
-import { layerTest as healthTest } from "@kubeadm-ts/join/health/health"
-import * as kubeApi from "@kubeadm-ts/join/kube-api/kube-api"
-import { parseKubeconfig } from "@kubeadm-ts/join/kubeconfig/kubeconfig"
-import { Output } from "@kubeadm-ts/join/output"
-import * as rootfs from "@kubeadm-ts/join/rootfs/index"
+import { KubeletBootstrap, layerInProcess } from "@kubeadm-ts/join/bootstrap"
+import { layerTest as healthTest } from "@kubeadm-ts/join/health"
+import * as kubeApi from "@kubeadm-ts/join/kube-api"
+import { parseKubeconfig } from "@kubeadm-ts/join/kubeconfig"
+import { Output } from "@kubeadm-ts/join"
+import * as rootfs from "@kubeadm-ts/join/rootfs"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Duration, Effect, Either, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { initCluster, type TestCluster } from "../src/index.js"
-import * as crypto from "@kubeadm-ts/join/crypto/index"
-import * as host from "@kubeadm-ts/join/host/index"
+import * as crypto from "@kubeadm-ts/join/crypto"
+import * as host from "@kubeadm-ts/join/host"
 
 let cluster: TestCluster
 const dirs: string[] = []

@@ -1,5 +1,5 @@
 /** Resource verbs on the store: get, list, create, update, patch, delete, with the API server's checks and errors. */
-import { parseCsr } from "@kubeadm-ts/join/crypto/index"
+import { parseCsr } from "@kubeadm-ts/join/crypto"
 import type { UserInfo } from "../auth/authentication.js"
 import { JsonPatchError, jsonMergePatch, jsonPatch, strategicMergePatch } from "./patch.js"
 import { apiVersionOf, resourceKey, type ResourceType } from "./resources.js"

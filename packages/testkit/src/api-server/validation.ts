@@ -1,5 +1,5 @@
 /** The subset of API validation join-related clients can trip over; failures are 422 Invalid. */
-import { parseCsr } from "@kubeadm-ts/join/crypto/index"
+import { parseCsr } from "@kubeadm-ts/join/crypto"
 import type { ResourceType } from "./resources.js"
 import type { KubeObject } from "./store.js"
 

@@ -5,7 +5,7 @@
  */
 import type { TLSSocket } from "node:tls"
 import type { IncomingMessage } from "node:http"
-import { constantTimeEqual } from "@kubeadm-ts/join/crypto/index"
+import { constantTimeEqual } from "@kubeadm-ts/join/crypto"
 import type { Store } from "../api-server/store.js"
 
 export interface UserInfo {

@@ -1,7 +1,7 @@
 /** The cluster's key material as `kubeadm init` creates it: CAs, service-account keys, serving and admin certificates. */
 import {
   aesGcmSeal, createCaCertificate, createCertificate, generateKeyPair, type KeyAlgorithm, type KeyPair, privateKeyToPem, publicKeyToPem
-} from "@kubeadm-ts/join/crypto/index"
+} from "@kubeadm-ts/join/crypto"
 
 export interface CertAndKey {
   readonly certPem: string

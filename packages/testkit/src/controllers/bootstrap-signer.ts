@@ -3,7 +3,7 @@
  * `kube-public/cluster-info` per valid signing token, computed over the current `kubeconfig`,
  * and removes entries whose token expired or disappeared. Updates only when something changed.
  */
-import { jwsDetachedSign } from "@kubeadm-ts/join/crypto/index"
+import { jwsDetachedSign } from "@kubeadm-ts/join/crypto"
 import { secretValue, tokenExpired } from "../auth/authentication.js"
 import type { Store } from "../api-server/store.js"
 import { Controller } from "./controller.js"

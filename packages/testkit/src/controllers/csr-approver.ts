@@ -4,7 +4,7 @@
  * client auth} plus optionally key encipherment — when the requester may create
  * `certificatesigningrequests/nodeclient` (bootstrap) or `.../selfnodeclient` (own renewals).
  */
-import { parseCsr } from "@kubeadm-ts/join/crypto/index"
+import { parseCsr } from "@kubeadm-ts/join/crypto"
 import type { UserInfo } from "../auth/authentication.js"
 import { authorize } from "../auth/authorization.js"
 import type { KubeObject, StoreEvent } from "../api-server/store.js"

@@ -2,7 +2,7 @@
  * The CSR signer: issues approved CSRs with the cluster CA (1 year, capped at the CA's own end),
  * key usages and extended usages taken from `spec.usages`, into `status.certificate`.
  */
-import { createCertificate, type ExtKeyUsage, type Issuer, type KeyUsage, LEAF_VALIDITY_MS, parseCertificate, parseCsr } from "@kubeadm-ts/join/crypto/index"
+import { createCertificate, type ExtKeyUsage, type Issuer, type KeyUsage, LEAF_VALIDITY_MS, parseCertificate, parseCsr } from "@kubeadm-ts/join/crypto"
 import type { KubeObject, StoreEvent } from "../api-server/store.js"
 import { Controller } from "./controller.js"
 import type { Store } from "../api-server/store.js"

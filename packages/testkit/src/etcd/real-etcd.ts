@@ -12,8 +12,8 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { createCaCertificate, createCertificate, generateKeyPair, privateKeyFromPem, privateKeyToPem } from "@kubeadm-ts/join/crypto/index"
-import { endpointStatus, listMembers, type EtcdMember, type EtcdTls } from "@kubeadm-ts/join/etcd/index"
+import { createCaCertificate, createCertificate, generateKeyPair, privateKeyFromPem, privateKeyToPem } from "@kubeadm-ts/join/crypto"
+import { endpointStatus, listMembers, type EtcdMember, type EtcdTls } from "@kubeadm-ts/join/etcd"
 
 /** Where etcd is expected; the CI script installs Debian's etcd-server when missing. */
 export const etcdBinary = (): string => {

@@ -3,7 +3,7 @@
  * kubeconfig. When it knows the tokens it re-signs the JWS (only CA pinning then saves the
  * joining node); otherwise the old signatures no longer match.
  */
-import { createCaCertificate, generateKeyPair, jwsDetachedSign, type KeyAlgorithm } from "@kubeadm-ts/join/crypto/index"
+import { createCaCertificate, generateKeyPair, jwsDetachedSign, type KeyAlgorithm } from "@kubeadm-ts/join/crypto"
 import { clusterInfoKubeconfig } from "../cluster/kubeconfigs.js"
 import type { KubeObject } from "../api-server/store.js"
 

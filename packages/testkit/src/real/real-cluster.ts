@@ -17,12 +17,16 @@
  * where current kubeadm finds the etcd members' client URLs.
  */
 import { execFile } from "node:child_process"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
 import { dirname } from "node:path"
+import { Context, Effect, Layer, type Scope } from "effect"
+import { type ClusterStartError, startStep } from "../cluster/cluster.js"
 import { type Containerd, startContainerd } from "../node/containerd.js"
 import { installKubeletUnit, type KubeletUnit, SYSTEMCTL } from "./kubelet-unit.js"
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { caCertHash, generateCertificateKey } from "@kubeadm-ts/join/crypto/index"
+import { caCertHash, generateCertificateKey } from "@kubeadm-ts/join/crypto"
 import { randomTokenPart } from "../cluster/cluster-objects.js"
 import { waitFor } from "../wait.js"
 import { type RealComponents, realComponents } from "./components.js"
@@ -52,7 +56,8 @@ export interface CommandResult {
   readonly stderr: string
 }
 
-export interface RealCluster {
+/** A running real cluster. */
+export interface RealClusterService {
   readonly components: RealComponents
   readonly kubernetesVersion: string
   readonly network: TestNetwork
@@ -118,7 +123,7 @@ failCgroupV1: false
 `
 
 /** Makes the cluster; on failure every process is stopped and the error carries their log tails. */
-export const realCluster = async (options: RealClusterOptions): Promise<RealCluster> => {
+export const realCluster = async (options: RealClusterOptions): Promise<RealClusterService> => {
   const components = realComponents()
   const network = createNetwork()
   const processes: Array<NodeProcess> = []
@@ -239,3 +244,24 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
     throw new Error(`${e instanceof Error ? e.message : String(e)}${tails ? `\n${tails}` : ""}`)
   }
 }
+
+/** The running real cluster, as a scoped service. */
+export class RealCluster extends Context.Tag("@kubeadm-ts/testkit/RealCluster")<RealCluster, RealClusterService>() {}
+
+/**
+ * Makes the cluster in the current scope; closing the scope stops every process, and removes the
+ * folder when it was made here (no `dir` given).
+ */
+export const make = (options: Omit<RealClusterOptions, "dir"> & { readonly dir?: string } = {}): Effect.Effect<RealClusterService, ClusterStartError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const dir =
+      options.dir ??
+      (yield* Effect.acquireRelease(startStep("a folder for the real cluster", () => mkdtemp(join(tmpdir(), "kubeadm-ts-real-"))), (d) =>
+        Effect.promise(() => rm(d, { recursive: true, force: true }))
+      ))
+    return yield* Effect.acquireRelease(startStep("the real cluster", () => realCluster({ ...options, dir })), (c) => Effect.promise(() => c.close()))
+  })
+
+/** The real cluster as a layer: made when the layer is built, stopped when its scope closes. */
+export const layer = (options: Omit<RealClusterOptions, "dir"> & { readonly dir?: string } = {}): Layer.Layer<RealCluster, ClusterStartError> =>
+  Layer.scoped(RealCluster, make(options))

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, expect } from "vitest"
 import { type ChildRun, runChild, SHARED_PORT } from "../helpers.js"
-import type { InitClusterOptions } from "../../src/cluster/init-cluster.js"
+import type { ClusterOptions } from "../../src/cluster/cluster.js"
 import { type ClusterWithEtcd, initClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
 import { freeLoopbackAddress } from "../../src/etcd/real-etcd.js"
 import { watchEtcdStaticPod } from "../../src/etcd/static-pod.js"
@@ -97,7 +97,7 @@ export const filesUnder = async (dir: string): Promise<string[]> => {
  * One cluster with a real etcd for a describe block: started before its tests, closed after
  * them together with everything the tests pushed on `cleanups` (last pushed, first run).
  */
-export const useClusterWithEtcd = (options: InitClusterOptions) => {
+export const useClusterWithEtcd = (options: ClusterOptions) => {
   let cluster: ClusterWithEtcd | undefined
   const cleanups: Array<() => Promise<unknown>> = []
   beforeAll(async () => {

@@ -10,14 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { execFileSync, spawnSync } from "node:child_process"
 import { readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
-import type { RealCluster } from "../../src/real/real-cluster.js"
+import type { RealClusterService } from "../../src/real/real-cluster.js"
 import { runStaticPods } from "../../src/real/static-pods.js"
 import { waitFor } from "../../src/wait.js"
 import { etcdMembers } from "./control-plane-helpers.js"
 import { expectNothingLeft } from "./worker-helpers.js"
 import { expectJoinSucceeded, startRealCluster, stopRealCluster, withRealMachine } from "./real-helpers.js"
 
-let cluster: RealCluster
+let cluster: RealClusterService
 beforeAll(async () => {
   cluster = await startRealCluster()
 }, 300_000)

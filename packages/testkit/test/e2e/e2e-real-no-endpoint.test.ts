@@ -3,22 +3,19 @@
  * control-plane join is refused before anything is written or any etcd member
  * is added, with kubeadm's message.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expect, it } from "@effect/vitest"
+import { Duration, Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import type { RealCluster } from "../../src/real/real-cluster.js"
+import * as realCluster from "../../src/real/real-cluster.js"
+import { RealCluster } from "../../src/real/real-cluster.js"
 import { etcdMembers } from "./control-plane-helpers.js"
 import { expectNothingLeft } from "./worker-helpers.js"
-import { startRealCluster, stopRealCluster, withRealMachine } from "./real-helpers.js"
+import { withRealMachine } from "./real-helpers.js"
 
-let cluster: RealCluster
-beforeAll(async () => {
-  cluster = await startRealCluster({ controlPlaneEndpoint: false })
-}, 300_000)
-afterAll(() => stopRealCluster(cluster), 60_000)
-
-describe("real cluster without controlPlaneEndpoint", () => {
-  it("refuses a control-plane join: no key written, etcd membership unchanged", async () => {
+// The cluster is a scoped layer: its processes stop and its folder goes after the last test, or when one fails.
+it.layer(realCluster.layer({ controlPlaneEndpoint: false }), { timeout: Duration.minutes(5) })("real cluster without controlPlaneEndpoint", (it) => {
+  it.effect("refuses a control-plane join: no key written, etcd membership unchanged", () => Effect.flatMap(RealCluster, (cluster) => Effect.promise(async () => {
     const pki = join(cluster.controlPlane.root, "etc/kubernetes/pki/etcd")
     const tls = { ca: readFileSync(join(pki, "ca.crt"), "utf8"), cert: readFileSync(join(pki, "healthcheck-client.crt"), "utf8"), key: readFileSync(join(pki, "healthcheck-client.key"), "utf8") }
     const endpoints = [`https://${cluster.controlPlane.network.address}:2379`]
@@ -30,5 +27,5 @@ describe("real cluster without controlPlaneEndpoint", () => {
       await expectNothingLeft(root)
     })
     expect(await etcdMembers(endpoints, tls)).toEqual(before)
-  }, 200_000)
+  })), 200_000)
 })

@@ -9,13 +9,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
-import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto/index"
-import type { RealCluster } from "../../src/real/real-cluster.js"
+import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto"
+import type { RealClusterService } from "../../src/real/real-cluster.js"
 import { waitFor } from "../../src/wait.js"
 import { expectNothingLeft } from "./worker-helpers.js"
 import { expectJoinSucceeded, expectRealNodeJoined, realTokenJoinArgs, startRealCluster, stopRealCluster, withRealMachine } from "./real-helpers.js"
 
-let cluster: RealCluster
+let cluster: RealClusterService
 beforeAll(async () => {
   cluster = await startRealCluster()
 }, 300_000)

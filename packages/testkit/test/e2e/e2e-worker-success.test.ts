@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
-import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto/index"
+import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto"
 import { startFakeKubelet } from "../../src/node/fake-kubelet.js"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
 import { criSocketOf, expectJoined, expectNoTokenBeforeVerification, runCli, tokenJoinArgs, withMachine } from "./worker-helpers.js"

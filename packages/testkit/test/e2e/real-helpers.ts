@@ -14,7 +14,7 @@ import { startContainerd } from "../../src/node/containerd.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import { installKubeletUnit, type KubeletUnit } from "../../src/real/kubelet-unit.js"
 import type { NodeHost } from "../../src/real/node-process.js"
-import { realCluster, type RealCluster } from "../../src/real/real-cluster.js"
+import { realCluster, type RealClusterService } from "../../src/real/real-cluster.js"
 import { waitFor } from "../../src/wait.js"
 import { runChild } from "../helpers.js"
 import { CLI, type CliResult, expectPrivateKeysPrivate } from "./worker-helpers.js"
@@ -23,10 +23,10 @@ import { CLI, type CliResult, expectPrivateKeysPrivate } from "./worker-helpers.
 const CLI_UNDER_TEST = process.env["KUBEADM_TS_CLI"] ?? CLI
 
 /** A real cluster in a temp folder, for a test file's beforeAll (removed by `stopRealCluster`). */
-export const startRealCluster = async (options: { controlPlaneEndpoint?: boolean } = {}): Promise<RealCluster> =>
+export const startRealCluster = async (options: { controlPlaneEndpoint?: boolean } = {}): Promise<RealClusterService> =>
   realCluster({ dir: mkdtempSync(join(tmpdir(), "kubeadm-ts-real-")), ...options })
 
-export const stopRealCluster = async (cluster: RealCluster | undefined) => {
+export const stopRealCluster = async (cluster: RealClusterService | undefined) => {
   if (!cluster) return
   await cluster.close()
   await rm(join(cluster.controlPlane.root, ".."), { recursive: true, force: true })
@@ -42,7 +42,7 @@ export interface RealMachine {
 
 /** A fresh node of the cluster with containerd and the real kubelet's unit; everything it started is stopped after `test`. */
 export const withRealMachine = async (
-  cluster: RealCluster,
+  cluster: RealClusterService,
   name: string,
   test: (machine: RealMachine) => Promise<unknown>,
   files: Record<string, string> = {}
@@ -73,7 +73,7 @@ export const expectJoinSucceeded = (r: CliResult) => {
 }
 
 /** What a worker join with a real cluster leaves: checked with openssl and the real kubectl, not with our own code. */
-export const expectRealNodeJoined = async (cluster: RealCluster, root: string, nodeName: string) => {
+export const expectRealNodeJoined = async (cluster: RealClusterService, root: string, nodeName: string) => {
   const path = (p: string) => join(root, p)
   const kubeletConf = path("etc/kubernetes/kubelet.conf")
   const pem = path("var/lib/kubelet/pki/kubelet-client-current.pem")
@@ -108,7 +108,7 @@ export const expectRealNodeJoined = async (cluster: RealCluster, root: string, n
 }
 
 /** `join <endpoint> --token T --discovery-token-ca-cert-hash H` for the real cluster. */
-export const realTokenJoinArgs = (cluster: RealCluster, token = cluster.token, hash = cluster.caCertHash): Array<string> => [
+export const realTokenJoinArgs = (cluster: RealClusterService, token = cluster.token, hash = cluster.caCertHash): Array<string> => [
   "join",
   cluster.endpoint,
   "--token",
