@@ -5,8 +5,7 @@ import type { Pod } from "../src/manifests/static-pods.js"
 import { validatePod } from "../src/phases/control-plane-prepare-control-plane.js"
 import { ControlPlaneJoinError } from "../src/phases/control-plane-shared.js"
 
-const pod = (spec: unknown): Pod =>
-  ({ apiVersion: "v1", kind: "Pod", metadata: { name: "kube-apiserver", namespace: "kube-system" }, spec }) as unknown as Pod
+const pod = (spec: unknown): Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "kube-apiserver", namespace: "kube-system" }, spec })
 
 describe("validatePod", () => {
   it("accepts a valid Pod", async () => {
