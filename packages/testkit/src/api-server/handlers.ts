@@ -55,8 +55,10 @@ const parseBody = (body: string): unknown => {
 
 const asObject = (v: unknown): KubeObject => {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw badRequest("the request body must be a JSON object")
+  // checked before the cast: the body is the client's, its metadata may be missing or not an object
+  const metadata: unknown = (v as Record<string, unknown>)["metadata"]
   const o = v as KubeObject
-  if (typeof o.metadata !== "object" || o.metadata === null) o.metadata = {}
+  if (typeof metadata !== "object" || metadata === null) o.metadata = {}
   return o
 }
 
@@ -113,7 +115,7 @@ export const list = (ctx: RequestContext): Reply => {
 
 /** v1beta1 defaulting (1.18+): kubelet client CSRs get the kubelet client signer, the rest legacy-unknown. */
 const defaultSigner = async (spec: Record<string, unknown>): Promise<string> => {
-  const info = await parseCsr(Buffer.from(String(spec["request"] ?? ""), "base64").toString("utf8")).catch(() => undefined)
+  const info = await parseCsr(Buffer.from(typeof spec["request"] === "string" ? spec["request"] : "", "base64").toString("utf8")).catch(() => undefined)
   const usages = Array.isArray(spec["usages"]) ? (spec["usages"] as unknown[]).map(String) : []
   const kubeletClient = info !== undefined && info.organizations.length === 1 && info.organizations[0] === "system:nodes" &&
     info.commonName.startsWith("system:node:") && usages.includes("client auth") &&

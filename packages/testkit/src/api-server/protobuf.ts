@@ -32,9 +32,13 @@ export const decodeFields = (b: Uint8Array): Fields => {
       const [len, start] = varint(b, at)
       value = b.subarray(start, start + Number(len))
       at = start + Number(len)
-    } else if (wire === 1) (value = b.subarray(at, at + 8)), (at += 8)
-    else if (wire === 5) (value = b.subarray(at, at + 4)), (at += 4)
-    else throw new Error(`unsupported wire type ${wire}`)
+    } else if (wire === 1) {
+      value = b.subarray(at, at + 8)
+      at += 8
+    } else if (wire === 5) {
+      value = b.subarray(at, at + 4)
+      at += 4
+    } else throw new Error(`unsupported wire type ${wire}`)
     out.set(field, [...(out.get(field) ?? []), value])
   }
   return out

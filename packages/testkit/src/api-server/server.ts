@@ -126,7 +126,6 @@ export class ApiServer {
     const watch = ["true", "1"].includes(url.searchParams.get("watch") ?? "")
     const verb = route.kind === "resource" ? verbOf(method, route, watch) : method.toLowerCase()
     let user: UserInfo | undefined
-    let body = ""
     const record = (status: number, fault?: string) =>
       this.audit.record({
         time: new Date(), method, url: req.url ?? path, path, verb, status,
@@ -140,7 +139,7 @@ export class ApiServer {
     }
     try {
       const raw = await readBody(req)
-      body = raw.toString("utf8")
+      let body = raw.toString("utf8")
       user = authenticate(this.store, req)
       const faults = this.faults.take({ method, path, user })
       if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs))

@@ -56,7 +56,7 @@ export class Store {
 
   private bucket(resource: string): Map<string, KubeObject> {
     let b = this.objects.get(resource)
-    if (!b) this.objects.set(resource, (b = new Map()))
+    if (!b) this.objects.set(resource, (b = new Map<string, KubeObject>()))
     return b
   }
 

@@ -3,7 +3,7 @@
  * verified against the cluster CA (CN = user, O = groups), bootstrap tokens (spec 5.2), and
  * anonymous requests. Returns undefined for "credentials given but not valid" (401).
  */
-import type { TLSSocket } from "node:tls"
+import { TLSSocket, type PeerCertificate } from "node:tls"
 import type { IncomingMessage } from "node:http"
 import { constantTimeEqual } from "@kubeadm-ts/join/crypto/index"
 import type { Store } from "../api-server/store.js"
@@ -52,15 +52,18 @@ export const authenticateBootstrapToken = (store: Store, token: string): UserInf
   return { name: `system:bootstrap:${id}`, groups: [...groups, "system:authenticated"], via: "bootstrap-token" }
 }
 
+// null once the socket is destroyed, which the type of getPeerCertificate does not say
+const peerCertificate = (socket: TLSSocket): PeerCertificate | null => socket.getPeerCertificate()
+
 export const authenticate = (store: Store, req: IncomingMessage): UserInfo | undefined => {
-  const socket = req.socket as TLSSocket
+  const socket = req.socket instanceof TLSSocket ? req.socket : undefined
   // the TLS layer already checked the chain against the cluster CA (requestCert, rejectUnauthorized off)
-  if (socket.authorized) {
-    const peer = socket.getPeerCertificate()
+  if (socket?.authorized === true) {
+    const peer = peerCertificate(socket)
     // like the API server's x509 authenticator: the certificate must allow client authentication
-    const eku = (peer as { ext_key_usage?: string[] } | undefined)?.ext_key_usage
+    const eku = peer?.ext_key_usage
     if (peer && eku !== undefined && !eku.includes("1.3.6.1.5.5.7.3.2")) return undefined
-    if (peer && peer.subject) {
+    if (peer) {
       const cn = peer.subject.CN
       const o = peer.subject.O
       const groups = (Array.isArray(o) ? o : o ? [o] : []).filter((g) => g !== "system:authenticated")
@@ -74,7 +77,7 @@ export const authenticate = (store: Store, req: IncomingMessage): UserInfo | und
     return m ? authenticateBootstrapToken(store, m[1] ?? "") : undefined
   }
   // a client certificate that did not verify is a failed authentication, not anonymous
-  const peer = socket.getPeerCertificate?.()
-  if (peer && Object.keys(peer).length > 0 && !socket.authorized) return undefined
+  const peer = socket === undefined ? null : peerCertificate(socket)
+  if (peer && Object.keys(peer).length > 0 && socket?.authorized !== true) return undefined
   return ANONYMOUS
 }

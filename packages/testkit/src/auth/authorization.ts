@@ -33,8 +33,9 @@ const matches = (list: ReadonlyArray<string> | undefined, value: string): boolea
 
 const ruleAllows = (rule: PolicyRule, a: RequestAttributes): boolean => {
   if (!matches(rule.verbs, a.verb)) return false
-  if (a.path !== undefined)
-    return (rule.nonResourceURLs ?? []).some((u) => u === "*" || u === a.path || (u.endsWith("*") && a.path!.startsWith(u.slice(0, -1))))
+  const path = a.path
+  if (path !== undefined)
+    return (rule.nonResourceURLs ?? []).some((u) => u === "*" || u === path || (u.endsWith("*") && path.startsWith(u.slice(0, -1))))
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource
   if (!matches(rule.apiGroups, a.group) || !matches(rule.resources, resource)) return false
   if (rule.resourceNames && rule.resourceNames.length > 0) return a.name !== undefined && rule.resourceNames.includes(a.name)

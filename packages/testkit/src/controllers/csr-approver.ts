@@ -54,7 +54,7 @@ export class CsrApprover extends Controller {
         message: self ? "Auto approving self kubelet client certificate after SubjectAccessReview." : "Auto approving kubelet client certificate after SubjectAccessReview.",
         lastUpdateTime: new Date().toISOString().replace(/\.\d+Z$/, "Z")
       }
-      this.store.update(CSR, { ...current, status: { ...((current["status"] ?? {}) as object), conditions: [condition] } })
+      this.store.update(CSR, { ...current, status: { ...(current["status"] ?? {}), conditions: [condition] } })
     }
   }
 }
