@@ -8,6 +8,7 @@ import { Duration, Effect, Either, Schedule } from "effect"
 import { PhaseTimeoutError, UnknownPhaseError } from "./errors.js"
 import { fullNames, joinName, type Phase, type Workflow } from "./phase.js"
 
+/** The reason `skip` records when none is given: kubeadm's wording for `--skip-phases`. */
 export const skippedByFlagReason = "skipped by --skip-phases"
 
 const unknown = <R, E>(w: Workflow<R, E>, name: string): UnknownPhaseError =>

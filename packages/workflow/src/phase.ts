@@ -11,6 +11,7 @@ export interface Condition<R, E> {
   readonly reason: string
 }
 
+/** One node of the phase tree: R and E cover its own run and condition and all of its children. */
 export interface Phase<R = never, E = never> {
   /** Short name, unique among its siblings (e.g. `certs`); full names join with `/`. */
   readonly name: string
@@ -73,6 +74,7 @@ export interface Workflow<R = never, E = never> {
   readonly prefix?: string
 }
 
+/** Builds a workflow from its top-level phases; R and E are the unions over all of them. */
 export const workflow = <const Phases extends ReadonlyArray<Phase<unknown, unknown>>>(
   ...phases: Phases
 ): Workflow<PhaseContext<Phases[number]>, PhaseError<Phases[number]>> => ({
