@@ -12,6 +12,7 @@ const isObject = (v: unknown): v is { [k: string]: Json } => typeof v === "objec
 const copyWithout = (target: Json, removed: ReadonlySet<string>): { [k: string]: Json } =>
   isObject(target) ? Object.fromEntries(Object.entries(target).filter(([k]) => !removed.has(k))) : {}
 
+/** RFC 7386: maps merge recursively, null deletes, anything else replaces. */
 export const jsonMergePatch = (target: Json, patch: Json): Json => {
   if (!isObject(patch)) return structuredClone(patch)
   const nulls = new Set(Object.keys(patch).filter((k) => patch[k] === null))
@@ -53,6 +54,7 @@ const mergeList = (target: Json[], patch: Json[], key: string): Json[] => {
 
 const isDirective = (k: string): boolean => k.startsWith("$setElementOrder/") || k === "$retainKeys" || k === "$patch"
 
+/** Kubernetes' strategic merge patch, reduced to the directives and merge keys our clients use. */
 export const strategicMergePatch = (target: Json, patch: Json): Json => {
   if (!isObject(patch)) return structuredClone(patch)
   if (patch["$patch"] === "replace") return structuredClone(copyWithout(patch, new Set(["$patch"])))
@@ -68,6 +70,7 @@ export const strategicMergePatch = (target: Json, patch: Json): Json => {
   return out
 }
 
+/** A malformed or failing RFC 6902 patch; the handler answers 422 Invalid with its message. */
 export class JsonPatchError extends Error {}
 
 const unescape = (s: string) => s.replace(/~1/g, "/").replace(/~0/g, "~")
@@ -124,6 +127,7 @@ const addAt = (doc: Json, path: string, value: Json, replace: boolean): Json => 
   return doc
 }
 
+/** RFC 6902 on a copy of `target`; throws JsonPatchError at the first operation that cannot apply. */
 export const jsonPatch = (target: Json, ops: Json): Json => {
   if (!Array.isArray(ops)) throw new JsonPatchError("a JSON patch must be an array of operations")
   let doc = structuredClone(target)

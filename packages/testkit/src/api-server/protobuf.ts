@@ -18,6 +18,7 @@ const varint = (b: Uint8Array, at: number): [bigint, number] => {
   throw new Error("truncated varint")
 }
 
+/** The top-level fields of one protobuf message, by field number, repeated fields in order; nested messages stay bytes. */
 export const decodeFields = (b: Uint8Array): Fields => {
   const out: Fields = new Map()
   let at = 0

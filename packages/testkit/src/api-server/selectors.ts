@@ -29,6 +29,7 @@ const field = (o: KubeObject, path: string): string | undefined => {
   return cur === undefined || cur === null ? undefined : typeof cur === "string" ? cur : JSON.stringify(cur)
 }
 
+/** A predicate for list and watch: every field term and every label term holds (missing selectors match all). */
 export const selectorMatcher = (fieldSelector: string | null, labelSelector: string | null) => {
   const fields = parse(fieldSelector)
   const labels = parse(labelSelector)

@@ -20,6 +20,7 @@ import { ApiError, forbidden, methodNotAllowed, pathNotFound, statusError, unaut
 import { Store } from "./store.js"
 import { serveWatch } from "./watch.js"
 
+/** How to start the fake API server: its serving key pair, the CA client certificates must chain to, and the version it claims. */
 export interface ApiServerOptions {
   /** Loopback address to listen on; default 127.0.0.1. */
   readonly address?: string
@@ -60,6 +61,7 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on("error", reject)
   })
 
+/** An HTTPS Kubernetes API server in process, enough for kubeadm, kubectl and client-node; with fault injection and an audit log. */
 export class ApiServer {
   readonly store: Store
   readonly faults = new Faults()

@@ -58,8 +58,10 @@ const COLUMNS: Record<string, Column[]> = {
   ]
 }
 
+/** Whether the Accept header asks for `as=Table` (kubectl get does). */
 export const wantsTable = (accept: string | undefined): boolean => (accept ?? "").includes("as=Table")
 
+/** The `meta.k8s.io/v1` Table of `items`: Name, then the columns kubectl shows for that resource. */
 export const toTable = (plural: string, items: ReadonlyArray<KubeObject>, resourceVersion: string) => {
   const cols: Column[] = [{ name: "Name", type: "string", format: "name", value: (o) => o.metadata.name ?? "" }, ...(COLUMNS[plural] ?? [{ name: "Age", type: "string", value: age }])]
   return {

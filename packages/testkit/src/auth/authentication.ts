@@ -8,6 +8,7 @@ import type { IncomingMessage } from "node:http"
 import { constantTimeEqual } from "@kubeadm-ts/join/crypto/index"
 import type { Store } from "../api-server/store.js"
 
+/** Who a request is: what authorization, audit entries and CSR admission use. */
 export interface UserInfo {
   readonly name: string
   readonly groups: ReadonlyArray<string>
@@ -15,6 +16,7 @@ export interface UserInfo {
   readonly via: "anonymous" | "bootstrap-token" | "client-certificate"
 }
 
+/** The user of a request that sent no credentials at all. */
 export const ANONYMOUS: UserInfo = { name: "system:anonymous", groups: ["system:unauthenticated"], via: "anonymous" }
 
 const TOKEN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/
@@ -34,6 +36,7 @@ export const tokenExpired = (data: Record<string, string> | undefined, now = Dat
   return Number.isNaN(t) || now > t
 }
 
+/** The `system:bootstrap:<id>` user of a valid, unexpired authentication token, or undefined (401). */
 export const authenticateBootstrapToken = (store: Store, token: string): UserInfo | undefined => {
   const m = TOKEN.exec(token)
   if (!m) return undefined
@@ -55,6 +58,7 @@ export const authenticateBootstrapToken = (store: Store, token: string): UserInf
 // null once the socket is destroyed, which the type of getPeerCertificate does not say
 const peerCertificate = (socket: TLSSocket): PeerCertificate | null => socket.getPeerCertificate()
 
+/** Client certificate first, then a bearer token, else anonymous; undefined when the credentials sent are not valid (401). */
 export const authenticate = (store: Store, req: IncomingMessage): UserInfo | undefined => {
   const socket = req.socket instanceof TLSSocket ? req.socket : undefined
   // the TLS layer already checked the chain against the cluster CA (requestCert, rejectUnauthorized off)

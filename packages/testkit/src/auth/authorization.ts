@@ -6,6 +6,7 @@
 import type { UserInfo } from "./authentication.js"
 import type { Store } from "../api-server/store.js"
 
+/** What a request asks to do, in the terms of the API server's authorizers. */
 export interface RequestAttributes {
   readonly verb: string
   readonly group: string
@@ -93,6 +94,7 @@ const nodeAllows = (user: UserInfo, a: RequestAttributes): boolean => {
   return false
 }
 
+/** Whether `user` may do `a`: system:masters, then the Node authorizer, then RBAC from the store. */
 export const authorize = (store: Store, user: UserInfo, a: RequestAttributes): boolean =>
   user.groups.includes("system:masters") || nodeAllows(user, a) || rbacAllows(store, user, a)
 
