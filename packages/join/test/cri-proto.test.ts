@@ -15,7 +15,7 @@ describe("CRI descriptor", () => {
           name,
           "format" in d
             ? ((d as loader.MessageTypeDefinition<object, object>).type as unknown as { field: Array<{ name: string; number: number; type: string; label: string; typeName: string }> }).field.map((f: { name: string; number: number; type: string; label: string; typeName: string }) => [f.name, f.number, f.type, f.label, f.typeName])
-            : Object.entries(d as loader.ServiceDefinition).map(([m, md]) => [m, md.path, (md.requestType.type as { name: string }).name, (md.responseType.type as { name: string }).name])
+            : Object.entries(d).map(([m, md]) => [m, md.path, (md.requestType.type as { name: string }).name, (md.responseType.type as { name: string }).name])
         ])
       )
     expect(shape(fromJson)).toEqual(shape(fromProto))

@@ -7,9 +7,18 @@ import { canonicalIp, firstHostIp } from "../src/pki/ip.js"
 
 const node = { nodeName: "cp-2", advertiseAddress: "10.0.0.12", bindPort: 6443 }
 
+const isMapping = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** A ClusterConfiguration document as kubeadm-config holds it: a YAML mapping. */
+const yamlMapping = (text: string): Readonly<Record<string, unknown>> => {
+  const doc: unknown = parse(text)
+  if (!isMapping(doc)) throw new Error(`not a YAML mapping: ${text}`)
+  return doc
+}
+
 describe("ClusterConfiguration -> control-plane config", () => {
   it("v1beta2 maps with kubeadm's defaults", () => {
-    const doc = parse(`apiServer:
+    const doc = yamlMapping(`apiServer:
   certSANs: [LB.example.com]
   extraArgs: {authorization-mode: "Node,RBAC"}
 apiVersion: kubeadm.k8s.io/v1beta2
@@ -32,7 +41,7 @@ networking: {dnsDomain: cluster.local, serviceSubnet: 10.96.0.0/12}
   })
 
   it("v1beta4: list extraArgs, encryptionAlgorithm, external etcd", () => {
-    const doc = parse(`apiVersion: kubeadm.k8s.io/v1beta4
+    const doc = yamlMapping(`apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
 kubernetesVersion: v1.31.0
 encryptionAlgorithm: ECDSA-P256

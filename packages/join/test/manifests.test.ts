@@ -1,5 +1,5 @@
-import { Pod } from "kubernetes-models/v1"
-import { describe, expect, it } from "vitest"
+import { Pod, type IPod } from "kubernetes-models/v1"
+import { assert, describe, expect, it } from "vitest"
 import { parse } from "yaml"
 import { Either } from "effect"
 import {
@@ -14,11 +14,23 @@ import { sampleConfig } from "./fixtures/control-plane-config.js"
 
 const etcdPod = (...args: Parameters<typeof etcdPodOrError>) => Either.getOrThrow(etcdPodOrError(...args))
 
-const command = (pod: Record<string, any>): string[] => pod.spec.containers[0].command
+/** The generated object seen as core/v1's Pod type (the guard checks apiVersion and kind). */
+const typed = (pod: unknown): IPod => {
+  assert(Pod.is(pod), "a core/v1 Pod")
+  return pod
+}
+
+const container = (pod: IPod) => {
+  const first = pod.spec?.containers[0]
+  assert(first !== undefined, "the Pod has a container")
+  return first
+}
+
+const command = (pod: IPod): Array<string> => container(pod).command ?? []
 
 const validateYaml = (pod: Record<string, unknown>) => {
   const text = podYaml(pod)
-  const back = parse(text, { version: "1.1" })
+  const back = typed(parse(text, { version: "1.1" }))
   // the OpenAPI schema of core/v1 Pod, as published by kubernetes-models
   new Pod(back).validate()
   return back
@@ -34,7 +46,7 @@ describe("static Pod manifests", () => {
   })
 
   it("kube-apiserver carries kubeadm's 1.15 flags, sorted, and its image", () => {
-    const pod = kubeApiServerPod(sampleConfig()) as any
+    const pod = typed(kubeApiServerPod(sampleConfig()))
     const cmd = command(pod)
     expect(cmd[0]).toBe("kube-apiserver")
     expect(cmd.slice(1)).toEqual([...cmd.slice(1)].sort())
@@ -46,16 +58,16 @@ describe("static Pod manifests", () => {
     expect(cmd).toContain("--secure-port=6443")
     expect(cmd).toContain("--service-cluster-ip-range=10.96.0.0/12")
     expect(cmd).toContain("--enable-bootstrap-token-auth=true")
-    expect(pod.spec.containers[0].image).toBe("k8s.gcr.io/kube-apiserver:v1.15.12")
-    expect(pod.spec.priorityClassName).toBe("system-cluster-critical")
-    expect(pod.metadata.labels).toEqual({ component: "kube-apiserver", tier: "control-plane" })
-    expect(pod.spec.containers[0].livenessProbe).toEqual({
+    expect(container(pod).image).toBe("k8s.gcr.io/kube-apiserver:v1.15.12")
+    expect(pod.spec?.priorityClassName).toBe("system-cluster-critical")
+    expect(pod.metadata?.labels).toEqual({ component: "kube-apiserver", tier: "control-plane" })
+    expect(container(pod).livenessProbe).toEqual({
       failureThreshold: 8,
       httpGet: { host: "10.0.0.12", path: "/healthz", port: 6443, scheme: "HTTPS" },
       initialDelaySeconds: 15,
       timeoutSeconds: 15
     })
-    expect(pod.spec.volumes.map((v: any) => v.name)).toEqual(["ca-certs", "k8s-certs"])
+    expect(pod.spec?.volumes?.map((v) => v.name)).toEqual(["ca-certs", "k8s-certs"])
   })
 
   it("extraArgs win over defaults and extraVolumes are added, sorted by name", () => {
@@ -66,33 +78,34 @@ describe("static Pod manifests", () => {
         certSANs: []
       }
     })
-    const pod = kubeApiServerPod(cfg, { existingCaDirs: ["/etc/pki"], flexvolumeDirExists: false, proxyEnv: [{ name: "HTTPS_PROXY", value: "http://p:3128" }] }) as any
+    const raw = kubeApiServerPod(cfg, { existingCaDirs: ["/etc/pki"], flexvolumeDirExists: false, proxyEnv: [{ name: "HTTPS_PROXY", value: "http://p:3128" }] })
+    const pod = typed(raw)
     expect(command(pod)).toContain("--authorization-mode=Node,RBAC")
     expect(command(pod)).toContain("--audit-log-path=/var/log/a.log")
-    expect(pod.spec.volumes.map((v: any) => v.name)).toEqual(["audit", "ca-certs", "etc-pki", "k8s-certs"])
-    expect(pod.spec.containers[0].env).toEqual([{ name: "HTTPS_PROXY", value: "http://p:3128" }])
-    validateYaml(pod)
+    expect(pod.spec?.volumes?.map((v) => v.name)).toEqual(["audit", "ca-certs", "etc-pki", "k8s-certs"])
+    expect(container(pod).env).toEqual([{ name: "HTTPS_PROXY", value: "http://p:3128" }])
+    validateYaml(raw)
   })
 
   it("controller-manager and scheduler: flags, ports, kubeconfig mounts", () => {
-    const cm = kubeControllerManagerPod(sampleConfig()) as any
+    const cm = typed(kubeControllerManagerPod(sampleConfig()))
     expect(command(cm)).toEqual(expect.arrayContaining([
       "--allocate-node-cidrs=true", "--cluster-cidr=10.244.0.0/16", "--node-cidr-mask-size=24",
       "--controllers=*,bootstrapsigner,tokencleaner", "--kubeconfig=/etc/kubernetes/controller-manager.conf",
       "--cluster-signing-key-file=/etc/kubernetes/pki/ca.key"
     ]))
     expect(command(cm)).not.toContain("--service-cluster-ip-range=10.96.0.0/12")
-    expect(cm.spec.containers[0].livenessProbe.httpGet.port).toBe(10252)
-    expect(cm.spec.volumes.map((v: any) => v.name)).toEqual(["ca-certs", "flexvolume-dir", "k8s-certs", "kubeconfig"])
-    const s = kubeSchedulerPod(sampleConfig()) as any
+    expect(container(cm).livenessProbe?.httpGet?.port).toBe(10252)
+    expect(cm.spec?.volumes?.map((v) => v.name)).toEqual(["ca-certs", "flexvolume-dir", "k8s-certs", "kubeconfig"])
+    const s = typed(kubeSchedulerPod(sampleConfig()))
     expect(command(s)).toEqual(["kube-scheduler", "--bind-address=127.0.0.1", "--kubeconfig=/etc/kubernetes/scheduler.conf", "--leader-elect=true"])
-    expect(s.spec.containers[0].livenessProbe.httpGet.port).toBe(10251)
-    expect(s.spec.containers[0].resources).toEqual({ requests: { cpu: "100m" } })
+    expect(container(s).livenessProbe?.httpGet?.port).toBe(10251)
+    expect(container(s).resources).toEqual({ requests: { cpu: "100m" } })
   })
 
   it("etcd: initial cluster, existing state, mounts, probe, annotation on newer clusters", () => {
     const members = [{ name: "cp-1", peerURL: "https://10.0.0.11:2380" }, { name: "cp-2", peerURL: "https://10.0.0.12:2380" }]
-    const pod = etcdPod(sampleConfig(), members) as any
+    const pod = typed(etcdPod(sampleConfig(), members))
     expect(command(pod)).toEqual(expect.arrayContaining([
       "--initial-cluster=cp-1=https://10.0.0.11:2380,cp-2=https://10.0.0.12:2380",
       "--initial-cluster-state=existing",
@@ -102,12 +115,12 @@ describe("static Pod manifests", () => {
       "--name=cp-2",
       "--data-dir=/var/lib/etcd"
     ]))
-    expect(pod.spec.containers[0].image).toBe("k8s.gcr.io/etcd:3.3.10")
-    expect(pod.spec.containers[0].livenessProbe.exec.command[2]).toContain("etcdctl --endpoints=https://[127.0.0.1]:2379")
-    expect(pod.metadata.annotations).toBeUndefined()
-    const newer = etcdPod(sampleConfig({ kubernetesVersion: "v1.20.1" }), members) as any
-    expect(newer.metadata.annotations).toEqual({ "kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://10.0.0.12:2379" })
-    expect(newer.spec.priorityClassName).toBe("system-node-critical")
+    expect(container(pod).image).toBe("k8s.gcr.io/etcd:3.3.10")
+    expect(container(pod).livenessProbe?.exec?.command?.[2]).toContain("etcdctl --endpoints=https://[127.0.0.1]:2379")
+    expect(pod.metadata?.annotations).toBeUndefined()
+    const newer = typed(etcdPod(sampleConfig({ kubernetesVersion: "v1.20.1" }), members))
+    expect(newer.metadata?.annotations).toEqual({ "kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://10.0.0.12:2379" })
+    expect(newer.spec?.priorityClassName).toBe("system-node-critical")
   })
 
   it("writes YAML Go reads: sorted keys, creationTimestamp null", () => {
@@ -117,8 +130,11 @@ describe("static Pod manifests", () => {
   })
 
   it("an invalid Pod is caught by the schema (the validation is real)", () => {
-    const pod = kubeSchedulerPod(sampleConfig()) as any
-    pod.spec.containers[0].livenessProbe.httpGet.port = { bogus: true }
+    const pod = typed(kubeSchedulerPod(sampleConfig()))
+    const httpGet = container(pod).livenessProbe?.httpGet
+    assert(httpGet !== undefined, "the scheduler's probe is an HTTP GET")
+    // Object.assign because the type rightly refuses a port that is neither a number nor a name
+    Object.assign(httpGet, { port: { bogus: true } })
     expect(() => new Pod(pod).validate()).toThrow()
   })
 })

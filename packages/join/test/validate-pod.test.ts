@@ -5,8 +5,7 @@ import type { Pod } from "../src/manifests/static-pods.js"
 import { ControlPlaneJoinError } from "../src/control-plane/errors.js"
 import { validatePod } from "../src/control-plane/manifests.js"
 
-const pod = (spec: unknown): Pod =>
-  ({ apiVersion: "v1", kind: "Pod", metadata: { name: "kube-apiserver", namespace: "kube-system" }, spec }) as unknown as Pod
+const pod = (spec: unknown): Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "kube-apiserver", namespace: "kube-system" }, spec })
 
 describe("validatePod", () => {
   it("accepts a valid Pod", async () => {

@@ -15,26 +15,25 @@ export const startup: Bench = {
   description: "CLI start-up (version, join --help) vs the node floor",
   run: async ({ runs = 15 }) => {
     await ensureBuilt()
-    const samples = cases.map(() => ({ ms: [] as Array<number>, rss: [] as Array<number>, codes: new Set<number | null>() }))
+    const samples = cases.map((c) => ({ case: c, ms: [] as Array<number>, rss: [] as Array<number>, codes: new Set<number | null>() }))
     // One discarded warm-up each (page cache), then round-robin so drift hits every case alike.
     for (const c of cases) await runChild(process.execPath, c.args)
     for (let i = 0; i < runs; i++) {
-      for (const [j, c] of cases.entries()) {
-        const r = await runChild(process.execPath, c.args)
-        const s = samples[j]!
+      for (const s of samples) {
+        const r = await runChild(process.execPath, s.case.args)
         s.ms.push(r.wallMs)
         if (r.peakRssMiB !== undefined) s.rss.push(r.peakRssMiB)
         s.codes.add(r.code)
       }
     }
-    const floor = summarise(samples[0]!.ms).median
+    // the first case is the floor
+    const floor = summarise(samples[0]?.ms ?? []).median
     printTable(
       `CLI start-up, ${process.version}, ${runs} spawns each (wall time spawn→exit)`,
       ["case", "exit", ...timingHeader(), "median − floor ms", "peak RSS MiB (median)"],
-      cases.map((c, j) => {
-        const s = samples[j]!
+      samples.map((s) => {
         const t = summarise(s.ms)
-        return [c.label, [...s.codes].join(","), ...timingCells(t), fmt(t.median - floor), fmt(summarise(s.rss).median)]
+        return [s.case.label, [...s.codes].join(","), ...timingCells(t), fmt(t.median - floor), fmt(summarise(s.rss).median)]
       })
     )
   }

@@ -8,12 +8,13 @@ import { Duration, Effect, Either, Schedule } from "effect"
 import { PhaseTimeoutError, UnknownPhaseError } from "./errors.js"
 import { fullNames, joinName, type Phase, type Workflow } from "./phase.js"
 
+/** The reason `skip` records when none is given: kubeadm's wording for `--skip-phases`. */
 export const skippedByFlagReason = "skipped by --skip-phases"
 
 const unknown = <R, E>(w: Workflow<R, E>, name: string): UnknownPhaseError =>
   new UnknownPhaseError({ name, valid: fullNames(w) })
 
-const withPhases = <R, E>(w: Workflow<any, any>, phases: ReadonlyArray<Phase<R, E>>): Workflow<R, E> =>
+const withPhases = <R, E>(w: Pick<Workflow, "prefix">, phases: ReadonlyArray<Phase<R, E>>): Workflow<R, E> =>
   w.prefix === undefined ? { phases } : { phases, prefix: w.prefix }
 
 /**
@@ -60,17 +61,13 @@ export const only =
 export const modify =
   <R, E, R2, E2>(name: string, f: (p: Phase<R, E>, fullName: string) => Phase<R2, E2>) =>
   (w: Workflow<R, E>): Either.Either<Workflow<R | R2, E | E2>, UnknownPhaseError> => {
-    let hit = false
+    if (!fullNames(w).includes(name)) return Either.left(unknown(w, name))
     const walk = (p: Phase<R, E>, prefix: string | undefined): Phase<R | R2, E | E2> => {
       const fullName = joinName(prefix, p.name)
-      if (fullName === name) {
-        hit = true
-        return f(p, fullName)
-      }
+      if (fullName === name) return f(p, fullName)
       return { ...p, children: p.children.map((c) => walk(c, fullName)) }
     }
-    const phases = w.phases.map((p) => walk(p, w.prefix))
-    return hit ? Either.right(withPhases(w, phases)) : Either.left(unknown(w, name))
+    return Either.right(withPhases(w, w.phases.map((p) => walk(p, w.prefix))))
   }
 
 /**

@@ -22,7 +22,7 @@ export class UnknownPhaseError extends Data.TaggedError("UnknownPhaseError")<{
 }
 
 /** A phase's run or condition failed: `error execution phase <full name>: <cause>`. */
-export class PhaseFailed<E> extends Data.TaggedError("PhaseFailed")<{
+export class PhaseFailed<E> extends Data.TaggedError("PhaseFailed")<{ // eslint-disable-line @typescript-eslint/no-unnecessary-type-parameters -- E is the instance's `cause` type, which callers narrow on
   /** Full name, e.g. `control-plane-prepare/certs`. */
   readonly phase: string
   readonly cause: E

@@ -11,6 +11,7 @@ export interface Condition<R, E> {
   readonly reason: string
 }
 
+/** One node of the phase tree: R and E cover its own run and condition and all of its children. */
 export interface Phase<R = never, E = never> {
   /** Short name, unique among its siblings (e.g. `certs`); full names join with `/`. */
   readonly name: string
@@ -27,20 +28,22 @@ export interface Phase<R = never, E = never> {
 }
 
 /** The requirements of a phase (or a union of phases). */
-export type PhaseContext<P> = P extends Phase<infer R, infer _E> ? R : never
+export type PhaseContext<P> = P extends Phase<infer R, unknown> ? R : never
 /** The typed errors of a phase (or a union of phases). */
-export type PhaseError<P> = P extends Phase<infer _R, infer E> ? E : never
+export type PhaseError<P> = P extends Phase<unknown, infer E> ? E : never
 
 /**
  * Builds a phase; R and E are inferred as the union over `run`, `condition`
- * and `children`.
+ * and `children`. The result is `NoInfer` because a phase written inline in a
+ * parent's `children` would otherwise take its R and E from the parent's
+ * constraint (unknown) instead of from its own run and condition.
  */
 export const phase = <
   RRun = never,
   ERun = never,
   RCond = never,
   ECond = never,
-  const Children extends ReadonlyArray<Phase<any, any>> = readonly []
+  const Children extends ReadonlyArray<Phase<unknown, unknown>> = readonly []
 >(spec: {
   readonly name: string
   readonly description: string
@@ -48,7 +51,7 @@ export const phase = <
   readonly children?: Children
   readonly condition?: Condition<RCond, ECond>
   readonly hidden?: boolean
-}): Phase<RRun | RCond | PhaseContext<Children[number]>, ERun | ECond | PhaseError<Children[number]>> => {
+}): NoInfer<Phase<RRun | RCond | PhaseContext<Children[number]>, ERun | ECond | PhaseError<Children[number]>>> => {
   type R = RRun | RCond | PhaseContext<Children[number]>
   type E = ERun | ECond | PhaseError<Children[number]>
   return {
@@ -71,9 +74,12 @@ export interface Workflow<R = never, E = never> {
   readonly prefix?: string
 }
 
-export const workflow = <const Phases extends ReadonlyArray<Phase<any, any>>>(
+/** Builds a workflow from its top-level phases; R and E are the unions over all of them. */
+export const workflow = <const Phases extends ReadonlyArray<Phase<unknown, unknown>>>(
   ...phases: Phases
-): Workflow<PhaseContext<Phases[number]>, PhaseError<Phases[number]>> => ({ phases })
+): Workflow<PhaseContext<Phases[number]>, PhaseError<Phases[number]>> => ({
+  phases: phases as ReadonlyArray<Phase<PhaseContext<Phases[number]>, PhaseError<Phases[number]>>>
+})
 
 /** `parent/child` */
 export const joinName = (prefix: string | undefined, name: string): string =>

@@ -11,6 +11,7 @@ export interface CheckOutcome {
   readonly errors: ReadonlyArray<string>
 }
 
+/** The three outcomes a check builds: a pass, warnings only, or errors. */
 export const CheckOutcome = {
   pass: { warnings: [], errors: [] } as CheckOutcome,
   warn: (...warnings: ReadonlyArray<string>): CheckOutcome => ({ warnings, errors: [] }),
@@ -23,6 +24,7 @@ export interface Check<R = never> {
   readonly run: Effect.Effect<CheckOutcome, never, R>
 }
 
+/** Names a check's effect; the name is what `--ignore-preflight-errors` and the output lines use. */
 export const check = <R>(name: string, run: Effect.Effect<CheckOutcome, never, R>): Check<R> => ({ name, run })
 
 /** Lower-cased names to ignore; may contain `all`. */
@@ -47,11 +49,15 @@ export const sortedIgnoreNames = (set: IgnoreSet): ReadonlyArray<string> => [...
  */
 export const mixesAll = (set: IgnoreSet): boolean => set.has("all") && set.size > 1
 
+/** Whether a check's errors are downgraded to warnings: `all`, or its name in any case. */
 export const isIgnored = (set: IgnoreSet, name: string): boolean => set.has("all") || set.has(name.toLowerCase())
 
+/** kubeadm's `[WARNING Name]: message` line, without the printer's leading TAB. */
 export const warningLine = (name: string, message: string): string => `[WARNING ${name}]: ${message}`
+/** kubeadm's `[ERROR Name]: message` line, without the leading TAB. */
 export const errorLine = (name: string, message: string): string => `[ERROR ${name}]: ${message}`
 
+/** One error of a check that was not ignored: what PreflightError lists. */
 export interface CheckFailure {
   readonly name: string
   readonly message: string

@@ -4,6 +4,7 @@
  */
 import { Context, Data, Duration, Effect, Layer, Ref } from "effect"
 
+/** One transition of one phase, named by its full name; a run reports Started then Succeeded or Failed, or Skipped. */
 export type PhaseEvent = Data.TaggedEnum<{
   Started: { readonly phase: string }
   Skipped: { readonly phase: string; readonly reason: string }
@@ -15,10 +16,12 @@ export type PhaseEvent = Data.TaggedEnum<{
 /** Constructors and matchers: `PhaseEvent.Started({ phase })`, `PhaseEvent.$is("Skipped")`. */
 export const PhaseEvent = Data.taggedEnum<PhaseEvent>()
 
+/** Receives the runner's events in order; reporting cannot fail. */
 export interface PhaseReporterService {
   readonly report: (event: PhaseEvent) => Effect.Effect<void>
 }
 
+/** Where the runner sends its events: the CLI prints them, tests collect them. */
 export class PhaseReporter extends Context.Tag("@kubeadm-ts/workflow/PhaseReporter")<
   PhaseReporter,
   PhaseReporterService

@@ -8,6 +8,7 @@ import { PhaseFailed } from "./errors.js"
 import { joinName, type Phase, type Workflow } from "./phase.js"
 import { PhaseEvent, PhaseReporter } from "./reporter.js"
 
+/** Runs the workflow; the first failing run or condition stops it as `PhaseFailed` naming the phase. */
 export const run = <R, E>(w: Workflow<R, E>): Effect.Effect<void, PhaseFailed<E>, R | PhaseReporter> =>
   Effect.flatMap(PhaseReporter, (reporter) => {
     const skipTree = (p: Phase<R, E>, fullName: string, reason: string): Effect.Effect<void> =>

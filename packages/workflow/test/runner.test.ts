@@ -1,4 +1,4 @@
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Ref } from "effect"
 import { collectingReporter, only, run, skip, type PhaseEvent, type UnknownPhaseError, type Workflow } from "../src/index.js"
 import { build, expectedRun, shapeNames, subtree, treeWithName, treeWithNames } from "./arbitraries.js"
@@ -34,7 +34,8 @@ describe("runner laws", () => {
   it.effect.prop("only(x) runs exactly the subtree of x", [treeWithName], ([[t, x]]) =>
     Effect.gen(function* () {
       const { ran, events } = yield* runCollecting((trace) => only(x)(build(t, trace)))
-      const sub = subtree(t, x)!
+      const sub = subtree(t, x)
+      assert(sub !== undefined, `the arbitrary picked ${x} from the tree`)
       // Ancestors (and their conditions) are not run; the subtree keeps its full names.
       expect(ran).toEqual(expectedRun([sub.shape], new Set(), sub.prefix))
       expect(events.every((e) => e.phase === x || e.phase.startsWith(`${x}/`))).toBe(true)

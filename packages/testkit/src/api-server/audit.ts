@@ -20,6 +20,7 @@ export interface AuditEntry {
   readonly fault?: string
 }
 
+/** The server's request log, in arrival order, numbered; tests assert on who called what and what they got. */
 export class AuditLog {
   private readonly items: AuditEntry[] = []
   private seq = 0

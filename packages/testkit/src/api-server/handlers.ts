@@ -12,13 +12,16 @@ import { type KubeObject, type Store, StoreError } from "./store.js"
 import { toTable, wantsTable } from "./tables.js"
 import { validate } from "./validation.js"
 
+/** A route that names a resource type (what every handler here serves). */
 export type ResourceRoute = Extract<Route, { kind: "resource" }>
 
+/** A handler's answer: the HTTP status and the JSON body to send. */
 export interface Reply {
   readonly status: number
   readonly body: unknown
 }
 
+/** One authenticated, authorized resource request, with its body still raw. */
 export interface RequestContext {
   readonly store: Store
   readonly user: UserInfo
@@ -55,8 +58,10 @@ const parseBody = (body: string): unknown => {
 
 const asObject = (v: unknown): KubeObject => {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw badRequest("the request body must be a JSON object")
+  // checked before the cast: the body is the client's, its metadata may be missing or not an object
+  const metadata: unknown = (v as Record<string, unknown>)["metadata"]
   const o = v as KubeObject
-  if (typeof o.metadata !== "object" || o.metadata === null) o.metadata = {}
+  if (typeof metadata !== "object" || metadata === null) o.metadata = {}
   return o
 }
 
@@ -87,6 +92,7 @@ const mergeForSubresource = (r: ResourceRoute, current: KubeObject, incoming: Ku
   return incoming
 }
 
+/** GET of a named object: the object in the requested version, or a Table when kubectl asks for one; 404 when absent. */
 export const getOne = (ctx: RequestContext): Reply => {
   const { route: r } = ctx
   const o = ctx.store.get(resourceKey(r.type), r.namespace, r.name ?? "")
@@ -94,6 +100,7 @@ export const getOne = (ctx: RequestContext): Reply => {
   return { status: 200, body: wantsTable(ctx.accept) ? toTable(r.type.plural, [o], o.metadata.resourceVersion ?? "") : present(r.type, r.version, o) }
 }
 
+/** GET of a collection: the objects matching the field and label selectors, as a `<Kind>List` or a Table. */
 export const list = (ctx: RequestContext): Reply => {
   const { route: r } = ctx
   const match = selectorMatcher(ctx.query.get("fieldSelector"), ctx.query.get("labelSelector"))
@@ -113,7 +120,7 @@ export const list = (ctx: RequestContext): Reply => {
 
 /** v1beta1 defaulting (1.18+): kubelet client CSRs get the kubelet client signer, the rest legacy-unknown. */
 const defaultSigner = async (spec: Record<string, unknown>): Promise<string> => {
-  const info = await parseCsr(Buffer.from(String(spec["request"] ?? ""), "base64").toString("utf8")).catch(() => undefined)
+  const info = await parseCsr(Buffer.from(typeof spec["request"] === "string" ? spec["request"] : "", "base64").toString("utf8")).catch(() => undefined)
   const usages = Array.isArray(spec["usages"]) ? (spec["usages"] as unknown[]).map(String) : []
   const kubeletClient = info !== undefined && info.organizations.length === 1 && info.organizations[0] === "system:nodes" &&
     info.commonName.startsWith("system:node:") && usages.includes("client auth") &&
@@ -140,6 +147,7 @@ const admit = async (r: ResourceRoute, o: KubeObject): Promise<void> => {
   delete o["kind"]
 }
 
+/** POST: namespace checks, CSR admission, generateName, validation, then the store (201, or 409 AlreadyExists). */
 export const create = async (ctx: RequestContext): Promise<Reply> => {
   const { route: r } = ctx
   if (r.name !== undefined) throw methodNotAllowed(`POST is not allowed on a named ${r.type.singular}`)
@@ -177,6 +185,7 @@ const replace = async (ctx: RequestContext, next: KubeObject, current: KubeObjec
   }
 }
 
+/** PUT: the name must match the URL and a resourceVersion, when sent, the stored one (409 Conflict). */
 export const update = async (ctx: RequestContext): Promise<Reply> => {
   const { route: r } = ctx
   const name = r.name ?? ""
@@ -189,6 +198,7 @@ export const update = async (ctx: RequestContext): Promise<Reply> => {
   return replace(ctx, o, current)
 }
 
+/** PATCH in the three content types clients send; a bad JSON patch is 422, a stale resourceVersion in it 409. */
 export const patch = async (ctx: RequestContext): Promise<Reply> => {
   const { route: r } = ctx
   const name = r.name ?? ""
@@ -213,6 +223,7 @@ export const patch = async (ctx: RequestContext): Promise<Reply> => {
   return replace(ctx, o, current)
 }
 
+/** DELETE of a named object: a `Status` Success naming it, or the store's error (404). */
 export const remove = (ctx: RequestContext): Reply => {
   const { route: r } = ctx
   const name = r.name ?? ""

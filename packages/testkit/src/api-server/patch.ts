@@ -8,13 +8,16 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 
 const isObject = (v: unknown): v is { [k: string]: Json } => typeof v === "object" && v !== null && !Array.isArray(v)
 
+/** A shallow copy of `target` (an empty object when it is not one) without the `removed` keys, in the same order. */
+const copyWithout = (target: Json, removed: ReadonlySet<string>): { [k: string]: Json } =>
+  isObject(target) ? Object.fromEntries(Object.entries(target).filter(([k]) => !removed.has(k))) : {}
+
+/** RFC 7386: maps merge recursively, null deletes, anything else replaces. */
 export const jsonMergePatch = (target: Json, patch: Json): Json => {
   if (!isObject(patch)) return structuredClone(patch)
-  const out: { [k: string]: Json } = isObject(target) ? { ...target } : {}
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k]
-    else out[k] = jsonMergePatch(out[k] ?? null, v)
-  }
+  const nulls = new Set(Object.keys(patch).filter((k) => patch[k] === null))
+  const out = copyWithout(target, nulls)
+  for (const [k, v] of Object.entries(patch)) if (v !== null) out[k] = jsonMergePatch(out[k] ?? null, v)
   return out
 }
 
@@ -49,23 +52,25 @@ const mergeList = (target: Json[], patch: Json[], key: string): Json[] => {
   return out
 }
 
+const isDirective = (k: string): boolean => k.startsWith("$setElementOrder/") || k === "$retainKeys" || k === "$patch"
+
+/** Kubernetes' strategic merge patch, reduced to the directives and merge keys our clients use. */
 export const strategicMergePatch = (target: Json, patch: Json): Json => {
   if (!isObject(patch)) return structuredClone(patch)
-  if (patch["$patch"] === "replace") {
-    const { $patch: _, ...rest } = patch
-    return structuredClone(rest)
-  }
-  const out: { [k: string]: Json } = isObject(target) ? { ...target } : {}
+  if (patch["$patch"] === "replace") return structuredClone(copyWithout(patch, new Set(["$patch"])))
+  const nulls = new Set(Object.keys(patch).filter((k) => !isDirective(k) && patch[k] === null))
+  const out = copyWithout(target, nulls)
   for (const [k, v] of Object.entries(patch)) {
-    if (k.startsWith("$setElementOrder/") || k === "$retainKeys" || k === "$patch") continue
-    if (v === null) delete out[k]
-    else if (Array.isArray(v) && k in MERGE_KEYS && Array.isArray(out[k])) out[k] = mergeList(out[k] as Json[], v, MERGE_KEYS[k] ?? "")
+    if (isDirective(k) || v === null) continue
+    const current = out[k]
+    if (Array.isArray(v) && k in MERGE_KEYS && Array.isArray(current)) out[k] = mergeList(current, v, MERGE_KEYS[k] ?? "")
     else if (Array.isArray(v)) out[k] = v.map((x) => (isObject(x) ? strategicMergePatch(null, x) : x))
-    else out[k] = isObject(v) ? strategicMergePatch(out[k] ?? null, v) : v
+    else out[k] = isObject(v) ? strategicMergePatch(current ?? null, v) : v
   }
   return out
 }
 
+/** A malformed or failing RFC 6902 patch; the handler answers 422 Invalid with its message. */
 export class JsonPatchError extends Error {}
 
 const unescape = (s: string) => s.replace(/~1/g, "/").replace(/~0/g, "~")
@@ -102,7 +107,7 @@ const removeAt = (doc: Json, path: string): void => {
     const i = Number(key)
     if (!(i >= 0 && i < parent.length)) throw new JsonPatchError(`path not found: ${path}`)
     parent.splice(i, 1)
-  } else if (isObject(parent) && key in parent) delete parent[key]
+  } else if (isObject(parent) && key in parent) delete parent[key] // eslint-disable-line @typescript-eslint/no-dynamic-delete -- JSON Patch's remove deletes the member its pointer names, in place
   else throw new JsonPatchError(`path not found: ${path}`)
 }
 
@@ -122,6 +127,7 @@ const addAt = (doc: Json, path: string, value: Json, replace: boolean): Json => 
   return doc
 }
 
+/** RFC 6902 on a copy of `target`; throws JsonPatchError at the first operation that cannot apply. */
 export const jsonPatch = (target: Json, ops: Json): Json => {
   if (!Array.isArray(ops)) throw new JsonPatchError("a JSON patch must be an array of operations")
   let doc = structuredClone(target)
@@ -133,7 +139,8 @@ export const jsonPatch = (target: Json, ops: Json): Json => {
       case "replace": doc = addAt(doc, path, structuredClone(op["value"] ?? null), true); break
       case "remove": removeAt(doc, path); break
       case "move": case "copy": {
-        const from = String(op["from"] ?? "")
+        const from = op["from"] ?? ""
+        if (typeof from !== "string") throw new JsonPatchError(`invalid JSON pointer "${JSON.stringify(from)}"`)
         const v = structuredClone(getAt(doc, from))
         if (op["op"] === "move") removeAt(doc, from)
         doc = addAt(doc, path, v, false)
@@ -142,7 +149,7 @@ export const jsonPatch = (target: Json, ops: Json): Json => {
       case "test":
         if (JSON.stringify(getAt(doc, path)) !== JSON.stringify(op["value"] ?? null)) throw new JsonPatchError(`test failed at ${path}`)
         break
-      default: throw new JsonPatchError(`unknown JSON patch operation "${String(op["op"])}"`)
+      default: throw new JsonPatchError(`unknown JSON patch operation "${op["op"]}"`)
     }
   }
   return doc

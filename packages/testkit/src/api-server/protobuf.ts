@@ -18,6 +18,7 @@ const varint = (b: Uint8Array, at: number): [bigint, number] => {
   throw new Error("truncated varint")
 }
 
+/** The top-level fields of one protobuf message, by field number, repeated fields in order; nested messages stay bytes. */
 export const decodeFields = (b: Uint8Array): Fields => {
   const out: Fields = new Map()
   let at = 0
@@ -32,9 +33,13 @@ export const decodeFields = (b: Uint8Array): Fields => {
       const [len, start] = varint(b, at)
       value = b.subarray(start, start + Number(len))
       at = start + Number(len)
-    } else if (wire === 1) (value = b.subarray(at, at + 8)), (at += 8)
-    else if (wire === 5) (value = b.subarray(at, at + 4)), (at += 4)
-    else throw new Error(`unsupported wire type ${wire}`)
+    } else if (wire === 1) {
+      value = b.subarray(at, at + 8)
+      at += 8
+    } else if (wire === 5) {
+      value = b.subarray(at, at + 4)
+      at += 4
+    } else throw new Error(`unsupported wire type ${wire}`)
     out.set(field, [...(out.get(field) ?? []), value])
   }
   return out

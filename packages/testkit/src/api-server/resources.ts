@@ -17,6 +17,7 @@ export interface ResourceType {
 
 const ALL_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"] as const
 
+/** Every resource type served; discovery documents, routing and storage keys come from this one table. */
 export const RESOURCES: ReadonlyArray<ResourceType> = [
   { group: "", versions: ["v1"], plural: "namespaces", singular: "namespace", kind: "Namespace", namespaced: false, shortNames: ["ns"] },
   { group: "", versions: ["v1"], plural: "configmaps", singular: "configmap", kind: "ConfigMap", namespaced: true, shortNames: ["cm"] },
@@ -36,9 +37,11 @@ export const RESOURCES: ReadonlyArray<ResourceType> = [
   { group: "coordination.k8s.io", versions: ["v1"], plural: "leases", singular: "lease", kind: "Lease", namespaced: true }
 ]
 
+/** The served type for a URL's group, version and plural; undefined makes the request 404. */
 export const findResource = (group: string, version: string, plural: string): ResourceType | undefined =>
   RESOURCES.find((r) => r.group === group && r.plural === plural && r.versions.includes(version))
 
+/** `v1` for the core group, `<group>/<version>` otherwise, as objects and lists carry it. */
 export const apiVersionOf = (group: string, version: string): string => (group === "" ? version : `${group}/${version}`)
 
 /** Storage key of a resource type ("configmaps", "certificatesigningrequests.certificates.k8s.io"). */
@@ -57,6 +60,7 @@ export const discoveryGroups = () => {
   })
 }
 
+/** The `APIResourceList` of one group version (verbs, short names, subresources), or undefined when not served. */
 export const resourceList = (group: string, version: string) => {
   const of = RESOURCES.filter((r) => r.group === group && r.versions.includes(version))
   if (of.length === 0) return undefined

@@ -1,6 +1,7 @@
 /** URL -> what is being asked for: a discovery document, a non-resource path, or a resource request. */
 import { findResource, type ResourceType } from "./resources.js"
 
+/** What a request path asks for; the server dispatches on `kind`. */
 export type Route =
   | { readonly kind: "api-versions" }
   | { readonly kind: "api-groups" }
@@ -18,6 +19,7 @@ export type Route =
     }
   | { readonly kind: "not-found" }
 
+/** Splits `/api/v1/...` and `/apis/<group>/<version>/...` paths; any other path is a non-resource request. */
 export const parseRoute = (path: string): Route => {
   const segs = path.split("/").filter((s) => s.length > 0).map(decodeURIComponent)
   if (segs[0] === "api") {

@@ -5,10 +5,16 @@ type Term = { key: string; op: "=" | "!=" | "exists" | "!exists"; value: string 
 
 const parse = (selector: string | null): Term[] =>
   (selector ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0).map((s): Term => {
-    let m = /^([^!=]+)!=(.*)$/.exec(s)
-    if (m) return { key: m[1]!.trim(), op: "!=", value: m[2]!.trim() }
-    m = /^([^!=]+)==?(.*)$/.exec(s)
-    if (m) return { key: m[1]!.trim(), op: "=", value: m[2]!.trim() }
+    const notEqual = /^([^!=]+)!=(.*)$/.exec(s)
+    if (notEqual) {
+      const [, key = "", value = ""] = notEqual
+      return { key: key.trim(), op: "!=", value: value.trim() }
+    }
+    const equal = /^([^!=]+)==?(.*)$/.exec(s)
+    if (equal) {
+      const [, key = "", value = ""] = equal
+      return { key: key.trim(), op: "=", value: value.trim() }
+    }
     if (s.startsWith("!")) return { key: s.slice(1).trim(), op: "!exists", value: "" }
     return { key: s, op: "exists", value: "" }
   })
@@ -19,9 +25,11 @@ const holds = (t: Term, v: string | undefined): boolean =>
 const field = (o: KubeObject, path: string): string | undefined => {
   let cur: unknown = o
   for (const p of path.split(".")) cur = typeof cur === "object" && cur !== null ? (cur as Record<string, unknown>)[p] : undefined
-  return cur === undefined || cur === null ? undefined : String(cur)
+  // a selector on a map or list compares its JSON (which no selector value equals)
+  return cur === undefined || cur === null ? undefined : typeof cur === "string" ? cur : JSON.stringify(cur)
 }
 
+/** A predicate for list and watch: every field term and every label term holds (missing selectors match all). */
 export const selectorMatcher = (fieldSelector: string | null, labelSelector: string | null) => {
   const fields = parse(fieldSelector)
   const labels = parse(labelSelector)

@@ -20,6 +20,7 @@ import { ApiError, forbidden, methodNotAllowed, pathNotFound, statusError, unaut
 import { Store } from "./store.js"
 import { serveWatch } from "./watch.js"
 
+/** How to start the fake API server: its serving key pair, the CA client certificates must chain to, and the version it claims. */
 export interface ApiServerOptions {
   /** Loopback address to listen on; default 127.0.0.1. */
   readonly address?: string
@@ -60,6 +61,7 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on("error", reject)
   })
 
+/** An HTTPS Kubernetes API server in process, enough for kubeadm, kubectl and client-node; with fault injection and an audit log. */
 export class ApiServer {
   readonly store: Store
   readonly faults = new Faults()
@@ -126,7 +128,6 @@ export class ApiServer {
     const watch = ["true", "1"].includes(url.searchParams.get("watch") ?? "")
     const verb = route.kind === "resource" ? verbOf(method, route, watch) : method.toLowerCase()
     let user: UserInfo | undefined
-    let body = ""
     const record = (status: number, fault?: string) =>
       this.audit.record({
         time: new Date(), method, url: req.url ?? path, path, verb, status,
@@ -140,7 +141,7 @@ export class ApiServer {
     }
     try {
       const raw = await readBody(req)
-      body = raw.toString("utf8")
+      let body = raw.toString("utf8")
       user = authenticate(this.store, req)
       const faults = this.faults.take({ method, path, user })
       if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs))

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto"
 
+/** A stored object: JSON with the metadata fields the server reads; everything else passes through. */
 export type KubeObject = {
   apiVersion?: string
   kind?: string
@@ -24,8 +25,10 @@ export type KubeObject = {
   [k: string]: unknown
 }
 
+/** A watch event's `type`, as the API server streams it. */
 export type EventType = "ADDED" | "MODIFIED" | "DELETED"
 
+/** One change, as watches see it: the object after it (its last state, for DELETED) and the new resourceVersion. */
 export interface StoreEvent {
   readonly type: EventType
   /** Storage key of the resource type, e.g. "secrets". */
@@ -34,6 +37,7 @@ export interface StoreEvent {
   readonly resourceVersion: number
 }
 
+/** A store refusal; handlers turn each code into the matching Status error. */
 export class StoreError extends Error {
   constructor(readonly code: "NotFound" | "AlreadyExists" | "Conflict" | "Gone", message: string) {
     super(message)
@@ -44,6 +48,7 @@ const HISTORY = 2_000
 const clone = <T>(v: T): T => structuredClone(v)
 const randomSuffix = () => Math.random().toString(36).slice(2, 7).padEnd(5, "x")
 
+/** The fake API server's objects; tests seed and inspect clusters through it directly. */
 export class Store {
   private readonly objects = new Map<string, Map<string, KubeObject>>()
   private readonly listeners = new Set<(e: StoreEvent) => void>()
@@ -56,7 +61,7 @@ export class Store {
 
   private bucket(resource: string): Map<string, KubeObject> {
     let b = this.objects.get(resource)
-    if (!b) this.objects.set(resource, (b = new Map()))
+    if (!b) this.objects.set(resource, (b = new Map<string, KubeObject>()))
     return b
   }
 

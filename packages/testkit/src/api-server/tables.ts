@@ -29,6 +29,9 @@ const csrCondition = (o: KubeObject): string => {
 }
 
 const spec = (o: KubeObject): Record<string, unknown> => (o["spec"] ?? {}) as Record<string, unknown>
+/** A field as a cell: a string as it is, other JSON as JSON, an absent field as `fallback`. */
+const cell = (v: unknown, fallback = ""): string =>
+  v === undefined || v === null ? fallback : typeof v === "string" ? v : JSON.stringify(v)
 const count = (v: unknown): number => (v && typeof v === "object" ? Object.keys(v).length : 0)
 
 const COLUMNS: Record<string, Column[]> = {
@@ -36,12 +39,12 @@ const COLUMNS: Record<string, Column[]> = {
     { name: "Status", type: "string", value: nodeStatus },
     { name: "Roles", type: "string", value: nodeRoles },
     { name: "Age", type: "string", value: age },
-    { name: "Version", type: "string", value: (o) => String(((o["status"] as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion) ?? "") }
+    { name: "Version", type: "string", value: (o) => (o["status"] as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion ?? "" }
   ],
   certificatesigningrequests: [
     { name: "Age", type: "string", value: age },
-    { name: "SignerName", type: "string", value: (o) => String(spec(o)["signerName"] ?? "") },
-    { name: "Requestor", type: "string", value: (o) => String(spec(o)["username"] ?? "") },
+    { name: "SignerName", type: "string", value: (o) => cell(spec(o)["signerName"]) },
+    { name: "Requestor", type: "string", value: (o) => cell(spec(o)["username"]) },
     { name: "Condition", type: "string", value: csrCondition }
   ],
   configmaps: [
@@ -49,14 +52,16 @@ const COLUMNS: Record<string, Column[]> = {
     { name: "Age", type: "string", value: age }
   ],
   secrets: [
-    { name: "Type", type: "string", value: (o) => String(o["type"] ?? "Opaque") },
+    { name: "Type", type: "string", value: (o) => cell(o["type"], "Opaque") },
     { name: "Data", type: "integer", value: (o) => count(o["data"]) },
     { name: "Age", type: "string", value: age }
   ]
 }
 
+/** Whether the Accept header asks for `as=Table` (kubectl get does). */
 export const wantsTable = (accept: string | undefined): boolean => (accept ?? "").includes("as=Table")
 
+/** The `meta.k8s.io/v1` Table of `items`: Name, then the columns kubectl shows for that resource. */
 export const toTable = (plural: string, items: ReadonlyArray<KubeObject>, resourceVersion: string) => {
   const cols: Column[] = [{ name: "Name", type: "string", format: "name", value: (o) => o.metadata.name ?? "" }, ...(COLUMNS[plural] ?? [{ name: "Age", type: "string", value: age }])]
   return {

@@ -3,6 +3,7 @@ import { parseCsr } from "@kubeadm-ts/join/crypto"
 import type { ResourceType } from "./resources.js"
 import type { KubeObject } from "./store.js"
 
+/** One failed rule, reported in the 422 body's `causes` and message. */
 export interface FieldError {
   readonly field: string
   readonly message: string
@@ -23,6 +24,7 @@ const KNOWN_USAGES = new Set([
 const nameRule = (t: ResourceType): RegExp =>
   t.group === "rbac.authorization.k8s.io" || t.plural === "certificatesigningrequests" ? PATH_SEGMENT : DNS_SUBDOMAIN
 
+/** The rule violations of an object about to be stored; empty when it may be stored. */
 export const validate = async (t: ResourceType, version: string, o: KubeObject): Promise<FieldError[]> => {
   const errors: FieldError[] = []
   const name = o.metadata.name ?? ""

@@ -10,6 +10,7 @@ import { selectorMatcher } from "./selectors.js"
 import { gone } from "./status.js"
 import { type KubeObject, StoreError, type StoreEvent } from "./store.js"
 
+/** Streams the watch on `res` until timeoutSeconds, the client closing, or the returned stop function; then `onEnd`. */
 export const serveWatch = (ctx: RequestContext, res: ServerResponse, onEnd: () => void): (() => void) => {
   const { route: r, store } = ctx
   const key = resourceKey(r.type)

@@ -10,6 +10,7 @@ interface ReviewSpec {
   nonResourceAttributes?: { path?: string; verb?: string }
 }
 
+/** Answers a SelfSubjectAccessReview body with the same authorizer the server uses, `status.allowed` filled in. */
 export const selfSubjectAccessReview = (store: Store, user: UserInfo, body: string): Reply => {
   let review: { spec?: ReviewSpec }
   try {

@@ -3,11 +3,12 @@
  * verified against the cluster CA (CN = user, O = groups), bootstrap tokens (spec 5.2), and
  * anonymous requests. Returns undefined for "credentials given but not valid" (401).
  */
-import type { TLSSocket } from "node:tls"
+import { TLSSocket, type PeerCertificate } from "node:tls"
 import type { IncomingMessage } from "node:http"
 import { constantTimeEqual } from "@kubeadm-ts/join/crypto"
 import type { Store } from "../api-server/store.js"
 
+/** Who a request is: what authorization, audit entries and CSR admission use. */
 export interface UserInfo {
   readonly name: string
   readonly groups: ReadonlyArray<string>
@@ -15,6 +16,7 @@ export interface UserInfo {
   readonly via: "anonymous" | "bootstrap-token" | "client-certificate"
 }
 
+/** The user of a request that sent no credentials at all. */
 export const ANONYMOUS: UserInfo = { name: "system:anonymous", groups: ["system:unauthenticated"], via: "anonymous" }
 
 const TOKEN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/
@@ -34,6 +36,7 @@ export const tokenExpired = (data: Record<string, string> | undefined, now = Dat
   return Number.isNaN(t) || now > t
 }
 
+/** The `system:bootstrap:<id>` user of a valid, unexpired authentication token, or undefined (401). */
 export const authenticateBootstrapToken = (store: Store, token: string): UserInfo | undefined => {
   const m = TOKEN.exec(token)
   if (!m) return undefined
@@ -52,15 +55,19 @@ export const authenticateBootstrapToken = (store: Store, token: string): UserInf
   return { name: `system:bootstrap:${id}`, groups: [...groups, "system:authenticated"], via: "bootstrap-token" }
 }
 
+// null once the socket is destroyed, which the type of getPeerCertificate does not say
+const peerCertificate = (socket: TLSSocket): PeerCertificate | null => socket.getPeerCertificate()
+
+/** Client certificate first, then a bearer token, else anonymous; undefined when the credentials sent are not valid (401). */
 export const authenticate = (store: Store, req: IncomingMessage): UserInfo | undefined => {
-  const socket = req.socket as TLSSocket
+  const socket = req.socket instanceof TLSSocket ? req.socket : undefined
   // the TLS layer already checked the chain against the cluster CA (requestCert, rejectUnauthorized off)
-  if (socket.authorized) {
-    const peer = socket.getPeerCertificate()
+  if (socket?.authorized === true) {
+    const peer = peerCertificate(socket)
     // like the API server's x509 authenticator: the certificate must allow client authentication
-    const eku = (peer as { ext_key_usage?: string[] } | undefined)?.ext_key_usage
+    const eku = peer?.ext_key_usage
     if (peer && eku !== undefined && !eku.includes("1.3.6.1.5.5.7.3.2")) return undefined
-    if (peer && peer.subject) {
+    if (peer) {
       const cn = peer.subject.CN
       const o = peer.subject.O
       const groups = (Array.isArray(o) ? o : o ? [o] : []).filter((g) => g !== "system:authenticated")
@@ -74,7 +81,7 @@ export const authenticate = (store: Store, req: IncomingMessage): UserInfo | und
     return m ? authenticateBootstrapToken(store, m[1] ?? "") : undefined
   }
   // a client certificate that did not verify is a failed authentication, not anonymous
-  const peer = socket.getPeerCertificate?.()
-  if (peer && Object.keys(peer).length > 0 && !socket.authorized) return undefined
+  const peer = socket === undefined ? null : peerCertificate(socket)
+  if (peer && Object.keys(peer).length > 0 && socket?.authorized !== true) return undefined
   return ANONYMOUS
 }

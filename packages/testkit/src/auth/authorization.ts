@@ -6,6 +6,7 @@
 import type { UserInfo } from "./authentication.js"
 import type { Store } from "../api-server/store.js"
 
+/** What a request asks to do, in the terms of the API server's authorizers. */
 export interface RequestAttributes {
   readonly verb: string
   readonly group: string
@@ -33,8 +34,9 @@ const matches = (list: ReadonlyArray<string> | undefined, value: string): boolea
 
 const ruleAllows = (rule: PolicyRule, a: RequestAttributes): boolean => {
   if (!matches(rule.verbs, a.verb)) return false
-  if (a.path !== undefined)
-    return (rule.nonResourceURLs ?? []).some((u) => u === "*" || u === a.path || (u.endsWith("*") && a.path!.startsWith(u.slice(0, -1))))
+  const path = a.path
+  if (path !== undefined)
+    return (rule.nonResourceURLs ?? []).some((u) => u === "*" || u === path || (u.endsWith("*") && path.startsWith(u.slice(0, -1))))
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource
   if (!matches(rule.apiGroups, a.group) || !matches(rule.resources, resource)) return false
   if (rule.resourceNames && rule.resourceNames.length > 0) return a.name !== undefined && rule.resourceNames.includes(a.name)
@@ -92,6 +94,7 @@ const nodeAllows = (user: UserInfo, a: RequestAttributes): boolean => {
   return false
 }
 
+/** Whether `user` may do `a`: system:masters, then the Node authorizer, then RBAC from the store. */
 export const authorize = (store: Store, user: UserInfo, a: RequestAttributes): boolean =>
   user.groups.includes("system:masters") || nodeAllows(user, a) || rbacAllows(store, user, a)
 

@@ -4,6 +4,7 @@
  */
 import type { KubeObject } from "../api-server/store.js"
 
+/** The group of kubeadm's default bootstrap tokens, which the join bindings name. */
 export const BOOTSTRAP_GROUP = "system:bootstrappers:kubeadm:default-node-token"
 
 type Rule = { apiGroups?: string[]; resources?: string[]; resourceNames?: string[]; verbs: string[]; nonResourceURLs?: string[] }

@@ -27,6 +27,7 @@ export const desiredSignatures = (store: Store, kubeconfig: string, now = Date.n
   return out
 }
 
+/** Keeps cluster-info's JWS entries equal to desiredSignatures when token Secrets or cluster-info change. */
 export class BootstrapSigner extends Controller {
   protected interested(resource: string, namespace: string | undefined, name: string | undefined): boolean {
     return (resource === "secrets" && namespace === "kube-system") ||

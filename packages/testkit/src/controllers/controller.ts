@@ -5,6 +5,7 @@
 import { causeText } from "@kubeadm-ts/join/cause-text"
 import type { Store, StoreEvent } from "../api-server/store.js"
 
+/** A controller's life cycle: `start` subscribes to the store and reconciles once, `stop` unsubscribes and cancels the timer. */
 export abstract class Controller {
   private unsubscribe: () => void = () => {}
   private queued = false

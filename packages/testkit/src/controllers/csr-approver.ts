@@ -17,6 +17,7 @@ type Condition = { type: string; status?: string; reason?: string; message?: str
 
 const conditionsOf = (o: KubeObject): Condition[] => (((o["status"] ?? {}) as { conditions?: Condition[] }).conditions) ?? []
 
+/** Whether a CSR has the shape of a kubelet client certificate request, and the node it names. */
 export const isNodeClientCsr = async (o: KubeObject): Promise<{ ok: boolean; nodeName: string }> => {
   const spec = (o["spec"] ?? {}) as { request?: string; usages?: string[]; signerName?: string }
   if (!KUBELET_CLIENT_SIGNERS.has(spec.signerName ?? "")) return { ok: false, nodeName: "" }
@@ -31,6 +32,7 @@ export const isNodeClientCsr = async (o: KubeObject): Promise<{ ok: boolean; nod
   return { ok, nodeName: info.commonName.slice("system:node:".length) }
 }
 
+/** Approves pending kubelet client CSRs whose requester may create `nodeclient` (or `selfnodeclient` for its own node), as kube-controller-manager does. */
 export class CsrApprover extends Controller {
   protected interested(resource: string, _ns: string | undefined, _name: string | undefined, e: StoreEvent): boolean {
     return resource === CSR && e.type !== "DELETED"
@@ -54,7 +56,7 @@ export class CsrApprover extends Controller {
         message: self ? "Auto approving self kubelet client certificate after SubjectAccessReview." : "Auto approving kubelet client certificate after SubjectAccessReview.",
         lastUpdateTime: new Date().toISOString().replace(/\.\d+Z$/, "Z")
       }
-      this.store.update(CSR, { ...current, status: { ...((current["status"] ?? {}) as object), conditions: [condition] } })
+      this.store.update(CSR, { ...current, status: { ...(current["status"] ?? {}), conditions: [condition] } })
     }
   }
 }

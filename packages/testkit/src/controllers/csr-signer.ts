@@ -20,6 +20,7 @@ const EXT_USAGES: Record<string, ExtKeyUsage> = { "client auth": "client", "serv
 
 type Condition = { type: string }
 
+/** Signs approved CSRs of the known signers with `issuer` (the cluster CA). */
 export class CsrSigner extends Controller {
   constructor(store: Store, private readonly issuer: Issuer) {
     super(store)

@@ -3,6 +3,7 @@ import { secretValue, tokenExpired } from "../auth/authentication.js"
 import { StoreError } from "../api-server/store.js"
 import { Controller } from "./controller.js"
 
+/** Deletes expired bootstrap token Secrets, waking up at the next expiration. */
 export class TokenCleaner extends Controller {
   protected interested(resource: string, namespace: string | undefined): boolean {
     return resource === "secrets" && namespace === "kube-system"
