@@ -17,12 +17,18 @@ export default tseslint.config(
       // Numbers and booleans read naturally in messages ("after 3 attempts", "ready: false").
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
       // `(x) => Effect.log(x)` style arrow shorthands returning void are the Effect idiom.
-      "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true }]
+      // ... and so are `return resume(...)` early returns inside Effect.async callbacks.
+      "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true }],
+      // A leading underscore marks a deliberately unused binding (a destructured field dropped, a callback argument).
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true }
+      ]
     }
   },
   {
     // client-node's models are classes, but its API takes plain objects (JSON in, JSON out).
-    files: ["packages/join/src/internal/kube-api/**", "packages/join/src/kube-api/**"],
+    files: ["packages/join/src/internal/kube-api/**", "packages/join/src/kube-api/**", "packages/testkit/test/client-node.test.ts"],
     rules: { "@typescript-eslint/no-unsafe-class-instance-assignment": "off" }
   },
   {
