@@ -5,7 +5,7 @@
 // `/** ... */` comment as the last comment before it. Re-exports (`export { x }`, `export * from`) are
 // not declarations: their documentation lives where the name is declared.
 //
-// Usage: node scripts/check-tsdoc.mjs [path-prefix ...]   (default: every package)
+// Usage: node tools/check-tsdoc.mjs [path-prefix ...]   (default: every package)
 // Prints file:line: name for each export without one, then a count per package; exits 1 when any is missing.
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join, relative, sep } from "node:path"
