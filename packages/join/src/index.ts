@@ -63,6 +63,6 @@ export {
   liveLayers,
   type WorkerServices
 } from "./join-layer.js"
-export { joinWorkflow, type JoinWorkflow, workerWorkflow, type WorkerWorkflow } from "./join-workflow.js"
+export { joinWorkflow, type JoinWorkflow, withTimeouts, workerWorkflow, type WorkerWorkflow } from "./join-workflow.js"
 export { controlPlaneBanner } from "./control-plane/banner.js"
 export { dropBootstrapKubeconfig, sweepTempFiles } from "./kubelet/leftovers.js"

@@ -10,8 +10,10 @@
  * phases carry their own condition as well as their parent's, because
  * `join phase <parent>/<child>` runs the child without its ancestors.
  */
-import { Effect } from "effect"
-import { type Phase, phase, workflow } from "@kubeadm-ts/workflow"
+import { Effect, Either } from "effect"
+import { type Phase, phase, timeout, type Workflow, workflow } from "@kubeadm-ts/workflow"
+import { defaultTimeouts } from "./config/defaults.js"
+import type { Timeouts } from "./config/model.js"
 import { JoinContext } from "./join-context.js"
 import * as checkEtcd from "./phases/control-plane-check-etcd.js"
 import * as markControlPlane from "./phases/control-plane-join-mark-control-plane.js"
@@ -146,3 +148,21 @@ export const workerWorkflow = workflow(preflightPhase, listedOnly(controlPlanePr
 
 export type JoinWorkflow = typeof joinWorkflow
 export type WorkerWorkflow = typeof workerWorkflow
+
+const ETCD_WAIT = "waiting for the new etcd member to join the cluster"
+
+/**
+ * v1beta4's `timeouts` as phase deadlines, through the workflow's `timeout` combinator:
+ * the etcd join (`etcdAPICall`) and the Node's control-plane label and taints
+ * (`kubernetesAPICall`, like kubeadm's PatchNode poll). The phases wait without a
+ * deadline of their own. Apply it before `skip`/`only`, which keep these deadlines.
+ */
+export const withTimeouts =
+  (timeouts: Timeouts = defaultTimeouts) =>
+  <R, E>(w: Workflow<R, E>) =>
+    timeout("etcd-join", timeouts.etcdAPICall, ETCD_WAIT)(w).pipe(
+      Either.flatMap(timeout("control-plane-join/etcd", timeouts.etcdAPICall, ETCD_WAIT)),
+      Either.flatMap(
+        timeout("control-plane-join/mark-control-plane", timeouts.kubernetesAPICall, "waiting for the Node to be registered and marked as a control plane")
+      )
+    )

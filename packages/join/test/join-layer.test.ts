@@ -5,15 +5,16 @@
  * the control-plane phases' services.
  */
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import type { Phase, PhaseContext } from "@kubeadm-ts/workflow"
-import { Context, Effect, Layer, Option } from "effect"
+import { only, type Phase, type PhaseContext, phase, run, silentReporter, workflow } from "@kubeadm-ts/workflow"
+import { Context, Duration, Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
 import { Crypto } from "../src/crypto/crypto.js"
 import { JoinData } from "../src/discovery/join-data.js"
 import { Etcd } from "../src/etcd/etcd.js"
 import { layerTest as healthTest } from "../src/health/health.js"
 import { Host } from "../src/host/host.js"
 import { controlPlaneLayer, joinLayer, type JoinLayers, type WorkerServices } from "../src/join-layer.js"
-import { joinWorkflow, workerWorkflow } from "../src/join-workflow.js"
+import { joinWorkflow, withTimeouts, workerWorkflow } from "../src/join-workflow.js"
+import { defaultTimeouts } from "../src/config/defaults.js"
 import { KubeApi } from "../src/kube-api/kube-api.js"
 import { Kubelet } from "../src/kubelet/kubelet.js"
 import * as output from "../src/output.js"
@@ -67,4 +68,39 @@ describe("joinLayer", () => {
     const runs = (p: Phase<any, any>): Array<string> => [...(p.run !== undefined ? [p.name] : []), ...p.children.flatMap(runs)]
     expect(workerWorkflow.phases.flatMap(runs)).toEqual(["preflight", "kubelet-start", "kubelet-wait-bootstrap"])
   })
+
+  it.effect("withTimeouts: the config's etcdAPICall and kubernetesAPICall bound the etcd join and mark-control-plane, also under `only`", () =>
+    Effect.gen(function* () {
+      // Phases named like the join's, that never finish: only the deadlines can end them.
+      const endless = workflow(
+        phase({ name: "etcd-join", description: "e", run: Effect.never }),
+        phase({
+          name: "control-plane-join",
+          description: "c",
+          children: [
+            phase({ name: "etcd", description: "e", run: Effect.never }),
+            phase({ name: "mark-control-plane", description: "m", run: Effect.never })
+          ]
+        })
+      )
+      const timeouts = { ...defaultTimeouts, etcdAPICall: Duration.seconds(90), kubernetesAPICall: Duration.seconds(20) }
+      const timed = yield* withTimeouts(timeouts)(endless)
+      const failure = (selected: typeof timed, after: Duration.DurationInput) =>
+        Effect.gen(function* () {
+          const fiber = yield* Effect.fork(Effect.flip(run(selected).pipe(Effect.provide(silentReporter))))
+          yield* TestClock.adjust(after)
+          return (yield* Fiber.join(fiber)).message
+        })
+      expect(yield* failure(timed, "90 seconds")).toBe(
+        "error execution phase etcd-join: phase etcd-join timed out after 1m 30s waiting for the new etcd member to join the cluster"
+      )
+      const mark = yield* Either.flatMap(Either.right(timed), only("control-plane-join/mark-control-plane"))
+      expect(yield* failure(mark, "20 seconds")).toBe(
+        "error execution phase control-plane-join/mark-control-plane: phase control-plane-join/mark-control-plane timed out after 20s waiting for the Node to be registered and marked as a control plane"
+      )
+      // The join's own trees have these phases (withTimeouts fails on an unknown name).
+      expect(Either.isRight(withTimeouts()(joinWorkflow))).toBe(true)
+      expect(Either.isRight(withTimeouts()(workerWorkflow))).toBe(true)
+    })
+  )
 })

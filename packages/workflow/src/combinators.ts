@@ -82,9 +82,9 @@ export const retry =
       p.run === undefined ? p : { ...p, run: Effect.retry(p.run, schedule) }
     )(w)
 
-/** Fails the named phase's own run with `PhaseTimeoutError` once it takes longer than `duration`. */
+/** Fails the named phase's own run with `PhaseTimeoutError` once it takes longer than `duration` (saying what it was `awaiting`). */
 export const timeout =
-  (name: string, duration: Duration.DurationInput) =>
+  (name: string, duration: Duration.DurationInput, awaiting?: string) =>
   <R, E>(w: Workflow<R, E>): Either.Either<Workflow<R, E | PhaseTimeoutError>, UnknownPhaseError> =>
     modify<R, E, R, E | PhaseTimeoutError>(name, (p, fullName) =>
       p.run === undefined
@@ -93,7 +93,12 @@ export const timeout =
             ...p,
             run: Effect.timeoutFail(p.run, {
               duration,
-              onTimeout: () => new PhaseTimeoutError({ phase: fullName, duration: Duration.decode(duration) })
+              onTimeout: () =>
+                new PhaseTimeoutError({
+                  phase: fullName,
+                  duration: Duration.decode(duration),
+                  ...(awaiting !== undefined ? { awaiting } : {})
+                })
             })
           }
     )(w)

@@ -36,8 +36,11 @@ export class PhaseFailed<E> extends Data.TaggedError("PhaseFailed")<{ // eslint-
 export class PhaseTimeoutError extends Data.TaggedError("PhaseTimeoutError")<{
   readonly phase: string
   readonly duration: Duration.Duration
+  /** What the phase was waiting for, e.g. "waiting for the new etcd member to join the cluster". */
+  readonly awaiting?: string
 }> {
   override get message(): string {
-    return `phase ${this.phase} timed out after ${Duration.format(this.duration)}`
+    const base = `phase ${this.phase} timed out after ${Duration.format(this.duration)}`
+    return this.awaiting === undefined ? base : `${base} ${this.awaiting}`
   }
 }

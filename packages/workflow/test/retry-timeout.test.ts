@@ -111,4 +111,16 @@ describe("timeout", () => {
       expect(error.message).toBe("error execution phase kubelet-start: phase kubelet-start timed out after 4m")
     })
   )
+
+  it.effect("the timeout message says what the phase was awaiting", () =>
+    Effect.gen(function* () {
+      const w = yield* timeout("etcd-join", "2 minutes", "waiting for the new etcd member to join the cluster")(
+        workflow(phase({ name: "etcd-join", description: "never ends", run: Effect.never }))
+      )
+      const fiber = yield* Effect.fork(Effect.flip(run(w).pipe(Effect.provide(silentReporter))))
+      yield* TestClock.adjust("2 minutes")
+      const error = yield* Fiber.join(fiber)
+      expect(error.message).toBe("error execution phase etcd-join: phase etcd-join timed out after 2m waiting for the new etcd member to join the cluster")
+    })
+  )
 })

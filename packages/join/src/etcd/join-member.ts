@@ -61,7 +61,8 @@ export const ensureMember = (
 export interface WaitOptions {
   readonly learner: boolean
   /** Overall budget (kubeadm 1.15: 8 x 5 s = 40 s). */
-  readonly timeout: Duration.DurationInput
+  /** Without one, the wait has no deadline of its own (the caller bounds it). */
+  readonly timeout?: Duration.DurationInput
   /** Called once per poll with a short progress note (verbosity detail). */
   readonly onProgress?: (note: string) => Effect.Effect<void>
 }
@@ -102,15 +103,20 @@ export const waitForMember = (client: EtcdClient, peerURL: string, options: Wait
   })
   const schedule = Schedule.exponential("100 millis", 1.5).pipe(Schedule.jittered, Schedule.union(Schedule.spaced("2 seconds")))
   let last = "no answer yet"
-  return attempt.pipe(
+  const waiting = attempt.pipe(
     Effect.tapError((e) => Effect.sync(() => { last = e.message })),
-    Effect.retry({ schedule, while: (e) => e.reason === "Unreachable" }),
-    Effect.timeoutFail({
-      duration: options.timeout,
-      onTimeout: () =>
-        new EtcdError({ reason: "Timeout", detail: `timeout waiting for etcd cluster to be available (waited ${Duration.format(options.timeout)}; last: ${last})` })
-    })
+    Effect.retry({ schedule, while: (e) => e.reason === "Unreachable" })
   )
+  const limit = options.timeout
+  return limit === undefined
+    ? waiting
+    : waiting.pipe(
+        Effect.timeoutFail({
+          duration: limit,
+          onTimeout: () =>
+            new EtcdError({ reason: "Timeout", detail: `timeout waiting for etcd cluster to be available (waited ${Duration.format(limit)}; last: ${last})` })
+        })
+      )
 }
 
 /**

@@ -38,7 +38,7 @@ const notYet = () => new NotYet({ reason: "NotYet" })
  * labels merge; taints = configured ones + every existing one not equal to them
  * (the whole list goes in the patch: taints have no merge key).
  */
-export const markNode = (admin: KubeClient, nodeName: string, labels: ReadonlyArray<string>, taints: ReadonlyArray<Taint>, timeout: Duration.DurationInput) =>
+export const markNode = (admin: KubeClient, nodeName: string, labels: ReadonlyArray<string>, taints: ReadonlyArray<Taint>, timeout?: Duration.DurationInput) =>
   Effect.gen(function* () {
     const out = yield* Output
     const attempt = Effect.gen(function* () {
@@ -58,15 +58,14 @@ export const markNode = (admin: KubeClient, nodeName: string, labels: ReadonlyAr
         )
       )
     })
-    const limit = Duration.decode(timeout)
-    return yield* attempt.pipe(
-      Effect.retry({ schedule: Schedule.spaced("500 millis"), while: (e) => e.reason === "NotYet" }),
-      Effect.timeoutFail({ duration: limit, onTimeout: () => notYet() }),
+    const retried = attempt.pipe(Effect.retry({ schedule: Schedule.spaced("500 millis"), while: (e) => e.reason === "NotYet" }))
+    const limit = timeout === undefined ? undefined : Duration.decode(timeout)
+    return yield* (limit === undefined ? retried : retried.pipe(Effect.timeoutFail({ duration: limit, onTimeout: () => notYet() }))).pipe(
       Effect.catchTags({
         NotYet: () =>
           new ControlPlaneJoinError({
             reason: "MarkNode",
-            detail: `timed out waiting for the condition (Node "${nodeName}" not registered within ${Duration.format(limit)})`
+            detail: `timed out waiting for the condition (Node "${nodeName}" not registered within ${limit === undefined ? "the deadline" : Duration.format(limit)})`
           }),
         KubeApiError: (e) =>
           new ControlPlaneJoinError({ reason: "MarkNode", detail: `error patching node "${nodeName}" through apiserver: ${e.message}`, cause: e })
@@ -88,5 +87,6 @@ export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError, Joi
   if (taints.length > 0)
     yield* out.info(`[mark-control-plane] Marking the node ${name} as control-plane by adding the taints [${taints.map(taintText).join(" ")}]`)
   const admin = yield* adminClient
-  yield* markNode(admin, name, labels, taints, "2 minutes")
+  // The deadline is timeouts.kubernetesAPICall, applied to the whole phase by withTimeouts (join-workflow.ts).
+  yield* markNode(admin, name, labels, taints)
 })

@@ -7,6 +7,7 @@ import { Duration, Effect } from "effect"
 import { hexId } from "../etcd/etcd.js"
 import { ensureMember, waitForMember } from "../etcd/join-member.js"
 import { etcdPod } from "../etcd/pod.js"
+import { defaultTimeouts } from "../config/defaults.js"
 import { JoinData } from "../discovery/join-data.js"
 import { JoinContext } from "../join-context.js"
 import { kubeadmBehaviour } from "../kubeadm-behaviour.js"
@@ -24,8 +25,6 @@ import type { Host } from "../host/host.js"
 import type { KubeApi } from "../kube-api/kube-api.js"
 import type { Etcd } from "../etcd/etcd.js"
 
-/** How long the new member may take to start and join (kubeadm 1.15: 8 x 5 s). */
-export const ETCD_JOIN_TIMEOUT = Duration.minutes(2)
 
 /** The phase's work; its type names what it needs from the join. */
 export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | RootFsError, JoinContext | JoinData | Output | Host | RootFs | KubeApi | Etcd> = Effect.gen(function* () {
@@ -54,10 +53,10 @@ export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | Ro
   const pod = yield* Effect.mapError(etcdPod(cfg, ensured.initialCluster, host), wrap)
   yield* writeManifest("etcd", pod).pipe(Effect.mapError(wrap))
   yield* out.info(`[etcd] Wrote Static Pod manifest for a local etcd member to "${MANIFESTS_DIR}/etcd.yaml"`)
-  yield* out.info(`[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${Duration.format(ETCD_JOIN_TIMEOUT)}`)
+  // The deadline is timeouts.etcdAPICall, applied to the whole phase by withTimeouts (join-workflow.ts).
+  yield* out.info(`[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${Duration.format((config.timeouts ?? defaultTimeouts).etcdAPICall)}`)
   yield* waitForMember(client, peerURL, {
     learner,
-    timeout: ETCD_JOIN_TIMEOUT,
     onProgress: (note) => out.detail(2, `[etcd] ${note}`)
   }).pipe(Effect.mapError(wrap))
   if (learner) yield* out.info("[etcd] The learner member is in sync and was promoted to a voting member")
