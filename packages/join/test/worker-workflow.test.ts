@@ -7,7 +7,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { collectingReporter, type PhaseEvent, PhaseReporter, run, silentReporter } from "@kubeadm-ts/workflow"
 import { Deferred, Effect, Fiber, Layer, Ref, TestClock } from "effect"
-import * as kubeletBootstrap from "../src/bootstrap/kubelet-bootstrap.js"
 import {
   caCertHash,
   createCaCertificate,
@@ -16,18 +15,15 @@ import {
   jwsDetachedSign,
   parseCsr
 } from "../src/crypto/index.js"
-import * as joinData from "../src/discovery/join-data.js"
-import { Etcd } from "../src/etcd/etcd.js"
 import { Health, layerTest as healthTest } from "../src/health/index.js"
 import * as host from "../src/host/host.js"
-import { joinWorkflow } from "../src/join-workflow.js"
+import { joinLayer } from "../src/join-layer.js"
+import { workerWorkflow } from "../src/join-workflow.js"
 import * as kubeApi from "../src/kube-api/kube-api.js"
 import { serializeKubeconfig } from "../src/kubeconfig/index.js"
 import * as kubelet from "../src/kubelet/kubelet.js"
 import { type OutputLine } from "../src/output.js"
 import { healthyMachine, options, TOKEN, workerConfig } from "./fixtures/config.js"
-import * as crypto from "../src/crypto/crypto.js"
-import * as joinContext from "../src/join-context.js"
 import * as output from "../src/output.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 
@@ -58,10 +54,7 @@ const setup = setupFor("v1.15.12")
 /** No init system here: the kubelet is neither stopped nor started. */
 const noInitSystem = kubelet.layerTest({ stop: Effect.void, start: Effect.succeed(false) })
 
-/** A worker never touches etcd: any use is a defect. */
-const noEtcd = Layer.succeed(Etcd, new Proxy({}, { get: () => () => Effect.die("a worker join used etcd") }) as never)
-
-/** Every layer of a worker join on fakes: token discovery pinned to the fake cluster's CA, in-process bootstrap. */
+/** The services of a worker join, built by joinLayer like the CLI's, with fakes where a test needs them: token discovery pinned to the fake cluster's CA, the in-process bootstrap (`--self-tls-bootstrap`), live crypto and JoinData. A worker's environment holds no Etcd at all. */
 const workerLayers = (opts: {
   caPem: string
   api: Effect.Effect.Success<typeof setup>["api"]
@@ -79,8 +72,18 @@ const workerLayers = (opts: {
       timeout: workerConfig().discovery.timeout
     }
   })
-  const base = Layer.mergeAll(opts.fs.layer, host.fake({ processRunning: (name) => Effect.succeed(name === "kubelet" && opts.kubeletRunning === true) }).layer, opts.api.layer, crypto.layer, output.fake(opts.lines), joinContext.layer(config, options({ selfTlsBootstrap: true })), noEtcd, opts.health ?? healthTest(), opts.reporter ?? silentReporter)
-  return Layer.mergeAll(base, noInitSystem, joinData.layer.pipe(Layer.provide(base)), kubeletBootstrap.layerInProcess.pipe(Layer.provide(base)))
+  const services = joinLayer(
+    { config, options: options({ selfTlsBootstrap: true }) },
+    {
+      rootFs: opts.fs.layer,
+      host: host.fake({ processRunning: (name) => Effect.succeed(name === "kubelet" && opts.kubeletRunning === true) }).layer,
+      kubeApi: opts.api.layer,
+      output: output.fake(opts.lines),
+      health: opts.health ?? healthTest(),
+      kubelet: noInitSystem
+    }
+  )
+  return Layer.merge(services, opts.reporter ?? silentReporter)
 }
 
 describe("the worker join workflow with fake layers only", () => {
@@ -90,7 +93,7 @@ describe("the worker join workflow with fake layers only", () => {
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const layers = workerLayers({ caPem, api, fs, lines })
-      yield* run(joinWorkflow).pipe(Effect.provide(layers))
+      yield* run(workerWorkflow).pipe(Effect.provide(layers))
 
       // Files, modes.
       expect(fs.entries.get("/etc/kubernetes/kubelet.conf")).toMatchObject({ kind: "file", mode: 0o600 })
@@ -141,7 +144,7 @@ describe("the worker join workflow with fake layers only", () => {
       const { caPem, api } = yield* setupFor("v1.28.4")
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      yield* run(joinWorkflow).pipe(Effect.provide(workerLayers({ caPem, api, fs, lines })))
+      yield* run(workerWorkflow).pipe(Effect.provide(workerLayers({ caPem, api, fs, lines })))
       expect(fs.text("/var/lib/kubelet/kubeadm-flags.env")).toBe('KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n')
       expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("unix:///var/run/containerd/containerd.sock")
     })
@@ -154,7 +157,7 @@ describe("the worker join workflow with fake layers only", () => {
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const layers = workerLayers({ caPem, api, fs, lines })
-      const result = yield* Effect.either(run(joinWorkflow).pipe(Effect.provide(layers)))
+      const result = yield* Effect.either(run(workerWorkflow).pipe(Effect.provide(layers)))
       expect(result._tag === "Left" && result.left.message).toBe(
         'error execution phase preflight: a Node with name "node-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node'
       )
@@ -173,7 +176,7 @@ describe("the worker join workflow with fake layers only", () => {
         get: (url) => Effect.sync(() => void probes.push({ url, bootstrapConfPresent: fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf") })).pipe(Effect.as(200))
       })
       const layers = workerLayers({ caPem, api, fs, lines, health, kubeletRunning: true, reporter: collectingReporter(events) })
-      yield* run(joinWorkflow).pipe(Effect.provide(layers))
+      yield* run(workerWorkflow).pipe(Effect.provide(layers))
       const started = (yield* Ref.get(events)).flatMap((e) => (e._tag === "Started" ? [e.phase] : []))
       expect(started).toEqual(["preflight", "kubelet-start", "kubelet-wait-bootstrap"])
       // the health check ran after kubelet-start, while bootstrap-kubelet.conf was still there; then it was removed
@@ -197,7 +200,7 @@ describe("the worker join workflow with fake layers only", () => {
       const health = healthTest({ get: () => Effect.zipRight(Deferred.succeed(probed, undefined), Effect.succeed(503)) })
       const layers = workerLayers({ caPem, api, fs, lines, health, kubeletRunning: true })
       const result = yield* Effect.gen(function* () {
-        const fiber = yield* Effect.fork(Effect.either(run(joinWorkflow).pipe(Effect.provide(layers))))
+        const fiber = yield* Effect.fork(Effect.either(run(workerWorkflow).pipe(Effect.provide(layers))))
         yield* Deferred.await(probed)
         expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(true)
         yield* TestClock.adjust("3 minutes")
