@@ -49,6 +49,7 @@ export interface JoinLayers {
   readonly etcd: Layer.Layer<Etcd>
 }
 
+/** What a join is assembled from: the validated configuration and the options outside it (rootfs, verbosity, skip list). */
 export interface JoinInput {
   readonly config: JoinConfiguration
   readonly options: JoinOptions

@@ -146,7 +146,9 @@ const listedOnly = <R, E>(p: Phase<R, E>): Phase => ({
 /** The same tree as a worker join runs it (the control-plane phases only listed). */
 export const workerWorkflow = workflow(preflightPhase, listedOnly(controlPlanePrepare), listedOnly(checkEtcdPhase), kubeletStartPhase, listedOnly(etcdJoinPhase), kubeletWaitBootstrapPhase, listedOnly(controlPlaneJoin), listedOnly(waitControlPlanePhase))
 
+/** The full tree's type: its R names every service a control-plane join needs. */
 export type JoinWorkflow = typeof joinWorkflow
+/** The worker tree's type: its R has no Etcd. */
 export type WorkerWorkflow = typeof workerWorkflow
 
 const ETCD_WAIT = "waiting for the new etcd member to join the cluster"

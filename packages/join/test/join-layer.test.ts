@@ -57,7 +57,7 @@ describe("joinLayer", () => {
   )
 
   it("the worker tree lists every phase of the full tree, with the same skip reasons and no run", () => {
-    const shape = (p: Phase<any, any>): unknown => ({
+    const shape = (p: Phase<unknown, unknown>): unknown => ({
       name: p.name,
       description: p.description,
       hidden: p.hidden ?? false,
@@ -65,7 +65,7 @@ describe("joinLayer", () => {
       children: p.children.map(shape)
     })
     expect(workerWorkflow.phases.map(shape)).toEqual(joinWorkflow.phases.map(shape))
-    const runs = (p: Phase<any, any>): Array<string> => [...(p.run !== undefined ? [p.name] : []), ...p.children.flatMap(runs)]
+    const runs = (p: Phase<unknown, unknown>): Array<string> => [...(p.run !== undefined ? [p.name] : []), ...p.children.flatMap(runs)]
     expect(workerWorkflow.phases.flatMap(runs)).toEqual(["preflight", "kubelet-start", "kubelet-wait-bootstrap"])
   })
 

@@ -6,7 +6,7 @@
  * version's kubeadm has it.
  */
 import { describe, expect, it } from "@effect/vitest"
-import type { Phase } from "@kubeadm-ts/workflow"
+import type { Phase, PhaseContext, PhaseError } from "@kubeadm-ts/workflow"
 import { Effect, Layer } from "effect"
 import { JoinData } from "../src/discovery/join-data.js"
 import { joinWorkflow, workerWorkflow } from "../src/join-workflow.js"
@@ -16,11 +16,14 @@ import * as joinContext from "../src/join-context.js"
 
 const controlPlane = { localAPIEndpoint: { advertiseAddress: "10.0.0.2", bindPort: 6443 }, certificateKey: "ab".repeat(32), etcdLearnerMode: false }
 
+/** Any phase of the join's trees (the worker tree's needs are a subset). */
+type Tree = (typeof joinWorkflow.phases)[number]
+
 /** The full names of the phases that would run, in order (hidden `all` children left out). */
 const running = (version: string, role: "worker" | "control-plane", featureGates?: Record<string, boolean>) =>
   Effect.gen(function* () {
     const names: Array<string> = []
-    const visit = (p: Phase<any, any>, prefix: string | undefined): Effect.Effect<void, unknown, any> =>
+    const visit = (p: Phase<PhaseContext<Tree>, PhaseError<Tree>>, prefix: string | undefined): Effect.Effect<void, PhaseError<Tree>, PhaseContext<Tree>> =>
       Effect.gen(function* () {
         const full = prefix === undefined ? p.name : `${prefix}/${p.name}`
         if (p.condition !== undefined && !(yield* p.condition.when)) return

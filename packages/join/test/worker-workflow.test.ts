@@ -196,8 +196,8 @@ describe("the worker join workflow with fake layers only", () => {
       const { caPem, api } = yield* setupFor("v1.37.2")
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const probed = yield* Deferred.make<void>()
-      const health = healthTest({ get: () => Effect.zipRight(Deferred.succeed(probed, undefined), Effect.succeed(503)) })
+      const probed = yield* Deferred.make<boolean>()
+      const health = healthTest({ get: () => Effect.zipRight(Deferred.succeed(probed, true), Effect.succeed(503)) })
       const layers = workerLayers({ caPem, api, fs, lines, health, kubeletRunning: true })
       const result = yield* Effect.gen(function* () {
         const fiber = yield* Effect.fork(Effect.either(run(workerWorkflow).pipe(Effect.provide(layers))))

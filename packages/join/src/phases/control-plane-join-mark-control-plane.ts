@@ -15,8 +15,11 @@ import type { Host } from "../host/host.js"
 import type { RootFs } from "../rootfs/rootfs.js"
 import type { KubeApi } from "../kube-api/kube-api.js"
 
+/** The control-plane label up to 1.23 (kubeadm 1.20-1.23 set it beside the new one). */
 export const MASTER_LABEL = "node-role.kubernetes.io/master"
+/** The control-plane label from 1.20 on. */
 export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+/** Keeps control-plane nodes out of external load balancers (kubeadm 1.19-1.23 set it on join). */
 export const EXCLUDE_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
 
 /** The labels kubeadm applies, by the cluster's minor version (1.20 added control-plane, 1.24 dropped master). */
