@@ -46,7 +46,7 @@ export const splitCsv = (text: string): ReadonlyArray<string> => {
   let field = ""
   let quoted = false
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i]
+    const ch = text.charAt(i)
     if (quoted) {
       if (ch === '"' && text[i + 1] === '"') {
         field += '"'

@@ -42,13 +42,11 @@ export const rootCommand = (changed: ReadonlyArray<string>, runJoin: JoinRunner 
   const leaf = (info: PhaseInfo, runName: string) => {
     const run = (values: Record<string, unknown>, endpoint: string | undefined) => runJoin(toJoinFlags(values, endpoint, changed), runName)
     // The two shapes differ only in their parsed value, which nothing reads back.
-    const command: Command.Command<string, never, CliFailure, any> =
-      info.endpoint === true
-        ? Command.make(info.name, { ...joinOptions(info.flags ?? []), endpoint: endpointArg }, ({ endpoint, ...values }) =>
-            run(values, endpoint._tag === "Some" ? endpoint.value : undefined)
-          )
-        : Command.make(info.name, joinOptions(info.flags ?? []), (values) => run(values, undefined))
-    return command.pipe(Command.withDescription(info.description))
+    return info.endpoint === true
+      ? Command.make(info.name, { ...joinOptions(info.flags ?? []), endpoint: endpointArg }, ({ endpoint, ...values }) =>
+          run(values, endpoint._tag === "Some" ? endpoint.value : undefined)
+        ).pipe(Command.withDescription(info.description))
+      : Command.make(info.name, joinOptions(info.flags ?? []), (values) => run(values, undefined)).pipe(Command.withDescription(info.description))
   }
 
   const phaseCommands = joinPhases.map((p) =>

@@ -16,11 +16,11 @@ export const redactProcessOutput = (): void => {
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: Array<unknown>) => boolean
     if (stream === process.stdout) rawStdoutWrite = (chunk) => write(chunk)
-    stream.write = ((chunk: unknown, ...rest: Array<unknown>) =>
+    stream.write = (chunk: unknown, ...rest: Array<unknown>) =>
       write(
         typeof chunk === "string" ? redactSecrets(chunk) : chunk instanceof Uint8Array ? redactSecrets(Buffer.from(chunk).toString("utf8")) : chunk,
         ...rest
-      )) as typeof stream.write
+      )
   }
 }
 
