@@ -8,6 +8,7 @@ import { redactSecrets } from "@kubeadm-ts/join/redact"
 import { Either } from "effect"
 import type { FlagSpec } from "./flag-table.js"
 
+/** One command's argv after pflag's rules: the non-flag words, each flag's values, and whether help was asked. */
 export interface ParsedArgs {
   readonly positionals: ReadonlyArray<string>
   /** Parsed values per flag name: strings/bools/ints as text, lists already split on commas. */
@@ -17,6 +18,7 @@ export interface ParsedArgs {
   readonly help: boolean
 }
 
+/** The flags one command accepts, by long name and by shorthand: a `join phase` leaf sees only its own and the global ones. */
 export interface FlagLookup {
   readonly byName: (name: string) => FlagSpec | undefined
   readonly byShort: (short: string) => FlagSpec | undefined
@@ -46,7 +48,7 @@ export const splitCsv = (text: string): ReadonlyArray<string> => {
   let field = ""
   let quoted = false
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i]
+    const ch = text.charAt(i)
     if (quoted) {
       if (ch === '"' && text[i + 1] === '"') {
         field += '"'

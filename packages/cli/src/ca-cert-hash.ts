@@ -12,6 +12,7 @@ const fileError = (path: string, e: unknown): string => {
   return `open ${path}: ${causeText(e)}`
 }
 
+/** Reads a PEM CA certificate and gives its `sha256:<hex>` SPKI pin; a missing file or non-PEM input fails with Go's wording. */
 export const caCertHash = (path: string): Effect.Effect<string, CliFailure> =>
   Effect.gen(function* () {
     const text = yield* Effect.tryPromise({
@@ -29,6 +30,7 @@ export const caCertHash = (path: string): Effect.Effect<string, CliFailure> =>
     })
   })
 
+/** Prints the pin on stdout, for pasting into --discovery-token-ca-cert-hash. */
 export const caCertHashCommand = Command.make(
   "ca-cert-hash",
   { file: Args.text({ name: "ca.crt" }).pipe(Args.withDescription("PEM file of the cluster CA certificate")) },

@@ -12,6 +12,7 @@ import { joinPhases, type PhaseInfo, phaseTable } from "./phase-list.js"
 import type { JoinFlags } from "@kubeadm-ts/join/config"
 import { type CliFailure, runJoin as runJoinLive } from "./run-join.js"
 
+/** Shown by `kubeadm-ts version` and passed to @effect/cli as the program's version. */
 export const version = "0.1.0"
 
 const endpointArg = Args.text({ name: "api-server-endpoint" }).pipe(
@@ -34,21 +35,19 @@ const nonEmpty = <A>(xs: ReadonlyArray<A>): [A, ...Array<A>] => {
   return [first, ...rest]
 }
 
-/** `changed` = the flags given on the command line (from the argv pre-parse). */
 /** What a join command does with its parsed flags (tests pass a recorder). */
 export type JoinRunner = (flags: JoinFlags, phase: string | undefined) => Effect.Effect<void, CliFailure>
 
+/** The tree @effect/cli parses; `changed` lists the flags given on the command line (from the argv pre-parse): the join refuses some next to --config and warns about others. */
 export const rootCommand = (changed: ReadonlyArray<string>, runJoin: JoinRunner = runJoinLive) => {
   const leaf = (info: PhaseInfo, runName: string) => {
     const run = (values: Record<string, unknown>, endpoint: string | undefined) => runJoin(toJoinFlags(values, endpoint, changed), runName)
     // The two shapes differ only in their parsed value, which nothing reads back.
-    const command: Command.Command<string, never, CliFailure, any> =
-      info.endpoint === true
-        ? Command.make(info.name, { ...joinOptions(info.flags ?? []), endpoint: endpointArg }, ({ endpoint, ...values }) =>
-            run(values, endpoint._tag === "Some" ? endpoint.value : undefined)
-          )
-        : Command.make(info.name, joinOptions(info.flags ?? []), (values) => run(values, undefined))
-    return command.pipe(Command.withDescription(info.description))
+    return info.endpoint === true
+      ? Command.make(info.name, { ...joinOptions(info.flags ?? []), endpoint: endpointArg }, ({ endpoint, ...values }) =>
+          run(values, endpoint._tag === "Some" ? endpoint.value : undefined)
+        ).pipe(Command.withDescription(info.description))
+      : Command.make(info.name, joinOptions(info.flags ?? []), (values) => run(values, undefined)).pipe(Command.withDescription(info.description))
   }
 
   const phaseCommands = joinPhases.map((p) =>

@@ -91,6 +91,7 @@ const leafHelp = (path: string, leaf: Leaf): string =>
   render({ long: `${leaf.short}\n\n${leaf.long}`, usage: [`kubeadm-ts config ${path} [flags]`], flags: flagUsages(leaf.flags, leaf.name), global: false })
 
 type Usage = { readonly usageError: string; readonly command: string; readonly usageLine: string }
+/** Where a `config ...` argv goes: a help page, the argv for @effect/cli, or a cobra-style usage error. */
 export type ConfigRoute = { readonly help: string } | { readonly argv: ReadonlyArray<string>; readonly changed: ReadonlyArray<string> } | Usage
 
 /** `config ...`: the sub-command path, pflag parsing of its flags, or a help page / cobra usage error. */
@@ -227,6 +228,7 @@ const migrate = Command.make(
     })
 )
 
+/** The @effect/cli side of `config`: print join-defaults, validate and migrate. */
 export const configCommand = Command.make("config").pipe(
   Command.withDescription(groupPages["config"]?.long ?? ""),
   Command.withSubcommands([Command.make("print").pipe(Command.withSubcommands([printJoinDefaults])), validate, migrate])

@@ -3,8 +3,10 @@
  * descriptions and defaults, the inherited ones, and ours. The argv parser,
  * the @effect/cli options and the help all come from this one table.
  */
+/** How pflag parses a flag's value; `int` is klog's -v Level. */
 export type FlagKind = "string" | "strings" | "bool" | "int32" | "int"
 
+/** One row of the flag table: enough for the argv parser, the @effect/cli option and the help line. */
 export interface FlagSpec {
   readonly name: string
   readonly kind: FlagKind
@@ -20,6 +22,7 @@ export interface FlagSpec {
   readonly global?: boolean
 }
 
+/** kubeadm join's flags with kubeadm's descriptions, then the inherited global ones; `[kubeadm-ts]` marks ours. */
 export const joinFlags: ReadonlyArray<FlagSpec> = [
   { name: "apiserver-advertise-address", kind: "string", description: "If the node should host a new control plane instance, the IP address the API Server will advertise it's listening on. If not set the default network interface will be used." },
   { name: "apiserver-bind-port", kind: "int32", defaultText: "6443", description: "If the node should host a new control plane instance, the port for the API Server to bind to." },
@@ -44,5 +47,7 @@ export const joinFlags: ReadonlyArray<FlagSpec> = [
   { name: "v", short: "v", kind: "int", global: true, description: "number for the log level verbosity" }
 ]
 
+/** For `--name` lookups while parsing argv. */
 export const flagsByName = new Map(joinFlags.map((f) => [f.name, f]))
+/** For `-x` shorthand lookups while parsing argv (only -v has one). */
 export const flagsByShort = new Map(joinFlags.flatMap((f) => (f.short === undefined ? [] : [[f.short, f] as const])))

@@ -32,6 +32,7 @@ const commandList = (commands: ReadonlyArray<{ readonly name: string; readonly d
 
 const globalSection = `Global Flags:\n${flagUsages(joinFlags.filter((f) => f.global === true))}`
 
+/** The sections of a cobra help page; `more` names the command in the closing "Use ... --help" hint. */
 export interface Page {
   readonly long: string
   readonly usage: ReadonlyArray<string>
@@ -41,6 +42,7 @@ export interface Page {
   readonly more?: string
 }
 
+/** Lays out a page as cobra does: sections separated by blank lines, in cobra's order. */
 export const render = (p: Page): string =>
   [
     p.long,
@@ -51,6 +53,7 @@ export const render = (p: Page): string =>
     ...(p.more === undefined ? [] : [`Use "${p.more} [command] --help" for more information about a command.`])
   ].join("\n\n") + "\n"
 
+/** kubeadm's one-line summary of join, shared by the root command list and join's own page. */
 export const joinShort = "Run this on any machine you wish to join an existing cluster"
 
 const joinLong = `${joinShort}
@@ -73,6 +76,7 @@ ${phaseTable()}
 
 const phaseShort = "Use this command to invoke single phase of the join workflow"
 
+/** `kubeadm-ts --help`, also shown for a bare `kubeadm-ts`: the command list. */
 export const rootHelp = (): string =>
   render({
     long: "kubeadm-ts: kubeadm join, in TypeScript. Turns a machine into a node of an existing Kubernetes cluster.",
@@ -88,6 +92,7 @@ export const rootHelp = (): string =>
     more: "kubeadm-ts"
   })
 
+/** `kubeadm-ts join --help`: how trust is established both ways, the phases and every join flag. */
 export const joinHelp = (): string =>
   render({
     long: joinLong,
@@ -98,6 +103,7 @@ export const joinHelp = (): string =>
     more: "kubeadm-ts join"
   })
 
+/** `kubeadm-ts join phase --help`: the visible phases as sub-commands. */
 export const phaseHelp = (): string =>
   render({
     long: `${phaseShort}\n\nThe phases and sub-phases:\n\`\`\`\n${phaseTable()}\n\`\`\``,
@@ -130,9 +136,11 @@ export const phaseCommandHelp = (path: ReadonlyArray<string>, info: PhaseInfo): 
   })
 }
 
+/** Help of `kubeadm-ts version`, which takes no flag but -h. */
 export const versionHelp = (): string =>
   render({ long: "Print the version of kubeadm-ts", usage: ["kubeadm-ts version [flags]"], flags: flagUsages([], "version"), global: false })
 
+/** `kubeadm-ts ca-cert-hash --help`: what the pin is and which flag takes it. */
 export const caCertHashHelp = (): string =>
   render({
     long: "Print the sha256 pin of a CA certificate's public key (SubjectPublicKeyInfo, RFC 7469), the value --discovery-token-ca-cert-hash takes.",

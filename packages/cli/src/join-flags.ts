@@ -37,10 +37,10 @@ export const toJoinFlags = (
   endpoint: string | undefined,
   changed: ReadonlyArray<string>
 ): JoinFlags => {
-  const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : "")
+  const str = (name: string) => (typeof values[name] === "string" ? values[name] : "")
   const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as ReadonlyArray<string>) : [])
   const bool = (name: string) => values[name] === true
-  const num = (name: string, fallback: number) => (typeof values[name] === "number" ? (values[name] as number) : fallback)
+  const num = (name: string, fallback: number) => (typeof values[name] === "number" ? values[name] : fallback)
   return {
     ...defaultJoinFlags,
     ...(endpoint === undefined ? {} : { apiServerEndpoint: endpoint }),

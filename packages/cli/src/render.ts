@@ -3,24 +3,24 @@ import { Duration, Effect, Layer } from "effect"
 import { PhaseEvent, PhaseReporter } from "@kubeadm-ts/workflow"
 import { redactSecrets } from "@kubeadm-ts/join/redact"
 
+/** stdout's writer before redaction was installed: only `writeStdoutKeeping` uses it. */
+let rawStdoutWrite: ((chunk: string) => boolean) | undefined
+
 /**
  * Every byte the binary prints passes through here: the join's Output, our own error and
  * usage lines, @effect/cli's messages and Node's warnings alike, so a token or key given
  * in the wrong place is redacted even where no source remembered to (the sources do too).
  * Every writer prints whole lines, so a secret is never split across two writes.
  */
-/** stdout's writer before redaction was installed: only `writeStdoutKeeping` uses it. */
-let rawStdoutWrite: ((chunk: string) => boolean) | undefined
-
 export const redactProcessOutput = (): void => {
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: Array<unknown>) => boolean
     if (stream === process.stdout) rawStdoutWrite = (chunk) => write(chunk)
-    stream.write = ((chunk: unknown, ...rest: Array<unknown>) =>
+    stream.write = (chunk: unknown, ...rest: Array<unknown>) =>
       write(
         typeof chunk === "string" ? redactSecrets(chunk) : chunk instanceof Uint8Array ? redactSecrets(Buffer.from(chunk).toString("utf8")) : chunk,
         ...rest
-      )) as typeof stream.write
+      )
   }
 }
 
@@ -50,6 +50,7 @@ export const verboseReporter = (verbosity: number): Layer.Layer<PhaseReporter> =
     }
   })
 
+/** kubeadm's closing text after a worker node joins, printed verbatim. */
 export const workerBanner = [
   "",
   "This node has joined the cluster:",

@@ -101,6 +101,7 @@ const routeJoin = (path: string[], leaf: PhaseInfo | undefined, tokens: Readonly
   return { argv: [...path, ...positionals, ...canonicalFlags(parsed.right)], changed: parsed.right.changed, notices }
 }
 
+/** Decides what an argv (without node and the script) does before @effect/cli runs: help, usage error or canonical argv. */
 export const route = (args: ReadonlyArray<string>): Route => {
   const [command, ...rest] = args
   if (command === undefined || command === "-h" || command === "--help" || command === "help") return { help: rootHelp() }

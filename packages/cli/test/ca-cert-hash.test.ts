@@ -9,7 +9,7 @@ const dir = tempDir("kubeadm-ts-pin-")
 afterAll(() => removeDir(dir))
 
 const opensslPin = (crt: string): string =>
-  "sha256:" + execSync(`openssl x509 -pubkey -noout -in ${crt} | openssl pkey -pubin -outform der | sha256sum`, { encoding: "utf8" }).split(" ")[0]
+  "sha256:" + (execSync(`openssl x509 -pubkey -noout -in ${crt} | openssl pkey -pubin -outform der | sha256sum`, { encoding: "utf8" }).split(" ")[0] ?? "")
 
 for (const [name, keyArgs] of [
   ["RSA", "-newkey rsa:2048"],

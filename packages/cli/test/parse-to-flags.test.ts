@@ -13,7 +13,7 @@ const parse = async (args: ReadonlyArray<string>): Promise<{ flags: JoinFlags; p
   let seen: { flags: JoinFlags; phase: string | undefined } | undefined
   const cli = Command.run(rootCommand(r.changed, (flags, phase) => Effect.sync(() => void (seen = { flags, phase }))), { name: "kubeadm-ts", version: "test" })
   await Effect.runPromise(
-    cli(["node", "kubeadm-ts", ...r.argv]).pipe(Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ isCaseSensitive: true })))) as Effect.Effect<void, unknown>
+    cli(["node", "kubeadm-ts", ...r.argv]).pipe(Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ isCaseSensitive: true }))))
   )
   if (seen === undefined) throw new Error("the join runner was not called")
   return seen

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process"
 import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto"
 import { listing, removeDir, runCliMeasured, tempDir } from "./run-cli.js"
@@ -76,7 +76,7 @@ describe("--config and --discovery-file: regular files of bounded size only", ()
     writeFileSync(join(outside, "secret.yaml"), `apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\nbogusSecretField: ${token}\n`)
     symlinkSync(join(outside, "secret.yaml"), join(dir, "join.yaml"))
     mkdirSync(join(dir, "etc"))
-    symlinkSync("../../" + outside.split("/").pop(), join(dir, "etc/up")) // relative, climbing out
+    symlinkSync("../../" + basename(outside), join(dir, "etc/up")) // relative, climbing out
     const before = listing(dir)
     const cases: Array<[string, string]> = [
       // an absolute link target is looked up inside the rootfs (RESOLVE_IN_ROOT), where it is not

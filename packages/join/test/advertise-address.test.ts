@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process"
 import { Effect, Either, Layer, Option } from "effect"
-import { describe, expect, it } from "vitest"
+import { assert, describe, expect, it } from "vitest"
 import type { ControlPlane } from "../src/config/model.js"
 import { JoinData, parseClusterConfiguration } from "../src/discovery/join-data.js"
 import * as host from "../src/host/host.js"
@@ -83,7 +83,8 @@ describe("advertise address", () => {
     const cfg = await Effect.runPromise(controlPlaneConfig.pipe(Effect.provide(layers)))
     expect(cfg.advertiseAddress).toBe("192.168.7.21")
     expect(cfg.bindPort).toBe(6443)
-    const httpProxy = controlPlaneChecks(cfg).find((c) => c.name === "HTTPProxy")!
+    const httpProxy = controlPlaneChecks(cfg).find((c) => c.name === "HTTPProxy")
+    assert.isDefined(httpProxy)
     await Effect.runPromise(httpProxy.run.pipe(Effect.provide(Layer.merge(machine, rootfs.fake({}).layer))))
     expect(asked).toEqual(["https://192.168.7.21"])
 

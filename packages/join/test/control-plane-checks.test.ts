@@ -1,7 +1,7 @@
 import { createServer } from "node:net"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
 import { Effect, Layer, Option } from "effect"
-import { describe, expect, it } from "vitest"
+import { assert, describe, expect, it } from "vitest"
 import * as host from "../src/host/host.js"
 import type { HostService } from "../src/host/host.js"
 import {
@@ -87,7 +87,8 @@ describe("control-plane preflight", () => {
     expect(run("v1.15.12", { major: 1, minor: 15 })).toEqual({ warnings: [], errors: [] })
     expect(run("v1.15", { major: 1, minor: 15 }).errors).toEqual(['couldn\'t parse Kubernetes version "v1.15": could not parse "v1.15" as version'])
     // the list carries the cluster's version into the check
-    const listed = controlPlaneChecks(sampleConfig({ kubernetesVersion: `v${major}.${minor + 2}.1` })).find((c) => c.name === "KubernetesVersion")!
+    const listed = controlPlaneChecks(sampleConfig({ kubernetesVersion: `v${major}.${minor + 2}.1` })).find((c) => c.name === "KubernetesVersion")
+    assert.isDefined(listed)
     const listedOutcome = await Effect.runPromise(listed.run.pipe(Effect.provide(Layer.merge(host.fake().layer, rootfs.fake({}).layer))))
     expect(listedOutcome.warnings[0]).toContain(`Kubernetes version: ${major}.${minor + 2}.1.`)
   })

@@ -1,6 +1,6 @@
 /** The member-join algorithm on the in-memory Etcd test layer (the real-etcd tests live in the testkit). */
 import { Effect, Either } from "effect"
-import { describe, expect, it } from "vitest"
+import { assert, describe, expect, it } from "vitest"
 import * as etcd from "../src/etcd/etcd.js"
 import { clusterHealth, Etcd, ensureMember, waitForMember, type EtcdMember } from "../src/etcd/index.js"
 import { clusterStatusYaml, endpointsFromClusterStatus, endpointsFromEtcdPods, parseClusterStatus } from "../src/etcd/endpoints.js"
@@ -17,7 +17,7 @@ const withEtcd = <A, E>(autoStart: boolean, f: (h: ReturnType<typeof etcd.fake>)
 
 describe("ensureMember / waitForMember (in-memory etcd)", () => {
   it("adds once, reuses our (unstarted) member on a re-run, names others by hex ID in --initial-cluster", async () => {
-    await withEtcd(false, (h) =>
+    await withEtcd(false, () =>
       Effect.gen(function* () {
         const client = yield* Effect.flatMap(Etcd, (e) => e.connect(["https://10.0.0.11:2379"], { ca: "", cert: "", key: "" }))
         const a = yield* ensureMember(client, "cp-2", "https://10.0.0.12:2380", { learner: false })
@@ -34,7 +34,6 @@ describe("ensureMember / waitForMember (in-memory etcd)", () => {
           { name: "cp-2", peerURL: "https://10.0.0.12:2380" },
           { name: (1001).toString(16), peerURL: "https://10.0.0.13:2380" }
         ])
-        void h
       })
     )
   })
@@ -67,7 +66,8 @@ describe("ensureMember / waitForMember (in-memory etcd)", () => {
 describe("etcd endpoints", () => {
   it("from ClusterStatus v1beta1/v1beta2 and from etcd Pod annotations; ClusterStatus round-trips", () => {
     const text = "apiEndpoints:\n  cp-1:\n    advertiseAddress: 10.0.0.11\n    bindPort: 6443\n  cp-0:\n    advertiseAddress: fd00::10\n    bindPort: 6443\napiVersion: kubeadm.k8s.io/v1beta1\nkind: ClusterStatus\n"
-    const status = Either.getOrThrow(parseClusterStatus(text))!
+    const status = Either.getOrThrow(parseClusterStatus(text))
+    assert.isDefined(status)
     expect(endpointsFromClusterStatus(status)).toEqual(["https://[fd00::10]:2379", "https://10.0.0.11:2379"])
     expect(Either.getOrThrow(parseClusterStatus(clusterStatusYaml(status)))).toEqual(status)
     const unsupported = parseClusterStatus("apiVersion: kubeadm.k8s.io/v1beta9\nkind: ClusterStatus\n")

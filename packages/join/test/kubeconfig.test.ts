@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, FastCheck } from "effect"
+import { Effect, Either, FastCheck, Predicate } from "effect"
 import {
   bootstrapKubeconfig,
   kubeletKubeconfig,
@@ -84,6 +84,6 @@ users: null
 describe("kubeconfig parsing (properties)", () => {
   it.prop("never throws on junk, always a KubeconfigError or a kubeconfig", [FastCheck.oneof(FastCheck.string(), FastCheck.json(), FastCheck.jsonValue().map((v) => JSON.stringify({ clusters: v, users: v, contexts: v })))], ([text]) => {
     const r = parseKubeconfig(text)
-    return Either.isRight(r) || r.left._tag === "KubeconfigError"
+    return Either.isRight(r) || Predicate.isTagged(r.left, "KubeconfigError")
   })
 })

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Either, Layer, Ref } from "effect"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterEach, assert, describe, expect, it } from "vitest"
 import { createCaCertificate, generateKeyPair, privateKeyToPem } from "../src/crypto/index.js"
 import { parseKubeconfig } from "../src/kubeconfig/kubeconfig.js"
 import { type OutputLine } from "../src/output.js"
@@ -62,7 +62,9 @@ describe("control-plane kubeconfig files", () => {
       const k = parseKubeconfig(await readFile(path, "utf8"))
       if (Either.isLeft(k)) throw k.left
       const certPath = join(root, `${file}.crt`)
-      await writeFile(certPath, k.right.users[0]!.value.clientCertificateData!)
+      const certData = k.right.users[0]?.value.clientCertificateData
+      assert.isDefined(certData)
+      await writeFile(certPath, certData)
       expect(execFileSync("openssl", ["verify", "-CAfile", join(root, "etc/kubernetes/pki/ca.crt"), certPath], { encoding: "utf8" })).toMatch(/OK/)
       const subject = execFileSync("openssl", ["x509", "-in", certPath, "-noout", "-subject"], { encoding: "utf8" })
       expect(subject).toContain(org ? `O = ${org}, CN = ${user}` : `CN = ${user}`)

@@ -6,7 +6,7 @@ import { startedTogether } from "../src/phases/preflight.js"
 describe("preflight checks run together, reported in list order", () => {
   it.live("a check waiting on a later one completes (so they overlap) and warnings keep the list's order", () =>
     Effect.gen(function* () {
-      const later = yield* Deferred.make<void>()
+      const later = yield* Deferred.make<undefined>()
       const printed: Array<string> = []
       const checks: ReadonlyArray<Check> = [
         // Would never finish if the checks ran one after the other.

@@ -56,7 +56,7 @@ describe("HTTPProxy / HTTPProxyCIDR with the live Host", () => {
   const saved = { ...process.env }
   afterEach(() => {
     for (const k of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"]) {
-      if (saved[k] === undefined) delete process.env[k]
+      if (saved[k] === undefined) Reflect.deleteProperty(process.env, k)
       else process.env[k] = saved[k]
     }
   })
@@ -65,7 +65,7 @@ describe("HTTPProxy / HTTPProxyCIDR with the live Host", () => {
     return Effect.runPromise(Effect.provide(e, host.layer.pipe(Layer.provide(rootfs.layer(root)))))
   }
   const proxyEnv = (noProxy: string) => {
-    for (const k of ["https_proxy", "http_proxy", "no_proxy"]) delete process.env[k]
+    for (const k of ["https_proxy", "http_proxy", "no_proxy"]) Reflect.deleteProperty(process.env, k)
     process.env["HTTPS_PROXY"] = PROXY
     process.env["HTTP_PROXY"] = PROXY
     process.env["NO_PROXY"] = noProxy

@@ -82,7 +82,7 @@ describe("wait-control-plane", () => {
   it.effect("a scheduler that never answers fails the phase after 4 minutes (TestClock), naming it and its URL", () =>
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const refused = yield* Deferred.make<void>()
+      const refused = yield* Deferred.make<undefined>()
       const get = (url: string) => (url.includes(":10259") ? Effect.zipRight(Deferred.succeed(refused, undefined), Effect.succeed(503)) : Effect.succeed(200))
       const fiber = yield* Effect.fork(Effect.either(run.pipe(Effect.provide(setup(get, lines)))))
       yield* Deferred.await(refused)

@@ -82,7 +82,7 @@ describe("the bootstrap kubeconfig", () => {
 
 describe("kubeletKubeconfig", () => {
   it("has the kubelet's names and points certificate and key at kubelet-client-current.pem", () => {
-    const doc = parse(kubeletKubeconfig({ server: "https://h:6443", ca: { pem: "CA" } }))
+    const doc: unknown = parse(kubeletKubeconfig({ server: "https://h:6443", ca: { pem: "CA" } }))
     expect(doc).toEqual({
       apiVersion: "v1",
       clusters: [{ cluster: { "certificate-authority-data": b64("CA"), server: "https://h:6443" }, name: "default-cluster" }],

@@ -1,6 +1,6 @@
 /** Junk in, typed result out: flag mapping, loading and decoding never throw. */
 import { it } from "@effect/vitest"
-import { Either, FastCheck as fc } from "effect"
+import { Either, FastCheck as fc, Predicate } from "effect"
 import { stringify } from "yaml"
 import { decodeJoinConfiguration } from "../../src/config/decode.js"
 import { configFromFlags, defaultJoinFlags, type JoinFlags } from "../../src/config/flags.js"
@@ -46,7 +46,7 @@ it.prop("flags -> model never throws", [junkFlags], ([f]) => {
 
 it.prop("loading junk flags is a typed error or a valid model", [junkFlags], ([f]) => {
   const r = loadJoin(f, env)
-  if (Either.isLeft(r)) return r.left._tag === "ConfigError" && r.left.message.length > 0
+  if (Either.isLeft(r)) return Predicate.isTagged(r.left, "ConfigError") && r.left.message.length > 0
   const { config } = r.right
   const bt = config.discovery.bootstrapToken
   return config.nodeRegistration.name !== "" && (bt === undefined || isBootstrapToken(bt.token)) && (bt === undefined) !== (config.discovery.file === undefined)
@@ -60,5 +60,5 @@ const junkYaml = fc.oneof(
 
 it.prop("decoding junk YAML is a typed error or a model", [junkYaml], ([y]) => {
   const r = decodeJoinConfiguration(y)
-  return Either.isLeft(r) ? r.left._tag === "ConfigError" : typeof r.right.config.caCertPath === "string"
+  return Either.isLeft(r) ? Predicate.isTagged(r.left, "ConfigError") : typeof r.right.config.caCertPath === "string"
 })
