@@ -86,7 +86,7 @@ export const watchEtcdStaticPod = (rootfs: string, nodeAddress: string, pollMs =
       (p) => {
         pod = p
       },
-      (e) => {
+      (e: unknown) => {
         error = e
       }
     )

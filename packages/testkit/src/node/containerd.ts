@@ -50,8 +50,8 @@ export const startContainerd = async (rootfs: string, binary = CONTAINERD_BINARY
   let output = ""
   // A clean environment: containerd reads no CONTAINERD_* surprises from ours.
   const child = spawn(binary, ["--config", config], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" } })
-  child.stdout?.on("data", (c: Buffer) => (output += c.toString()))
-  child.stderr?.on("data", (c: Buffer) => (output += c.toString()))
+  child.stdout.on("data", (c: Buffer) => (output += c.toString()))
+  child.stderr.on("data", (c: Buffer) => (output += c.toString()))
   const deadline = Date.now() + 20_000
   for (;;) {
     const ready = await stat(socket).then((s) => s.isSocket(), () => false)
@@ -68,11 +68,13 @@ export const startContainerd = async (rootfs: string, binary = CONTAINERD_BINARY
     process: child,
     log: () => output,
     stop: async () => {
-      if (child.exitCode === null) {
+      // A call, not a property read: the exit code changes while we await, which narrowing cannot see.
+      const running = () => child.exitCode === null
+      if (running()) {
         const exited = new Promise((r) => child.once("exit", r))
         child.kill("SIGTERM")
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-        if (child.exitCode === null) child.kill("SIGKILL")
+        if (running()) child.kill("SIGKILL")
       }
       await rm(work, { recursive: true, force: true })
     }

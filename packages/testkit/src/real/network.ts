@@ -38,7 +38,7 @@ const ip = (...args: Array<string>) => {
     execFileSync("ip", args, { stdio: ["ignore", "pipe", "pipe"] })
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim() ?? String(e)
-    throw new Error(`ip ${args.join(" ")}: ${stderr}`)
+    throw new Error(`ip ${args.join(" ")}: ${stderr}`, { cause: e })
   }
 }
 const quietly = (f: () => void) => {

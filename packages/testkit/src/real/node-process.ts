@@ -69,8 +69,8 @@ export const startOnNode = (node: NodeHost, name: string, command: string, args:
     log += c.toString()
     if (log.length > 2 * TAIL_BYTES) log = log.slice(-TAIL_BYTES)
   }
-  child.stdout?.on("data", keep)
-  child.stderr?.on("data", keep)
+  child.stdout.on("data", keep)
+  child.stderr.on("data", keep)
   child.on("error", (e) => keep(Buffer.from(`spawn failed: ${e.message}\n`)))
   const exited = () => child.exitCode !== null || child.signalCode !== null
   return {

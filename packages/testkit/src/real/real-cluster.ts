@@ -26,6 +26,7 @@ import { type Containerd, startContainerd } from "../node/containerd.js"
 import { installKubeletUnit, type KubeletUnit, SYSTEMCTL } from "./kubelet-unit.js"
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import { caCertHash, generateCertificateKey } from "@kubeadm-ts/join/crypto"
 import { randomTokenPart } from "../cluster/cluster-objects.js"
 import { waitFor } from "../wait.js"
@@ -241,7 +242,7 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
       ...(kubelet ? [`--- kubelet:\n${kubelet.logTail(20)}`] : [])
     ].join("\n")
     await close()
-    throw new Error(`${e instanceof Error ? e.message : String(e)}${tails ? `\n${tails}` : ""}`)
+    throw new Error(`${causeText(e)}${tails ? `\n${tails}` : ""}`, { cause: e })
   }
 }
 
