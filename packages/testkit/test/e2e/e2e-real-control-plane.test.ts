@@ -117,7 +117,7 @@ describe("control-plane join, real cluster", () => {
           spawnSync(cluster.components.bin("kubectl"), ["--kubeconfig", join(root, "etc/kubernetes", conf), ...args], { encoding: "utf8" })
         const lease = (name: string) => `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`
         expect(kubectlWith("controller-manager.conf", "get", "--raw", lease("kube-controller-manager")).stdout).toContain('"holderIdentity"')
-        await waitFor(async () => kubectlWith("scheduler.conf", "get", "--raw", lease("kube-scheduler")).stdout.includes('"holderIdentity"'), {
+        await waitFor(() => kubectlWith("scheduler.conf", "get", "--raw", lease("kube-scheduler")).stdout.includes('"holderIdentity"'), {
           timeoutMs: 60_000,
           intervalMs: 500,
           what: `the new kube-scheduler to hold its lease\n${pods.logTails()}`
