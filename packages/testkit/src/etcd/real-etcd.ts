@@ -26,6 +26,7 @@ export const etcdBinary = (): string => {
   )
 }
 
+/** The etcd CA that signs the member and client certificates of a real etcd. */
 export interface EtcdCa {
   readonly certPem: string
   readonly keyPem: string
@@ -37,6 +38,7 @@ export const newEtcdCa = async (): Promise<EtcdCa> => {
   return { certPem: await createCaCertificate(keys, { commonName: "etcd-ca" }), keyPem: await privateKeyToPem(keys.privateKey, "traditional") }
 }
 
+/** A leaf certificate and its private key, both PEM, as files on disk hold them. */
 export interface IssuedPair {
   readonly certPem: string
   readonly keyPem: string
@@ -124,6 +126,7 @@ export const waitEtcdReady = async (clientURL: string, tls: EtcdTls, child: Chil
   }
 }
 
+/** A running etcd process: its URLs, data folder, client credentials and how to stop it. */
 export interface RealEtcd {
   readonly name: string
   readonly address: string
@@ -139,6 +142,7 @@ export interface RealEtcd {
   readonly stop: () => Promise<void>
 }
 
+/** How to start a one-member etcd: which CA signs it, its member name and address. */
 export interface StartEtcdOptions {
   readonly ca?: EtcdCa
   readonly name?: string

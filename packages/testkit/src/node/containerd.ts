@@ -10,8 +10,10 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
+/** The host's containerd, which `startContainerd` runs unless given another binary. */
 export const CONTAINERD_BINARY = "/usr/bin/containerd"
 
+/** A containerd started for one rootfs, its socket at `<rootfs>/run/containerd/containerd.sock` where the join's CRI check finds it. */
 export interface Containerd {
   /** Host path of the socket. */
   readonly socket: string

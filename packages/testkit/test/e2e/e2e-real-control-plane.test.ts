@@ -7,6 +7,7 @@
  * wait-control-plane), and checks the result with openssl, etcdctl and the real kubectl.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import { execFileSync, spawnSync } from "node:child_process"
 import { readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
@@ -131,7 +132,7 @@ describe("control-plane join, real cluster", () => {
         expect(n.metadata.labels).toHaveProperty("node-role.kubernetes.io/control-plane", "")
         expect(n.spec.taints).toContainEqual(expect.objectContaining({ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }))
       } catch (e) {
-        throw new Error(`${e instanceof Error ? e.message : String(e)}\n${pods.logTails()}`, { cause: e })
+        throw new Error(`${causeText(e)}\n${pods.logTails()}`, { cause: e })
       } finally {
         await pods.stop()
       }
