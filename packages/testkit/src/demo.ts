@@ -28,7 +28,7 @@ const tree = async (root: string, dir: string): Promise<Array<string>> => {
     const path = join(dir, name)
     const info = await lstat(join(root, path))
     if (info.isDirectory()) out.push(...(await tree(root, path)))
-    else if (info.isSymbolicLink()) out.push(`  ${"lrwxrwxrwx"}  /${path} -> ${await readlink(join(root, path))}`)
+    else if (info.isSymbolicLink()) out.push(`  lrwxrwxrwx  /${path} -> ${await readlink(join(root, path))}`)
     else out.push(`  ${(info.mode & 0o777).toString(8).padStart(4, "0")}  /${path}  (${info.size} bytes)`)
   }
   return out
@@ -54,7 +54,7 @@ const main = async () => {
     title(`Running it: kubeadm-ts join ... --rootfs ${rootfs} --node-name ${nodeName} --self-tls-bootstrap`)
     // A real containerd answers the CRI check when the machine has one; otherwise that check is ignored.
     const containerd = await startContainerd(rootfs).catch((e: unknown) => {
-      say(`(no containerd: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}; ignoring the CRI check)`)
+      say(`(no containerd: ${causeText(e).split("\n")[0]}; ignoring the CRI check)`)
       return undefined
     })
     stopContainerd = containerd?.stop

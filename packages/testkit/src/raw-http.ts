@@ -8,6 +8,7 @@
 import type { IncomingMessage } from "node:http"
 import * as https from "node:https"
 import { Either } from "effect"
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import { parseKubeconfig, selectCluster, selectUser } from "@kubeadm-ts/join/kubeconfig"
 
 /** Where and as whom a request goes. */
@@ -96,7 +97,7 @@ export const requestOnce = (t: ApiTarget, spec: RequestSpec): Promise<JsonRespon
     try {
       req = https.request(options(t, spec), onResponse)
     } catch (e) {
-      return reject(new RawConfigError(`${spec.method} ${spec.path} on ${t.server}: ${e instanceof Error ? e.message : String(e)}`))
+      return reject(new RawConfigError(`${spec.method} ${spec.path} on ${t.server}: ${causeText(e)}`))
     }
     req.setTimeout(spec.timeoutMs, () => req.destroy(new Error(`request timed out after ${spec.timeoutMs}ms`)))
     req.on("error", (e) => reject(new RawConnectionError(`${spec.method} ${spec.path}: ${e.message}`)))
@@ -145,7 +146,7 @@ export interface WatchStream {
 }
 
 const reasonOf = (body: unknown): string =>
-  typeof body === "object" && body !== null && "reason" in body ? String((body as { reason: unknown }).reason) : ""
+  typeof body === "object" && body !== null && "reason" in body ? String(body.reason) : ""
 
 /** GET a watch URL and call `onEvent` for every JSON line; a non-200 answer rejects with RawHttpError. */
 export const watch = (

@@ -1,14 +1,15 @@
 // Watch semantics, routing details and Status errors, over real HTTPS.
 import { requestOnce, watch } from "../src/raw-http.js"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { initCluster, type TestCluster, waitFor } from "../src/index.js"
+import { defined } from "./helpers.js"
 import { admin, anonymous, get } from "./raw.js"
 
 let cluster: TestCluster
 beforeAll(async () => {
   cluster = await initCluster({ address: "127.0.1.11", keyAlgorithm: "ecdsa-p256" })
+  return () => cluster.close()
 })
-afterAll(async () => cluster?.close())
 
 const send = (method: string, path: string, body?: unknown, contentType?: string) =>
   requestOnce(admin(cluster), { method, path, body, timeoutMs: 5000, ...(contentType ? { contentType } : {}) })
@@ -37,11 +38,11 @@ describe("watch", () => {
   })
 
   it("a resourceVersion older than the history gets an ERROR event with 410 Expired", async () => {
-    for (let i = 0; i < 2100; i++) cluster.store.update("configmaps", { ...cluster.store.get("configmaps", "kube-system", "kube-proxy")!, data: { n: String(i) } })
+    for (let i = 0; i < 2100; i++) cluster.store.update("configmaps", { ...defined(cluster.store.get("configmaps", "kube-system", "kube-proxy"), "the kube-proxy ConfigMap"), data: { n: String(i) } })
     const events: Array<{ type: string; object: unknown }> = []
     const stream = await watch(admin(cluster), "/api/v1/configmaps?watch=true&resourceVersion=2", (e) => events.push(e))
     await stream.done
-    expect(events).toEqual([{ type: "ERROR", object: expect.objectContaining({ kind: "Status", code: 410, reason: "Expired" }) }])
+    expect(events).toEqual([{ type: "ERROR", object: expect.objectContaining({ kind: "Status", code: 410, reason: "Expired" }) as unknown }])
   })
 
   it("watch needs the watch verb: anonymous is Forbidden", async () => {

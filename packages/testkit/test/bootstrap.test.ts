@@ -5,9 +5,9 @@ import * as kubeApi from "@kubeadm-ts/join/kube-api"
 import { parseKubeconfig } from "@kubeadm-ts/join/kubeconfig"
 import { Effect, Either } from "effect"
 import { execFileSync } from "node:child_process"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { initCluster, type TestCluster, waitFor } from "../src/index.js"
-import { tempDir, writeTemp } from "./helpers.js"
+import { defined, tempDir, writeTemp } from "./helpers.js"
 
 let cluster: TestCluster
 let manual: TestCluster
@@ -17,8 +17,8 @@ beforeAll(async () => {
     initCluster({ address: "127.0.1.2", keyAlgorithm: "ecdsa-p256" }),
     initCluster({ address: "127.0.1.3", keyAlgorithm: "ecdsa-p256", autoApproveCsrs: false })
   ])
+  return () => Promise.all([cluster.close(), manual.close()])
 })
-afterAll(async () => Promise.all([cluster?.close(), manual?.close()]))
 
 /** Runs the bootstrap with the cluster's bootstrap kubeconfig; rejects with the TlsBootstrapError itself. */
 const bootstrap = async (
@@ -97,7 +97,7 @@ describe("tlsBootstrap", () => {
     expect(created).toMatchObject({ detail: "CSR not yet approved" })
     const name = (events.find((e) => e.kind === "csr-created") as { csrName: string }).csrName
     const key = "certificatesigningrequests.certificates.k8s.io"
-    const csr = manual.store.get(key, undefined, name)!
+    const csr = defined(manual.store.get(key, undefined, name), `CSR ${name}`)
     manual.store.update(key, { ...csr, status: { conditions: [{ type: "Approved", status: "True", reason: "Test" }] } })
     const r = await done
     expect(verify(manual.caPem, r.certPem)).toContain(": OK")
@@ -108,8 +108,7 @@ describe("tlsBootstrap", () => {
     const done = bootstrap(manual, { nodeName: "denied", timeout: 10_000, onProgress: (e) => events.push(e) })
     const created = await waitFor(() => events.find((e): e is Extract<BootstrapProgress, { kind: "csr-created" }> => e.kind === "csr-created"))
     const key = "certificatesigningrequests.certificates.k8s.io"
-    await waitFor(() => manual.store.get(key, undefined, created.csrName))
-    const csr = manual.store.get(key, undefined, created.csrName)!
+    const csr = await waitFor(() => manual.store.get(key, undefined, created.csrName))
     manual.store.update(key, { ...csr, status: { conditions: [{ type: "Denied", status: "True", reason: "NotToday" }] } })
     await expect(done).rejects.toBeInstanceOf(TlsBootstrapError)
     await expect(done).rejects.toMatchObject({ reason: "Rejected", csrName: created.csrName })

@@ -1,5 +1,5 @@
 // @kubernetes/client-node against the testkit: verbs, Status errors, authn/authz, patch flavours, watch.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { initCluster, type TestCluster, waitFor } from "../src/index.js"
 
 type K8s = typeof import("@kubernetes/client-node")
@@ -9,8 +9,8 @@ let cluster: TestCluster
 beforeAll(async () => {
   k8s = await import("@kubernetes/client-node")
   cluster = await initCluster({ address: "127.0.1.5", keyAlgorithm: "ecdsa-p256" })
+  return () => cluster.close()
 })
-afterAll(async () => cluster?.close())
 
 const config = (yaml: string) => {
   const kc = new k8s.KubeConfig()

@@ -3,26 +3,27 @@
  * for the test (config, root, state and socket in temp folders). No containerd
  * binary = this test fails loudly.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { Effect, Layer } from "effect"
 import { rm } from "node:fs/promises"
 import { ignoreSet, runChecks } from "@kubeadm-ts/workflow"
 import { criCheck, Host, layer as hostLayer } from "@kubeadm-ts/join/host"
 import * as rootFsLayers from "@kubeadm-ts/join/rootfs"
 import { Duration } from "effect"
-import { type Containerd, startContainerd } from "../src/node/containerd.js"
+import { startContainerd } from "../src/node/containerd.js"
+import { releasingOnFailure } from "./helpers.js"
 import { makeWorkerMachine } from "../src/node/worker-machine.js"
 import { joinContext } from "@kubeadm-ts/join"
 
 let rootfs: string
-let containerd: Containerd
 beforeAll(async () => {
   rootfs = await makeWorkerMachine({ prefix: "cri-" })
-  containerd = await startContainerd(rootfs)
-})
-afterAll(async () => {
-  await containerd?.stop()
-  await rm(rootfs, { recursive: true, force: true })
+  const remove = () => rm(rootfs, { recursive: true, force: true })
+  const containerd = await releasingOnFailure(remove, () => startContainerd(rootfs))
+  return async () => {
+    await containerd.stop()
+    await remove()
+  }
 })
 
 const config = {

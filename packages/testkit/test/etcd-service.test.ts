@@ -13,6 +13,7 @@ import { podYaml } from "@kubeadm-ts/join/manifests"
 import type { ControlPlaneConfig } from "@kubeadm-ts/join/manifests"
 import { freeLoopbackAddress, issueEtcdCert, startEtcd, type RealEtcd } from "../src/etcd/real-etcd.js"
 import { runEtcdStaticPod, type EtcdStaticPod } from "../src/etcd/static-pod.js"
+import { defined } from "./helpers.js"
 
 const cfgFor = (nodeName: string, address: string): ControlPlaneConfig => ({
   kubernetesVersion: "v1.15.12",
@@ -73,7 +74,7 @@ describe("Etcd service against a real etcd", () => {
     expect(members[0]).toMatchObject({ name: "cp-1", peerURLs: [first.peerURL], clientURLs: [first.clientURL], isLearner: false })
     const status = await Effect.runPromise(client.status(first.clientURL))
     expect(status.version).toMatch(/^3\./)
-    expect(status.leader).toBe(members[0]!.id)
+    expect(status.leader).toBe(defined(members[0], "the first member").id)
   })
 
   it("rejects a client without the etcd CA's client certificate", async () => {

@@ -17,7 +17,7 @@ const cfg = (version: string, dataDir = "/var/lib/etcd"): ControlPlaneConfig => 
 describe("etcd static Pod -> command line", () => {
   it("maps host paths into the rootfs and the node's localhost to its own address", () => {
     const pod = Either.getOrThrow(etcdPod(cfg("v1.20.0", "/data/etcd"), [{ name: "cp-1", peerURL: "https://127.9.9.1:2380" }, { name: "cp-2", peerURL: "https://127.9.9.9:2380" }]))
-    const { args, createDirs } = etcdCommandFromPod(pod as never, "/tmp/node-rootfs", "127.9.9.9")
+    const { args, createDirs } = etcdCommandFromPod(pod, "/tmp/node-rootfs", "127.9.9.9")
     expect(args).toContain("--data-dir=/tmp/node-rootfs/data/etcd")
     expect(args).toContain("--cert-file=/tmp/node-rootfs/etc/kubernetes/pki/etcd/server.crt")
     expect(args).toContain("--trusted-ca-file=/tmp/node-rootfs/etc/kubernetes/pki/etcd/ca.crt")

@@ -3,7 +3,7 @@ import { parseCertificate } from "@kubeadm-ts/join/crypto"
 import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs"
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { initCluster, startFakeKubelet, type TestCluster } from "../src/index.js"
 import { kubectl, tempDir } from "./helpers.js"
 
@@ -11,8 +11,8 @@ let cluster: TestCluster
 
 beforeAll(async () => {
   cluster = await initCluster({ address: "127.0.1.4", keyAlgorithm: "ecdsa-p256" })
+  return () => cluster.close()
 })
-afterAll(async () => cluster?.close())
 
 const writeBootstrap = async (rootfs: string, flags: string) => {
   await mkdir(join(rootfs, "etc/kubernetes"), { recursive: true })

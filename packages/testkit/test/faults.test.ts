@@ -1,7 +1,7 @@
 // Every fault of the fault-injection API, seen by a client exactly as injected; and the audit log.
 import { RawConnectionError, request, requestOnce } from "../src/raw-http.js"
 import { caCertHash, jwsDetachedVerify } from "@kubeadm-ts/join/crypto"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
 import { initCluster, type TestCluster } from "../src/index.js"
 import { anonymous, CLUSTER_INFO, clusterInfoData, get, withToken } from "./raw.js"
@@ -9,8 +9,8 @@ import { anonymous, CLUSTER_INFO, clusterInfoData, get, withToken } from "./raw.
 let cluster: TestCluster
 beforeAll(async () => {
   cluster = await initCluster({ address: "127.0.1.6", keyAlgorithm: "ecdsa-p256" })
+  return () => cluster.close()
 })
-afterAll(async () => cluster?.close())
 
 describe("faults", () => {
   it("fails the next N requests of a route with 500, then serves normally", async () => {

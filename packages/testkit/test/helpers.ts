@@ -6,6 +6,22 @@ import { join } from "node:path"
 
 export const tempDir = (prefix = "testkit-"): string => mkdtempSync(join(tmpdir(), prefix))
 
+/** The value, or a failure naming what is missing (where a `!` would fail later with a bare TypeError). */
+export const defined = <A>(value: A | undefined, what: string): A => {
+  if (value === undefined) throw new Error(`expected ${what}`)
+  return value
+}
+
+/**
+ * Runs the rest of a beforeAll's setup; when it fails, releases what the setup already acquired and rethrows.
+ * Vitest drops a beforeAll's returned teardown when the hook throws, so nothing else would release it.
+ */
+export const releasingOnFailure = <A>(release: () => Promise<unknown>, rest: () => Promise<A>): Promise<A> =>
+  rest().catch(async (e: unknown) => {
+    await release()
+    throw e
+  })
+
 export const writeTemp = (dir: string, name: string, content: string): string => {
   const p = join(dir, name)
   writeFileSync(p, content, { mode: 0o600 })

@@ -10,7 +10,7 @@ import { Context, Effect, Either, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { endpointsFromClusterStatus, Etcd, layer as etcdLayer, parseClusterStatus } from "@kubeadm-ts/join/etcd"
 import { Cluster, cluster as testCluster, type ClusterService, initCluster, layerWithEtcd, type RealEtcd, StackedEtcd, type TestCluster } from "../src/index.js"
-import { tempDir } from "./helpers.js"
+import { defined, tempDir } from "./helpers.js"
 
 const ADDRESS = "127.0.4.10"
 
@@ -77,7 +77,7 @@ it.layer(layerWithEtcd({ address: ADDRESS, keyAlgorithm: "ecdsa-p256" }))("a clu
     const data = cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>
     const status = Either.getOrThrow(parseClusterStatus(data["ClusterStatus"]))
     expect(status).toBeDefined()
-    expect(endpointsFromClusterStatus(status!)).toEqual([cluster.etcd.clientURL])
+    expect(endpointsFromClusterStatus(defined(status, "a ClusterStatus"))).toEqual([cluster.etcd.clientURL])
     const pod = cluster.get("pods", "kube-system", "etcd-control-plane-1")
     expect(pod).toBeDefined()
   }))

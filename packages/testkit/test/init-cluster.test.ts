@@ -79,9 +79,9 @@ it.layer(testCluster.layer({ address: "127.0.1.7", tokens: [{}, { ttlMs: 0 }], n
 
     it.effect("kubelet-config-1.15 and kube-proxy decode with apiVersion and kind", withCluster((cluster) => {
       expect(cluster.kubeletConfigMapNames).toEqual(["kubelet-config-1.15"])
-      const kubelet = parse((cluster.get("configmaps", "kube-system", "kubelet-config-1.15")?.["data"] as Record<string, string>)["kubelet"] ?? "")
+      const kubelet: unknown = parse((cluster.get("configmaps", "kube-system", "kubelet-config-1.15")?.["data"] as Record<string, string>)["kubelet"] ?? "")
       expect(kubelet).toMatchObject({ apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", rotateCertificates: true, clusterDNS: ["10.96.0.10"], staticPodPath: "/etc/kubernetes/manifests" })
-      const proxy = parse((cluster.get("configmaps", "kube-system", "kube-proxy")?.["data"] as Record<string, string>)["config.conf"] ?? "")
+      const proxy: unknown = parse((cluster.get("configmaps", "kube-system", "kube-proxy")?.["data"] as Record<string, string>)["config.conf"] ?? "")
       expect(proxy).toMatchObject({ apiVersion: "kubeproxy.config.k8s.io/v1alpha1", kind: "KubeProxyConfiguration", clusterCIDR: "10.244.0.0/16" })
     }))
 

@@ -1,19 +1,20 @@
 // The real kubectl against the testkit's API server: admin, bootstrap token and anonymous identities.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
 import { initCluster, type TestCluster } from "../src/index.js"
-import { kubectl, tempDir } from "./helpers.js"
+import { kubectl, releasingOnFailure, tempDir } from "./helpers.js"
 
 let cluster: TestCluster
 let files: Awaited<ReturnType<TestCluster["writeFiles"]>>
 
 beforeAll(async () => {
   cluster = await initCluster({ address: "127.0.1.1", keyAlgorithm: "ecdsa-p256" })
-  files = await cluster.writeFiles(tempDir())
+  const close = () => cluster.close()
+  files = await releasingOnFailure(close, () => cluster.writeFiles(tempDir()))
+  return close
 })
-afterAll(async () => cluster?.close())
 
-describe("kubectl with the admin client-certificate kubeconfig", async () => {
+describe("kubectl with the admin client-certificate kubeconfig", () => {
   it("get --raw /version", async () => {
     const r = await kubectl(files.adminKubeconfig, ["get", "--raw", "/version"])
     expect(r.stderr).toBe("")
@@ -49,7 +50,7 @@ describe("kubectl with the admin client-certificate kubeconfig", async () => {
   })
 })
 
-describe("kubectl with a bootstrap-token kubeconfig", async () => {
+describe("kubectl with a bootstrap-token kubeconfig", () => {
   it("may read kubeadm-config", async () => {
     const r = await kubectl(files.bootstrapKubeconfig, ["get", "cm", "-n", "kube-system", "kubeadm-config", "-o", "yaml"])
     expect(r.stderr).toBe("")
@@ -96,7 +97,10 @@ describe("kubectl with typed clients (protobuf request bodies)", () => {
       const done = Effect.runPromise(
         tlsBootstrap({
           kubeconfig: Either.getOrThrow(parseKubeconfig(manual.bootstrapKubeconfig())), nodeName: "w-manual", timeout: 20_000,
-          onProgress: (e) => Effect.sync(() => void (e.kind === "csr-created" && (csrName = e.csrName)))
+          onProgress: (e) =>
+            Effect.sync(() => {
+              if (e.kind === "csr-created") csrName = e.csrName
+            })
         }).pipe(Effect.provide(kubeApi.layer))
       )
       const { waitFor } = await import("../src/index.js")

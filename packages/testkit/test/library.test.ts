@@ -19,11 +19,12 @@ const WRONG_PIN = `sha256:${"0".repeat(64)}`
 let cluster: TestCluster
 let work: string
 beforeAll(async () => {
-  cluster = await initCluster({ address: "127.0.3.1" })
+  // The cluster last: its returned teardown only runs when the whole hook succeeded.
   work = await mkdtemp(join(tmpdir(), "kubeadm-ts-library-"))
+  cluster = await initCluster({ address: "127.0.3.1" })
+  return () => cluster.close()
 })
 afterAll(async () => {
-  await cluster?.close()
   if (work) await rm(work, { recursive: true, force: true })
 })
 

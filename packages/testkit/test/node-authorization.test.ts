@@ -1,26 +1,29 @@
 // The Node authorizer + NodeRestriction: a kubelet (client certificate system:node:<name> in
 // system:nodes) may read and modify its own Node only; anything on another Node is a 403 Status.
 import { requestOnce, type ApiTarget } from "../src/raw-http.js"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { issue } from "../src/cluster/pki.js"
 import { initCluster, type TestCluster } from "../src/index.js"
-import { kubectl, tempDir, writeTemp } from "./helpers.js"
+import { kubectl, releasingOnFailure, tempDir, writeTemp } from "./helpers.js"
 import { admin } from "./raw.js"
 
 let cluster: TestCluster
 let nodeA: ApiTarget
 beforeAll(async () => {
   cluster = await initCluster({ address: "127.0.4.1", keyAlgorithm: "ecdsa-p256" })
-  for (const name of ["a", "b"]) {
-    const r = await requestOnce(admin(cluster), {
-      method: "POST", path: "/api/v1/nodes", body: { apiVersion: "v1", kind: "Node", metadata: { name } }, timeoutMs: 5000
-    })
-    if (r.status !== 201) throw new Error(`creating Node ${name}: HTTP ${r.status}`)
-  }
-  const cert = await issue("ecdsa-p256", cluster.pki.ca, { commonName: "system:node:a", organizations: ["system:nodes"], usage: "client" })
-  nodeA = { server: cluster.url, caPem: cluster.caPem, clientCertPem: cert.certPem, clientKeyPem: cert.keyPem }
+  const close = () => cluster.close()
+  nodeA = await releasingOnFailure(close, async () => {
+    for (const name of ["a", "b"]) {
+      const r = await requestOnce(admin(cluster), {
+        method: "POST", path: "/api/v1/nodes", body: { apiVersion: "v1", kind: "Node", metadata: { name } }, timeoutMs: 5000
+      })
+      if (r.status !== 201) throw new Error(`creating Node ${name}: HTTP ${r.status}`)
+    }
+    const cert = await issue("ecdsa-p256", cluster.pki.ca, { commonName: "system:node:a", organizations: ["system:nodes"], usage: "client" })
+    return { server: cluster.url, caPem: cluster.caPem, clientCertPem: cert.certPem, clientKeyPem: cert.keyPem }
+  })
+  return close
 })
-afterAll(async () => cluster?.close())
 
 const send = (t: ApiTarget, method: string, path: string, body?: unknown, contentType?: string) =>
   requestOnce(t, { method, path, body, timeoutMs: 5000, ...(contentType ? { contentType } : {}) })

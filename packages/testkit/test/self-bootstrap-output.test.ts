@@ -19,9 +19,9 @@ let cluster: TestCluster
 const dirs: string[] = []
 beforeAll(async () => {
   cluster = await initCluster({ address: "127.0.5.1", keyAlgorithm: "ecdsa-p256" })
+  return () => cluster.close()
 })
-afterAll(async () => {
-  await cluster?.close()
+afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 

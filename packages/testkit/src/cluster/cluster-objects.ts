@@ -6,21 +6,25 @@
 import { stringify } from "yaml"
 import type { KubeObject } from "../api-server/store.js"
 
+/** The cluster's service and pod networks, as ClusterConfiguration's `networking` and kube-proxy's config carry them. */
 export interface Networking {
   readonly dnsDomain: string
   readonly serviceSubnet: string
   readonly podSubnet?: string | undefined
 }
 
+/** ClusterConfiguration's `etcd`: a stacked member (local) or the endpoints and client files of an external cluster. */
 export type EtcdConfig =
   | { readonly local: { readonly dataDir: string; readonly serverCertSANs?: string[]; readonly peerCertSANs?: string[]; readonly extraArgs?: Record<string, string> } }
   | { readonly external: { readonly endpoints: string[]; readonly caFile: string; readonly certFile: string; readonly keyFile: string } }
 
+/** One control plane's entry in ClusterStatus, which a joining control plane reads to find its peers. */
 export interface ApiEndpoint {
   readonly advertiseAddress: string
   readonly bindPort: number
 }
 
+/** The fields the testkit puts into kubeadm-config's ClusterConfiguration, per kubeadm API version. */
 export interface ClusterConfigSpec {
   readonly apiVersion: "v1beta1" | "v1beta2" | "v1beta3"
   readonly kubernetesVersion: string
@@ -36,6 +40,7 @@ export interface ClusterConfigSpec {
 /** YAML with sorted keys, as Go's marshaller emits it; YAML 1.1 so Go reads `yes`/`no` strings back as strings. */
 export const goYaml = (doc: unknown): string => stringify(doc, { sortMapEntries: true, version: "1.1" })
 
+/** kubeadm-config's ClusterConfiguration document, shaped as kubeadm init of that API version writes it. */
 export const clusterConfigurationYaml = (c: ClusterConfigSpec): string =>
   goYaml({
     apiServer: {
@@ -61,6 +66,7 @@ export const clusterConfigurationYaml = (c: ClusterConfigSpec): string =>
     scheduler: {}
   })
 
+/** kubeadm-config's ClusterStatus document: the control planes' API endpoints, which a joining control plane extends. */
 export const clusterStatusYaml = (apiVersion: string, endpoints: Readonly<Record<string, ApiEndpoint>>): string =>
   goYaml({ apiEndpoints: endpoints, apiVersion: `kubeadm.k8s.io/${apiVersion}`, kind: "ClusterStatus" })
 
@@ -92,6 +98,7 @@ export const kubeletConfigurationYaml = (n: Networking): string =>
     staticPodPath: "/etc/kubernetes/manifests"
   })
 
+/** The kube-proxy ConfigMap's config.conf, whose clusterCIDR the join compares with the pod subnet. */
 export const kubeProxyConfigYaml = (n: Networking): string =>
   goYaml({
     apiVersion: "kubeproxy.config.k8s.io/v1alpha1",
@@ -102,6 +109,7 @@ export const kubeProxyConfigYaml = (n: Networking): string =>
     mode: ""
   })
 
+/** The kube-proxy ConfigMap's kubeconfig.conf: the in-cluster service-account credentials kube-proxy uses. */
 export const kubeProxyKubeconfig = (server: string): string =>
   goYaml({
     apiVersion: "v1",
@@ -112,6 +120,7 @@ export const kubeProxyKubeconfig = (server: string): string =>
     users: [{ name: "default", user: { tokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token" } }]
   })
 
+/** A ConfigMap with only name, namespace and data; the store fills in uid, resourceVersion and timestamps. */
 export const configMap = (namespace: string, name: string, data: Record<string, string>): KubeObject => ({
   metadata: { name, namespace },
   data
@@ -119,6 +128,7 @@ export const configMap = (namespace: string, name: string, data: Record<string, 
 
 const b64 = (s: string) => Buffer.from(s).toString("base64")
 
+/** A bootstrap token to seed: what goes into its `bootstrap-token-<id>` Secret in kube-system. */
 export interface TokenSpec {
   readonly id: string
   readonly secret: string
@@ -137,6 +147,7 @@ export const rfc3339Local = (d: Date): string => {
   return `${local}${off >= 0 ? "+" : "-"}${pad(off / 60)}:${pad(off % 60)}`
 }
 
+/** The bootstrap-token Secret the token authenticator and the JWS signer read, base64 fields as kubeadm writes them. */
 export const tokenSecret = (t: TokenSpec): KubeObject => {
   const data: Record<string, string> = { "token-id": b64(t.id), "token-secret": b64(t.secret) }
   if (t.description) data["description"] = b64(t.description)
@@ -147,5 +158,6 @@ export const tokenSecret = (t: TokenSpec): KubeObject => {
 }
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+/** Random characters from the bootstrap-token alphabet ([a-z0-9]): a token ID (6) or secret (16). */
 export const randomTokenPart = (n: number): string =>
   Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => ALPHABET[b % ALPHABET.length]).join("")

@@ -359,8 +359,9 @@ export const make = (options: ClusterOptions = {}): Effect.Effect<ClusterService
       dropJws: (t) =>
         server.faults.rewrite("dropped JWS", { method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info" }, (body) => {
           const o = structuredClone(body) as KubeObject
-          const data = (o["data"] ?? {}) as Record<string, string>
-          for (const k of Object.keys(data)) if (k.startsWith("jws-kubeconfig-") && (t === undefined || k === `jws-kubeconfig-${idOf(t)}`)) delete data[k]
+          const data = o["data"] as Record<string, string> | undefined
+          const dropped = (k: string) => k.startsWith("jws-kubeconfig-") && (t === undefined || k === `jws-kubeconfig-${idOf(t)}`)
+          if (data !== undefined) o["data"] = Object.fromEntries(Object.entries(data).filter(([k]) => !dropped(k)))
           return o
         }),
       get: (resource, namespace, name) => store.get(resource, namespace, name)

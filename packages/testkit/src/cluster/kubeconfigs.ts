@@ -15,6 +15,7 @@ export const clusterInfoKubeconfig = (server: string, caPem: string): string =>
     users: null
   })
 
+/** A kubeconfig that authenticates with an embedded client certificate, as admin.conf and the component kubeconfigs do. */
 export const clientCertKubeconfig = (opts: { server: string; caPem: string; certPem: string; keyPem: string; clusterName?: string; userName: string }): string => {
   const cluster = opts.clusterName ?? "kubernetes"
   const context = `${opts.userName}@${cluster}`

@@ -3,6 +3,7 @@ import {
   aesGcmSeal, createCaCertificate, createCertificate, generateKeyPair, type KeyAlgorithm, type KeyPair, privateKeyToPem, publicKeyToPem
 } from "@kubeadm-ts/join/crypto"
 
+/** A PEM certificate with its key, in PEM and as a key pair for signing more certificates. */
 export interface CertAndKey {
   readonly certPem: string
   /** As kubeadm writes keys: `RSA PRIVATE KEY` / `EC PRIVATE KEY`. */
@@ -10,6 +11,7 @@ export interface CertAndKey {
   readonly keys: KeyPair
 }
 
+/** The shared secrets kubeadm init creates and a control-plane join downloads: the three CAs and the service-account key. */
 export interface ClusterPki {
   readonly ca: CertAndKey
   readonly frontProxyCa: CertAndKey
@@ -22,6 +24,7 @@ const ca = async (algorithm: KeyAlgorithm, commonName: string): Promise<CertAndK
   return { certPem: await createCaCertificate(keys, { commonName }), keyPem: await privateKeyToPem(keys.privateKey, "traditional"), keys }
 }
 
+/** Generates a fresh cluster PKI with one key algorithm, the CAs named as kubeadm names them. */
 export const createClusterPki = async (algorithm: KeyAlgorithm): Promise<ClusterPki> => {
   const [c, fp, etcd, saKeys] = await Promise.all([
     ca(algorithm, "kubernetes"), ca(algorithm, "front-proxy-ca"), ca(algorithm, "etcd-ca"), generateKeyPair(algorithm)

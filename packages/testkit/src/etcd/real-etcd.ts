@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { createCaCertificate, createCertificate, generateKeyPair, privateKeyFromPem, privateKeyToPem } from "@kubeadm-ts/join/crypto"
 import { endpointStatus, listMembers, type EtcdMember, type EtcdTls } from "@kubeadm-ts/join/etcd"
 
@@ -26,6 +26,7 @@ export const etcdBinary = (): string => {
   )
 }
 
+/** The etcd CA that signs the member and client certificates of a real etcd. */
 export interface EtcdCa {
   readonly certPem: string
   readonly keyPem: string
@@ -37,6 +38,7 @@ export const newEtcdCa = async (): Promise<EtcdCa> => {
   return { certPem: await createCaCertificate(keys, { commonName: "etcd-ca" }), keyPem: await privateKeyToPem(keys.privateKey, "traditional") }
 }
 
+/** A leaf certificate and its private key, both PEM, as files on disk hold them. */
 export interface IssuedPair {
   readonly certPem: string
   readonly keyPem: string
@@ -103,8 +105,8 @@ export const spawnEtcd = (args: ReadonlyArray<string>, cwd: string): { child: Ch
   const keep = (b: Buffer) => {
     log = (log + b.toString("utf8")).slice(-20_000)
   }
-  child.stdout?.on("data", keep)
-  child.stderr?.on("data", keep)
+  child.stdout.on("data", keep)
+  child.stderr.on("data", keep)
   return { child, log: () => log }
 }
 
@@ -112,19 +114,19 @@ export const spawnEtcd = (args: ReadonlyArray<string>, cwd: string): { child: Ch
 export const waitEtcdReady = async (clientURL: string, tls: EtcdTls, child: ChildProcess, log: () => string, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs
   let delay = 50
-  let last = ""
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`etcd exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${log().slice(-4000)}`)
     const r = await Effect.runPromise(Effect.either(endpointStatus(clientURL, tls, "2 seconds")))
-    if (r._tag === "Right" && r.right.leader !== "0") return
-    last = r._tag === "Left" ? r.left.message : "no leader yet"
+    if (Either.isRight(r) && r.right.leader !== "0") return
+    const last = Either.isLeft(r) ? r.left.message : "no leader yet"
     if (Date.now() > deadline) throw new Error(`etcd at ${clientURL} not ready after ${timeoutMs} ms (${last}):\n${log().slice(-4000)}`)
     await new Promise((res) => setTimeout(res, delay))
     delay = Math.min(delay * 2, 500)
   }
 }
 
+/** A running etcd process: its URLs, data folder, client credentials and how to stop it. */
 export interface RealEtcd {
   readonly name: string
   readonly address: string
@@ -140,6 +142,7 @@ export interface RealEtcd {
   readonly stop: () => Promise<void>
 }
 
+/** How to start a one-member etcd: which CA signs it, its member name and address. */
 export interface StartEtcdOptions {
   readonly ca?: EtcdCa
   readonly name?: string

@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { parse } from "yaml"
 import { spawnEtcd, stopChild } from "./real-etcd.js"
 
+/** Where a control-plane join writes the etcd static Pod, relative to the node's rootfs. */
 export const ETCD_MANIFEST = "etc/kubernetes/manifests/etcd.yaml"
 
 interface PodLike {
@@ -47,6 +48,7 @@ export const etcdCommandFromPod = (pod: PodLike, rootfs: string, nodeAddress: st
   return { args, createDirs }
 }
 
+/** The etcd process started from a static Pod manifest, in place of the kubelet running the Pod. */
 export interface EtcdStaticPod {
   readonly args: ReadonlyArray<string>
   readonly pid: number
@@ -86,7 +88,7 @@ export const watchEtcdStaticPod = (rootfs: string, nodeAddress: string, pollMs =
       (p) => {
         pod = p
       },
-      (e) => {
+      (e: unknown) => {
         error = e
       }
     )

@@ -5,6 +5,7 @@
  */
 import type { UserInfo } from "../auth/authentication.js"
 
+/** Which requests a fault applies to; every field left out matches anything. */
 export interface RouteMatch {
   /** HTTP method; any when absent. */
   readonly method?: string
@@ -14,6 +15,7 @@ export interface RouteMatch {
   readonly user?: string | RegExp
 }
 
+/** What a fault does to a matched request: answer with a status, delay it, or reset the connection. */
 export type FaultAction =
   | { readonly kind: "status"; readonly status: number; readonly retryAfterSeconds?: number; readonly message?: string }
   | { readonly kind: "delay"; readonly ms: number }
@@ -26,6 +28,7 @@ interface Rule {
   hits: number
 }
 
+/** Rewrites a response body on its way to a given user (the man-in-the-middle faults). */
 export type BodyFilter = (body: unknown, user: UserInfo) => unknown
 
 interface Filter {
@@ -34,6 +37,7 @@ interface Filter {
   readonly name: string
 }
 
+/** The parts of an incoming request that faults match on. */
 export interface RequestInfo {
   readonly method: string
   readonly path: string
@@ -43,6 +47,7 @@ export interface RequestInfo {
 const test = (m: string | RegExp | undefined, v: string): boolean =>
   m === undefined || (typeof m === "string" ? m === v : m.test(v))
 
+/** Whether a request falls under a route match (method case-insensitive, path and user exact or by RegExp). */
 export const routeMatches = (m: RouteMatch, r: RequestInfo): boolean =>
   (m.method === undefined || m.method.toUpperCase() === r.method.toUpperCase()) &&
   test(m.path, r.path) &&
@@ -54,6 +59,7 @@ export interface FaultHandle {
   readonly remove: () => void
 }
 
+/** The fault rules of one test cluster, consulted by the API server for every request before it is served. */
 export class Faults {
   private rules: Rule[] = []
   private filters: Filter[] = []

@@ -28,6 +28,7 @@ while True:
         failures += 1
 `
 
+/** The running exchange loop over two paths: the attack on check-then-use confinement of the rootfs. */
 export interface Swapper {
   /** Stops the swapper; resolves with how many exchanges succeeded and failed. */
   readonly stop: () => Promise<{ readonly swaps: number; readonly failures: number }>

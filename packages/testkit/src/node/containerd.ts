@@ -10,8 +10,10 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
+/** The host's containerd, which `startContainerd` runs unless given another binary. */
 export const CONTAINERD_BINARY = "/usr/bin/containerd"
 
+/** A containerd started for one rootfs, its socket at `<rootfs>/run/containerd/containerd.sock` where the join's CRI check finds it. */
 export interface Containerd {
   /** Host path of the socket. */
   readonly socket: string
@@ -50,8 +52,8 @@ export const startContainerd = async (rootfs: string, binary = CONTAINERD_BINARY
   let output = ""
   // A clean environment: containerd reads no CONTAINERD_* surprises from ours.
   const child = spawn(binary, ["--config", config], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" } })
-  child.stdout?.on("data", (c: Buffer) => (output += c.toString()))
-  child.stderr?.on("data", (c: Buffer) => (output += c.toString()))
+  child.stdout.on("data", (c: Buffer) => (output += c.toString()))
+  child.stderr.on("data", (c: Buffer) => (output += c.toString()))
   const deadline = Date.now() + 20_000
   for (;;) {
     const ready = await stat(socket).then((s) => s.isSocket(), () => false)
@@ -68,11 +70,13 @@ export const startContainerd = async (rootfs: string, binary = CONTAINERD_BINARY
     process: child,
     log: () => output,
     stop: async () => {
-      if (child.exitCode === null) {
+      // A call, not a property read: the exit code changes while we await, which narrowing cannot see.
+      const running = () => child.exitCode === null
+      if (running()) {
         const exited = new Promise((r) => child.once("exit", r))
         child.kill("SIGTERM")
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-        if (child.exitCode === null) child.kill("SIGKILL")
+        if (running()) child.kill("SIGKILL")
       }
       await rm(work, { recursive: true, force: true })
     }

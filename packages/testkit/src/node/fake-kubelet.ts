@@ -108,6 +108,11 @@ export class FakeKubelet {
     await this.loop?.catch(() => {})
   }
 
+  // A call, not a property read: stop() aborts while run() awaits, which narrowing cannot see.
+  private stopped(): boolean {
+    return this.abort.signal.aborted
+  }
+
   private async run(): Promise<KubeletContext> {
     const o = this.options
     const interval = o.pollIntervalMs ?? 25
@@ -116,7 +121,7 @@ export class FakeKubelet {
     const flagsFile = this.path("var/lib/kubelet/kubeadm-flags.env")
     // wait for either a usable kubelet.conf or a bootstrap kubeconfig
     for (;;) {
-      if (this.abort.signal.aborted) throw new Error("fake kubelet stopped")
+      if (this.stopped()) throw new Error("fake kubelet stopped")
       if (existsSync(kubeletConf)) {
         const target = await this.tryLoad(kubeletConf)
         if (target) return this.register(target, await this.flags(flagsFile))
@@ -126,7 +131,7 @@ export class FakeKubelet {
     }
     // kubeadm writes the flags after the bootstrap kubeconfig and then restarts the kubelet
     const graceEnd = Date.now() + (o.flagsGraceMs ?? 5_000)
-    while (!existsSync(flagsFile) && Date.now() < graceEnd && !this.abort.signal.aborted) await sleep(interval)
+    while (!existsSync(flagsFile) && Date.now() < graceEnd && !this.stopped()) await sleep(interval)
     const flags = await this.flags(flagsFile)
     const nodeName = this.nodeName(flags)
     const bootstrapTarget = targetFromKubeconfig(await readFile(bootstrapConf, "utf8"), this.readRef)

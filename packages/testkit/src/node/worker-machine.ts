@@ -8,6 +8,7 @@ import { chmod, copyFile, link, mkdir, mkdtemp, symlink, writeFile } from "node:
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
+/** How a fake worker's rootfs differs from the default, for tests of other kubelet versions or failing preflight checks. */
 export interface WorkerMachineOptions {
   /** Version `kubelet --version` reports (default v1.15.12). */
   readonly kubeletVersion?: string
@@ -25,6 +26,7 @@ export interface WorkerMachineOptions {
 
 const EXECUTABLES = ["ip", "iptables", "mount", "nsenter", "ebtables", "ethtool", "socat", "tc", "touch"]
 
+/** Builds a fake worker's rootfs in a temp folder and returns its path, for `kubeadm-ts join --rootfs`. */
 export const makeWorkerMachine = async (options: WorkerMachineOptions = {}): Promise<string> => {
   const root = options.dir ?? (await mkdtemp(join(tmpdir(), options.prefix ?? "kubeadm-ts-node-")))
   const put = async (path: string, content: string, mode = 0o644) => {

@@ -9,9 +9,12 @@ import { existsSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
+/** The pinned binaries a real cluster needs; a prepared folder missing any of them is refused. */
 export const COMPONENTS = ["kubeadm", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kubectl", "etcd"] as const
+/** One of the pinned binaries, by file name under bin/. */
 export type Component = (typeof COMPONENTS)[number]
 
+/** The built components: their folder, the Kubernetes and etcd versions they are, and each binary's path. */
 export interface RealComponents {
   /** The folder holding bin/ and versions. */
   readonly dir: string

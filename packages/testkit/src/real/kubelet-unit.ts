@@ -16,9 +16,12 @@ import { join } from "node:path"
 import type { RealComponents } from "./components.js"
 import { type NodeHost, nodeMounts, quote } from "./node-process.js"
 
+/** Where the node's systemctl shim sits, relative to its root, so kubeadm's `systemctl` calls reach the unit. */
 export const SYSTEMCTL = "usr/bin/systemctl"
+/** Where the supervised kubelet's output goes, relative to the node's root. */
 export const KUBELET_LOG = "var/log/kubelet.log"
 
+/** A real kubelet under a restart-always supervisor on one node, driven like systemd's unit through the systemctl shim. */
 export interface KubeletUnit {
   /** Host path of the node's systemctl shim. */
   readonly systemctl: string

@@ -17,6 +17,7 @@ import { join } from "node:path"
 
 const CLAIMS = "/run/kubeadm-ts-net"
 
+/** One node's place on the test network: its namespace and address. */
 export interface NetworkNode {
   readonly name: string
   /** The network namespace (`ip netns exec <netns> ...`). */
@@ -25,6 +26,7 @@ export interface NetworkNode {
   readonly address: string
 }
 
+/** A bridge and per-node network namespaces, so each node of a real cluster has its own address. */
 export interface TestNetwork {
   readonly index: number
   /** The host's address on the bridge. */
@@ -38,7 +40,7 @@ const ip = (...args: Array<string>) => {
     execFileSync("ip", args, { stdio: ["ignore", "pipe", "pipe"] })
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim() ?? String(e)
-    throw new Error(`ip ${args.join(" ")}: ${stderr}`)
+    throw new Error(`ip ${args.join(" ")}: ${stderr}`, { cause: e })
   }
 }
 const quietly = (f: () => void) => {

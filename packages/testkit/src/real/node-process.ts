@@ -15,6 +15,7 @@ import type { NetworkNode } from "./network.js"
 /** The folders a node keeps under its root, bind-mounted over the same absolute paths. */
 export const NODE_FOLDERS = ["/etc/kubernetes", "/var/lib/kubelet", "/var/lib/etcd", "/run/containerd"] as const
 
+/** A node of a real cluster: its network place and the root folder its files live under. */
 export interface NodeHost {
   readonly network: NetworkNode
   /** The node's root folder: the `--rootfs` of a join, the `--rootfs` kubeadm init wrote into. */
@@ -49,6 +50,7 @@ export const onNode = (node: NodeHost, command: string, args: ReadonlyArray<stri
   [`--net=/run/netns/${node.network.netns}`, "unshare", "--mount", "--propagation", "private", "sh", "-c", `${nodeMounts(node)} && exec "$@"`, "sh", command, ...args]
 ]
 
+/** A process started on a node, with the tail of its output kept for failure messages. */
 export interface NodeProcess {
   readonly name: string
   readonly child: ChildProcess
@@ -69,8 +71,8 @@ export const startOnNode = (node: NodeHost, name: string, command: string, args:
     log += c.toString()
     if (log.length > 2 * TAIL_BYTES) log = log.slice(-TAIL_BYTES)
   }
-  child.stdout?.on("data", keep)
-  child.stderr?.on("data", keep)
+  child.stdout.on("data", keep)
+  child.stderr.on("data", keep)
   child.on("error", (e) => keep(Buffer.from(`spawn failed: ${e.message}\n`)))
   const exited = () => child.exitCode !== null || child.signalCode !== null
   return {

@@ -26,6 +26,7 @@ import { type Containerd, startContainerd } from "../node/containerd.js"
 import { installKubeletUnit, type KubeletUnit, SYSTEMCTL } from "./kubelet-unit.js"
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import { caCertHash, generateCertificateKey } from "@kubeadm-ts/join/crypto"
 import { randomTokenPart } from "../cluster/cluster-objects.js"
 import { waitFor } from "../wait.js"
@@ -34,8 +35,10 @@ import { createNetwork, type TestNetwork } from "./network.js"
 import { type NodeHost, type NodeProcess, onNode, startOnNode } from "./node-process.js"
 import { staticPodCommand } from "./static-pod-command.js"
 
+/** The port every real API server binds, as kubeadm's default. */
 export const API_SERVER_PORT = 6443
 
+/** Where a real cluster keeps its files and whether it has a controlPlaneEndpoint. */
 export interface RealClusterOptions {
   /** Folder for the control-plane node's root and the cluster's files (a temp folder by default). */
   readonly dir: string
@@ -43,6 +46,7 @@ export interface RealClusterOptions {
   readonly controlPlaneEndpoint?: boolean
 }
 
+/** The join commands for a real cluster, as argument lists and as the lines kubeadm init prints. */
 export interface RealJoinCommands {
   readonly worker: ReadonlyArray<string>
   readonly controlPlane: ReadonlyArray<string>
@@ -50,6 +54,7 @@ export interface RealJoinCommands {
   readonly controlPlaneLine: string
 }
 
+/** A finished kubectl or kubeadm run: exit code and output. */
 export interface CommandResult {
   readonly code: number
   readonly stdout: string
@@ -241,7 +246,7 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
       ...(kubelet ? [`--- kubelet:\n${kubelet.logTail(20)}`] : [])
     ].join("\n")
     await close()
-    throw new Error(`${e instanceof Error ? e.message : String(e)}${tails ? `\n${tails}` : ""}`)
+    throw new Error(`${causeText(e)}${tails ? `\n${tails}` : ""}`, { cause: e })
   }
 }
 

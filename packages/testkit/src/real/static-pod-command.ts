@@ -12,6 +12,7 @@ interface PodLike {
   spec?: { containers?: Array<{ command?: Array<string>; args?: Array<string> }> }
 }
 
+/** The pinned program and arguments to run for a static Pod manifest, refusing any Pod that is not a control-plane component. */
 export const staticPodCommand = (manifestPath: string, components: RealComponents): { program: string; args: Array<string> } => {
   const pod = parse(readFileSync(manifestPath, "utf8")) as PodLike
   const container = pod.spec?.containers?.[0]

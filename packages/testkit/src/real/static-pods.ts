@@ -11,6 +11,7 @@ import type { RealComponents } from "./components.js"
 import { type NodeHost, type NodeProcess, startOnNode } from "./node-process.js"
 import { staticPodCommand } from "./static-pod-command.js"
 
+/** The processes standing in for a node's static Pods, and how to stop them. */
 export interface StaticPods {
   readonly running: () => ReadonlyArray<NodeProcess>
   /** The log tails of every process started, for a failing test's message. */
@@ -18,6 +19,7 @@ export interface StaticPods {
   readonly stop: () => Promise<void>
 }
 
+/** Keeps the named static Pods of a node running as processes: starts, restarts on manifest change, stops on removal. */
 export const runStaticPods = (node: NodeHost, components: RealComponents, names: ReadonlyArray<string>): StaticPods => {
   const manifests = join(node.root, "etc/kubernetes/manifests")
   const current = new Map<string, { text: string; process: NodeProcess }>()

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
 import { issueEtcdCert, startEtcd, type RealEtcd } from "../../src/etcd/real-etcd.js"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
+import { defined } from "../helpers.js"
 import { controlPlaneMachine, etcdMembers, runCli } from "./control-plane-helpers.js"
 
 describe("control-plane join with external etcd (built CLI, real etcd)", () => {
@@ -47,12 +48,14 @@ describe("control-plane join with external etcd (built CLI, real etcd)", () => {
     expect(await readFile(join(m.rootfs, "etc/etcd/pki/ca.crt"), "utf8")).toBe(etcd.ca.certPem)
     await expect(stat(join(m.rootfs, "etc/kubernetes/pki/etcd"))).rejects.toThrow()
     await expect(stat(join(m.rootfs, "etc/kubernetes/manifests/etcd.yaml"))).rejects.toThrow()
-    const api = parse(await readFile(join(m.rootfs, "etc/kubernetes/manifests/kube-apiserver.yaml"), "utf8"))
-    const cmd: string[] = api.spec.containers[0].command
+    const api = parse(await readFile(join(m.rootfs, "etc/kubernetes/manifests/kube-apiserver.yaml"), "utf8")) as {
+      spec: { containers: Array<{ command: Array<string> }>; volumes: Array<{ name: string }> }
+    }
+    const cmd = defined(api.spec.containers[0], "the kube-apiserver container").command
     expect(cmd).toContain(`--etcd-servers=${etcd.clientURL}`)
     expect(cmd).toContain("--etcd-cafile=/etc/etcd/pki/ca.crt")
     expect(cmd).toContain("--etcd-certfile=/etc/etcd/pki/client.crt")
-    expect(api.spec.volumes.map((v: { name: string }) => v.name)).toContain("etcd-certs-0")
+    expect(api.spec.volumes.map((v) => v.name)).toContain("etcd-certs-0")
     expect((await etcdMembers([etcd.clientURL], etcd.tls)).map((x) => x.name)).toEqual(["external-etcd"])
   })
 })

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { initClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
+import { defined } from "../helpers.js"
 import { controlPlaneMachine, etcdMembers, filesUnder, runCli, useClusterWithEtcd, expectOneHealthyMember } from "./control-plane-helpers.js"
 
 const privateKeys = async (rootfs: string) => (await filesUnder(rootfs)).filter((f) => f.endsWith(".key") || f.endsWith(".conf"))
@@ -37,7 +38,7 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     const m = await controlPlaneMachine("cp-no-secret")
     cleanups.push(m.cleanup)
     const before = await membersNow()
-    const secret = cp.cluster.get("secrets", "kube-system", "kubeadm-certs")!
+    const secret = defined(cp.cluster.get("secrets", "kube-system", "kubeadm-certs"), "the kubeadm-certs Secret")
     cp.cluster.store.delete("secrets", "kube-system", "kubeadm-certs")
     try {
       const r = await runCli([...cp.cluster.joinCommands.controlPlane, ...m.flags])

@@ -65,10 +65,10 @@ describe("control-plane join into a v1.28 cluster, learner mode, FakeKubelet (bu
     for (const f of ["ca.crt", "front-proxy-ca.crt", "etcd/ca.crt", "sa.pub"]) expect((await stat(join(pki, f))).mode & 0o777, f).toBe(0o644)
     for (const f of ["ca.key", "front-proxy-ca.key", "etcd/ca.key", "sa.key"]) expect((await stat(join(pki, f))).mode & 0o777, f).toBe(0o600)
 
-    const etcdYaml = parse(await readFile(join(rootfs, "etc/kubernetes/manifests/etcd.yaml"), "utf8"))
+    const etcdYaml = parse(await readFile(join(rootfs, "etc/kubernetes/manifests/etcd.yaml"), "utf8")) as NonNullable<ConstructorParameters<typeof Pod>[0]>
     new Pod(etcdYaml).validate()
-    expect(etcdYaml.metadata.annotations["kubeadm.kubernetes.io/etcd.advertise-client-urls"]).toBe(`https://${address}:2379`)
-    expect(etcdYaml.spec.priorityClassName).toBe("system-node-critical")
+    expect(etcdYaml.metadata?.annotations?.["kubeadm.kubernetes.io/etcd.advertise-client-urls"]).toBe(`https://${address}:2379`)
+    expect(etcdYaml.spec?.priorityClassName).toBe("system-node-critical")
     expect(etcdExt.running()?.args).toContain(`--listen-client-urls=https://${address}:2379`)
 
     const node = cluster.get("nodes", undefined, "cp-learner") as { metadata: { labels: Record<string, string> }; spec: { taints: Array<{ key: string; effect: string }> } }

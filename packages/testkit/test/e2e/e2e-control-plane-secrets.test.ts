@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { defined } from "../helpers.js"
 import { controlPlaneMachine, filesUnder, runCli, useClusterWithEtcd } from "./control-plane-helpers.js"
 
 /** The base64 body lines of every PEM private key block in `pem`. */
@@ -27,7 +28,7 @@ describe("no secret in any output line of a control-plane join at --v=10", () =>
     expect(all.split("\n").length).toBeGreaterThan(40) // the verbose detail really is there
     expect(all).toContain("[download-certs]")
     expect(all).not.toContain(cp.cluster.certificateKey)
-    expect(all).not.toContain(cp.cluster.token.split(".")[1]!)
+    expect(all).not.toContain(defined(cp.cluster.token.split(".")[1], "the token's secret"))
     expect(all).not.toContain("PRIVATE KEY")
     // every key under pki/ on the new node: the downloaded CAs and sa.key, and the generated leaves
     const pki = join(m.rootfs, "etc/kubernetes/pki")
@@ -61,7 +62,7 @@ describe("no secret in any output line of a control-plane join at --v=10", () =>
     expect(all).toContain("wrong certificate key")
     expect(all).not.toContain(wrong)
     expect(all).not.toContain(cp.cluster.certificateKey)
-    expect(all).not.toContain(cp.cluster.token.split(".")[1]!)
+    expect(all).not.toContain(defined(cp.cluster.token.split(".")[1], "the token's secret"))
     expect(all).not.toContain("PRIVATE KEY")
   })
 })

@@ -9,6 +9,7 @@ import { join } from "node:path"
 import { Pod } from "kubernetes-models/v1"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
+import type { ClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
 import { kubectl } from "../helpers.js"
 import { controlPlaneMachine, etcdctl, etcdMembers, openssl, runCli, useClusterWithEtcd } from "./control-plane-helpers.js"
 
@@ -23,6 +24,12 @@ const LEAVES: Array<[leaf: string, ca: string, sans: string | undefined, eku: st
 ]
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777
+
+/** The ClusterStatus in kubeadm-config, with the field these tests read. */
+const clusterStatus = (cluster: ClusterWithEtcd) =>
+  parse(String((cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"])) as {
+    apiEndpoints: Record<string, { advertiseAddress: string; bindPort: number }>
+  }
 
 describe("control-plane join (built CLI, real etcd)", () => {
   const cp = useClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
@@ -67,7 +74,7 @@ describe("control-plane join (built CLI, real etcd)", () => {
 
     // the manifests are valid core/v1 Pods
     for (const f of ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"]) {
-      new Pod(parse(await readFile(join(etc, "manifests", `${f}.yaml`), "utf8"))).validate()
+      new Pod(parse(await readFile(join(etc, "manifests", `${f}.yaml`), "utf8")) as ConstructorParameters<typeof Pod>[0]).validate()
     }
 
     // etcd: 2 started voting members, healthy
@@ -80,7 +87,7 @@ describe("control-plane join (built CLI, real etcd)", () => {
     expect((health.stdout + health.stderr).match(/is healthy/g)).toHaveLength(2)
 
     // ClusterStatus lists the new API endpoint
-    const status = parse(String((cp.cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"]))
+    const status = clusterStatus(cp.cluster)
     expect(status.apiEndpoints["cp-2"]).toEqual({ advertiseAddress: m.address, bindPort: 6443 })
     expect(status.apiEndpoints["control-plane-1"]).toBeDefined()
 
@@ -106,7 +113,7 @@ describe("control-plane join (built CLI, real etcd)", () => {
     const r = await runCli([...cp.cluster.joinCommands.controlPlane, ...m.flags])
     expect(r.code, r.stderr + r.stdout).toBe(0)
     expect(conflicts.hits()).toBe(2)
-    const status = parse(String((cp.cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"]))
+    const status = clusterStatus(cp.cluster)
     expect(Object.keys(status.apiEndpoints).sort()).toEqual(["control-plane-1", "cp-2", "cp-3"])
     expect(cp.cluster.get("roles.rbac.authorization.k8s.io", "kube-system", "kubeadm:nodes-kubeadm-config")).toBeDefined()
     const rb = cp.cluster.get(RB, "kube-system", "kubeadm:nodes-kubeadm-config") as unknown as { subjects: Array<{ name: string }> }

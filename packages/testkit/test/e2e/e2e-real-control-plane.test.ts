@@ -7,6 +7,7 @@
  * wait-control-plane), and checks the result with openssl, etcdctl and the real kubectl.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import { execFileSync, spawnSync } from "node:child_process"
 import { readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
@@ -117,7 +118,7 @@ describe("control-plane join, real cluster", () => {
           spawnSync(cluster.components.bin("kubectl"), ["--kubeconfig", join(root, "etc/kubernetes", conf), ...args], { encoding: "utf8" })
         const lease = (name: string) => `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`
         expect(kubectlWith("controller-manager.conf", "get", "--raw", lease("kube-controller-manager")).stdout).toContain('"holderIdentity"')
-        await waitFor(async () => kubectlWith("scheduler.conf", "get", "--raw", lease("kube-scheduler")).stdout.includes('"holderIdentity"'), {
+        await waitFor(() => kubectlWith("scheduler.conf", "get", "--raw", lease("kube-scheduler")).stdout.includes('"holderIdentity"'), {
           timeoutMs: 60_000,
           intervalMs: 500,
           what: `the new kube-scheduler to hold its lease\n${pods.logTails()}`
@@ -131,7 +132,7 @@ describe("control-plane join, real cluster", () => {
         expect(n.metadata.labels).toHaveProperty("node-role.kubernetes.io/control-plane", "")
         expect(n.spec.taints).toContainEqual(expect.objectContaining({ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }))
       } catch (e) {
-        throw new Error(`${e instanceof Error ? e.message : String(e)}\n${pods.logTails()}`, { cause: e })
+        throw new Error(`${causeText(e)}\n${pods.logTails()}`, { cause: e })
       } finally {
         await pods.stop()
       }

@@ -104,7 +104,7 @@ describe.concurrent("worker join, real cluster (each on its own node, side by si
 describe.concurrent("worker join refused by a real cluster", () => {
   /** A join that must fail: non-zero, no joined banner, no credential or key left, no Node. */
   const refused = (name: string, args: ReadonlyArray<string>) =>
-    new Promise<string>((resolve, reject) =>
+    new Promise<string>((resolve, reject) => {
       withRealMachine(cluster, name, async ({ root, join }) => {
         const r = await join([...args, "--node-name", name])
         expect(r.code, r.stdout + r.stderr).not.toBe(0)
@@ -114,7 +114,7 @@ describe.concurrent("worker join refused by a real cluster", () => {
         expect(node.stderr).toContain("NotFound")
         resolve(r.stderr)
       }).catch(reject)
-    )
+    })
 
   it("a wrong CA pin: names the hash the cluster has", async () => {
     const stderr = await refused("bad-pin", realTokenJoinArgs(cluster, cluster.token, "sha256:" + "0".repeat(64)))

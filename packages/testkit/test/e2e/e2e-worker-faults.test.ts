@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import { expectJoined, runCli, tokenJoinArgs, withMachine } from "./worker-helpers.js"
-import { SHARED_PORT } from "../helpers.js"
+import { defined, SHARED_PORT } from "../helpers.js"
 
 let cluster: TestCluster
 beforeAll(async () => {
@@ -45,7 +45,7 @@ describe("no secret in any output line at --v=10", () => {
       expect(r.code, r.stderr).toBe(0)
       const all = r.stdout + r.stderr
       expect(all.split("\n").length).toBeGreaterThan(20) // the verbose detail really is there
-      const secret = cluster.token.split(".")[1]!
+      const secret = defined(cluster.token.split(".")[1], "the token's secret")
       expect(all).not.toContain(secret)
       expect(all).not.toContain("PRIVATE KEY")
       expect(all).not.toContain(cluster.certificateKey)
@@ -63,7 +63,7 @@ describe("no secret in any output line at --v=10", () => {
       const all = r.stdout + r.stderr
       expect(all).toContain("failed to verify JWS signature")
       expect(all).not.toContain("zzzzzzzzzzzzzzzz")
-      expect(all).not.toContain(cluster.token.split(".")[1]!)
+      expect(all).not.toContain(defined(cluster.token.split(".")[1], "the token's secret"))
     } finally {
       await rm(rootfs, { recursive: true, force: true })
     }

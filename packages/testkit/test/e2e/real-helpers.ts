@@ -10,6 +10,7 @@ import { rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { expect } from "vitest"
+import { causeText } from "@kubeadm-ts/join/cause-text"
 import { startContainerd } from "../../src/node/containerd.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import { installKubeletUnit, type KubeletUnit } from "../../src/real/kubelet-unit.js"
@@ -58,7 +59,7 @@ export const withRealMachine = async (
   try {
     await test({ node, root: node.root, kubelet, join })
   } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- kubelet log tail:\n${kubelet.logTail()}`, { cause: e })
+    throw new Error(`${causeText(e)}\n--- kubelet log tail:\n${kubelet.logTail()}`, { cause: e })
   } finally {
     kubelet.stop()
     await containerd.stop()
