@@ -123,8 +123,10 @@ const hexPattern = /^[0-9a-fA-F]*$/
 /** Where a hex string stops being hex (Go's hex.DecodeString error), or undefined. */
 const hexError = (value: string, showByte: boolean): string | undefined => {
   if (hexPattern.test(value)) return value.length % 2 === 0 ? undefined : "encoding/hex: odd length hex string"
-  const index = [...value].findIndex((ch) => !/[0-9a-fA-F]/.test(ch))
-  const bad = [...value][index] ?? ""
+  // code points, not UTF-16 units: Go prints the offending rune whole
+  const runes = Array.from(value)
+  const index = runes.findIndex((ch) => !/[0-9a-fA-F]/.test(ch))
+  const bad = runes[index] ?? ""
   return showByte ? `encoding/hex: invalid byte: ${goCodePoint(bad)}` : `encoding/hex: invalid byte at offset ${index}`
 }
 

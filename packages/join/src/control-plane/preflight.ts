@@ -95,7 +95,7 @@ export const KUBEADM_TS_KUBERNETES_VERSION = { major: 1, minor: 37 } as const
  * the one this tool tracks (kubeadm compares against `<major>.<minor+1>.0-0`, so
  * pre-releases of the next minor count too). An unparsable version is an error.
  */
-export const kubernetesVersionCheck = (clusterVersion: string, tool: { readonly major: number; readonly minor: number } = KUBEADM_TS_KUBERNETES_VERSION): Check<never> =>
+export const kubernetesVersionCheck = (clusterVersion: string, tool: { readonly major: number; readonly minor: number } = KUBEADM_TS_KUBERNETES_VERSION): Check =>
   check(
     "KubernetesVersion",
     Effect.sync(() => {

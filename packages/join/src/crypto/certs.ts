@@ -105,6 +105,7 @@ export const createCertificate = async (
     const usages = (spec.keyUsages ?? ["digitalSignature", "keyEncipherment"]).reduce((acc, u) => acc | KEY_USAGE_FLAGS[u], 0)
     const san = sanExtension(spec)
     const extensions: Array<x509.Extension> = [
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- a bitmask of several KeyUsageFlags is no single member, yet it is what the extension encodes
       new x509.KeyUsagesExtension(usages, true),
       new x509.BasicConstraintsExtension(false, undefined, true),
       await authorityKeyIdentifier(ca, issuer.keys.publicKey)
@@ -138,7 +139,8 @@ export interface CertificateInfo extends ParsedAltNames {
   readonly notAfter: Date
   readonly isCA: boolean
   readonly keyUsages: ReadonlyArray<KeyUsage>
-  readonly extKeyUsages: ReadonlyArray<ExtKeyUsage | string>
+  /** `"server"` / `"client"` (see ExtKeyUsage), or the dotted OID of any other purpose. */
+  readonly extKeyUsages: ReadonlyArray<string>
   /** DER SubjectPublicKeyInfo. */
   readonly spki: Uint8Array
   /** DER of the whole certificate. */

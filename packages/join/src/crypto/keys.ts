@@ -26,15 +26,15 @@ const bytes = (b: ArrayBuffer | Buffer): Uint8Array => new Uint8Array(b)
 export const generateKeyPair = async (algorithm: KeyAlgorithm): Promise<KeyPair> => {
   try {
     if (algorithm === "ecdsa-p256") {
-      const pair = (await subtle.generateKey(EC_PARAMS, true, ["sign", "verify"])) as CryptoKeyPair
+      const pair = await subtle.generateKey(EC_PARAMS, true, ["sign", "verify"])
       return { kind: "ecdsa", privateKey: pair.privateKey, publicKey: pair.publicKey }
     }
     const modulusLength = algorithm === "rsa-4096" ? 4096 : 2048
-    const pair = (await subtle.generateKey(
+    const pair = await subtle.generateKey(
       { ...RSA_PARAMS, modulusLength, publicExponent: new Uint8Array([1, 0, 1]) },
       true,
       ["sign", "verify"]
-    )) as CryptoKeyPair
+    )
     return { kind: "rsa", privateKey: pair.privateKey, publicKey: pair.publicKey }
   } catch (cause) {
     throw new CryptoError({ reason: "Key", detail: `cannot generate a ${algorithm} key pair: ${causeText(cause)}`, cause })

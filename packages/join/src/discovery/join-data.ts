@@ -18,7 +18,7 @@ import { fileDiscovery } from "./file.js"
 import { type DiscoveredCluster, tokenDiscovery } from "./token.js"
 import { causeText } from "../cause-text.js"
 
-export class BootstrapCredentialsError extends Data.TaggedError("BootstrapCredentialsError")<{}> {
+export class BootstrapCredentialsError extends Data.TaggedError("BootstrapCredentialsError") {
   // kubeadm's exact wording, "boostrap" typo included (users search for it).
   override get message() {
     return "couldn't find authentication credentials for the TLS boostrap process. Please use Token discovery, a discovery file with embedded authentication credentials or a discovery file without authentication credentials but with the TLSBootstrapToken flag"
@@ -54,7 +54,7 @@ export interface JoinDataService {
 export class JoinData extends Context.Tag("@kubeadm-ts/join/JoinData")<JoinData, JoinDataService>() {}
 
 /** The lowest control-plane version this join supports (kubeadm v1.15's minimum). */
-const MINIMUM_CONTROL_PLANE = [1, 13, 0]
+const MINIMUM_CONTROL_PLANE = { major: 1, minor: 13 } as const
 
 const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback)
 
@@ -73,8 +73,9 @@ export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterCon
     const version = str(d["kubernetesVersion"], "")
     const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version)
     if (m === null) return yield* Effect.fail(new ClusterConfigurationError({ detail: `the cluster's kubernetesVersion "${version}" is not a version` }))
-    const v = [Number(m[1]), Number(m[2]), Number(m[3])]
-    const older = v[0]! < MINIMUM_CONTROL_PLANE[0]! || (v[0] === MINIMUM_CONTROL_PLANE[0] && v[1]! < MINIMUM_CONTROL_PLANE[1]!)
+    const major = Number(m[1])
+    const minor = Number(m[2])
+    const older = major < MINIMUM_CONTROL_PLANE.major || (major === MINIMUM_CONTROL_PLANE.major && minor < MINIMUM_CONTROL_PLANE.minor)
     if (older) {
       return yield* Effect.fail(
         new ClusterConfigurationError({ detail: `this version of kubeadm only supports deploying clusters with the control plane version >= 1.13.0. Current version: ${version}` })

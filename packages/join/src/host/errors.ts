@@ -32,7 +32,7 @@ export class HostError extends Data.TaggedError("HostError")<{
       case "CriAmbiguous":
         return `found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file: ${(this.found ?? []).join(", ")}`
       case "LookupFailed":
-        return this.detail ?? `lookup ${this.name ?? ""} failed`
+        return this.detail ?? `lookup ${this.name} failed`
     }
   }
 }

@@ -58,6 +58,9 @@ const b64decode = (field: string, value: unknown): string => {
 }
 const b64encode = (text: string) => Buffer.from(text, "utf8").toString("base64")
 
+// The tag, not the class (no instanceof on errors here): the field checks below throw it.
+const isKubeconfigError = (e: unknown): e is KubeconfigError => Predicate.isTagged(e, "KubeconfigError")
+
 const str = (field: string, value: unknown): string | undefined => {
   if (value === undefined || value === null) return undefined
   if (typeof value !== "string") throw new KubeconfigError({ detail: `${field} must be a string` })
@@ -147,7 +150,7 @@ export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, Kubecon
     return Either.right({ clusters, users, contexts, currentContext: str("current-context", root["current-context"]) ?? "" })
   } catch (e) {
     // the field checks above throw their KubeconfigError; anything else is the YAML parser's
-    if (Predicate.isTagged(e, "KubeconfigError")) return Either.left(e as KubeconfigError)
+    if (isKubeconfigError(e)) return Either.left(e)
     return Either.left(new KubeconfigError({ detail: `not valid YAML: ${yamlErrorText(e, text)}` }))
   }
 }

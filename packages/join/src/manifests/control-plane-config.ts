@@ -71,7 +71,7 @@ export const urlHost = (ip: string): string => (ip.includes(":") ? `[${ip}]` : i
 /** Splits `host[:port]` (IPv6 in brackets); port undefined when absent. */
 export const splitHostPort = (endpoint: string): { host: string; port: number | undefined } => {
   const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(endpoint)
-  if (bracket) return { host: bracket[1]!, port: bracket[2] ? Number(bracket[2]) : undefined }
+  if (bracket?.[1] !== undefined) return { host: bracket[1], port: bracket[2] ? Number(bracket[2]) : undefined }
   const idx = endpoint.lastIndexOf(":")
   if (idx > 0 && endpoint.indexOf(":") === idx) {
     return { host: endpoint.slice(0, idx), port: Number(endpoint.slice(idx + 1)) }

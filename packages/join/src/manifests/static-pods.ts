@@ -5,7 +5,7 @@
  * cluster's kubernetesVersion where later kubeadm changed them.
  */
 import { stringify } from "yaml"
-import { type ControlPlaneConfig, type HostPathMount, kubernetesMinor, urlHost } from "./control-plane-config.js"
+import { type ControlPlaneConfig, type HostPathMount, kubernetesMinor } from "./control-plane-config.js"
 
 export type Pod = Record<string, unknown>
 

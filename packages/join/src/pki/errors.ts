@@ -22,6 +22,9 @@ export class PkiError extends Data.TaggedError("PkiError")<{
   }
 }
 
+// The tag, not the class: a PkiError thrown by a second copy of this module (a bundle) still counts.
+const isPkiError = (e: unknown): e is PkiError => Predicate.isTagged(e, "PkiError")
+
 /**
  * Runs a plain builder of this folder that throws a PkiError on a bad configuration value:
  * that PkiError fails; anything else thrown is a bug and dies.
@@ -31,6 +34,6 @@ export const attempt = <A>(run: () => A): Effect.Effect<A, PkiError> =>
     try {
       return Effect.succeed(run())
     } catch (e) {
-      return Predicate.isTagged(e, "PkiError") ? Effect.fail(e as PkiError) : Effect.die(e)
+      return isPkiError(e) ? Effect.fail(e) : Effect.die(e)
     }
   })

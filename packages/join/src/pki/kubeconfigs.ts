@@ -81,12 +81,11 @@ export const ensureControlPlaneKubeconfigs = (
       }
       reused.push(spec.file)
     }
-    const keys = yield* Effect.forEach(todo, () => newKeyPair(cfg.keyAlgorithm), { concurrency: "unbounded" })
+    const keyed = yield* Effect.forEach(todo, (spec) => Effect.map(newKeyPair(cfg.keyAlgorithm), (k) => ({ spec, k })), { concurrency: "unbounded" })
     const files = yield* Effect.forEach(
-      todo,
-      (spec, i) =>
+      keyed,
+      ({ spec, k }) =>
         Effect.gen(function* () {
-          const k = keys[i]!
           const certPem = yield* Effect.tryPromise({
             try: () => createCertificate(k.publicKey, { commonName: spec.user, organizations: spec.organizations, extKeyUsages: ["client"] }, ca),
             catch: (e) => new PkiError({ reason: "Kubeconfig", detail: `failure while creating the ${spec.file} client certificate: ${causeText(e)}` })

@@ -59,7 +59,7 @@ export const apiServerSans = (cfg: ControlPlaneConfig): SanResult => {
   const skipped: string[] = []
   for (const d of [cfg.nodeName, "kubernetes", "kubernetes.default", "kubernetes.default.svc", `kubernetes.default.svc.${cfg.networking.dnsDomain}`])
     pushUnique(dns, d)
-  pushUnique(ips, firstHostIp(cfg.networking.serviceSubnet.split(",")[0]!))
+  pushUnique(ips, firstHostIp(cfg.networking.serviceSubnet.split(",")[0] ?? ""))
   pushUnique(ips, canonicalIp(cfg.advertiseAddress))
   if (cfg.controlPlaneEndpoint !== "") {
     const { host } = splitHostPort(cfg.controlPlaneEndpoint)
