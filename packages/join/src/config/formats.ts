@@ -8,6 +8,7 @@ import { isIP } from "../internal/net/ip.js"
 /** `[a-z0-9]{6}.[a-z0-9]{16}`: group 1 is the public id, group 2 the secret. */
 export const bootstrapTokenPattern = /^([a-z0-9]{6})\.([a-z0-9]{16})$/
 
+/** Whether a token has the bootstrap-token shape (`abcdef.0123456789abcdef`). */
 export const isBootstrapToken = (token: string): boolean => bootstrapTokenPattern.test(token)
 
 /** A token as it may appear in a message: the secret part is never shown. */
@@ -154,6 +155,7 @@ export const certificateKeyError = (key: string): string | undefined => {
   return undefined
 }
 
+/** Whether a text is an IPv4 or IPv6 address (no CIDR, no port). */
 export const isIpAddress = (value: string): boolean => isIP(value) !== 0
 
 /**

@@ -28,6 +28,7 @@ export { CONTROL_PLANE_GATE_HELP } from "./errors.js"
 export const gateError = (detail: string, cause?: unknown) =>
   new ControlPlaneJoinError({ reason: "Gate", detail, ...(cause === undefined ? {} : { cause }) })
 
+/** Why a cluster without `controlPlaneEndpoint` cannot take a second control plane. */
 export const NO_ENDPOINT =
   "unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address: " +
   "this cluster was initialised without --control-plane-endpoint, so every kubeconfig and certificate points at its first API server " +

@@ -10,11 +10,13 @@ import { urlHost } from "../manifests/control-plane-config.js"
 import { ETCD_ADVERTISE_ANNOTATION } from "../manifests/static-pods.js"
 import { EtcdError } from "./errors.js"
 
+/** Where a control plane's API server listens, as ClusterStatus records it. */
 export interface ApiEndpoint {
   readonly advertiseAddress: string
   readonly bindPort: number
 }
 
+/** The ClusterStatus document of kubeadm-config (removed in kubeadm 1.22), listing the control-plane nodes. */
 export interface ClusterStatus {
   readonly apiVersion: string
   readonly apiEndpoints: Readonly<Record<string, ApiEndpoint>>

@@ -9,6 +9,7 @@ import { Data } from "effect"
  */
 export type HostErrorReason = "CommandFailed" | "CriUnavailable" | "CriAmbiguous" | "LookupFailed"
 
+/** A failure on the machine itself; `message` carries kubeadm's wording for each reason. */
 export class HostError extends Data.TaggedError("HostError")<{
   readonly reason: HostErrorReason
   /** The command line (CommandFailed). */

@@ -9,12 +9,14 @@
 import { Data, Either, Predicate } from "effect"
 import * as YAML from "yaml"
 
+/** A kubeconfig that does not parse or has a field of the wrong type. */
 export class KubeconfigError extends Data.TaggedError("KubeconfigError")<{ readonly detail: string }> {
   override get message() {
     return this.detail
   }
 }
 
+/** A `clusters[].cluster` entry: where the API server is and which CA to trust. */
 export interface KubeCluster {
   readonly server: string
   /** PEM bundle from `certificate-authority-data`. */
@@ -24,6 +26,7 @@ export interface KubeCluster {
   readonly insecureSkipTlsVerify?: boolean
 }
 
+/** A `users[].user` entry: a bearer token or a client certificate, inline or as file paths. */
 export interface KubeUser {
   readonly token?: string
   readonly clientCertificateData?: string
@@ -32,17 +35,20 @@ export interface KubeUser {
   readonly clientKey?: string
 }
 
+/** A `contexts[].context` entry pairing a cluster with a user. */
 export interface KubeContext {
   readonly cluster: string
   readonly user: string
   readonly namespace?: string
 }
 
+/** A kubeconfig list item: its name and its value. */
 export interface Named<A> {
   readonly name: string
   readonly value: A
 }
 
+/** A parsed kubeconfig, only the fields the join reads and writes. */
 export interface Kubeconfig {
   readonly clusters: ReadonlyArray<Named<KubeCluster>>
   readonly users: ReadonlyArray<Named<KubeUser>>

@@ -24,9 +24,11 @@ import { causeText } from "../cause-text.js"
 export { PkiError }
 
 
+/** Maps the ClusterConfiguration algorithm name to the crypto module's. */
 export const cryptoAlgorithm = (a: KeyAlgorithm): CryptoKeyAlgorithm =>
   a === "ECDSA-P256" ? "ecdsa-p256" : a === "RSA-4096" ? "rsa-4096" : "rsa-2048"
 
+/** A new key pair of the configured algorithm; a failure is a PkiError. */
 export const newKeyPair = (a: KeyAlgorithm) =>
   Effect.tryPromise({ try: () => generateKeyPair(cryptoAlgorithm(a)), catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e }) })
 
@@ -45,6 +47,7 @@ const parseKey = (pem: string) => Effect.tryPromise({ try: () => privateKeyFromP
 const validityProblem = (c: CertificateInfo, now = new Date()): string | undefined =>
   now < c.notBefore ? "the certificate is not valid yet" : now > c.notAfter ? "the certificate has expired" : undefined
 
+/** A CA read from the certificates folder; without a key it is an external CA. */
 export interface LoadedCa {
   readonly spec: CaSpec
   readonly certPem: string
@@ -103,6 +106,7 @@ const existingLeafProblem = (leaf: LeafCertSpec, ca: LoadedCa, crt: string | und
     return undefined
   })
 
+/** What the certs step did, for the phase's output and the tests. */
 export interface CertsReport {
   readonly generated: ReadonlyArray<string>
   readonly reused: ReadonlyArray<string>

@@ -11,6 +11,7 @@ import { Data, Effect, Predicate } from "effect"
  */
 export type PkiErrorReason = "InvalidAddress" | "Key" | "Ca" | "Certificate" | "ServiceAccount" | "Kubeconfig"
 
+/** A certificate or key problem in the control-plane preparation; `detail` is kubeadm's text. */
 export class PkiError extends Data.TaggedError("PkiError")<{
   readonly reason: PkiErrorReason
   /** kubeadm's text for the failure. */
