@@ -12,8 +12,10 @@ import type { IncomingMessage } from "node:http"
  */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 
+/** The `code` a ResponseTooLarge carries, so callers that only see a Node error can still tell it apart. */
 export const RESPONSE_TOO_LARGE = "ERR_RESPONSE_TOO_LARGE"
 
+/** Thrown when a server's answer outgrows the byte limit: a hostile or broken endpoint must not exhaust memory. */
 export class ResponseTooLarge extends Error {
   readonly code = RESPONSE_TOO_LARGE
   constructor(readonly limit: number) {

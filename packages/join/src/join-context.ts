@@ -12,6 +12,6 @@ export class JoinContext extends Context.Tag("@kubeadm-ts/join/JoinContext")<
   { readonly config: JoinConfiguration; readonly options: JoinOptions }
 >() {}
 
-/** The one validated input of a join, for its phases. */
+/** Provides one join's validated configuration and options. */
 export const layer = (config: JoinConfiguration, options: JoinOptions): Layer.Layer<JoinContext> =>
   Layer.succeed(JoinContext, { config, options })

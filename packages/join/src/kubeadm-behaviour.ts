@@ -6,6 +6,7 @@
  */
 import type { ClusterConfiguration } from "./discovery/join-data.js"
 
+/** Which kubeadm behaviours the join follows, decided by the cluster's version and feature gates. */
 export interface KubeadmBehaviour {
   /** The cluster's minor version (1.<minor>). */
   readonly minor: number
@@ -36,6 +37,7 @@ export interface KubeadmBehaviour {
   readonly waitForAllControlPlaneComponents: boolean
 }
 
+/** The minor of a `v1.<minor>.<patch>` version; 0 when it does not parse. */
 export const minorOf = (version: string): number => Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? "0")
 
 const gate = (cluster: ClusterConfiguration, name: string): boolean | undefined => {
@@ -44,6 +46,7 @@ const gate = (cluster: ClusterConfiguration, name: string): boolean | undefined 
   return typeof value === "boolean" ? value : undefined
 }
 
+/** Works out the behaviours from the cluster's ClusterConfiguration. */
 export const kubeadmBehaviour = (cluster: ClusterConfiguration): KubeadmBehaviour => {
   const minor = minorOf(cluster.kubernetesVersion)
   return {

@@ -6,7 +6,7 @@
 import { Context, Effect, Layer, Ref } from "effect"
 import * as stdio from "./internal/output/stdio.js"
 
-/** The three kinds of line kubeadm prints. */
+/** Where the join's messages go: output lines, warnings, and details shown by verbosity level. */
 export interface OutputService {
   /** A normal line on stdout, e.g. `[preflight] Running pre-flight checks`. */
   readonly info: (line: string) => Effect.Effect<void>

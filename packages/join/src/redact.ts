@@ -14,4 +14,5 @@
 const TOKEN = /([a-z0-9]{6})\.[a-z0-9]{16}/g // lower case only, as tokens are: field paths like bootstrapToken.apiServerEndpoint are not tokens
 const HEX = /(?<![0-9a-f])(?<!sha256:)[0-9a-f]{32,}/gi
 
+/** Replaces anything shaped like a bootstrap token secret or a certificate key with `<redacted>`. */
 export const redactSecrets = (text: string): string => text.replace(TOKEN, "$1.<redacted>").replace(HEX, "<redacted>")

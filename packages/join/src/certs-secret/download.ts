@@ -14,8 +14,10 @@ import { type ControlPlaneConfig, kubernetesMinor } from "../manifests/control-p
 import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/index.js"
 
+/** The Secret in kube-system where `kubeadm init --upload-certs` leaves the encrypted control-plane certificates. */
 export const CERTS_SECRET = "kubeadm-certs"
 
+/** Why the shared certificates could not be fetched: a bad key, a missing or expired Secret, a bad entry, or the API. */
 export class DownloadCertsError extends Data.TaggedError("DownloadCertsError")<{
   readonly reason: "BadKey" | "SecretMissing" | "WrongKey" | "MissingEntry" | "BadEntry" | "Api"
   readonly message: string
@@ -64,9 +66,11 @@ const classify = (data: Uint8Array): "key" | "public" | undefined => {
 const wrap = (reason: DownloadCertsError["reason"], detail: string) =>
   new DownloadCertsError({ reason, message: `error downloading certs: ${detail}` })
 
+/** What to say when the kubeadm-certs Secret is gone: it expires after two hours, so the fix is to upload the certificates again. */
 export const SECRET_GONE =
   'Secret "kubeadm-certs" was not found in the "kube-system" Namespace: the certificate Secret is gone or expired (it lives 2 hours): run `kubeadm init phase upload-certs --upload-certs` again on a control-plane node and use the new certificate key'
 
+/** The `download-certs` step: reads kubeadm-certs, decrypts each entry with the certificate key and writes the files under the certificates folder. */
 export const downloadCerts = (
   cfg: ControlPlaneConfig,
   certificateKey: string,

@@ -20,6 +20,7 @@ import { goQuote, parseGoDuration } from "./formats.js"
 import type { JoinConfiguration, Timeouts } from "./model.js"
 import { causeText } from "../cause-text.js"
 
+/** A decoded JoinConfiguration with the warnings kubeadm would print (deprecated versions, unknown fields). */
 export interface Decoded {
   readonly config: JoinConfiguration
   readonly warnings: ReadonlyArray<string>
@@ -29,16 +30,19 @@ export interface Decoded {
   readonly documents: ReadonlyArray<TypeMeta>
 }
 
+/** The `apiVersion` and `kind` of a YAML document, read before the document is decoded by version. */
 export interface TypeMeta {
   readonly apiVersion: string
   readonly kind: string
 }
 
+/** How strictly to decode: join warns about unknown fields, `config validate` and `migrate` refuse them. */
 export interface DecodeOptions {
   /** Unknown and duplicate fields fail (config validate / migrate) instead of warning (join). */
   readonly strict?: boolean
 }
 
+/** The API group of every kubeadm configuration document. */
 export const group = "kubeadm.k8s.io"
 /** The versions kubeadm-ts reads; v1beta3 and v1beta4 are the ones current kubeadm reads. */
 export const supportedVersions = ["v1beta1", "v1beta2", "v1beta3", "v1beta4"] as const

@@ -6,9 +6,13 @@ import { Duration } from "effect"
 import type { ExternalJoinConfiguration, ExternalJoinConfigurationV1beta4 } from "./external.js"
 import type { Arg, JoinConfiguration, Taint, Timeouts } from "./model.js"
 
+/** kubeadm's default `caCertPath`, where the cluster CA lands after discovery. */
 export const defaultCaCertPath = "/etc/kubernetes/pki/ca.crt"
+/** kubeadm's default discovery timeout: 5 minutes to find and trust the API server. */
 export const defaultDiscoveryTimeout = Duration.minutes(5)
+/** The API server port a joining control plane listens on unless `bindPort` says otherwise. */
 export const defaultBindPort = 6443
+/** The image pull policy kubeadm uses when `nodeRegistration.imagePullPolicy` is empty. */
 export const defaultImagePullPolicy = "IfNotPresent"
 /** What kubeadm fills in when it is told not to detect the CRI socket (config print, validate). */
 export const defaultCriSocket = "unix:///var/run/containerd/containerd.sock"

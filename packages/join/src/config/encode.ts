@@ -19,6 +19,7 @@ const omitEmpty = (entries: Record<string, unknown>): Record<string, unknown> =>
     )
   )
 
+/** Writes a JoinConfiguration out as a v1beta4 document (config print, migrate), fields in kubeadm's order. */
 export const toV1beta4Document = (config: JoinConfiguration): Record<string, unknown> => {
   const nr = config.nodeRegistration
   const d = config.discovery

@@ -16,6 +16,7 @@ interface ConfigErrorFields {
   readonly problems?: ReadonlyArray<string>
 }
 
+/** A configuration kubeadm would refuse; `message` is kubeadm's text, with any secret in it redacted. */
 export class ConfigError extends Data.TaggedError("ConfigError")<ConfigErrorFields> {
   // Messages quote the bad value; a token or key given in the wrong place must not be echoed.
   constructor(fields: ConfigErrorFields) {
@@ -35,11 +36,13 @@ export interface FieldError {
 
 const badValue = (value: string | number | boolean): string => (typeof value === "string" ? goQuote(value) : String(value))
 
+/** A field whose value is wrong, worded as Kubernetes' field.Invalid. */
 export const invalid = (field: string, value: string | number | boolean, detail: string): FieldError => ({
   field,
   text: `${field}: Invalid value: ${badValue(value)}: ${detail}`
 })
 
+/** A field that must be set, worded as Kubernetes' field.Required. */
 export const required = (field: string, detail: string): FieldError => ({
   field,
   text: `${field}: Required value: ${detail}`
@@ -68,6 +71,7 @@ const flagOfField: Record<string, string> = {
   "ignore-preflight-errors": "ignore-preflight-errors"
 }
 
+/** Several field errors as one ConfigError, aggregated the way kubeadm prints them; names the flag behind the first. */
 export const fieldErrors = (errors: ReadonlyArray<FieldError>): ConfigError => {
   const first = errors[0]
   const flag = first === undefined ? undefined : flagOfField[first.field]

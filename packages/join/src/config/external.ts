@@ -11,6 +11,7 @@ import { Schema } from "effect"
 
 const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optionalWith(s, { nullable: true })
 
+/** A node taint as written in YAML (every version); `timeAdded` is accepted and ignored. */
 export const Taint = Schema.Struct({
   key: Schema.String,
   value: opt(Schema.String),
@@ -45,6 +46,7 @@ const localAPIEndpoint = Schema.Struct({ advertiseAddress: opt(Schema.String), b
 
 const typeMeta = { apiVersion: Schema.String, kind: Schema.Literal("JoinConfiguration") }
 
+/** kubeadm.k8s.io/v1beta1 JoinConfiguration (from kubeadm 1.13): no certificateKey, no ignorePreflightErrors. */
 export const JoinConfigurationV1beta1 = Schema.Struct({
   ...typeMeta,
   nodeRegistration: opt(Schema.Struct(nodeRegistration)),
@@ -53,6 +55,7 @@ export const JoinConfigurationV1beta1 = Schema.Struct({
   controlPlane: opt(Schema.Struct({ localAPIEndpoint: opt(localAPIEndpoint) }))
 })
 
+/** kubeadm.k8s.io/v1beta2 JoinConfiguration (from kubeadm 1.15): adds certificateKey and ignorePreflightErrors. */
 export const JoinConfigurationV1beta2 = Schema.Struct({
   ...typeMeta,
   nodeRegistration: opt(
@@ -67,6 +70,7 @@ export const JoinConfigurationV1beta2 = Schema.Struct({
 
 const patches = Schema.Struct({ directory: opt(Schema.String) })
 
+/** kubeadm.k8s.io/v1beta3 JoinConfiguration (from kubeadm 1.22): adds skipPhases, patches and imagePullPolicy. */
 export const JoinConfigurationV1beta3 = Schema.Struct({
   ...typeMeta,
   nodeRegistration: opt(
@@ -79,6 +83,7 @@ export const JoinConfigurationV1beta3 = Schema.Struct({
   patches: opt(patches)
 })
 
+/** A v1beta4 `name`/`value` argument, which replaces the older maps of extra arguments. */
 export const Arg = Schema.Struct({ name: opt(Schema.String), value: opt(Schema.String) })
 
 /** Durations as Go writes them (`4m0s`); parsed after decoding so the error names the field. */
@@ -92,6 +97,7 @@ export const Timeouts = Schema.Struct({
   upgradeManifests: opt(Schema.String)
 })
 
+/** kubeadm.k8s.io/v1beta4 JoinConfiguration (from kubeadm 1.31): `timeouts`, list-form extra args, dryRun and imagePullSerial. */
 export const JoinConfigurationV1beta4 = Schema.Struct({
   ...typeMeta,
   dryRun: opt(Schema.Boolean),
@@ -114,4 +120,5 @@ export const JoinConfigurationV1beta4 = Schema.Struct({
 
 /** v1beta1..v1beta3 decode to this (older versions simply never have the newer fields). */
 export type ExternalJoinConfiguration = typeof JoinConfigurationV1beta3.Type
+/** A decoded v1beta4 document, before defaulting and validation. */
 export type ExternalJoinConfigurationV1beta4 = typeof JoinConfigurationV1beta4.Type

@@ -5,6 +5,7 @@
 import { defaultBindPort, defaultCaCertPath, defaultDiscoveryTimeout, defaultImagePullPolicy, defaultTimeouts, stripFileScheme } from "./defaults.js"
 import type { JoinConfiguration } from "./model.js"
 
+/** The `kubeadm join` command line as parsed, before it is merged with a `--config` file. */
 export interface JoinFlags {
   /** The positional `[api-server-endpoint]` (token discovery only). */
   readonly apiServerEndpoint?: string
@@ -35,6 +36,7 @@ export interface JoinFlags {
   readonly changed: ReadonlySet<string>
 }
 
+/** The flags as kubeadm has them when none is given on the command line. */
 export const defaultJoinFlags: JoinFlags = {
   config: "",
   token: "",
@@ -61,9 +63,11 @@ export const defaultJoinFlags: JoinFlags = {
 /** Flags that only mean something with `--control-plane`. */
 export const controlPlaneOnlyFlags = ["certificate-key", "apiserver-advertise-address", "apiserver-bind-port", "etcd-learner"]
 
+/** kubeadm's warning when control-plane flags are given without `--control-plane` (they are then ignored). */
 export const controlPlaneFlagsIgnoredWarning =
   "[preflight] WARNING: --control-plane is also required when passing control-plane related flags such as [certificate-key, apiserver-advertise-address, apiserver-bind-port]"
 
+/** A JoinConfiguration built from flags alone, with the warnings the flags caused. */
 export interface FromFlags {
   readonly config: JoinConfiguration
   readonly warnings: ReadonlyArray<string>

@@ -8,6 +8,7 @@ import { isIP } from "../internal/net/ip.js"
 /** `[a-z0-9]{6}.[a-z0-9]{16}`: group 1 is the public id, group 2 the secret. */
 export const bootstrapTokenPattern = /^([a-z0-9]{6})\.([a-z0-9]{16})$/
 
+/** Whether a token has the bootstrap-token shape (`abcdef.0123456789abcdef`). */
 export const isBootstrapToken = (token: string): boolean => bootstrapTokenPattern.test(token)
 
 /** A token as it may appear in a message: the secret part is never shown. */
@@ -123,8 +124,10 @@ const hexPattern = /^[0-9a-fA-F]*$/
 /** Where a hex string stops being hex (Go's hex.DecodeString error), or undefined. */
 const hexError = (value: string, showByte: boolean): string | undefined => {
   if (hexPattern.test(value)) return value.length % 2 === 0 ? undefined : "encoding/hex: odd length hex string"
-  const index = [...value].findIndex((ch) => !/[0-9a-fA-F]/.test(ch))
-  const bad = [...value][index] ?? ""
+  // code points, not UTF-16 units: Go prints the offending rune whole
+  const runes = Array.from(value)
+  const index = runes.findIndex((ch) => !/[0-9a-fA-F]/.test(ch))
+  const bad = runes[index] ?? ""
   return showByte ? `encoding/hex: invalid byte: ${goCodePoint(bad)}` : `encoding/hex: invalid byte at offset ${index}`
 }
 
@@ -152,6 +155,7 @@ export const certificateKeyError = (key: string): string | undefined => {
   return undefined
 }
 
+/** Whether a text is an IPv4 or IPv6 address (no CIDR, no port). */
 export const isIpAddress = (value: string): boolean => isIP(value) !== 0
 
 /**

@@ -13,6 +13,7 @@ import { goQuote } from "./formats.js"
 import type { JoinConfiguration } from "./model.js"
 import { validateJoinConfiguration } from "./validate.js"
 
+/** What the `config` subcommands need from the machine, passed in so they stay pure and testable. */
 export interface ConfigCommandEnv {
   /** The kernel host name; throws when it cannot be read. */
   readonly hostname: () => string
@@ -20,6 +21,7 @@ export interface ConfigCommandEnv {
   readonly fileExists: (path: string) => boolean
 }
 
+/** A configuration that passed validation, with the warnings to print. */
 export interface Checked {
   readonly config: JoinConfiguration
   readonly warnings: ReadonlyArray<string>
@@ -111,6 +113,7 @@ export const joinDefaultsText = (env: ConfigCommandEnv): Either.Either<string, C
     (c) => toV1beta4Yaml(c.config)
   )
 
+/** The newest JoinConfiguration apiVersion, the one `config print` and `config migrate` write. */
 export const latestVersion = `${group}/${supportedVersions[supportedVersions.length - 1] ?? "v1beta4"}`
 
 /** Flags the commands refuse to run without, in kubeadm's words. */

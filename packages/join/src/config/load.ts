@@ -29,6 +29,7 @@ export interface LoadEnv {
   readonly isDirectory: (path: string) => boolean
 }
 
+/** The join's input once flags and `--config` are merged, defaulted and validated. */
 export interface LoadedJoin {
   readonly config: JoinConfiguration
   readonly options: JoinOptions
@@ -109,6 +110,7 @@ const readConfigFile = (flags: JoinFlags, env: LoadEnv) => {
 /** Phases kubeadm runs without discovery flags: they work from an existing admin.conf (spec §1.4 H). */
 const phasesWithoutDiscovery = /^(control-plane-join(\/.*)?|control-plane-prepare\/control-plane)$/
 
+/** kubeadm's admin kubeconfig; phases that need no discovery fall back to it when nothing else is given. */
 export const adminConfPath = "/etc/kubernetes/admin.conf"
 
 const adminConfDiscovery = (flags: JoinFlags, env: LoadEnv): Either.Either<JoinFlags, ConfigError> => {

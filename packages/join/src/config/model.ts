@@ -6,6 +6,7 @@
  */
 import type { Duration } from "effect"
 
+/** Discovery through a bootstrap token: the API server is trusted by CA pin or, when unsafe, not at all. */
 export interface BootstrapTokenDiscovery {
   /** `[a-z0-9]{6}.[a-z0-9]{16}`; a secret: never print it. */
   readonly token: string
@@ -16,6 +17,7 @@ export interface BootstrapTokenDiscovery {
   readonly unsafeSkipCAVerification: boolean
 }
 
+/** Discovery through a kubeconfig file (or URL) that already names the cluster and its CA. */
 export interface FileDiscovery {
   /**
    * A path on the host (file:// already stripped) or an https:// URL. A path is
@@ -25,6 +27,7 @@ export interface FileDiscovery {
   readonly kubeConfigPath: string
 }
 
+/** How the join finds and trusts the cluster: exactly one of token or file. */
 export interface Discovery {
   readonly bootstrapToken?: BootstrapTokenDiscovery
   readonly file?: FileDiscovery
@@ -34,12 +37,14 @@ export interface Discovery {
   readonly timeout: Duration.Duration
 }
 
+/** A taint the kubelet registers the Node with. */
 export interface Taint {
   readonly key: string
   readonly value?: string
   readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute"
 }
 
+/** How this machine registers as a Node: its name, CRI socket, taints and kubelet arguments. */
 export interface NodeRegistration {
   /** Lower-cased host name unless given. */
   readonly name: string
@@ -66,11 +71,13 @@ export interface NodeRegistration {
   readonly imagePullSerial?: boolean
 }
 
+/** One command-line argument of a component, in v1beta4's list form (order and repeats kept). */
 export interface Arg {
   readonly name: string
   readonly value: string
 }
 
+/** The values kubeadm accepts for `nodeRegistration.imagePullPolicy`. */
 export const imagePullPolicies = ["Always", "IfNotPresent", "Never"] as const
 
 /**
@@ -87,6 +94,7 @@ export interface Timeouts {
   readonly upgradeManifests: Duration.Duration
 }
 
+/** Present only for a control-plane join: the local API server address, the key of the shared certificates, etcd learner mode. */
 export interface ControlPlane {
   readonly localAPIEndpoint: {
     /** Empty until defaulted from the default-route interface. */
@@ -99,6 +107,7 @@ export interface ControlPlane {
   readonly etcdLearnerMode: boolean
 }
 
+/** The internal JoinConfiguration every version decodes to, defaulted; the phases read only this. */
 export interface JoinConfiguration {
   readonly nodeRegistration: NodeRegistration
   readonly caCertPath: string

@@ -16,6 +16,7 @@ import {
 } from "./formats.js"
 import { imagePullPolicies, type JoinConfiguration } from "./model.js"
 
+/** What validation needs from the machine, passed in so validation stays pure. */
 export interface ValidationEnv {
   /** Whether a discovery file given without a scheme exists (looked up inside the rootfs). */
   readonly fileExists: (path: string) => boolean

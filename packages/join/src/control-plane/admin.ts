@@ -5,6 +5,7 @@ import { loadKubeconfig } from "../kubeconfig/load.js"
 import { RootFs } from "../rootfs/rootfs.js"
 import { ControlPlaneJoinError } from "./errors.js"
 
+/** The admin kubeconfig a control-plane join writes and then uses for its own API calls. */
 export const ADMIN_CONF = "/etc/kubernetes/admin.conf"
 
 /** The `kubernetes-admin` client of admin.conf (written by control-plane-prepare/kubeconfig). */

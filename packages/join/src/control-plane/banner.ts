@@ -11,6 +11,7 @@ const REFERENCE_MINOR = 15
 
 /** The minor version of a `v1.28.4`-style version; NaN when it is not one. */
 const minorOf = (version: string) => Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? Number.NaN)
+/** The closing message of a control-plane join; its wording follows the cluster's minor version and the etcd kind. */
 export const controlPlaneBannerText = (options: { readonly kubernetesMinor: number; readonly localEtcd: boolean }): string =>
   [
     "",

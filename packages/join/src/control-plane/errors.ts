@@ -1,6 +1,7 @@
 /** What can go wrong while a node becomes a control-plane instance: one family, told apart by `reason`. */
 import { Data } from "effect"
 
+/** kubeadm's advice when a node cannot become a control plane: closes every such message. */
 export const CONTROL_PLANE_GATE_HELP = [
   "Please ensure that:",
   "* The cluster has a stable controlPlaneEndpoint address.",
@@ -33,6 +34,7 @@ export type ControlPlaneJoinErrorReason =
   | "MarkNode"
   | "UploadConfig"
 
+/** A control-plane join that cannot go on; `reason` tells which gate or step, `message` is kubeadm's text. */
 export class ControlPlaneJoinError extends Data.TaggedError("ControlPlaneJoinError")<{
   readonly reason: ControlPlaneJoinErrorReason
   /** What went wrong, in words; kubeadm's lead-in for the reason comes before it. */

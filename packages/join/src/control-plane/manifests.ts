@@ -33,7 +33,7 @@ export const validatePod = (pod: Pod): Effect.Effect<void, ControlPlaneJoinError
   Effect.promise(async () => {
     const { Pod: PodModel } = await import("kubernetes-models/v1")
     try {
-      new PodModel(pod as never).validate()
+      new PodModel(pod).validate()
       return undefined
     } catch (e) {
       if (isSchemaViolation(e)) return e

@@ -28,6 +28,7 @@ export { CONTROL_PLANE_GATE_HELP } from "./errors.js"
 export const gateError = (detail: string, cause?: unknown) =>
   new ControlPlaneJoinError({ reason: "Gate", detail, ...(cause === undefined ? {} : { cause }) })
 
+/** Why a cluster without `controlPlaneEndpoint` cannot take a second control plane. */
 export const NO_ENDPOINT =
   "unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address: " +
   "this cluster was initialised without --control-plane-endpoint, so every kubeconfig and certificate points at its first API server " +
@@ -95,7 +96,7 @@ export const KUBEADM_TS_KUBERNETES_VERSION = { major: 1, minor: 37 } as const
  * the one this tool tracks (kubeadm compares against `<major>.<minor+1>.0-0`, so
  * pre-releases of the next minor count too). An unparsable version is an error.
  */
-export const kubernetesVersionCheck = (clusterVersion: string, tool: { readonly major: number; readonly minor: number } = KUBEADM_TS_KUBERNETES_VERSION): Check<never> =>
+export const kubernetesVersionCheck = (clusterVersion: string, tool: { readonly major: number; readonly minor: number } = KUBEADM_TS_KUBERNETES_VERSION): Check =>
   check(
     "KubernetesVersion",
     Effect.sync(() => {

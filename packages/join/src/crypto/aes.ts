@@ -8,6 +8,7 @@ import { CryptoError } from "./errors.js"
 const NONCE = 12
 const TAG = 16
 
+/** A fresh `--certificate-key`: 32 random bytes as 64 hex digits, as `kubeadm certs certificate-key` prints. */
 export const generateCertificateKey = (): string => randomBytes(32).toString("hex")
 
 /** The 32 key bytes of a certificate key; the key itself never appears in the error. */
@@ -19,6 +20,7 @@ export const decodeCertificateKey = (hex: string): Uint8Array => {
 
 const keyBytes = (key: Uint8Array | string): Uint8Array => (typeof key === "string" ? decodeCertificateKey(key) : key)
 
+/** Encrypts as kubeadm's cryptoutil does: nonce, ciphertext and GCM tag in one buffer. */
 export const aesGcmSeal = (key: Uint8Array | string, plaintext: Uint8Array | string): Uint8Array => {
   const nonce = randomBytes(NONCE)
   const cipher = createCipheriv("aes-256-gcm", keyBytes(key), nonce)
@@ -26,6 +28,7 @@ export const aesGcmSeal = (key: Uint8Array | string, plaintext: Uint8Array | str
   return new Uint8Array(Buffer.concat([nonce, body, cipher.getAuthTag()]))
 }
 
+/** Decrypts a kubeadm-certs entry; a wrong key or altered data fails with Go's error text. */
 export const aesGcmOpen = (key: Uint8Array | string, sealed: Uint8Array): Uint8Array => {
   const k = keyBytes(key)
   if (sealed.length < NONCE) throw new CryptoError({ reason: "DecryptShort" })

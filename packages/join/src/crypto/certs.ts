@@ -9,7 +9,9 @@ import { type AltNames, type ParsedAltNames, readAltNames, sanExtension, sanOf, 
 import { parsePemBlocks } from "./pem.js"
 import { x509 } from "../internal/crypto/provider.js"
 
+/** The key usages kubeadm's certificates carry, named as in Go's x509. */
 export type KeyUsage = "digitalSignature" | "keyEncipherment" | "certSign" | "crlSign" | "keyAgreement" | "contentCommitment" | "dataEncipherment"
+/** The extended key usages kubeadm issues: TLS server or TLS client. */
 export type ExtKeyUsage = "server" | "client"
 
 const KEY_USAGE_FLAGS: Record<KeyUsage, x509.KeyUsageFlags> = {
@@ -26,6 +28,7 @@ const EKU_OIDS: Record<ExtKeyUsage, string> = { server: x509.ExtendedKeyUsage.se
 const YEAR_MS = 365 * 24 * 3600 * 1000
 /** kubeadm's CA lifetime (10 years) and leaf lifetime (1 year). */
 export const CA_VALIDITY_MS = 10 * YEAR_MS
+/** How long a leaf certificate issued here is valid (kubeadm: one year). */
 export const LEAF_VALIDITY_MS = YEAR_MS
 
 /** A random positive 63-bit-ish serial, hex (x509 wants hex). */
@@ -37,6 +40,7 @@ const randomSerial = (): string => {
 
 const pemOf = (cert: x509.X509Certificate): string => cert.toString("pem") + "\n"
 
+/** The subject and validity of a self-signed CA certificate. */
 export interface CaSpec extends SubjectSpec {
   readonly notBefore?: Date
   readonly notAfter?: Date
@@ -68,6 +72,7 @@ export const createCaCertificate = async (keys: KeyPair, spec: CaSpec): Promise<
   }
 }
 
+/** What a leaf certificate signed by a CA holds: subject, SANs, usages and validity. */
 export interface LeafSpec extends SubjectSpec, AltNames {
   /** Default: digitalSignature + keyEncipherment (kubeadm's leaves). */
   readonly keyUsages?: ReadonlyArray<KeyUsage>
@@ -78,6 +83,7 @@ export interface LeafSpec extends SubjectSpec, AltNames {
   readonly notAfter?: Date
 }
 
+/** The CA that signs a leaf: its certificate and key pair. */
 export interface Issuer {
   readonly certPem: string
   readonly keys: KeyPair
@@ -105,6 +111,7 @@ export const createCertificate = async (
     const usages = (spec.keyUsages ?? ["digitalSignature", "keyEncipherment"]).reduce((acc, u) => acc | KEY_USAGE_FLAGS[u], 0)
     const san = sanExtension(spec)
     const extensions: Array<x509.Extension> = [
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- a bitmask of several KeyUsageFlags is no single member, yet it is what the extension encodes
       new x509.KeyUsagesExtension(usages, true),
       new x509.BasicConstraintsExtension(false, undefined, true),
       await authorityKeyIdentifier(ca, issuer.keys.publicKey)
@@ -129,6 +136,7 @@ export const createCertificate = async (
   }
 }
 
+/** What the join reads back from a certificate to decide whether an existing file can be reused. */
 export interface CertificateInfo extends ParsedAltNames {
   readonly commonName: string
   readonly organizations: ReadonlyArray<string>
@@ -138,7 +146,8 @@ export interface CertificateInfo extends ParsedAltNames {
   readonly notAfter: Date
   readonly isCA: boolean
   readonly keyUsages: ReadonlyArray<KeyUsage>
-  readonly extKeyUsages: ReadonlyArray<ExtKeyUsage | string>
+  /** `"server"` / `"client"` (see ExtKeyUsage), or the dotted OID of any other purpose. */
+  readonly extKeyUsages: ReadonlyArray<string>
   /** DER SubjectPublicKeyInfo. */
   readonly spki: Uint8Array
   /** DER of the whole certificate. */

@@ -19,6 +19,7 @@ import {
   parseCertificates, parseCsr, verifyCertificate
 } from "./lazy.js"
 
+/** Hashing, signing, keys and certificates as Effects, so phases can run with a fake in tests. */
 export interface CryptoService {
   readonly sha256: (data: Uint8Array | string) => Effect.Effect<Uint8Array>
   readonly sha256Hex: (data: Uint8Array | string) => Effect.Effect<string>
@@ -48,6 +49,7 @@ export interface CryptoService {
   readonly open: (key: Uint8Array | string, sealed: Uint8Array) => Effect.Effect<Uint8Array, CryptoError>
 }
 
+/** Resolves to the crypto the join runs with: the real one (`layer`) or a test's. */
 export class Crypto extends Context.Tag("@kubeadm-ts/join/Crypto")<Crypto, CryptoService>() {}
 
 /** Crypto failures pass through; anything else thrown becomes a failure of `reason` (the message keeps the cause text). */

@@ -6,6 +6,7 @@ import { signingAlgorithm } from "./keys.js"
 import { type AltNames, type ParsedAltNames, readAltNames, sanExtension, sanOf, type SubjectSpec, subjectName } from "./names.js"
 import { x509 } from "../internal/crypto/provider.js"
 
+/** The subject and SANs of a certificate signing request. */
 export interface CsrSpec extends SubjectSpec, AltNames {}
 
 /** PEM `CERTIFICATE REQUEST` signed with the key pair. No extension request when there are no SANs (as Go). */
@@ -24,6 +25,7 @@ export const createCsr = async (keys: KeyPair, spec: CsrSpec): Promise<string> =
   }
 }
 
+/** What a CSR asks for, as the in-process TLS bootstrap checks it before submitting. */
 export interface CsrInfo extends ParsedAltNames {
   readonly commonName: string
   readonly organizations: ReadonlyArray<string>
@@ -36,6 +38,7 @@ export interface CsrInfo extends ParsedAltNames {
   readonly request: x509.Pkcs10CertificateRequest
 }
 
+/** Reads a PEM `CERTIFICATE REQUEST`; a malformed one is a CryptoError. */
 export const parseCsr = async (pem: string): Promise<CsrInfo> => {
   let csr: x509.Pkcs10CertificateRequest
   try {

@@ -11,6 +11,7 @@ import { Data, Effect, Predicate } from "effect"
  */
 export type CryptoErrorReason = "Key" | "CertificateParse" | "CertificateCreate" | "CertificateKey" | "DecryptShort" | "DecryptAuthentication"
 
+/** A failed crypto operation; `reason` names the operation, and the decrypt reasons keep Go's messages. */
 export class CryptoError extends Data.TaggedError("CryptoError")<{
   readonly reason: CryptoErrorReason
   /** What failed, in words (Go's text for the decrypt reasons needs none). */

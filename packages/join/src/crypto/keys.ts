@@ -13,6 +13,7 @@ const subtle = webcrypto.subtle as SubtleCrypto
 /** What can be generated. kubeadm follows the cluster's algorithm; kubelets always use ECDSA P-256. */
 export type KeyAlgorithm = "ecdsa-p256" | "rsa-2048" | "rsa-4096"
 
+/** A WebCrypto key pair with the algorithm family, which decides the PEM form and the signature algorithm. */
 export interface KeyPair {
   readonly kind: "ecdsa" | "rsa"
   readonly privateKey: CryptoKey
@@ -23,18 +24,19 @@ const EC_PARAMS = { name: "ECDSA", namedCurve: "P-256" } as const
 const RSA_PARAMS = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const
 const bytes = (b: ArrayBuffer | Buffer): Uint8Array => new Uint8Array(b)
 
+/** A new key pair for a certificate or CSR; a failure is a CryptoError naming the algorithm. */
 export const generateKeyPair = async (algorithm: KeyAlgorithm): Promise<KeyPair> => {
   try {
     if (algorithm === "ecdsa-p256") {
-      const pair = (await subtle.generateKey(EC_PARAMS, true, ["sign", "verify"])) as CryptoKeyPair
+      const pair = await subtle.generateKey(EC_PARAMS, true, ["sign", "verify"])
       return { kind: "ecdsa", privateKey: pair.privateKey, publicKey: pair.publicKey }
     }
     const modulusLength = algorithm === "rsa-4096" ? 4096 : 2048
-    const pair = (await subtle.generateKey(
+    const pair = await subtle.generateKey(
       { ...RSA_PARAMS, modulusLength, publicExponent: new Uint8Array([1, 0, 1]) },
       true,
       ["sign", "verify"]
-    )) as CryptoKeyPair
+    )
     return { kind: "rsa", privateKey: pair.privateKey, publicKey: pair.publicKey }
   } catch (cause) {
     throw new CryptoError({ reason: "Key", detail: `cannot generate a ${algorithm} key pair: ${causeText(cause)}`, cause })
@@ -48,6 +50,7 @@ export const signingAlgorithm = (pair: KeyPair): Algorithm | EcdsaParams =>
 /** DER SubjectPublicKeyInfo of a public key. */
 export const publicKeySpki = async (publicKey: CryptoKey): Promise<Uint8Array> => bytes(await subtle.exportKey("spki", publicKey))
 
+/** PEM `PUBLIC KEY` (SubjectPublicKeyInfo), the form of sa.pub. */
 export const publicKeyToPem = async (publicKey: CryptoKey): Promise<string> => encodePem("PUBLIC KEY", await publicKeySpki(publicKey))
 
 /**

@@ -14,6 +14,7 @@ export const parsePemBlocks = (text: string): ReadonlyArray<PemBlock> =>
     der: new Uint8Array(Buffer.from((m[2] ?? "").replace(/\s+/g, ""), "base64"))
   }))
 
+/** Wraps DER in PEM armour with 64-column lines, as Go's pem.Encode writes it. */
 export const encodePem = (type: string, der: Uint8Array | ArrayBuffer): string => {
   const b64 = Buffer.from(der instanceof Uint8Array ? der : new Uint8Array(der)).toString("base64")
   const lines = b64.match(/.{1,64}/g) ?? []

@@ -2,6 +2,7 @@
 import { sha256Hex } from "./hash.js"
 import { parseCertificates } from "./certs.js"
 
+/** The `sha256:<hex>` pin of a public key, the format of `--discovery-token-ca-cert-hash`. */
 export const spkiPin = (spki: Uint8Array): string => `sha256:${sha256Hex(spki)}`
 
 /** Pin of the first certificate of a PEM text. */

@@ -1,6 +1,7 @@
 /** Go's `time.Duration.String()` for the durations kubeadm prints (`5m0s`, `40s`, `1h0m0s`, `500ms`). */
 import { Duration } from "effect"
 
+/** A duration as Go's time.Duration.String prints it (`5m0s`), for messages that quote kubeadm. */
 export const goDuration = (input: Duration.DurationInput): string => {
   const ms = Math.round(Duration.toMillis(Duration.decode(input)))
   if (ms === 0) return "0s"

@@ -32,6 +32,7 @@ export type DiscoveryErrorReason =
   | "File"
   | "Timeout"
 
+/** Why discovery failed (unreachable server, pin mismatch, bad signature, timeout, ...); `message` is kubeadm's text. */
 export class DiscoveryError extends Data.TaggedError("DiscoveryError")<{
   readonly reason: DiscoveryErrorReason
   /** The API server endpoint (Unreachable, TlsFailure). */

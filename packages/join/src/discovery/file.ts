@@ -60,6 +60,7 @@ const loadSource = (source: string) =>
     return yield* Effect.mapError(fs.readText(source, { maxBytes: MAX_USER_YAML_BYTES }), (e) => new DiscoveryError({ reason: "File", source, detail: e.message, cause: e }))
   })
 
+/** File discovery: the cluster, its CA and maybe credentials come from a kubeconfig at a path in the rootfs or an https URL. */
 export const fileDiscovery = (
   input: FileDiscovery,
   timeout: Duration.Duration

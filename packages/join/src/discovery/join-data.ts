@@ -18,21 +18,25 @@ import { fileDiscovery } from "./file.js"
 import { type DiscoveredCluster, tokenDiscovery } from "./token.js"
 import { causeText } from "../cause-text.js"
 
-export class BootstrapCredentialsError extends Data.TaggedError("BootstrapCredentialsError")<{}> {
+/** Discovery gave no credential the kubelet could use for its TLS bootstrap. */
+export class BootstrapCredentialsError extends Data.TaggedError("BootstrapCredentialsError") {
   // kubeadm's exact wording, "boostrap" typo included (users search for it).
   override get message() {
     return "couldn't find authentication credentials for the TLS boostrap process. Please use Token discovery, a discovery file with embedded authentication credentials or a discovery file without authentication credentials but with the TLSBootstrapToken flag"
   }
 }
 
+/** The kubeadm-config ConfigMap could not be read or its ClusterConfiguration is unusable. */
 export class ClusterConfigurationError extends Data.TaggedError("ClusterConfigurationError")<{ readonly detail: string; readonly cause?: unknown }> {
   override get message() {
     return `unable to fetch the kubeadm-config ConfigMap: ${this.detail}`
   }
 }
 
+/** Every way building the bootstrap client can fail. */
 export type JoinDataError = DiscoveryError | BootstrapCredentialsError | ClusterConfigurationError | KubeApiError
 
+/** The cluster's ClusterConfiguration from the kubeadm-config ConfigMap: the text, the parsed document and what the join reads. */
 export interface ClusterConfiguration {
   /** The YAML text of `data.ClusterConfiguration`. */
   readonly raw: string
@@ -43,6 +47,7 @@ export interface ClusterConfiguration {
   readonly controlPlaneEndpoint: string
 }
 
+/** What the join learns from the cluster, discovered once and cached: CA and endpoint, bootstrap kubeconfig and client, ClusterConfiguration. */
 export interface JoinDataService {
   readonly cluster: Effect.Effect<DiscoveredCluster, DiscoveryError>
   /** The kubeconfig the kubelet (and join) authenticate with before having a certificate. */
@@ -51,13 +56,15 @@ export interface JoinDataService {
   readonly clusterConfiguration: Effect.Effect<ClusterConfiguration, JoinDataError>
 }
 
+/** Resolves to this join's cluster data; the live layer discovers at most once per join. */
 export class JoinData extends Context.Tag("@kubeadm-ts/join/JoinData")<JoinData, JoinDataService>() {}
 
 /** The lowest control-plane version this join supports (kubeadm v1.15's minimum). */
-const MINIMUM_CONTROL_PLANE = [1, 13, 0]
+const MINIMUM_CONTROL_PLANE = { major: 1, minor: 13 } as const
 
 const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback)
 
+/** Parses `data.ClusterConfiguration` and refuses a control plane older than 1.13, as kubeadm 1.15 does. */
 export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterConfiguration, ClusterConfigurationError> =>
   Effect.gen(function* () {
     let doc: unknown
@@ -73,8 +80,9 @@ export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterCon
     const version = str(d["kubernetesVersion"], "")
     const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version)
     if (m === null) return yield* Effect.fail(new ClusterConfigurationError({ detail: `the cluster's kubernetesVersion "${version}" is not a version` }))
-    const v = [Number(m[1]), Number(m[2]), Number(m[3])]
-    const older = v[0]! < MINIMUM_CONTROL_PLANE[0]! || (v[0] === MINIMUM_CONTROL_PLANE[0] && v[1]! < MINIMUM_CONTROL_PLANE[1]!)
+    const major = Number(m[1])
+    const minor = Number(m[2])
+    const older = major < MINIMUM_CONTROL_PLANE.major || (major === MINIMUM_CONTROL_PLANE.major && minor < MINIMUM_CONTROL_PLANE.minor)
     if (older) {
       return yield* Effect.fail(
         new ClusterConfigurationError({ detail: `this version of kubeadm only supports deploying clusters with the control plane version >= 1.13.0. Current version: ${version}` })

@@ -89,6 +89,7 @@ const readError = (endpoint: string, verified: boolean) => (e: KubeApiError): Di
 const readClusterInfo = (client: KubeClient, endpoint: string, verified: boolean) =>
   client.getConfigMap("kube-public", "cluster-info").pipe(Effect.mapError(readError(endpoint, verified)))
 
+/** Token discovery: fetches cluster-info anonymously, checks its JWS with the token and its CA against the pins, then reconnects over TLS. */
 export const tokenDiscovery = (
   input: BootstrapTokenDiscovery,
   timeout: Duration.Duration

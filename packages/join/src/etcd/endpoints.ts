@@ -10,11 +10,13 @@ import { urlHost } from "../manifests/control-plane-config.js"
 import { ETCD_ADVERTISE_ANNOTATION } from "../manifests/static-pods.js"
 import { EtcdError } from "./errors.js"
 
+/** Where a control plane's API server listens, as ClusterStatus records it. */
 export interface ApiEndpoint {
   readonly advertiseAddress: string
   readonly bindPort: number
 }
 
+/** The ClusterStatus document of kubeadm-config (removed in kubeadm 1.22), listing the control-plane nodes. */
 export interface ClusterStatus {
   readonly apiVersion: string
   readonly apiEndpoints: Readonly<Record<string, ApiEndpoint>>
@@ -23,32 +25,39 @@ export interface ClusterStatus {
 const invalid = (detail: string, cause?: unknown) =>
   Either.left(new EtcdError({ reason: "InvalidClusterStatus", detail, ...(cause === undefined ? {} : { cause }) }))
 
+/** A YAML scalar field as text; maps and lists (never valid in these fields) read as the fallback. */
+const scalarText = (v: unknown, fallback: string): string =>
+  typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : fallback
+
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null
+
 /** Decodes the `ClusterStatus` document; undefined when absent, a failure on junk. */
 export const parseClusterStatus = (text: string | undefined): Either.Either<ClusterStatus | undefined, EtcdError> => {
   if (text === undefined || text.trim() === "") return Either.right(undefined)
-  let doc: Record<string, unknown> | null
+  let doc: unknown
   try {
-    doc = parse(text, { version: "1.1" }) as Record<string, unknown> | null
+    doc = parse(text, { version: "1.1" })
   } catch (e) {
     // the yaml library's message quotes the source after its first line
     return invalid(causeText(e).split("\n")[0] ?? "", e)
   }
-  if (!doc || typeof doc !== "object") return invalid("ClusterStatus is not a YAML mapping")
-  const apiVersion = String(doc.apiVersion ?? "")
+  if (!isMapping(doc)) return invalid("ClusterStatus is not a YAML mapping")
+  const apiVersion = scalarText(doc["apiVersion"], "")
   if (!/^kubeadm\.k8s\.io\/v1beta[12]$/.test(apiVersion)) return invalid(`unsupported ClusterStatus apiVersion "${apiVersion}"`)
-  const raw = (doc.apiEndpoints ?? {}) as Record<string, Record<string, unknown>>
+  const raw = isMapping(doc["apiEndpoints"]) ? doc["apiEndpoints"] : {}
   const apiEndpoints: Record<string, ApiEndpoint> = {}
   for (const [node, ep] of Object.entries(raw)) {
-    apiEndpoints[node] = { advertiseAddress: String(ep?.advertiseAddress ?? ""), bindPort: Number(ep?.bindPort ?? 6443) }
+    const fields = isMapping(ep) ? ep : {}
+    apiEndpoints[node] = { advertiseAddress: scalarText(fields["advertiseAddress"], ""), bindPort: Number(fields["bindPort"] ?? 6443) }
   }
   return Either.right({ apiVersion, apiEndpoints })
 }
 
 /** `https://<advertiseAddress>:2379` per ClusterStatus entry, sorted by node name for a stable order. */
 export const endpointsFromClusterStatus = (status: ClusterStatus): string[] =>
-  Object.keys(status.apiEndpoints)
-    .sort()
-    .map((n) => status.apiEndpoints[n]!)
+  Object.entries(status.apiEndpoints)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, e]) => e)
     .filter((e) => e.advertiseAddress !== "")
     .map((e) => `https://${urlHost(e.advertiseAddress)}:2379`)
 

@@ -10,6 +10,7 @@ import { Data } from "effect"
  */
 export type EtcdErrorReason = "Unreachable" | "Rejected" | "Timeout" | "InvalidClusterStatus" | "NoLocalEtcd"
 
+/** An etcd failure: unreachable, rejected by etcd, or a bad ClusterStatus; `message` says which. */
 export class EtcdError extends Data.TaggedError("EtcdError")<{
   readonly reason: EtcdErrorReason
   /** What went wrong, in words (etcd's own text when it answered). */

@@ -7,6 +7,7 @@ import { Context, Effect, Layer, Ref } from "effect"
 import * as gateway from "../internal/etcd/gateway.js"
 import { EtcdError } from "./errors.js"
 
+/** The client credentials for etcd (the healthcheck-client certificate under /etc/kubernetes/pki/etcd). */
 export interface EtcdTls {
   /** PEM of the etcd CA, the client certificate and its key (healthcheck-client). */
   readonly ca: string
@@ -14,6 +15,7 @@ export interface EtcdTls {
   readonly key: string
 }
 
+/** A member as MemberList reports it. */
 export interface EtcdMember {
   /** Decimal uint64. */
   readonly id: string
@@ -24,6 +26,7 @@ export interface EtcdMember {
   readonly isLearner: boolean
 }
 
+/** One endpoint's answer to Status: version, identity and progress. */
 export interface EtcdStatus {
   readonly version: string
   readonly memberId: string
@@ -33,6 +36,7 @@ export interface EtcdStatus {
   readonly errors: ReadonlyArray<string>
 }
 
+/** A connection to the etcd cluster: membership changes and per-endpoint status. */
 export interface EtcdClient {
   /** Client URLs currently used (synced from the member list on connect). */
   readonly endpoints: ReadonlyArray<string>
@@ -47,10 +51,12 @@ export interface EtcdClient {
   readonly status: (endpoint: string) => Effect.Effect<EtcdStatus, EtcdError>
 }
 
+/** Opens etcd clients; only a control-plane join with local etcd needs it. */
 export interface EtcdService {
   readonly connect: (endpoints: ReadonlyArray<string>, tls: EtcdTls) => Effect.Effect<EtcdClient, EtcdError>
 }
 
+/** Present only in a control-plane join with local etcd: a worker's environment has no Etcd. */
 export class Etcd extends Context.Tag("@kubeadm-ts/join/Etcd")<Etcd, EtcdService>() {}
 
 /** The live Etcd: etcd's v3 JSON gateway over TLS. */

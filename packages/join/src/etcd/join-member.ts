@@ -11,6 +11,7 @@ import { EtcdError } from "./errors.js"
 import type { InitialMember } from "./pod.js"
 import { etcdCallRetry } from "./retry.js"
 
+/** The outcome of adding this node to etcd: its member and the `--initial-cluster` to start etcd with. */
 export interface EnsuredMember {
   readonly member: EtcdMember
   /** `--initial-cluster` entries: every member (ours named `nodeName`). */
@@ -27,6 +28,7 @@ export const initialClusterOf = (members: ReadonlyArray<EtcdMember>, ours: EtcdM
     m.peerURLs.slice(0, 1).map((peerURL) => ({ name: m.id === ours.id ? nodeName : m.name || hexId(m.id), peerURL }))
   )
 
+/** Adds this node as an etcd member (a learner when asked), or reuses a member with its peer URL left by an earlier attempt. */
 export const ensureMember = (
   client: EtcdClient,
   nodeName: string,
@@ -58,6 +60,7 @@ export const ensureMember = (
     return { member, initialCluster: initialClusterOf(members, member, nodeName), reused: added.reused }
   })
 
+/** How long and how to wait for the new member to start (and, for a learner, to be promoted). */
 export interface WaitOptions {
   readonly learner: boolean
   /** Overall budget (kubeadm 1.15: 8 x 5 s = 40 s). */

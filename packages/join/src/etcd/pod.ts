@@ -25,7 +25,7 @@ const etcdProbeHost = (extra: Readonly<Record<string, string>>, key: string, fal
   const urls = extra[key]
   if (!urls) return fallback
   try {
-    const h = new URL(urls.split(",")[0]!.trim()).hostname.replace(/^\[|\]$/g, "")
+    const h = new URL((urls.split(",")[0] ?? "").trim()).hostname.replace(/^\[|\]$/g, "")
     if (h === "0.0.0.0") return "127.0.0.1"
     if (h === "::") return "::1"
     return h

@@ -18,10 +18,12 @@ export interface HealthTls {
   readonly keyPem?: string
 }
 
+/** One HTTP(S) GET returning the status code, for the control-plane, etcd and kubelet health waits. */
 export interface HealthService {
   readonly get: (url: string, tls?: HealthTls) => Effect.Effect<number, HealthCheckError>
 }
 
+/** Resolves to the HTTP(S) prober the health waits poll with. */
 export class Health extends Context.Tag("@kubeadm-ts/join/Health")<Health, HealthService>() {}
 
 /** The live Health: node's http/https, one short request each. */

@@ -23,12 +23,14 @@ export const pathName = (path: string) => path.replace(/\//g, "-")
 const failOnError = <R>(e: Effect.Effect<CheckOutcome, unknown, R>): Effect.Effect<CheckOutcome, never, R> =>
   Effect.catchAll(e, (err) => Effect.succeed(CheckOutcome.fail(causeText(err))))
 
+/** Fails when a file the join will write exists already. */
 export const fileAvailable = (path: string): Check<RootFs> =>
   check(
     `FileAvailable-${pathName(path)}`,
     failOnError(Effect.flatMap(RootFs, (fs) => Effect.map(fs.exists(path), (e) => (e ? CheckOutcome.fail(`${path} already exists`) : CheckOutcome.pass))))
   )
 
+/** Fails when a folder the join fills exists and is not empty. */
 export const dirAvailable = (path: string): Check<RootFs> =>
   check(
     `DirAvailable-${pathName(path)}`,
@@ -40,6 +42,7 @@ export const dirAvailable = (path: string): Check<RootFs> =>
     }).pipe(Effect.catchAll((e) => Effect.succeed(CheckOutcome.fail(`unable to check if ${path} is empty: ${e.message}`))))
   )
 
+/** Fails unless a file starts with the expected text (e.g. `1` in /proc/sys/net/ipv4/ip_forward). */
 export const fileContent = (path: string, expected: string): Check<RootFs> =>
   check(
     `FileContent-${pathName(path)}`,
@@ -51,6 +54,7 @@ export const fileContent = (path: string, expected: string): Check<RootFs> =>
     })
   )
 
+/** An executable kubeadm needs on the PATH (crictl, conntrack, ...), as an error or a warning. */
 export const fileExisting = (exe: string, severity: "error" | "warning"): Check<Host> =>
   check(
     `FileExisting-${exe}`,
@@ -61,11 +65,13 @@ export const fileExisting = (exe: string, severity: "error" | "warning"): Check<
     )
   )
 
+/** The join must run as root. */
 export const isPrivilegedUser: Check<Host> = check(
   "IsPrivilegedUser",
   Effect.flatMap(Host, (h) => Effect.map(h.effectiveUserId, (uid) => (uid === 0 ? CheckOutcome.pass : CheckOutcome.fail("user is not running as root"))))
 )
 
+/** The container runtime must answer on its CRI socket. */
 export const criCheck: Check<Env> = check(
   "CRI",
   Effect.gen(function* () {
@@ -80,6 +86,7 @@ export const criCheck: Check<Env> = check(
   }).pipe(Effect.catchTag("HostError", (e) => Effect.succeed(CheckOutcome.fail(e.message))))
 )
 
+/** Swap must be off (read from /proc/swaps): the kubelet refuses to start with it by default. */
 export const swapCheck: Check<RootFs> = check(
   "Swap",
   Effect.gen(function* () {
@@ -100,6 +107,7 @@ const lessThan = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => {
   return false
 }
 
+/** kubeadm's system verification, reduced to what matters here: Linux with a kernel of at least 3.10. */
 export const systemVerification: Check<Host> = check(
   "SystemVerification",
   Effect.gen(function* () {
@@ -116,6 +124,7 @@ export const systemVerification: Check<Host> = check(
 /** The Hostname check only warns: a resolver that does not answer must not hold up the join (kubeadm waits it out). */
 export const HOSTNAME_LOOKUP_TIMEOUT = Duration.seconds(2)
 
+/** Warns when the node name does not resolve, as kubeadm's hostname check does. */
 export const hostnameCheck = (nodeName: string): Check<Host> =>
   check(
     "Hostname",
@@ -134,6 +143,7 @@ export const hostnameCheck = (nodeName: string): Check<Host> =>
 /** The lowest kubelet kubeadm-ts will join with (kubeadm's minimum is one minor below the control plane's). */
 export const MINIMUM_KUBELET = [1, 13, 0] as const
 
+/** The kubelet on the PATH must run and be at least the oldest version kubeadm supports. */
 export const kubeletVersion: Check<Host> = check(
   "KubeletVersion",
   Effect.gen(function* () {
@@ -155,6 +165,7 @@ export const kubeletVersion: Check<Host> = check(
   })
 )
 
+/** Warns when the kubelet service is missing or not enabled (it would not come back after a reboot). */
 export const serviceKubelet: Check<Host> = check(
   "Service-Kubelet",
   Effect.gen(function* () {
@@ -178,6 +189,7 @@ export const serviceKubelet: Check<Host> = check(
   })
 )
 
+/** A port a control-plane component will listen on must be free. */
 export const portCheck = (port: number): Check<Host> =>
   check(`Port-${port}`, Effect.flatMap(Host, (h) => Effect.map(h.portInUse(port), (used) => (used ? CheckOutcome.fail(`Port ${port} is in use`) : CheckOutcome.pass))))
 
@@ -188,6 +200,7 @@ const endpointHost = (endpoint: string): string => {
   return i >= 0 ? endpoint.slice(0, i) : endpoint
 }
 
+/** Warns when a proxy variable would send the join's API server traffic through a proxy. */
 export const httpProxyCheck = (endpoint: string): Check<Host> =>
   check(
     "HTTPProxy",

@@ -10,11 +10,13 @@ import { JoinContext } from "../join-context.js"
 import { Output, type OutputService } from "../output.js"
 import { DEFAULT_CRI_ENDPOINT, Host, HostError } from "./host.js"
 
+/** A bare socket path becomes a `unix://` URL, as kubeadm accepts both. */
 export const normalizeCriEndpoint = (value: string): string => (value.startsWith("/") ? `unix://${value}` : value)
 
 /** Outputs that already got the detection line: kubeadm detects once per run, we resolve in two phases. */
 const told = new WeakSet<OutputService>()
 
+/** The CRI endpoint to use: the configured one, else the only known socket present; several present is an error. */
 export const resolveCriSocket: Effect.Effect<string, HostError, Host | JoinContext> = Effect.gen(function* () {
   const { config } = yield* JoinContext
   if (config.nodeRegistration.criSocket !== "") return normalizeCriEndpoint(config.nodeRegistration.criSocket)

@@ -9,6 +9,7 @@ import { Data } from "effect"
  */
 export type HostErrorReason = "CommandFailed" | "CriUnavailable" | "CriAmbiguous" | "LookupFailed"
 
+/** A failure on the machine itself; `message` carries kubeadm's wording for each reason. */
 export class HostError extends Data.TaggedError("HostError")<{
   readonly reason: HostErrorReason
   /** The command line (CommandFailed). */
@@ -32,7 +33,7 @@ export class HostError extends Data.TaggedError("HostError")<{
       case "CriAmbiguous":
         return `found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file: ${(this.found ?? []).join(", ")}`
       case "LookupFailed":
-        return this.detail ?? `lookup ${this.name ?? ""} failed`
+        return this.detail ?? `lookup ${this.name} failed`
     }
   }
 }

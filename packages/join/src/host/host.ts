@@ -10,12 +10,14 @@ import type { RootFs } from "../rootfs/rootfs.js"
 import * as fakeHost from "../internal/host/fake.js"
 import * as live from "../internal/host/live.js"
 
+/** What the container runtime reports about itself through the CRI Version call. */
 export interface CriVersion {
   readonly runtimeName: string
   readonly runtimeVersion: string
   readonly runtimeApiVersion: string
 }
 
+/** One condition from the CRI Status call (RuntimeReady, NetworkReady). */
 export interface CriCondition {
   readonly type: string
   readonly status: boolean
@@ -23,6 +25,7 @@ export interface CriCondition {
   readonly message: string
 }
 
+/** The outcome of running a command to the end: its output and exit code. */
 export interface CommandResult {
   readonly stdout: string
   readonly stderr: string
@@ -31,8 +34,10 @@ export interface CommandResult {
 
 export { HostError, type HostErrorReason } from "./errors.js"
 
+/** The service manager found on the machine: whether the kubelet service can be checked and restarted through systemctl. */
 export type InitSystem = "systemd" | "openrc" | "none"
 
+/** Everything the join asks of the machine (identity, commands, ports, CRI, DNS), so tests can swap it out. */
 export interface HostService {
   readonly effectiveUserId: Effect.Effect<number>
   /** The kernel's host name (not yet lower-cased). */
@@ -67,6 +72,7 @@ export interface HostService {
   readonly proxyEnv: Effect.Effect<Readonly<Record<string, string>>>
 }
 
+/** Resolves to the machine the join runs on: the live one or a test's fake. */
 export class Host extends Context.Tag("@kubeadm-ts/join/Host")<Host, HostService>() {}
 
 export { DEFAULT_CRI_ENDPOINT, KNOWN_CRI_ENDPOINTS } from "./cri-endpoints.js"

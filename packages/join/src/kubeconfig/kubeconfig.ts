@@ -9,12 +9,14 @@
 import { Data, Either, Predicate } from "effect"
 import * as YAML from "yaml"
 
+/** A kubeconfig that does not parse or has a field of the wrong type. */
 export class KubeconfigError extends Data.TaggedError("KubeconfigError")<{ readonly detail: string }> {
   override get message() {
     return this.detail
   }
 }
 
+/** A `clusters[].cluster` entry: where the API server is and which CA to trust. */
 export interface KubeCluster {
   readonly server: string
   /** PEM bundle from `certificate-authority-data`. */
@@ -24,6 +26,7 @@ export interface KubeCluster {
   readonly insecureSkipTlsVerify?: boolean
 }
 
+/** A `users[].user` entry: a bearer token or a client certificate, inline or as file paths. */
 export interface KubeUser {
   readonly token?: string
   readonly clientCertificateData?: string
@@ -32,17 +35,20 @@ export interface KubeUser {
   readonly clientKey?: string
 }
 
+/** A `contexts[].context` entry pairing a cluster with a user. */
 export interface KubeContext {
   readonly cluster: string
   readonly user: string
   readonly namespace?: string
 }
 
+/** A kubeconfig list item: its name and its value. */
 export interface Named<A> {
   readonly name: string
   readonly value: A
 }
 
+/** A parsed kubeconfig, only the fields the join reads and writes. */
 export interface Kubeconfig {
   readonly clusters: ReadonlyArray<Named<KubeCluster>>
   readonly users: ReadonlyArray<Named<KubeUser>>
@@ -57,6 +63,9 @@ const b64decode = (field: string, value: unknown): string => {
   return Buffer.from(clean, "base64").toString("utf8")
 }
 const b64encode = (text: string) => Buffer.from(text, "utf8").toString("base64")
+
+// The tag, not the class (no instanceof on errors here): the field checks below throw it.
+const isKubeconfigError = (e: unknown): e is KubeconfigError => Predicate.isTagged(e, "KubeconfigError")
 
 const str = (field: string, value: unknown): string | undefined => {
   if (value === undefined || value === null) return undefined
@@ -147,7 +156,7 @@ export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, Kubecon
     return Either.right({ clusters, users, contexts, currentContext: str("current-context", root["current-context"]) ?? "" })
   } catch (e) {
     // the field checks above throw their KubeconfigError; anything else is the YAML parser's
-    if (Predicate.isTagged(e, "KubeconfigError")) return Either.left(e as KubeconfigError)
+    if (isKubeconfigError(e)) return Either.left(e)
     return Either.left(new KubeconfigError({ detail: `not valid YAML: ${yamlErrorText(e, text)}` }))
   }
 }

@@ -9,6 +9,7 @@ import * as posix from "node:path/posix"
 import { RootFs, type RootFsError } from "../rootfs/rootfs.js"
 import { type Kubeconfig, KubeconfigError, parseKubeconfig } from "./kubeconfig.js"
 
+/** A kubeconfig file that could not be read or parsed; the message names the path. */
 export class KubeconfigLoadError extends Data.TaggedError("KubeconfigLoadError")<{
   readonly path: string
   readonly cause: RootFsError | KubeconfigError
@@ -18,6 +19,7 @@ export class KubeconfigLoadError extends Data.TaggedError("KubeconfigLoadError")
   }
 }
 
+/** Reads and parses a kubeconfig file inside the rootfs. */
 export const loadKubeconfig = (path: string): Effect.Effect<Kubeconfig, KubeconfigLoadError, RootFs> =>
   Effect.gen(function* () {
     const fs = yield* RootFs

@@ -6,9 +6,12 @@
  * that crashed after kubelet-start is being run again.
  */
 import { Effect, Either } from "effect"
+import type { DiscoveryError } from "../discovery/errors.js"
 import { JoinData } from "../discovery/join-data.js"
 import type { KubeClient } from "../kube-api/kube-api.js"
+import type { Crypto } from "../crypto/crypto.js"
 import { Output } from "../output.js"
+import type { RootFs } from "../rootfs/rootfs.js"
 import { KubeletError } from "./errors.js"
 import { ownNodeCredential } from "./own-credential.js"
 
@@ -16,7 +19,11 @@ import { ownNodeCredential } from "./own-credential.js"
 export type NodeCheck = "absent" | "not-ready" | "ours" | "unknown"
 
 /** Fails with ReadyNodeExists unless the Node of this name is absent, NotReady, or this machine. */
-export const refuseReadyNode = (client: KubeClient, name: string, options: { readonly phase?: string } = {}) =>
+export const refuseReadyNode = (
+  client: KubeClient,
+  name: string,
+  options: { readonly phase?: string } = {}
+): Effect.Effect<NodeCheck, KubeletError | DiscoveryError, Output | JoinData | RootFs | Crypto> =>
   Effect.gen(function* () {
     const out = yield* Output
     const prefix = `[${options.phase ?? "preflight"}]`
@@ -30,12 +37,12 @@ export const refuseReadyNode = (client: KubeClient, name: string, options: { rea
       ),
       Effect.mapError((cause) => new KubeletError({ reason: "NodeLookupFailed", node: name, detail: cause.message, cause }))
     )
-    if (node === null) return "unknown" satisfies NodeCheck as NodeCheck
-    if (node === undefined) return "absent" as NodeCheck
+    if (node === null) return "unknown"
+    if (node === undefined) return "absent"
     const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false
     if (!ready) {
       yield* out.detail(1, `${prefix} a Node "${name}" exists but is not Ready: re-joining it`)
-      return "not-ready" as NodeCheck
+      return "not-ready"
     }
     const data = yield* JoinData
     const cluster = yield* data.cluster
@@ -45,5 +52,5 @@ export const refuseReadyNode = (client: KubeClient, name: string, options: { rea
       return yield* new KubeletError({ reason: "ReadyNodeExists", node: name })
     }
     yield* out.info(`${prefix} This machine is already Node "${name}" (its kubelet client certificate is valid); resuming the join`)
-    return "ours" as NodeCheck
+    return "ours"
   })

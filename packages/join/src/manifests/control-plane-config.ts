@@ -12,11 +12,13 @@ export interface HostPathMount {
   readonly pathType: string
 }
 
+/** A component's extra arguments and extra host-path volumes from ClusterConfiguration. */
 export interface ComponentSettings {
   readonly extraArgs: Readonly<Record<string, string>>
   readonly extraVolumes: ReadonlyArray<HostPathMount>
 }
 
+/** Settings of the stacked etcd kubeadm runs as a static Pod. */
 export interface LocalEtcd {
   readonly dataDir: string
   readonly imageRepository?: string
@@ -26,6 +28,7 @@ export interface LocalEtcd {
   readonly peerCertSANs: ReadonlyArray<string>
 }
 
+/** An etcd cluster kubeadm does not manage, reached with the given client certificate. */
 export interface ExternalEtcd {
   readonly endpoints: ReadonlyArray<string>
   readonly caFile: string
@@ -33,8 +36,10 @@ export interface ExternalEtcd {
   readonly keyFile: string
 }
 
+/** The key algorithm of generated certificates (ClusterConfiguration `encryptionAlgorithm`). */
 export type KeyAlgorithm = "RSA-2048" | "RSA-4096" | "ECDSA-P256"
 
+/** Everything the control-plane phases need from ClusterConfiguration and this node, already defaulted. */
 export interface ControlPlaneConfig {
   /** e.g. `v1.15.0`. */
   readonly kubernetesVersion: string
@@ -71,7 +76,7 @@ export const urlHost = (ip: string): string => (ip.includes(":") ? `[${ip}]` : i
 /** Splits `host[:port]` (IPv6 in brackets); port undefined when absent. */
 export const splitHostPort = (endpoint: string): { host: string; port: number | undefined } => {
   const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(endpoint)
-  if (bracket) return { host: bracket[1]!, port: bracket[2] ? Number(bracket[2]) : undefined }
+  if (bracket?.[1] !== undefined) return { host: bracket[1], port: bracket[2] ? Number(bracket[2]) : undefined }
   const idx = endpoint.lastIndexOf(":")
   if (idx > 0 && endpoint.indexOf(":") === idx) {
     return { host: endpoint.slice(0, idx), port: Number(endpoint.slice(idx + 1)) }

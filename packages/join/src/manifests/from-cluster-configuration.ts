@@ -12,6 +12,7 @@ const obj = (v: unknown): Doc => (typeof v === "object" && v !== null && !Array.
 const str = (v: unknown, d = ""): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : d)
 const strList = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => str(x)).filter((x) => x !== "") : [])
 
+/** Extra arguments as a map, from either the old map form or v1beta4's `name`/`value` list (later entries win). */
 export const extraArgsOf = (v: unknown): Record<string, string> => {
   if (Array.isArray(v)) {
     const out: Record<string, string> = {}
@@ -40,6 +41,7 @@ const keyAlgorithmOf = (doc: Doc): KeyAlgorithm => {
   return "RSA-2048"
 }
 
+/** What is specific to the joining node: its name and the address its API server advertises. */
 export interface ThisNode {
   readonly nodeName: string
   readonly advertiseAddress: string
@@ -77,6 +79,7 @@ const etcdConfig = (mode: EtcdMode): ControlPlaneConfig["etcd"] => {
   }
 }
 
+/** Builds the ControlPlaneConfig from the cluster's ClusterConfiguration document and this node, with kubeadm's defaults. */
 export const controlPlaneConfigFrom = (doc: Doc, node: ThisNode): ControlPlaneConfig => {
   const version = str(doc.kubernetesVersion, "v1.15.0")
   const minor = kubernetesMinor(version)

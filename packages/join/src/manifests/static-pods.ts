@@ -5,13 +5,18 @@
  * cluster's kubernetesVersion where later kubeadm changed them.
  */
 import { stringify } from "yaml"
-import { type ControlPlaneConfig, type HostPathMount, kubernetesMinor, urlHost } from "./control-plane-config.js"
+import { type ControlPlaneConfig, type HostPathMount, kubernetesMinor } from "./control-plane-config.js"
 
+/** A static Pod manifest as a plain object, written out as YAML. */
 export type Pod = Record<string, unknown>
 
+/** kubeadm's configuration folder: kubeconfigs live here. */
 export const KUBERNETES_DIR = "/etc/kubernetes"
+/** Where the kubelet picks up static Pod manifests. */
 export const MANIFESTS_DIR = "/etc/kubernetes/manifests"
+/** The etcd Pod annotation with its client URLs, which later kubeadm reads to find etcd members. */
 export const ETCD_ADVERTISE_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-client-urls"
+/** The kube-apiserver Pod annotation with its advertised endpoint. */
 export const APISERVER_ADVERTISE_ANNOTATION = "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint"
 
 /** CA bundle folders mounted into the API server and controller-manager when present on the host. */
@@ -27,6 +32,7 @@ export interface HostFacts {
   readonly proxyEnv: ReadonlyArray<{ name: string; value: string }>
 }
 
+/** HostFacts for a machine with nothing extra: no CA folders, no flexvolume folder, no proxy. */
 export const noHostFacts: HostFacts = { existingCaDirs: [], flexvolumeDirExists: false, proxyEnv: [] }
 
 /** Every `*_proxy` variable (case-insensitive) with a non-empty value, sorted by name. */
@@ -57,6 +63,7 @@ const ETCD_VERSIONS: Record<number, string> = {
   19: "3.4.13-0", 20: "3.4.13-0", 21: "3.4.13-0", 22: "3.5.0-0", 23: "3.5.1-0", 24: "3.5.3-0",
   25: "3.5.4-0", 26: "3.5.6-0", 27: "3.5.7-0", 28: "3.5.9-0", 29: "3.5.10-0", 30: "3.5.12-0"
 }
+/** The etcd image for the cluster's version, unless ClusterConfiguration pins a repository or tag. */
 export const etcdImage = (cfg: ControlPlaneConfig): string => {
   const local = cfg.etcd.local
   const repo = local?.imageRepository || cfg.imageRepository
@@ -65,8 +72,10 @@ export const etcdImage = (cfg: ControlPlaneConfig): string => {
   return `${repo}/etcd:${tag}`
 }
 
+/** A volume and its mount in one value, so they cannot go out of step. */
 export interface Mount { volume: HostPathMount }
 
+/** A hostPath volume mounted at the same path (or at `mountPath`). */
 export const hostPath = (name: string, path: string, pathType: string, readOnly: boolean, mountPath = path): Mount => ({
   volume: { name, hostPath: path, mountPath, readOnly, pathType }
 })
@@ -86,6 +95,7 @@ const caMounts = (host: HostFacts): Mount[] => [
   ...EXTRA_CA_DIRS.filter((d) => host.existingCaDirs.includes(d)).map((d) => hostPath(volumeName(d), d, "DirectoryOrCreate", true))
 ]
 
+/** What differs between the control-plane Pods; the rest of the Pod is built the same way for each. */
 export interface PodParts {
   component: string
   image: string
@@ -157,6 +167,7 @@ export const authorizationMode = (extra: Readonly<Record<string, string>>): stri
   return valid.length > 0 ? [...new Set(valid)].join(",") : "Node,RBAC"
 }
 
+/** The kube-apiserver static Pod for this node. */
 export const kubeApiServerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHostFacts): Pod => {
   const minor = kubernetesMinor(cfg.kubernetesVersion)
   const pki = cfg.certificatesDir
@@ -232,6 +243,7 @@ export const kubeApiServerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
   })
 }
 
+/** The kube-controller-manager static Pod; with an external CA it does not sign certificates. */
 export const kubeControllerManagerPod = (
   cfg: ControlPlaneConfig,
   host: HostFacts = noHostFacts,
@@ -280,6 +292,7 @@ export const kubeControllerManagerPod = (
   })
 }
 
+/** The kube-scheduler static Pod. */
 export const kubeSchedulerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHostFacts): Pod => {
   const minor = kubernetesMinor(cfg.kubernetesVersion)
   const kubeconfig = `${KUBERNETES_DIR}/scheduler.conf`

@@ -65,6 +65,7 @@ const renamed = (k: Kubeconfig, clusterName: string): Kubeconfig => ({
   contexts: k.contexts.map((c) => (c.value.cluster === k.clusters[0]?.name ? { ...c, value: { ...c.value, cluster: clusterName } } : c))
 })
 
+/** The phase body: refuse a Ready Node of this name, write the kubelet's files, bootstrap and (re)start the kubelet. */
 export const run = Effect.gen(function* () {
   const { config } = yield* JoinContext
   const data = yield* JoinData

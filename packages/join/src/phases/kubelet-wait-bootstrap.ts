@@ -14,6 +14,7 @@ import { BOOTSTRAP_KUBELET_CONF, kubeletNodeName } from "../kubelet/files.js"
 import { KUBELET_HEALTH_TIMEOUT, TLS_BOOTSTRAP_TIMEOUT } from "../kubelet/wait.js"
 import { RootFs } from "../rootfs/rootfs.js"
 
+/** The phase body: wait for the kubelet's /healthz and its TLS bootstrap, then drop bootstrap-kubelet.conf. */
 export const run = Effect.gen(function* () {
   const { config } = yield* JoinContext
   const data = yield* JoinData

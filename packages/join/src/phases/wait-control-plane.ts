@@ -26,12 +26,14 @@ import type { Health } from "../health/health.js"
 /** kubeadm's default of timeouts.controlPlaneComponentHealthCheck. */
 export const CONTROL_PLANE_HEALTH_TIMEOUT = Duration.minutes(4)
 
+/** Some control-plane components did not report healthy in time; lists each failure as kubeadm does. */
 export class ControlPlaneHealthError extends Data.TaggedError("ControlPlaneHealthError")<{ readonly failures: ReadonlyArray<string> }> {
   override get message() {
     return `failed while waiting for the control plane to start: ${this.failures.length === 1 ? this.failures[0] : `[${this.failures.join(", ")}]`}`
   }
 }
 
+/** A component's health endpoint to poll. */
 export interface ComponentCheck {
   readonly name: "kube-apiserver" | "kube-controller-manager" | "kube-scheduler"
   readonly url: string

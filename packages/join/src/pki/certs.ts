@@ -24,9 +24,11 @@ import { causeText } from "../cause-text.js"
 export { PkiError }
 
 
+/** Maps the ClusterConfiguration algorithm name to the crypto module's. */
 export const cryptoAlgorithm = (a: KeyAlgorithm): CryptoKeyAlgorithm =>
   a === "ECDSA-P256" ? "ecdsa-p256" : a === "RSA-4096" ? "rsa-4096" : "rsa-2048"
 
+/** A new key pair of the configured algorithm; a failure is a PkiError. */
 export const newKeyPair = (a: KeyAlgorithm) =>
   Effect.tryPromise({ try: () => generateKeyPair(cryptoAlgorithm(a)), catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e }) })
 
@@ -45,6 +47,7 @@ const parseKey = (pem: string) => Effect.tryPromise({ try: () => privateKeyFromP
 const validityProblem = (c: CertificateInfo, now = new Date()): string | undefined =>
   now < c.notBefore ? "the certificate is not valid yet" : now > c.notAfter ? "the certificate has expired" : undefined
 
+/** A CA read from the certificates folder; without a key it is an external CA. */
 export interface LoadedCa {
   readonly spec: CaSpec
   readonly certPem: string
@@ -103,12 +106,21 @@ const existingLeafProblem = (leaf: LeafCertSpec, ca: LoadedCa, crt: string | und
     return undefined
   })
 
+/** What the certs step did, for the phase's output and the tests. */
 export interface CertsReport {
   readonly generated: ReadonlyArray<string>
   readonly reused: ReadonlyArray<string>
   /** Wall time of the (concurrent) key generation. */
   readonly keygenMillis: number
 }
+
+/** A leaf's fate, decided before anything is written: kept as it is, or issued anew by a CA whose key is here. */
+type Planned =
+  | { readonly leaf: LeafCertSpec; readonly reuse: true }
+  | { readonly leaf: LeafCertSpec; readonly reuse: false; readonly caCertPem: string; readonly caKeys: KeyPair }
+type Reused = Extract<Planned, { readonly reuse: true }>
+type Keyed = Reused | (Extract<Planned, { readonly reuse: false }> & { readonly key: KeyPair })
+type Issued = Reused | { readonly leaf: LeafCertSpec; readonly reuse: false; readonly certPem: string; readonly keyPem: string }
 
 /** The whole `certs` sub-phase. */
 export const ensureControlPlaneCerts = (
@@ -128,15 +140,16 @@ export const ensureControlPlaneCerts = (
     for (const spec of casFor(cfg)) cas.set(spec.name, yield* loadOrCreateCa(cfg, spec))
 
     // decide every leaf before writing anything
-    const plan: Array<{ leaf: LeafCertSpec; ca: LoadedCa; reuse: boolean }> = []
+    const plan: Array<Planned> = []
     for (const leaf of leaves) {
-      const ca = cas.get(leaf.ca)!
+      const ca = cas.get(leaf.ca)
+      if (ca === undefined) return yield* Effect.dieMessage(`no CA "${leaf.ca}" was loaded for certificate "${leaf.name}"`)
       const crt = yield* readIfExists(`${dir}/${leaf.base}.crt`)
       const key = yield* readIfExists(`${dir}/${leaf.base}.key`)
       if (crt !== undefined || key !== undefined || ca.keys === undefined) {
         const problem = yield* existingLeafProblem(leaf, ca, crt, key)
         if (problem === undefined) {
-          plan.push({ leaf, ca, reuse: true })
+          plan.push({ leaf, reuse: true })
           continue
         }
         if (ca.keys === undefined)
@@ -146,50 +159,53 @@ export const ensureControlPlaneCerts = (
           })
         return yield* new PkiError({ reason: "Certificate", detail: `failed to write or validate certificate "${leaf.name}": ${problem}` })
       }
-      plan.push({ leaf, ca, reuse: false })
+      plan.push({ leaf, reuse: false, caCertPem: ca.certPem, caKeys: ca.keys })
     }
 
     const toGenerate = plan.filter((p) => !p.reuse)
     const started = Date.now()
-    const keys = yield* Effect.forEach(toGenerate, () => newKeyPair(cfg.keyAlgorithm), { concurrency: "unbounded" })
-    const keygenMillis = Date.now() - started
-    yield* out.detail(1, `[certs] generated ${keys.length} ${cfg.keyAlgorithm} key pairs concurrently in ${keygenMillis} ms`)
-    const issued = yield* Effect.forEach(
-      toGenerate,
-      (p, i) =>
-        Effect.gen(function* () {
-          const k = keys[i]!
-          const certPem = yield* Effect.tryPromise({
-            try: () =>
-              createCertificate(
-                k.publicKey,
-                {
-                  commonName: p.leaf.commonName,
-                  organizations: p.leaf.organizations,
-                  dnsNames: p.leaf.dnsNames,
-                  ipAddresses: p.leaf.ipAddresses,
-                  extKeyUsages: p.leaf.extKeyUsages
-                },
-                { certPem: p.ca.certPem, keys: p.ca.keys! }
-              ),
-            catch: (e) => new PkiError({ reason: "Certificate", detail: `failed to write or validate certificate "${p.leaf.name}": ${causeText(e)}` })
-          })
-          return { base: p.leaf.base, certPem, keyPem: yield* keyPem(k) }
-        }),
+    const keyed = yield* Effect.forEach(
+      plan,
+      (p): Effect.Effect<Keyed, PkiError> => (p.reuse ? Effect.succeed(p) : Effect.map(newKeyPair(cfg.keyAlgorithm), (key) => ({ ...p, key }))),
       { concurrency: "unbounded" }
     )
-    const byBase = new Map(issued.map((x) => [x.base, x]))
-    for (const p of plan) {
+    const keygenMillis = Date.now() - started
+    yield* out.detail(1, `[certs] generated ${toGenerate.length} ${cfg.keyAlgorithm} key pairs concurrently in ${keygenMillis} ms`)
+    const issued = yield* Effect.forEach(
+      keyed,
+      (p): Effect.Effect<Issued, PkiError> =>
+        p.reuse
+          ? Effect.succeed(p)
+          : Effect.gen(function* () {
+              const certPem = yield* Effect.tryPromise({
+                try: () =>
+                  createCertificate(
+                    p.key.publicKey,
+                    {
+                      commonName: p.leaf.commonName,
+                      organizations: p.leaf.organizations,
+                      dnsNames: p.leaf.dnsNames,
+                      ipAddresses: p.leaf.ipAddresses,
+                      extKeyUsages: p.leaf.extKeyUsages
+                    },
+                    { certPem: p.caCertPem, keys: p.caKeys }
+                  ),
+                catch: (e) => new PkiError({ reason: "Certificate", detail: `failed to write or validate certificate "${p.leaf.name}": ${causeText(e)}` })
+              })
+              return { leaf: p.leaf, reuse: false, certPem, keyPem: yield* keyPem(p.key) }
+            }),
+      { concurrency: "unbounded" }
+    )
+    for (const p of issued) {
       if (p.reuse) {
         yield* out.info(`[certs] Using the existing "${p.leaf.base}" certificate and key`)
         continue
       }
-      const x = byBase.get(p.leaf.base)!
       yield* out.info(`[certs] Generating "${p.leaf.base}" certificate and key`)
       if (p.leaf.serving)
         yield* out.info(`[certs] ${p.leaf.base} serving cert is signed for DNS names [${p.leaf.dnsNames.join(" ")}] and IPs [${p.leaf.ipAddresses.join(" ")}]`)
-      yield* fs.write(`${dir}/${p.leaf.base}.key`, x.keyPem, { mode: 0o600 })
-      yield* fs.write(`${dir}/${p.leaf.base}.crt`, x.certPem, { mode: 0o644 })
+      yield* fs.write(`${dir}/${p.leaf.base}.key`, p.keyPem, { mode: 0o600 })
+      yield* fs.write(`${dir}/${p.leaf.base}.crt`, p.certPem, { mode: 0o644 })
     }
     yield* out.info(`[certs] Valid certificates and keys now exist in "${dir}"`)
     yield* ensureServiceAccountKeys(cfg)

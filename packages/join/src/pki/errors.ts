@@ -11,6 +11,7 @@ import { Data, Effect, Predicate } from "effect"
  */
 export type PkiErrorReason = "InvalidAddress" | "Key" | "Ca" | "Certificate" | "ServiceAccount" | "Kubeconfig"
 
+/** A certificate or key problem in the control-plane preparation; `detail` is kubeadm's text. */
 export class PkiError extends Data.TaggedError("PkiError")<{
   readonly reason: PkiErrorReason
   /** kubeadm's text for the failure. */
@@ -22,6 +23,9 @@ export class PkiError extends Data.TaggedError("PkiError")<{
   }
 }
 
+// The tag, not the class: a PkiError thrown by a second copy of this module (a bundle) still counts.
+const isPkiError = (e: unknown): e is PkiError => Predicate.isTagged(e, "PkiError")
+
 /**
  * Runs a plain builder of this folder that throws a PkiError on a bad configuration value:
  * that PkiError fails; anything else thrown is a bug and dies.
@@ -31,6 +35,6 @@ export const attempt = <A>(run: () => A): Effect.Effect<A, PkiError> =>
     try {
       return Effect.succeed(run())
     } catch (e) {
-      return Predicate.isTagged(e, "PkiError") ? Effect.fail(e as PkiError) : Effect.die(e)
+      return isPkiError(e) ? Effect.fail(e) : Effect.die(e)
     }
   })

@@ -5,15 +5,15 @@ import { PkiError } from "./errors.js"
 const v6ToBigInt = (ip: string): bigint => {
   let text = ip
   // embedded IPv4 tail
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
-  if (v4) {
-    const n = v4ToNumber(v4[1]!)
-    text = text.slice(0, -v4[1]!.length) + ((n >>> 16) & 0xffff).toString(16) + ":" + (n & 0xffff).toString(16)
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1]
+  if (v4 !== undefined) {
+    const n = v4ToNumber(v4)
+    text = text.slice(0, -v4.length) + ((n >>> 16) & 0xffff).toString(16) + ":" + (n & 0xffff).toString(16)
   }
-  const [head, tail] = text.split("::") as [string, string | undefined]
+  const [head = "", tail] = text.split("::")
   const h = head === "" ? [] : head.split(":")
   const t = tail === undefined ? [] : tail === "" ? [] : tail.split(":")
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t]
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t]
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || "0", 16)), 0n)
 }
 

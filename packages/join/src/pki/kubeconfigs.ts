@@ -14,8 +14,10 @@ import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/index.js"
 import { keyPem, newKeyPair, PkiError } from "./certs.js"
 
+/** Where the control-plane kubeconfigs (admin.conf, controller-manager.conf, scheduler.conf) go. */
 export const KUBECONFIG_DIR = "/etc/kubernetes"
 
+/** One control-plane kubeconfig to write: its file, user, groups and server. */
 export interface KubeconfigSpec {
   readonly file: "admin.conf" | "controller-manager.conf" | "scheduler.conf"
   readonly user: string
@@ -23,6 +25,7 @@ export interface KubeconfigSpec {
   readonly server: string
 }
 
+/** The kubeconfigs a joining control plane writes, with the server each points at for the cluster's version. */
 export const kubeconfigSpecs = (cfg: ControlPlaneConfig): KubeconfigSpec[] => {
   const minor = kubernetesMinor(cfg.kubernetesVersion)
   const endpoint = controlPlaneUrl(cfg)
@@ -36,6 +39,7 @@ export const kubeconfigSpecs = (cfg: ControlPlaneConfig): KubeconfigSpec[] => {
 }
 
 
+/** Writes missing control-plane kubeconfigs with certificates signed by the cluster CA; existing ones are checked and kept. */
 export const ensureControlPlaneKubeconfigs = (
   cfg: ControlPlaneConfig
 ): Effect.Effect<{ written: ReadonlyArray<string>; reused: ReadonlyArray<string> }, PkiError | RootFsError, RootFs | Output> =>
@@ -81,12 +85,11 @@ export const ensureControlPlaneKubeconfigs = (
       }
       reused.push(spec.file)
     }
-    const keys = yield* Effect.forEach(todo, () => newKeyPair(cfg.keyAlgorithm), { concurrency: "unbounded" })
+    const keyed = yield* Effect.forEach(todo, (spec) => Effect.map(newKeyPair(cfg.keyAlgorithm), (k) => ({ spec, k })), { concurrency: "unbounded" })
     const files = yield* Effect.forEach(
-      todo,
-      (spec, i) =>
+      keyed,
+      ({ spec, k }) =>
         Effect.gen(function* () {
-          const k = keys[i]!
           const certPem = yield* Effect.tryPromise({
             try: () => createCertificate(k.publicKey, { commonName: spec.user, organizations: spec.organizations, extKeyUsages: ["client"] }, ca),
             catch: (e) => new PkiError({ reason: "Kubeconfig", detail: `failure while creating the ${spec.file} client certificate: ${causeText(e)}` })

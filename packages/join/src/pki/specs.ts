@@ -7,8 +7,10 @@ import { type ControlPlaneConfig, splitHostPort } from "../manifests/control-pla
 import { PkiError } from "./errors.js"
 import { canonicalIp, firstHostIp, isDnsSan } from "./ip.js"
 
+/** The three CAs of a kubeadm cluster. */
 export type CaName = "ca" | "front-proxy-ca" | "etcd-ca"
 
+/** Where a CA lives and how messages name it. */
 export interface CaSpec {
   readonly name: CaName
   /** File base relative to certificatesDir, e.g. `etcd/ca`. */
@@ -18,12 +20,14 @@ export interface CaSpec {
   readonly label: string
 }
 
+/** kubeadm's CAs: the cluster CA, the front-proxy CA and the etcd CA. */
 export const CAS: Record<CaName, CaSpec> = {
   ca: { name: "ca", base: "ca", commonName: "kubernetes", label: "CA" },
   "front-proxy-ca": { name: "front-proxy-ca", base: "front-proxy-ca", commonName: "front-proxy-ca", label: "front-proxy CA" },
   "etcd-ca": { name: "etcd-ca", base: "etcd/ca", commonName: "etcd-ca", label: "etcd CA" }
 }
 
+/** A leaf certificate a control plane needs: its files, issuing CA, subject, SANs and usages. */
 export interface LeafCertSpec {
   /** kubeadm's certificate name (`apiserver`, `etcd-server`, ...). */
   readonly name: string
@@ -39,6 +43,7 @@ export interface LeafCertSpec {
   readonly serving: boolean
 }
 
+/** The SANs of a serving certificate, and the configured names that could not be used. */
 export interface SanResult {
   readonly dnsNames: string[]
   readonly ipAddresses: string[]
@@ -59,7 +64,7 @@ export const apiServerSans = (cfg: ControlPlaneConfig): SanResult => {
   const skipped: string[] = []
   for (const d of [cfg.nodeName, "kubernetes", "kubernetes.default", "kubernetes.default.svc", `kubernetes.default.svc.${cfg.networking.dnsDomain}`])
     pushUnique(dns, d)
-  pushUnique(ips, firstHostIp(cfg.networking.serviceSubnet.split(",")[0]!))
+  pushUnique(ips, firstHostIp(cfg.networking.serviceSubnet.split(",")[0] ?? ""))
   pushUnique(ips, canonicalIp(cfg.advertiseAddress))
   if (cfg.controlPlaneEndpoint !== "") {
     const { host } = splitHostPort(cfg.controlPlaneEndpoint)

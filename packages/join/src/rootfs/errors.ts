@@ -1,6 +1,7 @@
 /** The one error family of file access inside the root. */
 import { Data } from "effect"
 
+/** Why a file operation failed, for callers to branch on (e.g. NotFound is often fine). */
 export type RootFsErrorReason = "Escape" | "NotFound" | "Exists" | "PermissionDenied" | "NotRegular" | "TooLarge" | "Other"
 
 

@@ -23,13 +23,16 @@ export * from "./errors.js"
 export * from "./paths.js"
 export type { MemoryEntry, MemorySeed } from "../internal/rootfs/memory.js"
 
+/** Limits on a read. */
 export interface ReadOptions {
   /** A smaller cap than MAX_READ_BYTES (larger is not possible). */
   readonly maxBytes?: number
 }
 
+/** The kind of a directory entry, as lstat sees it (symlinks are not followed). */
 export type EntryType = "File" | "Directory" | "SymbolicLink" | "Socket" | "Other"
 
+/** What `stat` tells about a path. */
 export interface EntryInfo {
   readonly type: EntryType
   /** Permission bits only (e.g. 0o600). */
@@ -37,6 +40,7 @@ export interface EntryInfo {
   readonly size: number
 }
 
+/** How a written file and the folders created for it are set up. */
 export interface WriteOptions {
   /** Permission bits of the file, e.g. 0o600 for keys and kubeconfigs with credentials. */
   readonly mode: number
@@ -44,6 +48,7 @@ export interface WriteOptions {
   readonly dirMode?: number
 }
 
+/** The machine's filesystem seen from its root (`/`, or `--rootfs`): paths never escape it, even through symlinks. */
 export interface RootFsService {
   /** The host path of the root (`/` unless `--rootfs` was given). */
   readonly root: string
@@ -102,6 +107,7 @@ export interface FakeRootFs {
   readonly text: (path: string) => string | undefined
 }
 
+/** An in-memory RootFs seeded with files; tests read back what the join wrote. */
 export const fake = (seed: memory.MemorySeed = {}): FakeRootFs => {
   const m = memory.make(seed)
   return { ...m, layer: Layer.succeed(RootFs, m.service) }
@@ -109,4 +115,5 @@ export const fake = (seed: memory.MemorySeed = {}): FakeRootFs => {
 
 /** Convenience accessors. */
 export const readText = (path: string) => Effect.flatMap(RootFs, (fs) => fs.readText(path))
+/** Whether a path exists, from the RootFs in the context. */
 export const exists = (path: string) => Effect.flatMap(RootFs, (fs) => fs.exists(path))

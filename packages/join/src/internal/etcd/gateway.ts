@@ -9,9 +9,13 @@ import { EtcdError } from "../../etcd/errors.js"
 import type { EtcdClient, EtcdMember, EtcdService, EtcdStatus, EtcdTls } from "../../etcd/etcd.js"
 import { etcdCallRetry } from "../../etcd/retry.js"
 
+/** A JSON scalar as text (the gateway sends uint64 as strings, but a number reads the same); anything else is the fallback. */
+const text = (v: unknown, fallback: string): string =>
+  typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : fallback
+
 const toMember = (m: Record<string, unknown>): EtcdMember => ({
-  id: String(m.ID ?? "0"),
-  name: String(m.name ?? ""),
+  id: text(m.ID, "0"),
+  name: text(m.name, ""),
   peerURLs: (m.peerURLs as string[] | undefined) ?? [],
   clientURLs: (m.clientURLs as string[] | undefined) ?? [],
   isLearner: m.isLearner === true
@@ -45,15 +49,15 @@ export const post = (
         res.on("data", (c: Buffer) => chunks.push(c))
         res.on("error", (e) => resume(Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: ${e.message}` }))))
         res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8")
-          let json: Record<string, unknown> = {}
+          const body = Buffer.concat(chunks).toString("utf8")
+          let json: Record<string, unknown>
           try {
-            json = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>)
+            json = body === "" ? {} : (JSON.parse(body) as Record<string, unknown>)
           } catch {
             return resume(Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: not a JSON answer (HTTP ${res.statusCode})` })))
           }
           if ((res.statusCode ?? 500) >= 400 || typeof json.error === "string") {
-            const msg = String(json.message ?? json.error ?? `HTTP ${res.statusCode}`)
+            const msg = text(json.message, text(json.error, `HTTP ${res.statusCode}`))
             // 503 from the gateway means etcd itself is not serving (no leader yet): retryable
             const reason = res.statusCode === 503 ? "Unreachable" : "Rejected"
             return resume(Effect.fail(new EtcdError({ reason, detail: msg })))
@@ -95,7 +99,7 @@ export const listMembers = (endpoints: ReadonlyArray<string>, tls: EtcdTls) =>
 export const addMember = (endpoints: ReadonlyArray<string>, tls: EtcdTls, peerURL: string, isLearner: boolean) =>
   postAny(endpoints, "v3/cluster/member/add", { peerURLs: [peerURL], ...(isLearner ? { isLearner: true } : {}) }, tls).pipe(
     Effect.map((r) => ({
-      member: toMember((r.member as Record<string, unknown>) ?? {}),
+      member: toMember((r.member as Record<string, unknown> | undefined) ?? {}),
       members: ((r.members as Array<Record<string, unknown>> | undefined) ?? []).map(toMember)
     }))
   )
@@ -111,10 +115,10 @@ export const endpointStatus = (endpoint: string, tls: EtcdTls, timeout?: Duratio
   post(endpoint, "v3/maintenance/status", {}, tls, timeout).pipe(
     Effect.map(
       (r): EtcdStatus => ({
-        version: String(r.version ?? ""),
-        memberId: String((r.header as Record<string, unknown> | undefined)?.member_id ?? ""),
-        leader: String(r.leader ?? "0"),
-        raftIndex: String(r.raftIndex ?? "0"),
+        version: text(r.version, ""),
+        memberId: text((r.header as Record<string, unknown> | undefined)?.member_id, ""),
+        leader: text(r.leader, "0"),
+        raftIndex: text(r.raftIndex, "0"),
         isLearner: r.isLearner === true,
         errors: (r.errors as string[] | undefined) ?? []
       })

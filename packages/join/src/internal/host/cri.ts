@@ -73,18 +73,18 @@ const callRuntime = (endpoint: string, hostSocket: string, method: "Version" | "
     try: async () => {
       // Both are CommonJS: under a bundler the named exports may sit on `default`.
       const [grpcNs, loaderNs] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")])
-      const grpc = ((grpcNs as unknown as { default?: typeof grpcNs }).default ?? grpcNs) as typeof grpcNs
-      const loader = ((loaderNs as unknown as { default?: typeof loaderNs }).default ?? loaderNs) as typeof loaderNs
+      const grpc = (grpcNs as unknown as { default?: typeof grpcNs }).default ?? grpcNs
+      const loader = (loaderNs as unknown as { default?: typeof loaderNs }).default ?? loaderNs
       const definition = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], { keepCase: true, defaults: true })
       const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-        runtime: { v1: { RuntimeService: new (address: string, creds: unknown, options?: object) => Record<string, Unary> & { close(): void } } }
+        runtime: { v1: { RuntimeService: new (address: string, creds: unknown, options?: object) => Record<"Version" | "Status", Unary> & { close(): void } } }
       }
       const client = new pkg.runtime.v1.RuntimeService(`unix://${hostSocket}`, grpc.credentials.createInsecure(), {
         "grpc.max_reconnect_backoff_ms": 1000
       })
       try {
         return await new Promise<unknown>((resolve, reject) => {
-          const fn = client[method]!.bind(client)
+          const fn = client[method].bind(client)
           fn(request, { deadline: new Date(Date.now() + Duration.toMillis(Duration.decode(timeout))) }, (err, res) => (err ? reject(err) : resolve(res)))
         })
       } finally {

@@ -36,6 +36,8 @@ const ipBytes = (text: string): Uint8Array | undefined => {
   return mapped ? bytes.slice(12) : bytes
 }
 
+const IPV6_LOOPBACK = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)
+
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i])
 
 type Matcher = (host: string, port: string, ip: Uint8Array | undefined) => boolean
@@ -126,7 +128,7 @@ export const proxyForUrl = (url: string, env: NodeJS.ProcessEnv): Option.Option<
   if (proxy === "") return Option.none()
   // localhost and loopback addresses never go through a proxy
   const ip = ipBytes(host)
-  if (host === "localhost" || (ip !== undefined && (ip.length === 4 ? ip[0] === 127 : sameBytes(ip, ipBytes("::1")!)))) {
+  if (host === "localhost" || (ip !== undefined && (ip.length === 4 ? ip[0] === 127 : sameBytes(ip, IPV6_LOOPBACK)))) {
     return Option.none()
   }
   const port = u.port !== "" ? u.port : u.protocol === "https:" ? "443" : "80"

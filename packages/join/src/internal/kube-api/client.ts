@@ -83,7 +83,7 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
             if (csrVersion === "v1beta1") {
               const moved = toV1beta1(ctx.getUrl(), ctx.getBody())
               ctx.setUrl(moved.url)
-              ctx.setBody(moved.body as typeof moved.body & string)
+              ctx.setBody(moved.body)
             }
             return new k8s.Observable(Promise.resolve(ctx))
           },

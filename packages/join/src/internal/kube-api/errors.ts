@@ -78,7 +78,7 @@ export const statusError = (
 /** What client-node (or its watch) threw, as a KubeApiError. */
 export const toError = (k8s: ClientNode, op: string, server: string, e: unknown): KubeApiError => {
   if (e instanceof ResponseTooLarge) return new KubeApiError({ op, server, status: 0, reason: "BadResponse", detail: e.message })
-  if (e instanceof k8s.ApiException) return statusError(op, server, e.code, e.body, e.headers?.["retry-after"])
+  if (e instanceof k8s.ApiException) return statusError(op, server, e.code, e.body, e.headers["retry-after"])
   // client-node's watch answers a non-200 status with a plain Error carrying statusCode
   const statusCode = typeof e === "object" && e !== null ? (e as { statusCode?: unknown }).statusCode : undefined
   if (typeof statusCode === "number") return statusError(op, server, statusCode, undefined)

@@ -7,6 +7,10 @@ import type { ClientNode } from "./load.js"
 
 type V1Node = InstanceType<ClientNode["V1Node"]>
 type V1CertificateSigningRequest = InstanceType<ClientNode["V1CertificateSigningRequest"]>
+/** A CSR as read back: client-node types it as v1, where signerName is required, but a v1beta1 server may leave it out. */
+type ReadCsr = Omit<V1CertificateSigningRequest, "spec"> & {
+  readonly spec: Omit<V1CertificateSigningRequest["spec"], "signerName"> & { readonly signerName?: string }
+}
 
 /** Text to base64. */
 export const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64")
@@ -44,7 +48,7 @@ export const asNode = (n: V1Node): Node => ({
 })
 
 /** A CSR of either version, from the typed client or from a watch event's JSON (v1beta1 may lack signerName). */
-export const asCsr = (c: V1CertificateSigningRequest): CertificateSigningRequest => ({
+export const asCsr = (c: ReadCsr): CertificateSigningRequest => ({
   metadata: asMeta(c.metadata),
   spec: {
     request: unb64(c.spec.request),
@@ -76,7 +80,7 @@ export const csrPath = (apiVersion: CsrInput["apiVersion"] = "v1") => `/apis/cer
  * clusters before 1.19 serve only v1beta1: the v1 request is re-addressed, and its body loses
  * the signerName those API servers do not know. The answer has v1's shape.
  */
-export const toV1beta1 = (url: string, body: unknown): { readonly url: string; readonly body: unknown } => {
+export const toV1beta1 = <B>(url: string, body: B): { readonly url: string; readonly body: B | string } => {
   const rewritten = url.replace(V1_PATH, "/apis/certificates.k8s.io/v1beta1/")
   if (typeof body !== "string" || body === "") return { url: rewritten, body }
   const parsed = JSON.parse(body) as { apiVersion?: string; spec?: { signerName?: string } }

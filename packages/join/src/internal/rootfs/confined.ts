@@ -133,8 +133,9 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
       let fd = openRoot()
       const done: Array<string> = []
       try {
-        while (pending.length > 0) {
-          const name = pending[0]!
+        for (;;) {
+          const name = pending[0]
+          if (name === undefined) break
           const last = pending.length === 1
           if (last && !options.lastIsDir) {
             if (options.followLast) {
@@ -303,7 +304,10 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
     try {
       dir = fs.openSync(at(parent, name), DIR_FLAGS)
     } catch (e) {
-      if (code(e) === "ENOTDIR" || code(e) === "ELOOP") return fs.unlinkSync(at(parent, name))
+      if (code(e) === "ENOTDIR" || code(e) === "ELOOP") {
+        fs.unlinkSync(at(parent, name))
+        return
+      }
       throw e
     }
     try {

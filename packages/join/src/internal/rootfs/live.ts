@@ -80,7 +80,7 @@ export const make = (root: string): Effect.Effect<RootFsService, RootFsError> =>
         })
       )
 
-    const notRoot = (name: string, path: string) => (segments: ReadonlyArray<string>) =>
+    const notRoot = (name: string) => (segments: ReadonlyArray<string>) =>
       segments.length === 0 ? Effect.fail(new RootFsError({ op: name, path: "/", reason: "Other", detail: "is the root folder" })) : Effect.void
 
     const service: RootFsService = {
@@ -94,7 +94,7 @@ export const make = (root: string): Effect.Effect<RootFsService, RootFsError> =>
       read: (path, options) => op("read", path, (segments) => new Uint8Array(confined.readFile(segments, capOf(options)))),
       readText: (path, options) => op("read", path, (segments) => confined.readFile(segments, capOf(options)).toString("utf8")),
       write: (path, data, options) =>
-        Effect.flatMap(confineSegments("write", path), notRoot("write", path)).pipe(
+        Effect.flatMap(confineSegments("write", path), notRoot("write")).pipe(
           Effect.zipRight(
             op("write", path, (segments) =>
               confined.writeFile(segments, typeof data === "string" ? new TextEncoder().encode(data) : data, options.mode, options.dirMode ?? 0o755)

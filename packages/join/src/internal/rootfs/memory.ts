@@ -43,11 +43,10 @@ export const make = (seed: MemorySeed = {}) => {
   /** Resolves symlinks along the path; the result is the key of the final entry (may not exist). */
   const resolve = (op: string, path: string, followLast = true): Effect.Effect<string, RootFsError> =>
     Effect.gen(function* () {
-      let pending = [...(yield* confineSegments(op, path))]
+      const pending = [...(yield* confineSegments(op, path))]
       let done: Array<string> = []
       let hops = 0
-      while (pending.length > 0) {
-        const segment = pending.shift()!
+      for (let segment = pending.shift(); segment !== undefined; segment = pending.shift()) {
         const k = key([...done, segment])
         const entry = entries.get(k)
         const isLast = pending.length === 0
