@@ -14,7 +14,9 @@ const tree = await parseDependencyTree("packages/*/src/**/*.ts", {
 const modules = Object.keys(tree).filter((id) => id.startsWith("packages/"))
 const cycles = parseCircular(tree)
 if (cycles.length > 0) {
-  process.stderr.write(`Import cycles among the packages' sources (type-only imports excluded):\n${prettyCircular(cycles)}\n`)
+  process.stderr.write(
+    `Import cycles among the packages' sources (type-only imports excluded):\n${prettyCircular(cycles)}\n`
+  )
   process.exit(1)
 }
 process.stdout.write(`No import cycle among ${modules.length} source modules.\n`)

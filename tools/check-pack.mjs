@@ -9,9 +9,22 @@ import { fileURLToPath } from "node:url"
 const root = fileURLToPath(new URL("..", import.meta.url))
 const workspaces = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).workspaces
 const npm = process.platform === "win32" ? "npm.cmd" : "npm"
-const packs = JSON.parse(execFileSync(npm, ["pack", "--dry-run", "--json", "--workspaces"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }))
+const packs = JSON.parse(
+  execFileSync(npm, ["pack", "--dry-run", "--json", "--workspaces"], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+)
 
-const allowed = [/^package\.json$/, /^README(\.md)?$/i, /^LICENSE/i, /^bin\/[^/]+\.mjs$/, /^dist\/[^/]+\.mjs$/, /^dist\/src\/.+\.(js|d\.ts)$/]
+const allowed = [
+  /^package\.json$/,
+  /^README(\.md)?$/i,
+  /^LICENSE/i,
+  /^bin\/[^/]+\.mjs$/,
+  /^dist\/[^/]+\.mjs$/,
+  /^dist\/src\/.+\.(js|d\.ts)$/
+]
 const problems = []
 for (const dir of workspaces) {
   const manifest = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"))
@@ -27,7 +40,8 @@ for (const dir of workspaces) {
     for (const condition of ["types", "default"]) {
       const target = conditions[condition]?.replace(/^\.\//, "")
       if (target === undefined) problems.push(`${manifest.name}: export "${entry}" has no "${condition}"`)
-      else if (!files.has(target)) problems.push(`${manifest.name}: export "${entry}" (${condition}) ${target} is not packed (built?)`)
+      else if (!files.has(target))
+        problems.push(`${manifest.name}: export "${entry}" (${condition}) ${target} is not packed (built?)`)
     }
   }
   for (const bin of Object.values(manifest.bin ?? {})) {
@@ -35,12 +49,16 @@ for (const dir of workspaces) {
     if (!files.has(target)) problems.push(`${manifest.name}: bin ${target} is not packed`)
     // a bin starts a bundle: that file must be packed too
     for (const m of readFileSync(join(root, dir, target), "utf8").matchAll(/import\s+"\.\.\/([^"]+)"/g))
-      if (!files.has(m[1])) problems.push(`${manifest.name}: the bundle ${m[1]} of bin ${target} is not packed (npm run build?)`)
+      if (!files.has(m[1]))
+        problems.push(`${manifest.name}: the bundle ${m[1]} of bin ${target} is not packed (npm run build?)`)
   }
-  if (![...files].some((f) => f.endsWith(".js")) || ![...files].some((f) => f.endsWith(".d.ts"))) problems.push(`${manifest.name}: no built JS or d.ts packed`)
+  if (![...files].some((f) => f.endsWith(".js")) || ![...files].some((f) => f.endsWith(".d.ts")))
+    problems.push(`${manifest.name}: no built JS or d.ts packed`)
 }
 if (problems.length > 0) {
   process.stderr.write(`npm pack would publish the wrong files:\n${problems.map((p) => `  ${p}`).join("\n")}\n`)
   process.exit(1)
 }
-process.stdout.write(`npm pack: ${packs.map((p) => `${p.name} (${p.entryCount} files)`).join(", ")} hold the built files only.\n`)
+process.stdout.write(
+  `npm pack: ${packs.map((p) => `${p.name} (${p.entryCount} files)`).join(", ")} hold the built files only.\n`
+)

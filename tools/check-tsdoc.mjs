@@ -81,7 +81,8 @@ for (const pkg of readdirSync(packagesDir).sort()) {
   if (!statSync(src, { throwIfNoEntry: false })?.isDirectory()) continue
   for (const file of walk(src).sort()) {
     const rel = relative(root, file).split(sep).join("/")
-    if (prefixes.length > 0 && !prefixes.some((p) => rel === p || rel.startsWith(p.endsWith("/") ? p : `${p}/`))) continue
+    if (prefixes.length > 0 && !prefixes.some((p) => rel === p || rel.startsWith(p.endsWith("/") ? p : `${p}/`)))
+      continue
     const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS)
     const total = totals.get(pkg) ?? { exports: 0, missing: 0 }
     totals.set(pkg, total)

@@ -29,9 +29,21 @@ const phaseTreeShape = async () => {
   const dir = await mkdtemp(join(tmpdir(), "kubeadm-ts-phase-tree-"))
   try {
     const outfile = join(dir, "join-workflow.mjs")
-    await build({ ...common, splitting: false, minify: false, sourcemap: false, entryPoints: [join(root, "packages/join/src/join-workflow.ts")], outfile })
+    await build({
+      ...common,
+      splitting: false,
+      minify: false,
+      sourcemap: false,
+      entryPoints: [join(root, "packages/join/src/join-workflow.ts")],
+      outfile
+    })
     const { joinWorkflow } = await import(pathToFileURL(outfile).href)
-    const shape = (p) => ({ name: p.name, description: p.description, ...(p.hidden === true ? { hidden: true } : {}), children: p.children.map(shape) })
+    const shape = (p) => ({
+      name: p.name,
+      description: p.description,
+      ...(p.hidden === true ? { hidden: true } : {}),
+      children: p.children.map(shape)
+    })
     return { phases: joinWorkflow.phases.map(shape) }
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -41,8 +53,13 @@ const phaseList = join(root, "packages/cli/src/phase-list.ts")
 const phaseTreePlugin = (tree) => ({
   name: "phase-tree",
   setup(b) {
-    b.onResolve({ filter: /^@kubeadm-ts\/join$/ }, (args) => (args.importer === phaseList ? { path: "join-workflow-shape", namespace: "phase-tree" } : undefined))
-    b.onLoad({ filter: /.*/, namespace: "phase-tree" }, () => ({ contents: `export const joinWorkflow = ${JSON.stringify(tree)}`, loader: "js" }))
+    b.onResolve({ filter: /^@kubeadm-ts\/join$/ }, (args) =>
+      args.importer === phaseList ? { path: "join-workflow-shape", namespace: "phase-tree" } : undefined
+    )
+    b.onLoad({ filter: /.*/, namespace: "phase-tree" }, () => ({
+      contents: `export const joinWorkflow = ${JSON.stringify(tree)}`,
+      loader: "js"
+    }))
   }
 })
 const plugins = [phaseTreePlugin(await phaseTreeShape())]
@@ -50,7 +67,15 @@ const plugins = [phaseTreePlugin(await phaseTreeShape())]
 // Code splitting names chunks by content: once a build is written, chunks of
 // earlier builds are removed (after, not before, so a running binary never misses a file).
 const bundle = async (entry, source, outdir) => {
-  const result = await build({ ...common, plugins, metafile: true, absWorkingDir: root, entryPoints: { [entry]: source }, outdir, outExtension: { ".js": ".mjs" } })
+  const result = await build({
+    ...common,
+    plugins,
+    metafile: true,
+    absWorkingDir: root,
+    entryPoints: { [entry]: source },
+    outdir,
+    outExtension: { ".js": ".mjs" }
+  })
   const fresh = new Set(Object.keys(result.metafile.outputs).map((f) => basename(f)))
   const dir = join(root, outdir)
   for (const name of await readdir(dir)) {

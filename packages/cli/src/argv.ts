@@ -25,8 +25,18 @@ export interface FlagLookup {
 }
 
 const boolValues: Record<string, boolean> = {
-  "1": true, t: true, T: true, true: true, TRUE: true, True: true,
-  "0": false, f: false, F: false, false: false, FALSE: false, False: false
+  "1": true,
+  t: true,
+  T: true,
+  true: true,
+  TRUE: true,
+  True: true,
+  "0": false,
+  f: false,
+  F: false,
+  false: false,
+  FALSE: false,
+  False: false
 }
 
 /** Go's strconv.ParseInt(s, 0, bits) failure text, or the decimal value. */
@@ -37,7 +47,8 @@ const parseGoInt = (text: string, bits: 32 | 64): Either.Either<string, string> 
   const magnitude = /^0[0-7]+$/.test(digits) ? BigInt("0o" + digits.slice(1)) : BigInt(digits.replace(/^0[oO]/, "0o"))
   const value = m[1] === "-" ? -magnitude : magnitude
   const limit = bits === 32 ? 2n ** 31n : 2n ** 63n
-  if (value < -limit || value >= limit) return Either.left(`strconv.ParseInt: parsing ${JSON.stringify(text)}: value out of range`)
+  if (value < -limit || value >= limit)
+    return Either.left(`strconv.ParseInt: parsing ${JSON.stringify(text)}: value out of range`)
   return Either.right(value.toString())
 }
 
@@ -79,7 +90,8 @@ const flagWord = (token: string): string => {
   return redactSecrets(eq < 0 ? token : token.slice(0, eq))
 }
 
-const display = (spec: FlagSpec): string => (spec.short === undefined ? `--${spec.name}` : `-${spec.short}, --${spec.name}`)
+const display = (spec: FlagSpec): string =>
+  spec.short === undefined ? `--${spec.name}` : `-${spec.short}, --${spec.name}`
 
 /** Parses flags and positionals; Left is cobra's error text. */
 export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Either.Either<ParsedArgs, string> => {
@@ -91,7 +103,8 @@ export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Eit
   const set = (spec: FlagSpec, raw: string): string | undefined => {
     if (!changed.includes(spec.name)) changed.push(spec.name)
     const prior = values.get(spec.name) ?? []
-    const bad = (why: string) => redactSecrets(`invalid argument ${JSON.stringify(raw)} for "${display(spec)}" flag: ${why}`)
+    const bad = (why: string) =>
+      redactSecrets(`invalid argument ${JSON.stringify(raw)} for "${display(spec)}" flag: ${why}`)
     // No value of any flag is multi-line, and @effect/cli reads a line break as a new command
     // ("Invalid subcommand"): say which flag instead.
     if (LINE_BREAK.test(raw)) return bad("the value contains a line break")
@@ -122,7 +135,10 @@ export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Eit
     const token = tokens[i] ?? ""
     if (token === "--") {
       const broken = tokens.slice(i + 1).find((t) => LINE_BREAK.test(t))
-      if (broken !== undefined) return Either.left(redactSecrets(`invalid argument ${JSON.stringify(broken)}: the argument contains a line break`))
+      if (broken !== undefined)
+        return Either.left(
+          redactSecrets(`invalid argument ${JSON.stringify(broken)}: the argument contains a line break`)
+        )
       positionals.push(...tokens.slice(i + 1))
       break
     }
@@ -130,7 +146,8 @@ export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Eit
       const body = token.slice(2)
       const eq = body.indexOf("=")
       const name = eq < 0 ? body : body.slice(0, eq)
-      if (name === "" || name.startsWith("-") || name.startsWith("=")) return Either.left(`bad flag syntax: ${flagWord(token)}`)
+      if (name === "" || name.startsWith("-") || name.startsWith("="))
+        return Either.left(`bad flag syntax: ${flagWord(token)}`)
       if (name === "help") {
         help = true
         continue
@@ -170,7 +187,8 @@ export const parseArgs = (tokens: ReadonlyArray<string>, flags: FlagLookup): Eit
       }
       continue
     }
-    if (LINE_BREAK.test(token)) return Either.left(redactSecrets(`invalid argument ${JSON.stringify(token)}: the argument contains a line break`))
+    if (LINE_BREAK.test(token))
+      return Either.left(redactSecrets(`invalid argument ${JSON.stringify(token)}: the argument contains a line break`))
     positionals.push(token)
   }
   return Either.right({ positionals, values, changed, help })

@@ -35,4 +35,6 @@ export const caCertHashCommand = Command.make(
   "ca-cert-hash",
   { file: Args.text({ name: "ca.crt" }).pipe(Args.withDescription("PEM file of the cluster CA certificate")) },
   ({ file }) => Effect.flatMap(caCertHash(file), (pin) => Effect.sync(() => process.stdout.write(pin + "\n")))
-).pipe(Command.withDescription("Print the sha256 pin of a CA certificate's public key, for --discovery-token-ca-cert-hash"))
+).pipe(
+  Command.withDescription("Print the sha256 pin of a CA certificate's public key, for --discovery-token-ca-cert-hash")
+)

@@ -26,7 +26,9 @@ const joinDescription = HelpDoc.blocks([
     "Discovery (the node trusts the control plane) uses either a bootstrap token with the API server endpoint, pinned with --discovery-token-ca-cert-hash (sha256 of the CA's SubjectPublicKeyInfo, repeatable), or a kubeconfig file / https:// URL given with --discovery-file. TLS bootstrap (the control plane trusts the node) uses --tls-bootstrap-token; --token sets both tokens."
   ),
   HelpDoc.p(`The "join [api-server-endpoint]" command executes the following phases:\n\n${phaseTable()}`),
-  HelpDoc.p("-h, --help: help for join. List flags (shown with ...) take repetition and comma-separated values; every flag also takes --flag=value.")
+  HelpDoc.p(
+    "-h, --help: help for join. List flags (shown with ...) take repetition and comma-separated values; every flag also takes --flag=value."
+  )
 ])
 
 const nonEmpty = <A>(xs: ReadonlyArray<A>): [A, ...Array<A>] => {
@@ -41,13 +43,18 @@ export type JoinRunner = (flags: JoinFlags, phase: string | undefined) => Effect
 /** The tree @effect/cli parses; `changed` lists the flags given on the command line (from the argv pre-parse): the join refuses some next to --config and warns about others. */
 export const rootCommand = (changed: ReadonlyArray<string>, runJoin: JoinRunner = runJoinLive) => {
   const leaf = (info: PhaseInfo, runName: string) => {
-    const run = (values: Record<string, unknown>, endpoint: string | undefined) => runJoin(toJoinFlags(values, endpoint, changed), runName)
+    const run = (values: Record<string, unknown>, endpoint: string | undefined) =>
+      runJoin(toJoinFlags(values, endpoint, changed), runName)
     // The two shapes differ only in their parsed value, which nothing reads back.
     return info.endpoint === true
-      ? Command.make(info.name, { ...joinOptions(info.flags ?? []), endpoint: endpointArg }, ({ endpoint, ...values }) =>
-          run(values, endpoint._tag === "Some" ? endpoint.value : undefined)
+      ? Command.make(
+          info.name,
+          { ...joinOptions(info.flags ?? []), endpoint: endpointArg },
+          ({ endpoint, ...values }) => run(values, endpoint._tag === "Some" ? endpoint.value : undefined)
         ).pipe(Command.withDescription(info.description))
-      : Command.make(info.name, joinOptions(info.flags ?? []), (values) => run(values, undefined)).pipe(Command.withDescription(info.description))
+      : Command.make(info.name, joinOptions(info.flags ?? []), (values) => run(values, undefined)).pipe(
+          Command.withDescription(info.description)
+        )
   }
 
   const phaseCommands = joinPhases.map((p) =>
@@ -56,12 +63,17 @@ export const rootCommand = (changed: ReadonlyArray<string>, runJoin: JoinRunner 
       : Command.make(p.name).pipe(
           Command.withDescription(p.description),
           // `<parent> all` runs the whole parent, as kubeadm's hidden `all` sub-phase.
-          Command.withSubcommands(nonEmpty(p.children.map((c) => leaf(c, c.name === "all" ? p.name : `${p.name}/${c.name}`))))
+          Command.withSubcommands(
+            nonEmpty(p.children.map((c) => leaf(c, c.name === "all" ? p.name : `${p.name}/${c.name}`)))
+          )
         )
   )
   const phase = Command.make("phase").pipe(
     Command.withDescription(
-      HelpDoc.blocks([HelpDoc.p("Use this command to invoke single phase of the join workflow"), HelpDoc.p(`Phases:\n\n${phaseTable()}`)])
+      HelpDoc.blocks([
+        HelpDoc.p("Use this command to invoke single phase of the join workflow"),
+        HelpDoc.p(`Phases:\n\n${phaseTable()}`)
+      ])
     ),
     Command.withSubcommands(nonEmpty(phaseCommands))
   )
@@ -69,9 +81,9 @@ export const rootCommand = (changed: ReadonlyArray<string>, runJoin: JoinRunner 
     runJoin(toJoinFlags(values, endpoint._tag === "Some" ? endpoint.value : undefined, changed), undefined)
   ).pipe(Command.withDescription(joinDescription), Command.withSubcommands([phase]))
 
-  const versionCommand = Command.make("version", {}, () => Effect.sync(() => process.stdout.write(`kubeadm-ts version: v${version}\n`))).pipe(
-    Command.withDescription("Print the version of kubeadm-ts")
-  )
+  const versionCommand = Command.make("version", {}, () =>
+    Effect.sync(() => process.stdout.write(`kubeadm-ts version: v${version}\n`))
+  ).pipe(Command.withDescription("Print the version of kubeadm-ts"))
   return Command.make("kubeadm-ts").pipe(
     Command.withDescription("kubeadm-ts: kubeadm join, in TypeScript"),
     Command.withSubcommands([join, versionCommand, caCertHashCommand, configCommand])

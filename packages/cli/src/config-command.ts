@@ -6,11 +6,29 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Effect, Either } from "effect"
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs"
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync
+} from "node:fs"
 import { hostname } from "node:os"
 import { basename, dirname, join } from "node:path"
 import { causeText } from "@kubeadm-ts/join/cause-text"
-import { checkConfigText, type ConfigCommandEnv, joinDefaultsText, latestVersion, mandatory, migrateConfigText, placeholderToken } from "@kubeadm-ts/join/config"
+import {
+  checkConfigText,
+  type ConfigCommandEnv,
+  joinDefaultsText,
+  latestVersion,
+  mandatory,
+  migrateConfigText,
+  placeholderToken
+} from "@kubeadm-ts/join/config"
 import { MAX_USER_YAML_BYTES } from "@kubeadm-ts/join/rootfs"
 import { parseArgs } from "./argv.js"
 import type { FlagSpec } from "./flag-table.js"
@@ -20,16 +38,22 @@ import { CliFailure } from "./run-join.js"
 
 const env: ConfigCommandEnv = { hostname: () => hostname(), fileExists: (p) => existsSync(p) }
 
-const configFlag: FlagSpec = { name: "config", kind: "string", description: "Path to a kubeadm configuration file; - reads standard input." }
+const configFlag: FlagSpec = {
+  name: "config",
+  kind: "string",
+  description: "Path to a kubeadm configuration file; - reads standard input."
+}
 const oldConfigFlag: FlagSpec = {
   name: "old-config",
   kind: "string",
-  description: "Path to the kubeadm config file that is using an old API version and should be converted. This flag is mandatory."
+  description:
+    "Path to the kubeadm config file that is using an old API version and should be converted. This flag is mandatory."
 }
 const newConfigFlag: FlagSpec = {
   name: "new-config",
   kind: "string",
-  description: "Path to the resulting equivalent kubeadm config file using the new API version. Optional, if not specified output will be sent to STDOUT."
+  description:
+    "Path to the resulting equivalent kubeadm config file using the new API version. Optional, if not specified output will be sent to STDOUT."
 }
 
 interface Leaf {
@@ -54,13 +78,17 @@ const leaves: Record<string, Leaf> = {
   },
   migrate: {
     name: "migrate",
-    short: "Read an older version of the kubeadm configuration API types from a file, and output the similar config object for the newer version",
+    short:
+      "Read an older version of the kubeadm configuration API types from a file, and output the similar config object for the newer version",
     long: `This command lets you convert configuration objects of older versions to the latest supported version,\nlocally in the CLI tool without ever touching anything in the cluster.\nIn this version of kubeadm-ts, JoinConfiguration kubeadm.k8s.io/v1beta1 to ${latestVersion} is read,\nand ${latestVersion} is written: the object is read, defaulted, validated and re-serialized\nto stdout or to --new-config (mode 0600: the file holds the bootstrap token; stdout shows it redacted).`,
     flags: [oldConfigFlag, newConfigFlag]
   }
 }
 
-const groupPages: Record<string, { readonly long: string; readonly commands: ReadonlyArray<{ name: string; description: string }> }> = {
+const groupPages: Record<
+  string,
+  { readonly long: string; readonly commands: ReadonlyArray<{ name: string; description: string }> }
+> = {
   config: {
     long: "Print, validate and migrate kubeadm configuration files (JoinConfiguration), as 'kubeadm config' does.",
     commands: [
@@ -88,11 +116,17 @@ const groupHelp = (path: string): string => {
 }
 
 const leafHelp = (path: string, leaf: Leaf): string =>
-  render({ long: `${leaf.short}\n\n${leaf.long}`, usage: [`kubeadm-ts config ${path} [flags]`], flags: flagUsages(leaf.flags, leaf.name), global: false })
+  render({
+    long: `${leaf.short}\n\n${leaf.long}`,
+    usage: [`kubeadm-ts config ${path} [flags]`],
+    flags: flagUsages(leaf.flags, leaf.name),
+    global: false
+  })
 
 type Usage = { readonly usageError: string; readonly command: string; readonly usageLine: string }
 /** Where a `config ...` argv goes: a help page, the argv for @effect/cli, or a cobra-style usage error. */
-export type ConfigRoute = { readonly help: string } | { readonly argv: ReadonlyArray<string>; readonly changed: ReadonlyArray<string> } | Usage
+export type ConfigRoute =
+  { readonly help: string } | { readonly argv: ReadonlyArray<string>; readonly changed: ReadonlyArray<string> } | Usage
 
 /** `config ...`: the sub-command path, pflag parsing of its flags, or a help page / cobra usage error. */
 export const routeConfig = (tokens: ReadonlyArray<string>): ConfigRoute => {
@@ -124,7 +158,8 @@ export const routeConfig = (tokens: ReadonlyArray<string>): ConfigRoute => {
   if (Either.isLeft(parsed)) return { usageError: parsed.left, command, usageLine }
   if (parsed.right.help) return { help: leafHelp(path, leaf) }
   const extra = parsed.right.positionals[0]
-  if (extra !== undefined) return { usageError: `unknown command ${JSON.stringify(extra)} for "${command}"`, command, usageLine }
+  if (extra !== undefined)
+    return { usageError: `unknown command ${JSON.stringify(extra)} for "${command}"`, command, usageLine }
   const flagArgv = leaf.flags.flatMap((f) => {
     const values = parsed.right.values.get(f.name)
     return values === undefined ? [] : [`--${f.name}=${values[values.length - 1] ?? ""}`]
@@ -134,7 +169,8 @@ export const routeConfig = (tokens: ReadonlyArray<string>): ConfigRoute => {
 
 const fail = (message: string) => new CliFailure({ message })
 
-const tooLarge = (what: string) => new Error(`${what} is larger than ${MAX_USER_YAML_BYTES} bytes (the limit for a config file)`)
+const tooLarge = (what: string) =>
+  new Error(`${what} is larger than ${MAX_USER_YAML_BYTES} bytes (the limit for a config file)`)
 
 /** Standard input (a pipe is non-blocking: read it as a stream), stopped at the size limit. */
 const readStdin = (): Promise<string> =>
@@ -201,22 +237,30 @@ const fromEither = <A>(e: Either.Either<A, { readonly message: string }>): Effec
   Either.isRight(e) ? Effect.succeed(e.right) : Effect.fail(fail(e.left.message))
 
 const printJoinDefaults = Command.make("join-defaults", {}, () =>
-  Effect.flatMap(fromEither(joinDefaultsText(env)), (text) => Effect.sync(() => writeStdoutKeeping(text, placeholderToken)))
+  Effect.flatMap(fromEither(joinDefaultsText(env)), (text) =>
+    Effect.sync(() => writeStdoutKeeping(text, placeholderToken))
+  )
 )
 
-const validate = Command.make("validate", { config: Options.text("config").pipe(Options.withDefault("")) }, ({ config }) =>
-  Effect.gen(function* () {
-    if (config === "") return yield* Effect.fail(fail(mandatory("config").message))
-    const text = yield* readInput(config)
-    const checked = yield* fromEither(checkConfigText(text, env))
-    yield* warn(checked.warnings)
-    process.stdout.write("ok\n")
-  })
+const validate = Command.make(
+  "validate",
+  { config: Options.text("config").pipe(Options.withDefault("")) },
+  ({ config }) =>
+    Effect.gen(function* () {
+      if (config === "") return yield* Effect.fail(fail(mandatory("config").message))
+      const text = yield* readInput(config)
+      const checked = yield* fromEither(checkConfigText(text, env))
+      yield* warn(checked.warnings)
+      process.stdout.write("ok\n")
+    })
 )
 
 const migrate = Command.make(
   "migrate",
-  { oldConfig: Options.text("old-config").pipe(Options.withDefault("")), newConfig: Options.text("new-config").pipe(Options.withDefault("")) },
+  {
+    oldConfig: Options.text("old-config").pipe(Options.withDefault("")),
+    newConfig: Options.text("new-config").pipe(Options.withDefault(""))
+  },
   ({ oldConfig, newConfig }) =>
     Effect.gen(function* () {
       if (oldConfig === "") return yield* Effect.fail(fail(mandatory("old-config").message))

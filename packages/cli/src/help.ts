@@ -7,14 +7,24 @@
 import { type FlagSpec, joinFlags } from "./flag-table.js"
 import { joinPhases, type PhaseInfo, phaseTable } from "./phase-list.js"
 
-const varName: Record<FlagSpec["kind"], string> = { string: "string", strings: "strings", bool: "", int32: "int32", int: "Level" }
+const varName: Record<FlagSpec["kind"], string> = {
+  string: "string",
+  strings: "strings",
+  bool: "",
+  int32: "int32",
+  int: "Level"
+}
 
 /** pflag's FlagUsages: sorted, one column for the usage, `(default x)` for non-zero defaults. */
 export const flagUsages = (flags: ReadonlyArray<FlagSpec>, helpFor?: string): string => {
   const rows = flags.map((f) => {
     const name = f.short === undefined ? `      --${f.name}` : `  -${f.short}, --${f.name}`
     const left = varName[f.kind] === "" ? name : `${name} ${varName[f.kind]}`
-    return { sortKey: f.name, left, usage: f.defaultText === undefined ? f.description : `${f.description} (default ${f.defaultText})` }
+    return {
+      sortKey: f.name,
+      left,
+      usage: f.defaultText === undefined ? f.description : `${f.description} (default ${f.defaultText})`
+    }
   })
   if (helpFor !== undefined) rows.push({ sortKey: "help", left: "  -h, --help", usage: `help for ${helpFor}` })
   rows.sort((a, b) => (a.sortKey < b.sortKey ? -1 : 1))
@@ -84,7 +94,10 @@ export const rootHelp = (): string =>
     commands: [
       { name: "join", description: joinShort },
       { name: "version", description: "Print the version of kubeadm-ts" },
-      { name: "ca-cert-hash", description: "Print the sha256 pin of a CA certificate's public key (for --discovery-token-ca-cert-hash)" },
+      {
+        name: "ca-cert-hash",
+        description: "Print the sha256 pin of a CA certificate's public key (for --discovery-token-ca-cert-hash)"
+      },
       { name: "config", description: "Print, validate and migrate JoinConfiguration files (kubeadm config)" }
     ],
     flags: flagUsages([], "kubeadm-ts"),
@@ -98,7 +111,10 @@ export const joinHelp = (): string =>
     long: joinLong,
     usage: ["kubeadm-ts join [api-server-endpoint] [flags]", "kubeadm-ts join [command]"],
     commands: [{ name: "phase", description: phaseShort }],
-    flags: flagUsages(joinFlags.filter((f) => f.global !== true), "join"),
+    flags: flagUsages(
+      joinFlags.filter((f) => f.global !== true),
+      "join"
+    ),
     global: true,
     more: "kubeadm-ts join"
   })
@@ -138,7 +154,12 @@ export const phaseCommandHelp = (path: ReadonlyArray<string>, info: PhaseInfo): 
 
 /** Help of `kubeadm-ts version`, which takes no flag but -h. */
 export const versionHelp = (): string =>
-  render({ long: "Print the version of kubeadm-ts", usage: ["kubeadm-ts version [flags]"], flags: flagUsages([], "version"), global: false })
+  render({
+    long: "Print the version of kubeadm-ts",
+    usage: ["kubeadm-ts version [flags]"],
+    flags: flagUsages([], "version"),
+    global: false
+  })
 
 /** `kubeadm-ts ca-cert-hash --help`: what the pin is and which flag takes it. */
 export const caCertHashHelp = (): string =>

@@ -3,7 +3,8 @@ import { Options } from "@effect/cli"
 import { defaultJoinFlags, type JoinFlags } from "@kubeadm-ts/join/config"
 import { type FlagSpec, joinFlags } from "./flag-table.js"
 
-const describe = (f: FlagSpec): string => (f.defaultText === undefined ? f.description : `${f.description} (default ${f.defaultText})`)
+const describe = (f: FlagSpec): string =>
+  f.defaultText === undefined ? f.description : `${f.description} (default ${f.defaultText})`
 
 const optionFor = (f: FlagSpec): Options.Options<unknown> => {
   const base = (() => {
@@ -28,7 +29,9 @@ export const globalFlags = ["rootfs", "v"]
 /** The options of `join` (every flag) or of a `join phase ...` leaf (its own flags and the global ones). */
 export const joinOptions = (phaseFlags?: ReadonlyArray<string>): Record<string, Options.Options<unknown>> =>
   Object.fromEntries(
-    joinFlags.filter((f) => phaseFlags === undefined || phaseFlags.includes(f.name) || globalFlags.includes(f.name)).map((f) => [f.name, optionFor(f)])
+    joinFlags
+      .filter((f) => phaseFlags === undefined || phaseFlags.includes(f.name) || globalFlags.includes(f.name))
+      .map((f) => [f.name, optionFor(f)])
   )
 
 /** The parsed option values (keyed by flag name) -> the join's flag model. */

@@ -14,7 +14,9 @@ import { CliFailure } from "./run-join.js"
 const main = async (args: ReadonlyArray<string>): Promise<number> => {
   const r = route(args)
   if ("usageError" in r) {
-    process.stderr.write(`Error: ${r.usageError}\nUsage:\n  ${r.usageLine}\n\nRun '${r.command} --help' for the flags.\n\nerror: ${r.usageError}\n`)
+    process.stderr.write(
+      `Error: ${r.usageError}\nUsage:\n  ${r.usageLine}\n\nRun '${r.command} --help' for the flags.\n\nerror: ${r.usageError}\n`
+    )
     return 1
   }
   if ("help" in r) {
@@ -24,7 +26,9 @@ const main = async (args: ReadonlyArray<string>): Promise<number> => {
   for (const notice of r.notices ?? []) process.stderr.write(notice + "\n")
   const cli = Command.run(rootCommand(r.changed), { name: "kubeadm-ts", version: `v${version}` })
   const program = cli(["node", "kubeadm-ts", ...r.argv]).pipe(
-    Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ isCaseSensitive: true, showBuiltIns: false, showTypes: false })))
+    Effect.provide(
+      Layer.merge(NodeContext.layer, CliConfig.layer({ isCaseSensitive: true, showBuiltIns: false, showTypes: false }))
+    )
   ) as Effect.Effect<void, unknown>
   // SIGINT/SIGTERM interrupt the join instead of killing it, so its finalizers run (temp
   // files removed, bootstrap-kubelet.conf with its token dropped).
@@ -49,7 +53,10 @@ const main = async (args: ReadonlyArray<string>): Promise<number> => {
   if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) return 1
   if (Option.isSome(failure)) {
     const e = failure.value
-    const text = typeof e === "object" && e !== null && "message" in e && typeof e.message === "string" && e.message !== "" ? e.message : String(e)
+    const text =
+      typeof e === "object" && e !== null && "message" in e && typeof e.message === "string" && e.message !== ""
+        ? e.message
+        : String(e)
     process.stderr.write(`error: ${text}\n`)
     return 1
   }

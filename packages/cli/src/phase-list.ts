@@ -26,15 +26,39 @@ interface PhaseShape {
   readonly children: ReadonlyArray<PhaseShape>
 }
 
-const discovery = ["discovery-file", "discovery-token", "discovery-token-ca-cert-hash", "discovery-token-unsafe-skip-ca-verification", "tls-bootstrap-token", "token"]
+const discovery = [
+  "discovery-file",
+  "discovery-token",
+  "discovery-token-ca-cert-hash",
+  "discovery-token-unsafe-skip-ca-verification",
+  "tls-bootstrap-token",
+  "token"
+]
 const controlPlane = ["config", "control-plane", "experimental-control-plane"]
 const address = ["apiserver-advertise-address"]
 const port = ["apiserver-bind-port"]
 
 /** The command line of each phase that runs on its own, by full name. */
-export const phaseFlags: Readonly<Record<string, { readonly flags: ReadonlyArray<string>; readonly endpoint?: boolean }>> = {
-  preflight: { endpoint: true, flags: [...controlPlane, ...address, ...port, ...discovery, "ignore-preflight-errors", "cri-socket", "node-name", "certificate-key"] },
-  "control-plane-prepare/all": { endpoint: true, flags: [...controlPlane, ...address, ...port, ...discovery, "node-name", "certificate-key"] },
+export const phaseFlags: Readonly<
+  Record<string, { readonly flags: ReadonlyArray<string>; readonly endpoint?: boolean }>
+> = {
+  preflight: {
+    endpoint: true,
+    flags: [
+      ...controlPlane,
+      ...address,
+      ...port,
+      ...discovery,
+      "ignore-preflight-errors",
+      "cri-socket",
+      "node-name",
+      "certificate-key"
+    ]
+  },
+  "control-plane-prepare/all": {
+    endpoint: true,
+    flags: [...controlPlane, ...address, ...port, ...discovery, "node-name", "certificate-key"]
+  },
   "control-plane-prepare/download-certs": { endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
   "control-plane-prepare/certs": { endpoint: true, flags: [...controlPlane, ...address, ...discovery, "node-name"] },
   "control-plane-prepare/kubeconfig": { endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
@@ -42,7 +66,10 @@ export const phaseFlags: Readonly<Record<string, { readonly flags: ReadonlyArray
   "check-etcd": { endpoint: true, flags: [...controlPlane, ...discovery] },
   "kubelet-start": { endpoint: true, flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"] },
   "etcd-join": { flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
-  "kubelet-wait-bootstrap": { endpoint: true, flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"] },
+  "kubelet-wait-bootstrap": {
+    endpoint: true,
+    flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"]
+  },
   "control-plane-join/all": { flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
   "control-plane-join/etcd": { flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
   "control-plane-join/update-status": { flags: [...controlPlane, ...address, "node-name"] },
@@ -78,7 +105,9 @@ export const phaseTable = (): string => {
     rows.push([p.name, p.description])
     for (const c of p.children ?? []) if (c.hidden !== true) rows.push([`  /${c.name}`, c.description])
   }
-  const width = Math.max(...joinPhases.flatMap((p) => [p.name.length, ...(p.children ?? []).map((c) => c.name.length + 1)]))
+  const width = Math.max(
+    ...joinPhases.flatMap((p) => [p.name.length, ...(p.children ?? []).map((c) => c.name.length + 1)])
+  )
   return rows
     .map(([name, description]) => {
       const indent = name.startsWith("  ") ? "  " : ""

@@ -18,7 +18,11 @@ export const redactProcessOutput = (): void => {
     if (stream === process.stdout) rawStdoutWrite = (chunk) => write(chunk)
     stream.write = (chunk: unknown, ...rest: Array<unknown>) =>
       write(
-        typeof chunk === "string" ? redactSecrets(chunk) : chunk instanceof Uint8Array ? redactSecrets(Buffer.from(chunk).toString("utf8")) : chunk,
+        typeof chunk === "string"
+          ? redactSecrets(chunk)
+          : chunk instanceof Uint8Array
+            ? redactSecrets(Buffer.from(chunk).toString("utf8"))
+            : chunk,
         ...rest
       )
   }

@@ -13,7 +13,11 @@ import { routeConfig } from "./config-command.js"
 /** What to hand to @effect/cli, or a cobra-style usage error. */
 export type Route =
   | { readonly help: string }
-  | { readonly argv: ReadonlyArray<string>; readonly changed: ReadonlyArray<string>; readonly notices?: ReadonlyArray<string> }
+  | {
+      readonly argv: ReadonlyArray<string>
+      readonly changed: ReadonlyArray<string>
+      readonly notices?: ReadonlyArray<string>
+    }
   | { readonly usageError: string; readonly command: string; readonly usageLine: string }
 
 const noFlags = { byName: () => undefined, byShort: () => undefined }
@@ -40,16 +44,25 @@ const canonicalFlags = (parsed: ParsedArgs): string[] =>
       case "strings":
         return values.flatMap((v) => [`--${f.name}`, v])
       default:
-        return f.name.length === 1 ? [`-${f.name}`, values[values.length - 1] ?? ""] : [`--${f.name}=${values[values.length - 1] ?? ""}`]
+        return f.name.length === 1
+          ? [`-${f.name}`, values[values.length - 1] ?? ""]
+          : [`--${f.name}=${values[values.length - 1] ?? ""}`]
     }
   })
 
 type Usage = { readonly usageError: string; readonly command: string; readonly usageLine: string }
 // Usage errors quote argv words; whatever slipped through is redacted once more here.
 /** `usageLine` is the first usage line of the command's help page (cobra prints the usage with the error). */
-const usage = (usageError: string, command: string, usageLine = `${command} [flags]`): Usage => ({ usageError: redactSecrets(usageError), command, usageLine })
+const usage = (usageError: string, command: string, usageLine = `${command} [flags]`): Usage => ({
+  usageError: redactSecrets(usageError),
+  command,
+  usageLine
+})
 
-const simpleLine = { version: "kubeadm-ts version [flags]", "ca-cert-hash": "kubeadm-ts ca-cert-hash <ca.crt> [flags]" } as const
+const simpleLine = {
+  version: "kubeadm-ts version [flags]",
+  "ca-cert-hash": "kubeadm-ts ca-cert-hash <ca.crt> [flags]"
+} as const
 
 /** `version` and `ca-cert-hash <ca.crt>`: no flags but -h. */
 const routeSimple = (command: "version" | "ca-cert-hash", rest: ReadonlyArray<string>): Route => {
@@ -57,8 +70,18 @@ const routeSimple = (command: "version" | "ca-cert-hash", rest: ReadonlyArray<st
   if (Either.isLeft(parsed)) return usage(parsed.left, `kubeadm-ts ${command}`, simpleLine[command])
   if (parsed.right.help) return { help: command === "version" ? versionHelp() : caCertHashHelp() }
   const { positionals } = parsed.right
-  if (command === "version" && positionals.length > 0) return usage(`unknown command ${JSON.stringify(positionals[0])} for "kubeadm-ts version"`, "kubeadm-ts version", simpleLine.version)
-  if (command === "ca-cert-hash" && positionals.length !== 1) return usage(`accepts 1 arg(s), received ${positionals.length}`, "kubeadm-ts ca-cert-hash", simpleLine["ca-cert-hash"])
+  if (command === "version" && positionals.length > 0)
+    return usage(
+      `unknown command ${JSON.stringify(positionals[0])} for "kubeadm-ts version"`,
+      "kubeadm-ts version",
+      simpleLine.version
+    )
+  if (command === "ca-cert-hash" && positionals.length !== 1)
+    return usage(
+      `accepts 1 arg(s), received ${positionals.length}`,
+      "kubeadm-ts ca-cert-hash",
+      simpleLine["ca-cert-hash"]
+    )
   return { argv: [command, ...positionals], changed: [] }
 }
 
@@ -66,16 +89,26 @@ const routeSimple = (command: "version" | "ca-cert-hash", rest: ReadonlyArray<st
 const isName = (token: string | undefined): token is string => token !== undefined && !token.startsWith("-")
 
 /** `join phase <phase> [<sub-phase>] ...`: the command path and its phase, a help page, or an unknown command. */
-const resolvePhase = (tokens: ReadonlyArray<string>): { readonly path: string[]; readonly leaf: PhaseInfo; readonly rest: ReadonlyArray<string> } | Route => {
+const resolvePhase = (
+  tokens: ReadonlyArray<string>
+): { readonly path: string[]; readonly leaf: PhaseInfo; readonly rest: ReadonlyArray<string> } | Route => {
   const phase = joinPhases.find((p) => p.name === tokens[0])
   if (phase === undefined) {
-    return isName(tokens[0]) ? usage(`unknown command ${JSON.stringify(tokens[0])} for "kubeadm-ts join phase"`, "kubeadm-ts join phase", "kubeadm-ts join phase [command]") : { help: phaseHelp() }
+    return isName(tokens[0])
+      ? usage(
+          `unknown command ${JSON.stringify(tokens[0])} for "kubeadm-ts join phase"`,
+          "kubeadm-ts join phase",
+          "kubeadm-ts join phase [command]"
+        )
+      : { help: phaseHelp() }
   }
   if (phase.children === undefined) return { path: ["join", "phase", phase.name], leaf: phase, rest: tokens.slice(1) }
   const child = phase.children.find((c) => c.name === tokens[1])
   if (child === undefined) {
     const here = `kubeadm-ts join phase ${phase.name}`
-    return isName(tokens[1]) ? usage(`unknown command ${JSON.stringify(tokens[1])} for "${here}"`, here, `${here} [command]`) : { help: phaseCommandHelp([phase.name], phase) }
+    return isName(tokens[1])
+      ? usage(`unknown command ${JSON.stringify(tokens[1])} for "${here}"`, here, `${here} [command]`)
+      : { help: phaseCommandHelp([phase.name], phase) }
   }
   return { path: ["join", "phase", phase.name, child.name], leaf: child, rest: tokens.slice(2) }
 }
@@ -95,7 +128,8 @@ const routeJoin = (path: string[], leaf: PhaseInfo | undefined, tokens: Readonly
   if (positionals.length > 1) return fail(`accepts at most 1 arg(s), received ${positionals.length}`, command)
   // Only reachable after `--`; @effect/cli would take such a value for a flag.
   const dashed = positionals.find((p) => p.startsWith("-"))
-  if (dashed !== undefined) return fail(`invalid argument ${JSON.stringify(dashed)}: [api-server-endpoint] must be host:port`, command)
+  if (dashed !== undefined)
+    return fail(`invalid argument ${JSON.stringify(dashed)}: [api-server-endpoint] must be host:port`, command)
   // pflag prints deprecation notices while parsing, before anything else happens.
   const notices = parsed.right.changed.flatMap((name) => flagsByName.get(name)?.deprecated ?? [])
   return { argv: [...path, ...positionals, ...canonicalFlags(parsed.right)], changed: parsed.right.changed, notices }
@@ -104,16 +138,24 @@ const routeJoin = (path: string[], leaf: PhaseInfo | undefined, tokens: Readonly
 /** Decides what an argv (without node and the script) does before @effect/cli runs: help, usage error or canonical argv. */
 export const route = (args: ReadonlyArray<string>): Route => {
   const [command, ...rest] = args
-  if (command === undefined || command === "-h" || command === "--help" || command === "help") return { help: rootHelp() }
+  if (command === undefined || command === "-h" || command === "--help" || command === "help")
+    return { help: rootHelp() }
   if (command.startsWith("-")) {
-    return usage(command.startsWith("--") ? `unknown flag: ${command.split("=")[0]}` : `unknown shorthand flag: '${command[1]}' in ${command.split("=")[0]}`, "kubeadm-ts", "kubeadm-ts [command]")
+    return usage(
+      command.startsWith("--")
+        ? `unknown flag: ${command.split("=")[0]}`
+        : `unknown shorthand flag: '${command[1]}' in ${command.split("=")[0]}`,
+      "kubeadm-ts",
+      "kubeadm-ts [command]"
+    )
   }
   if (command === "version" || command === "ca-cert-hash") return routeSimple(command, rest)
   if (command === "config") {
     const r = routeConfig(rest)
     return "usageError" in r ? usage(r.usageError, r.command, r.usageLine) : r
   }
-  if (command !== "join") return usage(`unknown command ${JSON.stringify(command)} for "kubeadm-ts"`, "kubeadm-ts", "kubeadm-ts [command]")
+  if (command !== "join")
+    return usage(`unknown command ${JSON.stringify(command)} for "kubeadm-ts"`, "kubeadm-ts", "kubeadm-ts [command]")
   if (rest[0] !== "phase") return routeJoin(["join"], undefined, rest)
   const resolved = resolvePhase(rest.slice(1))
   return "leaf" in resolved ? routeJoin(resolved.path, resolved.leaf, resolved.rest) : resolved

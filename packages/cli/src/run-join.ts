@@ -22,12 +22,21 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     const { config, options, warnings } = loaded.right
     for (const line of warnings) process.stderr.write(line + "\n")
     // The phases (and the Kubernetes client behind them) load only when a join really runs.
-    const { joinWorkflow, workerWorkflow, withTimeouts, joinLayer, controlPlaneLayer, controlPlaneBanner, dropBootstrapKubeconfig, sweepTempFiles } = yield* Effect.promise(
-      () => import("@kubeadm-ts/join")
-    )
+    const {
+      joinWorkflow,
+      workerWorkflow,
+      withTimeouts,
+      joinLayer,
+      controlPlaneLayer,
+      controlPlaneBanner,
+      dropBootstrapKubeconfig,
+      sweepTempFiles
+    } = yield* Effect.promise(() => import("@kubeadm-ts/join"))
     // The config's timeouts become phase deadlines first; skip and only keep them.
     const select = <R, E>(w: Workflow<R, E>) =>
-      Either.flatMap(withTimeouts(config.timeouts)(w), (timed) => (phase === undefined ? skip(options.skipPhases)(timed) : only(phase)(timed)))
+      Either.flatMap(withTimeouts(config.timeouts)(w), (timed) =>
+        phase === undefined ? skip(options.skipPhases)(timed) : only(phase)(timed)
+      )
     /** The phases run inside the layers (with the leftovers swept and dropped around them), then the banner's text. */
     const inLayers = <R, E, R2>(w: Workflow<R, E>, banner: Effect.Effect<string, never, R2>) =>
       Either.map(select(w), (selected) =>
@@ -45,8 +54,14 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     const reporter = verboseReporter(options.verbosity)
     const program =
       config.controlPlane === undefined
-        ? Either.map(inLayers(workerWorkflow, Effect.succeed(workerBanner)), Effect.provide(Layer.merge(joinLayer(input), reporter)))
-        : Either.map(inLayers(joinWorkflow, controlPlaneBanner), Effect.provide(Layer.merge(controlPlaneLayer(input), reporter)))
+        ? Either.map(
+            inLayers(workerWorkflow, Effect.succeed(workerBanner)),
+            Effect.provide(Layer.merge(joinLayer(input), reporter))
+          )
+        : Either.map(
+            inLayers(joinWorkflow, controlPlaneBanner),
+            Effect.provide(Layer.merge(controlPlaneLayer(input), reporter))
+          )
     if (Either.isLeft(program)) return yield* Effect.fail(failWith(program.left))
     const text = yield* program.right.pipe(Effect.mapError(failWith))
     if (text !== "") process.stdout.write(text)

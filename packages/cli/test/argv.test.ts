@@ -35,7 +35,11 @@ describe("parseArgs", () => {
   it("int parsing follows Go: hex, octal, range", () => {
     expect(ok("--apiserver-bind-port=0x1F90").values.get("apiserver-bind-port")).toEqual(["8080"])
     expect(ok("--apiserver-bind-port=010").values.get("apiserver-bind-port")).toEqual(["8"])
-    expect(parse("--apiserver-bind-port=2147483648")).toEqual(Either.left(`invalid argument "2147483648" for "--apiserver-bind-port" flag: strconv.ParseInt: parsing "2147483648": value out of range`))
+    expect(parse("--apiserver-bind-port=2147483648")).toEqual(
+      Either.left(
+        `invalid argument "2147483648" for "--apiserver-bind-port" flag: strconv.ParseInt: parsing "2147483648": value out of range`
+      )
+    )
   })
   it("cobra's errors", () => {
     expect(parse("--nope")).toEqual(Either.left("unknown flag: --nope"))
@@ -53,8 +57,14 @@ describe("parseArgs", () => {
       [["---token=abcdef." + secret], "bad flag syntax: ---token"],
       [["-certificate-key=" + key], "unknown shorthand flag: 'c' in -certificate-key"],
       [["--abcdef." + secret], "unknown flag: --abcdef.<redacted>"],
-      [["--control-plane=abcdef." + secret], `invalid argument "abcdef.<redacted>" for "--control-plane" flag: strconv.ParseBool: parsing "abcdef.<redacted>": invalid syntax`],
-      [["-v" + key], `invalid argument "<redacted>" for "-v, --v" flag: strconv.ParseInt: parsing "<redacted>": invalid syntax`]
+      [
+        ["--control-plane=abcdef." + secret],
+        `invalid argument "abcdef.<redacted>" for "--control-plane" flag: strconv.ParseBool: parsing "abcdef.<redacted>": invalid syntax`
+      ],
+      [
+        ["-v" + key],
+        `invalid argument "<redacted>" for "-v, --v" flag: strconv.ParseInt: parsing "<redacted>": invalid syntax`
+      ]
     ]
     for (const [tokens, message] of cases) {
       const r = parse(...tokens)

@@ -9,7 +9,10 @@ const dir = tempDir("kubeadm-ts-pin-")
 afterAll(() => removeDir(dir))
 
 const opensslPin = (crt: string): string =>
-  "sha256:" + (execSync(`openssl x509 -pubkey -noout -in ${crt} | openssl pkey -pubin -outform der | sha256sum`, { encoding: "utf8" }).split(" ")[0] ?? "")
+  "sha256:" +
+  (execSync(`openssl x509 -pubkey -noout -in ${crt} | openssl pkey -pubin -outform der | sha256sum`, {
+    encoding: "utf8"
+  }).split(" ")[0] ?? "")
 
 for (const [name, keyArgs] of [
   ["RSA", "-newkey rsa:2048"],
@@ -17,7 +20,9 @@ for (const [name, keyArgs] of [
 ] as const) {
   it(`prints the sha256 SPKI pin of a ${name} CA like openssl`, () => {
     const crt = join(dir, `${name.replace(/\W/g, "")}.crt`)
-    execSync(`openssl req -x509 ${keyArgs} -nodes -keyout ${crt}.key -out ${crt} -subj /CN=kubernetes -days 1 2>/dev/null`)
+    execSync(
+      `openssl req -x509 ${keyArgs} -nodes -keyout ${crt}.key -out ${crt} -subj /CN=kubernetes -days 1 2>/dev/null`
+    )
     const r = runCli(["ca-cert-hash", crt])
     expect(r.code).toBe(0)
     expect(r.stdout).toBe(opensslPin(crt) + "\n")

@@ -15,7 +15,13 @@ const secretToken = "q1w2e3.r4t5y6u7i8o9p0a1"
 const pin = "sha256:" + "0a".repeat(32)
 
 const runWithStdin = (args: ReadonlyArray<string>, input: string) => {
-  const r = spawnSync(process.execPath, [bundle, ...args], { input, encoding: "utf8", cwd: tmpdir(), timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } })
+  const r = spawnSync(process.execPath, [bundle, ...args], {
+    input,
+    encoding: "utf8",
+    cwd: tmpdir(),
+    timeout: 30_000,
+    env: { ...process.env, NO_COLOR: "1" }
+  })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -73,22 +79,34 @@ const discovery = `discovery:\n  bootstrapToken: {token: ${secretToken}, apiServ
 describe("config validate", () => {
   it("says ok for a valid v1beta3 file", () => {
     const d = dir()
-    writeFileSync(join(d, "j.yaml"), `apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\n${discovery}nodeRegistration: {name: n1}\n`)
+    writeFileSync(
+      join(d, "j.yaml"),
+      `apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\n${discovery}nodeRegistration: {name: n1}\n`
+    )
     expect(runCli(["config", "validate", "--config", join(d, "j.yaml")])).toMatchObject({ code: 0, stdout: "ok\n" })
   })
   const bad: ReadonlyArray<{ name: string; text: string; message: string }> = [
     {
       name: "wrong apiVersion",
       text: "apiVersion: kubeadm.k8s.io/v1beta9\nkind: JoinConfiguration\n",
-      message: 'unknown configuration APIs: []schema.GroupVersionKind{schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"v1beta9", Kind:"JoinConfiguration"}}'
+      message:
+        'unknown configuration APIs: []schema.GroupVersionKind{schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"v1beta9", Kind:"JoinConfiguration"}}'
     },
     {
       name: "unknown field",
       text: v4(`${discovery}nodeRegistration: {nmae: n1}\n`),
       message: 'strict decoding error: unknown field "nodeRegistration.nmae"'
     },
-    { name: "bad timeout", text: v4(`${discovery}timeouts: {kubeletHealthCheck: 4 minutes}\n`), message: 'timeouts.kubeletHealthCheck: time: invalid duration "4 minutes"' },
-    { name: "bad value", text: v4(`${discovery}nodeRegistration: {imagePullPolicy: Sometimes}\n`), message: 'nodeRegistration.imagePullPolicy: Invalid value: "Sometimes": invalid pull policy' }
+    {
+      name: "bad timeout",
+      text: v4(`${discovery}timeouts: {kubeletHealthCheck: 4 minutes}\n`),
+      message: 'timeouts.kubeletHealthCheck: time: invalid duration "4 minutes"'
+    },
+    {
+      name: "bad value",
+      text: v4(`${discovery}nodeRegistration: {imagePullPolicy: Sometimes}\n`),
+      message: 'nodeRegistration.imagePullPolicy: Invalid value: "Sometimes": invalid pull policy'
+    }
   ]
   for (const c of bad) {
     it(`${c.name}: exit 1, the field named, the token never printed`, () => {
@@ -100,7 +118,10 @@ describe("config validate", () => {
     })
   }
   it("names a missing file, and a missing --config", () => {
-    expect(runCli(["config", "validate", "--config", "/nonexistent/j.yaml"])).toMatchObject({ code: 1, stderr: "open /nonexistent/j.yaml: no such file or directory\n" })
+    expect(runCli(["config", "validate", "--config", "/nonexistent/j.yaml"])).toMatchObject({
+      code: 1,
+      stderr: "open /nonexistent/j.yaml: no such file or directory\n"
+    })
     expect(runCli(["config", "validate"])).toMatchObject({ code: 1, stderr: "the --config flag is mandatory\n" })
   })
 })
@@ -123,7 +144,9 @@ controlPlane:
     expect(statSync(join(d, "new.yaml")).mode & 0o777).toBe(0o600)
     const text = readFileSync(join(d, "new.yaml"), "utf8")
     expect(text).toContain("apiVersion: kubeadm.k8s.io/v1beta4")
-    expect(text).toContain("  kubeletExtraArgs:\n  - name: node-ip\n    value: 10.0.0.12\n  - name: v\n    value: \"2\"\n")
+    expect(text).toContain(
+      '  kubeletExtraArgs:\n  - name: node-ip\n    value: 10.0.0.12\n  - name: v\n    value: "2"\n'
+    )
     expect(text).toContain("  discovery: 1m30s\n")
     expect(text).toContain(`token: ${secretToken}`)
     expect(listing(d)).toEqual(["new.yaml", "old.yaml"])
@@ -143,9 +166,17 @@ controlPlane:
     expect(r.stdout).not.toContain("f".repeat(64))
   })
   for (const [name, text, message] of [
-    ["wrong apiVersion", "apiVersion: kubeadm.k8s.io/v2\nkind: JoinConfiguration\n", 'Version:"v2", Kind:"JoinConfiguration"'],
+    [
+      "wrong apiVersion",
+      "apiVersion: kubeadm.k8s.io/v2\nkind: JoinConfiguration\n",
+      'Version:"v2", Kind:"JoinConfiguration"'
+    ],
     ["unknown field", v4(`${discovery}bogus: 1\n`), 'unknown field "bogus"'],
-    ["bad timeout", v4(`${discovery}timeouts: {discovery: -5m}\n`), 'timeouts.discovery: Invalid value: "-5m": must not be negative']
+    [
+      "bad timeout",
+      v4(`${discovery}timeouts: {discovery: -5m}\n`),
+      'timeouts.discovery: Invalid value: "-5m": must not be negative'
+    ]
   ] as const) {
     it(`${name}: exit 1, names the field, --new-config not written`, () => {
       const d = dir()
@@ -162,9 +193,18 @@ controlPlane:
   it("names an unwritable --new-config and leaves no temp file", () => {
     const d = dir()
     writeFileSync(join(d, "old.yaml"), old)
-    const r = runCli(["config", "migrate", "--old-config", join(d, "old.yaml"), "--new-config", join(d, "missing-dir", "new.yaml")])
+    const r = runCli([
+      "config",
+      "migrate",
+      "--old-config",
+      join(d, "old.yaml"),
+      "--new-config",
+      join(d, "missing-dir", "new.yaml")
+    ])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain(`failed to write the new configuration to the file "${join(d, "missing-dir", "new.yaml")}"`)
+    expect(r.stderr).toContain(
+      `failed to write the new configuration to the file "${join(d, "missing-dir", "new.yaml")}"`
+    )
     expect(listing(d)).toEqual(["old.yaml"])
   })
 })

@@ -11,9 +11,14 @@ const parse = async (args: ReadonlyArray<string>): Promise<{ flags: JoinFlags; p
   const r = route(args)
   if (!("argv" in r)) throw new Error(JSON.stringify(r))
   let seen: { flags: JoinFlags; phase: string | undefined } | undefined
-  const cli = Command.run(rootCommand(r.changed, (flags, phase) => Effect.sync(() => void (seen = { flags, phase }))), { name: "kubeadm-ts", version: "test" })
+  const cli = Command.run(
+    rootCommand(r.changed, (flags, phase) => Effect.sync(() => void (seen = { flags, phase }))),
+    { name: "kubeadm-ts", version: "test" }
+  )
   await Effect.runPromise(
-    cli(["node", "kubeadm-ts", ...r.argv]).pipe(Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ isCaseSensitive: true }))))
+    cli(["node", "kubeadm-ts", ...r.argv]).pipe(
+      Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ isCaseSensitive: true })))
+    )
   )
   if (seen === undefined) throw new Error("the join runner was not called")
   return seen
@@ -22,11 +27,42 @@ const parse = async (args: ReadonlyArray<string>): Promise<{ flags: JoinFlags; p
 describe("flags reach the join as given", () => {
   it("every join flag", async () => {
     const { flags, phase } = await parse([
-      "join", "10.0.0.1:6443", "--token=abcdef.0123456789abcdef", "--discovery-token", "d", "--discovery-token-ca-cert-hash", "sha256:a,sha256:b",
-      "--discovery-token-ca-cert-hash=sha256:c", "--discovery-token-unsafe-skip-ca-verification", "--discovery-file", "/f", "--tls-bootstrap-token", "t",
-      "--node-name", "n", "--cri-socket", "/run/c.sock", "--ignore-preflight-errors", "Swap,all", "--experimental-control-plane", "--certificate-key", "k",
-      "--apiserver-advertise-address", "10.0.0.9", "--apiserver-bind-port", "7443", "--etcd-learner", "--skip-phases", "preflight", "--rootfs", "/tmp",
-      "-v", "4", "--self-tls-bootstrap", "--config", "/c.yaml"
+      "join",
+      "10.0.0.1:6443",
+      "--token=abcdef.0123456789abcdef",
+      "--discovery-token",
+      "d",
+      "--discovery-token-ca-cert-hash",
+      "sha256:a,sha256:b",
+      "--discovery-token-ca-cert-hash=sha256:c",
+      "--discovery-token-unsafe-skip-ca-verification",
+      "--discovery-file",
+      "/f",
+      "--tls-bootstrap-token",
+      "t",
+      "--node-name",
+      "n",
+      "--cri-socket",
+      "/run/c.sock",
+      "--ignore-preflight-errors",
+      "Swap,all",
+      "--experimental-control-plane",
+      "--certificate-key",
+      "k",
+      "--apiserver-advertise-address",
+      "10.0.0.9",
+      "--apiserver-bind-port",
+      "7443",
+      "--etcd-learner",
+      "--skip-phases",
+      "preflight",
+      "--rootfs",
+      "/tmp",
+      "-v",
+      "4",
+      "--self-tls-bootstrap",
+      "--config",
+      "/c.yaml"
     ])
     expect(phase).toBeUndefined()
     const { changed, ...rest } = flags
@@ -66,11 +102,15 @@ describe("flags reach the join as given", () => {
   })
 
   it("join phase <parent> all runs the parent; a leaf runs its full name", async () => {
-    expect((await parse(["join", "phase", "control-plane-prepare", "all", "--control-plane"])).phase).toBe("control-plane-prepare")
+    expect((await parse(["join", "phase", "control-plane-prepare", "all", "--control-plane"])).phase).toBe(
+      "control-plane-prepare"
+    )
     const leaf = await parse(["join", "phase", "kubelet-start", "10.0.0.1:6443", "--self-tls-bootstrap"])
     expect(leaf.phase).toBe("kubelet-start")
     expect(leaf.flags.selfTlsBootstrap).toBe(true)
     expect(leaf.flags.apiServerEndpoint).toBe("10.0.0.1:6443")
-    expect((await parse(["join", "phase", "control-plane-join", "etcd", "--etcd-learner"])).phase).toBe("control-plane-join/etcd")
+    expect((await parse(["join", "phase", "control-plane-join", "etcd", "--etcd-learner"])).phase).toBe(
+      "control-plane-join/etcd"
+    )
   })
 })

@@ -9,13 +9,21 @@ describe("phase list", () => {
     expect(phaseFullNames()).toEqual(fullNames(joinWorkflow))
     const mine = joinPhases.flatMap((p) => [
       { fullName: p.name, description: p.description, hidden: p.hidden === true },
-      ...(p.children ?? []).map((c) => ({ fullName: `${p.name}/${c.name}`, description: c.description, hidden: c.hidden === true }))
+      ...(p.children ?? []).map((c) => ({
+        fullName: `${p.name}/${c.name}`,
+        description: c.description,
+        hidden: c.hidden === true
+      }))
     ])
-    expect(mine).toEqual(plan(joinWorkflow).map(({ fullName, description, hidden }) => ({ fullName, description, hidden })))
+    expect(mine).toEqual(
+      plan(joinWorkflow).map(({ fullName, description, hidden }) => ({ fullName, description, hidden }))
+    )
   })
 
   it("gives every phase that runs on its own its flags, and names no other phase", () => {
-    const leaves = joinPhases.flatMap((p) => (p.children === undefined ? [p.name] : p.children.map((c) => `${p.name}/${c.name}`)))
+    const leaves = joinPhases.flatMap((p) =>
+      p.children === undefined ? [p.name] : p.children.map((c) => `${p.name}/${c.name}`)
+    )
     expect(Object.keys(phaseFlags).sort()).toEqual([...leaves].sort())
   })
 })

@@ -15,7 +15,12 @@ export interface CliResult {
 
 export const runCli = (args: ReadonlyArray<string>, cwd?: string): CliResult => {
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first (npm test does)`)
-  const r = spawnSync(process.execPath, [bundle, ...args], { encoding: "utf8", cwd: cwd ?? tmpdir(), timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } })
+  const r = spawnSync(process.execPath, [bundle, ...args], {
+    encoding: "utf8",
+    cwd: cwd ?? tmpdir(),
+    timeout: 30_000,
+    env: { ...process.env, NO_COLOR: "1" }
+  })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -39,9 +44,13 @@ export interface MeasuredRun extends CliResult {
  */
 export const runCliMeasured = (args: ReadonlyArray<string>, timeoutMs = 20_000): Promise<MeasuredRun> =>
   new Promise((resolve, reject) => {
-    if (!existsSync(bundle)) return reject(new Error(`${bundle} is missing: run \`npm run build\` first (npm test does)`))
+    if (!existsSync(bundle))
+      return reject(new Error(`${bundle} is missing: run \`npm run build\` first (npm test does)`))
     const started = Date.now()
-    const child = spawn("/usr/bin/time", ["-v", process.execPath, bundle, ...args], { cwd: tmpdir(), env: { ...process.env, NO_COLOR: "1" } })
+    const child = spawn("/usr/bin/time", ["-v", process.execPath, bundle, ...args], {
+      cwd: tmpdir(),
+      env: { ...process.env, NO_COLOR: "1" }
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
@@ -52,9 +61,20 @@ export const runCliMeasured = (args: ReadonlyArray<string>, timeoutMs = 20_000):
       clearTimeout(timer)
       const report = stderr.lastIndexOf("\tCommand being timed:")
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr.slice(report))
-      if (report < 0 || rss === null) return reject(new Error(`no /usr/bin/time report (killed after ${timeoutMs} ms?): ${stderr.slice(-500)}`))
+      if (report < 0 || rss === null)
+        return reject(new Error(`no /usr/bin/time report (killed after ${timeoutMs} ms?): ${stderr.slice(-500)}`))
       // GNU time prefixes its report with "Command exited with non-zero status N" (or "terminated by signal").
-      const own = Math.min(...[stderr.lastIndexOf("Command exited with"), stderr.lastIndexOf("Command terminated by"), report].filter((i) => i >= 0))
-      resolve({ code, stdout, stderr: stderr.slice(0, own), peakRssMb: Number(rss[1]) / 1024, seconds: (Date.now() - started) / 1000 })
+      const own = Math.min(
+        ...[stderr.lastIndexOf("Command exited with"), stderr.lastIndexOf("Command terminated by"), report].filter(
+          (i) => i >= 0
+        )
+      )
+      resolve({
+        code,
+        stdout,
+        stderr: stderr.slice(0, own),
+        peakRssMb: Number(rss[1]) / 1024,
+        seconds: (Date.now() - started) / 1000
+      })
     })
   })

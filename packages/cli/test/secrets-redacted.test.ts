@@ -30,18 +30,99 @@ interface Case {
 }
 
 const cases: ReadonlyArray<Case> = [
-  { name: "token as the CA hash", args: [ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", token], mentions: "discovery.bootstrapToken.caCertHashes" },
-  { name: "token as the endpoint", args: [token, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", pin], mentions: "apiServerEndpoint" },
-  { name: "token as --cri-socket", args: [ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", pin, "--cri-socket", token], mentions: "nodeRegistration.criSocket" },
-  { name: "token in --skip-phases", args: [ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", pin, "--skip-phases", token], mentions: "phase" },
+  {
+    name: "token as the CA hash",
+    args: [ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", token],
+    mentions: "discovery.bootstrapToken.caCertHashes"
+  },
+  {
+    name: "token as the endpoint",
+    args: [token, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", pin],
+    mentions: "apiServerEndpoint"
+  },
+  {
+    name: "token as --cri-socket",
+    args: [ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", pin, "--cri-socket", token],
+    mentions: "nodeRegistration.criSocket"
+  },
+  {
+    name: "token in --skip-phases",
+    args: [ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", pin, "--skip-phases", token],
+    mentions: "phase"
+  },
   { name: "token as an unknown flag", args: [ep, `--${token}`], mentions: "unknown flag" },
-  { name: "token as --node-name", args: [ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", pin, "--node-name", `bad_${token}`], mentions: "nodeRegistration.name" },
-  { name: "token as discovery.timeout", args: ["--config", "/join.yaml"], file: config(`${discovery.trimEnd().replace(/}$/, "")}}\n  timeout: ${token}\n`), mentions: "discovery.timeout" },
-  { name: "token as an unknown config key", args: ["--config", "/join.yaml"], file: config(`${discovery}nodeRegistration: {${token}: x, name: Bad_Name}\n`), mentions: "nodeRegistration" },
-  { name: "token as a YAML alias", args: ["--config", "/join.yaml"], file: config(`${discovery}caCertPath: *${token}\n`), mentions: "yaml" },
-  { name: "certificate key as --apiserver-advertise-address", args: [ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", pin, "--control-plane", "--apiserver-advertise-address", key], mentions: "apiserver-advertise-address" },
-  { name: "certificate key as the CA hash (swapped flags)", args: [ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", key, "--control-plane", "--certificate-key", pin], mentions: "caCertHashes" },
-  { name: "certificate key in --ignore-preflight-errors", args: [ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", pin, "--ignore-preflight-errors", `all,${key}`], mentions: "ignore-preflight-errors" }
+  {
+    name: "token as --node-name",
+    args: [
+      ep,
+      "--token",
+      "abcdef.0123456789abcdef",
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--node-name",
+      `bad_${token}`
+    ],
+    mentions: "nodeRegistration.name"
+  },
+  {
+    name: "token as discovery.timeout",
+    args: ["--config", "/join.yaml"],
+    file: config(`${discovery.trimEnd().replace(/}$/, "")}}\n  timeout: ${token}\n`),
+    mentions: "discovery.timeout"
+  },
+  {
+    name: "token as an unknown config key",
+    args: ["--config", "/join.yaml"],
+    file: config(`${discovery}nodeRegistration: {${token}: x, name: Bad_Name}\n`),
+    mentions: "nodeRegistration"
+  },
+  {
+    name: "token as a YAML alias",
+    args: ["--config", "/join.yaml"],
+    file: config(`${discovery}caCertPath: *${token}\n`),
+    mentions: "yaml"
+  },
+  {
+    name: "certificate key as --apiserver-advertise-address",
+    args: [
+      ep,
+      "--token",
+      "abcdef.0123456789abcdef",
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--control-plane",
+      "--apiserver-advertise-address",
+      key
+    ],
+    mentions: "apiserver-advertise-address"
+  },
+  {
+    name: "certificate key as the CA hash (swapped flags)",
+    args: [
+      ep,
+      "--token",
+      "abcdef.0123456789abcdef",
+      "--discovery-token-ca-cert-hash",
+      key,
+      "--control-plane",
+      "--certificate-key",
+      pin
+    ],
+    mentions: "caCertHashes"
+  },
+  {
+    name: "certificate key in --ignore-preflight-errors",
+    args: [
+      ep,
+      "--token",
+      "abcdef.0123456789abcdef",
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--ignore-preflight-errors",
+      `all,${key}`
+    ],
+    mentions: "ignore-preflight-errors"
+  }
 ]
 
 describe("secrets given in the wrong place are redacted from every message", () => {
@@ -67,7 +148,16 @@ describe("secrets given in the wrong place are redacted from every message", () 
   it("a CA pin stays printable (ca-cert-hash prints sha256:<64 hex>)", () => {
     const root = tempDir()
     roots.push(root)
-    const r = runCli(["join", ep, "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", "sha256:" + "0a".repeat(31) + "zz", "--rootfs", root])
+    const r = runCli([
+      "join",
+      ep,
+      "--token",
+      "abcdef.0123456789abcdef",
+      "--discovery-token-ca-cert-hash",
+      "sha256:" + "0a".repeat(31) + "zz",
+      "--rootfs",
+      root
+    ])
     expect(r.stderr).toContain("sha256:" + "0a".repeat(31) + "zz")
   })
 })

@@ -4,10 +4,24 @@ import { listing, removeDir, runCli, tempDir } from "./run-cli.js"
 
 // Every flag of the seed reference page (kubeadm join v1.15), plus the inherited --rootfs.
 const seedFlags = [
-  "--apiserver-advertise-address", "--apiserver-bind-port", "--certificate-key", "--config", "--control-plane", "--cri-socket",
-  "--discovery-file", "--discovery-token", "--discovery-token-ca-cert-hash", "--discovery-token-unsafe-skip-ca-verification",
-  "--experimental-control-plane", "-h, --help", "--ignore-preflight-errors", "--node-name", "--skip-phases", "--tls-bootstrap-token",
-  "--token", "--rootfs"
+  "--apiserver-advertise-address",
+  "--apiserver-bind-port",
+  "--certificate-key",
+  "--config",
+  "--control-plane",
+  "--cri-socket",
+  "--discovery-file",
+  "--discovery-token",
+  "--discovery-token-ca-cert-hash",
+  "--discovery-token-unsafe-skip-ca-verification",
+  "--experimental-control-plane",
+  "-h, --help",
+  "--ignore-preflight-errors",
+  "--node-name",
+  "--skip-phases",
+  "--tls-bootstrap-token",
+  "--token",
+  "--rootfs"
 ]
 // The 1.15 reference's phases (wider column now: kubelet-wait-bootstrap is the longest name),
 // then current kubeadm's, each marked with the cluster versions it runs for.
@@ -28,7 +42,8 @@ const phaseLines = [
   "wait-control-plane      Wait for the control plane to start (clusters 1.34+; 1.30-1.33 with WaitForAllControlPlaneComponents)"
 ]
 // (the version-specific phases ask the cluster whether they run: skipped, they need no cluster)
-const allPhases = "preflight,control-plane-prepare,check-etcd,kubelet-start,etcd-join,kubelet-wait-bootstrap,control-plane-join,wait-control-plane"
+const allPhases =
+  "preflight,control-plane-prepare,check-etcd,kubelet-start,etcd-join,kubelet-wait-bootstrap,control-plane-join,wait-control-plane"
 const token = "abcdef.0123456789abcdef"
 const pin = "sha256:" + "0a".repeat(32)
 
@@ -55,15 +70,23 @@ describe("help", () => {
   }
 
   it("join phase --help lists all phases; join phase alone prints the same help", () => {
-    for (const args of [["join", "phase", "--help"], ["join", "phase"]]) {
+    for (const args of [
+      ["join", "phase", "--help"],
+      ["join", "phase"]
+    ]) {
       const r = runCli(args)
       expect(r.code).toBe(0)
       expect(r.stdout).toContain(phaseLines.join("\n"))
-      expect(r.stdout).toContain("Available Commands:\n  control-plane-join     Join a machine as a control plane instance\n  control-plane-prepare  Prepare")
+      expect(r.stdout).toContain(
+        "Available Commands:\n  control-plane-join     Join a machine as a control plane instance\n  control-plane-prepare  Prepare"
+      )
       // current kubeadm's phases are commands too, so its command lines work
-      for (const name of ["etcd-join", "kubelet-wait-bootstrap", "wait-control-plane"]) expect(r.stdout).toMatch(new RegExp(`\\n  ${name} +\\S`))
+      for (const name of ["etcd-join", "kubelet-wait-bootstrap", "wait-control-plane"])
+        expect(r.stdout).toMatch(new RegExp(`\\n  ${name} +\\S`))
       // the inherited flags, as `join --help` lists them
-      expect(r.stdout).toMatch(/\nGlobal Flags:\n {6}--rootfs string {3}\[EXPERIMENTAL\][^\n]*\n {2}-v, --v Level {9}number for the log level verbosity\n/)
+      expect(r.stdout).toMatch(
+        /\nGlobal Flags:\n {6}--rootfs string {3}\[EXPERIMENTAL\][^\n]*\n {2}-v, --v Level {9}number for the log level verbosity\n/
+      )
     }
   })
 
@@ -71,8 +94,16 @@ describe("help", () => {
     const cases: ReadonlyArray<[ReadonlyArray<string>, string, string]> = [
       [["join", "--bogus"], "kubeadm-ts join [api-server-endpoint] [flags]", "kubeadm-ts join"],
       [["join", "a:1", "b:2"], "kubeadm-ts join [api-server-endpoint] [flags]", "kubeadm-ts join"],
-      [["join", "phase", "preflight", "--bogus"], "kubeadm-ts join phase preflight [api-server-endpoint] [flags]", "kubeadm-ts join phase preflight"],
-      [["join", "phase", "control-plane-join", "etcd", "--bogus"], "kubeadm-ts join phase control-plane-join etcd [flags]", "kubeadm-ts join phase control-plane-join etcd"],
+      [
+        ["join", "phase", "preflight", "--bogus"],
+        "kubeadm-ts join phase preflight [api-server-endpoint] [flags]",
+        "kubeadm-ts join phase preflight"
+      ],
+      [
+        ["join", "phase", "control-plane-join", "etcd", "--bogus"],
+        "kubeadm-ts join phase control-plane-join etcd [flags]",
+        "kubeadm-ts join phase control-plane-join etcd"
+      ],
       [["join", "phase", "nope"], "kubeadm-ts join phase [command]", "kubeadm-ts join phase"],
       [["version", "x"], "kubeadm-ts version [flags]", "kubeadm-ts version"]
     ]
@@ -86,7 +117,9 @@ describe("help", () => {
   it("a parent phase without a sub-phase prints its help", () => {
     const r = runCli(["join", "phase", "control-plane-prepare"])
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain("Available Commands:\n  all            Prepare the machine for serving a control plane\n  certs ")
+    expect(r.stdout).toContain(
+      "Available Commands:\n  all            Prepare the machine for serving a control plane\n  certs "
+    )
     expect(r.stdout).toContain("  download-certs [EXPERIMENTAL]")
   })
 
@@ -97,7 +130,9 @@ describe("help", () => {
     expect(etcd.stdout).toContain("--etcd-learner")
     const wait = runCli(["join", "phase", "kubelet-wait-bootstrap", "--help"])
     expect(wait.code).toBe(0)
-    expect(wait.stdout).toContain("Usage:\n  kubeadm-ts join phase kubelet-wait-bootstrap [api-server-endpoint] [flags]")
+    expect(wait.stdout).toContain(
+      "Usage:\n  kubeadm-ts join phase kubelet-wait-bootstrap [api-server-endpoint] [flags]"
+    )
     expect(wait.stdout).toContain("--self-tls-bootstrap")
     const cp = runCli(["join", "phase", "wait-control-plane", "--help"])
     expect(cp.code).toBe(0)
@@ -115,7 +150,9 @@ describe("help", () => {
 
   it("the seed's flag lines, aligned in one column as pflag does", () => {
     const r = runCli(["join", "--help"])
-    expect(r.stdout).toContain("      --apiserver-bind-port int32                     If the node should host a new control plane instance, the port for the API Server to bind to. (default 6443)")
+    expect(r.stdout).toContain(
+      "      --apiserver-bind-port int32                     If the node should host a new control plane instance, the port for the API Server to bind to. (default 6443)"
+    )
     expect(r.stdout).toContain("      --discovery-token-ca-cert-hash strings          For token-based discovery")
     expect(r.stdout).toContain("  -h, --help                                          help for join")
   })
@@ -136,23 +173,64 @@ describe("help", () => {
 describe("running the workflow", () => {
   it("skipping every phase succeeds (exit 0), prints the worker banner and writes nothing", () => {
     const dir = root()
-    const r = runCli(["join", "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--skip-phases", allPhases, "--rootfs", dir, "--v=1"])
+    const r = runCli([
+      "join",
+      "10.0.0.1:6443",
+      "--token",
+      token,
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--skip-phases",
+      allPhases,
+      "--rootfs",
+      dir,
+      "--v=1"
+    ])
     expect(r.stderr).toContain("[phase] skipping preflight: skipped by --skip-phases")
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain("This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.")
+    expect(r.stdout).toContain(
+      "This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received."
+    )
     expect(listing(dir)).toEqual([])
   })
 
   it("control-plane flags without --control-plane warn and are dropped", () => {
     const dir = root()
-    const r = runCli(["join", "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--certificate-key", "nothex", "--skip-phases", allPhases, "--rootfs", dir])
+    const r = runCli([
+      "join",
+      "10.0.0.1:6443",
+      "--token",
+      token,
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--certificate-key",
+      "nothex",
+      "--skip-phases",
+      allPhases,
+      "--rootfs",
+      dir
+    ])
     expect(r.code).toBe(0)
-    expect(r.stderr).toContain("[preflight] WARNING: --control-plane is also required when passing control-plane related flags such as [certificate-key, apiserver-advertise-address, apiserver-bind-port]")
+    expect(r.stderr).toContain(
+      "[preflight] WARNING: --control-plane is also required when passing control-plane related flags such as [certificate-key, apiserver-advertise-address, apiserver-bind-port]"
+    )
   })
 
   it("--experimental-control-plane prints the deprecation notice and joins a control plane", () => {
     const dir = root()
-    const r = runCli(["join", "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--experimental-control-plane", "--skip-phases", allPhases, "--rootfs", dir])
+    const r = runCli([
+      "join",
+      "10.0.0.1:6443",
+      "--token",
+      token,
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--experimental-control-plane",
+      "--skip-phases",
+      allPhases,
+      "--rootfs",
+      dir
+    ])
     expect(r.stderr).toContain("Flag --experimental-control-plane has been deprecated, use --control-plane instead")
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("This node has joined the cluster and a new control plane instance was created:")
@@ -161,7 +239,21 @@ describe("running the workflow", () => {
 
   it("a control-plane phase is skipped (exit 0) on a worker", () => {
     const dir = root()
-    const r = runCli(["join", "phase", "control-plane-prepare", "certs", "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--rootfs", dir, "-v", "1"])
+    const r = runCli([
+      "join",
+      "phase",
+      "control-plane-prepare",
+      "certs",
+      "10.0.0.1:6443",
+      "--token",
+      token,
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--rootfs",
+      dir,
+      "-v",
+      "1"
+    ])
     expect(r.stderr).toContain("[phase] skipping control-plane-prepare/certs: only with --control-plane")
     expect(r.code).toBe(0)
     expect(r.stdout).not.toContain("This node has joined")
@@ -170,16 +262,56 @@ describe("running the workflow", () => {
 
 describe("string-list flags: repetition, comma lists and --flag=value all add up", () => {
   it("--discovery-token-ca-cert-hash", () => {
-    const r = runCli(["join", "--rootfs", root(), "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", "sha256:aa,sha256:bb", "--discovery-token-ca-cert-hash=sha256:cc", "--discovery-token-ca-cert-hash", pin])
+    const r = runCli([
+      "join",
+      "--rootfs",
+      root(),
+      "10.0.0.1:6443",
+      "--token",
+      token,
+      "--discovery-token-ca-cert-hash",
+      "sha256:aa,sha256:bb",
+      "--discovery-token-ca-cert-hash=sha256:cc",
+      "--discovery-token-ca-cert-hash",
+      pin
+    ])
     expect(r.code).toBe(1)
-    for (const h of ["sha256:aa", "sha256:bb", "sha256:cc"]) expect(r.stderr).toContain(`caCertHashes: Invalid value: "${h}"`)
+    for (const h of ["sha256:aa", "sha256:bb", "sha256:cc"])
+      expect(r.stderr).toContain(`caCertHashes: Invalid value: "${h}"`)
     expect(r.stderr).not.toContain(`Invalid value: "${pin}"`)
   })
 
   it("--ignore-preflight-errors and --skip-phases", () => {
-    const r = runCli(["join", "--rootfs", root(), "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--ignore-preflight-errors=Swap,all", "--ignore-preflight-errors", "IsPrivilegedUser"])
+    const r = runCli([
+      "join",
+      "--rootfs",
+      root(),
+      "10.0.0.1:6443",
+      "--token",
+      token,
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--ignore-preflight-errors=Swap,all",
+      "--ignore-preflight-errors",
+      "IsPrivilegedUser"
+    ])
     expect(r.stderr).toContain(`Invalid value: "all,isprivilegeduser,swap"`)
-    const skip = runCli(["join", "--rootfs", root(), "10.0.0.1:6443", "--token", token, "--discovery-token-ca-cert-hash", pin, "--skip-phases=preflight,control-plane-prepare", "--skip-phases", "check-etcd", "--skip-phases=kubelet-start,control-plane-join", "--skip-phases=etcd-join,kubelet-wait-bootstrap,wait-control-plane", "-v=1"])
+    const skip = runCli([
+      "join",
+      "--rootfs",
+      root(),
+      "10.0.0.1:6443",
+      "--token",
+      token,
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--skip-phases=preflight,control-plane-prepare",
+      "--skip-phases",
+      "check-etcd",
+      "--skip-phases=kubelet-start,control-plane-join",
+      "--skip-phases=etcd-join,kubelet-wait-bootstrap,wait-control-plane",
+      "-v=1"
+    ])
     expect(skip.code).toBe(0)
     expect(skip.stderr).toContain("[phase] skipping control-plane-join/mark-control-plane: skipped by --skip-phases")
   })

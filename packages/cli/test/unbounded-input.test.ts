@@ -33,12 +33,17 @@ const expectRefused = (r: Awaited<ReturnType<typeof runCliMeasured>>, message: R
   expect(r.stderr).toMatch(message)
   expect(r.peakRssMb).toBeLessThan(RSS_CAP_MB)
   expect(r.seconds).toBeLessThan(SECONDS_CAP)
-  console.log(`peak RSS ${r.peakRssMb.toFixed(0)} MB in ${r.seconds.toFixed(2)} s: ${r.stderr.trim().split("\n").pop()}`)
+  console.log(
+    `peak RSS ${r.peakRssMb.toFixed(0)} MB in ${r.seconds.toFixed(2)} s: ${r.stderr.trim().split("\n").pop()}`
+  )
 }
 
 const billionLaughs = () => {
   let y = "apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
-  for (let i = 1; i < 10; i++) y += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`
+  for (let i = 1; i < 10; i++)
+    y += `a${i}: &a${i} [${Array(10)
+      .fill(`*a${i - 1}`)
+      .join(", ")}]\n`
   return y
 }
 
@@ -60,20 +65,29 @@ describe("--config and --discovery-file: regular files of bounded size only", ()
     writeFileSync(join(dir, "join.yaml"), "apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\n")
     truncateSync(join(dir, "join.yaml"), 50 * 1024 * 1024)
     const r = await runCliMeasured(["join", "--config", "/join.yaml", "--rootfs", dir])
-    expectRefused(r, /unable to read config from "\/join.yaml" : open \/join.yaml: is larger than 262144 bytes \(the limit for a config file\)/)
+    expectRefused(
+      r,
+      /unable to read config from "\/join.yaml" : open \/join.yaml: is larger than 262144 bytes \(the limit for a config file\)/
+    )
   })
 
   it("a YAML alias bomb in --config stops at the alias limit", async () => {
     const dir = root()
     writeFileSync(join(dir, "join.yaml"), billionLaughs())
     const r = await runCliMeasured(["join", "--config", "/join.yaml", "--rootfs", dir])
-    expectRefused(r, /^error converting YAML to JSON: yaml: Excessive alias count indicates a resource exhaustion attack\n$/)
+    expectRefused(
+      r,
+      /^error converting YAML to JSON: yaml: Excessive alias count indicates a resource exhaustion attack\n$/
+    )
   })
 
   it("a --config symlinked out of the rootfs never reads the host file, and its content is never shown", async () => {
     const dir = root()
     const outside = root()
-    writeFileSync(join(outside, "secret.yaml"), `apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\nbogusSecretField: ${token}\n`)
+    writeFileSync(
+      join(outside, "secret.yaml"),
+      `apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\nbogusSecretField: ${token}\n`
+    )
     symlinkSync(join(outside, "secret.yaml"), join(dir, "join.yaml"))
     mkdirSync(join(dir, "etc"))
     symlinkSync("../../" + basename(outside), join(dir, "etc/up")) // relative, climbing out
@@ -104,10 +118,30 @@ describe("--config and --discovery-file: regular files of bounded size only", ()
       ["/big.conf", /discovery file "\/big.conf": couldn't read "\/big.conf": is larger than 262144 bytes/]
     ]
     for (const [file, message] of cases) {
-      const r = await runCliMeasured(["join", "--discovery-file", file, "--rootfs", dir, "--ignore-preflight-errors=all", "--node-name", "n1"])
+      const r = await runCliMeasured([
+        "join",
+        "--discovery-file",
+        file,
+        "--rootfs",
+        dir,
+        "--ignore-preflight-errors=all",
+        "--node-name",
+        "n1"
+      ])
       expectRefused(r, message)
     }
-    const zero = await runCliMeasured(["join", "--discovery-file", "/dev/zero", "--ignore-preflight-errors=all", "--node-name", "n1", "--rootfs", "/", "--skip-phases", "kubelet-start"])
+    const zero = await runCliMeasured([
+      "join",
+      "--discovery-file",
+      "/dev/zero",
+      "--ignore-preflight-errors=all",
+      "--node-name",
+      "n1",
+      "--rootfs",
+      "/",
+      "--skip-phases",
+      "kubelet-start"
+    ])
     expectRefused(zero, /discovery file "\/dev\/zero": couldn't read "\/dev\/zero": is not a regular file/)
   })
 })
@@ -119,7 +153,11 @@ describe("HTTP responses are capped", () => {
     const caKeys = await generateKeyPair("ecdsa-p256")
     const caPem = await createCaCertificate(caKeys, { commonName: "kubernetes" })
     const keys = await generateKeyPair("ecdsa-p256")
-    const cert = await createCertificate(keys.publicKey, { commonName: "kube-apiserver", ipAddresses: ["127.0.0.1"], extKeyUsages: ["server"] }, { certPem: caPem, keys: caKeys })
+    const cert = await createCertificate(
+      keys.publicKey,
+      { commonName: "kube-apiserver", ipAddresses: ["127.0.0.1"], extKeyUsages: ["server"] },
+      { certPem: caPem, keys: caKeys }
+    )
     // An endless cluster-info: the old client read 2.8 GB of it before checking anything.
     server = https.createServer({ cert, key: await privateKeyToPem(keys.privateKey) }, (_req, res) => {
       res.writeHead(200, { "content-type": "application/json" })
@@ -140,8 +178,23 @@ describe("HTTP responses are capped", () => {
 
   it("an endless cluster-info fails discovery at once, at a bounded RSS", async () => {
     const dir = root()
-    const r = await runCliMeasured(["join", endpoint, "--token", token, "--discovery-token-ca-cert-hash", pin, "--rootfs", dir, "--ignore-preflight-errors=all", "--node-name", "n1"])
-    expectRefused(r, /couldn't read the cluster-info ConfigMap from "127\.0\.0\.1:\d+": the server's response is larger than 4194304 bytes/)
+    const r = await runCliMeasured([
+      "join",
+      endpoint,
+      "--token",
+      token,
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--rootfs",
+      dir,
+      "--ignore-preflight-errors=all",
+      "--node-name",
+      "n1"
+    ])
+    expectRefused(
+      r,
+      /couldn't read the cluster-info ConfigMap from "127\.0\.0\.1:\d+": the server's response is larger than 4194304 bytes/
+    )
     expect(listing(dir)).toEqual([])
   })
 })

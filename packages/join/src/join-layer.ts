@@ -30,7 +30,8 @@ import * as rootfs from "./rootfs/rootfs.js"
 import type { RootFs, RootFsError } from "./rootfs/rootfs.js"
 
 /** Everything a worker join's phases need. */
-export type WorkerServices = JoinContext | Output | RootFs | Crypto | Health | KubeApi | Host | JoinData | Kubelet | KubeletBootstrap
+export type WorkerServices =
+  JoinContext | Output | RootFs | Crypto | Health | KubeApi | Host | JoinData | Kubelet | KubeletBootstrap
 /** Everything a control-plane join's phases need. */
 export type ControlPlaneServices = WorkerServices | Etcd
 
@@ -70,9 +71,18 @@ export const liveLayers = ({ options }: JoinInput): JoinLayers => ({
 })
 
 /** A worker join's services: the live layers, except those `overrides` replaces. */
-export const joinLayer = (input: JoinInput, overrides: Partial<JoinLayers> = {}): Layer.Layer<WorkerServices, RootFsError> => {
+export const joinLayer = (
+  input: JoinInput,
+  overrides: Partial<JoinLayers> = {}
+): Layer.Layer<WorkerServices, RootFsError> => {
   const layers = { ...liveLayers(input), ...overrides }
-  const base = Layer.mergeAll(joinContext.layer(input.config, input.options), layers.output, layers.rootFs, layers.crypto, layers.health)
+  const base = Layer.mergeAll(
+    joinContext.layer(input.config, input.options),
+    layers.output,
+    layers.rootFs,
+    layers.crypto,
+    layers.health
+  )
   return layers.kubeApi.pipe(
     Layer.provideMerge(base),
     (withApi) => layers.host.pipe(Layer.provideMerge(withApi)),
@@ -82,5 +92,8 @@ export const joinLayer = (input: JoinInput, overrides: Partial<JoinLayers> = {})
 }
 
 /** A control-plane join's services: a worker's plus Etcd. */
-export const controlPlaneLayer = (input: JoinInput, overrides: Partial<JoinLayers> = {}): Layer.Layer<ControlPlaneServices, RootFsError> =>
+export const controlPlaneLayer = (
+  input: JoinInput,
+  overrides: Partial<JoinLayers> = {}
+): Layer.Layer<ControlPlaneServices, RootFsError> =>
   Layer.merge(joinLayer(input, overrides), overrides.etcd ?? liveLayers(input).etcd)

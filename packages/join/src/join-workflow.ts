@@ -44,7 +44,9 @@ const isControlPlane = Effect.map(JoinContext, ({ config }) => config.controlPla
 
 /** What the cluster's kubeadm does (reads the cluster's configuration: discovery runs first). */
 const behaves = (decide: (b: KubeadmBehaviour) => boolean) =>
-  Effect.flatMap(JoinData, (data) => Effect.map(data.clusterConfiguration, (cluster) => decide(kubeadmBehaviour(cluster))))
+  Effect.flatMap(JoinData, (data) =>
+    Effect.map(data.clusterConfiguration, (cluster) => decide(kubeadmBehaviour(cluster)))
+  )
 
 /** A control-plane-only phase of some cluster versions: a worker never reads the cluster for it. */
 const controlPlaneWhen = (decide: (b: KubeadmBehaviour) => boolean, reason: string) => ({
@@ -53,7 +55,8 @@ const controlPlaneWhen = (decide: (b: KubeadmBehaviour) => boolean, reason: stri
 })
 
 const LOCAL_MODE = "on clusters with ControlPlaneKubeletLocalMode (1.33+; 1.31-1.32 with the feature gate on)"
-const NOT_LOCAL_MODE = "on clusters without ControlPlaneKubeletLocalMode (up to 1.32; 1.33-1.34 with the feature gate off)"
+const NOT_LOCAL_MODE =
+  "on clusters without ControlPlaneKubeletLocalMode (up to 1.32; 1.33-1.34 with the feature gate off)"
 
 /** The hidden `all` child kubeadm gives each parent: `join phase <parent> all` runs the whole parent. */
 const allChild = (description: string) => phase({ name: "all", description, hidden: true })
@@ -68,19 +71,45 @@ const controlPlanePrepare = phase({
     allChild("Prepare the machine for serving a control plane"),
     phase({
       name: "download-certs",
-      description: "[EXPERIMENTAL] Download certificates shared among control-plane nodes from the kubeadm-certs Secret",
+      description:
+        "[EXPERIMENTAL] Download certificates shared among control-plane nodes from the kubeadm-certs Secret",
       condition: onlyWithCertificateKey,
       run: downloadCerts.run
     }),
-    phase({ name: "certs", description: "Generate the certificates for the new control plane components", condition: onlyControlPlane, run: prepareCerts.run }),
-    phase({ name: "kubeconfig", description: "Generate the kubeconfig for the new control plane components", condition: onlyControlPlane, run: prepareKubeconfig.run }),
-    phase({ name: "control-plane", description: "Generate the manifests for the new control plane components", condition: onlyControlPlane, run: prepareControlPlane.run })
+    phase({
+      name: "certs",
+      description: "Generate the certificates for the new control plane components",
+      condition: onlyControlPlane,
+      run: prepareCerts.run
+    }),
+    phase({
+      name: "kubeconfig",
+      description: "Generate the kubeconfig for the new control plane components",
+      condition: onlyControlPlane,
+      run: prepareKubeconfig.run
+    }),
+    phase({
+      name: "control-plane",
+      description: "Generate the manifests for the new control plane components",
+      condition: onlyControlPlane,
+      run: prepareControlPlane.run
+    })
   ]
 })
 
-const checkEtcdPhase = phase({ name: "check-etcd", description: "Check that the local etcd cluster is healthy", hidden: true, condition: onlyControlPlane, run: checkEtcd.run })
+const checkEtcdPhase = phase({
+  name: "check-etcd",
+  description: "Check that the local etcd cluster is healthy",
+  hidden: true,
+  condition: onlyControlPlane,
+  run: checkEtcd.run
+})
 
-const kubeletStartPhase = phase({ name: "kubelet-start", description: "Write kubelet settings, certificates and (re)start the kubelet", run: kubeletStart.run })
+const kubeletStartPhase = phase({
+  name: "kubelet-start",
+  description: "Write kubelet settings, certificates and (re)start the kubelet",
+  run: kubeletStart.run
+})
 
 const etcdJoinPhase = phase({
   name: "etcd-join",
@@ -110,11 +139,20 @@ const controlPlaneJoin = phase({
     }),
     phase({
       name: "update-status",
-      description: "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap (clusters up to 1.30)",
-      condition: controlPlaneWhen((b) => b.updateStatusPhase, "on clusters up to 1.30 (kubeadm 1.31 removed the phase)"),
+      description:
+        "Register the new control-plane node into the ClusterStatus maintained in the kubeadm-config ConfigMap (clusters up to 1.30)",
+      condition: controlPlaneWhen(
+        (b) => b.updateStatusPhase,
+        "on clusters up to 1.30 (kubeadm 1.31 removed the phase)"
+      ),
       run: updateStatus.run
     }),
-    phase({ name: "mark-control-plane", description: "Mark a node as a control-plane", condition: onlyControlPlane, run: markControlPlane.run })
+    phase({
+      name: "mark-control-plane",
+      description: "Mark a node as a control-plane",
+      condition: onlyControlPlane,
+      run: markControlPlane.run
+    })
   ]
 })
 
@@ -129,7 +167,16 @@ const waitControlPlanePhase = phase({
 })
 
 /** Every phase of the reference and of current kubeadm, as a control-plane join runs them. */
-export const joinWorkflow = workflow(preflightPhase, controlPlanePrepare, checkEtcdPhase, kubeletStartPhase, etcdJoinPhase, kubeletWaitBootstrapPhase, controlPlaneJoin, waitControlPlanePhase)
+export const joinWorkflow = workflow(
+  preflightPhase,
+  controlPlanePrepare,
+  checkEtcdPhase,
+  kubeletStartPhase,
+  etcdJoinPhase,
+  kubeletWaitBootstrapPhase,
+  controlPlaneJoin,
+  waitControlPlanePhase
+)
 
 /**
  * A control-plane phase as a worker join sees it: listed and skipped with its reason,
@@ -144,7 +191,16 @@ const listedOnly = <R, E>(p: Phase<R, E>): Phase => ({
 })
 
 /** The same tree as a worker join runs it (the control-plane phases only listed). */
-export const workerWorkflow = workflow(preflightPhase, listedOnly(controlPlanePrepare), listedOnly(checkEtcdPhase), kubeletStartPhase, listedOnly(etcdJoinPhase), kubeletWaitBootstrapPhase, listedOnly(controlPlaneJoin), listedOnly(waitControlPlanePhase))
+export const workerWorkflow = workflow(
+  preflightPhase,
+  listedOnly(controlPlanePrepare),
+  listedOnly(checkEtcdPhase),
+  kubeletStartPhase,
+  listedOnly(etcdJoinPhase),
+  kubeletWaitBootstrapPhase,
+  listedOnly(controlPlaneJoin),
+  listedOnly(waitControlPlanePhase)
+)
 
 /** The full tree's type: its R names every service a control-plane join needs. */
 export type JoinWorkflow = typeof joinWorkflow
@@ -162,9 +218,17 @@ const ETCD_WAIT = "waiting for the new etcd member to join the cluster"
 export const withTimeouts =
   (timeouts: Timeouts = defaultTimeouts) =>
   <R, E>(w: Workflow<R, E>) =>
-    timeout("etcd-join", timeouts.etcdAPICall, ETCD_WAIT)(w).pipe(
+    timeout(
+      "etcd-join",
+      timeouts.etcdAPICall,
+      ETCD_WAIT
+    )(w).pipe(
       Either.flatMap(timeout("control-plane-join/etcd", timeouts.etcdAPICall, ETCD_WAIT)),
       Either.flatMap(
-        timeout("control-plane-join/mark-control-plane", timeouts.kubernetesAPICall, "waiting for the Node to be registered and marked as a control plane")
+        timeout(
+          "control-plane-join/mark-control-plane",
+          timeouts.kubernetesAPICall,
+          "waiting for the Node to be registered and marked as a control plane"
+        )
       )
     )

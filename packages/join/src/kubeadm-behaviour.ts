@@ -53,10 +53,21 @@ export const kubeadmBehaviour = (cluster: ClusterConfiguration): KubeadmBehaviou
     minor,
     // locked on from 1.36: the gate can no longer turn it off
     nodeLocalCriSocket: minor >= 36 || (minor >= 34 && gate(cluster, "NodeLocalCRISocket") !== false),
-    controlPlaneKubeletLocalMode: minor >= 35 || (minor >= 33 ? gate(cluster, "ControlPlaneKubeletLocalMode") !== false : minor >= 31 && gate(cluster, "ControlPlaneKubeletLocalMode") === true),
+    controlPlaneKubeletLocalMode:
+      minor >= 35 ||
+      (minor >= 33
+        ? gate(cluster, "ControlPlaneKubeletLocalMode") !== false
+        : minor >= 31 && gate(cluster, "ControlPlaneKubeletLocalMode") === true),
     updateStatusPhase: minor <= 30,
     waitForAllControlPlaneComponents:
-      minor >= 34 || (minor >= 33 ? gate(cluster, "WaitForAllControlPlaneComponents") !== false : minor >= 30 && gate(cluster, "WaitForAllControlPlaneComponents") === true),
-    etcdLearnerMode: minor >= 32 || (minor >= 29 ? gate(cluster, "EtcdLearnerMode") !== false : minor >= 27 && gate(cluster, "EtcdLearnerMode") === true)
+      minor >= 34 ||
+      (minor >= 33
+        ? gate(cluster, "WaitForAllControlPlaneComponents") !== false
+        : minor >= 30 && gate(cluster, "WaitForAllControlPlaneComponents") === true),
+    etcdLearnerMode:
+      minor >= 32 ||
+      (minor >= 29
+        ? gate(cluster, "EtcdLearnerMode") !== false
+        : minor >= 27 && gate(cluster, "EtcdLearnerMode") === true)
   }
 }

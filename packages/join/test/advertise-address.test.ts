@@ -21,7 +21,8 @@ const controlPlane = (advertise: string, bindPort = 6443): ControlPlane => ({
   etcdLearnerMode: false
 })
 
-const context = (advertise: string, bindPort?: number) => joinContext.layer(workerConfig({ controlPlane: controlPlane(advertise, bindPort) }), options())
+const context = (advertise: string, bindPort?: number) =>
+  joinContext.layer(workerConfig({ controlPlane: controlPlane(advertise, bindPort) }), options())
 
 /** JoinData that only knows the cluster's ClusterConfiguration (what controlPlaneConfig reads). */
 const joinDataWith = (yaml: string) =>
@@ -49,7 +50,14 @@ const CLUSTER = [
 describe("advertise address", () => {
   it("is the default-route interface's address when --apiserver-advertise-address is not given", async () => {
     const address = await Effect.runPromise(
-      advertiseAddress.pipe(Effect.provide(Layer.merge(context(""), host.fake({ defaultRouteAddress: Effect.succeed(Option.some("192.168.7.21")) }).layer)))
+      advertiseAddress.pipe(
+        Effect.provide(
+          Layer.merge(
+            context(""),
+            host.fake({ defaultRouteAddress: Effect.succeed(Option.some("192.168.7.21")) }).layer
+          )
+        )
+      )
     )
     expect(address).toBe("192.168.7.21")
   })
@@ -57,14 +65,20 @@ describe("advertise address", () => {
   it("is the given address when the flag is set (the route is not consulted)", async () => {
     let asked = 0
     const machine = host.fake({ defaultRouteAddress: Effect.sync(() => (asked++, Option.some("192.168.7.21"))) }).layer
-    const address = await Effect.runPromise(advertiseAddress.pipe(Effect.provide(Layer.merge(context("10.0.0.7"), machine))))
+    const address = await Effect.runPromise(
+      advertiseAddress.pipe(Effect.provide(Layer.merge(context("10.0.0.7"), machine)))
+    )
     expect(address).toBe("10.0.0.7")
     expect(asked).toBe(0)
   })
 
   it("without a default route, fails naming the flag to set", async () => {
     const r = await Effect.runPromise(
-      Effect.either(advertiseAddress).pipe(Effect.provide(Layer.merge(context(""), host.fake({ defaultRouteAddress: Effect.succeed(Option.none()) }).layer)))
+      Effect.either(advertiseAddress).pipe(
+        Effect.provide(
+          Layer.merge(context(""), host.fake({ defaultRouteAddress: Effect.succeed(Option.none()) }).layer)
+        )
+      )
     )
     expect(Either.isLeft(r)).toBe(true)
     if (Either.isLeft(r)) {
@@ -89,7 +103,9 @@ describe("advertise address", () => {
     expect(asked).toEqual(["https://192.168.7.21"])
 
     // a given bind port is kept next to the defaulted address
-    const other = await Effect.runPromise(controlPlaneConfig.pipe(Effect.provide(Layer.mergeAll(context("", 7443), machine, joinDataWith(CLUSTER)))))
+    const other = await Effect.runPromise(
+      controlPlaneConfig.pipe(Effect.provide(Layer.mergeAll(context("", 7443), machine, joinDataWith(CLUSTER))))
+    )
     expect([other.advertiseAddress, other.bindPort]).toEqual(["192.168.7.21", 7443])
   })
 
@@ -97,9 +113,17 @@ describe("advertise address", () => {
     // Independent oracle: iproute2's view of the IPv4 default route and its interface's address.
     const route = execFileSync("ip", ["-4", "route", "show", "default"], { encoding: "utf8" })
     const dev = /\bdev\s+(\S+)/.exec(route)?.[1]
-    const addrLine = dev === undefined ? "" : execFileSync("ip", ["-4", "-o", "addr", "show", "dev", dev, "scope", "global"], { encoding: "utf8" })
+    const addrLine =
+      dev === undefined
+        ? ""
+        : execFileSync("ip", ["-4", "-o", "addr", "show", "dev", dev, "scope", "global"], { encoding: "utf8" })
     const expected = /\binet\s+([\d.]+)\//.exec(addrLine)?.[1]
-    const found = await Effect.runPromise(Effect.flatMap(Host, (h) => h.defaultRouteAddress).pipe(Effect.provide(host.layer), Effect.provide(rootfs.fake({}).layer)))
+    const found = await Effect.runPromise(
+      Effect.flatMap(Host, (h) => h.defaultRouteAddress).pipe(
+        Effect.provide(host.layer),
+        Effect.provide(rootfs.fake({}).layer)
+      )
+    )
     if (expected === undefined) {
       // No IPv4 default route here: the live Host may only offer an IPv6 one.
       if (Option.isSome(found)) expect(found.value).toContain(":")

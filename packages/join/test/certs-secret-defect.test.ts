@@ -30,7 +30,11 @@ describe("download-certs", () => {
     roots.push(root)
     const client = {
       server: "https://127.0.1.1:6443",
-      getSecret: () => Effect.succeed({ metadata: { name: "kubeadm-certs", namespace: "kube-system" }, data: { "ca.crt": new Uint8Array(40) } })
+      getSecret: () =>
+        Effect.succeed({
+          metadata: { name: "kubeadm-certs", namespace: "kube-system" },
+          data: { "ca.crt": new Uint8Array(40) }
+        })
     } as unknown as KubeClient
     const key = "ab".repeat(32)
     const exit = await Effect.runPromiseExit(

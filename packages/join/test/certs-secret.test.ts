@@ -4,7 +4,14 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer, Ref } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { aesGcmSeal, createCaCertificate, generateCertificateKey, generateKeyPair, privateKeyToPem, publicKeyToPem } from "../src/crypto/index.js"
+import {
+  aesGcmSeal,
+  createCaCertificate,
+  generateCertificateKey,
+  generateKeyPair,
+  privateKeyToPem,
+  publicKeyToPem
+} from "../src/crypto/index.js"
 import { downloadCerts } from "../src/certs-secret/index.js"
 import { KubeApiError, type KubeClient, type Secret } from "../src/kube-api/kube-api.js"
 import { type OutputLine } from "../src/output.js"
@@ -19,19 +26,35 @@ afterEach(async () => {
 
 /** Every KubeClient method dies unless overridden (robust to the interface growing). */
 const stubClient = (over: Partial<KubeClient>): KubeClient =>
-  new Proxy(over, { get: (t, p) => (p in t ? (t as Record<string | symbol, unknown>)[p] : () => Effect.die(`${String(p)} not used in this test`)) }) as KubeClient
-const clientWith = (secret: Secret | undefined): KubeClient => stubClient({
-  server: "https://127.0.1.1:6443",
-  getSecret: (ns, name) =>
-    secret && ns === "kube-system" && name === "kubeadm-certs"
-      ? Effect.succeed(secret)
-      : Effect.fail(new KubeApiError({ op: `get Secret ${ns}/${name}`, server: "https://127.0.1.1:6443", status: 404, reason: "NotFound", detail: `secrets "${name}" not found` })),
-})
+  new Proxy(over, {
+    get: (t, p) =>
+      p in t ? (t as Record<string | symbol, unknown>)[p] : () => Effect.die(`${String(p)} not used in this test`)
+  }) as KubeClient
+const clientWith = (secret: Secret | undefined): KubeClient =>
+  stubClient({
+    server: "https://127.0.1.1:6443",
+    getSecret: (ns, name) =>
+      secret && ns === "kube-system" && name === "kubeadm-certs"
+        ? Effect.succeed(secret)
+        : Effect.fail(
+            new KubeApiError({
+              op: `get Secret ${ns}/${name}`,
+              server: "https://127.0.1.1:6443",
+              status: 404,
+              reason: "NotFound",
+              detail: `secrets "${name}" not found`
+            })
+          )
+  })
 
 /** What `kubeadm init --upload-certs` stores, sealed with `key`. */
 const uploadedSecret = async (key: string): Promise<Secret> => {
   const files: Record<string, string> = {}
-  for (const [k, cn] of [["ca", "kubernetes"], ["front-proxy-ca", "front-proxy-ca"], ["etcd-ca", "etcd-ca"]] as const) {
+  for (const [k, cn] of [
+    ["ca", "kubernetes"],
+    ["front-proxy-ca", "front-proxy-ca"],
+    ["etcd-ca", "etcd-ca"]
+  ] as const) {
     const pair = await generateKeyPair("ecdsa-p256")
     files[`${k}.crt`] = await createCaCertificate(pair, { commonName: cn })
     files[`${k}.key`] = await privateKeyToPem(pair.privateKey, "traditional")
@@ -39,7 +62,10 @@ const uploadedSecret = async (key: string): Promise<Secret> => {
   const sa = await generateKeyPair("rsa-2048")
   files["sa.key"] = await privateKeyToPem(sa.privateKey, "traditional")
   files["sa.pub"] = await publicKeyToPem(sa.publicKey)
-  return { metadata: { name: "kubeadm-certs", namespace: "kube-system" }, data: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, aesGcmSeal(key, v)])) }
+  return {
+    metadata: { name: "kubeadm-certs", namespace: "kube-system" },
+    data: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, aesGcmSeal(key, v)]))
+  }
 }
 
 const run = async (client: KubeClient, key: string, version = "v1.15.12") => {
@@ -56,7 +82,8 @@ const run = async (client: KubeClient, key: string, version = "v1.15.12") => {
 
 const allFiles = async (dir: string): Promise<string[]> => {
   const out: string[] = []
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath, e.name))
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(join(e.parentPath, e.name))
   return out
 }
 
@@ -66,9 +93,20 @@ describe("download-certs", () => {
     const secret = await uploadedSecret(key)
     const { root, result, lines } = await run(clientWith(secret), key)
     expect(result._tag).toBe("Right")
-    expect(lines[0]).toBe(`[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace`)
+    expect(lines[0]).toBe(
+      `[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace`
+    )
     const pki = join(root, "etc/kubernetes/pki")
-    for (const f of ["ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "etcd/ca.crt", "etcd/ca.key", "sa.key", "sa.pub"]) {
+    for (const f of [
+      "ca.crt",
+      "ca.key",
+      "front-proxy-ca.crt",
+      "front-proxy-ca.key",
+      "etcd/ca.crt",
+      "etcd/ca.key",
+      "sa.key",
+      "sa.pub"
+    ]) {
       expect((await stat(join(pki, f))).mode & 0o777).toBe(0o600)
     }
     expect(await readFile(join(pki, "etcd/ca.crt"), "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/)
@@ -122,10 +160,14 @@ describe("download-certs", () => {
   it("an entry shorter than the nonce is a BadEntry error (DecryptError's reason, not a match on its text); nothing written", async () => {
     const key = generateCertificateKey()
     const secret = await uploadedSecret(key)
-    const { root, result } = await run(clientWith({ ...secret, data: { ...secret.data, "ca.key": new Uint8Array(5) } }), key)
+    const { root, result } = await run(
+      clientWith({ ...secret, data: { ...secret.data, "ca.key": new Uint8Array(5) } }),
+      key
+    )
     expect(result._tag === "Left" && result.left).toMatchObject({
       reason: "BadEntry",
-      message: "error downloading certs: error decoding secret data with provided key: size of data is less than the nonce"
+      message:
+        "error downloading certs: error decoding secret data with provided key: size of data is less than the nonce"
     })
     expect(await allFiles(root)).toEqual([])
   })

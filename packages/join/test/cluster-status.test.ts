@@ -9,11 +9,17 @@ import { ControlPlaneJoinError } from "../src/control-plane/errors.js"
 import { etcdEndpoints } from "../src/control-plane/etcd-client.js"
 
 const stubClient = (over: Partial<KubeClient>): KubeClient =>
-  new Proxy(over, { get: (t, p) => (p in t ? (t as Record<string | symbol, unknown>)[p] : () => Effect.die(`${String(p)} not used`)) }) as KubeClient
+  new Proxy(over, {
+    get: (t, p) => (p in t ? (t as Record<string | symbol, unknown>)[p] : () => Effect.die(`${String(p)} not used`))
+  }) as KubeClient
 
-const configMap = (data: Record<string, string>): ConfigMap => ({ metadata: { name: "kubeadm-config", namespace: "kube-system", resourceVersion: "1" }, data })
+const configMap = (data: Record<string, string>): ConfigMap => ({
+  metadata: { name: "kubeadm-config", namespace: "kube-system", resourceVersion: "1" },
+  data
+})
 const cfg = { nodeName: "cp-2", advertiseAddress: "127.0.1.2", bindPort: 6443 } as ControlPlaneConfig
-const status = "apiEndpoints:\n  cp-1:\n    advertiseAddress: 127.0.1.1\n    bindPort: 6443\napiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterStatus\n"
+const status =
+  "apiEndpoints:\n  cp-1:\n    advertiseAddress: 127.0.1.1\n    bindPort: 6443\napiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterStatus\n"
 
 /** The typed failure, or a test failure naming the defect/success it got instead. */
 const failure = async <A, E>(effect: Effect.Effect<A, E>): Promise<E> => {
@@ -29,11 +35,17 @@ describe("readClusterStatus", () => {
     const s = await Effect.runPromise(readClusterStatus({ ClusterStatus: status }))
     expect(s.apiEndpoints).toEqual({ "cp-1": { advertiseAddress: "127.0.1.1", bindPort: 6443 } })
   })
-  for (const [what, data] of [["missing", {}], ["empty", { ClusterStatus: "" }], ["blank", { ClusterStatus: "  \n" }]] as const) {
+  for (const [what, data] of [
+    ["missing", {}],
+    ["empty", { ClusterStatus: "" }],
+    ["blank", { ClusterStatus: "  \n" }]
+  ] as const) {
     it(`${what}: kubeadm's 'key value pair missing' error`, async () => {
       const e = await failure(readClusterStatus(data))
       expect(e).toBeInstanceOf(ControlPlaneJoinError)
-      expect(e.message).toBe("unexpected error when reading kubeadm-config ConfigMap: ClusterStatus key value pair missing")
+      expect(e.message).toBe(
+        "unexpected error when reading kubeadm-config ConfigMap: ClusterStatus key value pair missing"
+      )
     })
   }
   it("junk: one line naming the problem", async () => {
@@ -55,7 +67,9 @@ describe("update-status with an empty ClusterStatus", () => {
     })
     const e = await failure(addApiEndpoint(client, cfg))
     expect(e).toBeInstanceOf(ControlPlaneJoinError)
-    expect(e.message).toBe("error uploading configuration: unexpected error when reading kubeadm-config ConfigMap: ClusterStatus key value pair missing")
+    expect(e.message).toBe(
+      "error uploading configuration: unexpected error when reading kubeadm-config ConfigMap: ClusterStatus key value pair missing"
+    )
     expect(updates).toBe(0)
   })
   it("adds this node's endpoint to a valid one", async () => {
@@ -73,15 +87,29 @@ describe("update-status with an empty ClusterStatus", () => {
 })
 
 describe("etcdEndpoints reads ClusterStatus through the same reader", () => {
-  const pods = [{ metadata: { name: "etcd-cp-1", annotations: { "kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://127.0.1.1:2379" } } }]
+  const pods = [
+    {
+      metadata: {
+        name: "etcd-cp-1",
+        annotations: { "kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://127.0.1.1:2379" }
+      }
+    }
+  ]
   it("an empty ClusterStatus falls back to the etcd Pods' annotation", async () => {
-    const client = stubClient({ getConfigMap: () => Effect.succeed(configMap({ ClusterStatus: "" })), listPods: () => Effect.succeed(pods) })
+    const client = stubClient({
+      getConfigMap: () => Effect.succeed(configMap({ ClusterStatus: "" })),
+      listPods: () => Effect.succeed(pods)
+    })
     expect(await Effect.runPromise(etcdEndpoints(client))).toEqual(["https://127.0.1.1:2379"])
   })
   it("ClusterStatus entries give the endpoints; junk is a typed error", async () => {
     const ok = stubClient({ getConfigMap: () => Effect.succeed(configMap({ ClusterStatus: status })) })
     expect(await Effect.runPromise(etcdEndpoints(ok))).toEqual(["https://127.0.1.1:2379"])
-    const junk = stubClient({ getConfigMap: () => Effect.succeed(configMap({ ClusterStatus: "apiVersion: kubeadm.k8s.io/v9\n" })) })
-    expect((await failure(etcdEndpoints(junk))).message).toBe('unexpected error when reading kubeadm-config ConfigMap: unsupported ClusterStatus apiVersion "kubeadm.k8s.io/v9"')
+    const junk = stubClient({
+      getConfigMap: () => Effect.succeed(configMap({ ClusterStatus: "apiVersion: kubeadm.k8s.io/v9\n" }))
+    })
+    expect((await failure(etcdEndpoints(junk))).message).toBe(
+      'unexpected error when reading kubeadm-config ConfigMap: unsupported ClusterStatus apiVersion "kubeadm.k8s.io/v9"'
+    )
   })
 })

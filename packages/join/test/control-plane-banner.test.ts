@@ -12,7 +12,9 @@ const joinDataWith = (raw: string | undefined, asked: { n: number }) =>
   Layer.succeed(JoinData, {
     clusterConfiguration: Effect.suspend(() => {
       asked.n++
-      return raw === undefined ? Effect.fail(new ClusterConfigurationError({ detail: "unreachable" })) : parseClusterConfiguration(raw)
+      return raw === undefined
+        ? Effect.fail(new ClusterConfigurationError({ detail: "unreachable" }))
+        : parseClusterConfiguration(raw)
     }),
     cluster: Effect.die("unused"),
     tlsBootstrapKubeconfig: Effect.die("unused"),
@@ -41,7 +43,9 @@ describe("the control-plane join banner", () => {
 
   it.effect("chosen from the ClusterConfiguration the join read: v1.15 stacked etcd", () =>
     Effect.gen(function* () {
-      const lines = yield* bannerFor("apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\nkubernetesVersion: v1.15.12\netcd:\n  local:\n    dataDir: /var/lib/etcd\n")
+      const lines = yield* bannerFor(
+        "apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\nkubernetesVersion: v1.15.12\netcd:\n  local:\n    dataDir: /var/lib/etcd\n"
+      )
       expect(lines).toContain(MASTER_LINE)
       expect(lines).toContain(ETCD_LINE)
     })

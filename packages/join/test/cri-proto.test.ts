@@ -8,14 +8,31 @@ describe("CRI descriptor", () => {
   it("matches cri-api.proto", () => {
     const proto = fileURLToPath(new URL("../src/internal/host/cri-api.proto", import.meta.url))
     const fromProto = loader.loadSync(proto, { keepCase: true })
-    const fromJson = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], { keepCase: true })
+    const fromJson = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], {
+      keepCase: true
+    })
     const shape = (def: loader.PackageDefinition) =>
       Object.fromEntries(
         Object.entries(def).map(([name, d]) => [
           name,
           "format" in d
-            ? ((d as loader.MessageTypeDefinition<object, object>).type as unknown as { field: Array<{ name: string; number: number; type: string; label: string; typeName: string }> }).field.map((f: { name: string; number: number; type: string; label: string; typeName: string }) => [f.name, f.number, f.type, f.label, f.typeName])
-            : Object.entries(d).map(([m, md]) => [m, md.path, (md.requestType.type as { name: string }).name, (md.responseType.type as { name: string }).name])
+            ? (
+                (d as loader.MessageTypeDefinition<object, object>).type as unknown as {
+                  field: Array<{ name: string; number: number; type: string; label: string; typeName: string }>
+                }
+              ).field.map((f: { name: string; number: number; type: string; label: string; typeName: string }) => [
+                f.name,
+                f.number,
+                f.type,
+                f.label,
+                f.typeName
+              ])
+            : Object.entries(d).map(([m, md]) => [
+                m,
+                md.path,
+                (md.requestType.type as { name: string }).name,
+                (md.responseType.type as { name: string }).name
+              ])
         ])
       )
     expect(shape(fromJson)).toEqual(shape(fromProto))

@@ -3,9 +3,20 @@ import { Effect, Either } from "effect"
 import { assert, describe, expect, it } from "vitest"
 import * as etcd from "../src/etcd/etcd.js"
 import { clusterHealth, Etcd, ensureMember, waitForMember, type EtcdMember } from "../src/etcd/index.js"
-import { clusterStatusYaml, endpointsFromClusterStatus, endpointsFromEtcdPods, parseClusterStatus } from "../src/etcd/endpoints.js"
+import {
+  clusterStatusYaml,
+  endpointsFromClusterStatus,
+  endpointsFromEtcdPods,
+  parseClusterStatus
+} from "../src/etcd/endpoints.js"
 
-const first: EtcdMember = { id: "11", name: "cp-1", peerURLs: ["https://10.0.0.11:2380"], clientURLs: ["https://10.0.0.11:2379"], isLearner: false }
+const first: EtcdMember = {
+  id: "11",
+  name: "cp-1",
+  peerURLs: ["https://10.0.0.11:2380"],
+  clientURLs: ["https://10.0.0.11:2379"],
+  isLearner: false
+}
 
 const withEtcd = <A, E>(autoStart: boolean, f: (h: ReturnType<typeof etcd.fake>) => Effect.Effect<A, E, Etcd>) =>
   Effect.runPromise(
@@ -19,7 +30,9 @@ describe("ensureMember / waitForMember (in-memory etcd)", () => {
   it("adds once, reuses our (unstarted) member on a re-run, names others by hex ID in --initial-cluster", async () => {
     await withEtcd(false, () =>
       Effect.gen(function* () {
-        const client = yield* Effect.flatMap(Etcd, (e) => e.connect(["https://10.0.0.11:2379"], { ca: "", cert: "", key: "" }))
+        const client = yield* Effect.flatMap(Etcd, (e) =>
+          e.connect(["https://10.0.0.11:2379"], { ca: "", cert: "", key: "" })
+        )
         const a = yield* ensureMember(client, "cp-2", "https://10.0.0.12:2380", { learner: false })
         const b = yield* ensureMember(client, "cp-2", "https://10.0.0.12:2380", { learner: false })
         expect(a.reused).toBe(false)
@@ -56,16 +69,21 @@ describe("ensureMember / waitForMember (in-memory etcd)", () => {
       Effect.gen(function* () {
         const client = yield* Effect.flatMap(Etcd, (e) => e.connect([], { ca: "", cert: "", key: "" }))
         yield* ensureMember(client, "cp-2", "https://10.0.0.12:2380", { learner: false })
-        return yield* Effect.either(waitForMember(client, "https://10.0.0.12:2380", { learner: false, timeout: "500 millis" }))
+        return yield* Effect.either(
+          waitForMember(client, "https://10.0.0.12:2380", { learner: false, timeout: "500 millis" })
+        )
       })
     )
-    expect(r._tag === "Left" && r.left.message).toMatch(/^timeout waiting for etcd cluster to be available \(waited 500ms; last: the new etcd member https:\/\/10\.0\.0\.12:2380 has not started\)$/)
+    expect(r._tag === "Left" && r.left.message).toMatch(
+      /^timeout waiting for etcd cluster to be available \(waited 500ms; last: the new etcd member https:\/\/10\.0\.0\.12:2380 has not started\)$/
+    )
   })
 })
 
 describe("etcd endpoints", () => {
   it("from ClusterStatus v1beta1/v1beta2 and from etcd Pod annotations; ClusterStatus round-trips", () => {
-    const text = "apiEndpoints:\n  cp-1:\n    advertiseAddress: 10.0.0.11\n    bindPort: 6443\n  cp-0:\n    advertiseAddress: fd00::10\n    bindPort: 6443\napiVersion: kubeadm.k8s.io/v1beta1\nkind: ClusterStatus\n"
+    const text =
+      "apiEndpoints:\n  cp-1:\n    advertiseAddress: 10.0.0.11\n    bindPort: 6443\n  cp-0:\n    advertiseAddress: fd00::10\n    bindPort: 6443\napiVersion: kubeadm.k8s.io/v1beta1\nkind: ClusterStatus\n"
     const status = Either.getOrThrow(parseClusterStatus(text))
     assert.isDefined(status)
     expect(endpointsFromClusterStatus(status)).toEqual(["https://[fd00::10]:2379", "https://10.0.0.11:2379"])
@@ -75,7 +93,13 @@ describe("etcd endpoints", () => {
     expect(
       endpointsFromEtcdPods([
         { metadata: { annotations: { "kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://10.0.0.11:2379" } } },
-        { metadata: { annotations: { "kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://10.0.0.12:2379,https://10.0.0.11:2379" } } },
+        {
+          metadata: {
+            annotations: {
+              "kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://10.0.0.12:2379,https://10.0.0.11:2379"
+            }
+          }
+        },
         { metadata: {} }
       ])
     ).toEqual(["https://10.0.0.11:2379", "https://10.0.0.12:2379"])
@@ -97,6 +121,8 @@ describe("clusterHealth", () => {
       })
     )
     expect(r.ok).toHaveLength(2)
-    expect(r.bad._tag === "Left" && r.bad.left.message).toBe("failed to dial endpoint https://10.0.0.12:2379: https://10.0.0.12:2379: connection refused")
+    expect(r.bad._tag === "Left" && r.bad.left.message).toBe(
+      "failed to dial endpoint https://10.0.0.12:2379: https://10.0.0.12:2379: connection refused"
+    )
   })
 })

@@ -7,7 +7,8 @@ import { canonicalIp, firstHostIp } from "../src/pki/ip.js"
 
 const node = { nodeName: "cp-2", advertiseAddress: "10.0.0.12", bindPort: 6443 }
 
-const isMapping = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null && !Array.isArray(u)
+const isMapping = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** A ClusterConfiguration document as kubeadm-config holds it: a YAML mapping. */
 const yamlMapping = (text: string): Readonly<Record<string, unknown>> => {
@@ -33,8 +34,13 @@ networking: {dnsDomain: cluster.local, serviceSubnet: 10.96.0.0/12}
 `)
     const cfg = controlPlaneConfigFrom(doc, node)
     expect(cfg).toMatchObject({
-      kubernetesVersion: "v1.15.12", imageRepository: "k8s.gcr.io", certificatesDir: "/etc/kubernetes/pki", clusterName: "kubernetes",
-      controlPlaneEndpoint: "lb.example.com:6443", keyAlgorithm: "RSA-2048", networking: { podSubnet: "" },
+      kubernetesVersion: "v1.15.12",
+      imageRepository: "k8s.gcr.io",
+      certificatesDir: "/etc/kubernetes/pki",
+      clusterName: "kubernetes",
+      controlPlaneEndpoint: "lb.example.com:6443",
+      keyAlgorithm: "RSA-2048",
+      networking: { podSubnet: "" },
       apiServer: { certSANs: ["lb.example.com"], extraArgs: { "authorization-mode": "Node,RBAC" } },
       etcd: { local: { dataDir: "/var/lib/etcd", serverCertSANs: ["etcd.example.com"], peerCertSANs: [] } }
     })
@@ -90,9 +96,11 @@ describe("properties", () => {
   })
 
   it("canonical IPv6 text is stable", () => {
-    fc.assert(fc.property(fc.ipV6(), (ip) => {
-      expect(canonicalIp(canonicalIp(ip))).toBe(canonicalIp(ip))
-    }))
+    fc.assert(
+      fc.property(fc.ipV6(), (ip) => {
+        expect(canonicalIp(canonicalIp(ip))).toBe(canonicalIp(ip))
+      })
+    )
     expect(canonicalIp("0:0:0:0:0:0:0:1")).toBe("::1")
   })
 })

@@ -12,7 +12,9 @@ import { json, startTlsServer, type TestServer } from "./helpers/tls-server.js"
 
 let server: TestServer // its certificate names only IP 127.0.0.1 (and DNS localhost)
 beforeAll(async () => {
-  server = await startTlsServer((_req, res) => json(res, 200, { metadata: { name: "cluster-info" }, data: { kubeconfig: "x" } }))
+  server = await startTlsServer((_req, res) =>
+    json(res, 200, { metadata: { name: "cluster-info" }, data: { kubeconfig: "x" } })
+  )
 })
 afterAll(() => server.close())
 
@@ -23,7 +25,13 @@ describe("IPv4-mapped IPv6 endpoints", () => {
     expect(unmapIpv4Url("https://[::ffff:10.0.0.1]:6443")).toBe("https://10.0.0.1:6443")
     expect(unmapIpv4Url("https://[0:0:0:0:0:ffff:0a00:0001]:6443/")).toBe("https://10.0.0.1:6443/")
     expect(unmapIpv4Url("https://[::FFFF:192.168.1.2]:6443/api?x=1")).toBe("https://192.168.1.2:6443/api?x=1")
-    for (const same of ["https://[::1]:6443", "https://[fd00::ffff:1]:6443", "https://10.0.0.1:6443", "https://example.com:6443", "not a url"]) {
+    for (const same of [
+      "https://[::1]:6443",
+      "https://[fd00::ffff:1]:6443",
+      "https://10.0.0.1:6443",
+      "https://example.com:6443",
+      "not a url"
+    ]) {
       expect(unmapIpv4Url(same)).toBe(same)
     }
   })
@@ -32,7 +40,16 @@ describe("IPv4-mapped IPv6 endpoints", () => {
     expect(endpointError("[::ffff:10.0.0.1]:6443")).toBeUndefined()
     expect(endpointError("host:1")).toBeUndefined()
     expect(endpointError("host:65535")).toBeUndefined()
-    for (const bad of ["host:", "host:0", "host:65536", "host:99999", "host:64x3", "host:-1", "host:+80", "[::ffff:1.2.3.4]:"]) {
+    for (const bad of [
+      "host:",
+      "host:0",
+      "host:65536",
+      "host:99999",
+      "host:64x3",
+      "host:-1",
+      "host:+80",
+      "[::ffff:1.2.3.4]:"
+    ]) {
       expect(endpointError(bad), bad).toMatch(/invalid port .* must be a number from 1 to 65535$/)
     }
     expect(endpointError(":6443")).toMatch(/missing host/)
@@ -42,7 +59,13 @@ describe("IPv4-mapped IPv6 endpoints", () => {
     Effect.gen(function* () {
       const api = yield* KubeApi
       const client = yield* api.client(
-        simpleKubeconfig({ clusterName: "k", cluster: { server: mapped(), certificateAuthorityData: server.caPem }, userName: "u", user: {}, contextName: "c" })
+        simpleKubeconfig({
+          clusterName: "k",
+          cluster: { server: mapped(), certificateAuthorityData: server.caPem },
+          userName: "u",
+          user: {},
+          contextName: "c"
+        })
       )
       expect((yield* client.getConfigMap("kube-public", "cluster-info")).data).toEqual({ kubeconfig: "x" })
     }).pipe(Effect.provide(kubeApi.layer))
@@ -50,18 +73,33 @@ describe("IPv4-mapped IPv6 endpoints", () => {
 
   it.live("the CSR watch (client-node's Watch) verifies the IPv4 SAN for [::ffff:127.0.0.1]", () =>
     Effect.gen(function* () {
-      const csr = { metadata: { name: "csr-1", resourceVersion: "2" }, spec: { request: Buffer.from("PEM").toString("base64"), signerName: "s", usages: [] } }
+      const csr = {
+        metadata: { name: "csr-1", resourceVersion: "2" },
+        spec: { request: Buffer.from("PEM").toString("base64"), signerName: "s", usages: [] }
+      }
       server.handler = (_req, res) => {
         res.writeHead(200, { "content-type": "application/json" })
         res.end(JSON.stringify({ type: "MODIFIED", object: csr }) + "\n")
       }
       const api = yield* KubeApi
       const client = yield* api.client(
-        simpleKubeconfig({ clusterName: "k", cluster: { server: mapped(), certificateAuthorityData: server.caPem }, userName: "u", user: { token: "abcdef.0123456789abcdef" }, contextName: "c" })
+        simpleKubeconfig({
+          clusterName: "k",
+          cluster: { server: mapped(), certificateAuthorityData: server.caPem },
+          userName: "u",
+          user: { token: "abcdef.0123456789abcdef" },
+          contextName: "c"
+        })
       )
-      const events = Chunk.toArray(yield* Stream.runCollect(client.watchCsr("csr-1", { resourceVersion: "1", timeoutSeconds: 5 })))
-      expect(events.map((e) => [e.type, e.object.metadata.name, e.object.spec.request])).toEqual([["MODIFIED", "csr-1", "PEM"]])
-      expect(server.requests.at(-1)?.path).toBe("/apis/certificates.k8s.io/v1/certificatesigningrequests?watch=true&fieldSelector=metadata.name%3Dcsr-1&resourceVersion=1&timeoutSeconds=5")
+      const events = Chunk.toArray(
+        yield* Stream.runCollect(client.watchCsr("csr-1", { resourceVersion: "1", timeoutSeconds: 5 }))
+      )
+      expect(events.map((e) => [e.type, e.object.metadata.name, e.object.spec.request])).toEqual([
+        ["MODIFIED", "csr-1", "PEM"]
+      ])
+      expect(server.requests.at(-1)?.path).toBe(
+        "/apis/certificates.k8s.io/v1/certificatesigningrequests?watch=true&fieldSelector=metadata.name%3Dcsr-1&resourceVersion=1&timeoutSeconds=5"
+      )
     }).pipe(Effect.provide(kubeApi.layer))
   )
 })

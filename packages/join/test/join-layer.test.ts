@@ -22,7 +22,8 @@ import * as rootfs from "../src/rootfs/rootfs.js"
 import { options, workerConfig } from "./fixtures/config.js"
 
 /** Services that are only looked up, never called: each dies if a test calls it. */
-const unused = <I, S>(tag: Context.Tag<I, S>) => Layer.succeed(tag, new Proxy({}, { get: (_, k) => Effect.die(`${String(k)} was not expected`) }) as S)
+const unused = <I, S>(tag: Context.Tag<I, S>) =>
+  Layer.succeed(tag, new Proxy({}, { get: (_, k) => Effect.die(`${String(k)} was not expected`) }) as S)
 
 const fakes: Partial<JoinLayers> = {
   output: output.layerTest(),
@@ -65,42 +66,51 @@ describe("joinLayer", () => {
       children: p.children.map(shape)
     })
     expect(workerWorkflow.phases.map(shape)).toEqual(joinWorkflow.phases.map(shape))
-    const runs = (p: Phase<unknown, unknown>): Array<string> => [...(p.run !== undefined ? [p.name] : []), ...p.children.flatMap(runs)]
+    const runs = (p: Phase<unknown, unknown>): Array<string> => [
+      ...(p.run !== undefined ? [p.name] : []),
+      ...p.children.flatMap(runs)
+    ]
     expect(workerWorkflow.phases.flatMap(runs)).toEqual(["preflight", "kubelet-start", "kubelet-wait-bootstrap"])
   })
 
-  it.effect("withTimeouts: the config's etcdAPICall and kubernetesAPICall bound the etcd join and mark-control-plane, also under `only`", () =>
-    Effect.gen(function* () {
-      // Phases named like the join's, that never finish: only the deadlines can end them.
-      const endless = workflow(
-        phase({ name: "etcd-join", description: "e", run: Effect.never }),
-        phase({
-          name: "control-plane-join",
-          description: "c",
-          children: [
-            phase({ name: "etcd", description: "e", run: Effect.never }),
-            phase({ name: "mark-control-plane", description: "m", run: Effect.never })
-          ]
-        })
-      )
-      const timeouts = { ...defaultTimeouts, etcdAPICall: Duration.seconds(90), kubernetesAPICall: Duration.seconds(20) }
-      const timed = yield* withTimeouts(timeouts)(endless)
-      const failure = (selected: typeof timed, after: Duration.DurationInput) =>
-        Effect.gen(function* () {
-          const fiber = yield* Effect.fork(Effect.flip(run(selected).pipe(Effect.provide(silentReporter))))
-          yield* TestClock.adjust(after)
-          return (yield* Fiber.join(fiber)).message
-        })
-      expect(yield* failure(timed, "90 seconds")).toBe(
-        "error execution phase etcd-join: phase etcd-join timed out after 1m 30s waiting for the new etcd member to join the cluster"
-      )
-      const mark = yield* Either.flatMap(Either.right(timed), only("control-plane-join/mark-control-plane"))
-      expect(yield* failure(mark, "20 seconds")).toBe(
-        "error execution phase control-plane-join/mark-control-plane: phase control-plane-join/mark-control-plane timed out after 20s waiting for the Node to be registered and marked as a control plane"
-      )
-      // The join's own trees have these phases (withTimeouts fails on an unknown name).
-      expect(Either.isRight(withTimeouts()(joinWorkflow))).toBe(true)
-      expect(Either.isRight(withTimeouts()(workerWorkflow))).toBe(true)
-    })
+  it.effect(
+    "withTimeouts: the config's etcdAPICall and kubernetesAPICall bound the etcd join and mark-control-plane, also under `only`",
+    () =>
+      Effect.gen(function* () {
+        // Phases named like the join's, that never finish: only the deadlines can end them.
+        const endless = workflow(
+          phase({ name: "etcd-join", description: "e", run: Effect.never }),
+          phase({
+            name: "control-plane-join",
+            description: "c",
+            children: [
+              phase({ name: "etcd", description: "e", run: Effect.never }),
+              phase({ name: "mark-control-plane", description: "m", run: Effect.never })
+            ]
+          })
+        )
+        const timeouts = {
+          ...defaultTimeouts,
+          etcdAPICall: Duration.seconds(90),
+          kubernetesAPICall: Duration.seconds(20)
+        }
+        const timed = yield* withTimeouts(timeouts)(endless)
+        const failure = (selected: typeof timed, after: Duration.DurationInput) =>
+          Effect.gen(function* () {
+            const fiber = yield* Effect.fork(Effect.flip(run(selected).pipe(Effect.provide(silentReporter))))
+            yield* TestClock.adjust(after)
+            return (yield* Fiber.join(fiber)).message
+          })
+        expect(yield* failure(timed, "90 seconds")).toBe(
+          "error execution phase etcd-join: phase etcd-join timed out after 1m 30s waiting for the new etcd member to join the cluster"
+        )
+        const mark = yield* Either.flatMap(Either.right(timed), only("control-plane-join/mark-control-plane"))
+        expect(yield* failure(mark, "20 seconds")).toBe(
+          "error execution phase control-plane-join/mark-control-plane: phase control-plane-join/mark-control-plane timed out after 20s waiting for the Node to be registered and marked as a control plane"
+        )
+        // The join's own trees have these phases (withTimeouts fails on an unknown name).
+        expect(Either.isRight(withTimeouts()(joinWorkflow))).toBe(true)
+        expect(Either.isRight(withTimeouts()(workerWorkflow))).toBe(true)
+      })
   )
 })

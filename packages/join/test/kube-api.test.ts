@@ -16,13 +16,22 @@ afterAll(() => server.close())
 const kubeconfig = (caPem: string | undefined, token?: string, insecure = false) =>
   simpleKubeconfig({
     clusterName: "kubernetes",
-    cluster: { server: server.url, ...(caPem !== undefined ? { certificateAuthorityData: caPem } : {}), ...(insecure ? { insecureSkipTlsVerify: true } : {}) },
+    cluster: {
+      server: server.url,
+      ...(caPem !== undefined ? { certificateAuthorityData: caPem } : {}),
+      ...(insecure ? { insecureSkipTlsVerify: true } : {})
+    },
     userName: "u",
     user: token !== undefined ? { token } : {},
     contextName: "c"
   })
 
-const cmBody = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cluster-info", namespace: "kube-public" }, data: { kubeconfig: "a: b\n" } }
+const cmBody = {
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name: "cluster-info", namespace: "kube-public" },
+  data: { kubeconfig: "a: b\n" }
+}
 
 describe("KubeApi (live, client-node against a local HTTPS server)", () => {
   it.live("gets a ConfigMap with the bearer token, verified against the CA", () =>
@@ -33,7 +42,11 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       const client = yield* api.client(kubeconfig(server.caPem, "abcdef.0123456789abcdef"))
       const cm = yield* client.getConfigMap("kube-public", "cluster-info")
       expect(cm.data).toEqual({ kubeconfig: "a: b\n" })
-      expect(server.requests[0]).toMatchObject({ method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info", authorization: "Bearer abcdef.0123456789abcdef" })
+      expect(server.requests[0]).toMatchObject({
+        method: "GET",
+        path: "/api/v1/namespaces/kube-public/configmaps/cluster-info",
+        authorization: "Bearer abcdef.0123456789abcdef"
+      })
     }).pipe(Effect.provide(kubeApi.layer))
   )
 
@@ -43,7 +56,12 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       server.handler = (_req, res) => {
         const code = failures.shift()
         if (code === undefined) return json(res, 200, cmBody)
-        json(res, code, statusBody(code, code === 429 ? "TooManyRequests" : "InternalError", "try later"), code === 429 ? { "retry-after": "1" } : {})
+        json(
+          res,
+          code,
+          statusBody(code, code === 429 ? "TooManyRequests" : "InternalError", "try later"),
+          code === 429 ? { "retry-after": "1" } : {}
+        )
       }
       server.requests.length = 0
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
@@ -61,7 +79,11 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       server.requests.length = 0
       const denied = yield* Effect.either(client.getConfigMap("kube-system", "x"))
       expect(server.requests.length).toBe(1)
-      expect(Either.isLeft(denied) && denied.left).toMatchObject({ _tag: "KubeApiError", status: 403, reason: "Forbidden" })
+      expect(Either.isLeft(denied) && denied.left).toMatchObject({
+        _tag: "KubeApiError",
+        status: 403,
+        reason: "Forbidden"
+      })
       expect(Either.isLeft(denied) && denied.left.message).toContain('configmaps "x" is forbidden')
     }).pipe(Effect.provide(kubeApi.layer))
   )
@@ -72,7 +94,12 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       server.handler = (_req, res) => {
         const code = failures.shift()
         if (code === undefined) return json(res, 200, cmBody)
-        json(res, code, statusBody(code, code === 429 ? "TooManyRequests" : "ServiceUnavailable", "try later"), code === 429 ? { "retry-after": "1" } : {})
+        json(
+          res,
+          code,
+          statusBody(code, code === 429 ? "TooManyRequests" : "ServiceUnavailable", "try later"),
+          code === 429 ? { "retry-after": "1" } : {}
+        )
       }
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const secret = "abcdef.0123456789abcdef"
@@ -81,8 +108,13 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
         yield* client.getConfigMap("kube-public", "cluster-info")
       }).pipe(Effect.provide(kubeApi.layer.pipe(Layer.provide(output.fake(lines)))))
       const got = yield* Ref.get(lines)
-      expect(got.map((l) => [l.stream, l.level])).toEqual([["detail", 2], ["detail", 2]])
-      expect(got[0]?.text).toMatch(/^\[kube-api\] get ConfigMap kube-public\/cluster-info at https:\/\/.+: attempt 1 failed \(503 ServerError\), retrying in \d+ms$/)
+      expect(got.map((l) => [l.stream, l.level])).toEqual([
+        ["detail", 2],
+        ["detail", 2]
+      ])
+      expect(got[0]?.text).toMatch(
+        /^\[kube-api\] get ConfigMap kube-public\/cluster-info at https:\/\/.+: attempt 1 failed \(503 ServerError\), retrying in \d+ms$/
+      )
       // The pause of the 429 honours its Retry-After (at least one second).
       expect(got[1]?.text).toMatch(/: attempt 2 failed \(429 TooManyRequests\), retrying in [1-9]s( \d+ms)?$/)
       for (const l of got) expect(l.text).not.toContain("0123456789abcdef")
@@ -114,7 +146,13 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
       const insecure = yield* api.client(kubeconfig(undefined), { insecureSkipTlsVerify: true })
       expect((yield* insecure.getConfigMap("kube-public", "cluster-info")).data["kubeconfig"]).toBe("a: b\n")
       const closed = yield* api.client(
-        simpleKubeconfig({ clusterName: "k", cluster: { server: "https://127.0.0.1:1" }, userName: "u", user: {}, contextName: "c" }),
+        simpleKubeconfig({
+          clusterName: "k",
+          cluster: { server: "https://127.0.0.1:1" },
+          userName: "u",
+          user: {},
+          contextName: "c"
+        }),
         { retries: 0, insecureSkipTlsVerify: true }
       )
       const c = yield* Effect.either(closed.getConfigMap("kube-public", "cluster-info"))
@@ -132,7 +170,10 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
         clusterName: "kubernetes",
         cluster: { server: server.url, certificateAuthorityData: server.caPem, insecureSkipTlsVerify: true },
         userName: "u",
-        user: { clientCertificateData: "-----BEGIN CERTIFICATE-----\n", clientKeyData: "-----BEGIN PRIVATE KEY-----\n" },
+        user: {
+          clientCertificateData: "-----BEGIN CERTIFICATE-----\n",
+          clientKeyData: "-----BEGIN PRIVATE KEY-----\n"
+        },
         contextName: "c"
       })
       const refusals = [
@@ -162,7 +203,9 @@ describe("KubeApi (live, client-node against a local HTTPS server)", () => {
   it.live("a request that gets no answer fails at the per-call deadline", () =>
     Effect.gen(function* () {
       server.handler = () => {} // never answers
-      const client = yield* Effect.flatMap(KubeApi, (api) => api.client(kubeconfig(server.caPem), { requestTimeout: "300 millis", retries: 1 }))
+      const client = yield* Effect.flatMap(KubeApi, (api) =>
+        api.client(kubeconfig(server.caPem), { requestTimeout: "300 millis", retries: 1 })
+      )
       const r = yield* Effect.either(client.getConfigMap("kube-public", "cluster-info"))
       expect(Either.isLeft(r) && r.left.reason).toBe("Timeout")
     }).pipe(Effect.provide(kubeApi.layer))

@@ -4,13 +4,16 @@ import { kubeadmBehaviour } from "../src/kubeadm-behaviour.js"
 import { clusterConfiguration } from "./fixtures/config.js"
 import { instanceConfig, kubeletFlags, withInstanceConfig } from "../src/kubelet/files.js"
 
-
 describe("kubeadm behaviour by cluster version", () => {
   it("NodeLocalCRISocket: on from 1.34 unless the cluster's gate turns it off; locked on from 1.36", () => {
     expect(kubeadmBehaviour(clusterConfiguration("v1.33.4")).nodeLocalCriSocket).toBe(false)
     expect(kubeadmBehaviour(clusterConfiguration("v1.34.0")).nodeLocalCriSocket).toBe(true)
-    expect(kubeadmBehaviour(clusterConfiguration("v1.35.1", { NodeLocalCRISocket: false })).nodeLocalCriSocket).toBe(false)
-    expect(kubeadmBehaviour(clusterConfiguration("v1.36.0", { NodeLocalCRISocket: false })).nodeLocalCriSocket).toBe(true)
+    expect(kubeadmBehaviour(clusterConfiguration("v1.35.1", { NodeLocalCRISocket: false })).nodeLocalCriSocket).toBe(
+      false
+    )
+    expect(kubeadmBehaviour(clusterConfiguration("v1.36.0", { NodeLocalCRISocket: false })).nodeLocalCriSocket).toBe(
+      true
+    )
     expect(kubeadmBehaviour(clusterConfiguration("v1.15.12")).minor).toBe(15)
   })
 
@@ -24,7 +27,8 @@ describe("kubeadm behaviour by cluster version", () => {
   })
 
   it("ControlPlaneKubeletLocalMode (the etcd-join / kubelet-wait-bootstrap order): opt-in 1.31-1.32, on by default 1.33-1.34, locked on from 1.35", () => {
-    const mode = (v: string, gates?: Record<string, boolean>) => kubeadmBehaviour(clusterConfiguration(v, gates)).controlPlaneKubeletLocalMode
+    const mode = (v: string, gates?: Record<string, boolean>) =>
+      kubeadmBehaviour(clusterConfiguration(v, gates)).controlPlaneKubeletLocalMode
     expect(mode("v1.15.12")).toBe(false)
     expect(mode("v1.30.4", { ControlPlaneKubeletLocalMode: true })).toBe(false)
     expect(mode("v1.31.0")).toBe(false)
@@ -36,7 +40,8 @@ describe("kubeadm behaviour by cluster version", () => {
   })
 
   it("WaitForAllControlPlaneComponents (wait-control-plane): opt-in 1.30-1.32, on by default 1.33, locked on from 1.34", () => {
-    const wait = (v: string, gates?: Record<string, boolean>) => kubeadmBehaviour(clusterConfiguration(v, gates)).waitForAllControlPlaneComponents
+    const wait = (v: string, gates?: Record<string, boolean>) =>
+      kubeadmBehaviour(clusterConfiguration(v, gates)).waitForAllControlPlaneComponents
     expect(wait("v1.29.9", { WaitForAllControlPlaneComponents: true })).toBe(false)
     expect(wait("v1.30.0")).toBe(false)
     expect(wait("v1.30.0", { WaitForAllControlPlaneComponents: true })).toBe(true)
@@ -54,10 +59,25 @@ describe("kubeadm behaviour by cluster version", () => {
   it("instance-config.yaml holds the socket; config.yaml gets it merged, keys sorted; the flags file drops it", () => {
     const socket = "unix:///var/run/containerd/containerd.sock"
     expect(instanceConfig(socket)).toBe(`containerRuntimeEndpoint: "${socket}"\n`)
-    const merged = withInstanceConfig("kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\ncgroupDriver: cgroupfs\n", socket)
-    expect(parse(merged)).toEqual({ apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", cgroupDriver: "cgroupfs", containerRuntimeEndpoint: socket })
+    const merged = withInstanceConfig(
+      "kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\ncgroupDriver: cgroupfs\n",
+      socket
+    )
+    expect(parse(merged)).toEqual({
+      apiVersion: "kubelet.config.k8s.io/v1beta1",
+      kind: "KubeletConfiguration",
+      cgroupDriver: "cgroupfs",
+      containerRuntimeEndpoint: socket
+    })
     expect(merged.split("\n")[0]).toBe("apiVersion: kubelet.config.k8s.io/v1beta1")
-    const inputs = { nodeName: "n", hostname: "n", registerTaints: [], kubeletExtraArgs: {}, kubernetesMinor: 37, systemdResolvedRunning: false }
+    const inputs = {
+      nodeName: "n",
+      hostname: "n",
+      registerTaints: [],
+      kubeletExtraArgs: {},
+      kubernetesMinor: 37,
+      systemdResolvedRunning: false
+    }
     expect(kubeletFlags({ ...inputs, criSocket: undefined })).not.toHaveProperty("container-runtime-endpoint")
     expect(kubeletFlags({ ...inputs, criSocket: socket })["container-runtime-endpoint"]).toBe(socket)
   })

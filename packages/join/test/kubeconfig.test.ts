@@ -14,7 +14,9 @@ const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
 describe("kubeconfig", () => {
   it("serialises bootstrap-kubelet.conf in the documented layout", () => {
-    const text = serializeKubeconfig(bootstrapKubeconfig({ server: "https://10.0.0.10:6443", caPem: CA, token: "abcdef.0123456789abcdef" }))
+    const text = serializeKubeconfig(
+      bootstrapKubeconfig({ server: "https://10.0.0.10:6443", caPem: CA, token: "abcdef.0123456789abcdef" })
+    )
     expect(text).toBe(
       [
         "apiVersion: v1",
@@ -60,7 +62,13 @@ users: null
   })
 
   it("refuses junk with a KubeconfigError, never a throw", () => {
-    for (const junk of ["", "[1,2", "kind: Pod", "clusters: 3", "clusters:\n- cluster:\n    certificate-authority-data: '%%%'"]) {
+    for (const junk of [
+      "",
+      "[1,2",
+      "kind: Pod",
+      "clusters: 3",
+      "clusters:\n- cluster:\n    certificate-authority-data: '%%%'"
+    ]) {
       const r = parseKubeconfig(junk)
       expect(Either.isLeft(r) && r.left._tag).toBe("KubeconfigError")
     }
@@ -75,15 +83,29 @@ users: null
       const k = yield* loadKubeconfig("/etc/kubernetes/kubelet.conf").pipe(Effect.provide(mem.layer))
       expect(k.users[0]?.value.clientCertificateData).toBe("CERT+KEY")
       expect(k.users[0]?.value.clientKeyData).toBe("CERT+KEY")
-      const missing = yield* Effect.either(loadKubeconfig("/etc/kubernetes/nothing.conf").pipe(Effect.provide(mem.layer)))
-      expect(Either.isLeft(missing) && missing.left.message).toContain(`invalid kubeconfig "/etc/kubernetes/nothing.conf"`)
+      const missing = yield* Effect.either(
+        loadKubeconfig("/etc/kubernetes/nothing.conf").pipe(Effect.provide(mem.layer))
+      )
+      expect(Either.isLeft(missing) && missing.left.message).toContain(
+        `invalid kubeconfig "/etc/kubernetes/nothing.conf"`
+      )
     })
   )
 })
 
 describe("kubeconfig parsing (properties)", () => {
-  it.prop("never throws on junk, always a KubeconfigError or a kubeconfig", [FastCheck.oneof(FastCheck.string(), FastCheck.json(), FastCheck.jsonValue().map((v) => JSON.stringify({ clusters: v, users: v, contexts: v })))], ([text]) => {
-    const r = parseKubeconfig(text)
-    return Either.isRight(r) || Predicate.isTagged(r.left, "KubeconfigError")
-  })
+  it.prop(
+    "never throws on junk, always a KubeconfigError or a kubeconfig",
+    [
+      FastCheck.oneof(
+        FastCheck.string(),
+        FastCheck.json(),
+        FastCheck.jsonValue().map((v) => JSON.stringify({ clusters: v, users: v, contexts: v }))
+      )
+    ],
+    ([text]) => {
+      const r = parseKubeconfig(text)
+      return Either.isRight(r) || Predicate.isTagged(r.left, "KubeconfigError")
+    }
+  )
 })

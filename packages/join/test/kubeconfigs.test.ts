@@ -25,14 +25,18 @@ const rootWithCa = async () => {
   await mkdir(join(root, "etc/kubernetes/pki"), { recursive: true })
   const k = await generateKeyPair("ecdsa-p256")
   await writeFile(join(root, "etc/kubernetes/pki/ca.crt"), await createCaCertificate(k, { commonName: "kubernetes" }))
-  await writeFile(join(root, "etc/kubernetes/pki/ca.key"), await privateKeyToPem(k.privateKey, "traditional"), { mode: 0o600 })
+  await writeFile(join(root, "etc/kubernetes/pki/ca.key"), await privateKeyToPem(k.privateKey, "traditional"), {
+    mode: 0o600
+  })
   return root
 }
 
 const run = async (root: string, cfg: ControlPlaneConfig) => {
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
   const result = await Effect.runPromise(
-    Effect.either(ensureControlPlaneKubeconfigs(cfg)).pipe(Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines))))
+    Effect.either(ensureControlPlaneKubeconfigs(cfg)).pipe(
+      Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines)))
+    )
   )
   return { result, lines: Effect.runSync(Ref.get(lines)).map((l) => l.text) }
 }
@@ -57,7 +61,18 @@ describe("control-plane kubeconfig files", () => {
     ] as const) {
       const path = join(root, "etc/kubernetes", file)
       expect((await stat(path)).mode & 0o777).toBe(0o600)
-      const view = execFileSync("kubectl", ["--kubeconfig", path, "config", "view", "-o", "jsonpath={.current-context} {.clusters[0].cluster.server} {.users[0].name}"], { encoding: "utf8" })
+      const view = execFileSync(
+        "kubectl",
+        [
+          "--kubeconfig",
+          path,
+          "config",
+          "view",
+          "-o",
+          "jsonpath={.current-context} {.clusters[0].cluster.server} {.users[0].name}"
+        ],
+        { encoding: "utf8" }
+      )
       expect(view).toBe(`${user}@kubernetes https://127.0.1.100:6443 ${user}`)
       const k = parseKubeconfig(await readFile(path, "utf8"))
       if (Either.isLeft(k)) throw k.left
@@ -65,7 +80,11 @@ describe("control-plane kubeconfig files", () => {
       const certData = k.right.users[0]?.value.clientCertificateData
       assert.isDefined(certData)
       await writeFile(certPath, certData)
-      expect(execFileSync("openssl", ["verify", "-CAfile", join(root, "etc/kubernetes/pki/ca.crt"), certPath], { encoding: "utf8" })).toMatch(/OK/)
+      expect(
+        execFileSync("openssl", ["verify", "-CAfile", join(root, "etc/kubernetes/pki/ca.crt"), certPath], {
+          encoding: "utf8"
+        })
+      ).toMatch(/OK/)
       const subject = execFileSync("openssl", ["x509", "-in", certPath, "-noout", "-subject"], { encoding: "utf8" })
       expect(subject).toContain(org ? `O = ${org}, CN = ${user}` : `CN = ${user}`)
     }
@@ -76,7 +95,10 @@ describe("control-plane kubeconfig files", () => {
   it("an existing file with another CA or server is an error (1.15)", async () => {
     const root = await rootWithCa()
     expect((await run(root, sampleConfig({ keyAlgorithm: "ECDSA-P256" }))).result._tag).toBe("Right")
-    const other = await run(root, sampleConfig({ keyAlgorithm: "ECDSA-P256", controlPlaneEndpoint: "other.example.com:6443" }))
+    const other = await run(
+      root,
+      sampleConfig({ keyAlgorithm: "ECDSA-P256", controlPlaneEndpoint: "other.example.com:6443" })
+    )
     expect(other.result._tag === "Left" && other.result.left.message).toBe(
       `a kubeconfig file "/etc/kubernetes/admin.conf" exists already but has got the wrong API Server URL`
     )

@@ -10,7 +10,9 @@ import * as rootfs from "../src/rootfs/rootfs.js"
 import * as output from "../src/output.js"
 
 const stubClient = (over: Partial<KubeClient>): KubeClient =>
-  new Proxy(over, { get: (t, p) => (p in t ? (t as Record<string | symbol, unknown>)[p] : () => Effect.die(`${String(p)} not used`)) }) as KubeClient
+  new Proxy(over, {
+    get: (t, p) => (p in t ? (t as Record<string | symbol, unknown>)[p] : () => Effect.die(`${String(p)} not used`))
+  }) as KubeClient
 
 const apiError = (status: number, reason: KubeApiReason, detail: string) =>
   new KubeApiError({ op: "get Node node-1", server: "https://127.0.1.1:6443", status, reason, detail })
@@ -21,11 +23,17 @@ const setup = (client: KubeClient) =>
   Effect.gen(function* () {
     const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
     const fs = rootfs.fake({
-      "/etc/kubernetes/kubelet.conf": serializeKubeconfig(kubeletKubeconfig({ server: "https://127.0.1.1:6443", caPem: "CA" })),
+      "/etc/kubernetes/kubelet.conf": serializeKubeconfig(
+        kubeletKubeconfig({ server: "https://127.0.1.1:6443", caPem: "CA" })
+      ),
       // read as text only: the stub API client never uses it
       "/var/lib/kubelet/pki/kubelet-client-current.pem": "CERT AND KEY"
     })
-    const layer = Layer.mergeAll(fs.layer, output.fake(lines), Layer.succeed(KubeApi, { client: () => Effect.succeed(client) }))
+    const layer = Layer.mergeAll(
+      fs.layer,
+      output.fake(lines),
+      Layer.succeed(KubeApi, { client: () => Effect.succeed(client) })
+    )
     return { lines, layer }
   })
 
@@ -48,7 +56,9 @@ describe("annotateCriSocket", () => {
               })
           })
         )
-        const fiber = yield* Effect.fork(Effect.either(annotateCriSocket("node-1", socket, Duration.seconds(30)).pipe(Effect.provide(layer))))
+        const fiber = yield* Effect.fork(
+          Effect.either(annotateCriSocket("node-1", socket, Duration.seconds(30)).pipe(Effect.provide(layer)))
+        )
         yield* TestClock.adjust("31 seconds")
         const result = yield* Fiber.join(fiber)
         expect(gets).toBe(1)
@@ -80,7 +90,9 @@ describe("annotateCriSocket", () => {
           }
         })
       )
-      const fiber = yield* Effect.fork(annotateCriSocket("node-1", socket, Duration.seconds(30)).pipe(Effect.provide(layer)))
+      const fiber = yield* Effect.fork(
+        annotateCriSocket("node-1", socket, Duration.seconds(30)).pipe(Effect.provide(layer))
+      )
       yield* TestClock.adjust("10 seconds")
       expect(yield* Fiber.join(fiber)).toBe(true)
       expect(patches).toEqual([{ metadata: { annotations: { "kubeadm.alpha.kubernetes.io/cri-socket": socket } } }])
@@ -89,8 +101,12 @@ describe("annotateCriSocket", () => {
 
   it.effect("a Node that never appears: the 'not registered' warning after the wait", () =>
     Effect.gen(function* () {
-      const { lines, layer } = yield* setup(stubClient({ getNode: () => Effect.fail(apiError(404, "NotFound", "not found")) }))
-      const fiber = yield* Effect.fork(annotateCriSocket("node-1", socket, Duration.seconds(30)).pipe(Effect.provide(layer)))
+      const { lines, layer } = yield* setup(
+        stubClient({ getNode: () => Effect.fail(apiError(404, "NotFound", "not found")) })
+      )
+      const fiber = yield* Effect.fork(
+        annotateCriSocket("node-1", socket, Duration.seconds(30)).pipe(Effect.provide(layer))
+      )
       yield* TestClock.adjust("31 seconds")
       expect(yield* Fiber.join(fiber)).toBe(false)
       expect((yield* Ref.get(lines)).map((l) => l.text)).toContain(

@@ -33,7 +33,10 @@ describe("kubeadm-flags.env", () => {
       nodeName: "custom",
       kubernetesMinor: 30,
       systemdResolvedRunning: true,
-      registerTaints: [{ key: "dedicated", value: "gpu", effect: "NoSchedule" }, { key: "spot", effect: "NoExecute" }],
+      registerTaints: [
+        { key: "dedicated", value: "gpu", effect: "NoSchedule" },
+        { key: "spot", effect: "NoExecute" }
+      ],
       kubeletExtraArgs: { "node-ip": "10.0.0.5", "resolv-conf": "/etc/resolv.conf" }
     })
     expect(flagsEnvFile(flags)).toBe(
@@ -49,7 +52,9 @@ describe("Kubelet service: init system", () => {
   it.effect("without an init system it says so, and starts nothing", () =>
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start)).pipe(Effect.provide(layers(host.fake().layer, lines)))
+      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start)).pipe(
+        Effect.provide(layers(host.fake().layer, lines))
+      )
       expect(started).toBe(false)
       expect((yield* Ref.get(lines)).map((l) => l.text)).toEqual([
         "[kubelet-start] no supported init system detected, won't make sure the kubelet not running for a short period of time while setting up configuration for it.",
@@ -65,9 +70,14 @@ describe("Kubelet service: init system", () => {
       const machine = host.fake({
         initSystem: Effect.succeed("systemd"),
         lookPath: (name) => Effect.succeed(name === "systemctl" ? Option.some("/usr/bin/systemctl") : Option.none()),
-        run: (path, args) => Effect.sync(() => (commands.push([path, ...args].join(" ")), { stdout: "Loaded: loaded", stderr: "", exitCode: 0 }))
+        run: (path, args) =>
+          Effect.sync(
+            () => (commands.push([path, ...args].join(" ")), { stdout: "Loaded: loaded", stderr: "", exitCode: 0 })
+          )
       }).layer
-      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start)).pipe(Effect.provide(layers(machine, lines)))
+      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start)).pipe(
+        Effect.provide(layers(machine, lines))
+      )
       expect(started).toBe(true)
       expect(commands).toEqual([
         "/usr/bin/systemctl status kubelet",
@@ -85,22 +95,34 @@ describe("waiting for the TLS bootstrap", () => {
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const layer = Layer.mergeAll(rootfs.fake().layer, host.fake().layer, output.fake(lines), crypto.layer)
-      const fiber = yield* Effect.fork(Effect.either(waitForTlsBootstrap(Duration.seconds(30), " (hint)").pipe(Effect.provide(layer))))
+      const fiber = yield* Effect.fork(
+        Effect.either(waitForTlsBootstrap(Duration.seconds(30), " (hint)").pipe(Effect.provide(layer)))
+      )
       yield* TestClock.adjust("31 seconds")
       const result = yield* Fiber.join(fiber)
       expect(Either.isLeft(result) && result.left.message).toBe(
         "timed out after 30s waiting for the kubelet to perform the TLS Bootstrap: /etc/kubernetes/kubelet.conf does not exist yet: no kubelet process is running on this machine (hint)"
       )
       const info = (yield* Ref.get(lines)).filter((l) => l.stream === "info").map((l) => l.text)
-      expect(info[0]).toBe("[kubelet-start] Still waiting after 10s: /etc/kubernetes/kubelet.conf does not exist yet: no kubelet process is running on this machine")
+      expect(info[0]).toBe(
+        "[kubelet-start] Still waiting after 10s: /etc/kubernetes/kubelet.conf does not exist yet: no kubelet process is running on this machine"
+      )
       expect(info.length).toBeGreaterThanOrEqual(2)
     })
   )
 
   it.effect("kubelet.conf written but its client certificate not yet there: says the CSR is pending", () =>
     Effect.gen(function* () {
-      const fs = rootfs.fake({ "/etc/kubernetes/kubelet.conf": serializeKubeconfig(kubeletKubeconfig({ server: "https://h:6443", caPem: "CA" })) })
-      const pending = yield* bootstrapPending.pipe(Effect.provide(Layer.mergeAll(fs.layer, host.fake({ processRunning: () => Effect.succeed(true) }).layer, crypto.layer)))
+      const fs = rootfs.fake({
+        "/etc/kubernetes/kubelet.conf": serializeKubeconfig(
+          kubeletKubeconfig({ server: "https://h:6443", caPem: "CA" })
+        )
+      })
+      const pending = yield* bootstrapPending.pipe(
+        Effect.provide(
+          Layer.mergeAll(fs.layer, host.fake({ processRunning: () => Effect.succeed(true) }).layer, crypto.layer)
+        )
+      )
       expect(Option.getOrThrow(pending)).toContain("is not issued: CSR not yet approved?")
     })
   )

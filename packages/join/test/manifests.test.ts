@@ -41,7 +41,12 @@ describe("static Pod manifests", () => {
     for (const v of ["v1.15.12", "v1.28.4"]) {
       const cfg = sampleConfig({ kubernetesVersion: v })
       for (const pod of Object.values(controlPlanePods(cfg))) validateYaml(pod)
-      validateYaml(etcdPod(cfg, [{ name: "cp-1", peerURL: "https://10.0.0.11:2380" }, { name: "cp-2", peerURL: "https://10.0.0.12:2380" }]))
+      validateYaml(
+        etcdPod(cfg, [
+          { name: "cp-1", peerURL: "https://10.0.0.11:2380" },
+          { name: "cp-2", peerURL: "https://10.0.0.12:2380" }
+        ])
+      )
     }
   })
 
@@ -74,11 +79,17 @@ describe("static Pod manifests", () => {
     const cfg = sampleConfig({
       apiServer: {
         extraArgs: { "authorization-mode": "Node,Bogus,RBAC", "audit-log-path": "/var/log/a.log" },
-        extraVolumes: [{ name: "audit", hostPath: "/var/log", mountPath: "/var/log", readOnly: false, pathType: "DirectoryOrCreate" }],
+        extraVolumes: [
+          { name: "audit", hostPath: "/var/log", mountPath: "/var/log", readOnly: false, pathType: "DirectoryOrCreate" }
+        ],
         certSANs: []
       }
     })
-    const raw = kubeApiServerPod(cfg, { existingCaDirs: ["/etc/pki"], flexvolumeDirExists: false, proxyEnv: [{ name: "HTTPS_PROXY", value: "http://p:3128" }] })
+    const raw = kubeApiServerPod(cfg, {
+      existingCaDirs: ["/etc/pki"],
+      flexvolumeDirExists: false,
+      proxyEnv: [{ name: "HTTPS_PROXY", value: "http://p:3128" }]
+    })
     const pod = typed(raw)
     expect(command(pod)).toContain("--authorization-mode=Node,RBAC")
     expect(command(pod)).toContain("--audit-log-path=/var/log/a.log")
@@ -89,37 +100,54 @@ describe("static Pod manifests", () => {
 
   it("controller-manager and scheduler: flags, ports, kubeconfig mounts", () => {
     const cm = typed(kubeControllerManagerPod(sampleConfig()))
-    expect(command(cm)).toEqual(expect.arrayContaining([
-      "--allocate-node-cidrs=true", "--cluster-cidr=10.244.0.0/16", "--node-cidr-mask-size=24",
-      "--controllers=*,bootstrapsigner,tokencleaner", "--kubeconfig=/etc/kubernetes/controller-manager.conf",
-      "--cluster-signing-key-file=/etc/kubernetes/pki/ca.key"
-    ]))
+    expect(command(cm)).toEqual(
+      expect.arrayContaining([
+        "--allocate-node-cidrs=true",
+        "--cluster-cidr=10.244.0.0/16",
+        "--node-cidr-mask-size=24",
+        "--controllers=*,bootstrapsigner,tokencleaner",
+        "--kubeconfig=/etc/kubernetes/controller-manager.conf",
+        "--cluster-signing-key-file=/etc/kubernetes/pki/ca.key"
+      ])
+    )
     expect(command(cm)).not.toContain("--service-cluster-ip-range=10.96.0.0/12")
     expect(container(cm).livenessProbe?.httpGet?.port).toBe(10252)
     expect(cm.spec?.volumes?.map((v) => v.name)).toEqual(["ca-certs", "flexvolume-dir", "k8s-certs", "kubeconfig"])
     const s = typed(kubeSchedulerPod(sampleConfig()))
-    expect(command(s)).toEqual(["kube-scheduler", "--bind-address=127.0.0.1", "--kubeconfig=/etc/kubernetes/scheduler.conf", "--leader-elect=true"])
+    expect(command(s)).toEqual([
+      "kube-scheduler",
+      "--bind-address=127.0.0.1",
+      "--kubeconfig=/etc/kubernetes/scheduler.conf",
+      "--leader-elect=true"
+    ])
     expect(container(s).livenessProbe?.httpGet?.port).toBe(10251)
     expect(container(s).resources).toEqual({ requests: { cpu: "100m" } })
   })
 
   it("etcd: initial cluster, existing state, mounts, probe, annotation on newer clusters", () => {
-    const members = [{ name: "cp-1", peerURL: "https://10.0.0.11:2380" }, { name: "cp-2", peerURL: "https://10.0.0.12:2380" }]
+    const members = [
+      { name: "cp-1", peerURL: "https://10.0.0.11:2380" },
+      { name: "cp-2", peerURL: "https://10.0.0.12:2380" }
+    ]
     const pod = typed(etcdPod(sampleConfig(), members))
-    expect(command(pod)).toEqual(expect.arrayContaining([
-      "--initial-cluster=cp-1=https://10.0.0.11:2380,cp-2=https://10.0.0.12:2380",
-      "--initial-cluster-state=existing",
-      "--listen-client-urls=https://127.0.0.1:2379,https://10.0.0.12:2379",
-      "--listen-peer-urls=https://10.0.0.12:2380",
-      "--advertise-client-urls=https://10.0.0.12:2379",
-      "--name=cp-2",
-      "--data-dir=/var/lib/etcd"
-    ]))
+    expect(command(pod)).toEqual(
+      expect.arrayContaining([
+        "--initial-cluster=cp-1=https://10.0.0.11:2380,cp-2=https://10.0.0.12:2380",
+        "--initial-cluster-state=existing",
+        "--listen-client-urls=https://127.0.0.1:2379,https://10.0.0.12:2379",
+        "--listen-peer-urls=https://10.0.0.12:2380",
+        "--advertise-client-urls=https://10.0.0.12:2379",
+        "--name=cp-2",
+        "--data-dir=/var/lib/etcd"
+      ])
+    )
     expect(container(pod).image).toBe("k8s.gcr.io/etcd:3.3.10")
     expect(container(pod).livenessProbe?.exec?.command?.[2]).toContain("etcdctl --endpoints=https://[127.0.0.1]:2379")
     expect(pod.metadata?.annotations).toBeUndefined()
     const newer = typed(etcdPod(sampleConfig({ kubernetesVersion: "v1.20.1" }), members))
-    expect(newer.metadata?.annotations).toEqual({ "kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://10.0.0.12:2379" })
+    expect(newer.metadata?.annotations).toEqual({
+      "kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://10.0.0.12:2379"
+    })
     expect(newer.spec?.priorityClassName).toBe("system-node-critical")
   })
 

@@ -13,7 +13,10 @@ import * as crypto from "../src/crypto/crypto.js"
 import * as output from "../src/output.js"
 
 const SERVER = "https://h:6443"
-const readyNode = (name: string) => ({ metadata: { name }, status: { conditions: [{ type: "Ready", status: "True" }] } })
+const readyNode = (name: string) => ({
+  metadata: { name },
+  status: { conditions: [{ type: "Ready", status: "True" }] }
+})
 
 /** A CA, and kubelet credentials it (or another CA) issues, as the kubelet writes them. */
 const makePki = Effect.gen(function* () {
@@ -30,7 +33,13 @@ const makePki = Effect.gen(function* () {
       const keys = yield* c.generateKeyPair("ecdsa-p256")
       const certPem = yield* c.createCertificate(
         keys.publicKey,
-        { commonName: o.cn, organizations: ["system:nodes"], extKeyUsages: ["client"], ...(o.notAfter ? { notAfter: o.notAfter } : {}), ...(o.notBefore ? { notBefore: o.notBefore } : {}) },
+        {
+          commonName: o.cn,
+          organizations: ["system:nodes"],
+          extKeyUsages: ["client"],
+          ...(o.notAfter ? { notAfter: o.notAfter } : {}),
+          ...(o.notBefore ? { notBefore: o.notBefore } : {})
+        },
         o.issuer ?? ca
       )
       return { certPem, keyPem: yield* c.privateKeyToPem(keys.privateKey) }
@@ -47,7 +56,17 @@ const kubeletFiles = (caPem: string, pem: string): MemorySeed => ({
 
 const joinData = (caPem: string) =>
   Layer.succeed(JoinData, {
-    cluster: Effect.succeed({ server: SERVER, caPem, kubeconfig: simpleKubeconfig({ clusterName: "c", cluster: { server: SERVER }, userName: "u", user: {}, contextName: "x" }) }),
+    cluster: Effect.succeed({
+      server: SERVER,
+      caPem,
+      kubeconfig: simpleKubeconfig({
+        clusterName: "c",
+        cluster: { server: SERVER },
+        userName: "u",
+        user: {},
+        contextName: "x"
+      })
+    }),
     tlsBootstrapKubeconfig: Effect.die("unused"),
     bootstrapClient: Effect.die("unused"),
     clusterConfiguration: Effect.die("unused")
@@ -58,8 +77,17 @@ describe("a Node with this name", () => {
     Effect.gen(function* () {
       const api = kubeApi.fake(SERVER)
       api.nodes.set("ready", readyNode("ready"))
-      api.nodes.set("notready", { metadata: { name: "notready" }, status: { conditions: [{ type: "Ready", status: "False" }] } })
-      const kubeconfig = simpleKubeconfig({ clusterName: "c", cluster: { server: SERVER }, userName: "u", user: { token: "t" }, contextName: "x" })
+      api.nodes.set("notready", {
+        metadata: { name: "notready" },
+        status: { conditions: [{ type: "Ready", status: "False" }] }
+      })
+      const kubeconfig = simpleKubeconfig({
+        clusterName: "c",
+        cluster: { server: SERVER },
+        userName: "u",
+        user: { token: "t" },
+        contextName: "x"
+      })
       const client = yield* Effect.flatMap(KubeApi, (k) => k.client(kubeconfig)).pipe(Effect.provide(api.layer))
       const { ca } = yield* makePki
       const out = output.fake(yield* Ref.make<ReadonlyArray<OutputLine>>([]))
@@ -77,12 +105,23 @@ describe("a Node with this name", () => {
     Effect.gen(function* () {
       const api = kubeApi.fake(SERVER)
       api.nodes.set("cp-2", readyNode("cp-2"))
-      const kubeconfig = simpleKubeconfig({ clusterName: "c", cluster: { server: SERVER }, userName: "u", user: { token: "t" }, contextName: "x" })
+      const kubeconfig = simpleKubeconfig({
+        clusterName: "c",
+        cluster: { server: SERVER },
+        userName: "u",
+        user: { token: "t" },
+        contextName: "x"
+      })
       const client = yield* Effect.flatMap(KubeApi, (k) => k.client(kubeconfig)).pipe(Effect.provide(api.layer))
       const { ca, credential } = yield* makePki
       const own = yield* credential({ cn: "system:node:cp-2" })
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const layers = Layer.mergeAll(output.fake(lines), rootfs.fake(kubeletFiles(ca.certPem, own.certPem + own.keyPem)).layer, crypto.layer, joinData(ca.certPem))
+      const layers = Layer.mergeAll(
+        output.fake(lines),
+        rootfs.fake(kubeletFiles(ca.certPem, own.certPem + own.keyPem)).layer,
+        crypto.layer,
+        joinData(ca.certPem)
+      )
       const result = yield* refuseReadyNode(client, "cp-2", { phase: "kubelet-start" }).pipe(Effect.provide(layers))
       expect(result).toBe("ours")
       expect((yield* Ref.get(lines)).map((l) => l.text)).toContain(
@@ -103,20 +142,36 @@ describe("this machine's kubelet credential (ownNodeCredential)", () => {
       const ok = yield* verdict(kubeletFiles(ca.certPem, good.certPem + good.keyPem), ca.certPem)
       expect(Either.isRight(ok)).toBe(true)
       // a CA bundle: any of its certificates may be the issuer
-      expect(Either.isRight(yield* verdict(kubeletFiles(ca.certPem, good.certPem + good.keyPem), otherCa.certPem + ca.certPem))).toBe(true)
+      expect(
+        Either.isRight(
+          yield* verdict(kubeletFiles(ca.certPem, good.certPem + good.keyPem), otherCa.certPem + ca.certPem)
+        )
+      ).toBe(true)
 
       const leftOf = (e: Either.Either<unknown, string>) => (Either.isLeft(e) ? e.left : "ours")
       expect(leftOf(yield* verdict({}, ca.certPem))).toContain("/etc/kubernetes/kubelet.conf does not exist")
-      expect(leftOf(yield* verdict(kubeletFiles(ca.certPem, good.certPem + good.keyPem), ca.certPem, "cp-3"))).toContain('not "system:node:cp-3"')
+      expect(
+        leftOf(yield* verdict(kubeletFiles(ca.certPem, good.certPem + good.keyPem), ca.certPem, "cp-3"))
+      ).toContain('not "system:node:cp-3"')
       const foreign = yield* credential({ cn: "system:node:cp-2", issuer: otherCa })
-      expect(leftOf(yield* verdict(kubeletFiles(ca.certPem, foreign.certPem + foreign.keyPem), ca.certPem))).toContain("not issued by this cluster's CA")
-      const expired = yield* credential({ cn: "system:node:cp-2", notBefore: new Date(Date.now() - 3_600_000 * 48), notAfter: new Date(Date.now() - 3_600_000) })
-      expect(leftOf(yield* verdict(kubeletFiles(ca.certPem, expired.certPem + expired.keyPem), ca.certPem))).toContain("expired")
+      expect(leftOf(yield* verdict(kubeletFiles(ca.certPem, foreign.certPem + foreign.keyPem), ca.certPem))).toContain(
+        "not issued by this cluster's CA"
+      )
+      const expired = yield* credential({
+        cn: "system:node:cp-2",
+        notBefore: new Date(Date.now() - 3_600_000 * 48),
+        notAfter: new Date(Date.now() - 3_600_000)
+      })
+      expect(leftOf(yield* verdict(kubeletFiles(ca.certPem, expired.certPem + expired.keyPem), ca.certPem))).toContain(
+        "expired"
+      )
       // the certificate alone (someone copied it): the private key is not here
       expect(leftOf(yield* verdict(kubeletFiles(ca.certPem, good.certPem), ca.certPem))).toContain("private key")
       // someone else's key next to our certificate
       const other = yield* credential({ cn: "system:node:cp-2" })
-      expect(leftOf(yield* verdict(kubeletFiles(ca.certPem, good.certPem + other.keyPem), ca.certPem))).toContain("does not belong")
+      expect(leftOf(yield* verdict(kubeletFiles(ca.certPem, good.certPem + other.keyPem), ca.certPem))).toContain(
+        "does not belong"
+      )
     }).pipe(Effect.provide(crypto.layer))
   )
 })

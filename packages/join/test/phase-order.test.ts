@@ -13,8 +13,11 @@ import { joinWorkflow, workerWorkflow } from "../src/join-workflow.js"
 import { clusterConfiguration, options, workerConfig } from "./fixtures/config.js"
 import * as joinContext from "../src/join-context.js"
 
-
-const controlPlane = { localAPIEndpoint: { advertiseAddress: "10.0.0.2", bindPort: 6443 }, certificateKey: "ab".repeat(32), etcdLearnerMode: false }
+const controlPlane = {
+  localAPIEndpoint: { advertiseAddress: "10.0.0.2", bindPort: 6443 },
+  certificateKey: "ab".repeat(32),
+  etcdLearnerMode: false
+}
 
 /** Any phase of the join's trees (the worker tree's needs are a subset). */
 type Tree = (typeof joinWorkflow.phases)[number]
@@ -23,7 +26,10 @@ type Tree = (typeof joinWorkflow.phases)[number]
 const running = (version: string, role: "worker" | "control-plane", featureGates?: Record<string, boolean>) =>
   Effect.gen(function* () {
     const names: Array<string> = []
-    const visit = (p: Phase<PhaseContext<Tree>, PhaseError<Tree>>, prefix: string | undefined): Effect.Effect<void, PhaseError<Tree>, PhaseContext<Tree>> =>
+    const visit = (
+      p: Phase<PhaseContext<Tree>, PhaseError<Tree>>,
+      prefix: string | undefined
+    ): Effect.Effect<void, PhaseError<Tree>, PhaseContext<Tree>> =>
       Effect.gen(function* () {
         const full = prefix === undefined ? p.name : `${prefix}/${p.name}`
         if (p.condition !== undefined && !(yield* p.condition.when)) return
@@ -74,16 +80,30 @@ describe("the phase order by cluster version", () => {
 
   it.effect("1.30: the 1.15 order; wait-control-plane only with WaitForAllControlPlaneComponents on", () =>
     Effect.gen(function* () {
-      const old = [...OLD_CONTROL_PLANE_HEAD, "control-plane-join", "control-plane-join/etcd", "control-plane-join/update-status", "control-plane-join/mark-control-plane"]
+      const old = [
+        ...OLD_CONTROL_PLANE_HEAD,
+        "control-plane-join",
+        "control-plane-join/etcd",
+        "control-plane-join/update-status",
+        "control-plane-join/mark-control-plane"
+      ]
       expect(yield* running("v1.30.4", "control-plane")).toEqual(old)
-      expect(yield* running("v1.30.4", "control-plane", { WaitForAllControlPlaneComponents: true })).toEqual([...old, "wait-control-plane"])
+      expect(yield* running("v1.30.4", "control-plane", { WaitForAllControlPlaneComponents: true })).toEqual([
+        ...old,
+        "wait-control-plane"
+      ])
       expect(yield* running("v1.30.4", "worker")).toEqual(["preflight", "kubelet-start"])
     })
   )
 
   it.effect("1.31-1.32: update-status is gone; ControlPlaneKubeletLocalMode on moves the etcd join and the wait", () =>
     Effect.gen(function* () {
-      expect(yield* running("v1.31.2", "control-plane")).toEqual([...OLD_CONTROL_PLANE_HEAD, "control-plane-join", "control-plane-join/etcd", "control-plane-join/mark-control-plane"])
+      expect(yield* running("v1.31.2", "control-plane")).toEqual([
+        ...OLD_CONTROL_PLANE_HEAD,
+        "control-plane-join",
+        "control-plane-join/etcd",
+        "control-plane-join/mark-control-plane"
+      ])
       expect(yield* running("v1.32.0", "control-plane", { ControlPlaneKubeletLocalMode: true })).toEqual([
         ...OLD_CONTROL_PLANE_HEAD,
         "etcd-join",
@@ -106,7 +126,12 @@ describe("the phase order by cluster version", () => {
         "wait-control-plane"
       ])
       // the gates are locked on by then
-      expect(yield* running("v1.37.2", "control-plane", { ControlPlaneKubeletLocalMode: false, WaitForAllControlPlaneComponents: false })).toContain("etcd-join")
+      expect(
+        yield* running("v1.37.2", "control-plane", {
+          ControlPlaneKubeletLocalMode: false,
+          WaitForAllControlPlaneComponents: false
+        })
+      ).toContain("etcd-join")
     })
   )
 

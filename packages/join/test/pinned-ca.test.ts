@@ -23,11 +23,21 @@ let attackerCaPem: string
 
 /** Serves a signed cluster-info naming `server` and carrying `bundle`. */
 const serveClusterInfo = (on: TestServer, server: string, bundle: string) => {
-  const kubeconfig = serializeKubeconfig({ clusters: [{ name: "", value: { server, certificateAuthorityData: bundle } }], users: [], contexts: [], currentContext: "" })
+  const kubeconfig = serializeKubeconfig({
+    clusters: [{ name: "", value: { server, certificateAuthorityData: bundle } }],
+    users: [],
+    contexts: [],
+    currentContext: ""
+  })
   const data = { kubeconfig, [`jws-kubeconfig-${TOKEN_ID}`]: jwsDetachedSign(kubeconfig, TOKEN_ID, SECRET) }
   on.handler = (req, res) =>
     req.path === "/api/v1/namespaces/kube-public/configmaps/cluster-info"
-      ? json(res, 200, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cluster-info", namespace: "kube-public" }, data })
+      ? json(res, 200, {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "cluster-info", namespace: "kube-public" },
+          data
+        })
       : json(res, 404, statusBody(404, "NotFound", "not found"))
 }
 
@@ -47,20 +57,27 @@ const discover = (endpointUrl: string) =>
     const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
     return yield* Effect.either(
       tokenDiscovery(
-        { token: `${TOKEN_ID}.${SECRET}`, apiServerEndpoint: endpointUrl.replace("https://", ""), caCertHashes: [caCertHash(cluster.caPem)], unsafeSkipCAVerification: false },
+        {
+          token: `${TOKEN_ID}.${SECRET}`,
+          apiServerEndpoint: endpointUrl.replace("https://", ""),
+          caCertHashes: [caCertHash(cluster.caPem)],
+          unsafeSkipCAVerification: false
+        },
         Duration.seconds(20)
       ).pipe(Effect.provide(Layer.mergeAll(kubeApi.layer, crypto.layer, output.fake(lines))))
     )
   })
 
 describe("only the pinned CA is trusted", () => {
-  it.live("a bundle of the pinned CA plus another: only the pinned one is kept (for ca.crt and the bootstrap kubeconfig)", () =>
-    Effect.gen(function* () {
-      serveClusterInfo(cluster, cluster.url, cluster.caPem + attackerCaPem)
-      const r = yield* discover(cluster.url)
-      expect(Either.isRight(r) && r.right.caPem).toBe(cluster.caPem)
-      expect(Either.isRight(r) && r.right.kubeconfig.clusters[0]?.value.certificateAuthorityData).toBe(cluster.caPem)
-    })
+  it.live(
+    "a bundle of the pinned CA plus another: only the pinned one is kept (for ca.crt and the bootstrap kubeconfig)",
+    () =>
+      Effect.gen(function* () {
+        serveClusterInfo(cluster, cluster.url, cluster.caPem + attackerCaPem)
+        const r = yield* discover(cluster.url)
+        expect(Either.isRight(r) && r.right.caPem).toBe(cluster.caPem)
+        expect(Either.isRight(r) && r.right.kubeconfig.clusters[0]?.value.certificateAuthorityData).toBe(cluster.caPem)
+      })
   )
 
   it.live("a server certified by the extra CA is not trusted: the verified read fails, nothing is handed on", () =>

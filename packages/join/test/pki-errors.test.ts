@@ -20,16 +20,30 @@ const runCerts = async (cfg: ControlPlaneConfig) => {
   const root = await mkdtemp(join(tmpdir(), "kubeadm-ts-pki-"))
   roots.push(root)
   const exit = await Effect.runPromiseExit(
-    ensureControlPlaneCerts(cfg).pipe(Effect.provide(Layer.merge(rootfs.layer(root), output.fake(Ref.unsafeMake<ReadonlyArray<OutputLine>>([])))))
+    ensureControlPlaneCerts(cfg).pipe(
+      Effect.provide(Layer.merge(rootfs.layer(root), output.fake(Ref.unsafeMake<ReadonlyArray<OutputLine>>([]))))
+    )
   )
   return { exit, files: await readdir(root, { recursive: true }) }
 }
 
 describe("certs: which failures are user errors", () => {
   for (const [what, cfg, message] of [
-    ["advertise address", sampleConfig({ advertiseAddress: "not-an-ip" }), "error parsing LocalAPIEndpoint AdvertiseAddress not-an-ip: is not a valid textual representation of an IP address"],
-    ["controlPlaneEndpoint", sampleConfig({ controlPlaneEndpoint: "bad_host!:6443" }), 'error parsing cluster controlPlaneEndpoint "bad_host!:6443"'],
-    ["service subnet", sampleConfig({ networking: { ...sampleConfig().networking, serviceSubnet: "10.96.0.0/99" } }), '"10.96.0.0/99" is not a valid CIDR']
+    [
+      "advertise address",
+      sampleConfig({ advertiseAddress: "not-an-ip" }),
+      "error parsing LocalAPIEndpoint AdvertiseAddress not-an-ip: is not a valid textual representation of an IP address"
+    ],
+    [
+      "controlPlaneEndpoint",
+      sampleConfig({ controlPlaneEndpoint: "bad_host!:6443" }),
+      'error parsing cluster controlPlaneEndpoint "bad_host!:6443"'
+    ],
+    [
+      "service subnet",
+      sampleConfig({ networking: { ...sampleConfig().networking, serviceSubnet: "10.96.0.0/99" } }),
+      '"10.96.0.0/99" is not a valid CIDR'
+    ]
   ] as const) {
     it(`a bad ${what} is a PkiError with its message; nothing written`, async () => {
       const { exit, files } = await runCerts(cfg)
@@ -41,7 +55,10 @@ describe("certs: which failures are user errors", () => {
   }
 
   it("an exception that is not a PkiError (a broken configuration object) is a defect, not a PkiError", async () => {
-    const broken = { ...sampleConfig(), apiServer: { ...sampleConfig().apiServer, certSANs: undefined } } as unknown as ControlPlaneConfig
+    const broken = {
+      ...sampleConfig(),
+      apiServer: { ...sampleConfig().apiServer, certSANs: undefined }
+    } as unknown as ControlPlaneConfig
     const { exit, files } = await runCerts(broken)
     expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)._tag).toBe("None")
     expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)

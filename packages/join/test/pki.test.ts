@@ -26,7 +26,11 @@ const rootWithCas = async () => {
   roots.push(root)
   const pki = join(root, "etc/kubernetes/pki")
   await mkdir(join(pki, "etcd"), { recursive: true })
-  for (const [base, cn] of [["ca", "kubernetes"], ["front-proxy-ca", "front-proxy-ca"], ["etcd/ca", "etcd-ca"]] as const) {
+  for (const [base, cn] of [
+    ["ca", "kubernetes"],
+    ["front-proxy-ca", "front-proxy-ca"],
+    ["etcd/ca", "etcd-ca"]
+  ] as const) {
     const k = await generateKeyPair("rsa-2048")
     await writeFile(join(pki, `${base}.crt`), await createCaCertificate(k, { commonName: cn }))
     await writeFile(join(pki, `${base}.key`), await privateKeyToPem(k.privateKey, "traditional"), { mode: 0o600 })
@@ -37,22 +41,51 @@ const rootWithCas = async () => {
 const runCerts = async (root: string, cfg: ControlPlaneConfig) => {
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
   const result = await Effect.runPromise(
-    Effect.either(ensureControlPlaneCerts(cfg)).pipe(Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines))))
+    Effect.either(ensureControlPlaneCerts(cfg)).pipe(
+      Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines)))
+    )
   )
-  return { result, lines: Ref.get(lines).pipe(Effect.runSync).map((l) => l.text) }
+  return {
+    result,
+    lines: Ref.get(lines)
+      .pipe(Effect.runSync)
+      .map((l) => l.text)
+  }
 }
 
 const openssl = (...args: string[]) => execFileSync("openssl", args, { encoding: "utf8" })
 
 const LEAVES: Array<[string, string]> = [
-  ["apiserver", "ca"], ["apiserver-kubelet-client", "ca"], ["front-proxy-client", "front-proxy-ca"],
-  ["etcd/server", "etcd/ca"], ["etcd/peer", "etcd/ca"], ["etcd/healthcheck-client", "etcd/ca"], ["apiserver-etcd-client", "etcd/ca"]
+  ["apiserver", "ca"],
+  ["apiserver-kubelet-client", "ca"],
+  ["front-proxy-client", "front-proxy-ca"],
+  ["etcd/server", "etcd/ca"],
+  ["etcd/peer", "etcd/ca"],
+  ["etcd/healthcheck-client", "etcd/ca"],
+  ["apiserver-etcd-client", "etcd/ca"]
 ]
 
 describe("control-plane certificates", () => {
   it("apiserver SANs follow kubeadm's order", () => {
-    const sans = apiServerSans(sampleConfig({ apiServer: { extraArgs: {}, extraVolumes: [], certSANs: ["10.0.0.100", "Api.Example.com", "*.lb.example.com", "not valid!"] } }))
-    expect(sans.dnsNames).toEqual(["cp-2", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "lb.example.com", "api.example.com", "*.lb.example.com"])
+    const sans = apiServerSans(
+      sampleConfig({
+        apiServer: {
+          extraArgs: {},
+          extraVolumes: [],
+          certSANs: ["10.0.0.100", "Api.Example.com", "*.lb.example.com", "not valid!"]
+        }
+      })
+    )
+    expect(sans.dnsNames).toEqual([
+      "cp-2",
+      "kubernetes",
+      "kubernetes.default",
+      "kubernetes.default.svc",
+      "kubernetes.default.svc.cluster.local",
+      "lb.example.com",
+      "api.example.com",
+      "*.lb.example.com"
+    ])
     expect(sans.ipAddresses).toEqual(["10.96.0.1", "10.0.0.12", "10.0.0.100"])
     expect(sans.skipped).toEqual(["not valid!"])
     expect(firstHostIp("fd00:10:96::/112")).toBe("fd00:10:96::1")
@@ -63,7 +96,10 @@ describe("control-plane certificates", () => {
     const cfg = sampleConfig({ advertiseAddress: "127.0.1.12" })
     const { result, lines } = await runCerts(root, cfg)
     expect(result._tag).toBe("Right")
-    if (result._tag === "Right") console.log(`certs: ${result.right.generated.length} RSA-2048 key pairs generated concurrently in ${result.right.keygenMillis} ms`)
+    if (result._tag === "Right")
+      console.log(
+        `certs: ${result.right.generated.length} RSA-2048 key pairs generated concurrently in ${result.right.keygenMillis} ms`
+      )
     expect(lines[0]).toBe(`[certs] Using certificateDir folder "/etc/kubernetes/pki"`)
     expect(lines).toContain(`[certs] Generating "apiserver" certificate and key`)
     expect(lines).toContain(
@@ -71,22 +107,37 @@ describe("control-plane certificates", () => {
     )
     expect(lines).toContain(`[certs] Generating "sa" key and public key`)
     for (const [leaf, ca] of LEAVES) {
-      expect(openssl("verify", "-CAfile", join(pki, `${ca}.crt`), join(pki, `${leaf}.crt`)).trim()).toBe(`${join(pki, `${leaf}.crt`)}: OK`)
+      expect(openssl("verify", "-CAfile", join(pki, `${ca}.crt`), join(pki, `${leaf}.crt`)).trim()).toBe(
+        `${join(pki, `${leaf}.crt`)}: OK`
+      )
       expect((await stat(join(pki, `${leaf}.key`))).mode & 0o777).toBe(0o600)
       expect((await stat(join(pki, `${leaf}.crt`))).mode & 0o777).toBe(0o644)
       expect(await readFile(join(pki, `${leaf}.key`), "utf8")).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/)
     }
     expect((await stat(join(pki, "sa.key"))).mode & 0o777).toBe(0o600)
     expect((await stat(join(pki, "etcd"))).mode & 0o777).toBe(0o755)
-    const ext = (leaf: string) => openssl("x509", "-in", join(pki, `${leaf}.crt`), "-noout", "-subject", "-ext", "subjectAltName,keyUsage,extendedKeyUsage")
+    const ext = (leaf: string) =>
+      openssl(
+        "x509",
+        "-in",
+        join(pki, `${leaf}.crt`),
+        "-noout",
+        "-subject",
+        "-ext",
+        "subjectAltName,keyUsage,extendedKeyUsage"
+      )
     const api = ext("apiserver")
     expect(api).toMatch(/subject=CN\s?=\s?kube-apiserver/)
-    expect(api).toContain("DNS:cp-2, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local, DNS:lb.example.com, DNS:api.example.com, IP Address:10.96.0.1, IP Address:127.0.1.12, IP Address:10.0.0.100")
+    expect(api).toContain(
+      "DNS:cp-2, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local, DNS:lb.example.com, DNS:api.example.com, IP Address:10.96.0.1, IP Address:127.0.1.12, IP Address:10.0.0.100"
+    )
     expect(api).toContain("Digital Signature, Key Encipherment")
     expect(api).toMatch(/TLS Web Server Authentication\s*$/m)
     const etcdServer = ext("etcd/server")
     expect(etcdServer).toMatch(/subject=CN\s?=\s?cp-2/)
-    expect(etcdServer).toContain("DNS:cp-2, DNS:localhost, IP Address:127.0.1.12, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1")
+    expect(etcdServer).toContain(
+      "DNS:cp-2, DNS:localhost, IP Address:127.0.1.12, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"
+    )
     expect(etcdServer).toContain("TLS Web Server Authentication, TLS Web Client Authentication")
     for (const leaf of ["apiserver-kubelet-client", "etcd/healthcheck-client", "apiserver-etcd-client"]) {
       const e = ext(leaf)
@@ -132,7 +183,9 @@ describe("control-plane certificates", () => {
     const { root, pki } = await rootWithCas()
     await unlink(join(pki, "front-proxy-ca.key"))
     const { result } = await runCerts(root, sampleConfig())
-    expect(result._tag === "Left" && result.left.message).toMatch(/^could not load expected certificate "front-proxy-client" or validate the existence of key "front-proxy-ca" for it/)
+    expect(result._tag === "Left" && result.left.message).toMatch(
+      /^could not load expected certificate "front-proxy-client" or validate the existence of key "front-proxy-ca" for it/
+    )
     await expect(stat(join(pki, "apiserver.crt"))).rejects.toThrow()
   })
 })

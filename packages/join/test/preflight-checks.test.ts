@@ -45,8 +45,18 @@ describe("worker preflight checks", () => {
   it.effect("pass on a healthy machine (only the no-init-system warning)", () =>
     Effect.gen(function* () {
       const r = yield* runChecks(workerChecks(workerConfig()), ignoreSet([]))
-      expect(r.warnings).toEqual(["[WARNING Service-Kubelet]: no supported init system detected, skipping checking for services"])
-    }).pipe(Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, host.fake().layer, joinContext.layer(workerConfig(), options()))))
+      expect(r.warnings).toEqual([
+        "[WARNING Service-Kubelet]: no supported init system detected, skipping checking for services"
+      ])
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          rootfs.fake(healthyMachine).layer,
+          host.fake().layer,
+          joinContext.layer(workerConfig(), options())
+        )
+      )
+    )
   )
 
   it.effect("report each failure with kubeadm's message and severity; ignored errors become warnings", () =>
@@ -58,7 +68,11 @@ describe("worker preflight checks", () => {
         "/etc/kubernetes/manifests/etcd.yaml": "x"
       })
       const machine = host.fake({ binaries: ["ip", "mount", "nsenter"], portInUse: () => Effect.succeed(true) }).layer
-      const r = yield* Effect.either(runChecks(workerChecks(workerConfig()), ignoreSet(["swap"])).pipe(Effect.provide(Layer.mergeAll(fs.layer, machine, joinContext.layer(workerConfig(), options())))))
+      const r = yield* Effect.either(
+        runChecks(workerChecks(workerConfig()), ignoreSet(["swap"])).pipe(
+          Effect.provide(Layer.mergeAll(fs.layer, machine, joinContext.layer(workerConfig(), options())))
+        )
+      )
       expect(Either.isLeft(r)).toBe(true)
       if (Either.isRight(r)) return
       expect(r.left.lines).toEqual([
@@ -76,39 +90,83 @@ describe("worker preflight checks", () => {
   it.effect("CRI: a runtime that is not ready or not answering is an error; several sockets must be chosen", () =>
     Effect.gen(function* () {
       const run = (machine: Layer.Layer<Host>) =>
-        Effect.either(runChecks(workerChecks(workerConfig()).filter((c) => c.name === "CRI"), ignoreSet([]))).pipe(
-          Effect.provide(Layer.mergeAll(rootfs.fake(healthyMachine).layer, machine, joinContext.layer(workerConfig(), options())))
+        Effect.either(
+          runChecks(
+            workerChecks(workerConfig()).filter((c) => c.name === "CRI"),
+            ignoreSet([])
+          )
+        ).pipe(
+          Effect.provide(
+            Layer.mergeAll(rootfs.fake(healthyMachine).layer, machine, joinContext.layer(workerConfig(), options()))
+          )
         )
-      const notReady = yield* run(host.fake({ criStatus: () => Effect.succeed([{ type: "RuntimeReady", status: false, reason: "Broken", message: "disk" }]) }).layer)
-      expect(Either.isLeft(notReady) && notReady.left.lines[0]).toBe("[ERROR CRI]: container runtime is not ready: RuntimeReady=false reason:Broken message:disk")
-      const two = yield* run(host.fake({ criEndpointsPresent: Effect.succeed(["unix:///var/run/containerd/containerd.sock", "unix:///var/run/crio/crio.sock"]) }).layer)
+      const notReady = yield* run(
+        host.fake({
+          criStatus: () => Effect.succeed([{ type: "RuntimeReady", status: false, reason: "Broken", message: "disk" }])
+        }).layer
+      )
+      expect(Either.isLeft(notReady) && notReady.left.lines[0]).toBe(
+        "[ERROR CRI]: container runtime is not ready: RuntimeReady=false reason:Broken message:disk"
+      )
+      const two = yield* run(
+        host.fake({
+          criEndpointsPresent: Effect.succeed([
+            "unix:///var/run/containerd/containerd.sock",
+            "unix:///var/run/crio/crio.sock"
+          ])
+        }).layer
+      )
       expect(Either.isLeft(two) && two.left.lines[0]).toContain("found multiple CRI endpoints on the host")
     })
   )
 })
 
 describe("endpoint-dependent checks", () => {
-  it.effect("HTTPProxy warns when the environment would proxy the API server; IPv6 endpoints add the IPv6 sysctls", () =>
-    Effect.gen(function* () {
-      const config = workerConfig({
-        discovery: { ...workerConfig().discovery, bootstrapToken: { token: "abcdef.0123456789abcdef", apiServerEndpoint: "[fd00::10]:6443", caCertHashes: [], unsafeSkipCAVerification: true } }
+  it.effect(
+    "HTTPProxy warns when the environment would proxy the API server; IPv6 endpoints add the IPv6 sysctls",
+    () =>
+      Effect.gen(function* () {
+        const config = workerConfig({
+          discovery: {
+            ...workerConfig().discovery,
+            bootstrapToken: {
+              token: "abcdef.0123456789abcdef",
+              apiServerEndpoint: "[fd00::10]:6443",
+              caCertHashes: [],
+              unsafeSkipCAVerification: true
+            }
+          }
+        })
+        const checks = workerChecks(config)
+        expect(checks.map((c) => c.name).slice(-3)).toEqual([
+          "HTTPProxy",
+          "FileContent--proc-sys-net-bridge-bridge-nf-call-ip6tables",
+          "FileContent--proc-sys-net-ipv6-conf-default-forwarding"
+        ])
+        const machine = host.fake({
+          proxyFor: (url) => (url === "https://[fd00::10]" ? Option.some("http://proxy:3128") : Option.none())
+        }).layer
+        const r = yield* Effect.either(
+          runChecks(checks.slice(-3), ignoreSet([])).pipe(
+            Effect.provide(
+              Layer.mergeAll(
+                rootfs.fake({ "/proc/sys/net/ipv6/conf/default/forwarding": "1\n" }).layer,
+                machine,
+                joinContext.layer(config, options())
+              )
+            )
+          )
+        )
+        expect(Either.isLeft(r) && r.left.lines).toEqual([
+          "[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-ip6tables]: /proc/sys/net/bridge/bridge-nf-call-ip6tables does not exist"
+        ])
+        const warned = yield* runChecks(checks.slice(-3), ignoreSet(["all"])).pipe(
+          Effect.provide(Layer.mergeAll(rootfs.fake().layer, machine, joinContext.layer(config, options())))
+        )
+        expect(warned.warnings[0]).toBe(
+          `[WARNING HTTPProxy]: Connection to "https://[fd00::10]" uses proxy "http://proxy:3128". If that is not intended, adjust your proxy settings`
+        )
       })
-      const checks = workerChecks(config)
-      expect(checks.map((c) => c.name).slice(-3)).toEqual([
-        "HTTPProxy",
-        "FileContent--proc-sys-net-bridge-bridge-nf-call-ip6tables",
-        "FileContent--proc-sys-net-ipv6-conf-default-forwarding"
-      ])
-      const machine = host.fake({ proxyFor: (url) => (url === "https://[fd00::10]" ? Option.some("http://proxy:3128") : Option.none()) }).layer
-      const r = yield* Effect.either(
-        runChecks(checks.slice(-3), ignoreSet([])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake({ "/proc/sys/net/ipv6/conf/default/forwarding": "1\n" }).layer, machine, joinContext.layer(config, options()))))
-      )
-      expect(Either.isLeft(r) && r.left.lines).toEqual([
-        "[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-ip6tables]: /proc/sys/net/bridge/bridge-nf-call-ip6tables does not exist"
-      ])
-      const warned = yield* runChecks(checks.slice(-3), ignoreSet(["all"])).pipe(Effect.provide(Layer.mergeAll(rootfs.fake().layer, machine, joinContext.layer(config, options()))))
-      expect(warned.warnings[0]).toBe(`[WARNING HTTPProxy]: Connection to "https://[fd00::10]" uses proxy "http://proxy:3128". If that is not intended, adjust your proxy settings`)
-    })
   )
 })
 
@@ -124,21 +182,32 @@ describe("CRI socket resolution output", () => {
 
   it.effect("a detected socket is told at V(1) as kubeadm's klog line", () =>
     Effect.gen(function* () {
-      const found = yield* resolve(workerConfig(), host.fake({ criEndpointsPresent: Effect.succeed(["unix:///var/run/crio/crio.sock"]) }).layer)
+      const found = yield* resolve(
+        workerConfig(),
+        host.fake({ criEndpointsPresent: Effect.succeed(["unix:///var/run/crio/crio.sock"]) }).layer
+      )
       expect(found).toEqual({
         socket: "unix:///var/run/crio/crio.sock",
         lines: [{ stream: "detail", level: 1, text: "detected and using CRI socket: unix:///var/run/crio/crio.sock" }]
       })
       const none = yield* resolve(workerConfig(), host.fake({ criEndpointsPresent: Effect.succeed([]) }).layer)
-      expect(none.lines.map((l) => l.text)).toEqual(["detected and using CRI socket: unix:///var/run/containerd/containerd.sock"])
+      expect(none.lines.map((l) => l.text)).toEqual([
+        "detected and using CRI socket: unix:///var/run/containerd/containerd.sock"
+      ])
     })
   )
 
   it.effect("a socket given by --cri-socket / criSocket is not detected, so nothing is told", () =>
     Effect.gen(function* () {
       const base = workerConfig()
-      const config = { ...base, nodeRegistration: { ...base.nodeRegistration, criSocket: "/run/containerd/containerd.sock" } }
-      expect(yield* resolve(config, host.fake().layer)).toEqual({ socket: "unix:///run/containerd/containerd.sock", lines: [] })
+      const config = {
+        ...base,
+        nodeRegistration: { ...base.nodeRegistration, criSocket: "/run/containerd/containerd.sock" }
+      }
+      expect(yield* resolve(config, host.fake().layer)).toEqual({
+        socket: "unix:///run/containerd/containerd.sock",
+        lines: []
+      })
     })
   )
 })
@@ -151,9 +220,15 @@ describe("the CRI socket the kubelet flag and the Node annotation carry", () => 
     expect(criSocketForCluster(detected, "", 24)).toBe(detected)
     expect(criSocketForCluster(detected, "", 33)).toBe(detected)
     // a given value: verbatim before 1.24 (either form), the normalized URL after
-    expect(criSocketForCluster("unix:///run/containerd/containerd.sock", "/run/containerd/containerd.sock", 15)).toBe("/run/containerd/containerd.sock")
-    expect(criSocketForCluster("unix:///run/crio/crio.sock", "unix:///run/crio/crio.sock", 20)).toBe("unix:///run/crio/crio.sock")
-    expect(criSocketForCluster("unix:///run/containerd/containerd.sock", "/run/containerd/containerd.sock", 28)).toBe("unix:///run/containerd/containerd.sock")
+    expect(criSocketForCluster("unix:///run/containerd/containerd.sock", "/run/containerd/containerd.sock", 15)).toBe(
+      "/run/containerd/containerd.sock"
+    )
+    expect(criSocketForCluster("unix:///run/crio/crio.sock", "unix:///run/crio/crio.sock", 20)).toBe(
+      "unix:///run/crio/crio.sock"
+    )
+    expect(criSocketForCluster("unix:///run/containerd/containerd.sock", "/run/containerd/containerd.sock", 28)).toBe(
+      "unix:///run/containerd/containerd.sock"
+    )
   })
 })
 

@@ -14,9 +14,9 @@ describe("preflight checks run together, reported in list order", () => {
         { name: "Second", run: Deferred.succeed(later, undefined).pipe(Effect.as(CheckOutcome.warn("second"))) },
         { name: "Third", run: Effect.succeed(CheckOutcome.warn("third")) }
       ]
-      const r = yield* runChecks(yield* startedTogether(checks), ignoreSet([]), (line) => Effect.sync(() => printed.push(line))).pipe(
-        Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error("the checks did not overlap") })
-      )
+      const r = yield* runChecks(yield* startedTogether(checks), ignoreSet([]), (line) =>
+        Effect.sync(() => printed.push(line))
+      ).pipe(Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error("the checks did not overlap") }))
       expect(printed).toEqual(["[WARNING First]: first", "[WARNING Second]: second", "[WARNING Third]: third"])
       expect(r.warnings).toEqual(printed)
     })

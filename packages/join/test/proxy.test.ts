@@ -44,7 +44,9 @@ describe("proxyForUrl (Go httpproxy rules)", () => {
   it("picks the proxy by scheme, lowercase names too; empty values count as unset; loopback never proxied", () => {
     expect(proxyForUrl("https://10.0.0.1/", { HTTP_PROXY: PROXY })).toEqual(Option.none())
     expect(proxyForUrl("https://10.0.0.1/", { https_proxy: PROXY })).toEqual(Option.some(PROXY))
-    expect(proxyForUrl("https://10.0.0.1/", { HTTPS_PROXY: PROXY, NO_PROXY: "", no_proxy: "10.0.0.1" })).toEqual(Option.none())
+    expect(proxyForUrl("https://10.0.0.1/", { HTTPS_PROXY: PROXY, NO_PROXY: "", no_proxy: "10.0.0.1" })).toEqual(
+      Option.none()
+    )
     expect(proxyForUrl("https://10.0.0.1/", { HTTPS_PROXY: "proxy:3128" })).toEqual(Option.some("http://proxy:3128"))
     expect(via("https://127.0.1.5:6443", "")).toEqual(Option.none())
     expect(via("https://localhost:6443", "")).toEqual(Option.none())

@@ -50,7 +50,13 @@ describe("response bodies are capped", () => {
       reset()
       const api = yield* KubeApi
       const client = yield* api.client(
-        simpleKubeconfig({ clusterName: "k", cluster: { server: server.url, certificateAuthorityData: server.caPem }, userName: "u", user: {}, contextName: "c" })
+        simpleKubeconfig({
+          clusterName: "k",
+          cluster: { server: server.url, certificateAuthorityData: server.caPem },
+          userName: "u",
+          user: {},
+          contextName: "c"
+        })
       )
       const r = yield* Effect.either(client.getConfigMap("kube-public", "cluster-info"))
       expect(Either.isLeft(r) && r.left.reason).toBe("BadResponse")
@@ -60,22 +66,28 @@ describe("response bodies are capped", () => {
     }).pipe(Effect.provide(kubeApi.layer))
   )
 
-  it.live("token discovery: an endless cluster-info is an Invalid DiscoveryError at once (no retry until the timeout)", () =>
-    Effect.gen(function* () {
-      reset()
-      const endpoint = server.url.replace("https://", "")
-      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const r = yield* Effect.either(
-        tokenDiscovery({ apiServerEndpoint: endpoint, token: "abcdef.0123456789abcdef", caCertHashes: [], unsafeSkipCAVerification: true }, Duration.minutes(5)).pipe(
-          Effect.provide(kubeApi.layer),
-          Effect.provide(crypto.layer),
-          Effect.provide(output.fake(lines))
+  it.live(
+    "token discovery: an endless cluster-info is an Invalid DiscoveryError at once (no retry until the timeout)",
+    () =>
+      Effect.gen(function* () {
+        reset()
+        const endpoint = server.url.replace("https://", "")
+        const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+        const r = yield* Effect.either(
+          tokenDiscovery(
+            {
+              apiServerEndpoint: endpoint,
+              token: "abcdef.0123456789abcdef",
+              caCertHashes: [],
+              unsafeSkipCAVerification: true
+            },
+            Duration.minutes(5)
+          ).pipe(Effect.provide(kubeApi.layer), Effect.provide(crypto.layer), Effect.provide(output.fake(lines)))
         )
-      )
-      expect(Either.isLeft(r) && r.left.reason).toBe("Invalid")
-      expect(Either.isLeft(r) && r.left.message).toContain(`larger than ${MAX_RESPONSE_BYTES} bytes`)
-      expect(sent.requests).toBe(1)
-    })
+        expect(Either.isLeft(r) && r.left.reason).toBe("Invalid")
+        expect(Either.isLeft(r) && r.left.message).toContain(`larger than ${MAX_RESPONSE_BYTES} bytes`)
+        expect(sent.requests).toBe(1)
+      })
   )
 
   it.live("the CSR bootstrap's calls: creating the CSR and watching it fail as BadResponse, not retried", () =>
@@ -83,16 +95,26 @@ describe("response bodies are capped", () => {
       reset()
       const api = yield* KubeApi
       const client = yield* api.client(
-        simpleKubeconfig({ clusterName: "k", cluster: { server: server.url, certificateAuthorityData: server.caPem }, userName: "u", user: { token: "abcdef.0123456789abcdef" }, contextName: "c" })
+        simpleKubeconfig({
+          clusterName: "k",
+          cluster: { server: server.url, certificateAuthorityData: server.caPem },
+          userName: "u",
+          user: { token: "abcdef.0123456789abcdef" },
+          contextName: "c"
+        })
       )
-      const created = yield* Effect.either(client.createCsr({ generateName: "csr-", request: "PEM", signerName: "s", usages: [] }))
+      const created = yield* Effect.either(
+        client.createCsr({ generateName: "csr-", request: "PEM", signerName: "s", usages: [] })
+      )
       expect(Either.isLeft(created) && created.left).toMatchObject({ reason: "BadResponse" })
       expect(Either.isLeft(created) && created.left.message).toContain(`larger than ${MAX_RESPONSE_BYTES} bytes`)
       expect(sent.requests).toBe(1)
       // A watch line that never ends fails the stream instead of buffering forever.
       reset()
       const events: Array<unknown> = []
-      const watched = yield* Effect.either(Stream.runCollect(client.watchCsr("csr-1").pipe(Stream.tap((e) => Effect.sync(() => events.push(e))))))
+      const watched = yield* Effect.either(
+        Stream.runCollect(client.watchCsr("csr-1").pipe(Stream.tap((e) => Effect.sync(() => events.push(e)))))
+      )
       expect(events).toEqual([])
       expect(Either.isLeft(watched) && watched.left).toMatchObject({ reason: "BadResponse" })
       expect(Either.isLeft(watched) && watched.left.message).toContain(`larger than ${MAX_RESPONSE_BYTES} bytes`)

@@ -73,42 +73,44 @@ describe("RootFs (live)", () => {
     })
   )
 
-  it.effect("symlinks never lead out of the root: absolute targets start again at the root, '..' above it is refused", () =>
-    Effect.gen(function* () {
-      const root = tempRoot()
-      const outside = tempRoot()
-      fs.writeFileSync(path.join(outside, "secret"), "host file")
-      fs.mkdirSync(path.join(root, "etc"))
-      fs.symlinkSync(outside, path.join(root, "etc/kubernetes")) // absolute: <root><outside>, not the host's folder
-      fs.symlinkSync("../../" + path.basename(outside), path.join(root, "etc/rel")) // relative, above the root
-      fs.symlinkSync(path.join(outside, "missing-dir"), path.join(root, "dangling")) // dangling, absolute
-      fs.mkdirSync(path.join(root, "real"))
-      fs.symlinkSync("../real", path.join(root, "etc/inside")) // relative, inside: allowed
-      fs.symlinkSync("/real", path.join(root, "etc/absolute")) // absolute, as the machine sees it: allowed
-      yield* withLive(root, (r) =>
-        Effect.gen(function* () {
-          const read = yield* Effect.either(r.readText("/etc/kubernetes/secret"))
-          expect(Either.isLeft(read) && read.left.reason).toBe("NotFound")
-          const climb = yield* Effect.either(r.exists("/etc/rel/secret"))
-          expect(Either.isLeft(climb) && [climb.left._tag, climb.left.reason]).toEqual(["RootFsError", "Escape"])
-          yield* r.write("/etc/kubernetes/kubelet.conf", "x", { mode: 0o600 })
-          yield* r.write("/dangling/file", "x", { mode: 0o600 })
-          expect(fs.readFileSync(path.join(root, outside, "kubelet.conf"), "utf8")).toBe("x")
-          expect(fs.readFileSync(path.join(root, outside, "missing-dir/file"), "utf8")).toBe("x")
-          yield* r.write("/etc/absolute/via-absolute", "in", { mode: 0o644 })
-          expect(fs.readFileSync(path.join(root, "real/via-absolute"), "utf8")).toBe("in")
-          yield* r.write("/etc/inside/ok", "fine", { mode: 0o644 })
-          expect(yield* r.readText("/real/ok")).toBe("fine")
-          // Relative symlinks we create are followed, absolute targets refused.
-          yield* r.symlink("ok", "/real/current")
-          expect(yield* r.readText("/real/current")).toBe("fine")
-          const abs = yield* Effect.either(r.symlink("/etc/passwd", "/real/bad"))
-          expect(Either.isLeft(abs) && abs.left.reason).toBe("Escape")
-        })
-      )
-      expect(fs.readdirSync(outside)).toEqual(["secret"])
-      expect(fs.lstatSync(path.join(root, "real/current")).isSymbolicLink()).toBe(true)
-    })
+  it.effect(
+    "symlinks never lead out of the root: absolute targets start again at the root, '..' above it is refused",
+    () =>
+      Effect.gen(function* () {
+        const root = tempRoot()
+        const outside = tempRoot()
+        fs.writeFileSync(path.join(outside, "secret"), "host file")
+        fs.mkdirSync(path.join(root, "etc"))
+        fs.symlinkSync(outside, path.join(root, "etc/kubernetes")) // absolute: <root><outside>, not the host's folder
+        fs.symlinkSync("../../" + path.basename(outside), path.join(root, "etc/rel")) // relative, above the root
+        fs.symlinkSync(path.join(outside, "missing-dir"), path.join(root, "dangling")) // dangling, absolute
+        fs.mkdirSync(path.join(root, "real"))
+        fs.symlinkSync("../real", path.join(root, "etc/inside")) // relative, inside: allowed
+        fs.symlinkSync("/real", path.join(root, "etc/absolute")) // absolute, as the machine sees it: allowed
+        yield* withLive(root, (r) =>
+          Effect.gen(function* () {
+            const read = yield* Effect.either(r.readText("/etc/kubernetes/secret"))
+            expect(Either.isLeft(read) && read.left.reason).toBe("NotFound")
+            const climb = yield* Effect.either(r.exists("/etc/rel/secret"))
+            expect(Either.isLeft(climb) && [climb.left._tag, climb.left.reason]).toEqual(["RootFsError", "Escape"])
+            yield* r.write("/etc/kubernetes/kubelet.conf", "x", { mode: 0o600 })
+            yield* r.write("/dangling/file", "x", { mode: 0o600 })
+            expect(fs.readFileSync(path.join(root, outside, "kubelet.conf"), "utf8")).toBe("x")
+            expect(fs.readFileSync(path.join(root, outside, "missing-dir/file"), "utf8")).toBe("x")
+            yield* r.write("/etc/absolute/via-absolute", "in", { mode: 0o644 })
+            expect(fs.readFileSync(path.join(root, "real/via-absolute"), "utf8")).toBe("in")
+            yield* r.write("/etc/inside/ok", "fine", { mode: 0o644 })
+            expect(yield* r.readText("/real/ok")).toBe("fine")
+            // Relative symlinks we create are followed, absolute targets refused.
+            yield* r.symlink("ok", "/real/current")
+            expect(yield* r.readText("/real/current")).toBe("fine")
+            const abs = yield* Effect.either(r.symlink("/etc/passwd", "/real/bad"))
+            expect(Either.isLeft(abs) && abs.left.reason).toBe("Escape")
+          })
+        )
+        expect(fs.readdirSync(outside)).toEqual(["secret"])
+        expect(fs.lstatSync(path.join(root, "real/current")).isSymbolicLink()).toBe(true)
+      })
   )
 
   it.effect("a missing file is a NotFound RootFsError naming the in-root path", () =>
@@ -116,7 +118,9 @@ describe("RootFs (live)", () => {
       const root = tempRoot()
       const result = yield* withLive(root, (r) => Effect.either(r.readText("/etc/nothing")))
       expect(Either.isLeft(result) && result.left.reason).toBe("NotFound")
-      expect(Either.isLeft(result) && result.left.message).toBe(`couldn't read "/etc/nothing": no such file or directory`)
+      expect(Either.isLeft(result) && result.left.message).toBe(
+        `couldn't read "/etc/nothing": no such file or directory`
+      )
     })
   )
 })
@@ -128,7 +132,10 @@ describe("RootFs (live): input that must not be trusted", () => {
       execFileSync("mkfifo", [path.join(root, "fifo")])
       fs.mkdirSync(path.join(root, "dir"))
       const fifo = yield* withLive(root, (r) => Effect.either(r.readText("/fifo")))
-      expect(Either.isLeft(fifo) && [fifo.left.reason, fifo.left.message]).toEqual(["NotRegular", `couldn't read "/fifo": is not a regular file`])
+      expect(Either.isLeft(fifo) && [fifo.left.reason, fifo.left.message]).toEqual([
+        "NotRegular",
+        `couldn't read "/fifo": is not a regular file`
+      ])
       const dir = yield* withLive(root, (r) => Effect.either(r.readText("/dir")))
       expect(Either.isLeft(dir) && dir.left.message).toBe(`couldn't read "/dir": is a directory`)
     })
@@ -186,7 +193,11 @@ describe("RootFs (live): input that must not be trusted", () => {
 describe("RootFs (memory)", () => {
   it.effect("same rules without a disk", () =>
     Effect.gen(function* () {
-      const mem = rootfs.fake({ "/proc/swaps": "Filename\n", "/etc/link": { symlink: "../proc" }, "/etc/out": { symlink: "/host" } })
+      const mem = rootfs.fake({
+        "/proc/swaps": "Filename\n",
+        "/etc/link": { symlink: "../proc" },
+        "/etc/out": { symlink: "/host" }
+      })
       const r = mem.service
       yield* r.write("/etc/kubernetes/kubelet.conf", "k", { mode: 0o600 })
       expect(mem.entries.get("/etc/kubernetes/kubelet.conf")).toMatchObject({ kind: "file", mode: 0o600 })
@@ -203,18 +214,29 @@ describe("RootFs (memory)", () => {
 })
 
 describe("RootFs path confinement (properties)", () => {
-  const segment = FastCheck.oneof(FastCheck.constantFrom("..", ".", "", "etc", "a", "kubernetes"), FastCheck.stringMatching(/^[a-z.]{1,4}$/))
-  it.prop("normalised segments never contain '..' or '.', and None exactly when climbing above the root", [FastCheck.array(segment, { maxLength: 12 })], ([parts]) => {
-    const path = parts.join("/")
-    const result = normalizeSegments(path)
-    let depth = 0
-    let escapes = false
-    for (const p of parts) {
-      if (p === "..") depth--
-      else if (p !== "" && p !== ".") depth++
-      if (depth < 0) escapes = true
+  const segment = FastCheck.oneof(
+    FastCheck.constantFrom("..", ".", "", "etc", "a", "kubernetes"),
+    FastCheck.stringMatching(/^[a-z.]{1,4}$/)
+  )
+  it.prop(
+    "normalised segments never contain '..' or '.', and None exactly when climbing above the root",
+    [FastCheck.array(segment, { maxLength: 12 })],
+    ([parts]) => {
+      const path = parts.join("/")
+      const result = normalizeSegments(path)
+      let depth = 0
+      let escapes = false
+      for (const p of parts) {
+        if (p === "..") depth--
+        else if (p !== "" && p !== ".") depth++
+        if (depth < 0) escapes = true
+      }
+      if (escapes) return Option.isNone(result)
+      return (
+        Option.isSome(result) &&
+        result.value.every((s) => s !== ".." && s !== "." && s !== "") &&
+        result.value.length === depth
+      )
     }
-    if (escapes) return Option.isNone(result)
-    return Option.isSome(result) && result.value.every((s) => s !== ".." && s !== "." && s !== "") && result.value.length === depth
-  })
+  )
 })

@@ -5,18 +5,27 @@ import type { Pod } from "../src/manifests/static-pods.js"
 import { ControlPlaneJoinError } from "../src/control-plane/errors.js"
 import { validatePod } from "../src/control-plane/manifests.js"
 
-const pod = (spec: unknown): Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "kube-apiserver", namespace: "kube-system" }, spec })
+const pod = (spec: unknown): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "kube-apiserver", namespace: "kube-system" },
+  spec
+})
 
 describe("validatePod", () => {
   it("accepts a valid Pod", async () => {
-    await Effect.runPromise(validatePod(pod({ containers: [{ name: "kube-apiserver", image: "k8s.gcr.io/kube-apiserver:v1.15.12" }] })))
+    await Effect.runPromise(
+      validatePod(pod({ containers: [{ name: "kube-apiserver", image: "k8s.gcr.io/kube-apiserver:v1.15.12" }] }))
+    )
   })
 
   it("a schema violation is a ControlPlaneJoinError naming the manifest", async () => {
     const exit = await Effect.runPromiseExit(validatePod(pod({ containers: [{ name: 42 }] })))
     const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined
     expect(failure?._tag === "Some" && failure.value).toBeInstanceOf(ControlPlaneJoinError)
-    expect(failure?._tag === "Some" && failure.value.message).toMatch(/^the generated manifest for "kube-apiserver" is not a valid Pod: /)
+    expect(failure?._tag === "Some" && failure.value.message).toMatch(
+      /^the generated manifest for "kube-apiserver" is not a valid Pod: /
+    )
   })
 
   it("an exception that is not a schema violation is a defect, not a ControlPlaneJoinError", async () => {

@@ -29,26 +29,42 @@ import * as rootfs from "../src/rootfs/rootfs.js"
 
 const SERVER = "https://10.0.0.10:6443"
 
-const setupFor = (version: string) => Effect.promise(async () => {
-  const caKeys = await generateKeyPair("ecdsa-p256")
-  const caPem = await createCaCertificate(caKeys, { commonName: "kubernetes" })
-  // the cluster's signer: approves every CSR and issues its certificate from the test CA
-  const api = kubeApi.fake(SERVER, {
-    signCsr: (csr) =>
-      Effect.promise(async () => {
-        const request = await parseCsr(csr.spec.request)
-        return createCertificate(request.spki, { commonName: request.commonName, organizations: [...request.organizations], extKeyUsages: ["client"] }, { certPem: caPem, keys: caKeys })
-      })
+const setupFor = (version: string) =>
+  Effect.promise(async () => {
+    const caKeys = await generateKeyPair("ecdsa-p256")
+    const caPem = await createCaCertificate(caKeys, { commonName: "kubernetes" })
+    // the cluster's signer: approves every CSR and issues its certificate from the test CA
+    const api = kubeApi.fake(SERVER, {
+      signCsr: (csr) =>
+        Effect.promise(async () => {
+          const request = await parseCsr(csr.spec.request)
+          return createCertificate(
+            request.spki,
+            { commonName: request.commonName, organizations: [...request.organizations], extKeyUsages: ["client"] },
+            { certPem: caPem, keys: caKeys }
+          )
+        })
+    })
+    const info = serializeKubeconfig({
+      clusters: [{ name: "", value: { server: SERVER, certificateAuthorityData: caPem } }],
+      users: [],
+      contexts: [],
+      currentContext: ""
+    })
+    const cm = (namespace: string, name: string, data: Record<string, string>) =>
+      api.configMaps.set(`${namespace}/${name}`, { metadata: { name, namespace }, data })
+    cm("kube-public", "cluster-info", {
+      kubeconfig: info,
+      "jws-kubeconfig-abcdef": jwsDetachedSign(info, "abcdef", "0123456789abcdef")
+    })
+    cm("kube-system", "kubeadm-config", {
+      ClusterConfiguration: `apiVersion: kubeadm.k8s.io/${version === "v1.15.12" ? "v1beta2" : "v1beta3"}\nkind: ClusterConfiguration\nclusterName: kubernetes\nkubernetesVersion: ${version}\n`
+    })
+    cm("kube-system", version === "v1.15.12" ? "kubelet-config-1.15" : "kubelet-config", {
+      kubelet: "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: true\n"
+    })
+    return { caKeys, caPem, api }
   })
-  const info = serializeKubeconfig({ clusters: [{ name: "", value: { server: SERVER, certificateAuthorityData: caPem } }], users: [], contexts: [], currentContext: "" })
-  const cm = (namespace: string, name: string, data: Record<string, string>) => api.configMaps.set(`${namespace}/${name}`, { metadata: { name, namespace }, data })
-  cm("kube-public", "cluster-info", { kubeconfig: info, "jws-kubeconfig-abcdef": jwsDetachedSign(info, "abcdef", "0123456789abcdef") })
-  cm("kube-system", "kubeadm-config", {
-    ClusterConfiguration: `apiVersion: kubeadm.k8s.io/${version === "v1.15.12" ? "v1beta2" : "v1beta3"}\nkind: ClusterConfiguration\nclusterName: kubernetes\nkubernetesVersion: ${version}\n`
-  })
-  cm("kube-system", version === "v1.15.12" ? "kubelet-config-1.15" : "kubelet-config", { kubelet: "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: true\n" })
-  return { caKeys, caPem, api }
-})
 const setup = setupFor("v1.15.12")
 
 /** No init system here: the kubelet is neither stopped nor started. */
@@ -67,7 +83,12 @@ const workerLayers = (opts: {
 }) => {
   const config = workerConfig({
     discovery: {
-      bootstrapToken: { token: TOKEN, apiServerEndpoint: "10.0.0.10:6443", caCertHashes: [caCertHash(opts.caPem)], unsafeSkipCAVerification: false },
+      bootstrapToken: {
+        token: TOKEN,
+        apiServerEndpoint: "10.0.0.10:6443",
+        caCertHashes: [caCertHash(opts.caPem)],
+        unsafeSkipCAVerification: false
+      },
       tlsBootstrapToken: TOKEN,
       timeout: workerConfig().discovery.timeout
     }
@@ -76,7 +97,8 @@ const workerLayers = (opts: {
     { config, options: options({ selfTlsBootstrap: true }) },
     {
       rootFs: opts.fs.layer,
-      host: host.fake({ processRunning: (name) => Effect.succeed(name === "kubelet" && opts.kubeletRunning === true) }).layer,
+      host: host.fake({ processRunning: (name) => Effect.succeed(name === "kubelet" && opts.kubeletRunning === true) })
+        .layer,
       kubeApi: opts.api.layer,
       output: output.fake(opts.lines),
       health: opts.health ?? healthTest(),
@@ -111,7 +133,9 @@ describe("the worker join workflow with fake layers only", () => {
       expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(false)
 
       // The Node got its CRI socket annotation: a v1.15 cluster's kubeadm wrote the detected socket as a plain path.
-      expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("/var/run/containerd/containerd.sock")
+      expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe(
+        "/var/run/containerd/containerd.sock"
+      )
 
       // The token was only used after cluster-info was read twice, the second time verified.
       const firstToken = api.calls.findIndex((c) => c.identity === "token")
@@ -130,12 +154,20 @@ describe("the worker join workflow with fake layers only", () => {
         '[kubelet-start] Downloading configuration for the kubelet from the "kubelet-config-1.15" ConfigMap in the kube-system namespace'
       ])
       expect(info).toContain('[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"')
-      expect(info).toContain('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"')
+      expect(info).toContain(
+        '[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"'
+      )
       const all = (yield* Ref.get(lines)).map((l) => l.text).join("\n")
       expect(all).not.toContain("0123456789abcdef")
       // the detected socket is told once at V(1), though preflight and kubelet-start both resolve it
       const detected = (yield* Ref.get(lines)).filter((l) => l.text.startsWith("detected and using CRI socket"))
-      expect(detected).toEqual([{ stream: "detail", level: 1, text: "detected and using CRI socket: unix:///var/run/containerd/containerd.sock" }])
+      expect(detected).toEqual([
+        {
+          stream: "detail",
+          level: 1,
+          text: "detected and using CRI socket: unix:///var/run/containerd/containerd.sock"
+        }
+      ])
     })
   )
 
@@ -145,15 +177,22 @@ describe("the worker join workflow with fake layers only", () => {
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       yield* run(workerWorkflow).pipe(Effect.provide(workerLayers({ caPem, api, fs, lines })))
-      expect(fs.text("/var/lib/kubelet/kubeadm-flags.env")).toBe('KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n')
-      expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe("unix:///var/run/containerd/containerd.sock")
+      expect(fs.text("/var/lib/kubelet/kubeadm-flags.env")).toBe(
+        'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"\n'
+      )
+      expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe(
+        "unix:///var/run/containerd/containerd.sock"
+      )
     })
   )
 
   it.live("a Ready Node with this name stops the join in preflight, before anything is written", () =>
     Effect.gen(function* () {
       const { caPem, api } = yield* setup
-      api.nodes.set("node-1", { metadata: { name: "node-1" }, status: { conditions: [{ type: "Ready", status: "True" }] } })
+      api.nodes.set("node-1", {
+        metadata: { name: "node-1" },
+        status: { conditions: [{ type: "Ready", status: "True" }] }
+      })
       const fs = rootfs.fake(healthyMachine)
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
       const layers = workerLayers({ caPem, api, fs, lines })
@@ -161,57 +200,82 @@ describe("the worker join workflow with fake layers only", () => {
       expect(result._tag === "Left" && result.left.message).toBe(
         'error execution phase preflight: a Node with name "node-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node'
       )
-      expect([...fs.entries.keys()].filter((k) => k.startsWith("/etc/kubernetes") || k.startsWith("/var/lib/kubelet"))).toEqual([])
+      expect(
+        [...fs.entries.keys()].filter((k) => k.startsWith("/etc/kubernetes") || k.startsWith("/var/lib/kubelet"))
+      ).toEqual([])
     })
   )
 
-  it.live("a v1.37 cluster: kubelet-start only starts the kubelet; kubelet-wait-bootstrap checks its /healthz, waits, drops bootstrap-kubelet.conf", () =>
-    Effect.gen(function* () {
-      const { caPem, api } = yield* setupFor("v1.37.2")
-      const fs = rootfs.fake(healthyMachine)
-      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const events = yield* Ref.make<ReadonlyArray<PhaseEvent>>([])
-      const probes: Array<{ url: string; bootstrapConfPresent: boolean }> = []
-      const health = healthTest({
-        get: (url) => Effect.sync(() => void probes.push({ url, bootstrapConfPresent: fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf") })).pipe(Effect.as(200))
+  it.live(
+    "a v1.37 cluster: kubelet-start only starts the kubelet; kubelet-wait-bootstrap checks its /healthz, waits, drops bootstrap-kubelet.conf",
+    () =>
+      Effect.gen(function* () {
+        const { caPem, api } = yield* setupFor("v1.37.2")
+        const fs = rootfs.fake(healthyMachine)
+        const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+        const events = yield* Ref.make<ReadonlyArray<PhaseEvent>>([])
+        const probes: Array<{ url: string; bootstrapConfPresent: boolean }> = []
+        const health = healthTest({
+          get: (url) =>
+            Effect.sync(
+              () =>
+                void probes.push({
+                  url,
+                  bootstrapConfPresent: fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")
+                })
+            ).pipe(Effect.as(200))
+        })
+        const layers = workerLayers({
+          caPem,
+          api,
+          fs,
+          lines,
+          health,
+          kubeletRunning: true,
+          reporter: collectingReporter(events)
+        })
+        yield* run(workerWorkflow).pipe(Effect.provide(layers))
+        const started = (yield* Ref.get(events)).flatMap((e) => (e._tag === "Started" ? [e.phase] : []))
+        expect(started).toEqual(["preflight", "kubelet-start", "kubelet-wait-bootstrap"])
+        // the health check ran after kubelet-start, while bootstrap-kubelet.conf was still there; then it was removed
+        expect(probes).toEqual([{ url: "http://127.0.0.1:10248/healthz", bootstrapConfPresent: true }])
+        expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(false)
+        expect(fs.entries.get("/etc/kubernetes/kubelet.conf")).toMatchObject({ kind: "file", mode: 0o600 })
+        const info = (yield* Ref.get(lines)).filter((l) => l.stream === "info").map((l) => l.text)
+        expect(info).toContain(
+          "[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s"
+        )
+        expect(info.some((l) => l.startsWith("[kubelet-check] The kubelet is healthy after "))).toBe(true)
+        // NodeLocalCRISocket: no annotation
+        expect(
+          api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]
+        ).toBeUndefined()
       })
-      const layers = workerLayers({ caPem, api, fs, lines, health, kubeletRunning: true, reporter: collectingReporter(events) })
-      yield* run(workerWorkflow).pipe(Effect.provide(layers))
-      const started = (yield* Ref.get(events)).flatMap((e) => (e._tag === "Started" ? [e.phase] : []))
-      expect(started).toEqual(["preflight", "kubelet-start", "kubelet-wait-bootstrap"])
-      // the health check ran after kubelet-start, while bootstrap-kubelet.conf was still there; then it was removed
-      expect(probes).toEqual([{ url: "http://127.0.0.1:10248/healthz", bootstrapConfPresent: true }])
-      expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(false)
-      expect(fs.entries.get("/etc/kubernetes/kubelet.conf")).toMatchObject({ kind: "file", mode: 0o600 })
-      const info = (yield* Ref.get(lines)).filter((l) => l.stream === "info").map((l) => l.text)
-      expect(info).toContain("[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s")
-      expect(info.some((l) => l.startsWith("[kubelet-check] The kubelet is healthy after "))).toBe(true)
-      // NodeLocalCRISocket: no annotation
-      expect(api.nodes.get("node-1")?.metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBeUndefined()
-    })
   )
 
-  it.effect("a v1.37 cluster whose kubelet never gets healthy: kubelet-wait-bootstrap fails after timeouts.kubeletHealthCheck (TestClock) and drops bootstrap-kubelet.conf", () =>
-    Effect.gen(function* () {
-      const { caPem, api } = yield* setupFor("v1.37.2")
-      const fs = rootfs.fake(healthyMachine)
-      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const probed = yield* Deferred.make<boolean>()
-      const health = healthTest({ get: () => Effect.zipRight(Deferred.succeed(probed, true), Effect.succeed(503)) })
-      const layers = workerLayers({ caPem, api, fs, lines, health, kubeletRunning: true })
-      const result = yield* Effect.gen(function* () {
-        const fiber = yield* Effect.fork(Effect.either(run(workerWorkflow).pipe(Effect.provide(layers))))
-        yield* Deferred.await(probed)
-        expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(true)
-        yield* TestClock.adjust("3 minutes")
-        expect(fiber.unsafePoll()).toBeNull()
-        yield* TestClock.adjust("61 seconds")
-        return yield* Fiber.join(fiber)
+  it.effect(
+    "a v1.37 cluster whose kubelet never gets healthy: kubelet-wait-bootstrap fails after timeouts.kubeletHealthCheck (TestClock) and drops bootstrap-kubelet.conf",
+    () =>
+      Effect.gen(function* () {
+        const { caPem, api } = yield* setupFor("v1.37.2")
+        const fs = rootfs.fake(healthyMachine)
+        const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+        const probed = yield* Deferred.make<boolean>()
+        const health = healthTest({ get: () => Effect.zipRight(Deferred.succeed(probed, true), Effect.succeed(503)) })
+        const layers = workerLayers({ caPem, api, fs, lines, health, kubeletRunning: true })
+        const result = yield* Effect.gen(function* () {
+          const fiber = yield* Effect.fork(Effect.either(run(workerWorkflow).pipe(Effect.provide(layers))))
+          yield* Deferred.await(probed)
+          expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(true)
+          yield* TestClock.adjust("3 minutes")
+          expect(fiber.unsafePoll()).toBeNull()
+          yield* TestClock.adjust("61 seconds")
+          return yield* Fiber.join(fiber)
+        })
+        expect(result._tag === "Left" && result.left.message).toBe(
+          "error execution phase kubelet-wait-bootstrap: failed while waiting for the kubelet to start: The HTTP call equal to 'curl -sSL http://127.0.0.1:10248/healthz' returned status code: 503"
+        )
+        expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(false)
       })
-      expect(result._tag === "Left" && result.left.message).toBe(
-        "error execution phase kubelet-wait-bootstrap: failed while waiting for the kubelet to start: The HTTP call equal to 'curl -sSL http://127.0.0.1:10248/healthz' returned status code: 503"
-      )
-      expect(fs.entries.has("/etc/kubernetes/bootstrap-kubelet.conf")).toBe(false)
-    })
   )
 })

@@ -48,7 +48,9 @@ export const crypto: Bench = {
       const seq = await repeat(runs, async () => {
         for (let i = 0; i < b.keys; i++) await generateKeyPair("rsa-2048")
       })
-      const par = await repeat(runs, () => Promise.all(Array.from({ length: b.keys }, () => generateKeyPair("rsa-2048"))))
+      const par = await repeat(runs, () =>
+        Promise.all(Array.from({ length: b.keys }, () => generateKeyPair("rsa-2048")))
+      )
       rows.push([`${b.keys} × RSA-2048 sequential (${b.label})`, ...timingCells(summarise(seq), 2)])
       rows.push([`${b.keys} × RSA-2048 concurrent (${b.label})`, ...timingCells(summarise(par), 2)])
     }
@@ -57,12 +59,16 @@ export const crypto: Bench = {
     const kubelet = await generateKeyPair("ecdsa-p256")
     const spec = { commonName: "system:node:bench", organizations: ["system:nodes"] }
     const csrPem = await createCsr(kubelet, spec)
-    rows.push(["kubelet CSR create (ECDSA P-256)", ...timingCells(summarise(await repeat(runs * 10, () => createCsr(kubelet, spec))), 2)])
+    rows.push([
+      "kubelet CSR create (ECDSA P-256)",
+      ...timingCells(summarise(await repeat(runs * 10, () => createCsr(kubelet, spec))), 2)
+    ])
     rows.push(["CSR parse + verify", ...timingCells(summarise(await repeat(runs * 10, () => parseCsr(csrPem))), 2)])
     for (const alg of ["rsa-2048", "ecdsa-p256"] as const) {
       const caKeys = await generateKeyPair(alg)
       const issuer = { certPem: await createCaCertificate(caKeys, { commonName: "kubernetes" }), keys: caKeys }
-      const sign = async () => createCertificate((await parseCsr(csrPem)).spki, { ...spec, extKeyUsages: ["client"] }, issuer)
+      const sign = async () =>
+        createCertificate((await parseCsr(csrPem)).spki, { ...spec, extKeyUsages: ["client"] }, issuer)
       await sign()
       rows.push([`CSR parse + sign by ${alg} CA`, ...timingCells(summarise(await repeat(runs * 10, sign)), 2)])
     }

@@ -46,10 +46,14 @@ interface Cluster {
 
 /** Starts `kubeadm-ts-testkit serve` and reads the endpoint, token and CA hash from its JSON document. */
 const startCluster = async (dir: string): Promise<Cluster> => {
-  const child: ChildProcess = spawn(process.execPath, [testkitBundle, "serve", "--address", ADDRESS, "--port", "0", "--dir", dir], {
-    cwd: repoRoot,
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [testkitBundle, "serve", "--address", ADDRESS, "--port", "0", "--dir", dir],
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((r) => child.once("exit", r))
@@ -62,7 +66,15 @@ const startCluster = async (dir: string): Promise<Cluster> => {
     const doc = await new Promise<unknown>((resolve, reject) => {
       let out = ""
       let err = ""
-      const t = setTimeout(() => reject(new NotAvailable(`the testkit launcher printed no JSON document within 60 s: ${(out + err).trim().slice(0, 200)}`)), 60_000)
+      const t = setTimeout(
+        () =>
+          reject(
+            new NotAvailable(
+              `the testkit launcher printed no JSON document within 60 s: ${(out + err).trim().slice(0, 200)}`
+            )
+          ),
+        60_000
+      )
       child.stdout?.setEncoding("utf8").on("data", (d: string) => {
         out += d
         const start = out.indexOf("{")
@@ -78,7 +90,11 @@ const startCluster = async (dir: string): Promise<Cluster> => {
       child.stderr?.setEncoding("utf8").on("data", (d: string) => (err += d))
       child.once("exit", (code) => {
         clearTimeout(t)
-        reject(new NotAvailable(`the testkit launcher exited (${code}) without a JSON document: ${(out + err).trim().slice(0, 200)}`))
+        reject(
+          new NotAvailable(
+            `the testkit launcher exited (${code}) without a JSON document: ${(out + err).trim().slice(0, 200)}`
+          )
+        )
       })
     })
     const { endpoint, token, caCertHash: caHash } = (doc ?? {}) as Record<string, unknown>
@@ -92,9 +108,21 @@ const startCluster = async (dir: string): Promise<Cluster> => {
 }
 
 /** Duration.format text ("1s 234ms 567800ns") in ms. */
-const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6 }
+const UNIT_MS: Record<string, number> = {
+  d: 86_400_000,
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+  us: 1e-3,
+  µs: 1e-3,
+  ns: 1e-6
+}
 const parseDuration = (text: string): number =>
-  [...text.matchAll(/(\d+(?:\.\d+)?)(ms|us|µs|ns|d|h|m|s)\b/g)].reduce((acc, m) => acc + Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? NaN), 0)
+  [...text.matchAll(/(\d+(?:\.\d+)?)(ms|us|µs|ns|d|h|m|s)\b/g)].reduce(
+    (acc, m) => acc + Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? NaN),
+    0
+  )
 
 interface JoinRun {
   readonly wallMs: number
@@ -111,27 +139,44 @@ const joinOnce = async (cluster: Cluster, nodeName: string): Promise<JoinRun> =>
     const r = await runChild(
       process.execPath,
       [
-        cliBundle, "join", cluster.endpoint,
-        "--token", cluster.token,
-        "--discovery-token-ca-cert-hash", cluster.caHash,
-        "--rootfs", rootfs,
+        cliBundle,
+        "join",
+        cluster.endpoint,
+        "--token",
+        cluster.token,
+        "--discovery-token-ca-cert-hash",
+        cluster.caHash,
+        "--rootfs",
+        rootfs,
         "--self-tls-bootstrap",
-        "--node-name", nodeName,
+        "--node-name",
+        nodeName,
         `--ignore-preflight-errors=${IGNORE_PREFLIGHT}`,
         "--v=1"
       ],
-      { timeoutMs: JOIN_TIMEOUT_MS, marks: {
+      {
+        timeoutMs: JOIN_TIMEOUT_MS,
+        marks: {
           started: /^\[phase\] running /m,
           discoveryStart: /\[discovery\] Trying to connect/,
           discoveryDone: /\[discovery\].*will use API Server/
-        } }
+        }
+      }
     )
     if (r.code !== 0) {
       const last = (r.stderr.trim() || r.stdout.trim()).split("\n").slice(-3).join(" / ")
       throw new NotAvailable(`kubeadm-ts join exited with ${r.code ?? "a signal"}: ${last}`)
     }
-    const phases = [...r.stderr.matchAll(/^\[phase\] (\S+) done in (.+)$/gm)].map((m) => [m[1] ?? "?", parseDuration(m[2] ?? "")] as const)
-    return { wallMs: r.wallMs, startedMs: r.marks["started"], discoveryMs: between(r.marks["discoveryStart"], r.marks["discoveryDone"]), peakRssMiB: r.peakRssMiB, phases }
+    const phases = [...r.stderr.matchAll(/^\[phase\] (\S+) done in (.+)$/gm)].map(
+      (m) => [m[1] ?? "?", parseDuration(m[2] ?? "")] as const
+    )
+    return {
+      wallMs: r.wallMs,
+      startedMs: r.marks["started"],
+      discoveryMs: between(r.marks["discoveryStart"], r.marks["discoveryDone"]),
+      peakRssMiB: r.peakRssMiB,
+      phases
+    }
   } finally {
     await rm(rootfs, { recursive: true, force: true })
   }
@@ -167,16 +212,23 @@ export const join: Bench = {
         [
           row("join wall time (spawn → exit)", summarise(seq.map((r) => r.wallMs))),
           row("  until the first phase starts (start-up)", summarise(defined(seq.map((r) => r.startedMs)))),
-          row("  discovery ('Trying to connect' → '… will use API Server')", summarise(defined(seq.map((r) => r.discoveryMs)))),
-          ...phaseNames.map((n) => row(`  phase ${n}`, summarise(seq.flatMap((r) => r.phases.filter(([p]) => p === n).map(([, ms]) => ms))))),
+          row(
+            "  discovery ('Trying to connect' → '… will use API Server')",
+            summarise(defined(seq.map((r) => r.discoveryMs)))
+          ),
+          ...phaseNames.map((n) =>
+            row(`  phase ${n}`, summarise(seq.flatMap((r) => r.phases.filter(([p]) => p === n).map(([, ms]) => ms))))
+          ),
           row(`join wall time, ${runs} at once (each)`, summarise(par.map((r) => r.wallMs))),
           [`${runs} joins at once, whole batch`, "1", fmt(batchMs), "", "", ""]
         ]
       )
       const rss = summarise(defined([...seq, ...par].map((r) => r.peakRssMiB)))
-      printTable(`Peak RSS of the join process (${canMeasureRss ? "GNU time, ru_maxrss" : "n/a: no /usr/bin/time on this machine"})`, ["measure", "runs", "median MiB", "p90 MiB", "min MiB", "max MiB"], [
-        ["kubeadm-ts join", ...timingCells(rss)]
-      ])
+      printTable(
+        `Peak RSS of the join process (${canMeasureRss ? "GNU time, ru_maxrss" : "n/a: no /usr/bin/time on this machine"})`,
+        ["measure", "runs", "median MiB", "p90 MiB", "min MiB", "max MiB"],
+        [["kubeadm-ts join", ...timingCells(rss)]]
+      )
     } catch (e) {
       if (!(e instanceof NotAvailable)) throw e
       console.log(`\n### Worker join\n\nnot available yet: ${e.message}`)

@@ -42,13 +42,25 @@ export const timingCells = (s: Summary, digits = 1): Array<string> => [
   fmt(s.min, digits),
   fmt(s.max, digits)
 ]
-export const timingHeader = (unit = "ms"): Array<string> => ["runs", `median ${unit}`, `p90 ${unit}`, `min ${unit}`, `max ${unit}`]
+export const timingHeader = (unit = "ms"): Array<string> => [
+  "runs",
+  `median ${unit}`,
+  `p90 ${unit}`,
+  `min ${unit}`,
+  `max ${unit}`
+]
 
 /** Prints a Markdown-style table with right-aligned figures (first column left-aligned). */
-export const printTable = (title: string, header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): void => {
+export const printTable = (
+  title: string,
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>
+): void => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
   const line = (cells: ReadonlyArray<string>) =>
-    "| " + widths.map((w, i) => (i === 0 ? (cells[i] ?? "").padEnd(w) : (cells[i] ?? "").padStart(w))).join(" | ") + " |"
+    "| " +
+    widths.map((w, i) => (i === 0 ? (cells[i] ?? "").padEnd(w) : (cells[i] ?? "").padStart(w))).join(" | ") +
+    " |"
   console.log(`\n### ${title}\n`)
   console.log(line(header))
   console.log("|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|")
@@ -86,7 +98,8 @@ export const runChild = async (
 ): Promise<ChildResult> => {
   const dir = canMeasureRss ? await mkdtemp(join(tmpdir(), "kubeadm-ts-bench-")) : undefined
   const rssFile = dir === undefined ? undefined : join(dir, "rss")
-  const [cmd, argv] = rssFile === undefined ? [command, [...args]] : [GNU_TIME, ["-f", "%M", "-o", rssFile, command, ...args]]
+  const [cmd, argv] =
+    rssFile === undefined ? [command, [...args]] : [GNU_TIME, ["-f", "%M", "-o", rssFile, command, ...args]]
   try {
     const started = performance.now()
     const marks: Record<string, number> = {}
@@ -95,21 +108,28 @@ export const runChild = async (
       for (const [name, re] of Object.entries(options.marks ?? {}))
         if (marks[name] === undefined && re.test(text)) marks[name] = performance.now() - started
     }
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(cmd, argv, { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true })
-      let out = ""
-      let err = ""
-      child.stdout.setEncoding("utf8").on("data", (d: string) => watch((out += d)))
-      child.stderr.setEncoding("utf8").on("data", (d: string) => watch((err += d)))
-      // Own process group (detached), so a timeout ends the command under `time` as well.
-      const kill = () => child.pid !== undefined && process.kill(-child.pid, "SIGKILL")
-      const timer = options.timeoutMs === undefined ? undefined : setTimeout(kill, options.timeoutMs)
-      child.on("error", reject)
-      child.on("close", (c) => {
-        if (timer !== undefined) clearTimeout(timer)
-        resolve({ code: c, stdout: out, stderr: err })
-      })
-    })
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(cmd, argv, {
+          cwd: options.cwd ?? repoRoot,
+          env: options.env ?? process.env,
+          stdio: ["ignore", "pipe", "pipe"],
+          detached: true
+        })
+        let out = ""
+        let err = ""
+        child.stdout.setEncoding("utf8").on("data", (d: string) => watch((out += d)))
+        child.stderr.setEncoding("utf8").on("data", (d: string) => watch((err += d)))
+        // Own process group (detached), so a timeout ends the command under `time` as well.
+        const kill = () => child.pid !== undefined && process.kill(-child.pid, "SIGKILL")
+        const timer = options.timeoutMs === undefined ? undefined : setTimeout(kill, options.timeoutMs)
+        child.on("error", reject)
+        child.on("close", (c) => {
+          if (timer !== undefined) clearTimeout(timer)
+          resolve({ code: c, stdout: out, stderr: err })
+        })
+      }
+    )
     const wallMs = performance.now() - started
     let peakRssMiB: number | undefined
     if (rssFile !== undefined) {

@@ -11,7 +11,11 @@ import { startup } from "./startup.js"
 const benches: ReadonlyArray<Bench> = [startup, crypto, join]
 
 const usage = (): string =>
-  ["usage: npm run bench -- [name ...] [--runs N]", "", ...benches.map((b) => `  ${b.name.padEnd(8)} ${b.description}`)].join("\n")
+  [
+    "usage: npm run bench -- [name ...] [--runs N]",
+    "",
+    ...benches.map((b) => `  ${b.name.padEnd(8)} ${b.description}`)
+  ].join("\n")
 
 const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const names: Array<string> = []
@@ -28,8 +32,12 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const unknown = names.filter((n) => !benches.some((b) => b.name === n))
   if (unknown.length > 0) return (console.error(`unknown benchmark(s): ${unknown.join(", ")}\n\n${usage()}`), 2)
   // Figures depend on the machine and on what else runs on it: say both.
-  const load = loadavg().map((l) => l.toFixed(2)).join(" ")
-  console.log(`machine: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? "?"}), load average ${load}, node ${process.version}`)
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")
+  console.log(
+    `machine: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? "?"}), load average ${load}, node ${process.version}`
+  )
   for (const b of benches.filter((b) => names.length === 0 || names.includes(b.name))) await b.run({ runs })
   return 0
 }

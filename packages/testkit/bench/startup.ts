@@ -2,7 +2,17 @@
  * CLI start-up: wall time of `kubeadm-ts version` and `kubeadm-ts join --help` spawned from the
  * bundle, against `node -e ''` as the floor (what any Node program pays before its first line).
  */
-import { type Bench, cliBundle, ensureBuilt, fmt, printTable, runChild, summarise, timingCells, timingHeader } from "./measure.js"
+import {
+  type Bench,
+  cliBundle,
+  ensureBuilt,
+  fmt,
+  printTable,
+  runChild,
+  summarise,
+  timingCells,
+  timingHeader
+} from "./measure.js"
 
 const cases: ReadonlyArray<{ readonly label: string; readonly args: ReadonlyArray<string> }> = [
   { label: "node -e '' (floor)", args: ["-e", ""] },
@@ -15,7 +25,12 @@ export const startup: Bench = {
   description: "CLI start-up (version, join --help) vs the node floor",
   run: async ({ runs = 15 }) => {
     await ensureBuilt()
-    const samples = cases.map((c) => ({ case: c, ms: [] as Array<number>, rss: [] as Array<number>, codes: new Set<number | null>() }))
+    const samples = cases.map((c) => ({
+      case: c,
+      ms: [] as Array<number>,
+      rss: [] as Array<number>,
+      codes: new Set<number | null>()
+    }))
     // One discarded warm-up each (page cache), then round-robin so drift hits every case alike.
     for (const c of cases) await runChild(process.execPath, c.args)
     for (let i = 0; i < runs; i++) {
@@ -33,7 +48,13 @@ export const startup: Bench = {
       ["case", "exit", ...timingHeader(), "median − floor ms", "peak RSS MiB (median)"],
       samples.map((s) => {
         const t = summarise(s.ms)
-        return [s.case.label, [...s.codes].join(","), ...timingCells(t), fmt(t.median - floor), fmt(summarise(s.rss).median)]
+        return [
+          s.case.label,
+          [...s.codes].join(","),
+          ...timingCells(t),
+          fmt(t.median - floor),
+          fmt(summarise(s.rss).median)
+        ]
       })
     )
   }

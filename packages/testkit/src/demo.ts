@@ -59,7 +59,13 @@ const main = async () => {
     })
     stopContainerd = containerd?.stop
     const args = [
-      cli, ...cluster.joinCommands.worker, "--rootfs", rootfs, "--node-name", nodeName, "--self-tls-bootstrap",
+      cli,
+      ...cluster.joinCommands.worker,
+      "--rootfs",
+      rootfs,
+      "--node-name",
+      nodeName,
+      "--self-tls-bootstrap",
       ...(containerd === undefined ? ["--ignore-preflight-errors=CRI"] : [])
     ]
     const code = await new Promise<number>((resolve) => {
@@ -73,13 +79,14 @@ const main = async () => {
 
     title(`The Node registered in the cluster`)
     const node = cluster.get("nodes", undefined, nodeName) as
-      | { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } }
-      | undefined
+      { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined
     if (node === undefined) throw new Error(`Node ${nodeName} is not registered`)
     say(`  Node ${nodeName}`)
     for (const [k, v] of Object.entries(node.metadata?.labels ?? {})) say(`    label       ${k}=${v}`)
     for (const [k, v] of Object.entries(node.metadata?.annotations ?? {})) say(`    annotation  ${k}=${v}`)
-    say(`\nkubectl --kubeconfig ${join(rootfs, "etc/kubernetes/kubelet.conf")} would now act as system:node:${nodeName}; the demo cleans up.`)
+    say(
+      `\nkubectl --kubeconfig ${join(rootfs, "etc/kubernetes/kubelet.conf")} would now act as system:node:${nodeName}; the demo cleans up.`
+    )
   } finally {
     await stopContainerd?.()
     await cluster.close()

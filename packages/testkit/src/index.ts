@@ -2,7 +2,14 @@
 // The cluster as `kubeadm init` leaves it: a scoped service (`it.layer(cluster.layer(options))`), its
 // promise form (initCluster), its objects, PKI and kubeconfigs.
 export * as cluster from "./cluster/cluster.js"
-export { Cluster, ClusterStartError, type ClusterOptions, type ClusterService, type JoinCommands, type TokenOptions } from "./cluster/cluster.js"
+export {
+  Cluster,
+  ClusterStartError,
+  type ClusterOptions,
+  type ClusterService,
+  type JoinCommands,
+  type TokenOptions
+} from "./cluster/cluster.js"
 export * from "./cluster/init-cluster.js"
 export * from "./cluster/cluster-objects.js"
 export * from "./cluster/kubeconfigs.js"

@@ -13,7 +13,8 @@ import { join } from "node:path"
 import { causeText } from "@kubeadm-ts/join/cause-text"
 import type { KeyAlgorithm } from "@kubeadm-ts/join/crypto"
 
-const USAGE = "usage: kubeadm-ts-testkit serve [--real] [--address ADDR] [--port PORT] [--dir DIR] [--key-algorithm rsa-2048|ecdsa-p256] [--kubernetes-version V] [--control-plane-endpoint HOST:PORT|self|none]"
+const USAGE =
+  "usage: kubeadm-ts-testkit serve [--real] [--address ADDR] [--port PORT] [--dir DIR] [--key-algorithm rsa-2048|ecdsa-p256] [--kubernetes-version V] [--control-plane-endpoint HOST:PORT|self|none]"
 
 const parseArgs = (argv: ReadonlyArray<string>): Record<string, string> => {
   const out: Record<string, string> = {}
@@ -34,7 +35,15 @@ const parseArgs = (argv: ReadonlyArray<string>): Record<string, string> => {
 }
 
 const BOOLEAN = new Set(["real"])
-const KNOWN = new Set(["real", "address", "port", "dir", "key-algorithm", "kubernetes-version", "control-plane-endpoint"])
+const KNOWN = new Set([
+  "real",
+  "address",
+  "port",
+  "dir",
+  "key-algorithm",
+  "kubernetes-version",
+  "control-plane-endpoint"
+])
 
 const main = async (): Promise<void> => {
   const [command, ...rest] = process.argv.slice(2)
@@ -46,7 +55,8 @@ const main = async (): Promise<void> => {
   for (const k of Object.keys(args)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k}`)
   if (args["real"]) return serveReal(args)
   const port = Number(args["port"] ?? "0")
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got "${args["port"]}"`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0..65535, got "${args["port"]}"`)
   const algorithm = (args["key-algorithm"] ?? "rsa-2048") as KeyAlgorithm
   if (!["rsa-2048", "ecdsa-p256"].includes(algorithm)) throw new Error(`--key-algorithm must be rsa-2048 or ecdsa-p256`)
   const cpe = args["control-plane-endpoint"]
@@ -70,7 +80,12 @@ interface Served {
   readonly token: string
   readonly caCertHash: string
   readonly certificateKey: string
-  readonly joinCommands: { readonly worker: ReadonlyArray<string>; readonly controlPlane: ReadonlyArray<string>; readonly workerLine: string; readonly controlPlaneLine: string }
+  readonly joinCommands: {
+    readonly worker: ReadonlyArray<string>
+    readonly controlPlane: ReadonlyArray<string>
+    readonly workerLine: string
+    readonly controlPlaneLine: string
+  }
   readonly close: () => Promise<void>
 }
 
@@ -102,7 +117,10 @@ const publish = async (cluster: Served, dir: string, extra: Record<string, strin
 /** `serve --real`: the address is the test network's; --port, --key-algorithm and --kubernetes-version are the real kubeadm's. */
 const serveReal = async (args: Record<string, string>): Promise<void> => {
   for (const k of ["address", "port", "key-algorithm", "kubernetes-version"]) {
-    if (args[k] !== undefined) throw new Error(`--${k} does not apply to --real (the real cluster uses its test network's address, port 6443 and the pinned kubeadm's defaults)`)
+    if (args[k] !== undefined)
+      throw new Error(
+        `--${k} does not apply to --real (the real cluster uses its test network's address, port 6443 and the pinned kubeadm's defaults)`
+      )
   }
   const dir = args["dir"] ?? (await mkdtemp(join(tmpdir(), "kubeadm-ts-real-")))
   const { realCluster } = await import("./real/real-cluster.js")

@@ -40,7 +40,11 @@ export interface RequestSpec {
 
 /** An error status (watch only: plain requests return every status). */
 export class RawHttpError extends Error {
-  constructor(readonly status: number, readonly reason: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string
+  ) {
     super(message)
   }
 }
@@ -51,7 +55,10 @@ export class RawConnectionError extends Error {}
 /** The target or the kubeconfig it came from is unusable. */
 export class RawConfigError extends Error {}
 
-const options = (t: ApiTarget, spec: { method: string; path: string; body?: unknown; contentType?: string }): https.RequestOptions => {
+const options = (
+  t: ApiTarget,
+  spec: { method: string; path: string; body?: unknown; contentType?: string }
+): https.RequestOptions => {
   const url = new URL(spec.path, t.server.replace(/\/+$/, "") + "/")
   return {
     protocol: "https:",
@@ -72,7 +79,8 @@ const options = (t: ApiTarget, spec: { method: string; path: string; body?: unkn
   }
 }
 
-const noCa = (t: ApiTarget) => (t.caPem.trim() === "" ? new RawConfigError("no cluster CA to verify the API server with") : undefined)
+const noCa = (t: ApiTarget) =>
+  t.caPem.trim() === "" ? new RawConfigError("no cluster CA to verify the API server with") : undefined
 
 const parseBody = (text: string): unknown => {
   try {
@@ -90,7 +98,13 @@ export const requestOnce = (t: ApiTarget, spec: RequestSpec): Promise<JsonRespon
     const onResponse = (res: IncomingMessage) => {
       const chunks: Array<Buffer> = []
       res.on("data", (c: Buffer) => chunks.push(c))
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parseBody(Buffer.concat(chunks).toString("utf8")) }))
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: parseBody(Buffer.concat(chunks).toString("utf8"))
+        })
+      )
       res.on("error", (e) => reject(new RawConnectionError(`${spec.method} ${spec.path}: ${e.message}`)))
     }
     let req: ReturnType<typeof https.request>
@@ -165,7 +179,13 @@ export const watch = (
         res.on("data", (c: Buffer) => chunks.push(c))
         res.on("end", () => {
           const body = parseBody(Buffer.concat(chunks).toString("utf8"))
-          rejectOpen(new RawHttpError(res.statusCode ?? 0, reasonOf(body), `GET ${path}: ${res.statusCode ?? 0} ${reasonOf(body) || "error"}`))
+          rejectOpen(
+            new RawHttpError(
+              res.statusCode ?? 0,
+              reasonOf(body),
+              `GET ${path}: ${res.statusCode ?? 0} ${reasonOf(body) || "error"}`
+            )
+          )
         })
         return
       }
@@ -212,10 +232,14 @@ export const targetFromKubeconfig = (
   const k = parsed.right
   const cluster = selectCluster(k)?.value
   const user = selectUser(k)?.value ?? {}
-  if (cluster === undefined || cluster.server === "") throw new RawConfigError("the kubeconfig has no cluster with a server for its current context")
-  const caPem = cluster.certificateAuthorityData ?? (cluster.certificateAuthority ? readFile(cluster.certificateAuthority) : undefined)
+  if (cluster === undefined || cluster.server === "")
+    throw new RawConfigError("the kubeconfig has no cluster with a server for its current context")
+  const caPem =
+    cluster.certificateAuthorityData ??
+    (cluster.certificateAuthority ? readFile(cluster.certificateAuthority) : undefined)
   if (!caPem) throw new RawConfigError("the kubeconfig's cluster has no certificate authority")
-  const pick = (data: string | undefined, file: string | undefined): string | undefined => (data ? data : file ? readFile(file) : undefined)
+  const pick = (data: string | undefined, file: string | undefined): string | undefined =>
+    data ? data : file ? readFile(file) : undefined
   return {
     server: cluster.server,
     caPem,

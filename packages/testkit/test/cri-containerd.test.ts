@@ -33,7 +33,14 @@ const config = {
 }
 const layers = (root: string, criSocket = "") => {
   const fs = rootFsLayers.layer(root)
-  return Layer.mergeAll(fs, hostLayer.pipe(Layer.provide(fs)), joinContext.layer({ ...config, nodeRegistration: { ...config.nodeRegistration, criSocket } }, { rootfs: root, skipPhases: [], selfTlsBootstrap: false, verbosity: 0 }))
+  return Layer.mergeAll(
+    fs,
+    hostLayer.pipe(Layer.provide(fs)),
+    joinContext.layer(
+      { ...config, nodeRegistration: { ...config.nodeRegistration, criSocket } },
+      { rootfs: root, skipPhases: [], selfTlsBootstrap: false, verbosity: 0 }
+    )
+  )
 }
 
 describe("CRI runtime.v1 against a real containerd", () => {
@@ -58,10 +65,14 @@ describe("CRI runtime.v1 against a real containerd", () => {
     expect(ok.warnings).toEqual([])
     const empty = await makeWorkerMachine({ prefix: "cri-none-" })
     try {
-      const failed = await Effect.runPromise(Effect.either(runChecks([criCheck], ignoreSet([])).pipe(Effect.provide(layers(empty, "/run/crio/crio.sock")))))
+      const failed = await Effect.runPromise(
+        Effect.either(runChecks([criCheck], ignoreSet([])).pipe(Effect.provide(layers(empty, "/run/crio/crio.sock"))))
+      )
       expect(failed._tag === "Left" && failed.left._tag).toBe("PreflightError")
       if (failed._tag === "Left" && failed.left._tag === "PreflightError") {
-        expect(failed.left.lines).toEqual(["[ERROR CRI]: container runtime is not running: cannot connect to unix:///run/crio/crio.sock: no such socket"])
+        expect(failed.left.lines).toEqual([
+          "[ERROR CRI]: container runtime is not running: cannot connect to unix:///run/crio/crio.sock: no such socket"
+        ])
       }
     } finally {
       await rm(empty, { recursive: true, force: true })

@@ -35,7 +35,12 @@ const cfgFor = (nodeName: string, address: string): ControlPlaneConfig => ({
 })
 
 /** A node's rootfs with its etcd certs and the generated etcd manifest. */
-const prepareNode = async (first: RealEtcd, nodeName: string, address: string, initialCluster: ReadonlyArray<{ name: string; peerURL: string }>) => {
+const prepareNode = async (
+  first: RealEtcd,
+  nodeName: string,
+  address: string,
+  initialCluster: ReadonlyArray<{ name: string; peerURL: string }>
+) => {
   const rootfs = await mkdtemp(join(tmpdir(), `kubeadm-ts-${nodeName}-`))
   const pki = join(rootfs, "etc/kubernetes/pki/etcd")
   await mkdir(pki, { recursive: true })
@@ -44,11 +49,18 @@ const prepareNode = async (first: RealEtcd, nodeName: string, address: string, i
   const server = await issueEtcdCert(first.ca, { commonName: nodeName, ...sans, server: true })
   const peer = await issueEtcdCert(first.ca, { commonName: nodeName, ...sans, server: true })
   await writeFile(join(pki, "ca.crt"), first.ca.certPem)
-  for (const [n, p] of [["server", server], ["peer", peer]] as const) {
+  for (const [n, p] of [
+    ["server", server],
+    ["peer", peer]
+  ] as const) {
     await writeFile(join(pki, `${n}.crt`), p.certPem)
     await writeFile(join(pki, `${n}.key`), p.keyPem, { mode: 0o600 })
   }
-  await writeFile(join(rootfs, "etc/kubernetes/manifests/etcd.yaml"), podYaml(Either.getOrThrow(etcdPod(cfgFor(nodeName, address), initialCluster))), { mode: 0o600 })
+  await writeFile(
+    join(rootfs, "etc/kubernetes/manifests/etcd.yaml"),
+    podYaml(Either.getOrThrow(etcdPod(cfgFor(nodeName, address), initialCluster))),
+    { mode: 0o600 }
+  )
   return rootfs
 }
 
@@ -71,7 +83,12 @@ describe("Etcd service against a real etcd", () => {
     const client = await connect()
     const members = await Effect.runPromise(client.members)
     expect(members).toHaveLength(1)
-    expect(members[0]).toMatchObject({ name: "cp-1", peerURLs: [first.peerURL], clientURLs: [first.clientURL], isLearner: false })
+    expect(members[0]).toMatchObject({
+      name: "cp-1",
+      peerURLs: [first.peerURL],
+      clientURLs: [first.clientURL],
+      isLearner: false
+    })
     const status = await Effect.runPromise(client.status(first.clientURL))
     expect(status.version).toMatch(/^3\./)
     expect(status.leader).toBe(defined(members[0], "the first member").id)
@@ -80,7 +97,14 @@ describe("Etcd service against a real etcd", () => {
   it("rejects a client without the etcd CA's client certificate", async () => {
     const wrongCa = await startEtcd({ name: "other" })
     cleanups.push(() => wrongCa.stop())
-    const res = await Effect.runPromise(Effect.either(Effect.provide(Effect.flatMap(Etcd, (e) => e.connect([first.clientURL], wrongCa.tls)), etcdLayer)))
+    const res = await Effect.runPromise(
+      Effect.either(
+        Effect.provide(
+          Effect.flatMap(Etcd, (e) => e.connect([first.clientURL], wrongCa.tls)),
+          etcdLayer
+        )
+      )
+    )
     expect(res._tag).toBe("Left")
   })
 
@@ -92,7 +116,10 @@ describe("Etcd service against a real etcd", () => {
     expect(added.reused).toBe(false)
     expect(added.member.isLearner).toBe(true)
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name)
-    expect([...added.initialCluster].sort(byName)).toEqual([{ name: "cp-1", peerURL: first.peerURL }, { name: "cp-2", peerURL }])
+    expect([...added.initialCluster].sort(byName)).toEqual([
+      { name: "cp-1", peerURL: first.peerURL },
+      { name: "cp-2", peerURL }
+    ])
     // a second run (e.g. after a crash) finds the unstarted member by its peer URL
     const again = await Effect.runPromise(ensureMember(client, "cp-2", peerURL, { learner: true }))
     expect(again.reused).toBe(true)
@@ -136,7 +163,9 @@ describe("Etcd service against a real etcd", () => {
     const address = await freeLoopbackAddress([2379, 2380])
     const peerURL = `https://${address}:2380`
     const added = await Effect.runPromise(ensureMember(client, "ghost", peerURL, { learner: true }))
-    const res = await Effect.runPromise(Effect.either(waitForMember(client, peerURL, { learner: true, timeout: "2 seconds" })))
+    const res = await Effect.runPromise(
+      Effect.either(waitForMember(client, peerURL, { learner: true, timeout: "2 seconds" }))
+    )
     expect(res._tag === "Left" && res.left.message).toMatch(/^timeout waiting for etcd cluster to be available/)
     await Effect.runPromise(client.remove(added.member.id))
   })

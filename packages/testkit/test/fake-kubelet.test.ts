@@ -25,8 +25,15 @@ describe("FakeKubelet", () => {
   it("bootstraps, writes the kubelet's files and registers a Ready Node", async () => {
     const rootfs = tempDir("rootfs-")
     let hookName = ""
-    const kubelet = startFakeKubelet({ rootfs, hostname: "ignored-host", onStarted: (ctx) => void (hookName = ctx.nodeName) })
-    await writeBootstrap(rootfs, "--container-runtime=remote --hostname-override=worker-a --register-with-taints=dedicated=x:NoSchedule")
+    const kubelet = startFakeKubelet({
+      rootfs,
+      hostname: "ignored-host",
+      onStarted: (ctx) => void (hookName = ctx.nodeName)
+    })
+    await writeBootstrap(
+      rootfs,
+      "--container-runtime=remote --hostname-override=worker-a --register-with-taints=dedicated=x:NoSchedule"
+    )
     const ctx = await kubelet.started
     await kubelet.stop()
     expect(ctx.nodeName).toBe("worker-a")
@@ -47,7 +54,13 @@ describe("FakeKubelet", () => {
     expect(node?.metadata.labels?.["kubernetes.io/hostname"]).toBe("worker-a")
     expect(node?.["spec"]).toMatchObject({ taints: [{ key: "dedicated", value: "x", effect: "NoSchedule" }] })
     // the node identity works with the real kubectl (Node authorizer)
-    const r = await kubectl(kubeletConf, ["get", "node", "worker-a", "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"])
+    const r = await kubectl(kubeletConf, [
+      "get",
+      "node",
+      "worker-a",
+      "-o",
+      "jsonpath={.status.conditions[?(@.type=='Ready')].status}"
+    ])
     expect(r.stderr).toBe("")
     expect(r.stdout).toBe("True")
     // and may not read secrets

@@ -26,7 +26,10 @@ describe("faults", () => {
 
   it("503 ServiceUnavailable and 429 TooManyRequests with Retry-After", async () => {
     cluster.faults.failNext({ path: "/version" }, 1, 503)
-    expect(await get(anonymous(cluster), "/version")).toMatchObject({ status: 503, body: { reason: "ServiceUnavailable" } })
+    expect(await get(anonymous(cluster), "/version")).toMatchObject({
+      status: 503,
+      body: { reason: "ServiceUnavailable" }
+    })
     cluster.faults.failNext({ path: "/version" }, 1, 429, { retryAfterSeconds: 2 })
     const r = await get(anonymous(cluster), "/version")
     expect(r).toMatchObject({ status: 429, body: { reason: "TooManyRequests" } })
@@ -48,7 +51,10 @@ describe("faults", () => {
     expect(f.hits()).toBe(1)
     // the server held the first request (and only it) before answering it normally
     const seen = cluster.audit.entries.slice(before).filter((e) => e.path === "/version")
-    expect(seen.map((e) => [e.status, e.fault])).toEqual([[200, "delay"], [200, undefined]])
+    expect(seen.map((e) => [e.status, e.fault])).toEqual([
+      [200, "delay"],
+      [200, undefined]
+    ])
   })
 
   it("resets the connection", async () => {
@@ -56,7 +62,11 @@ describe("faults", () => {
     await expect(get(anonymous(cluster), "/version")).rejects.toBeInstanceOf(RawConnectionError)
     // a retrying client gets through on the next attempt
     cluster.faults.resetNext({ path: "/version" }, 1)
-    const r = await request(anonymous(cluster), { method: "GET", path: "/version", timeoutMs: 5000 }, { attempts: 3, baseDelayMs: 10, maxDelayMs: 10 })
+    const r = await request(
+      anonymous(cluster),
+      { method: "GET", path: "/version", timeoutMs: 5000 },
+      { attempts: 3, baseDelayMs: 10, maxDelayMs: 10 }
+    )
     expect(r.status).toBe(200)
     expect(cluster.audit.filter((e) => e.path === "/version" && e.fault === "reset").length).toBe(2)
   })
@@ -71,7 +81,9 @@ describe("faults", () => {
     expect(jwsDetachedVerify(data["kubeconfig"] ?? "", data[`jws-kubeconfig-${id}`] ?? "", id, secret)).toBe(true)
     // authenticated readers see the real object
     const real = await get(withToken(cluster), CLUSTER_INFO)
-    expect(real.status === 403 || (real.body as { data: Record<string, string> }).data["kubeconfig"] !== data["kubeconfig"]).toBe(true)
+    expect(
+      real.status === 403 || (real.body as { data: Record<string, string> }).data["kubeconfig"] !== data["kubeconfig"]
+    ).toBe(true)
     mitm.remove()
     const restored = await clusterInfoData(anonymous(cluster))
     expect(restored["kubeconfig"]).not.toBe(data["kubeconfig"])
@@ -99,7 +111,9 @@ describe("faults", () => {
     const { waitFor } = await import("../src/index.js")
     await waitFor(async () => `jws-kubeconfig-${id}` in (await clusterInfoData(anonymous(cluster))))
     cluster.expireToken(token)
-    expect((await get(withToken(cluster, token), "/api/v1/namespaces/kube-system/configmaps/kubeadm-config")).status).toBe(401)
+    expect(
+      (await get(withToken(cluster, token), "/api/v1/namespaces/kube-system/configmaps/kubeadm-config")).status
+    ).toBe(401)
     await waitFor(async () => !(`jws-kubeconfig-${id}` in (await clusterInfoData(anonymous(cluster)))))
     // the token cleaner removes the Secret itself
     await waitFor(() => cluster.get("secrets", "kube-system", `bootstrap-token-${id}`) === undefined)
@@ -108,14 +122,30 @@ describe("faults", () => {
 
 describe("client certificates", () => {
   it("a certificate without client-auth usage (the serving certificate) is not accepted as an identity", async () => {
-    const r = await requestOnce({ server: cluster.url, caPem: cluster.caPem, clientCertPem: cluster.serving.certPem, clientKeyPem: cluster.serving.keyPem }, { method: "GET", path: "/api/v1/nodes", timeoutMs: 5000 })
+    const r = await requestOnce(
+      {
+        server: cluster.url,
+        caPem: cluster.caPem,
+        clientCertPem: cluster.serving.certPem,
+        clientKeyPem: cluster.serving.keyPem
+      },
+      { method: "GET", path: "/api/v1/nodes", timeoutMs: 5000 }
+    )
     expect(r.status).toBe(401)
   })
 
   it("a certificate from another CA is refused", async () => {
     const other = await initCluster({ address: "127.0.1.14", keyAlgorithm: "ecdsa-p256", uploadCerts: false })
     try {
-      const r = await requestOnce({ server: cluster.url, caPem: cluster.caPem, clientCertPem: other.admin.certPem, clientKeyPem: other.admin.keyPem }, { method: "GET", path: "/api/v1/nodes", timeoutMs: 5000 })
+      const r = await requestOnce(
+        {
+          server: cluster.url,
+          caPem: cluster.caPem,
+          clientCertPem: other.admin.certPem,
+          clientKeyPem: other.admin.keyPem
+        },
+        { method: "GET", path: "/api/v1/nodes", timeoutMs: 5000 }
+      )
       expect(r.status).toBe(401)
     } finally {
       await other.close()
@@ -126,7 +156,10 @@ describe("client certificates", () => {
 describe("401 and the audit log", () => {
   it("a bad bearer token gets a 401 Status body; the audit log records who asked what", async () => {
     cluster.audit.clear()
-    const r = await requestOnce({ server: cluster.url, caPem: cluster.caPem, token: "zzzzzz.zzzzzzzzzzzzzzzz" }, { method: "GET", path: "/api/v1/nodes", timeoutMs: 5000 })
+    const r = await requestOnce(
+      { server: cluster.url, caPem: cluster.caPem, token: "zzzzzz.zzzzzzzzzzzzzzzz" },
+      { method: "GET", path: "/api/v1/nodes", timeoutMs: 5000 }
+    )
     expect(r).toMatchObject({ status: 401, body: { kind: "Status", reason: "Unauthorized", code: 401 } })
     await get(anonymous(cluster), CLUSTER_INFO)
     await get(withToken(cluster), "/api/v1/namespaces/kube-system/configmaps/kubeadm-config")
@@ -134,7 +167,12 @@ describe("401 and the audit log", () => {
     expect(entries.map((e) => [e.user, e.verb, e.path, e.status])).toEqual([
       ["", "list", "/api/v1/nodes", 401],
       ["system:anonymous", "get", CLUSTER_INFO, 200],
-      [`system:bootstrap:${cluster.token.split(".")[0]}`, "get", "/api/v1/namespaces/kube-system/configmaps/kubeadm-config", 200]
+      [
+        `system:bootstrap:${cluster.token.split(".")[0]}`,
+        "get",
+        "/api/v1/namespaces/kube-system/configmaps/kubeadm-config",
+        200
+      ]
     ])
     expect(entries.map((e) => e.bearerSent)).toEqual([true, false, true])
     // the secret never lands in the audit log

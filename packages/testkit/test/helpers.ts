@@ -51,7 +51,10 @@ export const runChild = (
   options: { timeoutMs: number; env?: NodeJS.ProcessEnv; killWhen?: (line: string) => boolean }
 ): Promise<ChildRun> =>
   new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...(options.env ? { env: options.env } : {}) })
+    const child = spawn(command, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(options.env ? { env: options.env } : {})
+    })
     let stdout = ""
     let stderr = ""
     let pending = ""
@@ -74,10 +77,14 @@ export const runChild = (
 
 /** Runs the real kubectl with an isolated HOME (its discovery cache goes to a temp folder). */
 export const kubectl = async (kubeconfig: string, args: ReadonlyArray<string>): Promise<Run> => {
-  const { code, stdout, stderr } = await runChild("kubectl", ["--kubeconfig", kubeconfig, "--request-timeout=10s", ...args], {
-    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tempDir("kubectl-home-") },
-    timeoutMs: 30_000
-  })
+  const { code, stdout, stderr } = await runChild(
+    "kubectl",
+    ["--kubeconfig", kubeconfig, "--request-timeout=10s", ...args],
+    {
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tempDir("kubectl-home-") },
+      timeoutMs: 30_000
+    }
+  )
   return { status: code, stdout, stderr }
 }
 

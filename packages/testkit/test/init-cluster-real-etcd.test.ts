@@ -9,7 +9,16 @@ import { join } from "node:path"
 import { Context, Effect, Either, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { endpointsFromClusterStatus, Etcd, layer as etcdLayer, parseClusterStatus } from "@kubeadm-ts/join/etcd"
-import { Cluster, cluster as testCluster, type ClusterService, initCluster, layerWithEtcd, type RealEtcd, StackedEtcd, type TestCluster } from "../src/index.js"
+import {
+  Cluster,
+  cluster as testCluster,
+  type ClusterService,
+  initCluster,
+  layerWithEtcd,
+  type RealEtcd,
+  StackedEtcd,
+  type TestCluster
+} from "../src/index.js"
 import { defined, tempDir } from "./helpers.js"
 
 const ADDRESS = "127.0.4.10"
@@ -37,50 +46,76 @@ const etcdctl = (cluster: { readonly etcd: RealEtcd }, args: ReadonlyArray<strin
   writeFileSync(files.key, cluster.etcd.tls.key, { mode: 0o600 })
   return execFileSync(
     "etcdctl",
-    [`--endpoints=${cluster.etcd.clientURL}`, `--cacert=${files.ca}`, `--cert=${files.cert}`, `--key=${files.key}`, "--command-timeout=10s", ...args],
+    [
+      `--endpoints=${cluster.etcd.clientURL}`,
+      `--cacert=${files.ca}`,
+      `--cert=${files.cert}`,
+      `--key=${files.key}`,
+      "--command-timeout=10s",
+      ...args
+    ],
     { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ETCDCTL_API: "3" }, timeout: 20_000 }
   )
 }
 
 it.layer(layerWithEtcd({ address: ADDRESS, keyAlgorithm: "ecdsa-p256" }))("a cluster with a real etcd", (it) => {
-  it.effect("starts one etcd member on the cluster's address, with the cluster's etcd CA", withCluster((cluster) => {
-    expect(cluster.etcd.clientURL).toBe(`https://${ADDRESS}:2379`)
-    expect(cluster.etcd.peerURL).toBe(`https://${ADDRESS}:2380`)
-    expect(cluster.etcd.ca.certPem).toBe(cluster.pki.etcdCa.certPem)
-    expect(cluster.address).toBe(ADDRESS)
-  }))
-
-  it.effect("the Etcd service lists exactly the one started member", withCluster(async (cluster) => {
-    const members = await Effect.runPromise(
-      Effect.flatMap(Etcd, (etcd) => Effect.flatMap(etcd.connect([cluster.etcd.clientURL], cluster.etcd.tls), (c) => c.members)).pipe(Effect.provide(etcdLayer))
-    )
-    expect(members).toHaveLength(1)
-    // a started member has its name and client URLs (an added-but-unstarted one has neither)
-    expect(members[0]).toMatchObject({
-      name: "control-plane-1",
-      peerURLs: [`https://${ADDRESS}:2380`],
-      clientURLs: [`https://${ADDRESS}:2379`],
-      isLearner: false
+  it.effect(
+    "starts one etcd member on the cluster's address, with the cluster's etcd CA",
+    withCluster((cluster) => {
+      expect(cluster.etcd.clientURL).toBe(`https://${ADDRESS}:2379`)
+      expect(cluster.etcd.peerURL).toBe(`https://${ADDRESS}:2380`)
+      expect(cluster.etcd.ca.certPem).toBe(cluster.pki.etcdCa.certPem)
+      expect(cluster.address).toBe(ADDRESS)
     })
-  }))
+  )
 
-  it.effect("etcdctl member list shows the same single started member, and the endpoint is healthy", withCluster((cluster) => {
-    const list = JSON.parse(etcdctl(cluster, ["member", "list", "-w", "json"])) as { members: Array<{ name: string; peerURLs: string[]; clientURLs: string[] }> }
-    expect(list.members.map((m) => [m.name, m.peerURLs, m.clientURLs])).toEqual([
-      ["control-plane-1", [`https://${ADDRESS}:2380`], [`https://${ADDRESS}:2379`]]
-    ])
-    const health = JSON.parse(etcdctl(cluster, ["endpoint", "health", "-w", "json"])) as Array<{ endpoint: string; health: boolean }>
-    expect(health.map((h) => [h.endpoint, h.health])).toEqual([[cluster.etcd.clientURL, true]])
-  }))
+  it.effect(
+    "the Etcd service lists exactly the one started member",
+    withCluster(async (cluster) => {
+      const members = await Effect.runPromise(
+        Effect.flatMap(Etcd, (etcd) =>
+          Effect.flatMap(etcd.connect([cluster.etcd.clientURL], cluster.etcd.tls), (c) => c.members)
+        ).pipe(Effect.provide(etcdLayer))
+      )
+      expect(members).toHaveLength(1)
+      // a started member has its name and client URLs (an added-but-unstarted one has neither)
+      expect(members[0]).toMatchObject({
+        name: "control-plane-1",
+        peerURLs: [`https://${ADDRESS}:2380`],
+        clientURLs: [`https://${ADDRESS}:2379`],
+        isLearner: false
+      })
+    })
+  )
 
-  it.effect("ClusterStatus names the init node, so a joining control plane finds this etcd", withCluster((cluster) => {
-    const data = cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>
-    const status = Either.getOrThrow(parseClusterStatus(data["ClusterStatus"]))
-    expect(status).toBeDefined()
-    expect(endpointsFromClusterStatus(defined(status, "a ClusterStatus"))).toEqual([cluster.etcd.clientURL])
-    const pod = cluster.get("pods", "kube-system", "etcd-control-plane-1")
-    expect(pod).toBeDefined()
-  }))
+  it.effect(
+    "etcdctl member list shows the same single started member, and the endpoint is healthy",
+    withCluster((cluster) => {
+      const list = JSON.parse(etcdctl(cluster, ["member", "list", "-w", "json"])) as {
+        members: Array<{ name: string; peerURLs: string[]; clientURLs: string[] }>
+      }
+      expect(list.members.map((m) => [m.name, m.peerURLs, m.clientURLs])).toEqual([
+        ["control-plane-1", [`https://${ADDRESS}:2380`], [`https://${ADDRESS}:2379`]]
+      ])
+      const health = JSON.parse(etcdctl(cluster, ["endpoint", "health", "-w", "json"])) as Array<{
+        endpoint: string
+        health: boolean
+      }>
+      expect(health.map((h) => [h.endpoint, h.health])).toEqual([[cluster.etcd.clientURL, true]])
+    })
+  )
+
+  it.effect(
+    "ClusterStatus names the init node, so a joining control plane finds this etcd",
+    withCluster((cluster) => {
+      const data = cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>
+      const status = Either.getOrThrow(parseClusterStatus(data["ClusterStatus"]))
+      expect(status).toBeDefined()
+      expect(endpointsFromClusterStatus(defined(status, "a ClusterStatus"))).toEqual([cluster.etcd.clientURL])
+      const pod = cluster.get("pods", "kube-system", "etcd-control-plane-1")
+      expect(pod).toBeDefined()
+    })
+  )
 })
 
 describe("starting and stopping", () => {
@@ -105,7 +140,7 @@ describe("starting and stopping", () => {
     })
   )
 
-  it("the promise form: `etcd: \"real\"` gives the etcd handle, and close() stops etcd", async () => {
+  it('the promise form: `etcd: "real"` gives the etcd handle, and close() stops etcd', async () => {
     // the declared type is checked: `etcd: "real"` gives a cluster with the etcd handle
     const cluster = await initCluster({ etcd: "real", keyAlgorithm: "ecdsa-p256" })
     const pid = cluster.etcd.pid

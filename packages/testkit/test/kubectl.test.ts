@@ -52,7 +52,15 @@ describe("kubectl with the admin client-certificate kubeconfig", () => {
 
 describe("kubectl with a bootstrap-token kubeconfig", () => {
   it("may read kubeadm-config", async () => {
-    const r = await kubectl(files.bootstrapKubeconfig, ["get", "cm", "-n", "kube-system", "kubeadm-config", "-o", "yaml"])
+    const r = await kubectl(files.bootstrapKubeconfig, [
+      "get",
+      "cm",
+      "-n",
+      "kube-system",
+      "kubeadm-config",
+      "-o",
+      "yaml"
+    ])
     expect(r.stderr).toBe("")
     expect(r.status).toBe(0)
     expect(r.stdout).toContain("kind: ClusterConfiguration")
@@ -78,7 +86,12 @@ describe("kubectl as system:anonymous", () => {
   })
 
   it("may read cluster-info", async () => {
-    const r = await kubectl(files.adminKubeconfig, [...asAnonymous, "get", "--raw", "/api/v1/namespaces/kube-public/configmaps/cluster-info"])
+    const r = await kubectl(files.adminKubeconfig, [
+      ...asAnonymous,
+      "get",
+      "--raw",
+      "/api/v1/namespaces/kube-public/configmaps/cluster-info"
+    ])
     expect(r.stderr).toBe("")
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: "ConfigMap", metadata: { name: "cluster-info" } })
   })
@@ -96,7 +109,9 @@ describe("kubectl with typed clients (protobuf request bodies)", () => {
       let csrName = ""
       const done = Effect.runPromise(
         tlsBootstrap({
-          kubeconfig: Either.getOrThrow(parseKubeconfig(manual.bootstrapKubeconfig())), nodeName: "w-manual", timeout: 20_000,
+          kubeconfig: Either.getOrThrow(parseKubeconfig(manual.bootstrapKubeconfig())),
+          nodeName: "w-manual",
+          timeout: 20_000,
           onProgress: (e) =>
             Effect.sync(() => {
               if (e.kind === "csr-created") csrName = e.csrName
@@ -104,9 +119,15 @@ describe("kubectl with typed clients (protobuf request bodies)", () => {
         }).pipe(Effect.provide(kubeApi.layer))
       )
       const { waitFor } = await import("../src/index.js")
-      await waitFor(() => csrName !== "" && manual.get("certificatesigningrequests.certificates.k8s.io", undefined, csrName))
+      await waitFor(
+        () => csrName !== "" && manual.get("certificatesigningrequests.certificates.k8s.io", undefined, csrName)
+      )
       const pending = await kubectl(f.adminKubeconfig, ["get", "csr"])
-      expect(pending.stdout).toMatch(new RegExp(`${csrName}\\s+\\S+\\s+kubernetes.io/kube-apiserver-client-kubelet\\s+system:bootstrap:\\w+\\s+Pending`))
+      expect(pending.stdout).toMatch(
+        new RegExp(
+          `${csrName}\\s+\\S+\\s+kubernetes.io/kube-apiserver-client-kubelet\\s+system:bootstrap:\\w+\\s+Pending`
+        )
+      )
       const approve = await kubectl(f.adminKubeconfig, ["certificate", "approve", csrName])
       expect(approve.stderr).toBe("")
       expect(approve.stdout).toContain(`certificatesigningrequest.certificates.k8s.io/${csrName} approved`)

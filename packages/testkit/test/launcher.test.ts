@@ -11,9 +11,28 @@ const launcher = fileURLToPath(new URL("../src/launcher.ts", import.meta.url))
 describe("kubeadm-ts-testkit serve", () => {
   it("prints the join document, serves, and exits on SIGTERM", async () => {
     const dir = tempDir("launcher-")
-    const child = spawn(process.execPath, ["--conditions=@kubeadm-ts/source", "--import", "tsx", launcher, "serve", "--address", "127.0.1.10", "--port", "0", "--dir", dir, "--key-algorithm", "ecdsa-p256"], {
-      cwd: root, stdio: ["ignore", "pipe", "pipe"]
-    })
+    const child = spawn(
+      process.execPath,
+      [
+        "--conditions=@kubeadm-ts/source",
+        "--import",
+        "tsx",
+        launcher,
+        "serve",
+        "--address",
+        "127.0.1.10",
+        "--port",
+        "0",
+        "--dir",
+        dir,
+        "--key-algorithm",
+        "ecdsa-p256"
+      ],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"]
+      }
+    )
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
@@ -21,16 +40,23 @@ describe("kubeadm-ts-testkit serve", () => {
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)))
     try {
       const deadline = Date.now() + 30_000
-      while (!stdout.trimEnd().endsWith("}") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50))
+      while (!stdout.trimEnd().endsWith("}") && Date.now() < deadline && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 50))
       const doc = JSON.parse(stdout) as {
-        endpoint: string; token: string; caCertHash: string; certificateKey: string
-        joinCommand: { worker: string; controlPlane: string }; paths: { json: string; adminKubeconfig: string; caCert: string }
+        endpoint: string
+        token: string
+        caCertHash: string
+        certificateKey: string
+        joinCommand: { worker: string; controlPlane: string }
+        paths: { json: string; adminKubeconfig: string; caCert: string }
       }
       expect(doc.endpoint).toMatch(/^127\.0\.1\.10:\d+$/)
       expect(doc.token).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/)
       expect(doc.caCertHash).toMatch(/^sha256:[0-9a-f]{64}$/)
       expect(doc.certificateKey).toMatch(/^[0-9a-f]{64}$/)
-      expect(doc.joinCommand.worker).toBe(`kubeadm-ts join ${doc.endpoint} --token ${doc.token} --discovery-token-ca-cert-hash ${doc.caCertHash}`)
+      expect(doc.joinCommand.worker).toBe(
+        `kubeadm-ts join ${doc.endpoint} --token ${doc.token} --discovery-token-ca-cert-hash ${doc.caCertHash}`
+      )
       expect(JSON.parse(readFileSync(doc.paths.json, "utf8"))).toEqual(doc)
       expect(existsSync(doc.paths.caCert)).toBe(true)
       const r = await kubectl(doc.paths.adminKubeconfig, ["get", "--raw", "/version"])
@@ -43,7 +69,11 @@ describe("kubeadm-ts-testkit serve", () => {
   })
 
   it("rejects unknown flags with a usage line and exit code 1", async () => {
-    const child = spawn(process.execPath, ["--conditions=@kubeadm-ts/source", "--import", "tsx", launcher, "serve", "--bogus", "1"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@kubeadm-ts/source", "--import", "tsx", launcher, "serve", "--bogus", "1"],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
+    )
     let stderr = ""
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
     const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)))

@@ -10,7 +10,18 @@ import { fileURLToPath } from "node:url"
 import { Duration, Effect, Either, Layer, Ref } from "effect"
 import { parse } from "yaml"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { bootstrap, crypto, discovery, kubeApi, kubeconfig, manifests, output, type OutputLine, pki, rootfs } from "@kubeadm-ts/join"
+import {
+  bootstrap,
+  crypto,
+  discovery,
+  kubeApi,
+  kubeconfig,
+  manifests,
+  output,
+  type OutputLine,
+  pki,
+  rootfs
+} from "@kubeadm-ts/join"
 import { initCluster, type TestCluster } from "@kubeadm-ts/testkit"
 
 const repo = fileURLToPath(new URL("../../..", import.meta.url))
@@ -44,12 +55,20 @@ const opensslVerify = async (name: string, certPem: string, caPem: string) => {
   const dir = await mkdtemp(join(work, `${name}-`))
   await writeFile(join(dir, "ca.crt"), caPem)
   await writeFile(join(dir, "leaf.crt"), certPem)
-  return execFileSync("openssl", ["verify", "-CAfile", join(dir, "ca.crt"), join(dir, "leaf.crt")], { encoding: "utf8" })
+  return execFileSync("openssl", ["verify", "-CAfile", join(dir, "ca.crt"), join(dir, "leaf.crt")], {
+    encoding: "utf8"
+  })
 }
 
 /** A bootstrap kubeconfig as bootstrap-kubelet.conf holds it: server, CA and token. */
 const bootstrapKubeconfig = (server: string, caPem: string, token: string) =>
-  kubeconfig.simpleKubeconfig({ clusterName: "kubernetes", cluster: { server, certificateAuthorityData: caPem }, userName: "tls-bootstrap-token-user", user: { token }, contextName: "tls-bootstrap-token-user@kubernetes" })
+  kubeconfig.simpleKubeconfig({
+    clusterName: "kubernetes",
+    cluster: { server, certificateAuthorityData: caPem },
+    userName: "tls-bootstrap-token-user",
+    user: { token },
+    contextName: "tls-bootstrap-token-user@kubernetes"
+  })
 
 const tokenSecret = () => cluster.token.slice(cluster.token.indexOf(".") + 1)
 
@@ -78,7 +97,11 @@ describe("@kubeadm-ts/join as a library", () => {
     const found = await discover([cluster.caCertHash])
     if (Either.isLeft(found)) throw found.left
     const target = bootstrapKubeconfig(found.right.server, found.right.caPem, cluster.token)
-    const result = await Effect.runPromise(bootstrap.tlsBootstrap({ kubeconfig: target, nodeName: "library-node", timeout: 30_000 }).pipe(Effect.provide(kubeApi.layer)))
+    const result = await Effect.runPromise(
+      bootstrap
+        .tlsBootstrap({ kubeconfig: target, nodeName: "library-node", timeout: 30_000 })
+        .pipe(Effect.provide(kubeApi.layer))
+    )
 
     expect(await opensslVerify("node-client", result.certPem, cluster.caPem)).toMatch(/: OK\n$/)
     const cert = crypto.parseCertificate(result.certPem)
@@ -92,7 +115,11 @@ describe("@kubeadm-ts/join as a library", () => {
   it("the TLS bootstrap with an unknown token fails with a typed 401, never printing the token", async () => {
     const target = bootstrapKubeconfig(cluster.url, cluster.caPem, "abcdef.0123456789abcdef")
     const result = await Effect.runPromise(
-      Effect.either(bootstrap.tlsBootstrap({ kubeconfig: target, nodeName: "library-node-2", timeout: 10_000, retries: 0 }).pipe(Effect.provide(kubeApi.layer)))
+      Effect.either(
+        bootstrap
+          .tlsBootstrap({ kubeconfig: target, nodeName: "library-node-2", timeout: 10_000, retries: 0 })
+          .pipe(Effect.provide(kubeApi.layer))
+      )
     )
     if (Either.isRight(result)) throw new Error("an unknown bootstrap token got a certificate")
     expect(result.left).toBeInstanceOf(bootstrap.TlsBootstrapError)
@@ -101,14 +128,23 @@ describe("@kubeadm-ts/join as a library", () => {
   })
 
   it("the PKI builder makes a joining control plane's apiserver certificate from the cluster's CA and ClusterConfiguration", async () => {
-    const kubeadmConfig = cluster.get("configmaps", "kube-system", "kubeadm-config") as { data?: Record<string, string> } | undefined
+    const kubeadmConfig = cluster.get("configmaps", "kube-system", "kubeadm-config") as
+      { data?: Record<string, string> } | undefined
     const clusterConfiguration = parse(kubeadmConfig?.data?.["ClusterConfiguration"] ?? "") as Record<string, unknown>
-    const cfg = manifests.controlPlaneConfigFrom(clusterConfiguration, { nodeName: "library-cp", advertiseAddress: "127.0.3.2", bindPort: 6443 })
+    const cfg = manifests.controlPlaneConfigFrom(clusterConfiguration, {
+      nodeName: "library-cp",
+      advertiseAddress: "127.0.3.2",
+      bindPort: 6443
+    })
 
     // The shared CAs on the node, as download-certs leaves them.
     const root = await mkdtemp(join(work, "rootfs-"))
     const dir = join(root, cfg.certificatesDir)
-    for (const [base, pair] of [["ca", cluster.pki.ca], ["front-proxy-ca", cluster.pki.frontProxyCa], ["etcd/ca", cluster.pki.etcdCa]] as const) {
+    for (const [base, pair] of [
+      ["ca", cluster.pki.ca],
+      ["front-proxy-ca", cluster.pki.frontProxyCa],
+      ["etcd/ca", cluster.pki.etcdCa]
+    ] as const) {
       await mkdir(dirname(join(dir, base)), { recursive: true })
       await writeFile(join(dir, `${base}.crt`), pair.certPem)
       await writeFile(join(dir, `${base}.key`), pair.keyPem, { mode: 0o600 })
@@ -123,7 +159,9 @@ describe("@kubeadm-ts/join as a library", () => {
     const apiserver = await readFile(join(dir, "apiserver.crt"), "utf8")
     expect(await opensslVerify("apiserver", apiserver, cluster.caPem)).toMatch(/: OK\n$/)
     const info = crypto.parseCertificate(apiserver)
-    expect(info.dnsNames).toEqual(expect.arrayContaining(["library-cp", "kubernetes", "kubernetes.default.svc.cluster.local"]))
+    expect(info.dnsNames).toEqual(
+      expect.arrayContaining(["library-cp", "kubernetes", "kubernetes.default.svc.cluster.local"])
+    )
     expect(info.ipAddresses).toEqual(expect.arrayContaining(["10.96.0.1", "127.0.3.2"]))
     expect((await stat(join(dir, "apiserver.key"))).mode & 0o777).toBe(0o600)
   })
@@ -138,14 +176,26 @@ describe("@kubeadm-ts/join as a library", () => {
   return next(specifier, context)
 }\n`
     )
-    await writeFile(join(hooks, "register.mjs"), `import { register } from "node:module"\nregister("./refuse.mjs", import.meta.url)\n`)
+    await writeFile(
+      join(hooks, "register.mjs"),
+      `import { register } from "node:module"\nregister("./refuse.mjs", import.meta.url)\n`
+    )
     const script = `
 const lib = await import("@kubeadm-ts/join")
 console.log("imported", typeof lib.discovery.tokenDiscovery, typeof lib.bootstrap.tlsBootstrap)
 try { await import("@kubernetes/client-node"); console.log("hook missed") } catch (e) { console.log("hook works:", e.message) }`
     const child = spawnSync(
       process.execPath,
-      ["--conditions=@kubeadm-ts/source", "--import", "tsx", "--import", join(hooks, "register.mjs"), "--input-type=module", "-e", script],
+      [
+        "--conditions=@kubeadm-ts/source",
+        "--import",
+        "tsx",
+        "--import",
+        join(hooks, "register.mjs"),
+        "--input-type=module",
+        "-e",
+        script
+      ],
       { cwd: repo, encoding: "utf8", timeout: 50_000 }
     )
     expect(child.status, child.stderr).toBe(0)

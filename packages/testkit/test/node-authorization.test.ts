@@ -15,11 +15,18 @@ beforeAll(async () => {
   nodeA = await releasingOnFailure(close, async () => {
     for (const name of ["a", "b"]) {
       const r = await requestOnce(admin(cluster), {
-        method: "POST", path: "/api/v1/nodes", body: { apiVersion: "v1", kind: "Node", metadata: { name } }, timeoutMs: 5000
+        method: "POST",
+        path: "/api/v1/nodes",
+        body: { apiVersion: "v1", kind: "Node", metadata: { name } },
+        timeoutMs: 5000
       })
       if (r.status !== 201) throw new Error(`creating Node ${name}: HTTP ${r.status}`)
     }
-    const cert = await issue("ecdsa-p256", cluster.pki.ca, { commonName: "system:node:a", organizations: ["system:nodes"], usage: "client" })
+    const cert = await issue("ecdsa-p256", cluster.pki.ca, {
+      commonName: "system:node:a",
+      organizations: ["system:nodes"],
+      usage: "client"
+    })
     return { server: cluster.url, caPem: cluster.caPem, clientCertPem: cert.certPem, clientKeyPem: cert.keyPem }
   })
   return close
@@ -37,17 +44,31 @@ describe("a kubelet's access to Nodes", () => {
     expect(got.status).toBe(200)
     expect(got.body).toMatchObject({ kind: "Node", metadata: { name: "a" } })
 
-    const patched = await send(nodeA, "PATCH", "/api/v1/nodes/a", label("by-a"), "application/strategic-merge-patch+json")
+    const patched = await send(
+      nodeA,
+      "PATCH",
+      "/api/v1/nodes/a",
+      label("by-a"),
+      "application/strategic-merge-patch+json"
+    )
     expect(patched.status).toBe(200)
     expect(labelsOf(patched.body)["example.com/touched"]).toBe("by-a")
 
-    const status = await send(nodeA, "PATCH", "/api/v1/nodes/a/status", { status: { conditions: [{ type: "Ready", status: "True" }] } }, "application/strategic-merge-patch+json")
+    const status = await send(
+      nodeA,
+      "PATCH",
+      "/api/v1/nodes/a/status",
+      { status: { conditions: [{ type: "Ready", status: "True" }] } },
+      "application/strategic-merge-patch+json"
+    )
     expect(status.status).toBe(200)
 
     // a list or watch that selects only its own name is a read of its own Node
     const list = await send(nodeA, "GET", "/api/v1/nodes?fieldSelector=metadata.name%3Da")
     expect(list.status).toBe(200)
-    expect((list.body as { items: Array<{ metadata: { name: string } }> }).items.map((n) => n.metadata.name)).toEqual(["a"])
+    expect((list.body as { items: Array<{ metadata: { name: string } }> }).items.map((n) => n.metadata.name)).toEqual([
+      "a"
+    ])
   })
 
   it("getting Node b is 403 Forbidden with a Status naming the Node authorizer's reason", async () => {
@@ -98,13 +119,19 @@ describe("a kubelet's access to Nodes", () => {
   })
 
   it("the real kubectl with node a's kubeconfig: its own Node works, Node b is Forbidden", async () => {
-    const kubeconfig = writeTemp(tempDir("node-a-"), "node-a.conf", await cluster.clientKubeconfig("system:node:a", ["system:nodes"]))
+    const kubeconfig = writeTemp(
+      tempDir("node-a-"),
+      "node-a.conf",
+      await cluster.clientKubeconfig("system:node:a", ["system:nodes"])
+    )
     const own = await kubectl(kubeconfig, ["get", "node", "a", "-o", "name"])
     expect(own.status, own.stderr).toBe(0)
     expect(own.stdout.trim()).toBe("node/a")
     const other = await kubectl(kubeconfig, ["get", "node", "b"])
     expect(other.status).not.toBe(0)
-    expect(other.stderr).toContain(`Error from server (Forbidden): nodes "b" is forbidden: User "system:node:a" cannot get resource "nodes"`)
+    expect(other.stderr).toContain(
+      `Error from server (Forbidden): nodes "b" is forbidden: User "system:node:a" cannot get resource "nodes"`
+    )
     expect(other.stderr).toContain("node 'a' cannot read 'b', only its own Node object")
   })
 })

@@ -4,7 +4,12 @@ import type { ClusterService } from "../src/index.js"
 
 export const anonymous = (c: ClusterService): ApiTarget => ({ server: c.url, caPem: c.caPem })
 export const withToken = (c: ClusterService, token = c.token): ApiTarget => ({ server: c.url, caPem: c.caPem, token })
-export const admin = (c: ClusterService): ApiTarget => ({ server: c.url, caPem: c.caPem, clientCertPem: c.admin.certPem, clientKeyPem: c.admin.keyPem })
+export const admin = (c: ClusterService): ApiTarget => ({
+  server: c.url,
+  caPem: c.caPem,
+  clientCertPem: c.admin.certPem,
+  clientKeyPem: c.admin.keyPem
+})
 
 export const get = (t: ApiTarget, path: string) => requestOnce(t, { method: "GET", path, timeoutMs: 10_000 })
 

@@ -31,12 +31,16 @@ describe("RootFs under a racing swapper", () => {
           for (let i = 0; i < 500; i++) {
             const path = `/var/lib/kubelet/pki/kubelet-client-${i}.pem`
             const r = yield* Effect.either(
-              fs.write(path, KEY, { mode: 0o600, dirMode: 0o700 }).pipe(
-                Effect.zipRight(fs.readText(path)),
-                Effect.zipRight(fs.mkdir(`/var/lib/kubelet/pki/sub-${i}`, 0o700)),
-                Effect.zipRight(fs.chmod(path, 0o600)),
-                Effect.zipRight(fs.symlink(`kubelet-client-${i}.pem`, "/var/lib/kubelet/pki/kubelet-client-current.pem"))
-              )
+              fs
+                .write(path, KEY, { mode: 0o600, dirMode: 0o700 })
+                .pipe(
+                  Effect.zipRight(fs.readText(path)),
+                  Effect.zipRight(fs.mkdir(`/var/lib/kubelet/pki/sub-${i}`, 0o700)),
+                  Effect.zipRight(fs.chmod(path, 0o600)),
+                  Effect.zipRight(
+                    fs.symlink(`kubelet-client-${i}.pem`, "/var/lib/kubelet/pki/kubelet-client-current.pem")
+                  )
+                )
             )
             if (Either.isRight(r)) outcomes.written++
             else if (r.left.reason === "Escape") outcomes.refused++
@@ -52,7 +56,8 @@ describe("RootFs under a racing swapper", () => {
     // The race really happened both ways: some operations ran inside, some met the symlink.
     expect(outcomes.refused).toBeGreaterThan(0)
     expect(outcomes.written + outcomes.refused + outcomes.other.length).toBe(500)
-    for (const message of outcomes.other) expect(message).toMatch(/no such file or directory|exists and is not a directory/)
+    for (const message of outcomes.other)
+      expect(message).toMatch(/no such file or directory|exists and is not a directory/)
   }, 60_000)
 
   it("the probe's own swap (an absolute symlink to an outside folder): it resolves inside the root, 0 files outside", async () => {
@@ -66,7 +71,9 @@ describe("RootFs under a racing swapper", () => {
         Effect.gen(function* () {
           const fs = yield* RootFs
           for (let i = 0; i < 300; i++) {
-            yield* Effect.either(fs.write(`/var/lib/kubelet/pki/kubelet-client-${i}.pem`, KEY, { mode: 0o600, dirMode: 0o700 }))
+            yield* Effect.either(
+              fs.write(`/var/lib/kubelet/pki/kubelet-client-${i}.pem`, KEY, { mode: 0o600, dirMode: 0o700 })
+            )
           }
         }).pipe(Effect.provide(rootfs.layer(root)))
       )

@@ -30,21 +30,41 @@ describe("the in-process bootstrap's output", () => {
     const printed: string[] = []
     // the CSR lines take longest to print: a fire-and-forget print would land after later lines, or never
     const slowOutput = Layer.succeed(Output, {
-      info: (text) => Effect.sleep(Duration.millis(text.includes("Certificate signing request") ? 300 : 0)).pipe(Effect.andThen(() => void printed.push(text))),
+      info: (text) =>
+        Effect.sleep(Duration.millis(text.includes("Certificate signing request") ? 300 : 0)).pipe(
+          Effect.andThen(() => void printed.push(text))
+        ),
       warn: (text) => Effect.sync(() => void printed.push(text)),
       detail: () => Effect.void
     })
     const root = mkdtempSync(join(tmpdir(), "kubeadm-ts-selfboot-"))
     dirs.push(root)
     const bootstrap = Either.getOrThrow(parseKubeconfig(cluster.bootstrapKubeconfig()))
-    const context = Layer.mergeAll(slowOutput, rootfs.layer(root), kubeApi.layer, host.fake().layer, crypto.layer, healthTest())
+    const context = Layer.mergeAll(
+      slowOutput,
+      rootfs.layer(root),
+      kubeApi.layer,
+      host.fake().layer,
+      crypto.layer,
+      healthTest()
+    )
     await Effect.runPromise(
       Effect.flatMap(KubeletBootstrap, (b) =>
-        b.beforeKubeletStart({ bootstrap, nodeName: "self-boot-1", caPem: cluster.caPem, csrApiVersion: "v1", existing: "absent" })
+        b.beforeKubeletStart({
+          bootstrap,
+          nodeName: "self-boot-1",
+          caPem: cluster.caPem,
+          csrApiVersion: "v1",
+          existing: "absent"
+        })
       ).pipe(Effect.provide(layerInProcess.pipe(Layer.provide(context))))
     )
-    const sent = printed.findIndex((l) => /^\[kubelet-start\] Certificate signing request "[^"]+" sent for "system:node:self-boot-1"$/.test(l))
-    const issued = printed.findIndex((l) => /^\[kubelet-start\] Certificate signing request "[^"]+" was approved and the certificate issued$/.test(l))
+    const sent = printed.findIndex((l) =>
+      /^\[kubelet-start\] Certificate signing request "[^"]+" sent for "system:node:self-boot-1"$/.test(l)
+    )
+    const issued = printed.findIndex((l) =>
+      /^\[kubelet-start\] Certificate signing request "[^"]+" was approved and the certificate issued$/.test(l)
+    )
     const registered = printed.indexOf('[kubelet-start] Registered Node "self-boot-1" with the new client certificate')
     expect(printed[0]).toBe("[kubelet-start] Performing the kubelet's TLS Bootstrap in-process (--self-tls-bootstrap)")
     expect(sent).toBe(1)

@@ -34,7 +34,12 @@ export const skip =
       const children = p.children.map((c) => mark(c, fullName, why))
       return why === undefined ? { ...p, children } : { ...p, children, skipped: { reason: why } }
     }
-    return Either.right(withPhases(w, w.phases.map((p) => mark(p, w.prefix, undefined))))
+    return Either.right(
+      withPhases(
+        w,
+        w.phases.map((p) => mark(p, w.prefix, undefined))
+      )
+    )
   }
 
 /**
@@ -67,7 +72,12 @@ export const modify =
       if (fullName === name) return f(p, fullName)
       return { ...p, children: p.children.map((c) => walk(c, fullName)) }
     }
-    return Either.right(withPhases(w, w.phases.map((p) => walk(p, w.prefix))))
+    return Either.right(
+      withPhases(
+        w,
+        w.phases.map((p) => walk(p, w.prefix))
+      )
+    )
   }
 
 /**
@@ -78,9 +88,7 @@ export const modify =
 export const retry =
   <Out, R2>(name: string, schedule: Schedule.Schedule<Out, unknown, R2>) =>
   <R, E>(w: Workflow<R, E>): Either.Either<Workflow<R | R2, E>, UnknownPhaseError> =>
-    modify<R, E, R | R2, E>(name, (p) =>
-      p.run === undefined ? p : { ...p, run: Effect.retry(p.run, schedule) }
-    )(w)
+    modify<R, E, R | R2, E>(name, (p) => (p.run === undefined ? p : { ...p, run: Effect.retry(p.run, schedule) }))(w)
 
 /** Fails the named phase's own run with `PhaseTimeoutError` once it takes longer than `duration` (saying what it was `awaiting`). */
 export const timeout =

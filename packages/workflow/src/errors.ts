@@ -22,7 +22,8 @@ export class UnknownPhaseError extends Data.TaggedError("UnknownPhaseError")<{
 }
 
 /** A phase's run or condition failed: `error execution phase <full name>: <cause>`. */
-export class PhaseFailed<E> extends Data.TaggedError("PhaseFailed")<{ // eslint-disable-line @typescript-eslint/no-unnecessary-type-parameters -- E is the instance's `cause` type, which callers narrow on
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- E is the instance's `cause` type, which callers narrow on
+export class PhaseFailed<E> extends Data.TaggedError("PhaseFailed")<{
   /** Full name, e.g. `control-plane-prepare/certs`. */
   readonly phase: string
   readonly cause: E

@@ -17,16 +17,18 @@ const levelNames = ["prep", "certs", "all", "etcd", "Certs"] as const
 
 /** Up to `depth` levels, up to 3 phases per level, names unique per level (case matters). */
 export const shapes = (depth: number): fc.Arbitrary<ReadonlyArray<Shape>> =>
-  fc.uniqueArray(fc.constantFrom(...levelNames), { maxLength: 3 }).chain((names) =>
-    fc
-      .tuple(
-        fc.array(fc.constantFrom(undefined, true, false), { minLength: names.length, maxLength: names.length }),
-        depth === 0
-          ? fc.constant(names.map((): ReadonlyArray<Shape> => []))
-          : fc.array(shapes(depth - 1), { minLength: names.length, maxLength: names.length })
-      )
-      .map(([conds, kids]) => names.map((name, i) => ({ name, condition: conds[i], children: kids[i] ?? [] })))
-  )
+  fc
+    .uniqueArray(fc.constantFrom(...levelNames), { maxLength: 3 })
+    .chain((names) =>
+      fc
+        .tuple(
+          fc.array(fc.constantFrom(undefined, true, false), { minLength: names.length, maxLength: names.length }),
+          depth === 0
+            ? fc.constant(names.map((): ReadonlyArray<Shape> => []))
+            : fc.array(shapes(depth - 1), { minLength: names.length, maxLength: names.length })
+        )
+        .map(([conds, kids]) => names.map((name, i) => ({ name, condition: conds[i], children: kids[i] ?? [] })))
+    )
 
 /** A tree with at least one phase. */
 export const tree: fc.Arbitrary<ReadonlyArray<Shape>> = shapes(3).filter((s) => s.length > 0)
@@ -53,14 +55,20 @@ export const build = (ss: ReadonlyArray<Shape>, trace: Ref.Ref<ReadonlyArray<str
       description: `the ${fullName} phase`,
       run: Ref.update(trace, (t) => [...t, fullName]),
       children: s.children.map((c) => toPhase(c, fullName)),
-      ...(s.condition === undefined ? {} : { condition: { when: Effect.succeed(s.condition), reason: `${fullName} not wanted` } })
+      ...(s.condition === undefined
+        ? {}
+        : { condition: { when: Effect.succeed(s.condition), reason: `${fullName} not wanted` } })
     }
   }
   return { phases: ss.map((s) => toPhase(s, undefined)) }
 }
 
 /** What should run: tree order, minus skipped names, false conditions and their subtrees. */
-export const expectedRun = (ss: ReadonlyArray<Shape>, skipped: ReadonlySet<string>, prefix?: string): ReadonlyArray<string> =>
+export const expectedRun = (
+  ss: ReadonlyArray<Shape>,
+  skipped: ReadonlySet<string>,
+  prefix?: string
+): ReadonlyArray<string> =>
   ss.flatMap((s) => {
     const fullName = joinName(prefix, s.name)
     if (skipped.has(fullName) || s.condition === false) return []

@@ -28,7 +28,9 @@ const checks = fc.array(
 )
 type Spec = { readonly name: string; readonly warnings: ReadonlyArray<string>; readonly error: string | undefined }
 const toChecks = (specs: ReadonlyArray<Spec>): ReadonlyArray<Check> =>
-  specs.map((s) => check(s.name, Effect.succeed({ warnings: s.warnings, errors: s.error === undefined ? [] : [s.error] })))
+  specs.map((s) =>
+    check(s.name, Effect.succeed({ warnings: s.warnings, errors: s.error === undefined ? [] : [s.error] }))
+  )
 
 /** A random ignore list: names of any case, some unknown ones. */
 const ignoreValues = fc.array(
@@ -37,28 +39,36 @@ const ignoreValues = fc.array(
 )
 
 describe("preflight laws", () => {
-  it.effect.prop("ignoring all never fails and yields one warning per failing check", [checks, fc.constantFrom("all", "ALL", "All")], ([specs, all]) =>
-    Effect.gen(function* () {
-      const { warnings } = yield* runChecks(toChecks(specs), ignoreSet([all]))
-      const own = specs.reduce((n, s) => n + s.warnings.length, 0)
-      const failing = specs.filter((s) => s.error !== undefined)
-      expect(warnings.length).toBe(own + failing.length)
-      expect(warnings.filter((w) => /\]: e[12]$/.test(w))).toEqual(failing.map((s) => `[WARNING ${s.name}]: ${s.error}`))
-    })
+  it.effect.prop(
+    "ignoring all never fails and yields one warning per failing check",
+    [checks, fc.constantFrom("all", "ALL", "All")],
+    ([specs, all]) =>
+      Effect.gen(function* () {
+        const { warnings } = yield* runChecks(toChecks(specs), ignoreSet([all]))
+        const own = specs.reduce((n, s) => n + s.warnings.length, 0)
+        const failing = specs.filter((s) => s.error !== undefined)
+        expect(warnings.length).toBe(own + failing.length)
+        expect(warnings.filter((w) => /\]: e[12]$/.test(w))).toEqual(
+          failing.map((s) => `[WARNING ${s.name}]: ${s.error}`)
+        )
+      })
   )
 
-  it.effect.prop("ignoring a set S fails iff some failing check's name is outside S", [checks, ignoreValues], ([specs, values]) =>
-    Effect.gen(function* () {
-      const set = ignoreSet(values)
-      const lowered = new Set(values.map((v) => v.toLowerCase()))
-      const outside = specs.filter((s) => s.error !== undefined && !lowered.has(s.name.toLowerCase()))
-      const result = yield* Effect.either(runChecks(toChecks(specs), set))
-      expect(result._tag).toBe(outside.length > 0 ? "Left" : "Right")
-      if (result._tag === "Left") {
-        // ONE error listing every non-ignored failure, in check order
-        expect(result.left.lines).toEqual(outside.map((s) => `[ERROR ${s.name}]: ${s.error}`))
-      }
-    })
+  it.effect.prop(
+    "ignoring a set S fails iff some failing check's name is outside S",
+    [checks, ignoreValues],
+    ([specs, values]) =>
+      Effect.gen(function* () {
+        const set = ignoreSet(values)
+        const lowered = new Set(values.map((v) => v.toLowerCase()))
+        const outside = specs.filter((s) => s.error !== undefined && !lowered.has(s.name.toLowerCase()))
+        const result = yield* Effect.either(runChecks(toChecks(specs), set))
+        expect(result._tag).toBe(outside.length > 0 ? "Left" : "Right")
+        if (result._tag === "Left") {
+          // ONE error listing every non-ignored failure, in check order
+          expect(result.left.lines).toEqual(outside.map((s) => `[ERROR ${s.name}]: ${s.error}`))
+        }
+      })
   )
 
   it.effect.prop("a check's own warnings are always reported, in order", [checks, ignoreValues], ([specs, values]) =>
@@ -76,7 +86,10 @@ describe("preflight laws", () => {
 })
 
 describe("preflight messages", () => {
-  const swap = check("Swap", Effect.succeed(CheckOutcome.fail("running with swap on is not supported. Please disable swap")))
+  const swap = check(
+    "Swap",
+    Effect.succeed(CheckOutcome.fail("running with swap on is not supported. Please disable swap"))
+  )
   const bridge = check(
     "FileContent--proc-sys-net-bridge-bridge-nf-call-iptables",
     Effect.succeed(CheckOutcome.fail("/proc/sys/net/bridge/bridge-nf-call-iptables contents are not set to 1"))
@@ -86,7 +99,11 @@ describe("preflight messages", () => {
   it.effect("the preflight error block, wrapped by the phase, reads like kubeadm v1.15", () =>
     Effect.gen(function* () {
       const w = workflow(
-        phase({ name: "preflight", description: "Run join pre-flight checks", run: runChecks([bridge, tc, swap], ignoreSet([])) })
+        phase({
+          name: "preflight",
+          description: "Run join pre-flight checks",
+          run: runChecks([bridge, tc, swap], ignoreSet([]))
+        })
       )
       const error = yield* Effect.flip(run(w).pipe(Effect.provide(silentReporter)))
       expect(error.message).toBe(
@@ -102,7 +119,10 @@ describe("preflight messages", () => {
 
   it.effect("an ignored error becomes a warning (case-insensitive name)", () =>
     Effect.gen(function* () {
-      const { warnings } = yield* runChecks([bridge, tc, swap], ignoreSet(["swap", "FileContent--proc-sys-net-bridge-bridge-nf-call-iptables"]))
+      const { warnings } = yield* runChecks(
+        [bridge, tc, swap],
+        ignoreSet(["swap", "FileContent--proc-sys-net-bridge-bridge-nf-call-iptables"])
+      )
       expect(warnings).toEqual([
         "[WARNING FileContent--proc-sys-net-bridge-bridge-nf-call-iptables]: /proc/sys/net/bridge/bridge-nf-call-iptables contents are not set to 1",
         "[WARNING FileExisting-tc]: tc not found in system path",

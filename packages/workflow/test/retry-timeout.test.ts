@@ -69,7 +69,9 @@ describe("retry", () => {
   it.effect("an unknown name is an UnknownPhaseError", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(retry("etcd", Schedule.recurs(1))(flaky(0, yield* Ref.make(0))))
-      expect(error.message).toBe("invalid phase name: etcd (valid phase names: control-plane-join, control-plane-join/etcd)")
+      expect(error.message).toBe(
+        "invalid phase name: etcd (valid phase names: control-plane-join, control-plane-join/etcd)"
+      )
     })
   )
 })
@@ -80,9 +82,10 @@ describe("timeout", () => {
     { work: fc.integer({ min: 1, max: 600 }), limit: fc.integer({ min: 1, max: 600 }) },
     ({ work, limit }) =>
       Effect.gen(function* () {
-        const w = yield* timeout("kubelet-start", Duration.seconds(limit))(
-          workflow(phase({ name: "kubelet-start", description: "slow", run: Effect.sleep(Duration.seconds(work)) }))
-        )
+        const w = yield* timeout(
+          "kubelet-start",
+          Duration.seconds(limit)
+        )(workflow(phase({ name: "kubelet-start", description: "slow", run: Effect.sleep(Duration.seconds(work)) })))
         const fiber = yield* Effect.fork(run(w).pipe(Effect.provide(silentReporter), Effect.either))
         yield* TestClock.adjust(Duration.seconds(Math.max(work, limit)))
         const result = yield* Fiber.join(fiber)
@@ -102,9 +105,10 @@ describe("timeout", () => {
 
   it.effect("the timeout message names the phase and the duration", () =>
     Effect.gen(function* () {
-      const w = yield* timeout("kubelet-start", "4 minutes")(
-        workflow(phase({ name: "kubelet-start", description: "never ends", run: Effect.never }))
-      )
+      const w = yield* timeout(
+        "kubelet-start",
+        "4 minutes"
+      )(workflow(phase({ name: "kubelet-start", description: "never ends", run: Effect.never })))
       const fiber = yield* Effect.fork(Effect.flip(run(w).pipe(Effect.provide(silentReporter))))
       yield* TestClock.adjust("4 minutes")
       const error = yield* Fiber.join(fiber)
@@ -114,13 +118,17 @@ describe("timeout", () => {
 
   it.effect("the timeout message says what the phase was awaiting", () =>
     Effect.gen(function* () {
-      const w = yield* timeout("etcd-join", "2 minutes", "waiting for the new etcd member to join the cluster")(
-        workflow(phase({ name: "etcd-join", description: "never ends", run: Effect.never }))
-      )
+      const w = yield* timeout(
+        "etcd-join",
+        "2 minutes",
+        "waiting for the new etcd member to join the cluster"
+      )(workflow(phase({ name: "etcd-join", description: "never ends", run: Effect.never })))
       const fiber = yield* Effect.fork(Effect.flip(run(w).pipe(Effect.provide(silentReporter))))
       yield* TestClock.adjust("2 minutes")
       const error = yield* Fiber.join(fiber)
-      expect(error.message).toBe("error execution phase etcd-join: phase etcd-join timed out after 2m waiting for the new etcd member to join the cluster")
+      expect(error.message).toBe(
+        "error execution phase etcd-join: phase etcd-join timed out after 2m waiting for the new etcd member to join the cluster"
+      )
     })
   )
 })

@@ -30,7 +30,9 @@ describe("runner events and messages", () => {
       yield* TestClock.adjust("10 seconds")
       const { events } = yield* Fiber.join(fiber)
       // durations compared in milliseconds (Duration's internal form differs by constructor)
-      const simple = events.map((e) => (e._tag === "Succeeded" ? `${e.phase} ok ${Duration.toMillis(e.duration)}ms` : `${e.phase} ${e._tag}`))
+      const simple = events.map((e) =>
+        e._tag === "Succeeded" ? `${e.phase} ok ${Duration.toMillis(e.duration)}ms` : `${e.phase} ${e._tag}`
+      )
       expect(simple).toEqual([
         "preflight Started",
         "preflight ok 3000ms",

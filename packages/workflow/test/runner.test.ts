@@ -1,6 +1,14 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Ref } from "effect"
-import { collectingReporter, only, run, skip, type PhaseEvent, type UnknownPhaseError, type Workflow } from "../src/index.js"
+import {
+  collectingReporter,
+  only,
+  run,
+  skip,
+  type PhaseEvent,
+  type UnknownPhaseError,
+  type Workflow
+} from "../src/index.js"
 import { build, expectedRun, shapeNames, subtree, treeWithName, treeWithNames } from "./arbitraries.js"
 
 /** Runs `w` with a collecting reporter; returns the trace and the events. */

@@ -14,15 +14,23 @@ describe("skip laws", () => {
     expect(plan(skipped(names, once))).toEqual(plan(once))
   })
 
-  it.prop("is order-independent", [treeWithNames.chain(([t, a]) => fc.tuple(fc.constant(t), fc.constant(a), fc.shuffledSubarray([...shapeNames(t)])))], ([[t, a, b]]) => {
-    const w = wf(t)
-    expect(plan(skipped([...a].reverse(), w))).toEqual(plan(skipped(a, w)))
-    expect(plan(skipped(b, skipped(a, w)))).toEqual(plan(skipped(a, skipped(b, w))))
-  })
+  it.prop(
+    "is order-independent",
+    [
+      treeWithNames.chain(([t, a]) => fc.tuple(fc.constant(t), fc.constant(a), fc.shuffledSubarray([...shapeNames(t)])))
+    ],
+    ([[t, a, b]]) => {
+      const w = wf(t)
+      expect(plan(skipped([...a].reverse(), w))).toEqual(plan(skipped(a, w)))
+      expect(plan(skipped(b, skipped(a, w)))).toEqual(plan(skipped(a, skipped(b, w))))
+    }
+  )
 
   it.prop(
     "skip(a) then skip(b) equals skip(a ∪ b)",
-    [treeWithNames.chain(([t, a]) => fc.tuple(fc.constant(t), fc.constant(a), fc.shuffledSubarray([...shapeNames(t)])))],
+    [
+      treeWithNames.chain(([t, a]) => fc.tuple(fc.constant(t), fc.constant(a), fc.shuffledSubarray([...shapeNames(t)])))
+    ],
     ([[t, a, b]]) => {
       const w = wf(t)
       expect(plan(skipped(b, skipped(a, w)))).toEqual(plan(skipped(new Set([...a, ...b]), w)))

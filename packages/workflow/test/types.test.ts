@@ -1,6 +1,18 @@
 import { describe, expectTypeOf, it } from "@effect/vitest"
 import { Context, Data, Effect, Either, Schedule } from "effect"
-import { phase, retry, run, skip, timeout, workflow, type Phase, type PhaseFailed, type PhaseReporter, type PhaseTimeoutError, type Workflow } from "../src/index.js"
+import {
+  phase,
+  retry,
+  run,
+  skip,
+  timeout,
+  workflow,
+  type Phase,
+  type PhaseFailed,
+  type PhaseReporter,
+  type PhaseTimeoutError,
+  type Workflow
+} from "../src/index.js"
 
 class A extends Context.Tag("A")<A, { readonly a: number }>() {}
 class B extends Context.Tag("B")<B, { readonly b: number }>() {}

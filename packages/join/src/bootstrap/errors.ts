@@ -24,7 +24,10 @@ export class TlsBootstrapError extends Data.TaggedError("TlsBootstrapError")<{
   readonly cause?: KubeApiError
 }> {
   override get message() {
-    const csr = this.csrName === undefined ? "the certificate signing request" : `the certificate signing request "${this.csrName}"`
+    const csr =
+      this.csrName === undefined
+        ? "the certificate signing request"
+        : `the certificate signing request "${this.csrName}"`
     switch (this.reason) {
       case "BadKubeconfig":
         return `the bootstrap kubeconfig cannot be used: ${this.detail ?? this.cause?.detail ?? "unknown"}`

@@ -58,19 +58,18 @@ export interface KubeletBootstrapService {
 }
 
 /** The Tag of the KubeletBootstrap service. */
-export class KubeletBootstrap extends Context.Tag("@kubeadm-ts/join/KubeletBootstrap")<KubeletBootstrap, KubeletBootstrapService>() {}
+export class KubeletBootstrap extends Context.Tag("@kubeadm-ts/join/KubeletBootstrap")<
+  KubeletBootstrap,
+  KubeletBootstrapService
+>() {}
 
 /** The kubelet bootstraps itself (kubeadm's behaviour): the default. */
-export const layerExternal: Layer.Layer<KubeletBootstrap, never, RootFs | Output | Host | Crypto | Health> = Layer.effect(
-  KubeletBootstrap,
-  external.make
-)
+export const layerExternal: Layer.Layer<KubeletBootstrap, never, RootFs | Output | Host | Crypto | Health> =
+  Layer.effect(KubeletBootstrap, external.make)
 
 /** The join bootstraps in-process (`--self-tls-bootstrap`). */
-export const layerInProcess: Layer.Layer<KubeletBootstrap, never, RootFs | Output | Host | Crypto | Health | KubeApi> = Layer.effect(
-  KubeletBootstrap,
-  inProcess.make
-)
+export const layerInProcess: Layer.Layer<KubeletBootstrap, never, RootFs | Output | Host | Crypto | Health | KubeApi> =
+  Layer.effect(KubeletBootstrap, inProcess.make)
 
 /** A KubeletBootstrap for tests: each method not given dies, naming itself. */
 export const layerTest = (partial: Partial<KubeletBootstrapService> = {}): Layer.Layer<KubeletBootstrap> =>
@@ -86,15 +85,18 @@ export const layerTest = (partial: Partial<KubeletBootstrapService> = {}): Layer
  * wait for a usable kubelet.conf, drop bootstrap-kubelet.conf (it holds the token; also
  * on failure), then, before NodeLocalCRISocket, annotate the Node with its CRI socket.
  */
-export const finishTlsBootstrap = (input: AwaitBootstrapInput & {
-  readonly nodeName: string
-  readonly criSocket: string
-  readonly behaviour: { readonly nodeLocalCriSocket: boolean }
-}) =>
+export const finishTlsBootstrap = (
+  input: AwaitBootstrapInput & {
+    readonly nodeName: string
+    readonly criSocket: string
+    readonly behaviour: { readonly nodeLocalCriSocket: boolean }
+  }
+) =>
   Effect.gen(function* () {
     const fs = yield* RootFs
     const bootstrap = yield* KubeletBootstrap
     yield* bootstrap.awaitBootstrap(input).pipe(Effect.ensuring(Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
     // Before NodeLocalCRISocket the socket is remembered on the Node (which the kubelet must register first).
-    if (!input.behaviour.nodeLocalCriSocket) yield* annotateCriSocket(input.nodeName, input.criSocket, NODE_REGISTRATION_WAIT).pipe(Effect.asVoid)
+    if (!input.behaviour.nodeLocalCriSocket)
+      yield* annotateCriSocket(input.nodeName, input.criSocket, NODE_REGISTRATION_WAIT).pipe(Effect.asVoid)
   })

@@ -2,7 +2,11 @@
  * The kubeconfig the kubelet writes once it has bootstrapped (spec 6.4 step 1), as YAML text
  * for callers outside Effect (the testkit's fake kubelet); the layout is the kubeconfig module's.
  */
-import { KUBELET_CLIENT_CURRENT, kubeletKubeconfig as kubeletConf, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
+import {
+  KUBELET_CLIENT_CURRENT,
+  kubeletKubeconfig as kubeletConf,
+  serializeKubeconfig
+} from "../kubeconfig/kubeconfig.js"
 
 export { KUBELET_CLIENT_CURRENT }
 

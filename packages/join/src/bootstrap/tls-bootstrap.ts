@@ -7,7 +7,14 @@
 import { Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
 import { generateKeyPair, type KeyPair, privateKeyToPem } from "../crypto/keys.js"
 import { createCsr } from "../crypto/lazy.js"
-import { type CertificateSigningRequest, type CsrApiVersion, type CsrInput, KubeApi, type KubeApiError, type KubeClient } from "../kube-api/kube-api.js"
+import {
+  type CertificateSigningRequest,
+  type CsrApiVersion,
+  type CsrInput,
+  KubeApi,
+  type KubeApiError,
+  type KubeClient
+} from "../kube-api/kube-api.js"
 import { type Kubeconfig, selectUser } from "../kubeconfig/kubeconfig.js"
 import { TlsBootstrapError } from "./errors.js"
 
@@ -18,7 +25,13 @@ export type PendingDetail = "CSR not yet approved" | "CSR approved, certificate 
 export type BootstrapProgress =
   | { readonly kind: "csr-created"; readonly csrName: string }
   | { readonly kind: "pending"; readonly csrName: string; readonly detail: PendingDetail }
-  | { readonly kind: "retrying"; readonly request: string; readonly attempt: number; readonly delayMs: number; readonly cause: string }
+  | {
+      readonly kind: "retrying"
+      readonly request: string
+      readonly attempt: number
+      readonly delayMs: number
+      readonly cause: string
+    }
   | { readonly kind: "issued"; readonly csrName: string }
 
 /** What the bootstrap needs. */
@@ -56,7 +69,10 @@ export const kubeletCsr = (requestPem: string, keyKind: "ecdsa" | "rsa", apiVers
   generateName: "csr-",
   request: requestPem,
   signerName: KUBELET_SIGNER,
-  usages: keyKind === "rsa" || apiVersion === "v1beta1" ? ["digital signature", "key encipherment", "client auth"] : ["digital signature", "client auth"],
+  usages:
+    keyKind === "rsa" || apiVersion === "v1beta1"
+      ? ["digital signature", "key encipherment", "client auth"]
+      : ["digital signature", "client auth"],
   apiVersion
 })
 
@@ -68,7 +84,11 @@ type CsrState =
 const stateOf = (csr: CertificateSigningRequest): CsrState => {
   const conditions = csr.status?.conditions ?? []
   const bad = conditions.find((c) => c.type === "Denied" || c.type === "Failed")
-  if (bad) return { kind: "rejected", why: `${bad.type}${bad.reason ? ` (${bad.reason})` : ""}${bad.message ? `: ${bad.message}` : ""}` }
+  if (bad)
+    return {
+      kind: "rejected",
+      why: `${bad.type}${bad.reason ? ` (${bad.reason})` : ""}${bad.message ? `: ${bad.message}` : ""}`
+    }
   const approved = conditions.some((c) => c.type === "Approved")
   if (approved && csr.status?.certificate) return { kind: "issued", certPem: csr.status.certificate }
   return { kind: "pending", detail: approved ? "CSR approved, certificate not yet issued" : "CSR not yet approved" }
@@ -76,8 +96,13 @@ const stateOf = (csr: CertificateSigningRequest): CsrState => {
 
 /** A watch that broke or was refused for a while is re-established after a fresh read, like an informer. */
 const watchRecovers = (e: KubeApiError): boolean =>
-  e.reason === "TooManyRequests" || e.reason === "ServerError" || e.reason === "ConnectionReset" || e.reason === "Unreachable" ||
-  e.reason === "Timeout" || e.status === 410 || e.status >= 500
+  e.reason === "TooManyRequests" ||
+  e.reason === "ServerError" ||
+  e.reason === "ConnectionReset" ||
+  e.reason === "Unreachable" ||
+  e.reason === "Timeout" ||
+  e.status === 410 ||
+  e.status >= 500
 
 /**
  * Waits for the CSR's certificate: a read (the current state and its resourceVersion), then a
@@ -103,19 +128,27 @@ const awaitCertificate = (
     }
   }
   const round = Effect.gen(function* () {
-    const current = yield* client.getCsr(csrName, apiVersion).pipe(
-      Effect.catchTag("KubeApiError", (e) => Effect.fail(e.reason === "NotFound" ? deleted : requestFailed(e)))
-    )
+    const current = yield* client
+      .getCsr(csrName, apiVersion)
+      .pipe(Effect.catchTag("KubeApiError", (e) => Effect.fail(e.reason === "NotFound" ? deleted : requestFailed(e))))
     const now = yield* decide(current)
     if (Option.isSome(now)) return now
     const resourceVersion = current.metadata.resourceVersion
-    return yield* client.watchCsr(csrName, { apiVersion, timeoutSeconds: 60, ...(resourceVersion !== undefined ? { resourceVersion } : {}) }).pipe(
-      Stream.mapEffect((event) => (event.type === "DELETED" ? Effect.fail(deleted) : decide(event.object))),
-      Stream.filter(Option.isSome),
-      Stream.runHead,
-      Effect.map(Option.flatten),
-      Effect.catchTag("KubeApiError", (e) => (watchRecovers(e) ? Effect.succeed(Option.none<string>()) : Effect.fail(requestFailed(e))))
-    )
+    return yield* client
+      .watchCsr(csrName, {
+        apiVersion,
+        timeoutSeconds: 60,
+        ...(resourceVersion !== undefined ? { resourceVersion } : {})
+      })
+      .pipe(
+        Stream.mapEffect((event) => (event.type === "DELETED" ? Effect.fail(deleted) : decide(event.object))),
+        Stream.filter(Option.isSome),
+        Stream.runHead,
+        Effect.map(Option.flatten),
+        Effect.catchTag("KubeApiError", (e) =>
+          watchRecovers(e) ? Effect.succeed(Option.none<string>()) : Effect.fail(requestFailed(e))
+        )
+      )
   })
   const untilIssued = Schedule.identity<Option.Option<string>>().pipe(
     Schedule.whileInput(Option.isNone),
@@ -128,16 +161,23 @@ const awaitCertificate = (
  * The CSR bootstrap. Only the typed bootstrap failures are errors; a crypto or programming
  * failure is a defect, reported as a bug rather than as a configuration problem.
  */
-export const tlsBootstrap = (opts: TlsBootstrapOptions): Effect.Effect<TlsBootstrapResult, TlsBootstrapError, KubeApi> =>
+export const tlsBootstrap = (
+  opts: TlsBootstrapOptions
+): Effect.Effect<TlsBootstrapResult, TlsBootstrapError, KubeApi> =>
   Effect.gen(function* () {
     const progress = opts.onProgress ?? (() => Effect.void)
     const apiVersion = opts.apiVersion ?? "v1"
     const user = selectUser(opts.kubeconfig)?.value
     if (!user?.token && !user?.clientCertificateData) {
-      return yield* new TlsBootstrapError({ reason: "BadKubeconfig", detail: "it has no token and no client certificate" })
+      return yield* new TlsBootstrapError({
+        reason: "BadKubeconfig",
+        detail: "it has no token and no client certificate"
+      })
     }
     const keys = opts.keys ?? (yield* Effect.promise(() => generateKeyPair("ecdsa-p256")))
-    const requestPem = yield* Effect.promise(() => createCsr(keys, { commonName: `system:node:${opts.nodeName}`, organizations: ["system:nodes"] }))
+    const requestPem = yield* Effect.promise(() =>
+      createCsr(keys, { commonName: `system:node:${opts.nodeName}`, organizations: ["system:nodes"] })
+    )
     const api = yield* KubeApi
     const client = yield* api
       .client(opts.kubeconfig, {
@@ -151,14 +191,22 @@ export const tlsBootstrap = (opts: TlsBootstrapOptions): Effect.Effect<TlsBootst
             cause: `${n.error.status === 0 ? "" : `${n.error.status} `}${n.error.reason}`
           })
       })
-      .pipe(Effect.catchTag("KubeApiError", (cause) => Effect.fail(new TlsBootstrapError({ reason: "BadKubeconfig", cause }))))
+      .pipe(
+        Effect.catchTag("KubeApiError", (cause) =>
+          Effect.fail(new TlsBootstrapError({ reason: "BadKubeconfig", cause }))
+        )
+      )
 
     // What the timeout error names: the CSR once created, and what it was last waiting for.
     const seen = yield* Ref.make<{ readonly csrName?: string; readonly pending?: PendingDetail }>({})
     const run = Effect.gen(function* () {
-      const created = yield* client.createCsr(kubeletCsr(requestPem, keys.kind, apiVersion)).pipe(
-        Effect.catchTag("KubeApiError", (cause) => Effect.fail(new TlsBootstrapError({ reason: "RequestFailed", cause })))
-      )
+      const created = yield* client
+        .createCsr(kubeletCsr(requestPem, keys.kind, apiVersion))
+        .pipe(
+          Effect.catchTag("KubeApiError", (cause) =>
+            Effect.fail(new TlsBootstrapError({ reason: "RequestFailed", cause }))
+          )
+        )
       const csrName = created.metadata.name
       yield* Ref.set(seen, { csrName })
       yield* progress({ kind: "csr-created", csrName })

@@ -51,15 +51,21 @@ const classify = (data: Uint8Array): "key" | "public" | undefined => {
   try {
     createPrivateKey({ key: text, format: "pem" })
     return "key"
-  } catch { /* not a private key */ }
+  } catch {
+    /* not a private key */
+  }
   try {
     new X509Certificate(text)
     return "public"
-  } catch { /* not a certificate */ }
+  } catch {
+    /* not a certificate */
+  }
   try {
     createPublicKey({ key: text, format: "pem" })
     return "public"
-  } catch { /* not a public key */ }
+  } catch {
+    /* not a public key */
+  }
   return undefined
 }
 
@@ -79,20 +85,24 @@ export const downloadCerts = (
   Effect.gen(function* () {
     const fs = yield* RootFs
     const out = yield* Output
-    yield* out.info(`[download-certs] Downloading the certificates in Secret "${CERTS_SECRET}" in the "kube-system" Namespace`)
+    yield* out.info(
+      `[download-certs] Downloading the certificates in Secret "${CERTS_SECRET}" in the "kube-system" Namespace`
+    )
     if (!/^[0-9a-fA-F]{64}$/.test(certificateKey))
       return yield* new DownloadCertsError({
         reason: "BadKey",
         message: `error decoding certificate key: the certificate key must be 64 hexadecimal characters (a 32-byte AES key), got ${certificateKey.length} characters`
       })
     const key = new Uint8Array(Buffer.from(certificateKey, "hex"))
-    const secret = yield* client.getSecret("kube-system", CERTS_SECRET).pipe(
-      Effect.mapError((e: KubeApiError) =>
-        e.reason === "NotFound"
-          ? wrap("SecretMissing", `error downloading the secret: ${SECRET_GONE}`)
-          : wrap("Api", `error downloading the secret: ${e.message}`)
+    const secret = yield* client
+      .getSecret("kube-system", CERTS_SECRET)
+      .pipe(
+        Effect.mapError((e: KubeApiError) =>
+          e.reason === "NotFound"
+            ? wrap("SecretMissing", `error downloading the secret: ${SECRET_GONE}`)
+            : wrap("Api", `error downloading the secret: ${e.message}`)
+        )
       )
-    )
     // decrypt everything before writing anything
     const plain = new Map<string, Uint8Array>()
     for (const [name, sealed] of Object.entries(secret.data)) {
@@ -117,9 +127,15 @@ export const downloadCerts = (
     for (const entry of certsSecretEntries(cfg)) {
       const data = plain.get(entry.key)
       if (data === undefined)
-        return yield* wrap("MissingEntry", `the Secret does not include the required certificate or key - name: ${entry.key}, path: ${entry.path}`)
+        return yield* wrap(
+          "MissingEntry",
+          `the Secret does not include the required certificate or key - name: ${entry.key}, path: ${entry.path}`
+        )
       if (data.length === 0) {
-        yield* out.detail(1, `[download-certs] Not saving "${entry.key}" to disk, since it is empty in the "${CERTS_SECRET}" Secret`)
+        yield* out.detail(
+          1,
+          `[download-certs] Not saving "${entry.key}" to disk, since it is empty in the "${CERTS_SECRET}" Secret`
+        )
         continue
       }
       const kind = classify(data)

@@ -69,7 +69,11 @@ interface Document {
 }
 
 /** Keys repeated within one mapping, each with its line inside the document (as Go's YAML reader numbers it). */
-const duplicateKeys = (doc: ReturnType<typeof parseAllDocuments>[number] & { contents: unknown }, text: string, lines: LineCounter): string[] => {
+const duplicateKeys = (
+  doc: ReturnType<typeof parseAllDocuments>[number] & { contents: unknown },
+  text: string,
+  lines: LineCounter
+): string[] => {
   const start = doc.range?.[0] ?? 0
   // Go's document reader drops the `---` line: numbering restarts on the line after it.
   const first = lines.linePos(start).line + (text.startsWith("---", start) ? 1 : 0)
@@ -96,7 +100,12 @@ const duplicateKeys = (doc: ReturnType<typeof parseAllDocuments>[number] & { con
 const splitDocuments = (text: string): Either.Either<ReadonlyArray<Document>, ConfigError> => {
   const lines = new LineCounter()
   // Duplicate keys are found below: kubeadm reports them as strict-decoding problems, not syntax errors.
-  const docs = parseAllDocuments(text, { prettyErrors: false, logLevel: "error", uniqueKeys: false, lineCounter: lines })
+  const docs = parseAllDocuments(text, {
+    prettyErrors: false,
+    logLevel: "error",
+    uniqueKeys: false,
+    lineCounter: lines
+  })
   if (!Array.isArray(docs)) return Either.right([])
   const errors: string[] = []
   const seen = new Set<string>()
@@ -114,20 +123,33 @@ const splitDocuments = (text: string): Either.Either<ReadonlyArray<Document>, Co
       return Either.left(configError(`error converting YAML to JSON: yaml: ${causeText(e).split("\n")[0]}`))
     }
     if (value === null || value === undefined) continue
-    if (!isRecord(value) || typeof value["kind"] !== "string" || typeof value["apiVersion"] !== "string" || value["kind"] === "" || value["apiVersion"] === "") {
-      errors.push("invalid configuration: kind and apiVersion is mandatory information that needs to be specified in all YAML documents")
+    if (
+      !isRecord(value) ||
+      typeof value["kind"] !== "string" ||
+      typeof value["apiVersion"] !== "string" ||
+      value["kind"] === "" ||
+      value["apiVersion"] === ""
+    ) {
+      errors.push(
+        "invalid configuration: kind and apiVersion is mandatory information that needs to be specified in all YAML documents"
+      )
       continue
     }
-    if (seen.has(value["kind"])) errors.push(`invalid configuration: kind ${goQuote(value["kind"])} is specified twice in YAML file`)
+    if (seen.has(value["kind"]))
+      errors.push(`invalid configuration: kind ${goQuote(value["kind"])} is specified twice in YAML file`)
     seen.add(value["kind"])
     out.push({ value, duplicates: duplicateKeys(doc, text, lines) })
   }
-  return errors.length > 0 ? Either.left(new ConfigError({ message: aggregate(errors), flag: "config", problems: [...new Set(errors)] })) : Either.right(out)
+  return errors.length > 0
+    ? Either.left(new ConfigError({ message: aggregate(errors), flag: "config", problems: [...new Set(errors)] }))
+    : Either.right(out)
 }
 
 /** The kind and apiVersion of every document, checked as for decoding (what `config validate` looks at first). */
 export const documentTypes = (text: string): Either.Either<ReadonlyArray<TypeMeta>, ConfigError> =>
-  Either.map(splitDocuments(text), (docs) => docs.map((d) => ({ apiVersion: String(d.value["apiVersion"]), kind: String(d.value["kind"]) })))
+  Either.map(splitDocuments(text), (docs) =>
+    docs.map((d) => ({ apiVersion: String(d.value["apiVersion"]), kind: String(d.value["kind"]) }))
+  )
 
 /** `path: message` per issue; the offending value is left out, since it may be a token or key. */
 const formatIssues = (error: ParseResult.ParseError): ReadonlyArray<string> => {
@@ -142,10 +164,16 @@ const formatIssues = (error: ParseResult.ParseError): ReadonlyArray<string> => {
 
 /** sigs.k8s.io/json's path of an unknown field: `a.b[0].c`. */
 const jsonPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`), "")
+  path.reduce<string>(
+    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`),
+    ""
+  )
 
 /** kubeadm's strict-decoding problems of a document: duplicate keys, then unknown fields (sorted, as Go reports them). */
-const strictProblems = (error: ParseResult.ParseError | undefined, duplicates: ReadonlyArray<string>): ReadonlyArray<string> => {
+const strictProblems = (
+  error: ParseResult.ParseError | undefined,
+  duplicates: ReadonlyArray<string>
+): ReadonlyArray<string> => {
   const unknown =
     error === undefined
       ? []
@@ -156,10 +184,21 @@ const strictProblems = (error: ParseResult.ParseError | undefined, duplicates: R
   return [...(duplicates.length > 0 ? [`yaml: unmarshal errors:\n  ${duplicates.join("\n  ")}`] : []), ...unknown]
 }
 
-const timeoutFields = ["controlPlaneComponentHealthCheck", "kubeletHealthCheck", "kubernetesAPICall", "etcdAPICall", "tlsBootstrap", "upgradeManifests"] as const
+const timeoutFields = [
+  "controlPlaneComponentHealthCheck",
+  "kubeletHealthCheck",
+  "kubernetesAPICall",
+  "etcdAPICall",
+  "tlsBootstrap",
+  "upgradeManifests"
+] as const
 
 /** A Go duration field: its default when absent, an error naming the field when it does not parse or is negative. */
-const duration = (field: string, raw: string | undefined, fallback: Duration.Duration): Either.Either<Duration.Duration, ConfigError> => {
+const duration = (
+  field: string,
+  raw: string | undefined,
+  fallback: Duration.Duration
+): Either.Either<Duration.Duration, ConfigError> => {
   if (raw === undefined) return Either.right(fallback)
   const ms = parseGoDuration(raw)
   if (ms === undefined) return Either.left(configError(`${field}: time: invalid duration ${goQuote(raw)}`, field))
@@ -168,41 +207,68 @@ const duration = (field: string, raw: string | undefined, fallback: Duration.Dur
 }
 
 /** v1beta3 `discovery.timeout`, v1beta4 `timeouts.*`: parsed, defaulted. */
-const currentDurations = (version: string, decoded: ExternalJoinConfiguration | ExternalJoinConfigurationV1beta4): Either.Either<Durations, ConfigError> =>
+const currentDurations = (
+  version: string,
+  decoded: ExternalJoinConfiguration | ExternalJoinConfigurationV1beta4
+): Either.Either<Durations, ConfigError> =>
   Either.gen(function* () {
     const t: Partial<Record<string, string>> = ("timeouts" in decoded ? decoded.timeouts : undefined) ?? {}
     const discovery =
       version === "v1beta4"
         ? yield* duration("timeouts.discovery", t["discovery"], defaultDiscoveryTimeout)
-        : yield* duration("discovery.timeout", decoded.discovery && "timeout" in decoded.discovery ? decoded.discovery.timeout : undefined, defaultDiscoveryTimeout)
+        : yield* duration(
+            "discovery.timeout",
+            decoded.discovery && "timeout" in decoded.discovery ? decoded.discovery.timeout : undefined,
+            defaultDiscoveryTimeout
+          )
     const timeouts: Record<string, Duration.Duration> = {}
-    for (const name of timeoutFields) timeouts[name] = yield* duration(`timeouts.${name}`, t[name], defaultTimeouts[name])
+    for (const name of timeoutFields)
+      timeouts[name] = yield* duration(`timeouts.${name}`, t[name], defaultTimeouts[name])
     return { discovery, timeouts: timeouts as unknown as Timeouts }
   })
 
 /** The v1beta1/v1beta2 path, unchanged from kubeadm 1.15: unknown fields warn, `0` means the default timeout. */
-const decodeLegacy = (doc: Document, apiVersion: string, schema: typeof JoinConfigurationV1beta1 | typeof JoinConfigurationV1beta2) => {
+const decodeLegacy = (
+  doc: Document,
+  apiVersion: string,
+  schema: typeof JoinConfigurationV1beta1 | typeof JoinConfigurationV1beta2
+) => {
   if (doc.duplicates.length > 0) {
-    return Either.left(configError(`error converting YAML to JSON: yaml: unmarshal errors:\n  ${doc.duplicates.join("\n  ")}`))
+    return Either.left(
+      configError(`error converting YAML to JSON: yaml: unmarshal errors:\n  ${doc.duplicates.join("\n  ")}`)
+    )
   }
   const warnings: string[] = []
   const strict = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(doc.value)
   const decoded = Either.isRight(strict) ? strict : Schema.decodeUnknownEither(schema, { errors: "all" })(doc.value)
   if (Either.isLeft(decoded)) {
     const issues = formatIssues(decoded.left)
-    return Either.left(new ConfigError({ message: `invalid JoinConfiguration (${apiVersion}): ${aggregate(issues)}`, flag: "config", problems: issues }))
+    return Either.left(
+      new ConfigError({
+        message: `invalid JoinConfiguration (${apiVersion}): ${aggregate(issues)}`,
+        flag: "config",
+        problems: issues
+      })
+    )
   }
   if (Either.isLeft(strict)) {
-    for (const issue of formatIssues(strict.left)) warnings.push(`[config] WARNING: ignoring unknown JoinConfiguration field: ${issue}`)
+    for (const issue of formatIssues(strict.left))
+      warnings.push(`[config] WARNING: ignoring unknown JoinConfiguration field: ${issue}`)
   }
   const rawTimeout = decoded.right.discovery?.timeout
   let timeout = defaultDiscoveryTimeout
   if (rawTimeout !== undefined && rawTimeout !== "") {
     const ms = parseGoDuration(rawTimeout)
-    if (ms === undefined) return Either.left(configError(`discovery.timeout: time: invalid duration ${goQuote(rawTimeout)}`, "discovery.timeout"))
+    if (ms === undefined)
+      return Either.left(
+        configError(`discovery.timeout: time: invalid duration ${goQuote(rawTimeout)}`, "discovery.timeout")
+      )
     if (ms > 0) timeout = Duration.millis(ms)
   }
-  return Either.right({ config: fromExternal(decoded.right, { discovery: timeout, timeouts: defaultTimeouts }), warnings })
+  return Either.right({
+    config: fromExternal(decoded.right, { discovery: timeout, timeouts: defaultTimeouts }),
+    warnings
+  })
 }
 
 /** The v1beta3/v1beta4 path, as current kubeadm: strict problems are its one error message; other documents are named. */
@@ -214,27 +280,47 @@ const decodeCurrent = <A extends ExternalJoinConfiguration | ExternalJoinConfigu
   others: ReadonlyArray<TypeMeta>,
   options: DecodeOptions
 ) => {
-  const warnings = others.map((o) => `[config] WARNING: Ignored configuration document with GroupVersionKind ${o.apiVersion}, Kind=${o.kind}`)
+  const warnings = others.map(
+    (o) => `[config] WARNING: Ignored configuration document with GroupVersionKind ${o.apiVersion}, Kind=${o.kind}`
+  )
   const strict = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(doc.value)
   const decoded = Either.isRight(strict) ? strict : Schema.decodeUnknownEither(schema, { errors: "all" })(doc.value)
   if (Either.isLeft(decoded)) {
     const issues = formatIssues(decoded.left)
-    return Either.left(new ConfigError({ message: `error unmarshaling configuration ${goGvk(meta)}: ${aggregate(issues)}`, flag: "config", problems: issues }))
+    return Either.left(
+      new ConfigError({
+        message: `error unmarshaling configuration ${goGvk(meta)}: ${aggregate(issues)}`,
+        flag: "config",
+        problems: issues
+      })
+    )
   }
   const problems = strictProblems(Either.isLeft(strict) ? strict.left : undefined, doc.duplicates)
   if (problems.length > 0) {
     const message = `error unmarshaling configuration ${goGvk(meta)}: strict decoding error: ${problems.join(", ")}`
     const first = /unknown field "([^"]*)"/.exec(message)?.[1]
-    if (options.strict === true) return Either.left(new ConfigError({ message, flag: "config", problems, ...(first === undefined ? {} : { field: first }) }))
+    if (options.strict === true)
+      return Either.left(
+        new ConfigError({ message, flag: "config", problems, ...(first === undefined ? {} : { field: first }) })
+      )
     warnings.push(`[config] WARNING: ${message}`)
   }
-  return Either.map(currentDurations(version, decoded.right), (durations) => ({ config: fromExternal(decoded.right, durations), warnings }))
+  return Either.map(currentDurations(version, decoded.right), (durations) => ({
+    config: fromExternal(decoded.right, durations),
+    warnings
+  }))
 }
 
 /** Decodes the text of a `--config` file. */
-export const decodeJoinConfiguration = (text: string, options: DecodeOptions = {}): Either.Either<Decoded, ConfigError> =>
+export const decodeJoinConfiguration = (
+  text: string,
+  options: DecodeOptions = {}
+): Either.Either<Decoded, ConfigError> =>
   Either.flatMap(splitDocuments(text), (docs) => {
-    const metas: TypeMeta[] = docs.map((d) => ({ apiVersion: String(d.value["apiVersion"]), kind: String(d.value["kind"]) }))
+    const metas: TypeMeta[] = docs.map((d) => ({
+      apiVersion: String(d.value["apiVersion"]),
+      kind: String(d.value["kind"])
+    }))
     for (const meta of metas) {
       const [g, version] = meta.apiVersion.split("/")
       const old = version === undefined ? undefined : oldVersions[version]
@@ -249,7 +335,8 @@ export const decodeJoinConfiguration = (text: string, options: DecodeOptions = {
     const index = metas.findIndex((m) => m.kind === "JoinConfiguration")
     const doc = docs[index]
     const meta = metas[index]
-    if (doc === undefined || meta === undefined) return Either.left(configError("no JoinConfiguration found in the supplied config"))
+    if (doc === undefined || meta === undefined)
+      return Either.left(configError("no JoinConfiguration found in the supplied config"))
     const apiVersion = meta.apiVersion
     const version = apiVersion.startsWith(`${group}/`) ? apiVersion.slice(group.length + 1) : undefined
     const done = (r: Either.Either<{ config: JoinConfiguration; warnings: ReadonlyArray<string> }, ConfigError>) =>

@@ -28,7 +28,8 @@ export const defaultTimeouts: Timeouts = {
 }
 
 /** The last value of each name: what a map of flags would hold. */
-export const argRecord = (args: ReadonlyArray<Arg>): Record<string, string> => Object.fromEntries(args.map((a) => [a.name, a.value]))
+export const argRecord = (args: ReadonlyArray<Arg>): Record<string, string> =>
+  Object.fromEntries(args.map((a) => [a.name, a.value]))
 
 /** A v1beta1..v1beta3 map as kubeadm converts it: sorted by name, then value. */
 const argsOfMap = (map: Readonly<Record<string, string>> | undefined): ReadonlyArray<Arg> =>
@@ -73,7 +74,10 @@ export const fromExternal = (
   const nr = ext.nodeRegistration
   const extra = nr?.kubeletExtraArgs
   const args: ReadonlyArray<Arg> = Array.isArray(extra)
-    ? extra.map((a: { readonly name?: string | undefined; readonly value?: string | undefined }) => ({ name: a.name ?? "", value: a.value ?? "" }))
+    ? extra.map((a: { readonly name?: string | undefined; readonly value?: string | undefined }) => ({
+        name: a.name ?? "",
+        value: a.value ?? ""
+      }))
     : argsOfMap(extra as Readonly<Record<string, string>> | undefined)
   // Older schemas never hold v1beta4's fields: reading them there gives undefined.
   const v4 = ext as Partial<ExternalJoinConfigurationV1beta4>
@@ -127,5 +131,11 @@ export const fromExternal = (
   }
 }
 
-const toTaint = (t: { readonly key: string; readonly value?: string | undefined; readonly effect: Taint["effect"] }): Taint =>
-  t.value === undefined || t.value === "" ? { key: t.key, effect: t.effect } : { key: t.key, value: t.value, effect: t.effect }
+const toTaint = (t: {
+  readonly key: string
+  readonly value?: string | undefined
+  readonly effect: Taint["effect"]
+}): Taint =>
+  t.value === undefined || t.value === ""
+    ? { key: t.key, effect: t.effect }
+    : { key: t.key, value: t.value, effect: t.effect }

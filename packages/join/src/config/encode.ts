@@ -34,7 +34,10 @@ export const toV1beta4Document = (config: JoinConfiguration): Record<string, unk
       ? {}
       : {
           controlPlane: omitEmpty({
-            localAPIEndpoint: omitEmpty({ advertiseAddress: cp.localAPIEndpoint.advertiseAddress, bindPort: cp.localAPIEndpoint.bindPort }),
+            localAPIEndpoint: omitEmpty({
+              advertiseAddress: cp.localAPIEndpoint.advertiseAddress,
+              bindPort: cp.localAPIEndpoint.bindPort
+            }),
             certificateKey: cp.certificateKey
           })
         }),
@@ -45,7 +48,11 @@ export const toV1beta4Document = (config: JoinConfiguration): Record<string, unk
           : {
               // token has no omitempty in kubeadm's type
               token: bt.token,
-              ...omitEmpty({ apiServerEndpoint: bt.apiServerEndpoint, caCertHashes: bt.caCertHashes, unsafeSkipCAVerification: bt.unsafeSkipCAVerification })
+              ...omitEmpty({
+                apiServerEndpoint: bt.apiServerEndpoint,
+                caCertHashes: bt.caCertHashes,
+                unsafeSkipCAVerification: bt.unsafeSkipCAVerification
+              })
             },
       file: d.file === undefined ? undefined : { kubeConfigPath: d.file.kubeConfigPath },
       tlsBootstrapToken: d.tlsBootstrapToken
@@ -56,14 +63,19 @@ export const toV1beta4Document = (config: JoinConfiguration): Record<string, unk
         criSocket: nr.criSocket,
         ignorePreflightErrors: nr.ignorePreflightErrors,
         imagePullPolicy: nr.imagePullPolicy,
-        kubeletExtraArgs: (nr.kubeletExtraArgList ?? Object.entries(nr.kubeletExtraArgs).map(([name, value]) => ({ name, value }))).map((a) => ({
+        kubeletExtraArgs: (
+          nr.kubeletExtraArgList ?? Object.entries(nr.kubeletExtraArgs).map(([name, value]) => ({ name, value }))
+        ).map((a) => ({
           name: a.name,
           value: a.value
         })),
         name: nr.name
       }),
       imagePullSerial: nr.imagePullSerial ?? true,
-      taints: nr.taints === undefined ? null : nr.taints.map((x) => omitEmpty({ key: x.key, value: x.value, effect: x.effect }))
+      taints:
+        nr.taints === undefined
+          ? null
+          : nr.taints.map((x) => omitEmpty({ key: x.key, value: x.value, effect: x.effect }))
     },
     patches: (config.patchesDirectory ?? "") === "" ? undefined : { directory: config.patchesDirectory },
     skipPhases: config.skipPhases,

@@ -34,7 +34,8 @@ export interface FieldError {
   readonly text: string
 }
 
-const badValue = (value: string | number | boolean): string => (typeof value === "string" ? goQuote(value) : String(value))
+const badValue = (value: string | number | boolean): string =>
+  typeof value === "string" ? goQuote(value) : String(value)
 
 /** A field whose value is wrong, worded as Kubernetes' field.Invalid. */
 export const invalid = (field: string, value: string | number | boolean, detail: string): FieldError => ({

@@ -63,9 +63,7 @@ export const JoinConfigurationV1beta2 = Schema.Struct({
   ),
   caCertPath: opt(Schema.String),
   discovery: opt(discovery),
-  controlPlane: opt(
-    Schema.Struct({ localAPIEndpoint: opt(localAPIEndpoint), certificateKey: opt(Schema.String) })
-  )
+  controlPlane: opt(Schema.Struct({ localAPIEndpoint: opt(localAPIEndpoint), certificateKey: opt(Schema.String) }))
 })
 
 const patches = Schema.Struct({ directory: opt(Schema.String) })
@@ -74,7 +72,11 @@ const patches = Schema.Struct({ directory: opt(Schema.String) })
 export const JoinConfigurationV1beta3 = Schema.Struct({
   ...typeMeta,
   nodeRegistration: opt(
-    Schema.Struct({ ...nodeRegistration, ignorePreflightErrors: opt(Schema.Array(Schema.String)), imagePullPolicy: opt(Schema.String) })
+    Schema.Struct({
+      ...nodeRegistration,
+      ignorePreflightErrors: opt(Schema.Array(Schema.String)),
+      imagePullPolicy: opt(Schema.String)
+    })
   ),
   caCertPath: opt(Schema.String),
   discovery: opt(discovery),

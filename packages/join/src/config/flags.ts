@@ -2,7 +2,14 @@
  * The `kubeadm-ts join` flags and how they become a JoinConfiguration
  * (spec join-node §1.4 steps B–E). Pure: no defaults that need the host here.
  */
-import { defaultBindPort, defaultCaCertPath, defaultDiscoveryTimeout, defaultImagePullPolicy, defaultTimeouts, stripFileScheme } from "./defaults.js"
+import {
+  defaultBindPort,
+  defaultCaCertPath,
+  defaultDiscoveryTimeout,
+  defaultImagePullPolicy,
+  defaultTimeouts,
+  stripFileScheme
+} from "./defaults.js"
 import type { JoinConfiguration } from "./model.js"
 
 /** The `kubeadm join` command line as parsed, before it is merged with a `--config` file. */
@@ -61,7 +68,12 @@ export const defaultJoinFlags: JoinFlags = {
 }
 
 /** Flags that only mean something with `--control-plane`. */
-export const controlPlaneOnlyFlags = ["certificate-key", "apiserver-advertise-address", "apiserver-bind-port", "etcd-learner"]
+export const controlPlaneOnlyFlags = [
+  "certificate-key",
+  "apiserver-advertise-address",
+  "apiserver-bind-port",
+  "etcd-learner"
+]
 
 /** kubeadm's warning when control-plane flags are given without `--control-plane` (they are then ignored). */
 export const controlPlaneFlagsIgnoredWarning =
@@ -85,7 +97,8 @@ export const configFromFlags = (flags: JoinFlags): FromFlags => {
   }
   const warnings: string[] = []
   // E: control-plane settings without --control-plane are dropped (current kubeadm warns).
-  if (!flags.controlPlane && controlPlaneOnlyFlags.some((f) => flags.changed.has(f))) warnings.push(controlPlaneFlagsIgnoredWarning)
+  if (!flags.controlPlane && controlPlaneOnlyFlags.some((f) => flags.changed.has(f)))
+    warnings.push(controlPlaneFlagsIgnoredWarning)
   const endpoint = flags.apiServerEndpoint
   return {
     warnings,
@@ -120,7 +133,10 @@ export const configFromFlags = (flags: JoinFlags): FromFlags => {
       ...(flags.controlPlane
         ? {
             controlPlane: {
-              localAPIEndpoint: { advertiseAddress: flags.apiserverAdvertiseAddress, bindPort: flags.apiserverBindPort || defaultBindPort },
+              localAPIEndpoint: {
+                advertiseAddress: flags.apiserverAdvertiseAddress,
+                bindPort: flags.apiserverBindPort || defaultBindPort
+              },
               certificateKey: flags.certificateKey,
               etcdLearnerMode: flags.etcdLearner
             }

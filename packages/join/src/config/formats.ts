@@ -72,7 +72,8 @@ export const endpointError = (hostport: string): string | undefined => {
   if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
     return `address ${hostport}: invalid port ${goQuote(port)} in the api-server-endpoint argument: must be a number from 1 to 65535`
   }
-  if (!URL.canParse(`https://${hostport}/`)) return `address ${hostport}: invalid host ${goQuote(host)} in the api-server-endpoint argument`
+  if (!URL.canParse(`https://${hostport}/`))
+    return `address ${hostport}: invalid host ${goQuote(host)} in the api-server-endpoint argument`
   return undefined
 }
 
@@ -139,9 +140,11 @@ export const parseCaCertHash = (pin: string): { readonly pin: string } | { reado
   const parts = pin.split(":")
   if (parts.length !== 2) return { error: 'invalid hash, expected "format:hex-value". Known format(s) are: sha256' }
   const [format = "", value = ""] = parts
-  if (format.toLowerCase() !== "sha256") return { error: `unknown hash format ${goQuote(format)}. Known format(s) are: sha256` }
+  if (format.toLowerCase() !== "sha256")
+    return { error: `unknown hash format ${goQuote(format)}. Known format(s) are: sha256` }
   const bytes = Math.floor(value.length / 2)
-  if (bytes !== 32) return { error: `invalid hash ${goQuote(pin)}, expected a 32 byte SHA-256 hash, found ${bytes} bytes` }
+  if (bytes !== 32)
+    return { error: `invalid hash ${goQuote(pin)}, expected a 32 byte SHA-256 hash, found ${bytes} bytes` }
   const bad = hexError(value, true)
   if (bad !== undefined) return { error: `invalid hash ${goQuote(pin)}, could not decode SHA-256 from hex: ${bad}` }
   return { pin: `sha256:${value.toLowerCase()}` }
@@ -181,7 +184,7 @@ export const isAdvertisableAddress = (value: string): boolean => {
 
 /** Go duration syntax (`5m0s`, `1h30m`, `300ms`, `1.5s`) in milliseconds, or undefined. */
 export const parseGoDuration = (text: string): number | undefined => {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
   if (text === "0") return 0
   const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/.exec(text)
   if (m === null) return undefined

@@ -5,7 +5,15 @@
  * Only JoinConfiguration is decoded: kubeadm-ts knows the other kinds by name only.
  */
 import { Either } from "effect"
-import { type Decoded, decodeJoinConfiguration, documentTypes, goGvk, group, supportedVersions, type TypeMeta } from "./decode.js"
+import {
+  type Decoded,
+  decodeJoinConfiguration,
+  documentTypes,
+  goGvk,
+  group,
+  supportedVersions,
+  type TypeMeta
+} from "./decode.js"
 import { defaultCriSocket, fromExternal } from "./defaults.js"
 import { toV1beta4Yaml } from "./encode.js"
 import { ConfigError, fieldErrors } from "./errors.js"
@@ -35,7 +43,13 @@ const knownKinds: Record<string, ReadonlyArray<string>> = {
   [`${group}/v1beta1`]: ["InitConfiguration", "ClusterConfiguration", "ClusterStatus", "JoinConfiguration"],
   [`${group}/v1beta2`]: ["InitConfiguration", "ClusterConfiguration", "ClusterStatus", "JoinConfiguration"],
   [`${group}/v1beta3`]: ["InitConfiguration", "ClusterConfiguration", "JoinConfiguration"],
-  [`${group}/v1beta4`]: ["InitConfiguration", "ClusterConfiguration", "JoinConfiguration", "ResetConfiguration", "UpgradeConfiguration"],
+  [`${group}/v1beta4`]: [
+    "InitConfiguration",
+    "ClusterConfiguration",
+    "JoinConfiguration",
+    "ResetConfiguration",
+    "UpgradeConfiguration"
+  ],
   "kubelet.config.k8s.io/v1beta1": ["KubeletConfiguration"],
   "kubeproxy.config.k8s.io/v1alpha1": ["KubeProxyConfiguration"]
 }
@@ -43,10 +57,16 @@ const knownKinds: Record<string, ReadonlyArray<string>> = {
 const legacyVersions = new Set([`${group}/v1alpha1`, `${group}/v1alpha2`, `${group}/v1alpha3`])
 
 const checkKnownKinds = (metas: ReadonlyArray<TypeMeta>): Either.Either<void, ConfigError> => {
-  const unknown = metas.filter((m) => !legacyVersions.has(m.apiVersion) && !(knownKinds[m.apiVersion] ?? []).includes(m.kind))
+  const unknown = metas.filter(
+    (m) => !legacyVersions.has(m.apiVersion) && !(knownKinds[m.apiVersion] ?? []).includes(m.kind)
+  )
   if (unknown.length === 0) return Either.void
   return Either.left(
-    new ConfigError({ message: `unknown configuration APIs: []schema.GroupVersionKind{${unknown.map(goGvk).join(", ")}}`, flag: "config", field: "apiVersion" })
+    new ConfigError({
+      message: `unknown configuration APIs: []schema.GroupVersionKind{${unknown.map(goGvk).join(", ")}}`,
+      flag: "config",
+      field: "apiVersion"
+    })
   )
 }
 
@@ -58,7 +78,9 @@ const dynamicDefaults = (config: JoinConfiguration, env: ConfigCommandEnv): Eith
     try {
       name = env.hostname()
     } catch (e) {
-      return Either.left(new ConfigError({ message: `couldn't determine hostname: ${String(e)}`, field: "nodeRegistration.name" }))
+      return Either.left(
+        new ConfigError({ message: `couldn't determine hostname: ${String(e)}`, field: "nodeRegistration.name" })
+      )
     }
   }
   name = name.trim().toLowerCase()
@@ -70,7 +92,10 @@ const dynamicDefaults = (config: JoinConfiguration, env: ConfigCommandEnv): Eith
     )
     criSocket = `unix://${criSocket}`
   }
-  return Either.right({ config: { ...config, nodeRegistration: { ...config.nodeRegistration, name, criSocket } }, warnings })
+  return Either.right({
+    config: { ...config, nodeRegistration: { ...config.nodeRegistration, name, criSocket } },
+    warnings
+  })
 }
 
 /** Split, known kinds, strict decoding, dynamic defaults, validation: kubeadm's ValidateConfig for a JoinConfiguration. */
@@ -84,19 +109,31 @@ export const checkConfigText = (text: string, env: ConfigCommandEnv): Either.Eit
     if (problems.length > 0) return yield* Either.left(fieldErrors(problems))
     const notes = decoded.documents
       .filter((m) => m.kind !== "JoinConfiguration")
-      .map((m) => `[config] WARNING: kubeadm-ts checks only JoinConfiguration: ${m.kind} (${m.apiVersion}) was not validated`)
+      .map(
+        (m) =>
+          `[config] WARNING: kubeadm-ts checks only JoinConfiguration: ${m.kind} (${m.apiVersion}) was not validated`
+      )
     // decode's own warnings name the other documents for a join; here the note above says more.
     return { config: defaulted.config, warnings: [...defaulted.warnings, ...notes] }
   })
 
 /** `config migrate`: any supported JoinConfiguration version, written as v1beta4 (other kinds are not carried over). */
-export const migrateConfigText = (text: string, env: ConfigCommandEnv): Either.Either<{ readonly yaml: string; readonly warnings: ReadonlyArray<string> }, ConfigError> =>
+export const migrateConfigText = (
+  text: string,
+  env: ConfigCommandEnv
+): Either.Either<{ readonly yaml: string; readonly warnings: ReadonlyArray<string> }, ConfigError> =>
   Either.gen(function* () {
     const checked = yield* checkConfigText(text, env)
     const dropped = (yield* documentTypes(text))
       .filter((m) => m.kind !== "JoinConfiguration")
-      .map((m) => `[config] WARNING: kubeadm-ts migrates only JoinConfiguration: ${m.kind} (${m.apiVersion}) is not in the output`)
-    return { yaml: toV1beta4Yaml(checked.config), warnings: [...checked.warnings.filter((w) => !w.includes("was not validated")), ...dropped] }
+      .map(
+        (m) =>
+          `[config] WARNING: kubeadm-ts migrates only JoinConfiguration: ${m.kind} (${m.apiVersion}) is not in the output`
+      )
+    return {
+      yaml: toV1beta4Yaml(checked.config),
+      warnings: [...checked.warnings.filter((w) => !w.includes("was not validated")), ...dropped]
+    }
   })
 
 /** `config print join-defaults`: kubeadm's defaulted JoinConfiguration (placeholder token, endpoint `kube-apiserver:6443`). */
@@ -106,7 +143,13 @@ export const joinDefaultsText = (env: ConfigCommandEnv): Either.Either<string, C
       fromExternal({
         apiVersion: `${group}/v1beta4`,
         kind: "JoinConfiguration",
-        discovery: { bootstrapToken: { token: placeholderToken, apiServerEndpoint: "kube-apiserver:6443", unsafeSkipCAVerification: true } }
+        discovery: {
+          bootstrapToken: {
+            token: placeholderToken,
+            apiServerEndpoint: "kube-apiserver:6443",
+            unsafeSkipCAVerification: true
+          }
+        }
       }),
       env
     ),
@@ -117,5 +160,5 @@ export const joinDefaultsText = (env: ConfigCommandEnv): Either.Either<string, C
 export const latestVersion = `${group}/${supportedVersions[supportedVersions.length - 1] ?? "v1beta4"}`
 
 /** Flags the commands refuse to run without, in kubeadm's words. */
-export const mandatory = (flag: string): ConfigError => new ConfigError({ message: `the --${flag} flag is mandatory`, flag })
-
+export const mandatory = (flag: string): ConfigError =>
+  new ConfigError({ message: `the --${flag} flag is mandatory`, flag })

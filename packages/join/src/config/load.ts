@@ -39,8 +39,20 @@ export interface LoadedJoin {
 
 /** Flags that may be given together with `--config` (kubeadm 1.15's list, plus ours); `skip-*` too. */
 export const allowedWithConfig = new Set([
-  "config", "ignore-preflight-errors", "dry-run", "kubeconfig", "node-name", "cri-socket", "kubeconfig-dir",
-  "upload-certs", "experimental-upload-certs", "print-join-command", "rootfs", "v", "self-tls-bootstrap", "etcd-learner"
+  "config",
+  "ignore-preflight-errors",
+  "dry-run",
+  "kubeconfig",
+  "node-name",
+  "cri-socket",
+  "kubeconfig-dir",
+  "upload-certs",
+  "experimental-upload-certs",
+  "print-join-command",
+  "rootfs",
+  "v",
+  "self-tls-bootstrap",
+  "etcd-learner"
 ])
 
 const currentApiVersions = new Set([`${group}/v1beta3`, `${group}/v1beta4`])
@@ -48,11 +60,14 @@ const currentApiVersions = new Set([`${group}/v1beta3`, `${group}/v1beta4`])
 /** A path as the join sees it: inside the rootfs (kubeadm chroots there first; relative = from its root). */
 export const inRootfs = (rootfs: string, path: string): string => nodePath.join(rootfs, nodePath.resolve("/", path))
 
-const fail = (message: string, where: { flag?: string; field?: string }) => Either.left(new ConfigError({ message, ...where }))
+const fail = (message: string, where: { flag?: string; field?: string }) =>
+  Either.left(new ConfigError({ message, ...where }))
 
 const checkRootfs = (rootfs: string, env: LoadEnv): Either.Either<void, ConfigError> => {
-  if (!nodePath.isAbsolute(rootfs)) return fail(`rootfs path must be an absolute path, got ${goQuote(rootfs)}`, { flag: "rootfs" })
-  if (!env.isDirectory(rootfs)) return fail(`rootfs path ${goQuote(rootfs)} is not an existing directory`, { flag: "rootfs" })
+  if (!nodePath.isAbsolute(rootfs))
+    return fail(`rootfs path must be an absolute path, got ${goQuote(rootfs)}`, { flag: "rootfs" })
+  if (!env.isDirectory(rootfs))
+    return fail(`rootfs path ${goQuote(rootfs)} is not an existing directory`, { flag: "rootfs" })
   return Either.void
 }
 
@@ -61,15 +76,35 @@ const checkRootfs = (rootfs: string, env: LoadEnv): Either.Either<void, ConfigEr
  * kubeadm-ts's own flags: `--cri-socket` is no longer allowed next to such a file.
  */
 export const allowedWithCurrentConfig = new Set([
-  "config", "ignore-preflight-errors", "dry-run", "kubeconfig", "node-name", "kubeconfig-dir", "upload-certs", "print-manifest",
-  "allow-missing-template-keys", "output", "show-managed-fields", "print-join-command", "rootfs", "v", "log-file", "yes",
-  "self-tls-bootstrap", "etcd-learner"
+  "config",
+  "ignore-preflight-errors",
+  "dry-run",
+  "kubeconfig",
+  "node-name",
+  "kubeconfig-dir",
+  "upload-certs",
+  "print-manifest",
+  "allow-missing-template-keys",
+  "output",
+  "show-managed-fields",
+  "print-join-command",
+  "rootfs",
+  "v",
+  "log-file",
+  "yes",
+  "self-tls-bootstrap",
+  "etcd-learner"
 ])
 
-const checkMixedArguments = (flags: JoinFlags, allowed: ReadonlySet<string> = allowedWithConfig): Either.Either<void, ConfigError> => {
+const checkMixedArguments = (
+  flags: JoinFlags,
+  allowed: ReadonlySet<string> = allowedWithConfig
+): Either.Either<void, ConfigError> => {
   if (!flags.changed.has("config")) return Either.void
   const mixed = [...flags.changed].filter((f) => !allowed.has(f) && !f.startsWith("skip-")).sort()
-  return mixed.length === 0 ? Either.void : fail(`can not mix '--config' with arguments [${mixed.join(" ")}]`, { flag: mixed[0] ?? "config" })
+  return mixed.length === 0
+    ? Either.void
+    : fail(`can not mix '--config' with arguments [${mixed.join(" ")}]`, { flag: mixed[0] ?? "config" })
 }
 
 /** Host name rule (spec §1.8): the given name or the kernel's, trimmed and lower-cased. */
@@ -83,14 +118,25 @@ const nodeName = (given: string, env: LoadEnv): Either.Either<string, ConfigErro
     }
   }
   name = name.trim().toLowerCase()
-  return name === "" ? fail("empty hostname is invalid", { flag: "node-name", field: "nodeRegistration.name" }) : Either.right(name)
+  return name === ""
+    ? fail("empty hostname is invalid", { flag: "node-name", field: "nodeRegistration.name" })
+    : Either.right(name)
 }
 
 /** Config values first, then the flag's, lower-cased into one sorted set; `all` stands alone (spec §1.7). */
-const ignoreSet = (fromConfig: ReadonlyArray<string>, fromFlag: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, ConfigError> => {
-  const set = [...new Set([...fromConfig, ...fromFlag].map((s) => s.trim().toLowerCase()).filter((s) => s !== ""))].sort()
+const ignoreSet = (
+  fromConfig: ReadonlyArray<string>,
+  fromFlag: ReadonlyArray<string>
+): Either.Either<ReadonlyArray<string>, ConfigError> => {
+  const set = [
+    ...new Set([...fromConfig, ...fromFlag].map((s) => s.trim().toLowerCase()).filter((s) => s !== ""))
+  ].sort()
   if (set.includes("all") && set.length > 1) {
-    return Either.left(fieldErrors([invalid("ignore-preflight-errors", set.join(","), "don't specify individual checks if 'all' is used")]))
+    return Either.left(
+      fieldErrors([
+        invalid("ignore-preflight-errors", set.join(","), "don't specify individual checks if 'all' is used")
+      ])
+    )
   }
   return Either.right(set)
 }
@@ -102,7 +148,9 @@ const readConfigFile = (flags: JoinFlags, env: LoadEnv) => {
   } catch (e) {
     const code = (e as { code?: string }).code
     const why = code === "ENOENT" ? "no such file or directory" : code === "EISDIR" ? "is a directory" : causeText(e)
-    return fail(`unable to read config from ${goQuote(flags.config)} : open ${flags.config}: ${why}`, { flag: "config" })
+    return fail(`unable to read config from ${goQuote(flags.config)} : open ${flags.config}: ${why}`, {
+      flag: "config"
+    })
   }
   return decodeJoinConfiguration(text)
 }
@@ -141,10 +189,15 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
       warnings.push(...decoded.warnings)
       config = decoded.config
       if (config.dryRun === true) {
-        return yield* fail("dryRun: true is not supported by kubeadm-ts join yet: nothing was done", { flag: "config", field: "dryRun" })
+        return yield* fail("dryRun: true is not supported by kubeadm-ts join yet: nothing was done", {
+          flag: "config",
+          field: "dryRun"
+        })
       }
       if ((config.patchesDirectory ?? "") !== "") {
-        warnings.push(`[config] WARNING: patches.directory ${goQuote(config.patchesDirectory ?? "")} is not applied by kubeadm-ts yet: the manifests and the kubelet configuration are written unpatched`)
+        warnings.push(
+          `[config] WARNING: patches.directory ${goQuote(config.patchesDirectory ?? "")} is not applied by kubeadm-ts yet: the manifests and the kubelet configuration are written unpatched`
+        )
       }
     } else {
       const fromFlags = configFromFlags(flags)
@@ -155,11 +208,18 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
     const name = yield* nodeName(flags.nodeName || config.nodeRegistration.name, env)
     const criSocket = flags.criSocket || config.nodeRegistration.criSocket
     const cp = config.controlPlane
-    if (cp !== undefined && cp.localAPIEndpoint.advertiseAddress !== "" && !isIpAddress(cp.localAPIEndpoint.advertiseAddress)) {
-      return yield* fail(`couldn't use ${goQuote(cp.localAPIEndpoint.advertiseAddress)} as "apiserver-advertise-address", must be ipv4 or ipv6 address`, {
-        flag: "apiserver-advertise-address",
-        field: "controlPlane.localAPIEndpoint.advertiseAddress"
-      })
+    if (
+      cp !== undefined &&
+      cp.localAPIEndpoint.advertiseAddress !== "" &&
+      !isIpAddress(cp.localAPIEndpoint.advertiseAddress)
+    ) {
+      return yield* fail(
+        `couldn't use ${goQuote(cp.localAPIEndpoint.advertiseAddress)} as "apiserver-advertise-address", must be ipv4 or ipv6 address`,
+        {
+          flag: "apiserver-advertise-address",
+          field: "controlPlane.localAPIEndpoint.advertiseAddress"
+        }
+      )
     }
     config = {
       ...config,

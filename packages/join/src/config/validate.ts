@@ -22,13 +22,16 @@ export interface ValidationEnv {
   readonly fileExists: (path: string) => boolean
 }
 
-const tokenInvalid = (field: string, token: string) => invalid(field, redactToken(token), "the bootstrap token is invalid")
+const tokenInvalid = (field: string, token: string) =>
+  invalid(field, redactToken(token), "the bootstrap token is invalid")
 
 const validateDiscovery = (config: JoinConfiguration, env: ValidationEnv): FieldError[] => {
   const { bootstrapToken: bt, file, tlsBootstrapToken } = config.discovery
   const errors: FieldError[] = []
-  if (bt === undefined && file === undefined) errors.push(invalid("discovery", "", "bootstrapToken or file must be set"))
-  if (bt !== undefined && file !== undefined) errors.push(invalid("discovery", "", "bootstrapToken and file cannot both be set"))
+  if (bt === undefined && file === undefined)
+    errors.push(invalid("discovery", "", "bootstrapToken or file must be set"))
+  if (bt !== undefined && file !== undefined)
+    errors.push(invalid("discovery", "", "bootstrapToken and file cannot both be set"))
   if (bt !== undefined) {
     if (bt.apiServerEndpoint === "") errors.push(required("discovery.bootstrapToken", "APIServerEndpoint is not set"))
     if (bt.caCertHashes.length === 0 && !bt.unsafeSkipCAVerification) {
@@ -47,9 +50,11 @@ const validateDiscovery = (config: JoinConfiguration, env: ValidationEnv): Field
     if (!isBootstrapToken(bt.token)) errors.push(tokenInvalid("discovery.bootstrapToken.token", bt.token))
     if (bt.apiServerEndpoint !== "") {
       const bad = splitHostPortError(bt.apiServerEndpoint) ?? endpointError(bt.apiServerEndpoint)
-      if (bad !== undefined) errors.push(invalid("discovery.bootstrapToken.apiServerEndpoint", bt.apiServerEndpoint, bad))
+      if (bad !== undefined)
+        errors.push(invalid("discovery.bootstrapToken.apiServerEndpoint", bt.apiServerEndpoint, bad))
     }
-    if (!isBootstrapToken(tlsBootstrapToken)) errors.push(tokenInvalid("discovery.tlsBootstrapToken", tlsBootstrapToken))
+    if (!isBootstrapToken(tlsBootstrapToken))
+      errors.push(tokenInvalid("discovery.tlsBootstrapToken", tlsBootstrapToken))
   }
   if (file !== undefined) {
     const path = file.kubeConfigPath
@@ -59,7 +64,8 @@ const validateDiscovery = (config: JoinConfiguration, env: ValidationEnv): Field
     } else if (parsed.scheme !== "" && parsed.scheme !== "https") {
       errors.push(invalid("discovery.file.kubeConfigPath", path, "if a URL is used, the scheme must be https"))
     }
-    if (tlsBootstrapToken !== "" && !isBootstrapToken(tlsBootstrapToken)) errors.push(tokenInvalid("discovery.tlsBootstrapToken", tlsBootstrapToken))
+    if (tlsBootstrapToken !== "" && !isBootstrapToken(tlsBootstrapToken))
+      errors.push(tokenInvalid("discovery.tlsBootstrapToken", tlsBootstrapToken))
   }
   return errors
 }
@@ -79,7 +85,8 @@ const validateNodeRegistration = (config: JoinConfiguration): FieldError[] => {
   }
   if (criSocket !== "") {
     const parsed = urlScheme(criSocket)
-    if ("error" in parsed) errors.push(invalid("nodeRegistration.criSocket", criSocket, `URL parsing error: ${parsed.error}`))
+    if ("error" in parsed)
+      errors.push(invalid("nodeRegistration.criSocket", criSocket, `URL parsing error: ${parsed.error}`))
     else if (parsed.scheme === "" && !criSocket.startsWith("/")) {
       errors.push(invalid("nodeRegistration.criSocket", criSocket, `path is not absolute: ${criSocket}`))
     } else if (parsed.scheme !== "" && parsed.scheme !== "unix") {
@@ -87,7 +94,8 @@ const validateNodeRegistration = (config: JoinConfiguration): FieldError[] => {
     }
   }
   kubeletExtraArgList.forEach((arg, index) => {
-    if (arg.name === "") errors.push(invalid("nodeRegistration.kubeletExtraArgs", `index ${index}`, "argument has no name"))
+    if (arg.name === "")
+      errors.push(invalid("nodeRegistration.kubeletExtraArgs", `index ${index}`, "argument has no name"))
   })
   if (imagePullPolicy !== "" && !(imagePullPolicies as ReadonlyArray<string>).includes(imagePullPolicy)) {
     errors.push(invalid("nodeRegistration.imagePullPolicy", imagePullPolicy, "invalid pull policy"))
@@ -114,7 +122,9 @@ const validateControlPlane = (config: JoinConfiguration): FieldError[] => {
 }
 
 const validateCaCertPath = (path: string): FieldError[] =>
-  path.startsWith("/") && path.endsWith(".crt") ? [] : [invalid("caCertPath", path, "the ca certificate path must be an absolute path")]
+  path.startsWith("/") && path.endsWith(".crt")
+    ? []
+    : [invalid("caCertPath", path, "the ca certificate path must be an absolute path")]
 
 /** Every validation problem of a (defaulted) configuration, in kubeadm's order. */
 export const validateJoinConfiguration = (config: JoinConfiguration, env: ValidationEnv): ReadonlyArray<FieldError> => [

@@ -14,5 +14,7 @@ export const adminClient: Effect.Effect<KubeClient, ControlPlaneJoinError, RootF
     Effect.mapError((e) => new ControlPlaneJoinError({ reason: "AdminConfig", detail: e.message, cause: e }))
   )
   const api = yield* KubeApi
-  return yield* api.client(kubeconfig).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ reason: "AdminClient", detail: e.message, cause: e })))
+  return yield* api
+    .client(kubeconfig)
+    .pipe(Effect.mapError((e) => new ControlPlaneJoinError({ reason: "AdminClient", detail: e.message, cause: e })))
 })

@@ -12,7 +12,10 @@ const REFERENCE_MINOR = 15
 /** The minor version of a `v1.28.4`-style version; NaN when it is not one. */
 const minorOf = (version: string) => Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? Number.NaN)
 /** The closing message of a control-plane join; its wording follows the cluster's minor version and the etcd kind. */
-export const controlPlaneBannerText = (options: { readonly kubernetesMinor: number; readonly localEtcd: boolean }): string =>
+export const controlPlaneBannerText = (options: {
+  readonly kubernetesMinor: number
+  readonly localEtcd: boolean
+}): string =>
   [
     "",
     "This node has joined the cluster and a new control plane instance was created:",
@@ -47,5 +50,8 @@ export const controlPlaneBanner: Effect.Effect<string, never, JoinData> = Effect
   const cluster = yield* data.clusterConfiguration
   const cfg = controlPlaneConfigFrom(cluster.document, { nodeName: "", advertiseAddress: "", bindPort: 6443 })
   const minor = minorOf(cluster.kubernetesVersion)
-  return controlPlaneBannerText({ kubernetesMinor: Number.isNaN(minor) ? REFERENCE_MINOR : minor, localEtcd: cfg.etcd.local !== undefined })
+  return controlPlaneBannerText({
+    kubernetesMinor: Number.isNaN(minor) ? REFERENCE_MINOR : minor,
+    localEtcd: cfg.etcd.local !== undefined
+  })
 }).pipe(Effect.orElseSucceed(() => controlPlaneBannerText({ kubernetesMinor: REFERENCE_MINOR, localEtcd: true })))

@@ -12,15 +12,17 @@ import { controlPlaneConfigFrom } from "../manifests/from-cluster-configuration.
 import { ControlPlaneJoinError } from "./errors.js"
 
 /** --apiserver-advertise-address, defaulted to the address of the default-route interface. */
-export const advertiseAddress: Effect.Effect<string, ControlPlaneJoinError, JoinContext | Host> = Effect.gen(function* () {
-  const { config } = yield* JoinContext
-  const given = config.controlPlane?.localAPIEndpoint.advertiseAddress ?? ""
-  if (given !== "") return given
-  const host = yield* Host
-  const found = yield* host.defaultRouteAddress
-  if (Option.isSome(found)) return found.value
-  return yield* new ControlPlaneJoinError({ reason: "NoAdvertiseAddress" })
-})
+export const advertiseAddress: Effect.Effect<string, ControlPlaneJoinError, JoinContext | Host> = Effect.gen(
+  function* () {
+    const { config } = yield* JoinContext
+    const given = config.controlPlane?.localAPIEndpoint.advertiseAddress ?? ""
+    if (given !== "") return given
+    const host = yield* Host
+    const found = yield* host.defaultRouteAddress
+    if (Option.isSome(found)) return found.value
+    return yield* new ControlPlaneJoinError({ reason: "NoAdvertiseAddress" })
+  }
+)
 
 /** The merged configuration every control-plane builder works from. */
 export const controlPlaneConfig = Effect.gen(function* () {

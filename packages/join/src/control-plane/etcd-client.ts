@@ -19,7 +19,9 @@ export const etcdTls = (cfg: ControlPlaneConfig): Effect.Effect<EtcdTls, Control
       cert: yield* fs.readText(`${dir}/healthcheck-client.crt`),
       key: yield* fs.readText(`${dir}/healthcheck-client.key`)
     } satisfies EtcdTls
-  }).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ reason: "EtcdCertificates", detail: e.message, cause: e })))
+  }).pipe(
+    Effect.mapError((e) => new ControlPlaneJoinError({ reason: "EtcdCertificates", detail: e.message, cause: e }))
+  )
 
 /**
  * etcd client URLs: ClusterStatus.apiEndpoints (1.15-1.21 clusters), else the
@@ -32,20 +34,30 @@ export const etcdEndpoints = (admin: KubeClient): Effect.Effect<ReadonlyArray<st
       const eps = endpointsFromClusterStatus(yield* readClusterStatus(cm.right.data))
       if (eps.length > 0) return eps
     }
-    const pods = yield* admin.listPods("kube-system", "component=etcd,tier=control-plane").pipe(
-      Effect.mapError((e) => new ControlPlaneJoinError({ reason: "EtcdEndpoints", detail: e.message, cause: e }))
-    )
+    const pods = yield* admin
+      .listPods("kube-system", "component=etcd,tier=control-plane")
+      .pipe(Effect.mapError((e) => new ControlPlaneJoinError({ reason: "EtcdEndpoints", detail: e.message, cause: e })))
     const eps = endpointsFromEtcdPods(pods)
-    if (eps.length === 0) return yield* new ControlPlaneJoinError({ reason: "EtcdEndpoints", detail: "no ClusterStatus entry and no annotated etcd Pod" })
+    if (eps.length === 0)
+      return yield* new ControlPlaneJoinError({
+        reason: "EtcdEndpoints",
+        detail: "no ClusterStatus entry and no annotated etcd Pod"
+      })
     return eps
   })
 
 /** An etcd client for this cluster (endpoints synced from the member list). */
-export const etcdClient = (cfg: ControlPlaneConfig): Effect.Effect<EtcdClient, ControlPlaneJoinError, RootFs | KubeApi | Etcd> =>
+export const etcdClient = (
+  cfg: ControlPlaneConfig
+): Effect.Effect<EtcdClient, ControlPlaneJoinError, RootFs | KubeApi | Etcd> =>
   Effect.gen(function* () {
     const admin = yield* adminClient
     const endpoints = yield* etcdEndpoints(admin)
     const tls = yield* etcdTls(cfg)
     const etcd = yield* Etcd
-    return yield* etcd.connect(endpoints, tls).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ reason: "EtcdUnavailable", detail: e.message, cause: e })))
+    return yield* etcd
+      .connect(endpoints, tls)
+      .pipe(
+        Effect.mapError((e) => new ControlPlaneJoinError({ reason: "EtcdUnavailable", detail: e.message, cause: e }))
+      )
   })

@@ -2,7 +2,15 @@
 import { Effect } from "effect"
 import { Host } from "../host/host.js"
 import type { ControlPlaneConfig } from "../manifests/control-plane-config.js"
-import { controlPlanePods, EXTRA_CA_DIRS, type HostFacts, MANIFESTS_DIR, type Pod, podYaml, proxyEnvFrom } from "../manifests/static-pods.js"
+import {
+  controlPlanePods,
+  EXTRA_CA_DIRS,
+  type HostFacts,
+  MANIFESTS_DIR,
+  type Pod,
+  podYaml,
+  proxyEnvFrom
+} from "../manifests/static-pods.js"
 import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/rootfs.js"
 import { ControlPlaneJoinError } from "./errors.js"
@@ -22,7 +30,10 @@ export const hostFacts: Effect.Effect<HostFacts, RootFsError, RootFs | Host> = E
 
 /** The schema validator's failure (ajv's ValidationError: `validation: true` and the `errors` list). */
 const isSchemaViolation = (e: unknown): e is Error =>
-  typeof e === "object" && e !== null && (e as { validation?: unknown }).validation === true && Array.isArray((e as { errors?: unknown }).errors)
+  typeof e === "object" &&
+  e !== null &&
+  (e as { validation?: unknown }).validation === true &&
+  Array.isArray((e as { errors?: unknown }).errors)
 
 /**
  * Checks a Pod against the core/v1 OpenAPI schema before it is written (loaded lazily: it is big).
@@ -69,7 +80,8 @@ export const writeControlPlaneManifests = (cfg: ControlPlaneConfig) =>
     const out = yield* Output
     const fs = yield* RootFs
     const host = yield* hostFacts
-    const externalCA = (yield* fs.exists(`${cfg.certificatesDir}/ca.crt`)) && !(yield* fs.exists(`${cfg.certificatesDir}/ca.key`))
+    const externalCA =
+      (yield* fs.exists(`${cfg.certificatesDir}/ca.crt`)) && !(yield* fs.exists(`${cfg.certificatesDir}/ca.key`))
     yield* out.info(`[control-plane] Using manifest folder "${MANIFESTS_DIR}"`)
     for (const [name, pod] of Object.entries(controlPlanePods(cfg, host, { externalCA }))) {
       yield* out.info(`[control-plane] Creating static Pod manifest for "${name}"`)

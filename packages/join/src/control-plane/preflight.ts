@@ -42,10 +42,20 @@ export const sharedCertificatesExist = (cfg: ControlPlaneConfig) =>
     const loadCert = (base: string, ux: string) =>
       Effect.gen(function* () {
         const path = `${dir}/${base}.crt`
-        const text = yield* fs.readText(path).pipe(
-          Effect.mapError((e) => gateError(`failure loading certificate for ${ux}: couldn't load the certificate file ${path}: open ${path}: no such file or directory`, e))
-        )
-        const info = yield* Effect.tryPromise({ try: () => parseCertificate(text), catch: (e) => gateError(`failure loading certificate for ${ux}: ${causeText(e)}`, e) })
+        const text = yield* fs
+          .readText(path)
+          .pipe(
+            Effect.mapError((e) =>
+              gateError(
+                `failure loading certificate for ${ux}: couldn't load the certificate file ${path}: open ${path}: no such file or directory`,
+                e
+              )
+            )
+          )
+        const info = yield* Effect.tryPromise({
+          try: () => parseCertificate(text),
+          catch: (e) => gateError(`failure loading certificate for ${ux}: ${causeText(e)}`, e)
+        })
         if (!info.isCA) return yield* gateError(`certificate ${ux} is not a CA`)
       })
     const loadKey = (base: string, what: string) =>
@@ -53,13 +63,29 @@ export const sharedCertificatesExist = (cfg: ControlPlaneConfig) =>
         const path = `${dir}/${base}`
         const text = yield* fs
           .readText(path)
-          .pipe(Effect.mapError((e) => gateError(`failure loading key for ${what}: couldn't load the private key file ${path}: open ${path}: no such file or directory`, e)))
-        yield* Effect.tryPromise({ try: () => privateKeyFromPem(text), catch: (e) => gateError(`failure loading key for ${what}: ${causeText(e)}`, e) })
+          .pipe(
+            Effect.mapError((e) =>
+              gateError(
+                `failure loading key for ${what}: couldn't load the private key file ${path}: open ${path}: no such file or directory`,
+                e
+              )
+            )
+          )
+        yield* Effect.tryPromise({
+          try: () => privateKeyFromPem(text),
+          catch: (e) => gateError(`failure loading key for ${what}: ${causeText(e)}`, e)
+        })
       })
     yield* loadCert("ca", "CA")
     yield* loadKey("ca.key", "CA")
     yield* loadKey("sa.key", "service account")
-    yield* fs.readText(`${dir}/sa.pub`).pipe(Effect.mapError((e) => gateError(`failure loading key for service account: couldn't load the public key file ${dir}/sa.pub`, e)))
+    yield* fs
+      .readText(`${dir}/sa.pub`)
+      .pipe(
+        Effect.mapError((e) =>
+          gateError(`failure loading key for service account: couldn't load the public key file ${dir}/sa.pub`, e)
+        )
+      )
     yield* loadCert("front-proxy-ca", "front-proxy CA")
     yield* loadKey("front-proxy-ca.key", "front-proxy CA")
     if (cfg.etcd.local) {
@@ -72,14 +98,22 @@ export const sharedCertificatesExist = (cfg: ControlPlaneConfig) =>
 export const portFree = (address: string, port: number): Check<Host> =>
   check(
     `Port-${port}`,
-    Effect.flatMap(Host, (h) => Effect.map(h.portInUseAt(address, port), (used) => (used ? CheckOutcome.fail(`Port ${port} is in use`) : CheckOutcome.pass)))
+    Effect.flatMap(Host, (h) =>
+      Effect.map(h.portInUseAt(address, port), (used) =>
+        used ? CheckOutcome.fail(`Port ${port} is in use`) : CheckOutcome.pass
+      )
+    )
   )
 
 /** NumCPU: at least 2 CPUs. */
 export const numCpu: Check<Host> = check(
   "NumCPU",
   Effect.flatMap(Host, (h) =>
-    Effect.map(h.cpuCount, (count) => (count < 2 ? CheckOutcome.fail(`the number of available CPUs ${count} is less than the required 2`) : CheckOutcome.pass))
+    Effect.map(h.cpuCount, (count) =>
+      count < 2
+        ? CheckOutcome.fail(`the number of available CPUs ${count} is less than the required 2`)
+        : CheckOutcome.pass
+    )
   )
 )
 
@@ -96,13 +130,21 @@ export const KUBEADM_TS_KUBERNETES_VERSION = { major: 1, minor: 37 } as const
  * the one this tool tracks (kubeadm compares against `<major>.<minor+1>.0-0`, so
  * pre-releases of the next minor count too). An unparsable version is an error.
  */
-export const kubernetesVersionCheck = (clusterVersion: string, tool: { readonly major: number; readonly minor: number } = KUBEADM_TS_KUBERNETES_VERSION): Check =>
+export const kubernetesVersionCheck = (
+  clusterVersion: string,
+  tool: { readonly major: number; readonly minor: number } = KUBEADM_TS_KUBERNETES_VERSION
+): Check =>
   check(
     "KubernetesVersion",
     Effect.sync(() => {
       // Strict semver with an optional leading "v", as Go's version.ParseSemantic takes it.
-      const m = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.exec(clusterVersion.trim())
-      if (m === null) return CheckOutcome.fail(`couldn't parse Kubernetes version "${clusterVersion}": could not parse "${clusterVersion}" as version`)
+      const m = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.exec(
+        clusterVersion.trim()
+      )
+      if (m === null)
+        return CheckOutcome.fail(
+          `couldn't parse Kubernetes version "${clusterVersion}": could not parse "${clusterVersion}" as version`
+        )
       const major = Number(m[1])
       const minor = Number(m[2])
       const newer = major > tool.major || (major === tool.major && minor >= tool.minor + 1)
@@ -193,7 +235,10 @@ export const externalEtcdClientCertificates = (files: ReadonlyArray<string>): Ch
   )
 
 /** The extra checks of a control-plane join, in kubeadm's order. */
-export const controlPlaneChecks = (cfg: ControlPlaneConfig, options: { readonly certificateKey: boolean } = { certificateKey: true }) => {
+export const controlPlaneChecks = (
+  cfg: ControlPlaneConfig,
+  options: { readonly certificateKey: boolean } = { certificateKey: true }
+) => {
   const adv = cfg.advertiseAddress
   const checks: Array<Check<RootFs | Host>> = [
     numCpu,

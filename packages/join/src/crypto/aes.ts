@@ -14,7 +14,10 @@ export const generateCertificateKey = (): string => randomBytes(32).toString("he
 /** The 32 key bytes of a certificate key; the key itself never appears in the error. */
 export const decodeCertificateKey = (hex: string): Uint8Array => {
   if (!/^[0-9a-fA-F]{64}$/.test(hex))
-    throw new CryptoError({ reason: "CertificateKey", detail: `certificate key must be 64 hexadecimal characters (a 32-byte AES key), got ${hex.length} characters` })
+    throw new CryptoError({
+      reason: "CertificateKey",
+      detail: `certificate key must be 64 hexadecimal characters (a 32-byte AES key), got ${hex.length} characters`
+    })
   return new Uint8Array(Buffer.from(hex, "hex"))
 }
 
@@ -24,7 +27,10 @@ const keyBytes = (key: Uint8Array | string): Uint8Array => (typeof key === "stri
 export const aesGcmSeal = (key: Uint8Array | string, plaintext: Uint8Array | string): Uint8Array => {
   const nonce = randomBytes(NONCE)
   const cipher = createCipheriv("aes-256-gcm", keyBytes(key), nonce)
-  const body = Buffer.concat([cipher.update(typeof plaintext === "string" ? Buffer.from(plaintext) : plaintext), cipher.final()])
+  const body = Buffer.concat([
+    cipher.update(typeof plaintext === "string" ? Buffer.from(plaintext) : plaintext),
+    cipher.final()
+  ])
   return new Uint8Array(Buffer.concat([nonce, body, cipher.getAuthTag()]))
 }
 
@@ -36,7 +42,9 @@ export const aesGcmOpen = (key: Uint8Array | string, sealed: Uint8Array): Uint8A
   try {
     const decipher = createDecipheriv("aes-256-gcm", k, sealed.subarray(0, NONCE))
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG))
-    return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(NONCE, sealed.length - TAG)), decipher.final()]))
+    return new Uint8Array(
+      Buffer.concat([decipher.update(sealed.subarray(NONCE, sealed.length - TAG)), decipher.final()])
+    )
   } catch (cause) {
     throw new CryptoError({ reason: "DecryptAuthentication", cause })
   }

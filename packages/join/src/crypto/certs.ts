@@ -5,12 +5,27 @@
 import { causeText } from "../cause-text.js"
 import { CryptoError } from "./errors.js"
 import { type KeyPair, publicKeySpki, signingAlgorithm } from "./keys.js"
-import { type AltNames, type ParsedAltNames, readAltNames, sanExtension, sanOf, type SubjectSpec, subjectName } from "./names.js"
+import {
+  type AltNames,
+  type ParsedAltNames,
+  readAltNames,
+  sanExtension,
+  sanOf,
+  type SubjectSpec,
+  subjectName
+} from "./names.js"
 import { parsePemBlocks } from "./pem.js"
 import { x509 } from "../internal/crypto/provider.js"
 
 /** The key usages kubeadm's certificates carry, named as in Go's x509. */
-export type KeyUsage = "digitalSignature" | "keyEncipherment" | "certSign" | "crlSign" | "keyAgreement" | "contentCommitment" | "dataEncipherment"
+export type KeyUsage =
+  | "digitalSignature"
+  | "keyEncipherment"
+  | "certSign"
+  | "crlSign"
+  | "keyAgreement"
+  | "contentCommitment"
+  | "dataEncipherment"
 /** The extended key usages kubeadm issues: TLS server or TLS client. */
 export type ExtKeyUsage = "server" | "client"
 
@@ -23,7 +38,10 @@ const KEY_USAGE_FLAGS: Record<KeyUsage, x509.KeyUsageFlags> = {
   contentCommitment: x509.KeyUsageFlags.nonRepudiation,
   dataEncipherment: x509.KeyUsageFlags.dataEncipherment
 }
-const EKU_OIDS: Record<ExtKeyUsage, string> = { server: x509.ExtendedKeyUsage.serverAuth, client: x509.ExtendedKeyUsage.clientAuth }
+const EKU_OIDS: Record<ExtKeyUsage, string> = {
+  server: x509.ExtendedKeyUsage.serverAuth,
+  client: x509.ExtendedKeyUsage.clientAuth
+}
 
 const YEAR_MS = 365 * 24 * 3600 * 1000
 /** kubeadm's CA lifetime (10 years) and leaf lifetime (1 year). */
@@ -34,7 +52,7 @@ export const LEAF_VALIDITY_MS = YEAR_MS
 /** A random positive 63-bit-ish serial, hex (x509 wants hex). */
 const randomSerial = (): string => {
   const b = crypto.getRandomValues(new Uint8Array(8))
-  b[0] = (b[0] ?? 0) & 0x7f | 0x01
+  b[0] = ((b[0] ?? 0) & 0x7f) | 0x01
   return Buffer.from(b).toString("hex")
 }
 
@@ -68,7 +86,11 @@ export const createCaCertificate = async (keys: KeyPair, spec: CaSpec): Promise<
     })
     return pemOf(cert)
   } catch (cause) {
-    throw new CryptoError({ reason: "CertificateCreate", detail: `cannot create the CA certificate "${spec.commonName}": ${causeText(cause)}`, cause })
+    throw new CryptoError({
+      reason: "CertificateCreate",
+      detail: `cannot create the CA certificate "${spec.commonName}": ${causeText(cause)}`,
+      cause
+    })
   }
 }
 
@@ -96,7 +118,9 @@ export interface Issuer {
  */
 const authorityKeyIdentifier = (ca: x509.X509Certificate, publicKey: CryptoKey) => {
   const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension)
-  return ski ? Promise.resolve(new x509.AuthorityKeyIdentifierExtension(ski.keyId)) : x509.AuthorityKeyIdentifierExtension.create(publicKey)
+  return ski
+    ? Promise.resolve(new x509.AuthorityKeyIdentifierExtension(ski.keyId))
+    : x509.AuthorityKeyIdentifierExtension.create(publicKey)
 }
 
 /** A leaf certificate (PEM) for `publicKey` (a CryptoKey or DER SPKI), signed by the issuer CA. */
@@ -108,7 +132,10 @@ export const createCertificate = async (
   try {
     const ca = new x509.X509Certificate(issuer.certPem)
     const pub = publicKey instanceof Uint8Array ? new x509.PublicKey(new Uint8Array(publicKey)) : publicKey
-    const usages = (spec.keyUsages ?? ["digitalSignature", "keyEncipherment"]).reduce((acc, u) => acc | KEY_USAGE_FLAGS[u], 0)
+    const usages = (spec.keyUsages ?? ["digitalSignature", "keyEncipherment"]).reduce(
+      (acc, u) => acc | KEY_USAGE_FLAGS[u],
+      0
+    )
     const san = sanExtension(spec)
     const extensions: Array<x509.Extension> = [
       // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- a bitmask of several KeyUsageFlags is no single member, yet it is what the extension encodes
@@ -132,7 +159,11 @@ export const createCertificate = async (
     })
     return pemOf(cert)
   } catch (cause) {
-    throw new CryptoError({ reason: "CertificateCreate", detail: `cannot create the certificate "${spec.commonName}": ${causeText(cause)}`, cause })
+    throw new CryptoError({
+      reason: "CertificateCreate",
+      detail: `cannot create the certificate "${spec.commonName}": ${causeText(cause)}`,
+      cause
+    })
   }
 }
 
@@ -158,7 +189,9 @@ const infoOf = (cert: x509.X509Certificate): CertificateInfo => {
   const ku = cert.getExtension(x509.KeyUsagesExtension)
   const eku = cert.getExtension(x509.ExtendedKeyUsageExtension)
   const bc = cert.getExtension(x509.BasicConstraintsExtension)
-  const keyUsages = (Object.keys(KEY_USAGE_FLAGS) as Array<KeyUsage>).filter((u) => ku !== null && (ku.usages & KEY_USAGE_FLAGS[u]) !== 0)
+  const keyUsages = (Object.keys(KEY_USAGE_FLAGS) as Array<KeyUsage>).filter(
+    (u) => ku !== null && (ku.usages & KEY_USAGE_FLAGS[u]) !== 0
+  )
   const ekuNames = Object.fromEntries(Object.entries(EKU_OIDS).map(([k, v]) => [v, k]))
   return {
     commonName: cert.subjectName.getField("CN")[0] ?? "",
@@ -180,14 +213,19 @@ const parseOne = (pemOrDer: string | Uint8Array): x509.X509Certificate => {
   try {
     return new x509.X509Certificate(typeof pemOrDer === "string" ? pemOrDer : new Uint8Array(pemOrDer))
   } catch (cause) {
-    throw new CryptoError({ reason: "CertificateParse", detail: `cannot parse the certificate: ${causeText(cause)}`, cause })
+    throw new CryptoError({
+      reason: "CertificateParse",
+      detail: `cannot parse the certificate: ${causeText(cause)}`,
+      cause
+    })
   }
 }
 
 /** Every certificate in a PEM bundle; fails when there is none or one does not parse. */
 export const parseCertificates = (pem: string): ReadonlyArray<CertificateInfo> => {
   const blocks = parsePemBlocks(pem).filter((b) => b.type === "CERTIFICATE")
-  if (blocks.length === 0) throw new CryptoError({ reason: "CertificateParse", detail: "no CERTIFICATE PEM block found" })
+  if (blocks.length === 0)
+    throw new CryptoError({ reason: "CertificateParse", detail: "no CERTIFICATE PEM block found" })
   return blocks.map((b) => infoOf(parseOne(b.der)))
 }
 

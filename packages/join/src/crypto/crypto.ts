@@ -11,12 +11,26 @@ import { CryptoError, type CryptoErrorReason, isCryptoError } from "./errors.js"
 import { hmacSha256, sha256, sha256Hex } from "./hash.js"
 import { jwsDetachedSign, jwsDetachedVerify } from "./jws.js"
 import {
-  generateKeyPair, privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem, type KeyAlgorithm, type KeyPair
+  generateKeyPair,
+  privateKeyFromPem,
+  privateKeyToPem,
+  publicKeyFromPem,
+  publicKeyToPem,
+  type KeyAlgorithm,
+  type KeyPair
 } from "./keys.js"
 // Certificate work goes through the lazy wrappers: x509 loads on the first certificate operation.
 import {
-  caCertHash, caCertHashes, certificateMatchesKey, createCaCertificate, createCertificate, createCsr, parseCertificate,
-  parseCertificates, parseCsr, verifyCertificate
+  caCertHash,
+  caCertHashes,
+  certificateMatchesKey,
+  createCaCertificate,
+  createCertificate,
+  createCsr,
+  parseCertificate,
+  parseCertificates,
+  parseCsr,
+  verifyCertificate
 } from "./lazy.js"
 
 /** Hashing, signing, keys and certificates as Effects, so phases can run with a fake in tests. */
@@ -37,7 +51,9 @@ export interface CryptoService {
   readonly parseCsr: (pem: string) => Effect.Effect<CsrInfo, CryptoError>
   readonly createCaCertificate: (keys: KeyPair, spec: CaSpec) => Effect.Effect<string, CryptoError>
   readonly createCertificate: (
-    publicKey: CryptoKey | Uint8Array, spec: LeafSpec, issuer: Issuer
+    publicKey: CryptoKey | Uint8Array,
+    spec: LeafSpec,
+    issuer: Issuer
   ) => Effect.Effect<string, CryptoError>
   readonly parseCertificate: (pem: string) => Effect.Effect<CertificateInfo, CryptoError>
   readonly parseCertificates: (pem: string) => Effect.Effect<ReadonlyArray<CertificateInfo>, CryptoError>

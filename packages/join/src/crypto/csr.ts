@@ -3,7 +3,15 @@ import { causeText } from "../cause-text.js"
 import { CryptoError } from "./errors.js"
 import type { KeyPair } from "./keys.js"
 import { signingAlgorithm } from "./keys.js"
-import { type AltNames, type ParsedAltNames, readAltNames, sanExtension, sanOf, type SubjectSpec, subjectName } from "./names.js"
+import {
+  type AltNames,
+  type ParsedAltNames,
+  readAltNames,
+  sanExtension,
+  sanOf,
+  type SubjectSpec,
+  subjectName
+} from "./names.js"
 import { x509 } from "../internal/crypto/provider.js"
 
 /** The subject and SANs of a certificate signing request. */
@@ -21,7 +29,11 @@ export const createCsr = async (keys: KeyPair, spec: CsrSpec): Promise<string> =
     })
     return csr.toString("pem") + "\n"
   } catch (cause) {
-    throw new CryptoError({ reason: "CertificateCreate", detail: `cannot create the certificate request: ${causeText(cause)}`, cause })
+    throw new CryptoError({
+      reason: "CertificateCreate",
+      detail: `cannot create the certificate request: ${causeText(cause)}`,
+      cause
+    })
   }
 }
 
@@ -44,7 +56,11 @@ export const parseCsr = async (pem: string): Promise<CsrInfo> => {
   try {
     csr = new x509.Pkcs10CertificateRequest(pem)
   } catch (cause) {
-    throw new CryptoError({ reason: "CertificateParse", detail: `cannot parse the certificate request: ${causeText(cause)}`, cause })
+    throw new CryptoError({
+      reason: "CertificateParse",
+      detail: `cannot parse the certificate request: ${causeText(cause)}`,
+      cause
+    })
   }
   const alg = csr.publicKey.algorithm.name
   return {

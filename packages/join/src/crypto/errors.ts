@@ -9,7 +9,8 @@ import { Data, Effect, Predicate } from "effect"
  * - DecryptShort: AES-GCM data shorter than its nonce;
  * - DecryptAuthentication: AES-GCM open failed: wrong key or tampered data.
  */
-export type CryptoErrorReason = "Key" | "CertificateParse" | "CertificateCreate" | "CertificateKey" | "DecryptShort" | "DecryptAuthentication"
+export type CryptoErrorReason =
+  "Key" | "CertificateParse" | "CertificateCreate" | "CertificateKey" | "DecryptShort" | "DecryptAuthentication"
 
 /** A failed crypto operation; `reason` names the operation, and the decrypt reasons keep Go's messages. */
 export class CryptoError extends Data.TaggedError("CryptoError")<{

@@ -39,7 +39,11 @@ export const generateKeyPair = async (algorithm: KeyAlgorithm): Promise<KeyPair>
     )
     return { kind: "rsa", privateKey: pair.privateKey, publicKey: pair.publicKey }
   } catch (cause) {
-    throw new CryptoError({ reason: "Key", detail: `cannot generate a ${algorithm} key pair: ${causeText(cause)}`, cause })
+    throw new CryptoError({
+      reason: "Key",
+      detail: `cannot generate a ${algorithm} key pair: ${causeText(cause)}`,
+      cause
+    })
   }
 }
 
@@ -48,16 +52,21 @@ export const signingAlgorithm = (pair: KeyPair): Algorithm | EcdsaParams =>
   pair.kind === "ecdsa" ? { name: "ECDSA", hash: "SHA-256" } : RSA_PARAMS
 
 /** DER SubjectPublicKeyInfo of a public key. */
-export const publicKeySpki = async (publicKey: CryptoKey): Promise<Uint8Array> => bytes(await subtle.exportKey("spki", publicKey))
+export const publicKeySpki = async (publicKey: CryptoKey): Promise<Uint8Array> =>
+  bytes(await subtle.exportKey("spki", publicKey))
 
 /** PEM `PUBLIC KEY` (SubjectPublicKeyInfo), the form of sa.pub. */
-export const publicKeyToPem = async (publicKey: CryptoKey): Promise<string> => encodePem("PUBLIC KEY", await publicKeySpki(publicKey))
+export const publicKeyToPem = async (publicKey: CryptoKey): Promise<string> =>
+  encodePem("PUBLIC KEY", await publicKeySpki(publicKey))
 
 /**
  * PEM of a private key. "pkcs8" = `PRIVATE KEY`; "traditional" = `EC PRIVATE KEY` (SEC 1) or
  * `RSA PRIVATE KEY` (PKCS#1), the forms Go's kubeadm and the kubelet write.
  */
-export const privateKeyToPem = async (privateKey: CryptoKey, format: "pkcs8" | "traditional" = "pkcs8"): Promise<string> => {
+export const privateKeyToPem = async (
+  privateKey: CryptoKey,
+  format: "pkcs8" | "traditional" = "pkcs8"
+): Promise<string> => {
   try {
     const pkcs8 = bytes(await subtle.exportKey("pkcs8", privateKey))
     if (format === "pkcs8") return encodePem("PRIVATE KEY", pkcs8)
@@ -73,11 +82,17 @@ export const privateKeyToPem = async (privateKey: CryptoKey, format: "pkcs8" | "
 const kindOf = (ko: KeyObject): KeyPair["kind"] => {
   if (ko.asymmetricKeyType === "ec") {
     if (ko.asymmetricKeyDetails?.namedCurve !== "prime256v1")
-      throw new CryptoError({ reason: "Key", detail: `unsupported EC curve ${ko.asymmetricKeyDetails?.namedCurve ?? "?"} (only P-256)` })
+      throw new CryptoError({
+        reason: "Key",
+        detail: `unsupported EC curve ${ko.asymmetricKeyDetails?.namedCurve ?? "?"} (only P-256)`
+      })
     return "ecdsa"
   }
   if (ko.asymmetricKeyType === "rsa") return "rsa"
-  throw new CryptoError({ reason: "Key", detail: `unsupported private key type ${ko.asymmetricKeyType ?? "?"} (only ECDSA P-256 and RSA)` })
+  throw new CryptoError({
+    reason: "Key",
+    detail: `unsupported private key type ${ko.asymmetricKeyType ?? "?"} (only ECDSA P-256 and RSA)`
+  })
 }
 
 const fromKeyObject = async (ko: KeyObject, kind: KeyPair["kind"]): Promise<KeyPair> => {

@@ -16,17 +16,23 @@ const loadCsr = () => (csr ??= import("./csr.js"))
 const loadPin = () => (pin ??= import("./pin.js"))
 
 /** certs.ts's createCaCertificate, loaded on first call. */
-export const createCaCertificate = async (...a: Parameters<typeof Certs.createCaCertificate>) => (await loadCerts()).createCaCertificate(...a)
+export const createCaCertificate = async (...a: Parameters<typeof Certs.createCaCertificate>) =>
+  (await loadCerts()).createCaCertificate(...a)
 /** certs.ts's createCertificate, loaded on first call. */
-export const createCertificate = async (...a: Parameters<typeof Certs.createCertificate>) => (await loadCerts()).createCertificate(...a)
+export const createCertificate = async (...a: Parameters<typeof Certs.createCertificate>) =>
+  (await loadCerts()).createCertificate(...a)
 /** certs.ts's parseCertificate, loaded on first call. */
-export const parseCertificate = async (...a: Parameters<typeof Certs.parseCertificate>) => (await loadCerts()).parseCertificate(...a)
+export const parseCertificate = async (...a: Parameters<typeof Certs.parseCertificate>) =>
+  (await loadCerts()).parseCertificate(...a)
 /** certs.ts's parseCertificates, loaded on first call. */
-export const parseCertificates = async (...a: Parameters<typeof Certs.parseCertificates>) => (await loadCerts()).parseCertificates(...a)
+export const parseCertificates = async (...a: Parameters<typeof Certs.parseCertificates>) =>
+  (await loadCerts()).parseCertificates(...a)
 /** certs.ts's certificateMatchesKey, loaded on first call. */
-export const certificateMatchesKey = async (...a: Parameters<typeof Certs.certificateMatchesKey>) => (await loadCerts()).certificateMatchesKey(...a)
+export const certificateMatchesKey = async (...a: Parameters<typeof Certs.certificateMatchesKey>) =>
+  (await loadCerts()).certificateMatchesKey(...a)
 /** certs.ts's verifyCertificate, loaded on first call. */
-export const verifyCertificate = async (...a: Parameters<typeof Certs.verifyCertificate>) => (await loadCerts()).verifyCertificate(...a)
+export const verifyCertificate = async (...a: Parameters<typeof Certs.verifyCertificate>) =>
+  (await loadCerts()).verifyCertificate(...a)
 /** csr.ts's createCsr, loaded on first call. */
 export const createCsr = async (...a: Parameters<typeof Csr.createCsr>) => (await loadCsr()).createCsr(...a)
 /** csr.ts's parseCsr, loaded on first call. */

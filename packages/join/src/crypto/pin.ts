@@ -12,4 +12,5 @@ export const caCertHash = (certPem: string): string => {
 }
 
 /** Pins of every certificate in a PEM bundle, in order. */
-export const caCertHashes = (bundlePem: string): ReadonlyArray<string> => parseCertificates(bundlePem).map((c) => spkiPin(c.spki))
+export const caCertHashes = (bundlePem: string): ReadonlyArray<string> =>
+  parseCertificates(bundlePem).map((c) => spkiPin(c.spki))

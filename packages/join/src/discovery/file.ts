@@ -7,7 +7,13 @@
  */
 import { Duration, Effect, Either, Option } from "effect"
 import type { FileDiscovery } from "../config/model.js"
-import { type Kubeconfig, parseKubeconfig, selectCluster, selectUser, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
+import {
+  type Kubeconfig,
+  parseKubeconfig,
+  selectCluster,
+  selectUser,
+  simpleKubeconfig
+} from "../kubeconfig/kubeconfig.js"
 import { KubeApi } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
 import { MAX_USER_YAML_BYTES, RootFs } from "../rootfs/rootfs.js"
@@ -44,7 +50,11 @@ const loadSource = (source: string) =>
       const bundle = yield* systemCaBundle
       if (Option.isNone(bundle)) {
         return yield* Effect.fail(
-          new DiscoveryError({ reason: "File", source, detail: `no CA bundle found inside the root filesystem to verify the URL (looked at ${CA_BUNDLE_PATHS.join(", ")})` })
+          new DiscoveryError({
+            reason: "File",
+            source,
+            detail: `no CA bundle found inside the root filesystem to verify the URL (looked at ${CA_BUNDLE_PATHS.join(", ")})`
+          })
         )
       }
       return yield* Effect.mapError(
@@ -54,10 +64,15 @@ const loadSource = (source: string) =>
       )
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
-      return yield* Effect.fail(new DiscoveryError({ reason: "File", source, detail: "if a URL is used, the scheme must be https" }))
+      return yield* Effect.fail(
+        new DiscoveryError({ reason: "File", source, detail: "if a URL is used, the scheme must be https" })
+      )
     }
     const fs = yield* RootFs
-    return yield* Effect.mapError(fs.readText(source, { maxBytes: MAX_USER_YAML_BYTES }), (e) => new DiscoveryError({ reason: "File", source, detail: e.message, cause: e }))
+    return yield* Effect.mapError(
+      fs.readText(source, { maxBytes: MAX_USER_YAML_BYTES }),
+      (e) => new DiscoveryError({ reason: "File", source, detail: e.message, cause: e })
+    )
   })
 
 /** File discovery: the cluster, its CA and maybe credentials come from a kubeconfig at a path in the rootfs or an https URL. */
@@ -70,33 +85,64 @@ export const fileDiscovery = (
     const out = yield* Output
     const text = yield* loadSource(source)
     const parsed = parseKubeconfig(text)
-    if (Either.isLeft(parsed)) return yield* Effect.fail(new DiscoveryError({ reason: "File", source, detail: `not a kubeconfig: ${parsed.left.message}` }))
+    if (Either.isLeft(parsed))
+      return yield* Effect.fail(
+        new DiscoveryError({ reason: "File", source, detail: `not a kubeconfig: ${parsed.left.message}` })
+      )
     const file = parsed.right
     if (file.clusters.length === 0) {
-      return yield* Effect.fail(new DiscoveryError({ reason: "Invalid", detail: "the provided cluster-info kubeconfig file must have at least one Cluster defined" }))
+      return yield* Effect.fail(
+        new DiscoveryError({
+          reason: "Invalid",
+          detail: "the provided cluster-info kubeconfig file must have at least one Cluster defined"
+        })
+      )
     }
     const cluster = selectCluster(file)
     if (cluster === undefined) {
       return yield* Effect.fail(
-        new DiscoveryError({ reason: "Invalid", detail: "the provided cluster-info kubeconfig file must have an unnamed Cluster or a CurrentContext that specifies a non-nil Cluster" })
+        new DiscoveryError({
+          reason: "Invalid",
+          detail:
+            "the provided cluster-info kubeconfig file must have an unnamed Cluster or a CurrentContext that specifies a non-nil Cluster"
+        })
       )
     }
-    if (cluster.value.server === "") return yield* Effect.fail(new DiscoveryError({ reason: "Invalid", detail: `no server found for cluster "${cluster.name}"` }))
+    if (cluster.value.server === "")
+      return yield* Effect.fail(
+        new DiscoveryError({ reason: "Invalid", detail: `no server found for cluster "${cluster.name}"` })
+      )
     let caPem = cluster.value.certificateAuthorityData
     if (caPem === undefined && cluster.value.certificateAuthority !== undefined && !/^https:/i.test(source)) {
       const fs = yield* RootFs
-      caPem = yield* Effect.mapError(fs.readText(cluster.value.certificateAuthority), (e) => new DiscoveryError({ reason: "File", source, detail: e.message, cause: e }))
+      caPem = yield* Effect.mapError(
+        fs.readText(cluster.value.certificateAuthority),
+        (e) => new DiscoveryError({ reason: "File", source, detail: e.message, cause: e })
+      )
     }
     if (caPem === undefined) {
-      return yield* Effect.fail(new DiscoveryError({ reason: "File", source, detail: `cluster "${cluster.name}" has no certificate authority data` }))
+      return yield* Effect.fail(
+        new DiscoveryError({
+          reason: "File",
+          source,
+          detail: `cluster "${cluster.name}" has no certificate authority data`
+        })
+      )
     }
     const server = cluster.value.server
     const user = selectUser(file)
-    const hasCredentials = user !== undefined && (user.value.token !== undefined || user.value.clientCertificateData !== undefined)
+    const hasCredentials =
+      user !== undefined && (user.value.token !== undefined || user.value.clientCertificateData !== undefined)
     if (hasCredentials) {
-      yield* out.detail(1, "[discovery] Using authentication credentials from the discovery file for validating TLS connection")
+      yield* out.detail(
+        1,
+        "[discovery] Using authentication credentials from the discovery file for validating TLS connection"
+      )
     } else {
-      yield* out.detail(1, "[discovery] Discovery file does not contains authentication credentials, using unauthenticated request for validating TLS connection")
+      yield* out.detail(
+        1,
+        "[discovery] Discovery file does not contains authentication credentials, using unauthenticated request for validating TLS connection"
+      )
     }
 
     // Prove the file describes the server: a TLS-verified request must succeed (any HTTP answer will do).
@@ -108,16 +154,22 @@ export const fileDiscovery = (
       user: {},
       contextName: "@kubernetes"
     })
-    const client = yield* Effect.mapError(api.client(probe), (e) => new DiscoveryError({ reason: "Unreachable", endpoint: server, detail: e.detail, cause: e }))
+    const client = yield* Effect.mapError(
+      api.client(probe),
+      (e) => new DiscoveryError({ reason: "Unreachable", endpoint: server, detail: e.detail, cause: e })
+    )
     yield* out.detail(1, `[discovery] Created cluster-info discovery client, requesting info from "${server}"`)
     const check = client.getConfigMap("kube-public", "cluster-info").pipe(
       Effect.map(Option.some),
       Effect.catchAll((e) => {
-        if (e.reason === "TLSError") return Effect.fail(new DiscoveryError({ reason: "TlsFailure", endpoint: server, detail: e.detail, cause: e }))
+        if (e.reason === "TLSError")
+          return Effect.fail(new DiscoveryError({ reason: "TlsFailure", endpoint: server, detail: e.detail, cause: e }))
         // The TLS handshake already proved the server; a refused read only means no refresh (a klog warning in kubeadm).
         if (e.status === 403) {
           return Effect.as(
-            out.warn("[discovery] Could not access the cluster-info ConfigMap for refreshing the cluster-info information, but the TLS cert is valid so proceeding..."),
+            out.warn(
+              "[discovery] Could not access the cluster-info ConfigMap for refreshing the cluster-info information, but the TLS cert is valid so proceeding..."
+            ),
             Option.none()
           )
         }
@@ -125,24 +177,34 @@ export const fileDiscovery = (
         return Effect.fail(new DiscoveryError({ reason: "Unreachable", endpoint: server, detail: e.detail, cause: e }))
       }),
       Effect.tapError((e) =>
-        e.reason === "Unreachable" ? out.detail(1, `[discovery] Error reading the cluster-info ConfigMap, will try again: ${e.detail ?? ""}`) : Effect.void
+        e.reason === "Unreachable"
+          ? out.detail(1, `[discovery] Error reading the cluster-info ConfigMap, will try again: ${e.detail ?? ""}`)
+          : Effect.void
       ),
       Effect.retry({
         schedule: discoveryRetrySchedule,
         while: (e) => e.reason === "Unreachable"
       }),
-      Effect.timeoutFail({ duration: timeout, onTimeout: () => new DiscoveryError({ reason: "Timeout", timeout: goDuration(timeout) }) })
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => new DiscoveryError({ reason: "Timeout", timeout: goDuration(timeout) })
+      })
     )
     const clusterInfo = yield* check
     if (Option.isSome(clusterInfo)) {
       const raw = clusterInfo.value.data["kubeconfig"] ?? ""
       const info = raw === "" ? Either.left(new Error("no kubeconfig key in ConfigMap")) : parseKubeconfig(raw)
       if (Either.isLeft(info)) {
-        yield* out.detail(1, `[discovery] The cluster-info ConfigMap isn't set up properly (${info.left.message}), but the TLS cert is valid so proceeding...`)
+        yield* out.detail(
+          1,
+          `[discovery] The cluster-info ConfigMap isn't set up properly (${info.left.message}), but the TLS cert is valid so proceeding...`
+        )
       }
       const infoServer = Either.isRight(info) ? selectCluster(info.right)?.value.server : undefined
       if (infoServer !== undefined && infoServer !== server) {
-        yield* out.warn(`[discovery] the API Server endpoint "${server}" in use is different from the endpoint "${infoServer}" which defined in the cluster-info ConfigMap`)
+        yield* out.warn(
+          `[discovery] the API Server endpoint "${server}" in use is different from the endpoint "${infoServer}" which defined in the cluster-info ConfigMap`
+        )
       }
     }
     const kubeconfig: Kubeconfig = simpleKubeconfig({

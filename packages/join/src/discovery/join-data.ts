@@ -27,7 +27,10 @@ export class BootstrapCredentialsError extends Data.TaggedError("BootstrapCreden
 }
 
 /** The kubeadm-config ConfigMap could not be read or its ClusterConfiguration is unusable. */
-export class ClusterConfigurationError extends Data.TaggedError("ClusterConfigurationError")<{ readonly detail: string; readonly cause?: unknown }> {
+export class ClusterConfigurationError extends Data.TaggedError("ClusterConfigurationError")<{
+  readonly detail: string
+  readonly cause?: unknown
+}> {
   override get message() {
     return `unable to fetch the kubeadm-config ConfigMap: ${this.detail}`
   }
@@ -65,13 +68,20 @@ const MINIMUM_CONTROL_PLANE = { major: 1, minor: 13 } as const
 const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback)
 
 /** Parses `data.ClusterConfiguration` and refuses a control plane older than 1.13, as kubeadm 1.15 does. */
-export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterConfiguration, ClusterConfigurationError> =>
+export const parseClusterConfiguration = (
+  raw: string
+): Effect.Effect<ClusterConfiguration, ClusterConfigurationError> =>
   Effect.gen(function* () {
     let doc: unknown
     try {
       doc = YAML.parse(raw, { prettyErrors: false, maxAliasCount: 100 }) // bounded alias expansion: the cluster's text
     } catch (e) {
-      return yield* Effect.fail(new ClusterConfigurationError({ detail: `ClusterConfiguration is not valid YAML: ${causeText(e).split("\n")[0]}`, cause: e }))
+      return yield* Effect.fail(
+        new ClusterConfigurationError({
+          detail: `ClusterConfiguration is not valid YAML: ${causeText(e).split("\n")[0]}`,
+          cause: e
+        })
+      )
     }
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
       return yield* Effect.fail(new ClusterConfigurationError({ detail: "ClusterConfiguration is not a YAML mapping" }))
@@ -79,13 +89,20 @@ export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterCon
     const d = doc as Record<string, unknown>
     const version = str(d["kubernetesVersion"], "")
     const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version)
-    if (m === null) return yield* Effect.fail(new ClusterConfigurationError({ detail: `the cluster's kubernetesVersion "${version}" is not a version` }))
+    if (m === null)
+      return yield* Effect.fail(
+        new ClusterConfigurationError({ detail: `the cluster's kubernetesVersion "${version}" is not a version` })
+      )
     const major = Number(m[1])
     const minor = Number(m[2])
-    const older = major < MINIMUM_CONTROL_PLANE.major || (major === MINIMUM_CONTROL_PLANE.major && minor < MINIMUM_CONTROL_PLANE.minor)
+    const older =
+      major < MINIMUM_CONTROL_PLANE.major ||
+      (major === MINIMUM_CONTROL_PLANE.major && minor < MINIMUM_CONTROL_PLANE.minor)
     if (older) {
       return yield* Effect.fail(
-        new ClusterConfigurationError({ detail: `this version of kubeadm only supports deploying clusters with the control plane version >= 1.13.0. Current version: ${version}` })
+        new ClusterConfigurationError({
+          detail: `this version of kubeadm only supports deploying clusters with the control plane version >= 1.13.0. Current version: ${version}`
+        })
       )
     }
     return {
@@ -116,7 +133,12 @@ export const make = Effect.gen(function* () {
       return yield* tokenDiscovery(d.bootstrapToken, d.timeout)
     }
     if (d.file !== undefined) return yield* fileDiscovery(d.file, d.timeout)
-    return yield* Effect.fail(new DiscoveryError({ reason: "Invalid", detail: "no discovery method was configured (bootstrapToken or file must be set)" }))
+    return yield* Effect.fail(
+      new DiscoveryError({
+        reason: "Invalid",
+        detail: "no discovery method was configured (bootstrapToken or file must be set)"
+      })
+    )
   }).pipe(Effect.provide(context))
 
   const cluster = yield* Effect.cached(discover)
@@ -134,7 +156,9 @@ export const make = Effect.gen(function* () {
     Effect.gen(function* () {
       const client = yield* bootstrapClient
       yield* out.info("[preflight] Reading configuration from the cluster...")
-      yield* out.info("[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -oyaml'")
+      yield* out.info(
+        "[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -oyaml'"
+      )
       const cm = yield* Effect.mapError(
         client.getConfigMap("kube-system", "kubeadm-config"),
         (e) => new ClusterConfigurationError({ detail: `failed to get config map: ${e.message}`, cause: e })
@@ -142,7 +166,10 @@ export const make = Effect.gen(function* () {
       const raw = cm.data["ClusterConfiguration"]
       if (raw === undefined) {
         return yield* Effect.fail(
-          new ClusterConfigurationError({ detail: "unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing" })
+          new ClusterConfigurationError({
+            detail:
+              "unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing"
+          })
         )
       }
       return yield* parseClusterConfiguration(raw)
@@ -154,7 +181,10 @@ export const make = Effect.gen(function* () {
 })
 
 /** The join's data, from the cluster (discovery, then the bootstrap client). */
-export const layer: Layer.Layer<JoinData, never, JoinContext | KubeApi | Crypto | RootFs | Output> = Layer.effect(JoinData, make)
+export const layer: Layer.Layer<JoinData, never, JoinContext | KubeApi | Crypto | RootFs | Output> = Layer.effect(
+  JoinData,
+  make
+)
 
 /** A JoinData whose every member not given dies, naming itself. */
 export const layerTest = (partial: Partial<JoinDataService> = {}): Layer.Layer<JoinData> =>

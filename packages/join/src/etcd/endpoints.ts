@@ -43,12 +43,16 @@ export const parseClusterStatus = (text: string | undefined): Either.Either<Clus
   }
   if (!isMapping(doc)) return invalid("ClusterStatus is not a YAML mapping")
   const apiVersion = scalarText(doc["apiVersion"], "")
-  if (!/^kubeadm\.k8s\.io\/v1beta[12]$/.test(apiVersion)) return invalid(`unsupported ClusterStatus apiVersion "${apiVersion}"`)
+  if (!/^kubeadm\.k8s\.io\/v1beta[12]$/.test(apiVersion))
+    return invalid(`unsupported ClusterStatus apiVersion "${apiVersion}"`)
   const raw = isMapping(doc["apiEndpoints"]) ? doc["apiEndpoints"] : {}
   const apiEndpoints: Record<string, ApiEndpoint> = {}
   for (const [node, ep] of Object.entries(raw)) {
     const fields = isMapping(ep) ? ep : {}
-    apiEndpoints[node] = { advertiseAddress: scalarText(fields["advertiseAddress"], ""), bindPort: Number(fields["bindPort"] ?? 6443) }
+    apiEndpoints[node] = {
+      advertiseAddress: scalarText(fields["advertiseAddress"], ""),
+      bindPort: Number(fields["bindPort"] ?? 6443)
+    }
   }
   return Either.right({ apiVersion, apiEndpoints })
 }
@@ -62,9 +66,22 @@ export const endpointsFromClusterStatus = (status: ClusterStatus): string[] =>
     .map((e) => `https://${urlHost(e.advertiseAddress)}:2379`)
 
 /** Client URLs from etcd Pods' annotations (a Pod may list several, comma separated). */
-export const endpointsFromEtcdPods = (pods: ReadonlyArray<{ metadata?: { annotations?: Record<string, string> } }>): string[] =>
-  [...new Set(pods.flatMap((p) => (p.metadata?.annotations?.[ETCD_ADVERTISE_ANNOTATION] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")))]
+export const endpointsFromEtcdPods = (
+  pods: ReadonlyArray<{ metadata?: { annotations?: Record<string, string> } }>
+): string[] => [
+  ...new Set(
+    pods.flatMap((p) =>
+      (p.metadata?.annotations?.[ETCD_ADVERTISE_ANNOTATION] ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "")
+    )
+  )
+]
 
 /** Renders ClusterStatus back (keys sorted, as Go marshals it). */
 export const clusterStatusYaml = (status: ClusterStatus): string =>
-  stringify({ apiEndpoints: status.apiEndpoints, apiVersion: status.apiVersion, kind: "ClusterStatus" }, { version: "1.1", sortMapEntries: true })
+  stringify(
+    { apiEndpoints: status.apiEndpoints, apiVersion: status.apiVersion, kind: "ClusterStatus" },
+    { version: "1.1", sortMapEntries: true }
+  )

@@ -74,56 +74,73 @@ export const hexId = (id: string): string => BigInt(id).toString(16)
  * are added unless `autoStart` is false (then `start(peerURL)` starts them).
  */
 export const fake = (initial: ReadonlyArray<EtcdMember>, options: { readonly autoStart?: boolean } = {}) => {
-    const table = Ref.unsafeMake<ReadonlyArray<EtcdMember>>(initial)
-    let next = 1000n
-    /** Peer URLs of members whose process is down (they keep their client URL but do not answer). */
-    const down = new Set<string>()
-    const client: EtcdClient = {
-      endpoints: initial.flatMap((m) => m.clientURLs),
-      members: Ref.get(table),
-      add: (peerURL, { learner }) =>
-        Effect.gen(function* () {
-          const all = yield* Ref.get(table)
-          if (all.some((m) => m.peerURLs.includes(peerURL)))
-            return yield* new EtcdError({ reason: "Rejected", detail: "etcdserver: Peer URLs already exists" })
-          if (learner && all.some((m) => m.isLearner))
-            return yield* new EtcdError({ reason: "Rejected", detail: "etcdserver: too many learner members in cluster" })
-          const member: EtcdMember = { id: String(next++), name: "", peerURLs: [peerURL], clientURLs: [], isLearner: learner }
-          yield* Ref.set(table, [...all, member])
-          if (options.autoStart !== false) yield* start(peerURL)
-          return { member, members: [...all, member] }
-        }),
-      remove: (id) => Ref.update(table, (all) => all.filter((m) => m.id !== id)),
-      promote: (id) =>
-        Ref.modify(table, (all) => {
-          const m = all.find((x) => x.id === id)
-          if (!m || !m.isLearner) return [false, all] as const
-          return [true, all.map((x) => (x.id === id ? { ...x, isLearner: false } : x))] as const
-        }).pipe(
-          Effect.flatMap((ok) =>
-            ok ? Effect.void : Effect.fail(new EtcdError({ reason: "Rejected", detail: "etcdserver: can only promote a learner member" }))
-          )
-        ),
-      status: (endpoint) =>
-        Ref.get(table).pipe(
-          Effect.flatMap((all) => {
-            const m = all.find((x) => x.clientURLs.includes(endpoint) && !x.peerURLs.some((p) => down.has(p)))
-            return m
-              ? Effect.succeed<EtcdStatus>({ version: "3.4.23", memberId: m.id, leader: all[0]?.id ?? "0", raftIndex: "1", isLearner: m.isLearner, errors: [] })
-              : Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: connection refused` }))
-          })
+  const table = Ref.unsafeMake<ReadonlyArray<EtcdMember>>(initial)
+  let next = 1000n
+  /** Peer URLs of members whose process is down (they keep their client URL but do not answer). */
+  const down = new Set<string>()
+  const client: EtcdClient = {
+    endpoints: initial.flatMap((m) => m.clientURLs),
+    members: Ref.get(table),
+    add: (peerURL, { learner }) =>
+      Effect.gen(function* () {
+        const all = yield* Ref.get(table)
+        if (all.some((m) => m.peerURLs.includes(peerURL)))
+          return yield* new EtcdError({ reason: "Rejected", detail: "etcdserver: Peer URLs already exists" })
+        if (learner && all.some((m) => m.isLearner))
+          return yield* new EtcdError({ reason: "Rejected", detail: "etcdserver: too many learner members in cluster" })
+        const member: EtcdMember = {
+          id: String(next++),
+          name: "",
+          peerURLs: [peerURL],
+          clientURLs: [],
+          isLearner: learner
+        }
+        yield* Ref.set(table, [...all, member])
+        if (options.autoStart !== false) yield* start(peerURL)
+        return { member, members: [...all, member] }
+      }),
+    remove: (id) => Ref.update(table, (all) => all.filter((m) => m.id !== id)),
+    promote: (id) =>
+      Ref.modify(table, (all) => {
+        const m = all.find((x) => x.id === id)
+        if (!m || !m.isLearner) return [false, all] as const
+        return [true, all.map((x) => (x.id === id ? { ...x, isLearner: false } : x))] as const
+      }).pipe(
+        Effect.flatMap((ok) =>
+          ok
+            ? Effect.void
+            : Effect.fail(
+                new EtcdError({ reason: "Rejected", detail: "etcdserver: can only promote a learner member" })
+              )
         )
-    }
-    /** What the etcd process does when it comes up: publish its name and client URL. */
-    const start = (peerURL: string, name?: string) =>
-      Ref.update(table, (all) =>
-        all.map((m) =>
-          m.peerURLs.includes(peerURL)
-            ? { ...m, name: name ?? (m.name || `member-${m.id}`), clientURLs: [peerURL.replace(/:2380$/, ":2379")] }
-            : m
-        )
+      ),
+    status: (endpoint) =>
+      Ref.get(table).pipe(
+        Effect.flatMap((all) => {
+          const m = all.find((x) => x.clientURLs.includes(endpoint) && !x.peerURLs.some((p) => down.has(p)))
+          return m
+            ? Effect.succeed<EtcdStatus>({
+                version: "3.4.23",
+                memberId: m.id,
+                leader: all[0]?.id ?? "0",
+                raftIndex: "1",
+                isLearner: m.isLearner,
+                errors: []
+              })
+            : Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: connection refused` }))
+        })
       )
-    const stop = (peerURL: string) => Effect.sync(() => void down.add(peerURL))
-    const layer = Layer.succeed(Etcd, { connect: () => Effect.succeed(client) })
-    return { layer, table, start, stop, client }
   }
+  /** What the etcd process does when it comes up: publish its name and client URL. */
+  const start = (peerURL: string, name?: string) =>
+    Ref.update(table, (all) =>
+      all.map((m) =>
+        m.peerURLs.includes(peerURL)
+          ? { ...m, name: name ?? (m.name || `member-${m.id}`), clientURLs: [peerURL.replace(/:2380$/, ":2379")] }
+          : m
+      )
+    )
+  const stop = (peerURL: string) => Effect.sync(() => void down.add(peerURL))
+  const layer = Layer.succeed(Etcd, { connect: () => Effect.succeed(client) })
+  return { layer, table, start, stop, client }
+}

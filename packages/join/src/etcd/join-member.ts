@@ -23,7 +23,11 @@ export interface EnsuredMember {
 const isDuplicatePeer = (e: EtcdError) => e.reason === "Rejected" && /peer ?urls? already exists/i.test(e.message)
 
 /** Unnamed (not yet started) members other than ours get their hex ID as name, as current kubeadm does. */
-export const initialClusterOf = (members: ReadonlyArray<EtcdMember>, ours: EtcdMember, nodeName: string): InitialMember[] =>
+export const initialClusterOf = (
+  members: ReadonlyArray<EtcdMember>,
+  ours: EtcdMember,
+  nodeName: string
+): InitialMember[] =>
   members.flatMap((m) =>
     m.peerURLs.slice(0, 1).map((peerURL) => ({ name: m.id === ours.id ? nodeName : m.name || hexId(m.id), peerURL }))
   )
@@ -37,9 +41,12 @@ export const ensureMember = (
 ): Effect.Effect<EnsuredMember, EtcdError> =>
   Effect.gen(function* () {
     const findOurs = (members: ReadonlyArray<EtcdMember>) => members.find((m) => m.peerURLs.includes(peerURL))
-    const before = yield* client.members.pipe(Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" }))
+    const before = yield* client.members.pipe(
+      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" })
+    )
     const existing = findOurs(before)
-    if (existing) return { member: existing, initialCluster: initialClusterOf(before, existing, nodeName), reused: true }
+    if (existing)
+      return { member: existing, initialCluster: initialClusterOf(before, existing, nodeName), reused: true }
     const added = yield* client.add(peerURL, options).pipe(
       Effect.map((r) => ({ ...r, reused: false })),
       Effect.catchIf(isDuplicatePeer, () =>
@@ -48,14 +55,20 @@ export const ensureMember = (
             const ours = findOurs(members)
             return ours
               ? Effect.succeed({ member: ours, members, reused: true })
-              : Effect.fail(new EtcdError({ reason: "Rejected", detail: `etcd reports peer URL ${peerURL} exists but no member has it` }))
+              : Effect.fail(
+                  new EtcdError({
+                    reason: "Rejected",
+                    detail: `etcd reports peer URL ${peerURL} exists but no member has it`
+                  })
+                )
           })
         )
       ),
       Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" })
     )
     // the add answer may omit the member's peer URL on old servers; trust the requested one
-    const member: EtcdMember = added.member.peerURLs.length > 0 ? added.member : { ...added.member, peerURLs: [peerURL] }
+    const member: EtcdMember =
+      added.member.peerURLs.length > 0 ? added.member : { ...added.member, peerURLs: [peerURL] }
     const members = added.members.some((m) => m.id === member.id) ? added.members : [...added.members, member]
     return { member, initialCluster: initialClusterOf(members, member, nodeName), reused: added.reused }
   })
@@ -75,12 +88,20 @@ export interface WaitOptions {
  * is promoted when it was added as a learner, and every member's client URL
  * answers a status call with a leader and no errors.
  */
-export const waitForMember = (client: EtcdClient, peerURL: string, options: WaitOptions): Effect.Effect<EtcdMember, EtcdError> => {
+export const waitForMember = (
+  client: EtcdClient,
+  peerURL: string,
+  options: WaitOptions
+): Effect.Effect<EtcdMember, EtcdError> => {
   const progress = options.onProgress ?? (() => Effect.void)
   const attempt = Effect.gen(function* () {
     const members = yield* client.members
     const ours = members.find((m) => m.peerURLs.includes(peerURL))
-    if (!ours) return yield* new EtcdError({ reason: "Rejected", detail: `the etcd member with peer URL ${peerURL} is not in the member list` })
+    if (!ours)
+      return yield* new EtcdError({
+        reason: "Rejected",
+        detail: `the etcd member with peer URL ${peerURL} is not in the member list`
+      })
     if (ours.name === "" || ours.clientURLs.length === 0) {
       yield* progress(`etcd member ${hexId(ours.id)} has not started yet`)
       return yield* new EtcdError({ reason: "Unreachable", detail: `the new etcd member ${peerURL} has not started` })
@@ -89,25 +110,43 @@ export const waitForMember = (client: EtcdClient, peerURL: string, options: Wait
       // etcd refuses until the learner has caught up with the leader's log
       yield* client.promote(ours.id).pipe(
         Effect.tapError((e) => progress(`promoting learner ${hexId(ours.id)}: ${e.message}`)),
-        Effect.mapError((e) => new EtcdError({ reason: "Unreachable", detail: `the learner is not promoted yet: ${e.message}` }))
+        Effect.mapError(
+          (e) => new EtcdError({ reason: "Unreachable", detail: `the learner is not promoted yet: ${e.message}` })
+        )
       )
     }
     for (const m of members) {
       for (const url of m.clientURLs.slice(0, 1)) {
         const s = yield* client.status(url).pipe(
-          Effect.mapError((e) => new EtcdError({ reason: "Unreachable", detail: `etcd member ${m.name || hexId(m.id)} is not healthy: ${e.message}` }))
+          Effect.mapError(
+            (e) =>
+              new EtcdError({
+                reason: "Unreachable",
+                detail: `etcd member ${m.name || hexId(m.id)} is not healthy: ${e.message}`
+              })
+          )
         )
         if (s.leader === "0" || s.errors.length > 0)
-          return yield* new EtcdError({ reason: "Unreachable", detail: `etcd member ${m.name} reports ${s.errors.join(", ") || "no leader"}` })
+          return yield* new EtcdError({
+            reason: "Unreachable",
+            detail: `etcd member ${m.name} reports ${s.errors.join(", ") || "no leader"}`
+          })
       }
     }
     const final = yield* client.members
     return final.find((m) => m.id === ours.id) ?? ours
   })
-  const schedule = Schedule.exponential("100 millis", 1.5).pipe(Schedule.jittered, Schedule.union(Schedule.spaced("2 seconds")))
+  const schedule = Schedule.exponential("100 millis", 1.5).pipe(
+    Schedule.jittered,
+    Schedule.union(Schedule.spaced("2 seconds"))
+  )
   let last = "no answer yet"
   const waiting = attempt.pipe(
-    Effect.tapError((e) => Effect.sync(() => { last = e.message })),
+    Effect.tapError((e) =>
+      Effect.sync(() => {
+        last = e.message
+      })
+    ),
     Effect.retry({ schedule, while: (e) => e.reason === "Unreachable" })
   )
   const limit = options.timeout
@@ -117,7 +156,10 @@ export const waitForMember = (client: EtcdClient, peerURL: string, options: Wait
         Effect.timeoutFail({
           duration: limit,
           onTimeout: () =>
-            new EtcdError({ reason: "Timeout", detail: `timeout waiting for etcd cluster to be available (waited ${Duration.format(limit)}; last: ${last})` })
+            new EtcdError({
+              reason: "Timeout",
+              detail: `timeout waiting for etcd cluster to be available (waited ${Duration.format(limit)}; last: ${last})`
+            })
         })
       )
 }
@@ -128,17 +170,27 @@ export const waitForMember = (client: EtcdClient, peerURL: string, options: Wait
  * have no client URL and are not dialled. With `requireLeader`, a member that
  * answers without knowing a leader (no quorum) counts as unhealthy too.
  */
-export const clusterHealth = (client: EtcdClient, options: { readonly requireLeader?: boolean } = {}): Effect.Effect<ReadonlyArray<EtcdMember>, EtcdError> =>
+export const clusterHealth = (
+  client: EtcdClient,
+  options: { readonly requireLeader?: boolean } = {}
+): Effect.Effect<ReadonlyArray<EtcdMember>, EtcdError> =>
   Effect.gen(function* () {
     const members = yield* client.members
     for (const m of members) {
       const url = m.clientURLs[0]
       if (url === undefined) continue
-      const s = yield* client.status(url).pipe(
-        Effect.mapError((e) => new EtcdError({ reason: e.reason, detail: `failed to dial endpoint ${url}: ${e.message}` }))
-      )
+      const s = yield* client
+        .status(url)
+        .pipe(
+          Effect.mapError(
+            (e) => new EtcdError({ reason: e.reason, detail: `failed to dial endpoint ${url}: ${e.message}` })
+          )
+        )
       if (options.requireLeader && (s.leader === "0" || s.errors.length > 0))
-        return yield* new EtcdError({ reason: "Unreachable", detail: `etcd member ${m.name || hexId(m.id)} at ${url} reports ${s.errors.join(", ") || "no leader"}` })
+        return yield* new EtcdError({
+          reason: "Unreachable",
+          detail: `etcd member ${m.name || hexId(m.id)} at ${url} reports ${s.errors.join(", ") || "no leader"}`
+        })
     }
     return members
   })

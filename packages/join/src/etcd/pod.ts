@@ -84,18 +84,19 @@ export const etcdPod = (
           initialDelaySeconds: 15,
           timeoutSeconds: 15
         }
-  return Either.right(staticPod({
-    component: "etcd",
-    image: etcdImage(cfg),
-    command: ["etcd", ...renderFlags(defaults, local.extraArgs)],
-    livenessProbe,
-    mounts: [
-      hostPath("etcd-certs", `${pki}/etcd`, "DirectoryOrCreate", false).volume,
-      hostPath("etcd-data", local.dataDir, "DirectoryOrCreate", false).volume
-    ],
-    ...(minor >= 18 ? { annotations: { [ETCD_ADVERTISE_ANNOTATION]: `https://${adv}:2379` } } : {}),
-    env: host.proxyEnv,
-    minor
-  }))
+  return Either.right(
+    staticPod({
+      component: "etcd",
+      image: etcdImage(cfg),
+      command: ["etcd", ...renderFlags(defaults, local.extraArgs)],
+      livenessProbe,
+      mounts: [
+        hostPath("etcd-certs", `${pki}/etcd`, "DirectoryOrCreate", false).volume,
+        hostPath("etcd-data", local.dataDir, "DirectoryOrCreate", false).volume
+      ],
+      ...(minor >= 18 ? { annotations: { [ETCD_ADVERTISE_ANNOTATION]: `https://${adv}:2379` } } : {}),
+      env: host.proxyEnv,
+      minor
+    })
+  )
 }
-

@@ -6,4 +6,8 @@ import { type Duration, Schedule } from "effect"
  * cluster" until a quorum has been connected for 5 s, so the budget is in time.
  */
 export const etcdCallRetry = (budget: Duration.DurationInput = "40 seconds") =>
-  Schedule.exponential("50 millis", 2).pipe(Schedule.jittered, Schedule.union(Schedule.spaced("1 second")), Schedule.upTo(budget))
+  Schedule.exponential("50 millis", 2).pipe(
+    Schedule.jittered,
+    Schedule.union(Schedule.spaced("1 second")),
+    Schedule.upTo(budget)
+  )

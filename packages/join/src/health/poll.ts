@@ -9,7 +9,11 @@ export const HEALTH_POLL_INTERVAL = Duration.millis(500)
  * GETs `url` every 500 ms until it answers 200. None when it did within `timeout`,
  * otherwise the last failure ("status code: 503", "error: ...") for the message.
  */
-export const untilHealthy = (url: string, timeout: Duration.Duration, tls?: HealthTls): Effect.Effect<Option.Option<string>, never, Health> =>
+export const untilHealthy = (
+  url: string,
+  timeout: Duration.Duration,
+  tls?: HealthTls
+): Effect.Effect<Option.Option<string>, never, Health> =>
   Effect.gen(function* () {
     const health = yield* Health
     let last = "error: no answer yet"
@@ -18,6 +22,10 @@ export const untilHealthy = (url: string, timeout: Duration.Duration, tls?: Heal
       Effect.flatMap((status) => (status === 200 ? Effect.void : Effect.fail(`status code: ${status}`))),
       Effect.tapError((why) => Effect.sync(() => void (last = why)))
     )
-    const done = yield* attempt.pipe(Effect.retry(Schedule.spaced(HEALTH_POLL_INTERVAL)), Effect.timeoutOption(timeout), Effect.orElseSucceed(() => Option.none()))
+    const done = yield* attempt.pipe(
+      Effect.retry(Schedule.spaced(HEALTH_POLL_INTERVAL)),
+      Effect.timeoutOption(timeout),
+      Effect.orElseSucceed(() => Option.none())
+    )
     return Option.isSome(done) ? Option.none() : Option.some(last)
   })

@@ -27,7 +27,11 @@ const failOnError = <R>(e: Effect.Effect<CheckOutcome, unknown, R>): Effect.Effe
 export const fileAvailable = (path: string): Check<RootFs> =>
   check(
     `FileAvailable-${pathName(path)}`,
-    failOnError(Effect.flatMap(RootFs, (fs) => Effect.map(fs.exists(path), (e) => (e ? CheckOutcome.fail(`${path} already exists`) : CheckOutcome.pass))))
+    failOnError(
+      Effect.flatMap(RootFs, (fs) =>
+        Effect.map(fs.exists(path), (e) => (e ? CheckOutcome.fail(`${path} already exists`) : CheckOutcome.pass))
+      )
+    )
   )
 
 /** Fails when a folder the join fills exists and is not empty. */
@@ -39,7 +43,9 @@ export const dirAvailable = (path: string): Check<RootFs> =>
       if (!(yield* fs.exists(path))) return CheckOutcome.pass
       const entries = yield* fs.list(path)
       return entries.length > 0 ? CheckOutcome.fail(`${path} is not empty`) : CheckOutcome.pass
-    }).pipe(Effect.catchAll((e) => Effect.succeed(CheckOutcome.fail(`unable to check if ${path} is empty: ${e.message}`))))
+    }).pipe(
+      Effect.catchAll((e) => Effect.succeed(CheckOutcome.fail(`unable to check if ${path} is empty: ${e.message}`)))
+    )
   )
 
 /** Fails unless a file starts with the expected text (e.g. `1` in /proc/sys/net/ipv4/ip_forward). */
@@ -50,7 +56,9 @@ export const fileContent = (path: string, expected: string): Check<RootFs> =>
       const fs = yield* RootFs
       const content = yield* Effect.option(fs.readText(path))
       if (Option.isNone(content)) return CheckOutcome.fail(`${path} does not exist`)
-      return content.value.startsWith(expected) ? CheckOutcome.pass : CheckOutcome.fail(`${path} contents are not set to ${expected}`)
+      return content.value.startsWith(expected)
+        ? CheckOutcome.pass
+        : CheckOutcome.fail(`${path} contents are not set to ${expected}`)
     })
   )
 
@@ -60,7 +68,11 @@ export const fileExisting = (exe: string, severity: "error" | "warning"): Check<
     `FileExisting-${exe}`,
     Effect.flatMap(Host, (host) =>
       Effect.map(host.lookPath(exe), (p) =>
-        Option.isSome(p) ? CheckOutcome.pass : severity === "error" ? CheckOutcome.fail(`${exe} not found in system path`) : CheckOutcome.warn(`${exe} not found in system path`)
+        Option.isSome(p)
+          ? CheckOutcome.pass
+          : severity === "error"
+            ? CheckOutcome.fail(`${exe} not found in system path`)
+            : CheckOutcome.warn(`${exe} not found in system path`)
       )
     )
   )
@@ -68,7 +80,11 @@ export const fileExisting = (exe: string, severity: "error" | "warning"): Check<
 /** The join must run as root. */
 export const isPrivilegedUser: Check<Host> = check(
   "IsPrivilegedUser",
-  Effect.flatMap(Host, (h) => Effect.map(h.effectiveUserId, (uid) => (uid === 0 ? CheckOutcome.pass : CheckOutcome.fail("user is not running as root"))))
+  Effect.flatMap(Host, (h) =>
+    Effect.map(h.effectiveUserId, (uid) =>
+      uid === 0 ? CheckOutcome.pass : CheckOutcome.fail("user is not running as root")
+    )
+  )
 )
 
 /** The container runtime must answer on its CRI socket. */
@@ -80,7 +96,9 @@ export const criCheck: Check<Env> = check(
     const conditions = yield* host.criStatus(endpoint)
     const ready = conditions.find((c) => c.type === "RuntimeReady")
     if (ready !== undefined && !ready.status) {
-      return CheckOutcome.fail(`container runtime is not ready: RuntimeReady=false reason:${ready.reason} message:${ready.message}`)
+      return CheckOutcome.fail(
+        `container runtime is not ready: RuntimeReady=false reason:${ready.reason} message:${ready.message}`
+      )
     }
     return CheckOutcome.pass
   }).pipe(Effect.catchTag("HostError", (e) => Effect.succeed(CheckOutcome.fail(e.message))))
@@ -94,7 +112,9 @@ export const swapCheck: Check<RootFs> = check(
     const swaps = yield* Effect.option(fs.readText("/proc/swaps"))
     if (Option.isNone(swaps)) return CheckOutcome.pass
     const lines = swaps.value.split("\n").filter((l) => l.trim() !== "")
-    return lines.length > 1 ? CheckOutcome.fail("running with swap on is not supported. Please disable swap") : CheckOutcome.pass
+    return lines.length > 1
+      ? CheckOutcome.fail("running with swap on is not supported. Please disable swap")
+      : CheckOutcome.pass
   })
 )
 
@@ -116,7 +136,10 @@ export const systemVerification: Check<Host> = check(
     const release = yield* host.kernelRelease
     const v = parseVersion(release)
     if (v === undefined) return CheckOutcome.fail(`failed to parse kernel version: "${release}"`)
-    if (lessThan(v, [3, 10, 0])) return CheckOutcome.fail(`kernel release ${release} is unsupported. Recommended LTS version from the 4.x series is 4.19. Any 5.x or 6.x versions are also supported.`)
+    if (lessThan(v, [3, 10, 0]))
+      return CheckOutcome.fail(
+        `kernel release ${release} is unsupported. Recommended LTS version from the 4.x series is 4.19. Any 5.x or 6.x versions are also supported.`
+      )
     return CheckOutcome.pass
   })
 )
@@ -132,10 +155,19 @@ export const hostnameCheck = (nodeName: string): Check<Host> =>
       host.lookupHost(nodeName).pipe(
         Effect.timeoutFail({
           duration: HOSTNAME_LOOKUP_TIMEOUT,
-          onTimeout: () => new HostError({ reason: "LookupFailed", name: nodeName, detail: `lookup timed out after ${Duration.format(HOSTNAME_LOOKUP_TIMEOUT)}` })
+          onTimeout: () =>
+            new HostError({
+              reason: "LookupFailed",
+              name: nodeName,
+              detail: `lookup timed out after ${Duration.format(HOSTNAME_LOOKUP_TIMEOUT)}`
+            })
         }),
-        Effect.map((addrs) => (addrs.length === 0 ? CheckOutcome.warn(`hostname "${nodeName}" could not be reached`) : CheckOutcome.pass)),
-        Effect.catchTag("HostError", (err) => Effect.succeed(CheckOutcome.warn(`hostname "${nodeName}": ${err.message}`)))
+        Effect.map((addrs) =>
+          addrs.length === 0 ? CheckOutcome.warn(`hostname "${nodeName}" could not be reached`) : CheckOutcome.pass
+        ),
+        Effect.catchTag("HostError", (err) =>
+          Effect.succeed(CheckOutcome.warn(`hostname "${nodeName}": ${err.message}`))
+        )
       )
     )
   )
@@ -150,7 +182,9 @@ export const kubeletVersion: Check<Host> = check(
     const host = yield* Host
     const path = yield* host.lookPath("kubelet")
     if (Option.isNone(path)) {
-      return CheckOutcome.fail("couldn't get kubelet version: cannot execute 'kubelet --version': executable file not found in $PATH")
+      return CheckOutcome.fail(
+        "couldn't get kubelet version: cannot execute 'kubelet --version': executable file not found in $PATH"
+      )
     }
     const result = yield* Effect.either(host.run(path.value, ["--version"]))
     if (Either.isLeft(result)) return CheckOutcome.fail(`couldn't get kubelet version: ${result.left.message}`)
@@ -160,7 +194,8 @@ export const kubeletVersion: Check<Host> = check(
     if (m?.[1] === undefined || v === undefined || result.right.exitCode !== 0) {
       return CheckOutcome.fail(`couldn't get kubelet version: Unable to parse output from Kubelet: "${out}"`)
     }
-    if (lessThan(v, MINIMUM_KUBELET)) return CheckOutcome.fail(`Kubelet version "${m[1]}" is lower than kubeadm can support. Please upgrade kubelet`)
+    if (lessThan(v, MINIMUM_KUBELET))
+      return CheckOutcome.fail(`Kubelet version "${m[1]}" is lower than kubeadm can support. Please upgrade kubelet`)
     return CheckOutcome.pass
   })
 )
@@ -173,10 +208,12 @@ export const serviceKubelet: Check<Host> = check(
     const init = yield* host.initSystem
     if (init === "none") return CheckOutcome.warn("no supported init system detected, skipping checking for services")
     const tool = yield* host.lookPath(init === "systemd" ? "systemctl" : "rc-service")
-    if (Option.isNone(tool)) return CheckOutcome.warn("no supported init system detected, skipping checking for services")
+    if (Option.isNone(tool))
+      return CheckOutcome.warn("no supported init system detected, skipping checking for services")
     if (init === "systemd") {
       const status = yield* Effect.either(host.run(tool.value, ["status", "kubelet"]))
-      if (Either.isLeft(status) || status.right.stdout.includes("Loaded: not-found")) return CheckOutcome.warn("kubelet service does not exist")
+      if (Either.isLeft(status) || status.right.stdout.includes("Loaded: not-found"))
+        return CheckOutcome.warn("kubelet service does not exist")
       const enabled = yield* Effect.either(host.run(tool.value, ["is-enabled", "kubelet"]))
       if (Either.isLeft(enabled) || enabled.right.exitCode !== 0) {
         return CheckOutcome.warn("kubelet service is not enabled, please run 'systemctl enable kubelet.service'")
@@ -184,14 +221,20 @@ export const serviceKubelet: Check<Host> = check(
       return CheckOutcome.pass
     }
     const status = yield* Effect.either(host.run(tool.value, ["kubelet", "status"]))
-    if (Either.isLeft(status) || status.right.stdout.includes("does not exist")) return CheckOutcome.warn("kubelet service does not exist")
+    if (Either.isLeft(status) || status.right.stdout.includes("does not exist"))
+      return CheckOutcome.warn("kubelet service does not exist")
     return CheckOutcome.pass
   })
 )
 
 /** A port a control-plane component will listen on must be free. */
 export const portCheck = (port: number): Check<Host> =>
-  check(`Port-${port}`, Effect.flatMap(Host, (h) => Effect.map(h.portInUse(port), (used) => (used ? CheckOutcome.fail(`Port ${port} is in use`) : CheckOutcome.pass))))
+  check(
+    `Port-${port}`,
+    Effect.flatMap(Host, (h) =>
+      Effect.map(h.portInUse(port), (used) => (used ? CheckOutcome.fail(`Port ${port} is in use`) : CheckOutcome.pass))
+    )
+  )
 
 const endpointHost = (endpoint: string): string => {
   const m = /^\[([^\]]+)\]:\d+$/.exec(endpoint)
@@ -209,7 +252,10 @@ export const httpProxyCheck = (endpoint: string): Check<Host> =>
       const url = `https://${h.includes(":") ? `[${h}]` : h}`
       return Option.match(host.proxyFor(url), {
         onNone: () => CheckOutcome.pass,
-        onSome: (proxy) => CheckOutcome.warn(`Connection to "${url}" uses proxy "${proxy}". If that is not intended, adjust your proxy settings`)
+        onSome: (proxy) =>
+          CheckOutcome.warn(
+            `Connection to "${url}" uses proxy "${proxy}". If that is not intended, adjust your proxy settings`
+          )
       })
     })
   )
@@ -243,7 +289,10 @@ export const workerChecks = (config: JoinConfiguration): ReadonlyArray<Check<Env
     ...(config.controlPlane === undefined ? [fileAvailable(config.caCertPath)] : []),
     ...(endpoint !== undefined ? [httpProxyCheck(endpoint)] : []),
     ...(ipv6
-      ? [fileContent("/proc/sys/net/bridge/bridge-nf-call-ip6tables", "1"), fileContent("/proc/sys/net/ipv6/conf/default/forwarding", "1")]
+      ? [
+          fileContent("/proc/sys/net/bridge/bridge-nf-call-ip6tables", "1"),
+          fileContent("/proc/sys/net/ipv6/conf/default/forwarding", "1")
+        ]
       : [])
   ]
 }

@@ -89,7 +89,12 @@ export interface Role {
 export interface RoleBinding {
   readonly metadata: ObjectMeta
   readonly roleRef: { readonly apiGroup: string; readonly kind: string; readonly name: string }
-  readonly subjects: ReadonlyArray<{ readonly kind: string; readonly name: string; readonly apiGroup?: string; readonly namespace?: string }>
+  readonly subjects: ReadonlyArray<{
+    readonly kind: string
+    readonly name: string
+    readonly apiGroup?: string
+    readonly namespace?: string
+  }>
 }
 
 /** A CertificateSigningRequest, its request and certificate as PEM text. */
@@ -152,7 +157,10 @@ export interface KubeClient {
   readonly getSecret: (namespace: string, name: string) => Effect.Effect<Secret, KubeApiError>
   readonly getNode: (name: string) => Effect.Effect<Node, KubeApiError>
   /** Registers a Node (what a kubelet does with its own credentials on first start). */
-  readonly createNode: (node: { readonly name: string; readonly labels: Readonly<Record<string, string>> }) => Effect.Effect<Node, KubeApiError>
+  readonly createNode: (node: {
+    readonly name: string
+    readonly labels: Readonly<Record<string, string>>
+  }) => Effect.Effect<Node, KubeApiError>
   /** Strategic-merge patch of a Node. */
   readonly patchNode: (name: string, patch: unknown) => Effect.Effect<Node, KubeApiError>
   /** Submits a CSR (certificates.k8s.io/v1, or v1beta1 for the clusters before 1.19). */
@@ -163,7 +171,10 @@ export interface KubeClient {
    * and fails when the connection breaks or the server sends an ERROR event (410 Gone: too old a
    * resourceVersion). Interrupting it closes the connection.
    */
-  readonly watchCsr: (name: string, options?: WatchCsrOptions) => Stream.Stream<WatchEvent<CertificateSigningRequest>, KubeApiError>
+  readonly watchCsr: (
+    name: string,
+    options?: WatchCsrOptions
+  ) => Stream.Stream<WatchEvent<CertificateSigningRequest>, KubeApiError>
 }
 
 /** One retry of a call, for a caller that reports its own progress. */

@@ -86,7 +86,8 @@ const list = (field: string, value: unknown): ReadonlyArray<Record<string, unkno
 
 const obj = (field: string, value: unknown): Record<string, unknown> => {
   if (value === undefined || value === null) return {}
-  if (typeof value !== "object" || Array.isArray(value)) throw new KubeconfigError({ detail: `${field} must be a mapping` })
+  if (typeof value !== "object" || Array.isArray(value))
+    throw new KubeconfigError({ detail: `${field} must be a mapping` })
   return value as Record<string, unknown>
 }
 
@@ -114,7 +115,8 @@ export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, Kubecon
     if (doc === null || doc === undefined) throw new KubeconfigError({ detail: "the kubeconfig is empty" })
     const root = obj("kubeconfig", doc)
     const kind = str("kind", root["kind"])
-    if (kind !== undefined && kind !== "Config") throw new KubeconfigError({ detail: `kind "${kind}" is not a kubeconfig (want Config)` })
+    if (kind !== undefined && kind !== "Config")
+      throw new KubeconfigError({ detail: `kind "${kind}" is not a kubeconfig (want Config)` })
     const clusters = list("clusters", root["clusters"]).map((c, i): Named<KubeCluster> => {
       const cl = obj(`clusters[${i}].cluster`, c["cluster"])
       const ca = cl["certificate-authority-data"]
@@ -122,7 +124,10 @@ export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, Kubecon
         name: str(`clusters[${i}].name`, c["name"]) ?? "",
         value: withDefined({
           server: str(`clusters[${i}].cluster.server`, cl["server"]) ?? "",
-          certificateAuthorityData: ca === undefined || ca === null ? undefined : b64decode(`clusters[${i}].cluster.certificate-authority-data`, ca),
+          certificateAuthorityData:
+            ca === undefined || ca === null
+              ? undefined
+              : b64decode(`clusters[${i}].cluster.certificate-authority-data`, ca),
           certificateAuthority: str(`clusters[${i}].cluster.certificate-authority`, cl["certificate-authority"]),
           insecureSkipTlsVerify: cl["insecure-skip-tls-verify"] === true ? true : undefined
         })
@@ -130,7 +135,8 @@ export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, Kubecon
     })
     const users = list("users", root["users"]).map((u, i): Named<KubeUser> => {
       const us = obj(`users[${i}].user`, u["user"])
-      const data = (k: string) => (us[k] === undefined || us[k] === null ? undefined : b64decode(`users[${i}].user.${k}`, us[k]))
+      const data = (k: string) =>
+        us[k] === undefined || us[k] === null ? undefined : b64decode(`users[${i}].user.${k}`, us[k])
       return {
         name: str(`users[${i}].name`, u["name"]) ?? "",
         value: withDefined({
@@ -153,7 +159,12 @@ export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, Kubecon
         })
       }
     })
-    return Either.right({ clusters, users, contexts, currentContext: str("current-context", root["current-context"]) ?? "" })
+    return Either.right({
+      clusters,
+      users,
+      contexts,
+      currentContext: str("current-context", root["current-context"]) ?? ""
+    })
   } catch (e) {
     // the field checks above throw their KubeconfigError; anything else is the YAML parser's
     if (isKubeconfigError(e)) return Either.left(e)
@@ -168,7 +179,8 @@ export const serializeKubeconfig = (k: Kubeconfig): string => {
     clusters: k.clusters.map((c) => ({
       cluster: withDefined({
         "certificate-authority": c.value.certificateAuthority,
-        "certificate-authority-data": c.value.certificateAuthorityData === undefined ? undefined : b64encode(c.value.certificateAuthorityData),
+        "certificate-authority-data":
+          c.value.certificateAuthorityData === undefined ? undefined : b64encode(c.value.certificateAuthorityData),
         "insecure-skip-tls-verify": c.value.insecureSkipTlsVerify,
         server: c.value.server
       }),
@@ -185,7 +197,8 @@ export const serializeKubeconfig = (k: Kubeconfig): string => {
       name: u.name,
       user: withDefined({
         "client-certificate": u.value.clientCertificate,
-        "client-certificate-data": u.value.clientCertificateData === undefined ? undefined : b64encode(u.value.clientCertificateData),
+        "client-certificate-data":
+          u.value.clientCertificateData === undefined ? undefined : b64encode(u.value.clientCertificateData),
         "client-key": u.value.clientKey,
         "client-key-data": u.value.clientKeyData === undefined ? undefined : b64encode(u.value.clientKeyData),
         token: u.value.token
@@ -250,7 +263,9 @@ export const bootstrapKubeconfig = (options: {
   return {
     clusters: [{ name: clusterName, value: { server: options.server, certificateAuthorityData: options.caPem } }],
     users: [{ name: "tls-bootstrap-token-user", value: { token: options.token } }],
-    contexts: [{ name: "tls-bootstrap-token-user@kubernetes", value: { cluster: clusterName, user: "tls-bootstrap-token-user" } }],
+    contexts: [
+      { name: "tls-bootstrap-token-user@kubernetes", value: { cluster: clusterName, user: "tls-bootstrap-token-user" } }
+    ],
     currentContext: "tls-bootstrap-token-user@kubernetes"
   }
 }
@@ -278,9 +293,16 @@ export const kubeletKubeconfig = (options: {
 }): Kubeconfig =>
   simpleKubeconfig({
     clusterName: "default-cluster",
-    cluster: withDefined({ server: options.server, certificateAuthorityData: options.caPem, certificateAuthority: options.caFile }),
+    cluster: withDefined({
+      server: options.server,
+      certificateAuthorityData: options.caPem,
+      certificateAuthority: options.caFile
+    }),
     userName: "default-auth",
-    user: { clientCertificate: options.clientPemPath ?? KUBELET_CLIENT_CURRENT, clientKey: options.clientPemPath ?? KUBELET_CLIENT_CURRENT },
+    user: {
+      clientCertificate: options.clientPemPath ?? KUBELET_CLIENT_CURRENT,
+      clientKey: options.clientPemPath ?? KUBELET_CLIENT_CURRENT
+    },
     contextName: "default-context",
     namespace: "default"
   })

@@ -34,7 +34,10 @@ export const loadKubeconfig = (path: string): Effect.Effect<Kubeconfig, Kubeconf
     const readRef = (ref: string) => Effect.mapError(fs.readText(posix.resolve(dir, inRoot(ref))), wrap)
     const clusters = yield* Effect.forEach(k.clusters, (c) =>
       c.value.certificateAuthority !== undefined && c.value.certificateAuthorityData === undefined
-        ? Effect.map(readRef(c.value.certificateAuthority), (pem) => ({ name: c.name, value: { ...c.value, certificateAuthorityData: pem } }))
+        ? Effect.map(readRef(c.value.certificateAuthority), (pem) => ({
+            name: c.name,
+            value: { ...c.value, certificateAuthorityData: pem }
+          }))
         : Effect.succeed(c)
     )
     const users = yield* Effect.forEach(k.users, (u) =>
@@ -55,9 +58,13 @@ export const loadKubeconfig = (path: string): Effect.Effect<Kubeconfig, Kubeconf
 /** A kubeconfig with inlined data that has no usable client credential is refused early. */
 export const requireCredentials = (path: string, k: Kubeconfig): Effect.Effect<Kubeconfig, KubeconfigLoadError> => {
   const ok = k.users.some(
-    (u) => u.value.token !== undefined || (u.value.clientCertificateData !== undefined && u.value.clientKeyData !== undefined)
+    (u) =>
+      u.value.token !== undefined ||
+      (u.value.clientCertificateData !== undefined && u.value.clientKeyData !== undefined)
   )
   return ok
     ? Effect.succeed(k)
-    : Effect.fail(new KubeconfigLoadError({ path, cause: new KubeconfigError({ detail: "it holds no client credentials" }) }))
+    : Effect.fail(
+        new KubeconfigLoadError({ path, cause: new KubeconfigError({ detail: "it holds no client credentials" }) })
+      )
 }

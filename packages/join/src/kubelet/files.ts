@@ -50,7 +50,9 @@ export const kubeletFlags = (i: FlagInputs): Record<string, string> => {
   if (i.kubernetesMinor < 24) flags["container-runtime"] = "remote"
   if (i.criSocket !== undefined) flags["container-runtime-endpoint"] = i.criSocket
   if (i.registerTaints.length > 0) {
-    flags["register-with-taints"] = i.registerTaints.map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ""}:${t.effect}`).join(",")
+    flags["register-with-taints"] = i.registerTaints
+      .map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ""}:${t.effect}`)
+      .join(",")
   }
   if (i.systemdResolvedRunning) flags["resolv-conf"] = "/run/systemd/resolve/resolv.conf"
   if (i.nodeName !== i.hostname) flags["hostname-override"] = i.nodeName
@@ -68,7 +70,9 @@ export const flagsEnvFile = (flags: Readonly<Record<string, string>>): string =>
 
 /** bootstrap-kubelet.conf: holds the bootstrap token, so 0600. */
 export const writeBootstrapKubeconfig = (k: Kubeconfig) =>
-  Effect.flatMap(RootFs, (fs) => fs.write(BOOTSTRAP_KUBELET_CONF, serializeKubeconfig(k), { mode: 0o600, dirMode: 0o755 }))
+  Effect.flatMap(RootFs, (fs) =>
+    fs.write(BOOTSTRAP_KUBELET_CONF, serializeKubeconfig(k), { mode: 0o600, dirMode: 0o755 })
+  )
 
 /** The cluster CA at `caCertPath` (0644), only when it is not there yet. */
 export const writeCaCertIfMissing = (caCertPath: string, caPem: string) =>
@@ -98,7 +102,9 @@ export const withInstanceConfig = (kubeletYaml: string, criSocket: string): stri
 
 /** instance-config.yaml (0644). */
 export const writeInstanceConfig = (criSocket: string) =>
-  Effect.flatMap(RootFs, (fs) => fs.write(KUBELET_INSTANCE_CONFIG_YAML, instanceConfig(criSocket), { mode: 0o644, dirMode: 0o700 }))
+  Effect.flatMap(RootFs, (fs) =>
+    fs.write(KUBELET_INSTANCE_CONFIG_YAML, instanceConfig(criSocket), { mode: 0o644, dirMode: 0o700 })
+  )
 
 /** kubeadm-flags.env (0644). */
 export const writeFlagsEnv = (flags: Readonly<Record<string, string>>) =>

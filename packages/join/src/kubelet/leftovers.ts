@@ -36,4 +36,6 @@ export const sweepTempFiles: Effect.Effect<void, never, RootFs> = Effect.gen(fun
 })
 
 /** Removes bootstrap-kubelet.conf (it holds the token). */
-export const dropBootstrapKubeconfig: Effect.Effect<void, never, RootFs> = Effect.flatMap(RootFs, (fs) => Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF)))
+export const dropBootstrapKubeconfig: Effect.Effect<void, never, RootFs> = Effect.flatMap(RootFs, (fs) =>
+  Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))
+)

@@ -29,13 +29,18 @@ export const refuseReadyNode = (
     const prefix = `[${options.phase ?? "preflight"}]`
     const node = yield* client.getNode(name).pipe(
       Effect.map((n) => n as typeof n | undefined),
-      Effect.catchIf((e) => e.reason === "NotFound", () => Effect.succeed(undefined)),
+      Effect.catchIf(
+        (e) => e.reason === "NotFound",
+        () => Effect.succeed(undefined)
+      ),
       // Clusters set up before kubeadm 1.18 do not let bootstrap tokens read Nodes: say so, go on.
       Effect.catchIf(
         (e) => e.reason === "Forbidden",
         (e) => Effect.as(out.detail(1, `${prefix} cannot check for an existing Node "${name}": ${e.detail}`), null)
       ),
-      Effect.mapError((cause) => new KubeletError({ reason: "NodeLookupFailed", node: name, detail: cause.message, cause }))
+      Effect.mapError(
+        (cause) => new KubeletError({ reason: "NodeLookupFailed", node: name, detail: cause.message, cause })
+      )
     )
     if (node === null) return "unknown"
     if (node === undefined) return "absent"
@@ -51,6 +56,8 @@ export const refuseReadyNode = (
       yield* out.detail(1, `${prefix} the Ready Node "${name}" is not this machine: ${own.left}`)
       return yield* new KubeletError({ reason: "ReadyNodeExists", node: name })
     }
-    yield* out.info(`${prefix} This machine is already Node "${name}" (its kubelet client certificate is valid); resuming the join`)
+    yield* out.info(
+      `${prefix} This machine is already Node "${name}" (its kubelet client certificate is valid); resuming the join`
+    )
     return "ours"
   })

@@ -27,7 +27,10 @@ export const kubeletHealthz = (kubeletConfigYaml: string): { readonly address: s
       return null
     }
   })()
-  const address = typeof doc?.["healthzBindAddress"] === "string" && doc["healthzBindAddress"] !== "" ? doc["healthzBindAddress"] : "127.0.0.1"
+  const address =
+    typeof doc?.["healthzBindAddress"] === "string" && doc["healthzBindAddress"] !== ""
+      ? doc["healthzBindAddress"]
+      : "127.0.0.1"
   const port = typeof doc?.["healthzPort"] === "number" ? doc["healthzPort"] : 10248
   return { address, port }
 }
@@ -42,7 +45,9 @@ export const waitForKubeletHealthy = (kubeletConfigYaml: string, timeout: Durati
       return
     }
     const url = `http://${address.includes(":") ? `[${address}]` : address}:${port}/healthz`
-    yield* out.info(`[kubelet-check] Waiting for a healthy kubelet at ${url}. This can take up to ${goDuration(timeout)}`)
+    yield* out.info(
+      `[kubelet-check] Waiting for a healthy kubelet at ${url}. This can take up to ${goDuration(timeout)}`
+    )
     const [took, failed] = yield* Effect.timed(untilHealthy(url, timeout))
     if (Option.isSome(failed)) {
       yield* out.info(`[kubelet-check] The kubelet is not healthy after ${goDuration(took)}`)
@@ -64,15 +69,20 @@ export const bootstrapPending = Effect.gen(function* () {
         : `${KUBELET_CONF} does not exist yet: no kubelet process is running on this machine`
     )
   }
-  const loaded = yield* Effect.either(Effect.flatMap(loadKubeconfig(KUBELET_CONF), (k) => requireCredentials(KUBELET_CONF, k)))
+  const loaded = yield* Effect.either(
+    Effect.flatMap(loadKubeconfig(KUBELET_CONF), (k) => requireCredentials(KUBELET_CONF, k))
+  )
   if (Either.isLeft(loaded)) {
-    return Option.some(`${KUBELET_CONF} is written but not usable yet (its client certificate ${KUBELET_CLIENT_CURRENT} is not issued: CSR not yet approved?): ${loaded.left.cause.message}`)
+    return Option.some(
+      `${KUBELET_CONF} is written but not usable yet (its client certificate ${KUBELET_CLIENT_CURRENT} is not issued: CSR not yet approved?): ${loaded.left.cause.message}`
+    )
   }
   const user = loaded.right.users[0]?.value
   const cert = user?.clientCertificateData
   if (cert === undefined) return Option.none()
   const parsed = yield* Effect.either(crypto.parseCertificate(cert))
-  if (Either.isLeft(parsed)) return Option.some(`the client certificate in ${KUBELET_CONF} cannot be parsed yet: ${parsed.left.message}`)
+  if (Either.isLeft(parsed))
+    return Option.some(`the client certificate in ${KUBELET_CONF} cannot be parsed yet: ${parsed.left.message}`)
   return Option.none<string>()
 })
 
@@ -105,7 +115,11 @@ export const waitForTlsBootstrap = (timeout: Duration.Duration, hint: string) =>
     if (Option.isNone(result)) {
       const pending = yield* bootstrapPending
       return yield* Effect.fail(
-        new KubeletError({ reason: "TlsBootstrapTimeout", timeout: goDuration(timeout), detail: Option.getOrElse(pending, () => "unknown") + hint })
+        new KubeletError({
+          reason: "TlsBootstrapTimeout",
+          timeout: goDuration(timeout),
+          detail: Option.getOrElse(pending, () => "unknown") + hint
+        })
       )
     }
   })
@@ -135,37 +149,63 @@ export const annotateCriSocket = (nodeName: string, criSocket: string, waitFor: 
   Effect.gen(function* () {
     const api = yield* KubeApi
     const out = yield* Output
-    const kubeconfig = yield* Effect.mapError(loadKubeconfig(KUBELET_CONF), (e) => new KubeletError({ reason: "CriSocketAnnotationFailed", node: nodeName, detail: e.message, cause: e }))
-    const client = yield* Effect.mapError(api.client(kubeconfig), (e) => new KubeletError({ reason: "CriSocketAnnotationFailed", node: nodeName, detail: e.message, cause: e }))
-    const registered = client.getNode(nodeName).pipe(
-      Effect.flatMap((n) =>
-        n.metadata.labels?.["kubernetes.io/hostname"] !== undefined
-          ? Effect.succeed(n)
-          : Effect.fail<KubeApiError | "unlabelled">("unlabelled")
-      )
+    const kubeconfig = yield* Effect.mapError(
+      loadKubeconfig(KUBELET_CONF),
+      (e) => new KubeletError({ reason: "CriSocketAnnotationFailed", node: nodeName, detail: e.message, cause: e })
     )
+    const client = yield* Effect.mapError(
+      api.client(kubeconfig),
+      (e) => new KubeletError({ reason: "CriSocketAnnotationFailed", node: nodeName, detail: e.message, cause: e })
+    )
+    const registered = client
+      .getNode(nodeName)
+      .pipe(
+        Effect.flatMap((n) =>
+          n.metadata.labels?.["kubernetes.io/hostname"] !== undefined
+            ? Effect.succeed(n)
+            : Effect.fail<KubeApiError | "unlabelled">("unlabelled")
+        )
+      )
     const node = yield* registered.pipe(
-      Effect.retry({ schedule: Schedule.exponential("200 millis", 1.5).pipe(Schedule.either(Schedule.spaced("2 seconds"))), while: registrationPending }),
+      Effect.retry({
+        schedule: Schedule.exponential("200 millis", 1.5).pipe(Schedule.either(Schedule.spaced("2 seconds"))),
+        while: registrationPending
+      }),
       Effect.timeoutOption(waitFor),
       // the schedule never ends: only a failure that waiting cannot fix gets here
-      Effect.mapError((e) =>
-        new KubeletError({
-          reason: "CriSocketAnnotationFailed",
-          node: nodeName,
-          cause: e,
-          detail: e === "unlabelled" ? "the Node has no kubernetes.io/hostname label" : `reading the Node with the kubelet's credentials (${KUBELET_CONF}) failed: ${e.message}`
-        })
+      Effect.mapError(
+        (e) =>
+          new KubeletError({
+            reason: "CriSocketAnnotationFailed",
+            node: nodeName,
+            cause: e,
+            detail:
+              e === "unlabelled"
+                ? "the Node has no kubernetes.io/hostname label"
+                : `reading the Node with the kubelet's credentials (${KUBELET_CONF}) failed: ${e.message}`
+          })
       )
     )
     if (Option.isNone(node)) {
-      yield* out.warn(`[kubelet-start] WARNING: Node "${nodeName}" was not registered within ${goDuration(waitFor)}; the ${CRI_SOCKET_ANNOTATION} annotation was not added`)
+      yield* out.warn(
+        `[kubelet-start] WARNING: Node "${nodeName}" was not registered within ${goDuration(waitFor)}; the ${CRI_SOCKET_ANNOTATION} annotation was not added`
+      )
       return false
     }
     if (node.value.metadata.annotations?.[CRI_SOCKET_ANNOTATION] === criSocket) return true
     yield* client.patchNode(nodeName, { metadata: { annotations: { [CRI_SOCKET_ANNOTATION]: criSocket } } }).pipe(
-      Effect.tapError((e) => (e.reason === "Conflict" ? out.info("Temporarily unable to update node metadata due to conflict (will retry)") : Effect.void)),
-      Effect.retry({ schedule: Schedule.spaced("300 millis").pipe(Schedule.intersect(Schedule.recurs(10))), while: (e) => e.reason === "Conflict" }),
-      Effect.mapError((e) => new KubeletError({ reason: "CriSocketAnnotationFailed", node: nodeName, detail: e.message, cause: e }))
+      Effect.tapError((e) =>
+        e.reason === "Conflict"
+          ? out.info("Temporarily unable to update node metadata due to conflict (will retry)")
+          : Effect.void
+      ),
+      Effect.retry({
+        schedule: Schedule.spaced("300 millis").pipe(Schedule.intersect(Schedule.recurs(10))),
+        while: (e) => e.reason === "Conflict"
+      }),
+      Effect.mapError(
+        (e) => new KubeletError({ reason: "CriSocketAnnotationFailed", node: nodeName, detail: e.message, cause: e })
+      )
     )
     yield* out.detail(1, `[kubelet-start] Annotated Node "${nodeName}" with ${CRI_SOCKET_ANNOTATION}=${criSocket}`)
     return true

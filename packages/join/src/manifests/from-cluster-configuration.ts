@@ -28,10 +28,19 @@ export const extraArgsOf = (v: unknown): Record<string, string> => {
 const volumesOf = (v: unknown): HostPathMount[] =>
   (Array.isArray(v) ? v : []).map((x) => {
     const o = obj(x)
-    return { name: str(o.name), hostPath: str(o.hostPath), mountPath: str(o.mountPath), readOnly: o.readOnly === true, pathType: str(o.pathType) }
+    return {
+      name: str(o.name),
+      hostPath: str(o.hostPath),
+      mountPath: str(o.mountPath),
+      readOnly: o.readOnly === true,
+      pathType: str(o.pathType)
+    }
   })
 
-const component = (v: unknown): ComponentSettings => ({ extraArgs: extraArgsOf(obj(v).extraArgs), extraVolumes: volumesOf(obj(v).extraVolumes) })
+const component = (v: unknown): ComponentSettings => ({
+  extraArgs: extraArgsOf(obj(v).extraArgs),
+  extraVolumes: volumesOf(obj(v).extraVolumes)
+})
 
 const keyAlgorithmOf = (doc: Doc): KeyAlgorithm => {
   const enc = str(doc.encryptionAlgorithm)

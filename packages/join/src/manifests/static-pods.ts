@@ -20,7 +20,12 @@ export const ETCD_ADVERTISE_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-c
 export const APISERVER_ADVERTISE_ANNOTATION = "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint"
 
 /** CA bundle folders mounted into the API server and controller-manager when present on the host. */
-export const EXTRA_CA_DIRS = ["/etc/pki", "/usr/share/ca-certificates", "/usr/local/share/ca-certificates", "/etc/ca-certificates"]
+export const EXTRA_CA_DIRS = [
+  "/etc/pki",
+  "/usr/share/ca-certificates",
+  "/usr/local/share/ca-certificates",
+  "/etc/ca-certificates"
+]
 
 /** Inputs that come from the host rather than the cluster. */
 export interface HostFacts {
@@ -54,14 +59,32 @@ export const renderFlags = (defaults: Record<string, string>, extra: Readonly<Re
 
 const image = (cfg: ControlPlaneConfig, component: string): string => {
   const tag = cfg.kubernetesVersion.replace(/\+/g, "_")
-  return cfg.useHyperKubeImage ? `${cfg.imageRepository}/hyperkube:${tag}` : `${cfg.imageRepository}/${component}:${tag}`
+  return cfg.useHyperKubeImage
+    ? `${cfg.imageRepository}/hyperkube:${tag}`
+    : `${cfg.imageRepository}/${component}:${tag}`
 }
 
 /** The etcd version kubeadm pairs with a Kubernetes minor (constants.SupportedEtcdVersion). */
 const ETCD_VERSIONS: Record<number, string> = {
-  12: "3.2.24", 13: "3.2.24", 14: "3.3.10", 15: "3.3.10", 16: "3.3.15-0", 17: "3.4.3-0", 18: "3.4.3-0",
-  19: "3.4.13-0", 20: "3.4.13-0", 21: "3.4.13-0", 22: "3.5.0-0", 23: "3.5.1-0", 24: "3.5.3-0",
-  25: "3.5.4-0", 26: "3.5.6-0", 27: "3.5.7-0", 28: "3.5.9-0", 29: "3.5.10-0", 30: "3.5.12-0"
+  12: "3.2.24",
+  13: "3.2.24",
+  14: "3.3.10",
+  15: "3.3.10",
+  16: "3.3.15-0",
+  17: "3.4.3-0",
+  18: "3.4.3-0",
+  19: "3.4.13-0",
+  20: "3.4.13-0",
+  21: "3.4.13-0",
+  22: "3.5.0-0",
+  23: "3.5.1-0",
+  24: "3.5.3-0",
+  25: "3.5.4-0",
+  26: "3.5.6-0",
+  27: "3.5.7-0",
+  28: "3.5.9-0",
+  29: "3.5.10-0",
+  30: "3.5.12-0"
 }
 /** The etcd image for the cluster's version, unless ClusterConfiguration pins a repository or tag. */
 export const etcdImage = (cfg: ControlPlaneConfig): string => {
@@ -73,7 +96,9 @@ export const etcdImage = (cfg: ControlPlaneConfig): string => {
 }
 
 /** A volume and its mount in one value, so they cannot go out of step. */
-export interface Mount { volume: HostPathMount }
+export interface Mount {
+  volume: HostPathMount
+}
 
 /** A hostPath volume mounted at the same path (or at `mountPath`). */
 export const hostPath = (name: string, path: string, pathType: string, readOnly: boolean, mountPath = path): Mount => ({
@@ -92,7 +117,9 @@ const volumeName = (dir: string) => dir.replace(/\//g, "-").replace(/^-/, "")
 
 const caMounts = (host: HostFacts): Mount[] => [
   hostPath("ca-certs", "/etc/ssl/certs", "DirectoryOrCreate", true),
-  ...EXTRA_CA_DIRS.filter((d) => host.existingCaDirs.includes(d)).map((d) => hostPath(volumeName(d), d, "DirectoryOrCreate", true))
+  ...EXTRA_CA_DIRS.filter((d) => host.existingCaDirs.includes(d)).map((d) =>
+    hostPath(volumeName(d), d, "DirectoryOrCreate", true)
+  )
 ]
 
 /** What differs between the control-plane Pods; the rest of the Pod is built the same way for each. */
@@ -117,7 +144,11 @@ export const staticPod = (p: PodParts): Pod => {
     livenessProbe: p.livenessProbe,
     name: p.component,
     resources: p.cpu ? { requests: { cpu: p.cpu } } : {},
-    volumeMounts: p.mounts.map((m) => ({ mountPath: m.mountPath, name: m.name, ...(m.readOnly ? { readOnly: true } : {}) }))
+    volumeMounts: p.mounts.map((m) => ({
+      mountPath: m.mountPath,
+      name: m.name,
+      ...(m.readOnly ? { readOnly: true } : {})
+    }))
   }
   if (p.env.length > 0) container.env = p.env.map((e) => ({ name: e.name, value: e.value }))
   return {
@@ -152,7 +183,12 @@ export const probe = (scheme: "HTTP" | "HTTPS", host: string, port: number, path
 })
 
 /** Controller-manager / scheduler probe: secure port over HTTPS from 1.19, the insecure port before. */
-const healthzProbe = (minor: number, extra: Readonly<Record<string, string>>, securePort: number, insecurePort: number) =>
+const healthzProbe = (
+  minor: number,
+  extra: Readonly<Record<string, string>>,
+  securePort: number,
+  insecurePort: number
+) =>
   minor >= 19
     ? probe("HTTPS", extra["address"] ?? "127.0.0.1", securePort, "/healthz")
     : probe("HTTP", extra["address"] ?? "127.0.0.1", insecurePort, "/healthz")
@@ -163,7 +199,10 @@ const VALID_AUTHZ = ["Node", "RBAC", "Webhook", "ABAC", "AlwaysAllow", "AlwaysDe
 export const authorizationMode = (extra: Readonly<Record<string, string>>): string => {
   const given = extra["authorization-mode"]
   if (given === undefined) return "Node,RBAC"
-  const valid = given.split(",").map((s) => s.trim()).filter((m) => VALID_AUTHZ.includes(m))
+  const valid = given
+    .split(",")
+    .map((s) => s.trim())
+    .filter((m) => VALID_AUTHZ.includes(m))
   return valid.length > 0 ? [...new Set(valid)].join(",") : "Node,RBAC"
 }
 
@@ -234,10 +273,17 @@ export const kubeApiServerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
     component: "kube-apiserver",
     image: image(cfg, "kube-apiserver"),
     command: ["kube-apiserver", ...renderFlags(defaults, extra)],
-    livenessProbe: probe("HTTPS", cfg.advertiseAddress || "127.0.0.1", cfg.bindPort, minor >= 20 ? "/livez" : "/healthz"),
+    livenessProbe: probe(
+      "HTTPS",
+      cfg.advertiseAddress || "127.0.0.1",
+      cfg.bindPort,
+      minor >= 20 ? "/livez" : "/healthz"
+    ),
     cpu: "250m",
     mounts,
-    ...(minor >= 18 ? { annotations: { [APISERVER_ADVERTISE_ANNOTATION]: `${cfg.advertiseAddress}:${cfg.bindPort}` } } : {}),
+    ...(minor >= 18
+      ? { annotations: { [APISERVER_ADVERTISE_ANNOTATION]: `${cfg.advertiseAddress}:${cfg.bindPort}` } }
+      : {}),
     env: host.proxyEnv,
     minor
   })
@@ -279,7 +325,8 @@ export const kubeControllerManagerPod = (
     ...caMounts(host),
     hostPath("kubeconfig", kubeconfig, "FileOrCreate", true)
   ]
-  if (minor <= 15 || host.flexvolumeDirExists) defaultMounts.push(hostPath("flexvolume-dir", FLEXVOLUME_DIR, "DirectoryOrCreate", false))
+  if (minor <= 15 || host.flexvolumeDirExists)
+    defaultMounts.push(hostPath("flexvolume-dir", FLEXVOLUME_DIR, "DirectoryOrCreate", false))
   return staticPod({
     component: "kube-controller-manager",
     image: image(cfg, "kube-controller-manager"),
@@ -317,7 +364,11 @@ export const kubeSchedulerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
 export const podYaml = (pod: Pod): string => stringify(pod, { version: "1.1", sortMapEntries: true })
 
 /** The three control-plane component Pods, keyed by component name. */
-export const controlPlanePods = (cfg: ControlPlaneConfig, host: HostFacts = noHostFacts, opts = { externalCA: false }) => ({
+export const controlPlanePods = (
+  cfg: ControlPlaneConfig,
+  host: HostFacts = noHostFacts,
+  opts = { externalCA: false }
+) => ({
   "kube-apiserver": kubeApiServerPod(cfg, host),
   "kube-controller-manager": kubeControllerManagerPod(cfg, host, opts),
   "kube-scheduler": kubeSchedulerPod(cfg, host)

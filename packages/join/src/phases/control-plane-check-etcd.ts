@@ -14,7 +14,11 @@ import type { KubeApi } from "../kube-api/kube-api.js"
 import type { Etcd } from "../etcd/etcd.js"
 
 /** The phase's work; its type names what it needs from the join. */
-export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError, JoinContext | JoinData | Output | Host | RootFs | KubeApi | Etcd> = Effect.gen(function* () {
+export const run: Effect.Effect<
+  void,
+  JoinDataError | ControlPlaneJoinError,
+  JoinContext | JoinData | Output | Host | RootFs | KubeApi | Etcd
+> = Effect.gen(function* () {
   const out = yield* Output
   const cfg = yield* controlPlaneConfig
   if (!cfg.etcd.local) {
@@ -24,5 +28,7 @@ export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError, Joi
   yield* out.info("[check-etcd] Checking that the etcd cluster is healthy")
   const client = yield* etcdClient(cfg)
   // as kubeadm: a successful Status from every started member (an added-but-unstarted one has no client URL yet)
-  yield* clusterHealth(client).pipe(Effect.mapError((e) => new ControlPlaneJoinError({ reason: "EtcdUnhealthy", detail: e.message, cause: e })))
+  yield* clusterHealth(client).pipe(
+    Effect.mapError((e) => new ControlPlaneJoinError({ reason: "EtcdUnhealthy", detail: e.message, cause: e }))
+  )
 })

@@ -26,16 +26,28 @@ export const addApiEndpoint = (admin: KubeClient, cfg: ControlPlaneConfig, alrea
     const cm = alreadyRead ?? (yield* admin.getConfigMap("kube-system", "kubeadm-config"))
     alreadyRead = undefined
     const status = yield* readClusterStatus(cm.data)
-    const apiEndpoints = { ...status.apiEndpoints, [cfg.nodeName]: { advertiseAddress: cfg.advertiseAddress, bindPort: cfg.bindPort } }
-    yield* admin.updateConfigMap({ ...cm, data: { ...cm.data, ClusterStatus: clusterStatusYaml({ ...status, apiEndpoints }) } })
+    const apiEndpoints = {
+      ...status.apiEndpoints,
+      [cfg.nodeName]: { advertiseAddress: cfg.advertiseAddress, bindPort: cfg.bindPort }
+    }
+    yield* admin.updateConfigMap({
+      ...cm,
+      data: { ...cm.data, ClusterStatus: clusterStatusYaml({ ...status, apiEndpoints }) }
+    })
   })
   return attempt.pipe(
-    Effect.retry({ schedule: Schedule.spaced("500 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(19))), while: (e) => e.reason === "Conflict" }),
+    Effect.retry({
+      schedule: Schedule.spaced("500 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(19))),
+      while: (e) => e.reason === "Conflict"
+    }),
     Effect.catchTags({
       KubeApiError: (e) =>
         new ControlPlaneJoinError({
           reason: "UploadConfig",
-          detail: e.reason === "Conflict" ? "the kubeadm-config ConfigMap kept changing (409 Conflict) after 20 attempts" : e.message,
+          detail:
+            e.reason === "Conflict"
+              ? "the kubeadm-config ConfigMap kept changing (409 Conflict) after 20 attempts"
+              : e.message,
           cause: e
         }),
       ControlPlaneJoinError: (e) => new ControlPlaneJoinError({ reason: "UploadConfig", detail: e.message, cause: e })
@@ -44,20 +56,28 @@ export const addApiEndpoint = (admin: KubeClient, cfg: ControlPlaneConfig, alrea
 }
 
 /** The phase's work; its type names what it needs from the join. */
-export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError, JoinContext | JoinData | Output | Host | RootFs | KubeApi> = Effect.gen(function* () {
+export const run: Effect.Effect<
+  void,
+  JoinDataError | ControlPlaneJoinError,
+  JoinContext | JoinData | Output | Host | RootFs | KubeApi
+> = Effect.gen(function* () {
   const out = yield* Output
   const cfg = yield* controlPlaneConfig
   const minor = kubernetesMinor(cfg.kubernetesVersion)
   const admin = yield* adminClient
-  const cm = yield* admin.getConfigMap("kube-system", "kubeadm-config").pipe(
-    Effect.mapError((e) => new ControlPlaneJoinError({ reason: "UploadConfig", detail: e.message, cause: e }))
-  )
+  const cm = yield* admin
+    .getConfigMap("kube-system", "kubeadm-config")
+    .pipe(Effect.mapError((e) => new ControlPlaneJoinError({ reason: "UploadConfig", detail: e.message, cause: e })))
   if (cm.data["ClusterStatus"] === undefined) {
     // 1.22+ clusters have no ClusterStatus: the phase is a no-op there
-    yield* out.info("The 'update-status' phase is deprecated and will be removed in a future release. Currently it performs no operation")
+    yield* out.info(
+      "The 'update-status' phase is deprecated and will be removed in a future release. Currently it performs no operation"
+    )
     return
   }
-  yield* out.info(`[upload-config] ${minor <= 15 ? "storing" : "Storing"} the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace`)
+  yield* out.info(
+    `[upload-config] ${minor <= 15 ? "storing" : "Storing"} the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace`
+  )
   yield* addApiEndpoint(admin, cfg, cm)
   yield* ensureNodesKubeadmConfigRbac(admin)
 })
@@ -74,7 +94,11 @@ export const ensureNodesKubeadmConfigRbac = (admin: KubeClient) =>
       metadata: { name, namespace: "kube-system" },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
       subjects: [
-        { kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "system:bootstrappers:kubeadm:default-node-token" },
+        {
+          kind: "Group",
+          apiGroup: "rbac.authorization.k8s.io",
+          name: "system:bootstrappers:kubeadm:default-node-token"
+        },
         { kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "system:nodes" }
       ]
     })

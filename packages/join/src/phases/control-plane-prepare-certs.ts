@@ -13,4 +13,8 @@ import type { Host } from "../host/host.js"
 import type { RootFs } from "../rootfs/rootfs.js"
 
 /** The phase's work; its type names what it needs from the join. */
-export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | PkiError | RootFsError, JoinContext | JoinData | Output | Host | RootFs> = Effect.flatMap(controlPlaneConfig, (cfg) => Effect.asVoid(ensureControlPlaneCerts(cfg)))
+export const run: Effect.Effect<
+  void,
+  JoinDataError | ControlPlaneJoinError | PkiError | RootFsError,
+  JoinContext | JoinData | Output | Host | RootFs
+> = Effect.flatMap(controlPlaneConfig, (cfg) => Effect.asVoid(ensureControlPlaneCerts(cfg)))

@@ -12,4 +12,8 @@ import type { Host } from "../host/host.js"
 import type { RootFs } from "../rootfs/rootfs.js"
 
 /** The phase's work; its type names what it needs from the join. */
-export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | RootFsError, JoinContext | JoinData | Output | Host | RootFs> = Effect.flatMap(controlPlaneConfig, writeControlPlaneManifests)
+export const run: Effect.Effect<
+  void,
+  JoinDataError | ControlPlaneJoinError | RootFsError,
+  JoinContext | JoinData | Output | Host | RootFs
+> = Effect.flatMap(controlPlaneConfig, writeControlPlaneManifests)

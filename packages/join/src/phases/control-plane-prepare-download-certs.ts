@@ -13,7 +13,11 @@ import type { Host } from "../host/host.js"
 import type { RootFs } from "../rootfs/rootfs.js"
 
 /** The phase's work; its type names what it needs from the join. */
-export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | DownloadCertsError | RootFsError, JoinContext | JoinData | Output | Host | RootFs> = Effect.gen(function* () {
+export const run: Effect.Effect<
+  void,
+  JoinDataError | ControlPlaneJoinError | DownloadCertsError | RootFsError,
+  JoinContext | JoinData | Output | Host | RootFs
+> = Effect.gen(function* () {
   const { config } = yield* JoinContext
   const key = config.controlPlane?.certificateKey ?? ""
   if (key === "") {

@@ -25,9 +25,12 @@ import type { Host } from "../host/host.js"
 import type { KubeApi } from "../kube-api/kube-api.js"
 import type { Etcd } from "../etcd/etcd.js"
 
-
 /** The phase's work; its type names what it needs from the join. */
-export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | RootFsError, JoinContext | JoinData | Output | Host | RootFs | KubeApi | Etcd> = Effect.gen(function* () {
+export const run: Effect.Effect<
+  void,
+  JoinDataError | ControlPlaneJoinError | RootFsError,
+  JoinContext | JoinData | Output | Host | RootFs | KubeApi | Etcd
+> = Effect.gen(function* () {
   const out = yield* Output
   const { config } = yield* JoinContext
   const cfg = yield* controlPlaneConfig
@@ -35,17 +38,28 @@ export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | Ro
     yield* out.info("[control-plane-join] using external etcd - no local stacked instance added")
     return
   }
-  const wrap = (e: { readonly message: string }) => new ControlPlaneJoinError({ reason: "EtcdJoin", detail: e.message, cause: e })
+  const wrap = (e: { readonly message: string }) =>
+    new ControlPlaneJoinError({ reason: "EtcdJoin", detail: e.message, cause: e })
   // --etcd-learner asks for it on any cluster; the cluster's kubeadm does it from 1.29
   const data = yield* JoinData
-  const learner = (config.controlPlane?.etcdLearnerMode ?? false) || kubeadmBehaviour(yield* data.clusterConfiguration).etcdLearnerMode
+  const learner =
+    (config.controlPlane?.etcdLearnerMode ?? false) ||
+    kubeadmBehaviour(yield* data.clusterConfiguration).etcdLearnerMode
   const peerURL = `https://${urlHost(cfg.advertiseAddress)}:2380`
   const client = yield* etcdClient(cfg).pipe(Effect.mapError(wrap))
   const ensured = yield* ensureMember(client, cfg.nodeName, peerURL, { learner }).pipe(Effect.mapError(wrap))
   if (ensured.reused)
-    yield* out.info(`[etcd] Found the etcd member ${hexId(ensured.member.id)} already announced for ${peerURL} (an earlier run); reusing it`)
-  else yield* out.info(`[etcd] Announced new etcd member joining to the existing etcd cluster${learner ? " (as a learner)" : ""}`)
-  yield* out.detail(1, `[etcd] Creating local etcd static pod manifest file with initial cluster ${ensured.initialCluster.map((m) => `${m.name}=${m.peerURL}`).join(",")}`)
+    yield* out.info(
+      `[etcd] Found the etcd member ${hexId(ensured.member.id)} already announced for ${peerURL} (an earlier run); reusing it`
+    )
+  else
+    yield* out.info(
+      `[etcd] Announced new etcd member joining to the existing etcd cluster${learner ? " (as a learner)" : ""}`
+    )
+  yield* out.detail(
+    1,
+    `[etcd] Creating local etcd static pod manifest file with initial cluster ${ensured.initialCluster.map((m) => `${m.name}=${m.peerURL}`).join(",")}`
+  )
   // current kubeadm creates the data dir itself, 0700 (etcd refuses looser modes)
   const fs = yield* RootFs
   yield* fs.mkdir(cfg.etcd.local.dataDir, 0o700)
@@ -54,7 +68,9 @@ export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | Ro
   yield* writeManifest("etcd", pod).pipe(Effect.mapError(wrap))
   yield* out.info(`[etcd] Wrote Static Pod manifest for a local etcd member to "${MANIFESTS_DIR}/etcd.yaml"`)
   // The deadline is timeouts.etcdAPICall, applied to the whole phase by withTimeouts (join-workflow.ts).
-  yield* out.info(`[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${Duration.format((config.timeouts ?? defaultTimeouts).etcdAPICall)}`)
+  yield* out.info(
+    `[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${Duration.format((config.timeouts ?? defaultTimeouts).etcdAPICall)}`
+  )
   yield* waitForMember(client, peerURL, {
     learner,
     onProgress: (note) => out.detail(2, `[etcd] ${note}`)

@@ -48,13 +48,22 @@ const kubeletConfigMap = (client: KubeClient, version: string) =>
     const out = yield* Output
     const versioned = `kubelet-config-${majorMinor(version)}`
     const [first, second] = minorOf(version) >= 24 ? ["kubelet-config", versioned] : [versioned, "kubelet-config"]
-    yield* out.info(`[kubelet-start] Downloading configuration for the kubelet from the "${first}" ConfigMap in the kube-system namespace`)
+    yield* out.info(
+      `[kubelet-start] Downloading configuration for the kubelet from the "${first}" ConfigMap in the kube-system namespace`
+    )
     const cm = yield* client.getConfigMap("kube-system", first).pipe(
-      Effect.catchIf((e) => e.reason === "NotFound", () => client.getConfigMap("kube-system", second)),
+      Effect.catchIf(
+        (e) => e.reason === "NotFound",
+        () => client.getConfigMap("kube-system", second)
+      ),
       Effect.mapError((e) => new KubeletError({ reason: "ConfigDownloadFailed", detail: e.message, cause: e }))
     )
     const yaml = cm.data["kubelet"]
-    if (yaml === undefined) return yield* new KubeletError({ reason: "ConfigDownloadFailed", detail: `the ConfigMap ${cm.metadata.name} has no "kubelet" key` })
+    if (yaml === undefined)
+      return yield* new KubeletError({
+        reason: "ConfigDownloadFailed",
+        detail: `the ConfigMap ${cm.metadata.name} has no "kubelet" key`
+      })
     return yaml
   })
 
@@ -62,7 +71,9 @@ const kubeletConfigMap = (client: KubeClient, version: string) =>
 const renamed = (k: Kubeconfig, clusterName: string): Kubeconfig => ({
   ...k,
   clusters: k.clusters.map((c, i) => (i === 0 ? { ...c, name: clusterName } : c)),
-  contexts: k.contexts.map((c) => (c.value.cluster === k.clusters[0]?.name ? { ...c, value: { ...c.value, cluster: clusterName } } : c))
+  contexts: k.contexts.map((c) =>
+    c.value.cluster === k.clusters[0]?.name ? { ...c, value: { ...c.value, cluster: clusterName } } : c
+  )
 })
 
 /** The phase body: refuse a Ready Node of this name, write the kubelet's files, bootstrap and (re)start the kubelet. */
@@ -107,7 +118,13 @@ export const run = Effect.gen(function* () {
     yield* writeKubeletConfig(behaviour.nodeLocalCriSocket ? withInstanceConfig(kubeletYaml, criSocket) : kubeletYaml)
     yield* out.info(`[kubelet-start] Writing kubelet environment file with flags to file "${KUBEADM_FLAGS_ENV}"`)
     yield* writeFlagsEnv(flags)
-    yield* kubeletBootstrap.beforeKubeletStart({ bootstrap, nodeName, caPem: cluster.caPem, csrApiVersion: minor >= 19 ? "v1" : "v1beta1", existing })
+    yield* kubeletBootstrap.beforeKubeletStart({
+      bootstrap,
+      nodeName,
+      caPem: cluster.caPem,
+      csrApiVersion: minor >= 19 ? "v1" : "v1beta1",
+      existing
+    })
     return yield* kubelet.start
   })
   if (behaviour.controlPlaneKubeletLocalMode) {

@@ -28,10 +28,16 @@ import type { RootFs } from "../rootfs/rootfs.js"
  * Checks print nothing themselves, so running them together changes no output.
  */
 export const startedTogether = <R>(checks: ReadonlyArray<Check<R>>) =>
-  Effect.forEach(checks, (c) => Effect.map(Effect.fork(c.run), (fiber): Check => ({ name: c.name, run: Fiber.join(fiber) })))
+  Effect.forEach(checks, (c) =>
+    Effect.map(Effect.fork(c.run), (fiber): Check => ({ name: c.name, run: Fiber.join(fiber) }))
+  )
 
 /** The phase's work; its type names what it needs from the join. */
-export const run: Effect.Effect<void, JoinDataError | ControlPlaneJoinError | PreflightError | KubeletError, JoinContext | JoinData | Output | Host | RootFs | Crypto> = Effect.gen(function* () {
+export const run: Effect.Effect<
+  void,
+  JoinDataError | ControlPlaneJoinError | PreflightError | KubeletError,
+  JoinContext | JoinData | Output | Host | RootFs | Crypto
+> = Effect.gen(function* () {
   const { config } = yield* JoinContext
   const out = yield* Output
   const data = yield* JoinData

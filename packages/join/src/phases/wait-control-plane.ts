@@ -27,7 +27,9 @@ import type { Health } from "../health/health.js"
 export const CONTROL_PLANE_HEALTH_TIMEOUT = Duration.minutes(4)
 
 /** Some control-plane components did not report healthy in time; lists each failure as kubeadm does. */
-export class ControlPlaneHealthError extends Data.TaggedError("ControlPlaneHealthError")<{ readonly failures: ReadonlyArray<string> }> {
+export class ControlPlaneHealthError extends Data.TaggedError("ControlPlaneHealthError")<{
+  readonly failures: ReadonlyArray<string>
+}> {
   override get message() {
     return `failed while waiting for the control plane to start: ${this.failures.length === 1 ? this.failures[0] : `[${this.failures.join(", ")}]`}`
   }
@@ -60,27 +62,51 @@ const hostPort = (host: string, port: string) => (host.includes(":") ? `[${host}
  * scheduler at --bind-address (127.0.0.1) and --secure-port (10257, 10259), /healthz
  * and /livez. `manifests` maps a component to its manifest's text.
  */
-export const componentChecks = (manifests: Readonly<Record<string, string>>, apiServerAddress: string): Either.Either<ReadonlyArray<ComponentCheck>, string> => {
+export const componentChecks = (
+  manifests: Readonly<Record<string, string>>,
+  apiServerAddress: string
+): Either.Either<ReadonlyArray<ComponentCheck>, string> => {
   const specs = [
-    { name: "kube-apiserver", addressFlag: "advertise-address", address: apiServerAddress, port: "6443", endpoint: "livez" },
-    { name: "kube-controller-manager", addressFlag: "bind-address", address: "127.0.0.1", port: "10257", endpoint: "healthz" },
+    {
+      name: "kube-apiserver",
+      addressFlag: "advertise-address",
+      address: apiServerAddress,
+      port: "6443",
+      endpoint: "livez"
+    },
+    {
+      name: "kube-controller-manager",
+      addressFlag: "bind-address",
+      address: "127.0.0.1",
+      port: "10257",
+      endpoint: "healthz"
+    },
     { name: "kube-scheduler", addressFlag: "bind-address", address: "127.0.0.1", port: "10259", endpoint: "livez" }
   ] as const
   const checks: Array<ComponentCheck> = []
   const errors: Array<string> = []
   for (const spec of specs) {
     const text = manifests[spec.name]
-    const pod = text === undefined ? undefined : (parse(text) as { spec?: { containers?: Array<{ command?: Array<string> }> } } | null)
+    const pod =
+      text === undefined
+        ? undefined
+        : (parse(text) as { spec?: { containers?: Array<{ command?: Array<string> }> } } | null)
     const command = pod?.spec?.containers?.find((c) => c.command?.[0] === spec.name)?.command
     if (command === undefined) {
-      errors.push(text === undefined ? `got nil Pod for component "${spec.name}"` : `the Pod has no container command starting with "${spec.name}"`)
+      errors.push(
+        text === undefined
+          ? `got nil Pod for component "${spec.name}"`
+          : `the Pod has no container command starting with "${spec.name}"`
+      )
       continue
     }
     const address = flagValue(command, spec.addressFlag) ?? spec.address
     const port = flagValue(command, "secure-port") ?? spec.port
     checks.push({ name: spec.name, url: `https://${hostPort(address, port)}/${spec.endpoint}` })
   }
-  return errors.length > 0 ? Either.left(`could not parse the address and port of all control plane components: ${errors.join(", ")}`) : Either.right(checks)
+  return errors.length > 0
+    ? Either.left(`could not parse the address and port of all control plane components: ${errors.join(", ")}`)
+    : Either.right(checks)
 }
 
 /** admin.conf's CA and client certificate, for the API server's check. */
@@ -96,12 +122,18 @@ const adminTls = Effect.gen(function* () {
 })
 
 /** The phase's work; its type names what it needs from the join. */
-export const run: Effect.Effect<void, ControlPlaneJoinError | ControlPlaneHealthError, JoinContext | Output | Host | RootFs | Health> = Effect.gen(function* () {
+export const run: Effect.Effect<
+  void,
+  ControlPlaneJoinError | ControlPlaneHealthError,
+  JoinContext | Output | Host | RootFs | Health
+> = Effect.gen(function* () {
   const { config } = yield* JoinContext
   const out = yield* Output
   const fs = yield* RootFs
   const timeout = config.timeouts?.controlPlaneComponentHealthCheck ?? CONTROL_PLANE_HEALTH_TIMEOUT
-  yield* out.info(`[control-plane-check] Waiting for healthy control plane components. This can take up to ${goDuration(timeout)}`)
+  yield* out.info(
+    `[control-plane-check] Waiting for healthy control plane components. This can take up to ${goDuration(timeout)}`
+  )
   const manifests: Record<string, string> = {}
   for (const name of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
     const text = yield* Effect.either(fs.readText(`${MANIFESTS_DIR}/${name}.yaml`))
@@ -115,8 +147,12 @@ export const run: Effect.Effect<void, ControlPlaneJoinError | ControlPlaneHealth
     checks.right,
     (check) =>
       Effect.gen(function* () {
-        const [took, failed] = yield* Effect.timed(untilHealthy(check.url, timeout, check.name === "kube-apiserver" ? tls : undefined))
-        yield* out.info(`[control-plane-check] ${check.name} is ${Option.isSome(failed) ? "not healthy" : "healthy"} after ${goDuration(took)}`)
+        const [took, failed] = yield* Effect.timed(
+          untilHealthy(check.url, timeout, check.name === "kube-apiserver" ? tls : undefined)
+        )
+        yield* out.info(
+          `[control-plane-check] ${check.name} is ${Option.isSome(failed) ? "not healthy" : "healthy"} after ${goDuration(took)}`
+        )
         return Option.map(failed, (why) => `${check.name} check failed at ${check.url}: ${why}`)
       }),
     { concurrency: "unbounded" }

@@ -11,7 +11,14 @@
  */
 import { Effect, Either } from "effect"
 import type { CertificateInfo } from "../crypto/certs.js"
-import { generateKeyPair, privateKeyFromPem, privateKeyToPem, publicKeyToPem, type KeyAlgorithm as CryptoKeyAlgorithm, type KeyPair } from "../crypto/keys.js"
+import {
+  generateKeyPair,
+  privateKeyFromPem,
+  privateKeyToPem,
+  publicKeyToPem,
+  type KeyAlgorithm as CryptoKeyAlgorithm,
+  type KeyPair
+} from "../crypto/keys.js"
 import { createCaCertificate, createCertificate, parseCertificate, verifyCertificate } from "../crypto/lazy.js"
 import type { ControlPlaneConfig, KeyAlgorithm } from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
@@ -23,22 +30,29 @@ import { causeText } from "../cause-text.js"
 
 export { PkiError }
 
-
 /** Maps the ClusterConfiguration algorithm name to the crypto module's. */
 export const cryptoAlgorithm = (a: KeyAlgorithm): CryptoKeyAlgorithm =>
   a === "ECDSA-P256" ? "ecdsa-p256" : a === "RSA-4096" ? "rsa-4096" : "rsa-2048"
 
 /** A new key pair of the configured algorithm; a failure is a PkiError. */
 export const newKeyPair = (a: KeyAlgorithm) =>
-  Effect.tryPromise({ try: () => generateKeyPair(cryptoAlgorithm(a)), catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e }) })
+  Effect.tryPromise({
+    try: () => generateKeyPair(cryptoAlgorithm(a)),
+    catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e })
+  })
 
 /** PEM of a private key as kubeadm writes it (PKCS#1 `RSA PRIVATE KEY` / SEC1 `EC PRIVATE KEY`). */
 export const keyPem = (k: KeyPair) =>
-  Effect.tryPromise({ try: () => privateKeyToPem(k.privateKey, "traditional"), catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e }) })
+  Effect.tryPromise({
+    try: () => privateKeyToPem(k.privateKey, "traditional"),
+    catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e })
+  })
 
 const readIfExists = (path: string) =>
   Effect.flatMap(RootFs, (fs) =>
-    Effect.flatMap(fs.exists(path), (ok) => (ok ? Effect.map(fs.readText(path), (t): string | undefined => t) : Effect.succeed(undefined)))
+    Effect.flatMap(fs.exists(path), (ok) =>
+      ok ? Effect.map(fs.readText(path), (t): string | undefined => t) : Effect.succeed(undefined)
+    )
   )
 
 const parseCert = (pem: string) => Effect.tryPromise({ try: () => parseCertificate(pem), catch: (e) => causeText(e) })
@@ -76,8 +90,13 @@ export const loadOrCreateCa = (cfg: ControlPlaneConfig, spec: CaSpec) =>
       return { spec, certPem, keys } satisfies LoadedCa
     }
     if (crt === undefined)
-      return yield* new PkiError({ reason: "Ca", detail: `failure loading ${spec.base} certificate: couldn't load the certificate file ${crtPath}: no such file or directory` })
-    const info = yield* parseCert(crt).pipe(Effect.mapError((m) => new PkiError({ reason: "Ca", detail: `failure loading ${spec.base} certificate: ${m}` })))
+      return yield* new PkiError({
+        reason: "Ca",
+        detail: `failure loading ${spec.base} certificate: couldn't load the certificate file ${crtPath}: no such file or directory`
+      })
+    const info = yield* parseCert(crt).pipe(
+      Effect.mapError((m) => new PkiError({ reason: "Ca", detail: `failure loading ${spec.base} certificate: ${m}` }))
+    )
     const bad = validityProblem(info)
     if (bad) return yield* new PkiError({ reason: "Ca", detail: `failure loading ${spec.base} certificate: ${bad}` })
     if (!info.isCA) return yield* new PkiError({ reason: "Ca", detail: `certificate ${spec.base} is not a CA` })
@@ -120,7 +139,8 @@ type Planned =
   | { readonly leaf: LeafCertSpec; readonly reuse: false; readonly caCertPem: string; readonly caKeys: KeyPair }
 type Reused = Extract<Planned, { readonly reuse: true }>
 type Keyed = Reused | (Extract<Planned, { readonly reuse: false }> & { readonly key: KeyPair })
-type Issued = Reused | { readonly leaf: LeafCertSpec; readonly reuse: false; readonly certPem: string; readonly keyPem: string }
+type Issued =
+  Reused | { readonly leaf: LeafCertSpec; readonly reuse: false; readonly certPem: string; readonly keyPem: string }
 
 /** The whole `certs` sub-phase. */
 export const ensureControlPlaneCerts = (
@@ -134,7 +154,9 @@ export const ensureControlPlaneCerts = (
     // bad addresses in the configuration are PkiErrors; anything else thrown is a bug (a defect)
     const { leaves, skippedSans } = yield* attempt(() => leafSpecs(cfg))
     for (const s of skippedSans)
-      yield* out.warn(`[certificates] WARNING: '${s.san}' was not added to the '${s.cert}.crt' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`)
+      yield* out.warn(
+        `[certificates] WARNING: '${s.san}' was not added to the '${s.cert}.crt' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`
+      )
 
     const cas = new Map<CaName, LoadedCa>()
     for (const spec of casFor(cfg)) cas.set(spec.name, yield* loadOrCreateCa(cfg, spec))
@@ -143,7 +165,8 @@ export const ensureControlPlaneCerts = (
     const plan: Array<Planned> = []
     for (const leaf of leaves) {
       const ca = cas.get(leaf.ca)
-      if (ca === undefined) return yield* Effect.dieMessage(`no CA "${leaf.ca}" was loaded for certificate "${leaf.name}"`)
+      if (ca === undefined)
+        return yield* Effect.dieMessage(`no CA "${leaf.ca}" was loaded for certificate "${leaf.name}"`)
       const crt = yield* readIfExists(`${dir}/${leaf.base}.crt`)
       const key = yield* readIfExists(`${dir}/${leaf.base}.key`)
       if (crt !== undefined || key !== undefined || ca.keys === undefined) {
@@ -157,7 +180,10 @@ export const ensureControlPlaneCerts = (
             reason: "Certificate",
             detail: `could not load expected certificate "${leaf.name}" or validate the existence of key "${ca.spec.name}" for it: ${problem}`
           })
-        return yield* new PkiError({ reason: "Certificate", detail: `failed to write or validate certificate "${leaf.name}": ${problem}` })
+        return yield* new PkiError({
+          reason: "Certificate",
+          detail: `failed to write or validate certificate "${leaf.name}": ${problem}`
+        })
       }
       plan.push({ leaf, reuse: false, caCertPem: ca.certPem, caKeys: ca.keys })
     }
@@ -166,11 +192,15 @@ export const ensureControlPlaneCerts = (
     const started = Date.now()
     const keyed = yield* Effect.forEach(
       plan,
-      (p): Effect.Effect<Keyed, PkiError> => (p.reuse ? Effect.succeed(p) : Effect.map(newKeyPair(cfg.keyAlgorithm), (key) => ({ ...p, key }))),
+      (p): Effect.Effect<Keyed, PkiError> =>
+        p.reuse ? Effect.succeed(p) : Effect.map(newKeyPair(cfg.keyAlgorithm), (key) => ({ ...p, key })),
       { concurrency: "unbounded" }
     )
     const keygenMillis = Date.now() - started
-    yield* out.detail(1, `[certs] generated ${toGenerate.length} ${cfg.keyAlgorithm} key pairs concurrently in ${keygenMillis} ms`)
+    yield* out.detail(
+      1,
+      `[certs] generated ${toGenerate.length} ${cfg.keyAlgorithm} key pairs concurrently in ${keygenMillis} ms`
+    )
     const issued = yield* Effect.forEach(
       keyed,
       (p): Effect.Effect<Issued, PkiError> =>
@@ -190,7 +220,11 @@ export const ensureControlPlaneCerts = (
                     },
                     { certPem: p.caCertPem, keys: p.caKeys }
                   ),
-                catch: (e) => new PkiError({ reason: "Certificate", detail: `failed to write or validate certificate "${p.leaf.name}": ${causeText(e)}` })
+                catch: (e) =>
+                  new PkiError({
+                    reason: "Certificate",
+                    detail: `failed to write or validate certificate "${p.leaf.name}": ${causeText(e)}`
+                  })
               })
               return { leaf: p.leaf, reuse: false, certPem, keyPem: yield* keyPem(p.key) }
             }),
@@ -203,13 +237,19 @@ export const ensureControlPlaneCerts = (
       }
       yield* out.info(`[certs] Generating "${p.leaf.base}" certificate and key`)
       if (p.leaf.serving)
-        yield* out.info(`[certs] ${p.leaf.base} serving cert is signed for DNS names [${p.leaf.dnsNames.join(" ")}] and IPs [${p.leaf.ipAddresses.join(" ")}]`)
+        yield* out.info(
+          `[certs] ${p.leaf.base} serving cert is signed for DNS names [${p.leaf.dnsNames.join(" ")}] and IPs [${p.leaf.ipAddresses.join(" ")}]`
+        )
       yield* fs.write(`${dir}/${p.leaf.base}.key`, p.keyPem, { mode: 0o600 })
       yield* fs.write(`${dir}/${p.leaf.base}.crt`, p.certPem, { mode: 0o644 })
     }
     yield* out.info(`[certs] Valid certificates and keys now exist in "${dir}"`)
     yield* ensureServiceAccountKeys(cfg)
-    return { generated: toGenerate.map((p) => p.leaf.base), reused: plan.filter((p) => p.reuse).map((p) => p.leaf.base), keygenMillis }
+    return {
+      generated: toGenerate.map((p) => p.leaf.base),
+      reused: plan.filter((p) => p.reuse).map((p) => p.leaf.base),
+      keygenMillis
+    }
   })
 
 /** sa.key / sa.pub: reuse a loadable sa.key, else generate (both 0600, as 1.15's key writer). */
@@ -221,12 +261,19 @@ export const ensureServiceAccountKeys = (cfg: ControlPlaneConfig) =>
     const existing = yield* readIfExists(keyPath)
     if (existing !== undefined) {
       const ok = yield* Effect.either(parseKey(existing))
-      if (Either.isLeft(ok)) return yield* new PkiError({ reason: "ServiceAccount", detail: "file sa.key existed but it could not be loaded properly" })
+      if (Either.isLeft(ok))
+        return yield* new PkiError({
+          reason: "ServiceAccount",
+          detail: "file sa.key existed but it could not be loaded properly"
+        })
       yield* out.info(`[certs] Using the existing "sa" key`)
       return
     }
     const k = yield* newKeyPair(cfg.keyAlgorithm)
-    const pub = yield* Effect.tryPromise({ try: () => publicKeyToPem(k.publicKey), catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e }) })
+    const pub = yield* Effect.tryPromise({
+      try: () => publicKeyToPem(k.publicKey),
+      catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e })
+    })
     yield* out.info(`[certs] Generating "sa" key and public key`)
     yield* fs.write(keyPath, yield* keyPem(k), { mode: 0o600 })
     yield* fs.write(`${cfg.certificatesDir}/sa.pub`, pub, { mode: 0o600 })

@@ -26,11 +26,17 @@ const bigIntToV6 = (n: bigint): string => {
   // compress the longest run of zero groups (RFC 5952)
   let best = -1
   let bestLen = 0
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== "0") { i++; continue }
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== "0") {
+      i++
+      continue
+    }
     let j = i
     while (j < 8 && groups[j] === "0") j++
-    if (j - i > bestLen && j - i > 1) { best = i; bestLen = j - i }
+    if (j - i > bestLen && j - i > 1) {
+      best = i
+      bestLen = j - i
+    }
     i = j
   }
   if (best < 0) return groups.join(":")
@@ -49,7 +55,8 @@ export const canonicalIp = (ip: string): string => {
 export const firstHostIp = (cidr: string): string => {
   const [addr, bitsText] = cidr.trim().split("/") as [string, string | undefined]
   const bits = Number(bitsText)
-  if (!isIP(addr) || bitsText === undefined || !Number.isInteger(bits)) throw new PkiError({ reason: "InvalidAddress", detail: `"${cidr}" is not a valid CIDR` })
+  if (!isIP(addr) || bitsText === undefined || !Number.isInteger(bits))
+    throw new PkiError({ reason: "InvalidAddress", detail: `"${cidr}" is not a valid CIDR` })
   if (isIPv4(addr)) {
     if (bits < 0 || bits > 32) throw new PkiError({ reason: "InvalidAddress", detail: `"${cidr}" is not a valid CIDR` })
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0

@@ -9,7 +9,12 @@ import { causeText } from "../cause-text.js"
 import { privateKeyFromPem } from "../crypto/keys.js"
 import { createCertificate } from "../crypto/lazy.js"
 import { currentContext, parseKubeconfig, serializeKubeconfig, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
-import { type ControlPlaneConfig, controlPlaneUrl, kubernetesMinor, urlHost } from "../manifests/control-plane-config.js"
+import {
+  type ControlPlaneConfig,
+  controlPlaneUrl,
+  kubernetesMinor,
+  urlHost
+} from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/index.js"
 import { keyPem, newKeyPair, PkiError } from "./certs.js"
@@ -32,17 +37,25 @@ export const kubeconfigSpecs = (cfg: ControlPlaneConfig): KubeconfigSpec[] => {
   // 1.20+ points the controller-manager and scheduler at their own API server
   const local = minor >= 20 ? `https://${urlHost(cfg.advertiseAddress)}:${cfg.bindPort}` : endpoint
   return [
-    { file: "admin.conf", user: "kubernetes-admin", organizations: [minor >= 29 ? "kubeadm:cluster-admins" : "system:masters"], server: endpoint },
+    {
+      file: "admin.conf",
+      user: "kubernetes-admin",
+      organizations: [minor >= 29 ? "kubeadm:cluster-admins" : "system:masters"],
+      server: endpoint
+    },
     { file: "controller-manager.conf", user: "system:kube-controller-manager", organizations: [], server: local },
     { file: "scheduler.conf", user: "system:kube-scheduler", organizations: [], server: local }
   ]
 }
 
-
 /** Writes missing control-plane kubeconfigs with certificates signed by the cluster CA; existing ones are checked and kept. */
 export const ensureControlPlaneKubeconfigs = (
   cfg: ControlPlaneConfig
-): Effect.Effect<{ written: ReadonlyArray<string>; reused: ReadonlyArray<string> }, PkiError | RootFsError, RootFs | Output> =>
+): Effect.Effect<
+  { written: ReadonlyArray<string>; reused: ReadonlyArray<string> },
+  PkiError | RootFsError,
+  RootFs | Output
+> =>
   Effect.gen(function* () {
     const fs = yield* RootFs
     const out = yield* Output
@@ -57,7 +70,13 @@ export const ensureControlPlaneKubeconfigs = (
       return { certPem, keys }
     })
     const ca = yield* loadCa.pipe(
-      Effect.mapError((e) => new PkiError({ reason: "Kubeconfig", detail: `couldn't create a kubeconfig; the CA files couldn't be loaded: ${typeof e === "string" ? e : e.message}` }))
+      Effect.mapError(
+        (e) =>
+          new PkiError({
+            reason: "Kubeconfig",
+            detail: `couldn't create a kubeconfig; the CA files couldn't be loaded: ${typeof e === "string" ? e : e.message}`
+          })
+      )
     )
     const minor = kubernetesMinor(cfg.kubernetesVersion)
     const specs = kubeconfigSpecs(cfg)
@@ -71,28 +90,61 @@ export const ensureControlPlaneKubeconfigs = (
       }
       const parsed = parseKubeconfig(yield* fs.readText(path))
       if (Either.isLeft(parsed))
-        return yield* new PkiError({ reason: "Kubeconfig", detail: `failed to load kubeconfig file ${path} that already exists on disk: ${parsed.left.message}` })
+        return yield* new PkiError({
+          reason: "Kubeconfig",
+          detail: `failed to load kubeconfig file ${path} that already exists on disk: ${parsed.left.message}`
+        })
       const k = parsed.right
       const ctx = currentContext(k)
-      if (!ctx) return yield* new PkiError({ reason: "Kubeconfig", detail: `failed to find CurrentContext in Contexts of the kubeconfig file ${path}` })
+      if (!ctx)
+        return yield* new PkiError({
+          reason: "Kubeconfig",
+          detail: `failed to find CurrentContext in Contexts of the kubeconfig file ${path}`
+        })
       const cluster = k.clusters.find((c) => c.name === ctx.cluster)
-      if (!cluster) return yield* new PkiError({ reason: "Kubeconfig", detail: `failed to find the cluster of the current context in the kubeconfig file ${path}` })
+      if (!cluster)
+        return yield* new PkiError({
+          reason: "Kubeconfig",
+          detail: `failed to find the cluster of the current context in the kubeconfig file ${path}`
+        })
       if ((cluster.value.certificateAuthorityData ?? "").trim() !== ca.certPem.trim())
-        return yield* new PkiError({ reason: "Kubeconfig", detail: `a kubeconfig file "${path}" exists already but has got the wrong CA cert` })
+        return yield* new PkiError({
+          reason: "Kubeconfig",
+          detail: `a kubeconfig file "${path}" exists already but has got the wrong CA cert`
+        })
       if (cluster.value.server !== spec.server) {
-        if (minor < 20) return yield* new PkiError({ reason: "Kubeconfig", detail: `a kubeconfig file "${path}" exists already but has got the wrong API Server URL` })
-        yield* out.warn(`[kubeconfig] WARNING: a kubeconfig file "${path}" exists already but has an unexpected API Server URL: expected: ${spec.server}, got: ${cluster.value.server}`)
+        if (minor < 20)
+          return yield* new PkiError({
+            reason: "Kubeconfig",
+            detail: `a kubeconfig file "${path}" exists already but has got the wrong API Server URL`
+          })
+        yield* out.warn(
+          `[kubeconfig] WARNING: a kubeconfig file "${path}" exists already but has an unexpected API Server URL: expected: ${spec.server}, got: ${cluster.value.server}`
+        )
       }
       reused.push(spec.file)
     }
-    const keyed = yield* Effect.forEach(todo, (spec) => Effect.map(newKeyPair(cfg.keyAlgorithm), (k) => ({ spec, k })), { concurrency: "unbounded" })
+    const keyed = yield* Effect.forEach(
+      todo,
+      (spec) => Effect.map(newKeyPair(cfg.keyAlgorithm), (k) => ({ spec, k })),
+      { concurrency: "unbounded" }
+    )
     const files = yield* Effect.forEach(
       keyed,
       ({ spec, k }) =>
         Effect.gen(function* () {
           const certPem = yield* Effect.tryPromise({
-            try: () => createCertificate(k.publicKey, { commonName: spec.user, organizations: spec.organizations, extKeyUsages: ["client"] }, ca),
-            catch: (e) => new PkiError({ reason: "Kubeconfig", detail: `failure while creating the ${spec.file} client certificate: ${causeText(e)}` })
+            try: () =>
+              createCertificate(
+                k.publicKey,
+                { commonName: spec.user, organizations: spec.organizations, extKeyUsages: ["client"] },
+                ca
+              ),
+            catch: (e) =>
+              new PkiError({
+                reason: "Kubeconfig",
+                detail: `failure while creating the ${spec.file} client certificate: ${causeText(e)}`
+              })
           })
           const context = `${spec.user}@${cfg.clusterName}`
           const text = serializeKubeconfig(

@@ -23,7 +23,12 @@ export interface CaSpec {
 /** kubeadm's CAs: the cluster CA, the front-proxy CA and the etcd CA. */
 export const CAS: Record<CaName, CaSpec> = {
   ca: { name: "ca", base: "ca", commonName: "kubernetes", label: "CA" },
-  "front-proxy-ca": { name: "front-proxy-ca", base: "front-proxy-ca", commonName: "front-proxy-ca", label: "front-proxy CA" },
+  "front-proxy-ca": {
+    name: "front-proxy-ca",
+    base: "front-proxy-ca",
+    commonName: "front-proxy-ca",
+    label: "front-proxy CA"
+  },
   "etcd-ca": { name: "etcd-ca", base: "etcd/ca", commonName: "etcd-ca", label: "etcd CA" }
 }
 
@@ -58,11 +63,20 @@ const pushUnique = (list: string[], v: string) => {
 /** apiserver SANs, in the order kubeadm places them (spec §3.3). */
 export const apiServerSans = (cfg: ControlPlaneConfig): SanResult => {
   if (isIP(cfg.advertiseAddress) === 0)
-    throw new PkiError({ reason: "InvalidAddress", detail: `error parsing LocalAPIEndpoint AdvertiseAddress ${cfg.advertiseAddress}: is not a valid textual representation of an IP address` })
+    throw new PkiError({
+      reason: "InvalidAddress",
+      detail: `error parsing LocalAPIEndpoint AdvertiseAddress ${cfg.advertiseAddress}: is not a valid textual representation of an IP address`
+    })
   const dns: string[] = []
   const ips: string[] = []
   const skipped: string[] = []
-  for (const d of [cfg.nodeName, "kubernetes", "kubernetes.default", "kubernetes.default.svc", `kubernetes.default.svc.${cfg.networking.dnsDomain}`])
+  for (const d of [
+    cfg.nodeName,
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    `kubernetes.default.svc.${cfg.networking.dnsDomain}`
+  ])
     pushUnique(dns, d)
   pushUnique(ips, firstHostIp(cfg.networking.serviceSubnet.split(",")[0] ?? ""))
   pushUnique(ips, canonicalIp(cfg.advertiseAddress))
@@ -70,7 +84,11 @@ export const apiServerSans = (cfg: ControlPlaneConfig): SanResult => {
     const { host } = splitHostPort(cfg.controlPlaneEndpoint)
     if (isIP(host) !== 0) pushUnique(ips, canonicalIp(host))
     else if (isDnsSan(host.toLowerCase())) pushUnique(dns, host.toLowerCase())
-    else throw new PkiError({ reason: "InvalidAddress", detail: `error parsing cluster controlPlaneEndpoint "${cfg.controlPlaneEndpoint}"` })
+    else
+      throw new PkiError({
+        reason: "InvalidAddress",
+        detail: `error parsing cluster controlPlaneEndpoint "${cfg.controlPlaneEndpoint}"`
+      })
   }
   for (const raw of cfg.apiServer.certSANs) {
     const san = raw.toLowerCase()
@@ -102,24 +120,99 @@ export const casFor = (cfg: ControlPlaneConfig): CaSpec[] =>
   cfg.etcd.local ? [CAS.ca, CAS["front-proxy-ca"], CAS["etcd-ca"]] : [CAS.ca, CAS["front-proxy-ca"]]
 
 /** Every leaf a joining control plane needs, grouped in CA order. */
-export const leafSpecs = (cfg: ControlPlaneConfig): { leaves: LeafCertSpec[]; skippedSans: Array<{ cert: string; san: string }> } => {
+export const leafSpecs = (
+  cfg: ControlPlaneConfig
+): { leaves: LeafCertSpec[]; skippedSans: Array<{ cert: string; san: string }> } => {
   const api = apiServerSans(cfg)
   const skippedSans = api.skipped.map((san) => ({ cert: "apiserver", san }))
   const leaves: LeafCertSpec[] = [
-    { name: "apiserver", base: "apiserver", ca: "ca", commonName: "kube-apiserver", organizations: [], extKeyUsages: ["server"], dnsNames: api.dnsNames, ipAddresses: api.ipAddresses, serving: true },
-    { name: "apiserver-kubelet-client", base: "apiserver-kubelet-client", ca: "ca", commonName: "kube-apiserver-kubelet-client", organizations: MASTERS, extKeyUsages: ["client"], dnsNames: [], ipAddresses: [], serving: false },
-    { name: "front-proxy-client", base: "front-proxy-client", ca: "front-proxy-ca", commonName: "front-proxy-client", organizations: [], extKeyUsages: ["client"], dnsNames: [], ipAddresses: [], serving: false }
+    {
+      name: "apiserver",
+      base: "apiserver",
+      ca: "ca",
+      commonName: "kube-apiserver",
+      organizations: [],
+      extKeyUsages: ["server"],
+      dnsNames: api.dnsNames,
+      ipAddresses: api.ipAddresses,
+      serving: true
+    },
+    {
+      name: "apiserver-kubelet-client",
+      base: "apiserver-kubelet-client",
+      ca: "ca",
+      commonName: "kube-apiserver-kubelet-client",
+      organizations: MASTERS,
+      extKeyUsages: ["client"],
+      dnsNames: [],
+      ipAddresses: [],
+      serving: false
+    },
+    {
+      name: "front-proxy-client",
+      base: "front-proxy-client",
+      ca: "front-proxy-ca",
+      commonName: "front-proxy-client",
+      organizations: [],
+      extKeyUsages: ["client"],
+      dnsNames: [],
+      ipAddresses: [],
+      serving: false
+    }
   ]
   const local = cfg.etcd.local
   if (local) {
     const server = etcdSans(cfg, local.serverCertSANs)
     const peer = etcdSans(cfg, local.peerCertSANs)
-    skippedSans.push(...server.skipped.map((san) => ({ cert: "etcd/server", san })), ...peer.skipped.map((san) => ({ cert: "etcd/peer", san })))
+    skippedSans.push(
+      ...server.skipped.map((san) => ({ cert: "etcd/server", san })),
+      ...peer.skipped.map((san) => ({ cert: "etcd/peer", san }))
+    )
     leaves.push(
-      { name: "etcd-server", base: "etcd/server", ca: "etcd-ca", commonName: cfg.nodeName, organizations: [], extKeyUsages: ["server", "client"], dnsNames: server.dnsNames, ipAddresses: server.ipAddresses, serving: true },
-      { name: "etcd-peer", base: "etcd/peer", ca: "etcd-ca", commonName: cfg.nodeName, organizations: [], extKeyUsages: ["server", "client"], dnsNames: peer.dnsNames, ipAddresses: peer.ipAddresses, serving: true },
-      { name: "etcd-healthcheck-client", base: "etcd/healthcheck-client", ca: "etcd-ca", commonName: "kube-etcd-healthcheck-client", organizations: MASTERS, extKeyUsages: ["client"], dnsNames: [], ipAddresses: [], serving: false },
-      { name: "apiserver-etcd-client", base: "apiserver-etcd-client", ca: "etcd-ca", commonName: "kube-apiserver-etcd-client", organizations: MASTERS, extKeyUsages: ["client"], dnsNames: [], ipAddresses: [], serving: false }
+      {
+        name: "etcd-server",
+        base: "etcd/server",
+        ca: "etcd-ca",
+        commonName: cfg.nodeName,
+        organizations: [],
+        extKeyUsages: ["server", "client"],
+        dnsNames: server.dnsNames,
+        ipAddresses: server.ipAddresses,
+        serving: true
+      },
+      {
+        name: "etcd-peer",
+        base: "etcd/peer",
+        ca: "etcd-ca",
+        commonName: cfg.nodeName,
+        organizations: [],
+        extKeyUsages: ["server", "client"],
+        dnsNames: peer.dnsNames,
+        ipAddresses: peer.ipAddresses,
+        serving: true
+      },
+      {
+        name: "etcd-healthcheck-client",
+        base: "etcd/healthcheck-client",
+        ca: "etcd-ca",
+        commonName: "kube-etcd-healthcheck-client",
+        organizations: MASTERS,
+        extKeyUsages: ["client"],
+        dnsNames: [],
+        ipAddresses: [],
+        serving: false
+      },
+      {
+        name: "apiserver-etcd-client",
+        base: "apiserver-etcd-client",
+        ca: "etcd-ca",
+        commonName: "kube-apiserver-etcd-client",
+        organizations: MASTERS,
+        extKeyUsages: ["client"],
+        dnsNames: [],
+        ipAddresses: [],
+        serving: false
+      }
     )
   }
   return { leaves, skippedSans }

@@ -2,8 +2,8 @@
 import { Data } from "effect"
 
 /** Why a file operation failed, for callers to branch on (e.g. NotFound is often fine). */
-export type RootFsErrorReason = "Escape" | "NotFound" | "Exists" | "PermissionDenied" | "NotRegular" | "TooLarge" | "Other"
-
+export type RootFsErrorReason =
+  "Escape" | "NotFound" | "Exists" | "PermissionDenied" | "NotRegular" | "TooLarge" | "Other"
 
 /** `reason` is what callers branch on; `message` is kubeadm-style text naming the path. */
 export class RootFsError extends Data.TaggedError("RootFsError")<{
@@ -19,4 +19,3 @@ export class RootFsError extends Data.TaggedError("RootFsError")<{
       : `couldn't ${this.op} "${this.path}": ${this.detail}`
   }
 }
-

@@ -51,4 +51,3 @@ export const confineSegments = (op: string, path: string): Effect.Effect<Readonl
     onNone: () => Effect.fail(escapeError(op, path, "the path climbs above the root filesystem with '..'")),
     onSome: Effect.succeed
   })
-

@@ -8,10 +8,21 @@ import { simpleKubeconfig } from "../../src/kubeconfig/index.js"
 import { json, startTlsServer, statusBody, type TestServer } from "../helpers/tls-server.js"
 
 const CA = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
-const kubeconfig = (server: string, caPem: string, user: { token?: string; clientCertificateData?: string; clientKeyData?: string }) =>
-  simpleKubeconfig({ clusterName: "k", cluster: { server, certificateAuthorityData: caPem }, userName: "u", user, contextName: "c" })
+const kubeconfig = (
+  server: string,
+  caPem: string,
+  user: { token?: string; clientCertificateData?: string; clientKeyData?: string }
+) =>
+  simpleKubeconfig({
+    clusterName: "k",
+    cluster: { server, certificateAuthorityData: caPem },
+    userName: "u",
+    user,
+    contextName: "c"
+  })
 
-const failure = (exit: Exit.Exit<unknown, TlsBootstrapError>) => (Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined)
+const failure = (exit: Exit.Exit<unknown, TlsBootstrapError>) =>
+  Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined
 
 let server: TestServer
 beforeAll(async () => {
@@ -24,17 +35,25 @@ describe("tlsBootstrap", () => {
     server.requests.length = 0
     const keys = await generateKeyPair("ecdsa-p256")
     const bad = kubeconfig(server.url, server.caPem, { clientCertificateData: "not a PEM", clientKeyData: "not a PEM" })
-    const exit = await Effect.runPromiseExit(tlsBootstrap({ kubeconfig: bad, nodeName: "n", keys, timeout: "2 seconds" }).pipe(Effect.provide(kubeApi.layer)))
+    const exit = await Effect.runPromiseExit(
+      tlsBootstrap({ kubeconfig: bad, nodeName: "n", keys, timeout: "2 seconds" }).pipe(Effect.provide(kubeApi.layer))
+    )
     const error = failure(exit)
     expect(error?._tag === "Some" && error.value).toBeInstanceOf(TlsBootstrapError)
     expect(error?._tag === "Some" && error.value.reason).toBe("BadKubeconfig")
-    expect(error?._tag === "Some" && error.value.message).toMatch(/^the bootstrap kubeconfig cannot be used: the kubeconfig's client certificate or key cannot be used: /)
+    expect(error?._tag === "Some" && error.value.message).toMatch(
+      /^the bootstrap kubeconfig cannot be used: the kubeconfig's client certificate or key cannot be used: /
+    )
     expect(server.requests).toEqual([])
   })
 
   it("an untyped exception (here: a broken key pair object) is a defect, not a TlsBootstrapError", async () => {
     const k = kubeconfig("https://127.0.0.1:1", CA, { token: "abcdef.0123456789abcdef" })
-    const exit = await Effect.runPromiseExit(tlsBootstrap({ kubeconfig: k, nodeName: "n", keys: {} as KeyPair, timeout: "2 seconds" }).pipe(Effect.provide(kubeApi.layer)))
+    const exit = await Effect.runPromiseExit(
+      tlsBootstrap({ kubeconfig: k, nodeName: "n", keys: {} as KeyPair, timeout: "2 seconds" }).pipe(
+        Effect.provide(kubeApi.layer)
+      )
+    )
     expect(Exit.isFailure(exit)).toBe(true)
     if (Exit.isFailure(exit)) {
       expect(Cause.failureOption(exit.cause)._tag).toBe("None")
@@ -46,9 +65,11 @@ describe("tlsBootstrap", () => {
     server.requests.length = 0
     const run = (caPem: string) =>
       Effect.runPromiseExit(
-        tlsBootstrap({ kubeconfig: kubeconfig(server.url, caPem, { token: "abcdef.0123456789abcdef" }), nodeName: "n", timeout: "5 seconds" }).pipe(
-          Effect.provide(kubeApi.layer)
-        )
+        tlsBootstrap({
+          kubeconfig: kubeconfig(server.url, caPem, { token: "abcdef.0123456789abcdef" }),
+          nodeName: "n",
+          timeout: "5 seconds"
+        }).pipe(Effect.provide(kubeApi.layer))
       )
     for (const empty of ["", " \n"]) {
       const error = failure(await run(empty))
@@ -59,6 +80,10 @@ describe("tlsBootstrap", () => {
     const error = failure(await run(server.caPem))
     expect(error?._tag === "Some" && error.value).toMatchObject({ reason: "RequestFailed", status: 403 })
     expect(server.requests.length).toBe(1)
-    expect(server.requests[0]).toMatchObject({ method: "POST", path: "/apis/certificates.k8s.io/v1/certificatesigningrequests", authorization: "Bearer abcdef.0123456789abcdef" })
+    expect(server.requests[0]).toMatchObject({
+      method: "POST",
+      path: "/apis/certificates.k8s.io/v1/certificatesigningrequests",
+      authorization: "Bearer abcdef.0123456789abcdef"
+    })
   })
 })

@@ -7,7 +7,11 @@ import { simpleKubeconfig } from "../../src/kubeconfig/index.js"
 
 const SERVER = "https://10.0.0.10:6443"
 const kubeconfig = simpleKubeconfig({
-  clusterName: "kubernetes", cluster: { server: SERVER, certificateAuthorityData: "CA" }, userName: "tls-bootstrap-token-user", user: { token: "abcdef.0123456789abcdef" }, contextName: "c"
+  clusterName: "kubernetes",
+  cluster: { server: SERVER, certificateAuthorityData: "CA" },
+  userName: "tls-bootstrap-token-user",
+  user: { token: "abcdef.0123456789abcdef" },
+  contextName: "c"
 })
 
 /** Starts a bootstrap against `cluster` and returns once its CSR exists. */
@@ -18,8 +22,14 @@ const started = (cluster: kubeApi.FakeCluster, timeout: Duration.DurationInput =
     const fiber = yield* Effect.fork(
       Effect.either(
         tlsBootstrap({
-          kubeconfig, nodeName: "node-1", timeout,
-          onProgress: (p) => Effect.zipRight(Ref.update(events, (all) => [...all, p]), p.kind === "csr-created" ? Deferred.succeed(created, p.csrName) : Effect.void)
+          kubeconfig,
+          nodeName: "node-1",
+          timeout,
+          onProgress: (p) =>
+            Effect.zipRight(
+              Ref.update(events, (all) => [...all, p]),
+              p.kind === "csr-created" ? Deferred.succeed(created, p.csrName) : Effect.void
+            )
         }).pipe(Effect.provide(cluster.layer))
       )
     )
@@ -27,38 +37,47 @@ const started = (cluster: kubeApi.FakeCluster, timeout: Duration.DurationInput =
     return { fiber, events, csrName }
   })
 
-const setStatus = (cluster: kubeApi.FakeCluster, name: string, status: NonNullable<kubeApi.CertificateSigningRequest["status"]>) => {
+const setStatus = (
+  cluster: kubeApi.FakeCluster,
+  name: string,
+  status: NonNullable<kubeApi.CertificateSigningRequest["status"]>
+) => {
   const csr = cluster.csrs.get(name)
   if (csr === undefined) throw new Error(`no CSR ${name}`)
   cluster.csrs.set(name, { ...csr, status })
 }
 
 describe("tlsBootstrap waits (TestClock)", () => {
-  it.effect("says 'CSR not yet approved' once while it waits, then 'approved, not yet issued', and returns the issued certificate", () =>
-    Effect.gen(function* () {
-      const cluster = kubeApi.fake(SERVER)
-      const { fiber, events, csrName } = yield* started(cluster)
-      yield* TestClock.adjust("2 seconds")
-      expect(fiber.unsafePoll()).toBeNull()
-      setStatus(cluster, csrName, { conditions: [{ type: "Approved", status: "True", reason: "Test" }] })
-      yield* TestClock.adjust("2 seconds")
-      expect(fiber.unsafePoll()).toBeNull()
-      setStatus(cluster, csrName, { conditions: [{ type: "Approved", status: "True", reason: "Test" }], certificate: "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----" })
-      yield* TestClock.adjust("1 second")
-      const result = yield* Fiber.join(fiber)
-      const r = Either.getOrThrow(result)
-      expect(r.certPem).toBe("-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n")
-      expect(r.combinedPem).toBe(r.certPem + r.keyPem)
-      expect(r.keyPem).toContain("-----BEGIN EC PRIVATE KEY-----")
-      expect((yield* Ref.get(events)).map((e) => (e.kind === "pending" ? e.detail : e.kind))).toEqual([
-        "csr-created",
-        "CSR not yet approved",
-        "CSR approved, certificate not yet issued",
-        "issued"
-      ])
-      // the token was the identity of every call
-      expect(new Set(cluster.calls.map((c) => c.identity))).toEqual(new Set(["token"]))
-    })
+  it.effect(
+    "says 'CSR not yet approved' once while it waits, then 'approved, not yet issued', and returns the issued certificate",
+    () =>
+      Effect.gen(function* () {
+        const cluster = kubeApi.fake(SERVER)
+        const { fiber, events, csrName } = yield* started(cluster)
+        yield* TestClock.adjust("2 seconds")
+        expect(fiber.unsafePoll()).toBeNull()
+        setStatus(cluster, csrName, { conditions: [{ type: "Approved", status: "True", reason: "Test" }] })
+        yield* TestClock.adjust("2 seconds")
+        expect(fiber.unsafePoll()).toBeNull()
+        setStatus(cluster, csrName, {
+          conditions: [{ type: "Approved", status: "True", reason: "Test" }],
+          certificate: "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----"
+        })
+        yield* TestClock.adjust("1 second")
+        const result = yield* Fiber.join(fiber)
+        const r = Either.getOrThrow(result)
+        expect(r.certPem).toBe("-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n")
+        expect(r.combinedPem).toBe(r.certPem + r.keyPem)
+        expect(r.keyPem).toContain("-----BEGIN EC PRIVATE KEY-----")
+        expect((yield* Ref.get(events)).map((e) => (e.kind === "pending" ? e.detail : e.kind))).toEqual([
+          "csr-created",
+          "CSR not yet approved",
+          "CSR approved, certificate not yet issued",
+          "issued"
+        ])
+        // the token was the identity of every call
+        expect(new Set(cluster.calls.map((c) => c.identity))).toEqual(new Set(["token"]))
+      })
   )
 
   it.effect("times out after the deadline, naming the CSR and what it waits for", () =>
@@ -80,11 +99,15 @@ describe("tlsBootstrap waits (TestClock)", () => {
     Effect.gen(function* () {
       const cluster = kubeApi.fake(SERVER)
       const { fiber, csrName } = yield* started(cluster)
-      setStatus(cluster, csrName, { conditions: [{ type: "Denied", status: "True", reason: "NotToday", message: "no" }] })
+      setStatus(cluster, csrName, {
+        conditions: [{ type: "Denied", status: "True", reason: "NotToday", message: "no" }]
+      })
       yield* TestClock.adjust("1 second")
       const result = yield* Fiber.join(fiber)
       expect(Either.isLeft(result) && result.left.reason).toBe("Rejected")
-      expect(Either.isLeft(result) && result.left.message).toBe(`certificate signing request "${csrName}" was Denied (NotToday): no`)
+      expect(Either.isLeft(result) && result.left.message).toBe(
+        `certificate signing request "${csrName}" was Denied (NotToday): no`
+      )
     })
   )
 
@@ -95,16 +118,23 @@ describe("tlsBootstrap waits (TestClock)", () => {
       cluster.csrs.delete(csrName)
       yield* TestClock.adjust("1 second")
       const result = yield* Fiber.join(fiber)
-      expect(Either.isLeft(result) && result.left.message).toBe(`certificate signing request "${csrName}" was deleted before it was issued`)
+      expect(Either.isLeft(result) && result.left.message).toBe(
+        `certificate signing request "${csrName}" was deleted before it was issued`
+      )
     })
   )
 
   it.effect("a cluster that signs at once: no wait at all", () =>
     Effect.gen(function* () {
       const cluster = kubeApi.fake(SERVER, { signCsr: () => Effect.succeed("CERT") })
-      const r = yield* tlsBootstrap({ kubeconfig, nodeName: "node-1", apiVersion: "v1beta1" }).pipe(Effect.provide(cluster.layer))
+      const r = yield* tlsBootstrap({ kubeconfig, nodeName: "node-1", apiVersion: "v1beta1" }).pipe(
+        Effect.provide(cluster.layer)
+      )
       expect(r.certPem).toBe("CERT\n")
-      expect(cluster.calls.map((c) => c.op)).toEqual(["create CertificateSigningRequest csr-*", `get CertificateSigningRequest ${r.csrName}`])
+      expect(cluster.calls.map((c) => c.op)).toEqual([
+        "create CertificateSigningRequest csr-*",
+        `get CertificateSigningRequest ${r.csrName}`
+      ])
     })
   )
 })

@@ -32,8 +32,10 @@ const problem = (text: string) => {
 }
 const gvk4 = 'schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"v1beta4", Kind:"JoinConfiguration"}'
 const discovery = `discovery:\n  bootstrapToken: {token: ${token}, apiServerEndpoint: "10.0.0.1:6443", caCertHashes: ["${pin}"]}\n`
-const v4 = (body: string, withDiscovery = true) => `apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n${withDiscovery ? discovery : ""}${body}`
-const v3 = (body: string, withDiscovery = true) => `apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\n${withDiscovery ? discovery : ""}${body}`
+const v4 = (body: string, withDiscovery = true) =>
+  `apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n${withDiscovery ? discovery : ""}${body}`
+const v3 = (body: string, withDiscovery = true) =>
+  `apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\n${withDiscovery ? discovery : ""}${body}`
 
 describe("v1beta4: every field decodes into the model", () => {
   const full = `apiVersion: kubeadm.k8s.io/v1beta4
@@ -99,15 +101,31 @@ timeouts:
     expect(config.nodeRegistration.kubeletExtraArgs).toEqual({ "node-labels": "b=2", v: "4" })
   })
   it("discovery and controlPlane", () => {
-    expect(config.discovery.bootstrapToken).toEqual({ token, apiServerEndpoint: "10.0.0.1:6443", caCertHashes: [pin], unsafeSkipCAVerification: true })
+    expect(config.discovery.bootstrapToken).toEqual({
+      token,
+      apiServerEndpoint: "10.0.0.1:6443",
+      caCertHashes: [pin],
+      unsafeSkipCAVerification: true
+    })
     expect(config.discovery.tlsBootstrapToken).toBe("bcdefg.0123456789abcdef")
-    expect(config.controlPlane).toEqual({ localAPIEndpoint: { advertiseAddress: "10.0.0.7", bindPort: 7443 }, certificateKey: "e".repeat(64), etcdLearnerMode: false })
+    expect(config.controlPlane).toEqual({
+      localAPIEndpoint: { advertiseAddress: "10.0.0.7", bindPort: 7443 },
+      certificateKey: "e".repeat(64),
+      etcdLearnerMode: false
+    })
   })
   it("every timeout (timeouts.discovery becomes discovery.timeout)", () => {
     const t = config.timeouts
-    expect([t?.controlPlaneComponentHealthCheck, t?.kubeletHealthCheck, t?.kubernetesAPICall, t?.etcdAPICall, t?.tlsBootstrap, t?.upgradeManifests].map(ms)).toEqual([
-      60_000, 150_000, 45_000, 3_600_000, 90_000, 420_000
-    ])
+    expect(
+      [
+        t?.controlPlaneComponentHealthCheck,
+        t?.kubeletHealthCheck,
+        t?.kubernetesAPICall,
+        t?.etcdAPICall,
+        t?.tlsBootstrap,
+        t?.upgradeManifests
+      ].map(ms)
+    ).toEqual([60_000, 150_000, 45_000, 3_600_000, 90_000, 420_000])
     expect(ms(config.discovery.timeout)).toBe(600_000)
   })
 })
@@ -116,9 +134,17 @@ describe("v1beta4: kubeadm's defaults", () => {
   const { config } = right(v4(""))
   it("timeouts", () => {
     const t = config.timeouts
-    expect([t?.controlPlaneComponentHealthCheck, t?.kubeletHealthCheck, t?.kubernetesAPICall, t?.etcdAPICall, t?.tlsBootstrap, t?.upgradeManifests, config.discovery.timeout].map(ms)).toEqual([
-      240_000, 240_000, 60_000, 120_000, 300_000, 300_000, 300_000
-    ])
+    expect(
+      [
+        t?.controlPlaneComponentHealthCheck,
+        t?.kubeletHealthCheck,
+        t?.kubernetesAPICall,
+        t?.etcdAPICall,
+        t?.tlsBootstrap,
+        t?.upgradeManifests,
+        config.discovery.timeout
+      ].map(ms)
+    ).toEqual([240_000, 240_000, 60_000, 120_000, 300_000, 300_000, 300_000])
   })
   it("imagePullPolicy IfNotPresent, imagePullSerial true, caCertPath, tlsBootstrapToken from the token, nothing skipped", () => {
     expect(config.nodeRegistration.imagePullPolicy).toBe("IfNotPresent")
@@ -131,7 +157,9 @@ describe("v1beta4: kubeadm's defaults", () => {
     expect(config.nodeRegistration.taints).toBeUndefined()
   })
   it("a file:// discovery file becomes a path; bindPort 6443", () => {
-    const { config: c } = right(v4("discovery: {file: {kubeConfigPath: 'file:///etc/kubernetes/discovery.conf'}}\ncontrolPlane: {}\n", false))
+    const { config: c } = right(
+      v4("discovery: {file: {kubeConfigPath: 'file:///etc/kubernetes/discovery.conf'}}\ncontrolPlane: {}\n", false)
+    )
     expect(c.discovery.file?.kubeConfigPath).toBe("/etc/kubernetes/discovery.conf")
     expect(c.controlPlane?.localAPIEndpoint.bindPort).toBe(6443)
   })
@@ -141,7 +169,9 @@ describe("v1beta4: kubeadm's defaults", () => {
     )
   })
   it("v1beta3 kubeletExtraArgs (a map) is an unknown-typed field in v1beta4", () => {
-    expect(left(v4("nodeRegistration: {kubeletExtraArgs: {v: '4'}}\n")).message).toContain("nodeRegistration.kubeletExtraArgs")
+    expect(left(v4("nodeRegistration: {kubeletExtraArgs: {v: '4'}}\n")).message).toContain(
+      "nodeRegistration.kubeletExtraArgs"
+    )
   })
 })
 
@@ -171,11 +201,22 @@ patches: {directory: /p}
   )
   it("has no warnings", () => expect(warnings).toEqual([]))
   it("fields", () => {
-    expect(config.nodeRegistration).toMatchObject({ name: "node-c", criSocket: "unix:///var/run/crio/crio.sock", taints: [], ignorePreflightErrors: ["all"], imagePullPolicy: "Always", imagePullSerial: true })
+    expect(config.nodeRegistration).toMatchObject({
+      name: "node-c",
+      criSocket: "unix:///var/run/crio/crio.sock",
+      taints: [],
+      ignorePreflightErrors: ["all"],
+      imagePullPolicy: "Always",
+      imagePullSerial: true
+    })
     expect(config.discovery.file?.kubeConfigPath).toBe("https://example.com/cluster-info.yaml")
     expect(config.discovery.tlsBootstrapToken).toBe(token)
     expect(ms(config.discovery.timeout)).toBe(120_000)
-    expect(config.controlPlane).toEqual({ localAPIEndpoint: { advertiseAddress: "fd00::7", bindPort: 6443 }, certificateKey: "a".repeat(64), etcdLearnerMode: false })
+    expect(config.controlPlane).toEqual({
+      localAPIEndpoint: { advertiseAddress: "fd00::7", bindPort: 6443 },
+      certificateKey: "a".repeat(64),
+      etcdLearnerMode: false
+    })
     expect(config.skipPhases).toEqual(["kubelet-start"])
     expect(config.patchesDirectory).toBe("/p")
     expect(config.dryRun).toBe(false)
@@ -188,7 +229,9 @@ patches: {directory: /p}
     ])
   })
   it("v1beta4-only fields are unknown in v1beta3", () => {
-    expect(left(v3("dryRun: true\ntimeouts: {discovery: 1m}\nnodeRegistration: {imagePullSerial: true}\n"), true).message).toBe(
+    expect(
+      left(v3("dryRun: true\ntimeouts: {discovery: 1m}\nnodeRegistration: {imagePullSerial: true}\n"), true).message
+    ).toBe(
       'error unmarshaling configuration schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"v1beta3", Kind:"JoinConfiguration"}: strict decoding error: unknown field "dryRun", unknown field "nodeRegistration.imagePullSerial", unknown field "timeouts"'
     )
   })
@@ -212,11 +255,16 @@ describe("strict decoding (Kubernetes' testdata, cmd/kubeadm/app/util/config/str
   })
   it("invalid_duplicate_field_joincfg.yaml: Go's YAML line and key", () => {
     const text = testdata("invalid_duplicate_field_joincfg.yaml")
-    expect(left(text, true).message).toBe(`error unmarshaling configuration ${gvk4}: strict decoding error: yaml: unmarshal errors:\n  line 4: key "caCertPath" already set in map`)
+    expect(left(text, true).message).toBe(
+      `error unmarshaling configuration ${gvk4}: strict decoding error: yaml: unmarshal errors:\n  line 4: key "caCertPath" already set in map`
+    )
     expect(right(text).config.caCertPath).toBe("relativepath")
   })
   it("nested unknown fields with sigs.k8s.io/json paths, sorted; field names are case-sensitive", () => {
-    const e = left(v4("nodeRegistration: {taints: [{key: a, effect: NoSchedule, x: 1}], Name: n}\ntimeouts: {tlsbootstrap: 1m}\n"), true)
+    const e = left(
+      v4("nodeRegistration: {taints: [{key: a, effect: NoSchedule, x: 1}], Name: n}\ntimeouts: {tlsbootstrap: 1m}\n"),
+      true
+    )
     expect(e.message).toBe(
       `error unmarshaling configuration ${gvk4}: strict decoding error: unknown field "nodeRegistration.Name", unknown field "nodeRegistration.taints[0].x", unknown field "timeouts.tlsbootstrap"`
     )
@@ -241,10 +289,14 @@ ${v4("")}`
     expect(documents.map((d) => d.kind)).toEqual(["InitConfiguration", "KubeletConfiguration", "JoinConfiguration"])
   })
   it("a duplicate key's line counts from its own document", () => {
-    expect(left(`apiVersion: v1\nkind: Foo\n---\n${v4("caCertPath: /a.crt\ncaCertPath: /b.crt\n")}`, true).message).toContain('line 6: key "caCertPath" already set in map')
+    expect(
+      left(`apiVersion: v1\nkind: Foo\n---\n${v4("caCertPath: /a.crt\ncaCertPath: /b.crt\n")}`, true).message
+    ).toContain('line 6: key "caCertPath" already set in map')
   })
   it("validate refuses an API kubeadm never had, naming it", () => {
-    const e = problem(`apiVersion: kubeadm.k8s.io/v1beta5\nkind: JoinConfiguration\n---\napiVersion: example.com/v1\nkind: Foo\n`)
+    const e = problem(
+      `apiVersion: kubeadm.k8s.io/v1beta5\nkind: JoinConfiguration\n---\napiVersion: example.com/v1\nkind: Foo\n`
+    )
     expect(e.message).toBe(
       'unknown configuration APIs: []schema.GroupVersionKind{schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"v1beta5", Kind:"JoinConfiguration"}, schema.GroupVersionKind{Group:"example.com", Version:"v1", Kind:"Foo"}}'
     )
@@ -263,21 +315,35 @@ describe("validation: kubeadm's messages and field paths (validation_test.go cas
   it("defaults the node name and the CRI socket like kubeadm without detection", () => {
     const r = checked(v4(""))
     if (Either.isLeft(r)) throw new Error(r.left.message)
-    expect(r.right.config.nodeRegistration).toMatchObject({ name: "host-a", criSocket: "unix:///var/run/containerd/containerd.sock" })
+    expect(r.right.config.nodeRegistration).toMatchObject({
+      name: "host-a",
+      criSocket: "unix:///var/run/containerd/containerd.sock"
+    })
   })
   it("prepends unix:// to a bare socket path, with kubeadm's warning", () => {
     const r = checked(v4("nodeRegistration: {criSocket: /run/crio.sock}\n"))
     if (Either.isLeft(r)) throw new Error(r.left.message)
     expect(r.right.config.nodeRegistration.criSocket).toBe("unix:///run/crio.sock")
-    expect(r.right.warnings[0]).toContain('Automatically prepending scheme "unix" to the "criSocket" with value "/run/crio.sock"')
+    expect(r.right.warnings[0]).toContain(
+      'Automatically prepending scheme "unix" to the "criSocket" with value "/run/crio.sock"'
+    )
   })
   it("an empty JoinConfiguration fails on discovery", () => {
-    expect(problem("apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n").message).toBe('discovery: Invalid value: "": bootstrapToken or file must be set')
+    expect(problem("apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n").message).toBe(
+      'discovery: Invalid value: "": bootstrapToken or file must be set'
+    )
   })
   it("token and file together, a bad token", () => {
-    const e = problem(v4("discovery: {bootstrapToken: {token: 'abcdef.1234567890123456@foobar'}, file: {kubeConfigPath: /etc/kubernetes/discovery.conf}}\ncaCertPath: /some/cert.crt\n", false))
+    const e = problem(
+      v4(
+        "discovery: {bootstrapToken: {token: 'abcdef.1234567890123456@foobar'}, file: {kubeConfigPath: /etc/kubernetes/discovery.conf}}\ncaCertPath: /some/cert.crt\n",
+        false
+      )
+    )
     expect(e.message).toContain('discovery: Invalid value: "": bootstrapToken and file cannot both be set')
-    expect(e.message).toContain('discovery.bootstrapToken.token: Invalid value: "abcdef.<redacted>": the bootstrap token is invalid')
+    expect(e.message).toContain(
+      'discovery.bootstrapToken.token: Invalid value: "abcdef.<redacted>": the bootstrap token is invalid'
+    )
   })
   it("a control plane's advertiseAddress and bindPort", () => {
     expect(problem(v4("controlPlane: {localAPIEndpoint: {advertiseAddress: aaa, bindPort: 1234}}\n")).message).toBe(
@@ -292,26 +358,49 @@ describe("validation: kubeadm's messages and field paths (validation_test.go cas
       message: 'nodeRegistration.imagePullPolicy: Invalid value: "Sometimes": invalid pull policy',
       field: "nodeRegistration.imagePullPolicy"
     })
-    expect(problem(v3("nodeRegistration: {imagePullPolicy: always}\n")).message).toBe('nodeRegistration.imagePullPolicy: Invalid value: "always": invalid pull policy')
+    expect(problem(v3("nodeRegistration: {imagePullPolicy: always}\n")).message).toBe(
+      'nodeRegistration.imagePullPolicy: Invalid value: "always": invalid pull policy'
+    )
   })
   it("kubeletExtraArgs entries without a name, by index", () => {
     expect(problem(v4("nodeRegistration: {kubeletExtraArgs: [{name: v, value: '1'}, {value: x}]}\n")).message).toBe(
       'nodeRegistration.kubeletExtraArgs: Invalid value: "index 1": argument has no name'
     )
-    expect(problem(v3("nodeRegistration: {kubeletExtraArgs: {'': x}}\n")).message).toBe('nodeRegistration.kubeletExtraArgs: Invalid value: "index 0": argument has no name')
+    expect(problem(v3("nodeRegistration: {kubeletExtraArgs: {'': x}}\n")).message).toBe(
+      'nodeRegistration.kubeletExtraArgs: Invalid value: "index 0": argument has no name'
+    )
   })
   it("caCertPath must be absolute and end in .crt", () => {
-    expect(problem(testdata("valid_joincfg.yaml")).message).toContain('caCertPath: Invalid value: "relativepath": the ca certificate path must be an absolute path')
+    expect(problem(testdata("valid_joincfg.yaml")).message).toContain(
+      'caCertPath: Invalid value: "relativepath": the ca certificate path must be an absolute path'
+    )
   })
   it("every bad timeout names its field; a negative one too", () => {
-    for (const field of ["controlPlaneComponentHealthCheck", "kubeletHealthCheck", "kubernetesAPICall", "etcdAPICall", "tlsBootstrap", "discovery", "upgradeManifests"]) {
-      expect(left(v4(`timeouts: {${field}: 5 minutes}\n`))).toMatchObject({ message: `timeouts.${field}: time: invalid duration "5 minutes"`, field: `timeouts.${field}` })
+    for (const field of [
+      "controlPlaneComponentHealthCheck",
+      "kubeletHealthCheck",
+      "kubernetesAPICall",
+      "etcdAPICall",
+      "tlsBootstrap",
+      "discovery",
+      "upgradeManifests"
+    ]) {
+      expect(left(v4(`timeouts: {${field}: 5 minutes}\n`))).toMatchObject({
+        message: `timeouts.${field}: time: invalid duration "5 minutes"`,
+        field: `timeouts.${field}`
+      })
     }
-    expect(left(v4("timeouts: {tlsBootstrap: -1s}\n")).message).toBe('timeouts.tlsBootstrap: Invalid value: "-1s": must not be negative')
+    expect(left(v4("timeouts: {tlsBootstrap: -1s}\n")).message).toBe(
+      'timeouts.tlsBootstrap: Invalid value: "-1s": must not be negative'
+    )
   })
   it("wrongly typed fields name their path", () => {
-    expect(left(v4("dryRun: maybe\nskipPhases: preflight\nnodeRegistration: {imagePullSerial: 1}\n")).message).toMatch(/dryRun.*skipPhases|skipPhases.*dryRun/)
-    expect(left(v4("nodeRegistration: {imagePullSerial: 1}\n")).message).toContain("nodeRegistration.imagePullSerial: Expected boolean")
+    expect(left(v4("dryRun: maybe\nskipPhases: preflight\nnodeRegistration: {imagePullSerial: 1}\n")).message).toMatch(
+      /dryRun.*skipPhases|skipPhases.*dryRun/
+    )
+    expect(left(v4("nodeRegistration: {imagePullSerial: 1}\n")).message).toContain(
+      "nodeRegistration.imagePullSerial: Expected boolean"
+    )
     expect(left(v4("patches: {directory: 3}\n")).message).toContain("patches.directory: Expected string")
   })
 })
@@ -331,24 +420,41 @@ describe("loadJoin with a v1beta3/v1beta4 file", () => {
   it("current kubeadm's mixing rule: --cri-socket is refused next to a v1beta4 file (still allowed with v1beta2)", () => {
     const e = load(v4(""), { criSocket: "unix:///x.sock" }, ["cri-socket"])
     expect(Either.isLeft(e) && e.left.message).toBe("can not mix '--config' with arguments [cri-socket]")
-    const old = load(`apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\n${discovery}`, { criSocket: "unix:///x.sock" }, ["cri-socket"])
+    const old = load(
+      `apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\n${discovery}`,
+      { criSocket: "unix:///x.sock" },
+      ["cri-socket"]
+    )
     expect(Either.isRight(old)).toBe(true)
-    const ok = load(v3(""), { nodeName: "n1", ignorePreflightErrors: ["Swap"] }, ["node-name", "ignore-preflight-errors", "skip-phases", "rootfs", "v"])
+    const ok = load(v3(""), { nodeName: "n1", ignorePreflightErrors: ["Swap"] }, [
+      "node-name",
+      "ignore-preflight-errors",
+      "skip-phases",
+      "rootfs",
+      "v"
+    ])
     expect(Either.isRight(ok)).toBe(true)
   })
   it("refuses dryRun: true (not implemented) before anything runs, naming the field", () => {
     const e = load(v4("dryRun: true\n"))
-    expect(Either.isLeft(e) && [e.left.field, e.left.message]).toEqual(["dryRun", "dryRun: true is not supported by kubeadm-ts join yet: nothing was done"])
+    expect(Either.isLeft(e) && [e.left.field, e.left.message]).toEqual([
+      "dryRun",
+      "dryRun: true is not supported by kubeadm-ts join yet: nothing was done"
+    ])
   })
   it("warns that patches.directory is not applied yet", () => {
     const r = load(v3("patches: {directory: /etc/kubernetes/patches}\n"))
     if (Either.isLeft(r)) throw new Error(r.left.message)
-    expect(r.right.warnings.join("\n")).toContain('patches.directory "/etc/kubernetes/patches" is not applied by kubeadm-ts yet')
+    expect(r.right.warnings.join("\n")).toContain(
+      'patches.directory "/etc/kubernetes/patches" is not applied by kubeadm-ts yet'
+    )
   })
   it("an unknown field only warns (kubeadm join does), and the join proceeds", () => {
     const r = load(v4("bogus: 1\n"))
     if (Either.isLeft(r)) throw new Error(r.left.message)
-    expect(r.right.warnings).toEqual([`[config] WARNING: error unmarshaling configuration ${gvk4}: strict decoding error: unknown field "bogus"`])
+    expect(r.right.warnings).toEqual([
+      `[config] WARNING: error unmarshaling configuration ${gvk4}: strict decoding error: unknown field "bogus"`
+    ])
     expect(r.right.config.nodeRegistration.name).toBe("worker-1")
   })
 })

@@ -92,7 +92,9 @@ kind: JoinConfiguration
   })
 
   it("names the missing JoinConfiguration, old and unknown API versions", () => {
-    expect(left("apiVersion: kubeadm.k8s.io/v1beta2\nkind: InitConfiguration\n").message).toBe("no JoinConfiguration found in the supplied config")
+    expect(left("apiVersion: kubeadm.k8s.io/v1beta2\nkind: InitConfiguration\n").message).toBe(
+      "no JoinConfiguration found in the supplied config"
+    )
     expect(left("apiVersion: kubeadm.k8s.io/v1alpha3\nkind: JoinConfiguration\n").message).toBe(
       `your configuration file uses an old API spec: "kubeadm.k8s.io/v1alpha3". Please use kubeadm v1.14 instead and run 'kubeadm config migrate --old-config old.yaml --new-config new.yaml', which will write the new, similar spec using a newer API version.`
     )
@@ -102,17 +104,23 @@ kind: JoinConfiguration
   })
 
   it("reports wrongly typed fields and bad durations with their path", () => {
-    expect(left("apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\ncontrolPlane: {localAPIEndpoint: {bindPort: abc}}\n").message).toContain(
-      "controlPlane.localAPIEndpoint.bindPort"
-    )
-    expect(left("apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\ndiscovery: {timeout: soon}\n").message).toBe(
-      'discovery.timeout: time: invalid duration "soon"'
-    )
+    expect(
+      left(
+        "apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\ncontrolPlane: {localAPIEndpoint: {bindPort: abc}}\n"
+      ).message
+    ).toContain("controlPlane.localAPIEndpoint.bindPort")
+    expect(
+      left("apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\ndiscovery: {timeout: soon}\n").message
+    ).toBe('discovery.timeout: time: invalid duration "soon"')
   })
 
   it("never echoes a mistyped secret value", () => {
-    const e = left("apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\ndiscovery: {tlsBootstrapToken: 123456.1234567890123456}\n")
-    expect(e.message).toBe("invalid JoinConfiguration (kubeadm.k8s.io/v1beta2): discovery.tlsBootstrapToken: Expected string")
+    const e = left(
+      "apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\ndiscovery: {tlsBootstrapToken: 123456.1234567890123456}\n"
+    )
+    expect(e.message).toBe(
+      "invalid JoinConfiguration (kubeadm.k8s.io/v1beta2): discovery.tlsBootstrapToken: Expected string"
+    )
   })
 
   it("reports YAML syntax errors", () => {

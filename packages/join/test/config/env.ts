@@ -10,7 +10,8 @@ export const fakeEnv = (files: Record<string, string> = {}, host = " Worker-1 ")
     return text
   },
   exists: (path) => path in files || path === "/",
-  isDirectory: (path) => path === "/" || Object.keys(files).some((f) => f.startsWith(path.endsWith("/") ? path : path + "/"))
+  isDirectory: (path) =>
+    path === "/" || Object.keys(files).some((f) => f.startsWith(path.endsWith("/") ? path : path + "/"))
 })
 
 export const token = "abcdef.0123456789abcdef"

@@ -19,7 +19,12 @@ const worker = { apiServerEndpoint: "10.0.0.1:6443", token, discoveryTokenCaCert
 describe("loadJoin: flags", () => {
   it("fans --token out, defaults the node name from the host name", () => {
     const { config, options, warnings } = ok(flags(worker, ["token", "discovery-token-ca-cert-hash"]))
-    expect(config.discovery.bootstrapToken).toEqual({ token, apiServerEndpoint: "10.0.0.1:6443", caCertHashes: [pin], unsafeSkipCAVerification: false })
+    expect(config.discovery.bootstrapToken).toEqual({
+      token,
+      apiServerEndpoint: "10.0.0.1:6443",
+      caCertHashes: [pin],
+      unsafeSkipCAVerification: false
+    })
     expect(config.discovery.tlsBootstrapToken).toBe(token)
     expect(config.discovery.file).toBeUndefined()
     expect(config.nodeRegistration.name).toBe("worker-1")
@@ -51,7 +56,15 @@ describe("loadJoin: flags", () => {
   })
 
   it("builds the control plane with bind port, key and learner mode; taints stay unset", () => {
-    const { config } = ok(flags({ ...worker, controlPlane: true, certificateKey: "A".repeat(64), apiserverAdvertiseAddress: "127.0.1.2", etcdLearner: true }))
+    const { config } = ok(
+      flags({
+        ...worker,
+        controlPlane: true,
+        certificateKey: "A".repeat(64),
+        apiserverAdvertiseAddress: "127.0.1.2",
+        etcdLearner: true
+      })
+    )
     expect(config.controlPlane).toEqual({
       localAPIEndpoint: { advertiseAddress: "127.0.1.2", bindPort: 6443 },
       certificateKey: "A".repeat(64),
@@ -61,11 +74,13 @@ describe("loadJoin: flags", () => {
   })
 
   it("merges ignore-preflight-errors lower-cased and sorted; 'all' alone is fine", () => {
-    expect(ok(flags({ ...worker, ignorePreflightErrors: ["Swap", "IsPrivilegedUser", "swap"] })).config.nodeRegistration.ignorePreflightErrors).toEqual([
-      "isprivilegeduser",
-      "swap"
-    ])
-    expect(ok(flags({ ...worker, ignorePreflightErrors: ["ALL"] })).config.nodeRegistration.ignorePreflightErrors).toEqual(["all"])
+    expect(
+      ok(flags({ ...worker, ignorePreflightErrors: ["Swap", "IsPrivilegedUser", "swap"] })).config.nodeRegistration
+        .ignorePreflightErrors
+    ).toEqual(["isprivilegeduser", "swap"])
+    expect(
+      ok(flags({ ...worker, ignorePreflightErrors: ["ALL"] })).config.nodeRegistration.ignorePreflightErrors
+    ).toEqual(["all"])
     expect(bad(flags({ ...worker, ignorePreflightErrors: ["all", "Swap"] })).message).toBe(
       `ignore-preflight-errors: Invalid value: "all,swap": don't specify individual checks if 'all' is used`
     )
@@ -75,26 +90,102 @@ describe("loadJoin: flags", () => {
 describe("loadJoin: validation (aggregated, kubeadm's field paths)", () => {
   const cases: Array<[string, Partial<JoinFlags>, string]> = [
     ["no discovery", { token }, `discovery: Invalid value: "": bootstrapToken or file must be set`],
-    ["malformed token", { ...worker, token: "abc.def" }, `[discovery.bootstrapToken.token: Invalid value: "abc.<redacted>": the bootstrap token is invalid, discovery.tlsBootstrapToken: Invalid value: "abc.<redacted>": the bootstrap token is invalid]`],
-    ["missing pin", { apiServerEndpoint: "10.0.0.1:6443", token }, "using token-based discovery without caCertHashes can be unsafe"],
-    ["short pin", { ...worker, discoveryTokenCaCertHash: ["sha256:abcd"] }, `discovery.bootstrapToken.caCertHashes: Invalid value: "sha256:abcd": invalid hash "sha256:abcd", expected a 32 byte SHA-256 hash, found 2 bytes`],
-    ["unknown pin format", { ...worker, discoveryTokenCaCertHash: ["md5:" + "a".repeat(64)] }, `unknown hash format "md5". Known format(s) are: sha256`],
-    ["pin without format", { ...worker, discoveryTokenCaCertHash: ["a".repeat(64)] }, `invalid hash, expected "format:hex-value". Known format(s) are: sha256`],
-    ["non-hex pin", { ...worker, discoveryTokenCaCertHash: ["sha256:" + "g".repeat(64)] }, `could not decode SHA-256 from hex: encoding/hex: invalid byte: U+0067 'g'`],
-    ["endpoint without port", { ...worker, apiServerEndpoint: "10.0.0.1" }, `discovery.bootstrapToken.apiServerEndpoint: Invalid value: "10.0.0.1": address 10.0.0.1: missing port in address`],
-    ["endpoint with scheme", { ...worker, apiServerEndpoint: "https://h:6443" }, `address https://h:6443: too many colons in address`],
-    ["bad node name", { ...worker, nodeName: "under_score" }, `nodeRegistration.name: Invalid value: "under_score": a DNS-1123 subdomain must consist of lower case alphanumeric characters`],
-    ["relative CRI socket", { ...worker, criSocket: "var/run/x.sock" }, `nodeRegistration.criSocket: Invalid value: "var/run/x.sock": path is not absolute: var/run/x.sock`],
-    ["tcp CRI socket", { ...worker, criSocket: "tcp://1.2.3.4:1" }, `nodeRegistration.criSocket: Invalid value: "tcp://1.2.3.4:1": URL scheme tcp is not supported`],
-    ["bind port range", { ...worker, controlPlane: true, apiserverBindPort: 70000 }, `controlPlane.localAPIEndpoint.bindPort: Invalid value: 70000: port number is not valid`],
-    ["short certificate key", { ...worker, controlPlane: true, certificateKey: "abcd" }, `controlPlane.certificateKey: Invalid value: "<redacted>": invalid certificate key size 2, the key must be an AES key of size 32`],
-    ["non-hex certificate key", { ...worker, controlPlane: true, certificateKey: "x".repeat(64) }, `certificate key decoding error: encoding/hex: invalid byte at offset 0`],
-    ["advertise address not an IP", { ...worker, controlPlane: true, apiserverAdvertiseAddress: "my-host" }, `couldn't use "my-host" as "apiserver-advertise-address", must be ipv4 or ipv6 address`],
-    ["unspecified advertise address", { ...worker, controlPlane: true, apiserverAdvertiseAddress: "0.0.0.0" }, `cannot use "0.0.0.0" as the bind address for the API Server`],
-    ["http discovery URL", { discoveryFile: "http://h/c.conf" }, `discovery.file.kubeConfigPath: Invalid value: "http://h/c.conf": if a URL is used, the scheme must be https`],
-    ["missing discovery file", { discoveryFile: "/nope.conf" }, `discovery.file.kubeConfigPath: Invalid value: "/nope.conf": not a valid HTTPS URL or a file on disk`],
+    [
+      "malformed token",
+      { ...worker, token: "abc.def" },
+      `[discovery.bootstrapToken.token: Invalid value: "abc.<redacted>": the bootstrap token is invalid, discovery.tlsBootstrapToken: Invalid value: "abc.<redacted>": the bootstrap token is invalid]`
+    ],
+    [
+      "missing pin",
+      { apiServerEndpoint: "10.0.0.1:6443", token },
+      "using token-based discovery without caCertHashes can be unsafe"
+    ],
+    [
+      "short pin",
+      { ...worker, discoveryTokenCaCertHash: ["sha256:abcd"] },
+      `discovery.bootstrapToken.caCertHashes: Invalid value: "sha256:abcd": invalid hash "sha256:abcd", expected a 32 byte SHA-256 hash, found 2 bytes`
+    ],
+    [
+      "unknown pin format",
+      { ...worker, discoveryTokenCaCertHash: ["md5:" + "a".repeat(64)] },
+      `unknown hash format "md5". Known format(s) are: sha256`
+    ],
+    [
+      "pin without format",
+      { ...worker, discoveryTokenCaCertHash: ["a".repeat(64)] },
+      `invalid hash, expected "format:hex-value". Known format(s) are: sha256`
+    ],
+    [
+      "non-hex pin",
+      { ...worker, discoveryTokenCaCertHash: ["sha256:" + "g".repeat(64)] },
+      `could not decode SHA-256 from hex: encoding/hex: invalid byte: U+0067 'g'`
+    ],
+    [
+      "endpoint without port",
+      { ...worker, apiServerEndpoint: "10.0.0.1" },
+      `discovery.bootstrapToken.apiServerEndpoint: Invalid value: "10.0.0.1": address 10.0.0.1: missing port in address`
+    ],
+    [
+      "endpoint with scheme",
+      { ...worker, apiServerEndpoint: "https://h:6443" },
+      `address https://h:6443: too many colons in address`
+    ],
+    [
+      "bad node name",
+      { ...worker, nodeName: "under_score" },
+      `nodeRegistration.name: Invalid value: "under_score": a DNS-1123 subdomain must consist of lower case alphanumeric characters`
+    ],
+    [
+      "relative CRI socket",
+      { ...worker, criSocket: "var/run/x.sock" },
+      `nodeRegistration.criSocket: Invalid value: "var/run/x.sock": path is not absolute: var/run/x.sock`
+    ],
+    [
+      "tcp CRI socket",
+      { ...worker, criSocket: "tcp://1.2.3.4:1" },
+      `nodeRegistration.criSocket: Invalid value: "tcp://1.2.3.4:1": URL scheme tcp is not supported`
+    ],
+    [
+      "bind port range",
+      { ...worker, controlPlane: true, apiserverBindPort: 70000 },
+      `controlPlane.localAPIEndpoint.bindPort: Invalid value: 70000: port number is not valid`
+    ],
+    [
+      "short certificate key",
+      { ...worker, controlPlane: true, certificateKey: "abcd" },
+      `controlPlane.certificateKey: Invalid value: "<redacted>": invalid certificate key size 2, the key must be an AES key of size 32`
+    ],
+    [
+      "non-hex certificate key",
+      { ...worker, controlPlane: true, certificateKey: "x".repeat(64) },
+      `certificate key decoding error: encoding/hex: invalid byte at offset 0`
+    ],
+    [
+      "advertise address not an IP",
+      { ...worker, controlPlane: true, apiserverAdvertiseAddress: "my-host" },
+      `couldn't use "my-host" as "apiserver-advertise-address", must be ipv4 or ipv6 address`
+    ],
+    [
+      "unspecified advertise address",
+      { ...worker, controlPlane: true, apiserverAdvertiseAddress: "0.0.0.0" },
+      `cannot use "0.0.0.0" as the bind address for the API Server`
+    ],
+    [
+      "http discovery URL",
+      { discoveryFile: "http://h/c.conf" },
+      `discovery.file.kubeConfigPath: Invalid value: "http://h/c.conf": if a URL is used, the scheme must be https`
+    ],
+    [
+      "missing discovery file",
+      { discoveryFile: "/nope.conf" },
+      `discovery.file.kubeConfigPath: Invalid value: "/nope.conf": not a valid HTTPS URL or a file on disk`
+    ],
     ["relative rootfs", { ...worker, rootfs: "tmp/x" }, `rootfs path must be an absolute path`],
-    ["missing rootfs", { ...worker, rootfs: "/does/not/exist" }, `rootfs path "/does/not/exist" is not an existing directory`]
+    [
+      "missing rootfs",
+      { ...worker, rootfs: "/does/not/exist" },
+      `rootfs path "/does/not/exist" is not an existing directory`
+    ]
   ]
   for (const [name, given, message] of cases) {
     it(name, () => expect(bad(flags(given)).message).toContain(message))
@@ -129,29 +220,49 @@ nodeRegistration: {name: From-File, ignorePreflightErrors: [Swap]}
   const env = fakeEnv({ "/r/join.yaml": file })
 
   it("reads the file inside the rootfs; node name and CRI socket flags override it", () => {
-    const { config } = ok(flags({ config: "join.yaml", rootfs: "/r", criSocket: "/run/containerd/containerd.sock" }, ["config", "rootfs", "cri-socket"]), env)
+    const { config } = ok(
+      flags({ config: "join.yaml", rootfs: "/r", criSocket: "/run/containerd/containerd.sock" }, [
+        "config",
+        "rootfs",
+        "cri-socket"
+      ]),
+      env
+    )
     expect(config.discovery.bootstrapToken?.apiServerEndpoint).toBe("10.0.0.1:6443")
     expect(config.nodeRegistration.name).toBe("from-file")
     expect(config.nodeRegistration.criSocket).toBe("/run/containerd/containerd.sock")
-    const e = bad(flags({ config: "join.yaml", rootfs: "/r", ignorePreflightErrors: ["all"] }, ["config", "rootfs", "ignore-preflight-errors"]), env)
+    const e = bad(
+      flags({ config: "join.yaml", rootfs: "/r", ignorePreflightErrors: ["all"] }, [
+        "config",
+        "rootfs",
+        "ignore-preflight-errors"
+      ]),
+      env
+    )
     expect(e.message).toContain(`Invalid value: "all,swap"`)
   })
 
   it("applies --etcd-learner to a control plane from the file", () => {
     const cpFile = fakeEnv({ "/r/join.yaml": file + "controlPlane: {}\n" })
-    const { config } = ok(flags({ config: "join.yaml", rootfs: "/r", etcdLearner: true }, ["config", "rootfs", "etcd-learner"]), cpFile)
+    const { config } = ok(
+      flags({ config: "join.yaml", rootfs: "/r", etcdLearner: true }, ["config", "rootfs", "etcd-learner"]),
+      cpFile
+    )
     expect(config.controlPlane?.etcdLearnerMode).toBe(true)
     expect(config.controlPlane?.localAPIEndpoint.bindPort).toBe(6443)
   })
 
   it("refuses other flags with --config, sorted by name", () => {
-    expect(bad(flags({ config: "join.yaml", rootfs: "/r" }, ["config", "token", "control-plane", "skip-phases", "v"]), env).message).toBe(
-      "can not mix '--config' with arguments [control-plane token]"
-    )
+    expect(
+      bad(flags({ config: "join.yaml", rootfs: "/r" }, ["config", "token", "control-plane", "skip-phases", "v"]), env)
+        .message
+    ).toBe("can not mix '--config' with arguments [control-plane token]")
   })
 
   it("says when the file is missing", () => {
-    expect(bad(flags({ config: "/missing.yaml" }, ["config"]), env).message).toBe(`unable to read config from "/missing.yaml" : open /missing.yaml: no such file or directory`)
+    expect(bad(flags({ config: "/missing.yaml" }, ["config"]), env).message).toBe(
+      `unable to read config from "/missing.yaml" : open /missing.yaml: no such file or directory`
+    )
   })
 })
 
@@ -168,7 +279,8 @@ describe("loadJoin: phases that work from admin.conf (spec §1.4 H)", () => {
     )
   })
   it("leaves other phases alone", () => {
-    expect(bad(flags({ controlPlane: true, phase: "preflight" })).message).toContain("bootstrapToken or file must be set")
+    expect(bad(flags({ controlPlane: true, phase: "preflight" })).message).toContain(
+      "bootstrapToken or file must be set"
+    )
   })
 })
-

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest"
-import { aesGcmOpen, aesGcmSeal, CryptoError, decodeCertificateKey, generateCertificateKey } from "../../src/crypto/index.js"
+import {
+  aesGcmOpen,
+  aesGcmSeal,
+  CryptoError,
+  decodeCertificateKey,
+  generateCertificateKey
+} from "../../src/crypto/index.js"
 import { createDecipheriv } from "node:crypto"
 
 describe("kubeadm-certs AES-256-GCM", () => {
@@ -12,7 +18,9 @@ describe("kubeadm-certs AES-256-GCM", () => {
     // independent decryption with the documented layout
     const d = createDecipheriv("aes-256-gcm", Buffer.from(key, "hex"), sealed.subarray(0, 12))
     d.setAuthTag(sealed.subarray(sealed.length - 16))
-    expect(Buffer.concat([d.update(sealed.subarray(12, sealed.length - 16)), d.final()]).toString()).toBe("hello ca.key")
+    expect(Buffer.concat([d.update(sealed.subarray(12, sealed.length - 16)), d.final()]).toString()).toBe(
+      "hello ca.key"
+    )
   })
 
   it("a wrong key fails authentication with a typed error; short data says so", () => {
@@ -22,7 +30,11 @@ describe("kubeadm-certs AES-256-GCM", () => {
     try {
       aesGcmOpen(wrong, sealed)
     } catch (e) {
-      expect(e).toMatchObject({ _tag: "CryptoError", reason: "DecryptAuthentication", message: "cipher: message authentication failed" })
+      expect(e).toMatchObject({
+        _tag: "CryptoError",
+        reason: "DecryptAuthentication",
+        message: "cipher: message authentication failed"
+      })
       expect((e as Error).message).not.toContain(wrong)
     }
     expect(() => aesGcmOpen(wrong, new Uint8Array(5))).toThrow("size of data is less than the nonce")

@@ -1,19 +1,36 @@
 import { describe, expect, it } from "vitest"
-import { base64UrlDecode, constantTimeEqual, hmacSha256, jwsDetachedSign, jwsDetachedVerify, sha256Hex } from "../../src/crypto/index.js"
+import {
+  base64UrlDecode,
+  constantTimeEqual,
+  hmacSha256,
+  jwsDetachedSign,
+  jwsDetachedVerify,
+  sha256Hex
+} from "../../src/crypto/index.js"
 
 const content = "Hello from the other side. I must have called a thousand times."
 
 describe("JWS detached signature (spec 2.2 vectors)", () => {
   it.each([
-    [content, "joshua", "my voice is my passcode", "eyJhbGciOiJIUzI1NiIsImtpZCI6Impvc2h1YSJ9..VShe2taLd-YTrmWuRkcL_8QTNDHYxQIEBsAYYiIj1_8"],
-    ["", "joshua", "my voice is my passcode", "eyJhbGciOiJIUzI1NiIsImtpZCI6Impvc2h1YSJ9..7Ui1ALizW4jXphVUB7xUqC9vLYLL9RZeOFfVLoB7Tgk"],
+    [
+      content,
+      "joshua",
+      "my voice is my passcode",
+      "eyJhbGciOiJIUzI1NiIsImtpZCI6Impvc2h1YSJ9..VShe2taLd-YTrmWuRkcL_8QTNDHYxQIEBsAYYiIj1_8"
+    ],
+    [
+      "",
+      "joshua",
+      "my voice is my passcode",
+      "eyJhbGciOiJIUzI1NiIsImtpZCI6Impvc2h1YSJ9..7Ui1ALizW4jXphVUB7xUqC9vLYLL9RZeOFfVLoB7Tgk"
+    ],
     [content, "joshua", "", "eyJhbGciOiJIUzI1NiIsImtpZCI6Impvc2h1YSJ9..UfkqvDGiIFxrMnFseDj9LYJOLNrvjW8aHhF71mvvAs8"]
   ])("signs %#", (c, kid, secret, expected) => {
     expect(jwsDetachedSign(c, kid, secret)).toBe(expected)
     expect(jwsDetachedVerify(c, expected, kid, secret)).toBe(true)
   })
 
-  it("header is exactly {\"alg\":\"HS256\",\"kid\":\"<id>\"}", () => {
+  it('header is exactly {"alg":"HS256","kid":"<id>"}', () => {
     const [h] = jwsDetachedSign("x", "abcdef", "0123456789abcdef").split("..")
     expect(Buffer.from(base64UrlDecode(h ?? "")).toString()).toBe('{"alg":"HS256","kid":"abcdef"}')
   })

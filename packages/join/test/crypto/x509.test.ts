@@ -1,7 +1,20 @@
 import { describe, expect, it } from "vitest"
 import {
-  caCertHash, caCertHashes, certificateMatchesKey, createCaCertificate, createCertificate, createCsr, generateKeyPair,
-  CryptoError, parseCertificate, parseCsr, privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem, verifyCertificate
+  caCertHash,
+  caCertHashes,
+  certificateMatchesKey,
+  createCaCertificate,
+  createCertificate,
+  createCsr,
+  generateKeyPair,
+  CryptoError,
+  parseCertificate,
+  parseCsr,
+  privateKeyFromPem,
+  privateKeyToPem,
+  publicKeyFromPem,
+  publicKeyToPem,
+  verifyCertificate
 } from "../../src/crypto/index.js"
 import { openssl, opensslBytes, tempDir, writeTemp } from "./openssl.js"
 import { createHash } from "node:crypto"
@@ -32,8 +45,17 @@ describe.each(["ecdsa-p256", "rsa-2048"] as const)("certificates with %s keys", 
     const client = writeTemp(dir, "client.crt", clientPem)
     expect(openssl(["verify", "-CAfile", ca, "-purpose", "sslserver", leaf])).toContain(": OK")
     expect(openssl(["verify", "-CAfile", ca, "-purpose", "sslclient", client])).toContain(": OK")
-    const ext = openssl(["x509", "-in", leaf, "-noout", "-ext", "subjectAltName,keyUsage,extendedKeyUsage,basicConstraints"])
-    expect(ext).toContain("DNS:localhost, DNS:kubernetes.default.svc.cluster.local, IP Address:10.96.0.1, IP Address:127.0.1.1")
+    const ext = openssl([
+      "x509",
+      "-in",
+      leaf,
+      "-noout",
+      "-ext",
+      "subjectAltName,keyUsage,extendedKeyUsage,basicConstraints"
+    ])
+    expect(ext).toContain(
+      "DNS:localhost, DNS:kubernetes.default.svc.cluster.local, IP Address:10.96.0.1, IP Address:127.0.1.1"
+    )
     expect(ext).toContain("Digital Signature, Key Encipherment")
     expect(ext).toContain("TLS Web Server Authentication")
     expect(ext).toContain("CA:FALSE")
@@ -98,9 +120,18 @@ describe("CSRs", () => {
   it("kubelet-style CSR: subject, no SANs, openssl reads and verifies it", async () => {
     const keys = await generateKeyPair("ecdsa-p256")
     const pem = await createCsr(keys, { commonName: "system:node:worker-1", organizations: ["system:nodes"] })
-    expect(openssl(["req", "-noout", "-verify", "-subject", "-nameopt", "RFC2253"], pem)).toContain("CN=system:node:worker-1,O=system:nodes")
+    expect(openssl(["req", "-noout", "-verify", "-subject", "-nameopt", "RFC2253"], pem)).toContain(
+      "CN=system:node:worker-1,O=system:nodes"
+    )
     const info = await parseCsr(pem)
-    expect(info).toMatchObject({ commonName: "system:node:worker-1", organizations: ["system:nodes"], dnsNames: [], ipAddresses: [], keyKind: "ecdsa", signatureValid: true })
+    expect(info).toMatchObject({
+      commonName: "system:node:worker-1",
+      organizations: ["system:nodes"],
+      dnsNames: [],
+      ipAddresses: [],
+      keyKind: "ecdsa",
+      signatureValid: true
+    })
   })
 
   it("CSR with SANs is signed into a certificate carrying them", async () => {
@@ -111,10 +142,21 @@ describe("CSRs", () => {
     expect(info.ipAddresses).toEqual(["127.0.1.5"])
     const caKeys = await generateKeyPair("ecdsa-p256")
     const ca = await createCaCertificate(caKeys, { commonName: "etcd-ca" })
-    const cert = await createCertificate(info.spki, { commonName: info.commonName, dnsNames: info.dnsNames, ipAddresses: info.ipAddresses, extKeyUsages: ["server", "client"] }, { certPem: ca, keys: caKeys })
+    const cert = await createCertificate(
+      info.spki,
+      {
+        commonName: info.commonName,
+        dnsNames: info.dnsNames,
+        ipAddresses: info.ipAddresses,
+        extKeyUsages: ["server", "client"]
+      },
+      { certPem: ca, keys: caKeys }
+    )
     expect(await certificateMatchesKey(cert, keys)).toBe(true)
     const dir = tempDir()
-    expect(openssl(["verify", "-CAfile", writeTemp(dir, "ca.crt", ca), writeTemp(dir, "c.crt", cert)])).toContain(": OK")
+    expect(openssl(["verify", "-CAfile", writeTemp(dir, "ca.crt", ca), writeTemp(dir, "c.crt", cert)])).toContain(
+      ": OK"
+    )
   })
 })
 
@@ -123,13 +165,33 @@ describe("a CA made by another tool (its own Subject Key Identifier)", () => {
     const dir = tempDir()
     const key = writeTemp(dir, "ca.key", openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])) // kubeadm's default
     // a key identifier no hash of ours would give (Go 1.25+ uses truncated SHA-256, older Go and OpenSSL SHA-1)
-    const caPem = openssl(["req", "-x509", "-new", "-key", key, "-subj", "/CN=etcd-ca", "-days", "1", "-addext", "subjectKeyIdentifier=0102030405060708090a0b0c0d0e0f1011121314", "-addext", "authorityKeyIdentifier=none"])
+    const caPem = openssl([
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      key,
+      "-subj",
+      "/CN=etcd-ca",
+      "-days",
+      "1",
+      "-addext",
+      "subjectKeyIdentifier=0102030405060708090a0b0c0d0e0f1011121314",
+      "-addext",
+      "authorityKeyIdentifier=none"
+    ])
     const keys = await privateKeyFromPem(openssl(["pkey", "-in", key]))
     const leafKeys = await generateKeyPair("ecdsa-p256")
-    const leaf = await createCertificate(leafKeys.publicKey, { commonName: "etcd-server", extKeyUsages: ["server"] }, { certPem: caPem, keys })
+    const leaf = await createCertificate(
+      leafKeys.publicKey,
+      { commonName: "etcd-server", extKeyUsages: ["server"] },
+      { certPem: caPem, keys }
+    )
     const caFile = writeTemp(dir, "ca.crt", caPem)
     const leafFile = writeTemp(dir, "leaf.crt", leaf)
-    expect(openssl(["x509", "-in", leafFile, "-noout", "-ext", "authorityKeyIdentifier"])).toContain("01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14")
+    expect(openssl(["x509", "-in", leafFile, "-noout", "-ext", "authorityKeyIdentifier"])).toContain(
+      "01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14"
+    )
     expect(openssl(["verify", "-CAfile", caFile, leafFile]).trim()).toBe(`${leafFile}: OK`)
   })
 })

@@ -31,7 +31,11 @@ export const makeCa = async (commonName = "kubernetes") => {
   return { keys, certPem }
 }
 
-export const startTlsServer = async (handler: Handler, host = "127.0.0.1", ca?: Awaited<ReturnType<typeof makeCa>>): Promise<TestServer> => {
+export const startTlsServer = async (
+  handler: Handler,
+  host = "127.0.0.1",
+  ca?: Awaited<ReturnType<typeof makeCa>>
+): Promise<TestServer> => {
   const authority = ca ?? (await makeCa())
   const serverKeys = await generateKeyPair("ecdsa-p256")
   const cert = await createCertificate(
@@ -46,7 +50,12 @@ export const startTlsServer = async (handler: Handler, host = "127.0.0.1", ca?: 
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => {
-      const logged = { method: req.method ?? "", path: req.url ?? "", authorization: req.headers.authorization, body: Buffer.concat(chunks).toString("utf8") }
+      const logged = {
+        method: req.method ?? "",
+        path: req.url ?? "",
+        authorization: req.headers.authorization,
+        body: Buffer.concat(chunks).toString("utf8")
+      }
       requests.push(logged)
       state.handler(logged, res)
     })

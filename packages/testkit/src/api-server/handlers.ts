@@ -6,7 +6,14 @@ import { apiVersionOf, resourceKey, type ResourceType } from "./resources.js"
 import type { Route } from "./routes.js"
 import { selectorMatcher } from "./selectors.js"
 import {
-  alreadyExists, ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, unsupportedMediaType
+  alreadyExists,
+  ApiError,
+  badRequest,
+  conflict,
+  invalid,
+  methodNotAllowed,
+  notFound,
+  unsupportedMediaType
 } from "./status.js"
 import { type KubeObject, type Store, StoreError } from "./store.js"
 import { toTable, wantsTable } from "./tables.js"
@@ -57,7 +64,8 @@ const parseBody = (body: string): unknown => {
 }
 
 const asObject = (v: unknown): KubeObject => {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw badRequest("the request body must be a JSON object")
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw badRequest("the request body must be a JSON object")
   // checked before the cast: the body is the client's, its metadata may be missing or not an object
   const metadata: unknown = (v as Record<string, unknown>)["metadata"]
   const o = v as KubeObject
@@ -74,7 +82,8 @@ const requireNamespace = (ctx: RequestContext): void => {
 const foldStringData = (r: ResourceRoute, o: KubeObject): void => {
   if (r.type.plural !== "secrets" || typeof o["stringData"] !== "object" || o["stringData"] === null) return
   const data = { ...((o["data"] ?? {}) as Record<string, string>) }
-  for (const [k, v] of Object.entries(o["stringData"] as Record<string, unknown>)) data[k] = Buffer.from(String(v)).toString("base64")
+  for (const [k, v] of Object.entries(o["stringData"] as Record<string, unknown>))
+    data[k] = Buffer.from(String(v)).toString("base64")
   o["data"] = data
   delete o["stringData"]
 }
@@ -97,7 +106,12 @@ export const getOne = (ctx: RequestContext): Reply => {
   const { route: r } = ctx
   const o = ctx.store.get(resourceKey(r.type), r.namespace, r.name ?? "")
   if (!o) throw notFound(r.type.plural, r.group, r.name ?? "")
-  return { status: 200, body: wantsTable(ctx.accept) ? toTable(r.type.plural, [o], o.metadata.resourceVersion ?? "") : present(r.type, r.version, o) }
+  return {
+    status: 200,
+    body: wantsTable(ctx.accept)
+      ? toTable(r.type.plural, [o], o.metadata.resourceVersion ?? "")
+      : present(r.type, r.version, o)
+  }
 }
 
 /** GET of a collection: the objects matching the field and label selectors, as a `<Kind>List` or a Table. */
@@ -120,17 +134,23 @@ export const list = (ctx: RequestContext): Reply => {
 
 /** v1beta1 defaulting (1.18+): kubelet client CSRs get the kubelet client signer, the rest legacy-unknown. */
 const defaultSigner = async (spec: Record<string, unknown>): Promise<string> => {
-  const info = await parseCsr(Buffer.from(typeof spec["request"] === "string" ? spec["request"] : "", "base64").toString("utf8")).catch(() => undefined)
+  const info = await parseCsr(
+    Buffer.from(typeof spec["request"] === "string" ? spec["request"] : "", "base64").toString("utf8")
+  ).catch(() => undefined)
   const usages = Array.isArray(spec["usages"]) ? (spec["usages"] as unknown[]).map(String) : []
-  const kubeletClient = info !== undefined && info.organizations.length === 1 && info.organizations[0] === "system:nodes" &&
-    info.commonName.startsWith("system:node:") && usages.includes("client auth") &&
+  const kubeletClient =
+    info !== undefined &&
+    info.organizations.length === 1 &&
+    info.organizations[0] === "system:nodes" &&
+    info.commonName.startsWith("system:node:") &&
+    usages.includes("client auth") &&
     usages.every((u) => ["digital signature", "key encipherment", "client auth"].includes(u))
   return kubeletClient ? "kubernetes.io/kube-apiserver-client-kubelet" : "kubernetes.io/legacy-unknown"
 }
 
 /** Server-side defaults and admission for CSRs: the requester's identity, no status from the client. */
 const admitCsr = async (ctx: RequestContext, o: KubeObject): Promise<void> => {
-  const spec = ((o["spec"] ?? {}) as Record<string, unknown>)
+  const spec = (o["spec"] ?? {}) as Record<string, unknown>
   spec["username"] = ctx.user.name
   spec["groups"] = [...ctx.user.groups]
   if (!spec["signerName"]) spec["signerName"] = await defaultSigner(spec)
@@ -194,7 +214,8 @@ export const update = async (ctx: RequestContext): Promise<Reply> => {
     throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`)
   const current = ctx.store.get(resourceKey(r.type), r.namespace, name)
   if (!current) throw notFound(r.type.plural, r.group, name)
-  if (o.metadata.resourceVersion && o.metadata.resourceVersion !== current.metadata.resourceVersion) throw conflict(r.type.plural, r.group, name)
+  if (o.metadata.resourceVersion && o.metadata.resourceVersion !== current.metadata.resourceVersion)
+    throw conflict(r.type.plural, r.group, name)
   return replace(ctx, o, current)
 }
 
@@ -213,13 +234,15 @@ export const patch = async (ctx: RequestContext): Promise<Reply> => {
     else if (type === "application/json-patch+json") next = jsonPatch(current as never, body)
     else throw unsupportedMediaType(type)
   } catch (e) {
-    if (e instanceof JsonPatchError) throw new ApiError({ ...invalid(r.type.kind, r.group, name, []).body, code: 422, message: e.message })
+    if (e instanceof JsonPatchError)
+      throw new ApiError({ ...invalid(r.type.kind, r.group, name, []).body, code: 422, message: e.message })
     throw e
   }
   const o = asObject(next)
   // a resourceVersion in the patch is a precondition
   const patchedRv = o.metadata.resourceVersion
-  if (patchedRv !== undefined && patchedRv !== current.metadata.resourceVersion) throw conflict(r.type.plural, r.group, name)
+  if (patchedRv !== undefined && patchedRv !== current.metadata.resourceVersion)
+    throw conflict(r.type.plural, r.group, name)
   return replace(ctx, o, current)
 }
 
@@ -231,7 +254,13 @@ export const remove = (ctx: RequestContext): Reply => {
     const gone = ctx.store.delete(resourceKey(r.type), r.namespace, name)
     return {
       status: 200,
-      body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details: { name, ...(r.group ? { group: r.group } : {}), kind: r.type.plural, uid: gone.metadata.uid } }
+      body: {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Success",
+        details: { name, ...(r.group ? { group: r.group } : {}), kind: r.type.plural, uid: gone.metadata.uid }
+      }
     }
   } catch (e) {
     return storeError(r, name, e)

@@ -36,7 +36,8 @@ const MERGE_KEYS: Record<string, string> = {
 }
 
 const mergeList = (target: Json[], patch: Json[], key: string): Json[] => {
-  if (key === "") return [...new Set([...target, ...patch].map((v) => JSON.stringify(v)))].map((s) => JSON.parse(s) as Json)
+  if (key === "")
+    return [...new Set([...target, ...patch].map((v) => JSON.stringify(v)))].map((s) => JSON.parse(s) as Json)
   const out = [...target]
   for (const item of patch) {
     if (!isObject(item)) continue
@@ -63,7 +64,8 @@ export const strategicMergePatch = (target: Json, patch: Json): Json => {
   for (const [k, v] of Object.entries(patch)) {
     if (isDirective(k) || v === null) continue
     const current = out[k]
-    if (Array.isArray(v) && k in MERGE_KEYS && Array.isArray(current)) out[k] = mergeList(current, v, MERGE_KEYS[k] ?? "")
+    if (Array.isArray(v) && k in MERGE_KEYS && Array.isArray(current))
+      out[k] = mergeList(current, v, MERGE_KEYS[k] ?? "")
     else if (Array.isArray(v)) out[k] = v.map((x) => (isObject(x) ? strategicMergePatch(null, x) : x))
     else out[k] = isObject(v) ? strategicMergePatch(current ?? null, v) : v
   }
@@ -107,7 +109,8 @@ const removeAt = (doc: Json, path: string): void => {
     const i = Number(key)
     if (!(i >= 0 && i < parent.length)) throw new JsonPatchError(`path not found: ${path}`)
     parent.splice(i, 1)
-  } else if (isObject(parent) && key in parent) delete parent[key] // eslint-disable-line @typescript-eslint/no-dynamic-delete -- JSON Patch's remove deletes the member its pointer names, in place
+  } else if (isObject(parent) && key in parent)
+    delete parent[key] // eslint-disable-line @typescript-eslint/no-dynamic-delete -- JSON Patch's remove deletes the member its pointer names, in place
   else throw new JsonPatchError(`path not found: ${path}`)
 }
 
@@ -132,13 +135,21 @@ export const jsonPatch = (target: Json, ops: Json): Json => {
   if (!Array.isArray(ops)) throw new JsonPatchError("a JSON patch must be an array of operations")
   let doc = structuredClone(target)
   for (const op of ops) {
-    if (!isObject(op) || typeof op["op"] !== "string" || typeof op["path"] !== "string") throw new JsonPatchError("malformed JSON patch operation")
+    if (!isObject(op) || typeof op["op"] !== "string" || typeof op["path"] !== "string")
+      throw new JsonPatchError("malformed JSON patch operation")
     const path = op["path"]
     switch (op["op"]) {
-      case "add": doc = addAt(doc, path, structuredClone(op["value"] ?? null), false); break
-      case "replace": doc = addAt(doc, path, structuredClone(op["value"] ?? null), true); break
-      case "remove": removeAt(doc, path); break
-      case "move": case "copy": {
+      case "add":
+        doc = addAt(doc, path, structuredClone(op["value"] ?? null), false)
+        break
+      case "replace":
+        doc = addAt(doc, path, structuredClone(op["value"] ?? null), true)
+        break
+      case "remove":
+        removeAt(doc, path)
+        break
+      case "move":
+      case "copy": {
         const from = op["from"] ?? ""
         if (typeof from !== "string") throw new JsonPatchError(`invalid JSON pointer "${JSON.stringify(from)}"`)
         const v = structuredClone(getAt(doc, from))
@@ -147,9 +158,11 @@ export const jsonPatch = (target: Json, ops: Json): Json => {
         break
       }
       case "test":
-        if (JSON.stringify(getAt(doc, path)) !== JSON.stringify(op["value"] ?? null)) throw new JsonPatchError(`test failed at ${path}`)
+        if (JSON.stringify(getAt(doc, path)) !== JSON.stringify(op["value"] ?? null))
+          throw new JsonPatchError(`test failed at ${path}`)
         break
-      default: throw new JsonPatchError(`unknown JSON patch operation "${op["op"]}"`)
+      default:
+        throw new JsonPatchError(`unknown JSON patch operation "${op["op"]}"`)
     }
   }
   return doc

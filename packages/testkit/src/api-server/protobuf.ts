@@ -65,11 +65,18 @@ const objectMeta = (f: Fields | undefined) =>
 /** CertificateSigningRequest: metadata 1, status 3 {conditions 1 {type 1, reason 2, message 3, status 6}, certificate 2}. */
 const csr = (f: Fields) => {
   const status = sub(f, 3)
-  const conditions = status ? subs(status, 1).map((c) => compact({ type: text(c, 1), status: text(c, 6), reason: text(c, 2), message: text(c, 3) })) : []
+  const conditions = status
+    ? subs(status, 1).map((c) =>
+        compact({ type: text(c, 1), status: text(c, 6), reason: text(c, 2), message: text(c, 3) })
+      )
+    : []
   const cert = status?.get(2)?.[0]
   return {
     metadata: objectMeta(sub(f, 1)),
-    status: compact({ conditions, certificate: cert instanceof Uint8Array ? Buffer.from(cert).toString("base64") : undefined })
+    status: compact({
+      conditions,
+      certificate: cert instanceof Uint8Array ? Buffer.from(cert).toString("base64") : undefined
+    })
   }
 }
 
@@ -81,7 +88,17 @@ const ssar = (f: Fields) => {
   return {
     metadata: objectMeta(sub(f, 1)),
     spec: compact({
-      resourceAttributes: ra ? compact({ namespace: text(ra, 1), verb: text(ra, 2), group: text(ra, 3), version: text(ra, 4), resource: text(ra, 5), subresource: text(ra, 6), name: text(ra, 7) }) : undefined,
+      resourceAttributes: ra
+        ? compact({
+            namespace: text(ra, 1),
+            verb: text(ra, 2),
+            group: text(ra, 3),
+            version: text(ra, 4),
+            resource: text(ra, 5),
+            subresource: text(ra, 6),
+            name: text(ra, 7)
+          })
+        : undefined,
       nonResourceAttributes: nra ? compact({ path: text(nra, 1), verb: text(nra, 2) }) : undefined
     })
   }

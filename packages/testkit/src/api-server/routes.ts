@@ -21,7 +21,10 @@ export type Route =
 
 /** Splits `/api/v1/...` and `/apis/<group>/<version>/...` paths; any other path is a non-resource request. */
 export const parseRoute = (path: string): Route => {
-  const segs = path.split("/").filter((s) => s.length > 0).map(decodeURIComponent)
+  const segs = path
+    .split("/")
+    .filter((s) => s.length > 0)
+    .map(decodeURIComponent)
   if (segs[0] === "api") {
     if (segs.length === 1) return { kind: "api-versions" }
     if (segs[1] !== "v1") return { kind: "not-found" }
@@ -40,7 +43,10 @@ const resourcePath = (group: string, version: string, rest: string[]): Route => 
   let namespace: string | undefined
   let parts = rest
   // namespaces/<ns>/<plural>[/...] addresses a namespaced resource; namespaces[/<name>[/status]] the Namespace itself
-  const nsScoped = rest[0] === "namespaces" && rest.length >= 3 && (group !== "" || findResource(group, version, rest[2] ?? "")?.namespaced === true)
+  const nsScoped =
+    rest[0] === "namespaces" &&
+    rest.length >= 3 &&
+    (group !== "" || findResource(group, version, rest[2] ?? "")?.namespaced === true)
   if (nsScoped) {
     namespace = rest[1]
     parts = rest.slice(2)

@@ -4,27 +4,32 @@ import type { KubeObject } from "./store.js"
 type Term = { key: string; op: "=" | "!=" | "exists" | "!exists"; value: string }
 
 const parse = (selector: string | null): Term[] =>
-  (selector ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0).map((s): Term => {
-    const notEqual = /^([^!=]+)!=(.*)$/.exec(s)
-    if (notEqual) {
-      const [, key = "", value = ""] = notEqual
-      return { key: key.trim(), op: "!=", value: value.trim() }
-    }
-    const equal = /^([^!=]+)==?(.*)$/.exec(s)
-    if (equal) {
-      const [, key = "", value = ""] = equal
-      return { key: key.trim(), op: "=", value: value.trim() }
-    }
-    if (s.startsWith("!")) return { key: s.slice(1).trim(), op: "!exists", value: "" }
-    return { key: s, op: "exists", value: "" }
-  })
+  (selector ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s): Term => {
+      const notEqual = /^([^!=]+)!=(.*)$/.exec(s)
+      if (notEqual) {
+        const [, key = "", value = ""] = notEqual
+        return { key: key.trim(), op: "!=", value: value.trim() }
+      }
+      const equal = /^([^!=]+)==?(.*)$/.exec(s)
+      if (equal) {
+        const [, key = "", value = ""] = equal
+        return { key: key.trim(), op: "=", value: value.trim() }
+      }
+      if (s.startsWith("!")) return { key: s.slice(1).trim(), op: "!exists", value: "" }
+      return { key: s, op: "exists", value: "" }
+    })
 
 const holds = (t: Term, v: string | undefined): boolean =>
   t.op === "=" ? v === t.value : t.op === "!=" ? v !== t.value : t.op === "exists" ? v !== undefined : v === undefined
 
 const field = (o: KubeObject, path: string): string | undefined => {
   let cur: unknown = o
-  for (const p of path.split(".")) cur = typeof cur === "object" && cur !== null ? (cur as Record<string, unknown>)[p] : undefined
+  for (const p of path.split("."))
+    cur = typeof cur === "object" && cur !== null ? (cur as Record<string, unknown>)[p] : undefined
   // a selector on a map or list compares its JSON (which no selector value equals)
   return cur === undefined || cur === null ? undefined : typeof cur === "string" ? cur : JSON.stringify(cur)
 }

@@ -16,7 +16,15 @@ import { create, getOne, list, patch, remove, type Reply, type RequestContext, u
 import { parseRoute, type Route } from "./routes.js"
 import { selfSubjectAccessReview } from "../auth/access-review.js"
 import { protobufToJson } from "./protobuf.js"
-import { ApiError, forbidden, methodNotAllowed, pathNotFound, statusError, unauthorized, unsupportedMediaType } from "./status.js"
+import {
+  ApiError,
+  forbidden,
+  methodNotAllowed,
+  pathNotFound,
+  statusError,
+  unauthorized,
+  unsupportedMediaType
+} from "./status.js"
 import { Store } from "./store.js"
 import { serveWatch } from "./watch.js"
 
@@ -39,12 +47,18 @@ const MAX_BODY = 4 * 1024 * 1024
 
 const verbOf = (method: string, route: Extract<Route, { kind: "resource" }>, watch: boolean): string => {
   switch (method) {
-    case "GET": return route.name === undefined ? (watch ? "watch" : "list") : "get"
-    case "POST": return "create"
-    case "PUT": return "update"
-    case "PATCH": return "patch"
-    case "DELETE": return route.name === undefined ? "deletecollection" : "delete"
-    default: return method.toLowerCase()
+    case "GET":
+      return route.name === undefined ? (watch ? "watch" : "list") : "get"
+    case "POST":
+      return "create"
+    case "PUT":
+      return "update"
+    case "PATCH":
+      return "patch"
+    case "DELETE":
+      return route.name === undefined ? "deletecollection" : "delete"
+    default:
+      return method.toLowerCase()
   }
 }
 
@@ -74,7 +88,13 @@ export class ApiServer {
   constructor(private readonly options: ApiServerOptions) {
     this.store = options.store ?? new Store()
     this.server = https.createServer(
-      { key: options.servingKeyPem, cert: options.servingCertPem, ca: options.caPem, requestCert: true, rejectUnauthorized: false },
+      {
+        key: options.servingKeyPem,
+        cert: options.servingCertPem,
+        ca: options.caPem,
+        requestCert: true,
+        rejectUnauthorized: false
+      },
       (req, res) => void this.handle(req, res)
     )
     this.server.on("connection", (s: Socket) => this.track(s))
@@ -130,9 +150,17 @@ export class ApiServer {
     let user: UserInfo | undefined
     const record = (status: number, fault?: string) =>
       this.audit.record({
-        time: new Date(), method, url: req.url ?? path, path, verb, status,
-        user: user?.name ?? "", groups: user?.groups ?? [], via: user?.via ?? "failed",
-        bearerSent: req.headers.authorization !== undefined, ...(fault ? { fault } : {})
+        time: new Date(),
+        method,
+        url: req.url ?? path,
+        path,
+        verb,
+        status,
+        user: user?.name ?? "",
+        groups: user?.groups ?? [],
+        via: user?.via ?? "failed",
+        bearerSent: req.headers.authorization !== undefined,
+        ...(fault ? { fault } : {})
       })
     const sendJson = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       if (res.headersSent) return
@@ -153,20 +181,43 @@ export class ApiServer {
       }
       if (t?.kind === "status") {
         const e = statusError(t.status, t.message)
-        sendJson(t.status, e.body, t.retryAfterSeconds !== undefined ? { "retry-after": String(t.retryAfterSeconds) } : {})
+        sendJson(
+          t.status,
+          e.body,
+          t.retryAfterSeconds !== undefined ? { "retry-after": String(t.retryAfterSeconds) } : {}
+        )
         record(t.status, faults.names.join(","))
         return
       }
       if (!user) throw unauthorized()
       user = this.impersonate(user, req)
       const u = user
-      const attributes: RequestAttributes = route.kind === "resource"
-        ? { verb, group: route.group, resource: route.type.plural, subresource: route.subresource, namespace: route.namespace, name: route.name, fieldSelector: url.searchParams.get("fieldSelector") ?? undefined }
-        : { verb: method === "GET" || method === "HEAD" ? "get" : method.toLowerCase(), group: "", resource: "", path }
+      const attributes: RequestAttributes =
+        route.kind === "resource"
+          ? {
+              verb,
+              group: route.group,
+              resource: route.type.plural,
+              subresource: route.subresource,
+              namespace: route.namespace,
+              name: route.name,
+              fieldSelector: url.searchParams.get("fieldSelector") ?? undefined
+            }
+          : {
+              verb: method === "GET" || method === "HEAD" ? "get" : method.toLowerCase(),
+              group: "",
+              resource: "",
+              path
+            }
       if (!authorize(this.store, u, attributes)) {
-        const details = attributes.path === undefined
-          ? { ...(attributes.name ? { name: attributes.name } : {}), ...(attributes.group ? { group: attributes.group } : {}), kind: attributes.resource }
-          : undefined
+        const details =
+          attributes.path === undefined
+            ? {
+                ...(attributes.name ? { name: attributes.name } : {}),
+                ...(attributes.group ? { group: attributes.group } : {}),
+                kind: attributes.resource
+              }
+            : undefined
         throw forbidden(forbiddenMessage(u, attributes), details)
       }
       // kubectl's typed clients write protobuf: the few kinds it sends here are translated, others get 415
@@ -183,14 +234,25 @@ export class ApiServer {
         return
       }
       if (route.kind === "resource" && verb === "watch") {
-        const ctx = { store: this.store, user: u, route, query: url.searchParams, body, contentType: "", accept: req.headers.accept }
+        const ctx = {
+          store: this.store,
+          user: u,
+          route,
+          query: url.searchParams,
+          body,
+          contentType: "",
+          accept: req.headers.accept
+        }
         record(200)
         const end = serveWatch(ctx, res, () => this.watches.delete(end))
         this.watches.add(end)
         return
       }
       const reply = await this.dispatch(route, method, verb, u, url.searchParams, body, req)
-      const filtered = reply.status < 300 ? this.faults.filterBody({ method, path, user: u }, reply.body) : { body: reply.body, names: [] }
+      const filtered =
+        reply.status < 300
+          ? this.faults.filterBody({ method, path, user: u }, reply.body)
+          : { body: reply.body, names: [] }
       if (typeof filtered.body === "string") {
         res.writeHead(reply.status, { "content-type": "text/plain; charset=utf-8" })
         res.end(filtered.body)
@@ -214,26 +276,48 @@ export class ApiServer {
     const as = req.headers["impersonate-user"]
     if (typeof as !== "string" || as === "") return user
     const raw = req.headers["impersonate-group"]
-    const groups = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap((g) => g.split(",")).map((g) => g.trim()).filter((g) => g !== "")
-    const attrs = (resource: string, name: string): RequestAttributes => ({ verb: "impersonate", group: "", resource, name })
+    const groups = (Array.isArray(raw) ? raw : raw ? [raw] : [])
+      .flatMap((g) => g.split(","))
+      .map((g) => g.trim())
+      .filter((g) => g !== "")
+    const attrs = (resource: string, name: string): RequestAttributes => ({
+      verb: "impersonate",
+      group: "",
+      resource,
+      name
+    })
     if (!authorize(this.store, user, attrs("users", as))) throw forbidden(forbiddenMessage(user, attrs("users", as)))
-    for (const g of groups) if (!authorize(this.store, user, attrs("groups", g))) throw forbidden(forbiddenMessage(user, attrs("groups", g)))
+    for (const g of groups)
+      if (!authorize(this.store, user, attrs("groups", g))) throw forbidden(forbiddenMessage(user, attrs("groups", g)))
     const implicit = as === "system:anonymous" ? [] : ["system:authenticated"]
     return { name: as, groups: [...new Set([...groups, ...implicit])], via: user.via }
   }
 
-  private async dispatch(route: Route, method: string, verb: string, user: UserInfo, query: URLSearchParams, body: string, req: IncomingMessage): Promise<Reply> {
+  private async dispatch(
+    route: Route,
+    method: string,
+    verb: string,
+    user: UserInfo,
+    query: URLSearchParams,
+    body: string,
+    req: IncomingMessage
+  ): Promise<Reply> {
     const get = (payload: unknown): Reply => {
       if (method !== "GET") throw methodNotAllowed(`${method} is not allowed here`)
       if (payload === undefined) throw pathNotFound()
       return { status: 200, body: payload }
     }
     switch (route.kind) {
-      case "api-versions": return get(apiVersions(this.endpoint))
-      case "api-groups": return get(apiGroupList())
-      case "api-group": return get(apiGroup(route.group))
-      case "resource-list": return get(resourceList(route.group, route.version))
-      case "not-found": throw pathNotFound()
+      case "api-versions":
+        return get(apiVersions(this.endpoint))
+      case "api-groups":
+        return get(apiGroupList())
+      case "api-group":
+        return get(apiGroup(route.group))
+      case "resource-list":
+        return get(resourceList(route.group, route.version))
+      case "not-found":
+        throw pathNotFound()
       case "non-resource": {
         const p = route.path.replace(/\/+$/, "") || "/"
         if (p === "/version") return get(versionInfo(this.options.kubernetesVersion))
@@ -242,17 +326,29 @@ export class ApiServer {
       }
       case "resource": {
         const ctx: RequestContext = {
-          store: this.store, user, route, query, body,
-          contentType: req.headers["content-type"] ?? "application/json", accept: req.headers.accept
+          store: this.store,
+          user,
+          route,
+          query,
+          body,
+          contentType: req.headers["content-type"] ?? "application/json",
+          accept: req.headers.accept
         }
         switch (verb) {
-          case "get": return getOne(ctx)
-          case "list": return list(ctx)
-          case "create": return create(ctx)
-          case "update": return update(ctx)
-          case "patch": return patch(ctx)
-          case "delete": return remove(ctx)
-          default: throw methodNotAllowed(`${verb} is not supported by this server`)
+          case "get":
+            return getOne(ctx)
+          case "list":
+            return list(ctx)
+          case "create":
+            return create(ctx)
+          case "update":
+            return update(ctx)
+          case "patch":
+            return patch(ctx)
+          case "delete":
+            return remove(ctx)
+          default:
+            throw methodNotAllowed(`${verb} is not supported by this server`)
         }
       }
     }

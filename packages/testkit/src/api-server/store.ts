@@ -19,7 +19,14 @@ export type KubeObject = {
     deletionTimestamp?: string
     labels?: Record<string, string>
     annotations?: Record<string, string>
-    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>
+    ownerReferences?: Array<{
+      apiVersion: string
+      kind: string
+      name: string
+      uid: string
+      controller?: boolean
+      blockOwnerDeletion?: boolean
+    }>
     [k: string]: unknown
   }
   [k: string]: unknown
@@ -39,7 +46,10 @@ export interface StoreEvent {
 
 /** A store refusal; handlers turn each code into the matching Status error. */
 export class StoreError extends Error {
-  constructor(readonly code: "NotFound" | "AlreadyExists" | "Conflict" | "Gone", message: string) {
+  constructor(
+    readonly code: "NotFound" | "AlreadyExists" | "Conflict" | "Gone",
+    message: string
+  ) {
     super(message)
   }
 }
@@ -110,8 +120,11 @@ export class Store {
       throw new StoreError("Conflict", o.metadata.name ?? "")
     if (current.metadata.uid) o.metadata.uid = current.metadata.uid
     if (current.metadata.creationTimestamp) o.metadata.creationTimestamp = current.metadata.creationTimestamp
-    if (JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } }) ===
-      JSON.stringify({ ...current, metadata: { ...current.metadata, resourceVersion: undefined } })) return clone(current)
+    if (
+      JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } }) ===
+      JSON.stringify({ ...current, metadata: { ...current.metadata, resourceVersion: undefined } })
+    )
+      return clone(current)
     return this.commit("MODIFIED", resource, o)
   }
 

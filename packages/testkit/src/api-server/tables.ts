@@ -7,17 +7,26 @@ const age = (o: KubeObject): string => {
   const t = Date.parse(o.metadata.creationTimestamp ?? "")
   if (Number.isNaN(t)) return "<unknown>"
   const s = Math.max(0, Math.floor((Date.now() - t) / 1000))
-  return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : s < 172800 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`
+  return s < 120
+    ? `${s}s`
+    : s < 7200
+      ? `${Math.floor(s / 60)}m`
+      : s < 172800
+        ? `${Math.floor(s / 3600)}h`
+        : `${Math.floor(s / 86400)}d`
 }
 
 const nodeStatus = (o: KubeObject): string => {
-  const conditions = ((o["status"] as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions) ?? []
+  const conditions =
+    (o["status"] as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []
   const ready = conditions.find((c) => c.type === "Ready")
   return ready?.status === "True" ? "Ready" : "NotReady"
 }
 
 const nodeRoles = (o: KubeObject): string => {
-  const roles = Object.keys(o.metadata.labels ?? {}).filter((k) => k.startsWith("node-role.kubernetes.io/")).map((k) => k.slice(24))
+  const roles = Object.keys(o.metadata.labels ?? {})
+    .filter((k) => k.startsWith("node-role.kubernetes.io/"))
+    .map((k) => k.slice(24))
   return roles.length > 0 ? roles.sort().join(",") : "<none>"
 }
 
@@ -39,7 +48,12 @@ const COLUMNS: Record<string, Column[]> = {
     { name: "Status", type: "string", value: nodeStatus },
     { name: "Roles", type: "string", value: nodeRoles },
     { name: "Age", type: "string", value: age },
-    { name: "Version", type: "string", value: (o) => (o["status"] as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion ?? "" }
+    {
+      name: "Version",
+      type: "string",
+      value: (o) =>
+        (o["status"] as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion ?? ""
+    }
   ],
   certificatesigningrequests: [
     { name: "Age", type: "string", value: age },
@@ -63,12 +77,21 @@ export const wantsTable = (accept: string | undefined): boolean => (accept ?? ""
 
 /** The `meta.k8s.io/v1` Table of `items`: Name, then the columns kubectl shows for that resource. */
 export const toTable = (plural: string, items: ReadonlyArray<KubeObject>, resourceVersion: string) => {
-  const cols: Column[] = [{ name: "Name", type: "string", format: "name", value: (o) => o.metadata.name ?? "" }, ...(COLUMNS[plural] ?? [{ name: "Age", type: "string", value: age }])]
+  const cols: Column[] = [
+    { name: "Name", type: "string", format: "name", value: (o) => o.metadata.name ?? "" },
+    ...(COLUMNS[plural] ?? [{ name: "Age", type: "string", value: age }])
+  ]
   return {
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",
     metadata: { resourceVersion },
-    columnDefinitions: cols.map((c) => ({ name: c.name, type: c.type, format: c.format ?? "", description: c.name, priority: 0 })),
+    columnDefinitions: cols.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: c.format ?? "",
+      description: c.name,
+      priority: 0
+    })),
     rows: items.map((o) => ({
       cells: cols.map((c) => c.value(o)),
       object: { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata }

@@ -16,8 +16,14 @@ export const serveWatch = (ctx: RequestContext, res: ServerResponse, onEnd: () =
   const key = resourceKey(r.type)
   const matchSel = selectorMatcher(ctx.query.get("fieldSelector"), ctx.query.get("labelSelector"))
   const matches = (o: KubeObject) =>
-    (r.namespace === undefined || o.metadata.namespace === r.namespace) && (r.name === undefined || o.metadata.name === r.name) && matchSel(o)
-  res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked", "cache-control": "no-cache" })
+    (r.namespace === undefined || o.metadata.namespace === r.namespace) &&
+    (r.name === undefined || o.metadata.name === r.name) &&
+    matchSel(o)
+  res.writeHead(200, {
+    "content-type": "application/json",
+    "transfer-encoding": "chunked",
+    "cache-control": "no-cache"
+  })
   res.flushHeaders()
   const send = (type: string, object: unknown) => res.write(JSON.stringify({ type, object }) + "\n")
   const sendEvent = (e: StoreEvent) => {
@@ -42,12 +48,14 @@ export const serveWatch = (ctx: RequestContext, res: ServerResponse, onEnd: () =
     const pending: StoreEvent[] = []
     let replaying = true
     unsubscribe = store.subscribe((e) => (replaying ? pending.push(e) : sendEvent(e)))
-    if (backlog === undefined) for (const o of store.list(key, r.namespace).filter(matches)) send("ADDED", present(r.type, r.version, o))
+    if (backlog === undefined)
+      for (const o of store.list(key, r.namespace).filter(matches)) send("ADDED", present(r.type, r.version, o))
     else for (const e of backlog) sendEvent(e)
     const seen = backlog?.[backlog.length - 1]?.resourceVersion ?? 0
     replaying = false
-    for (const e of pending) if (e.resourceVersion > seen && backlog !== undefined) sendEvent(e)
-    else if (backlog === undefined) sendEvent(e)
+    for (const e of pending)
+      if (e.resourceVersion > seen && backlog !== undefined) sendEvent(e)
+      else if (backlog === undefined) sendEvent(e)
   } catch (e) {
     if (e instanceof StoreError && e.code === "Gone") {
       send("ERROR", gone(e.message).body)

@@ -6,7 +6,14 @@ import { badRequest } from "../api-server/status.js"
 import type { Store } from "../api-server/store.js"
 
 interface ReviewSpec {
-  resourceAttributes?: { verb?: string; group?: string; resource?: string; subresource?: string; namespace?: string; name?: string }
+  resourceAttributes?: {
+    verb?: string
+    group?: string
+    resource?: string
+    subresource?: string
+    namespace?: string
+    name?: string
+  }
   nonResourceAttributes?: { path?: string; verb?: string }
 }
 
@@ -22,14 +29,24 @@ export const selfSubjectAccessReview = (store: Store, user: UserInfo, body: stri
   const n = review.spec?.nonResourceAttributes
   const allowed = r
     ? authorize(store, user, {
-        verb: r.verb ?? "", group: r.group ?? "", resource: r.resource ?? "",
-        subresource: r.subresource || undefined, namespace: r.namespace || undefined, name: r.name || undefined
+        verb: r.verb ?? "",
+        group: r.group ?? "",
+        resource: r.resource ?? "",
+        subresource: r.subresource || undefined,
+        namespace: r.namespace || undefined,
+        name: r.name || undefined
       })
     : n
       ? authorize(store, user, { verb: n.verb ?? "", group: "", resource: "", path: n.path ?? "" })
       : false
   return {
     status: 201,
-    body: { kind: "SelfSubjectAccessReview", apiVersion: "authorization.k8s.io/v1", metadata: {}, spec: review.spec ?? {}, status: { allowed } }
+    body: {
+      kind: "SelfSubjectAccessReview",
+      apiVersion: "authorization.k8s.io/v1",
+      metadata: {},
+      spec: review.spec ?? {},
+      status: { allowed }
+    }
   }
 }

@@ -49,7 +49,10 @@ export const authenticateBootstrapToken = (store: Store, token: string): UserInf
   if (secretValue(data, "token-id") !== id) return undefined
   if (tokenExpired(data)) return undefined
   if (secretValue(data, "usage-bootstrap-authentication") !== "true") return undefined
-  const extra = (secretValue(data, "auth-extra-groups") ?? "").split(",").map((g) => g.trim()).filter((g) => g.length > 0)
+  const extra = (secretValue(data, "auth-extra-groups") ?? "")
+    .split(",")
+    .map((g) => g.trim())
+    .filter((g) => g.length > 0)
   if (extra.some((g) => !EXTRA_GROUP.test(g))) return undefined
   const groups = [...new Set(["system:bootstrappers", ...extra])].sort()
   return { name: `system:bootstrap:${id}`, groups: [...groups, "system:authenticated"], via: "bootstrap-token" }
@@ -71,7 +74,7 @@ export const authenticate = (store: Store, req: IncomingMessage): UserInfo | und
       const cn = peer.subject.CN
       const o = peer.subject.O
       const groups = (Array.isArray(o) ? o : o ? [o] : []).filter((g) => g !== "system:authenticated")
-      const name = Array.isArray(cn) ? cn[0] ?? "" : cn ?? ""
+      const name = Array.isArray(cn) ? (cn[0] ?? "") : (cn ?? "")
       return { name, groups: [...groups, "system:authenticated"], via: "client-certificate" }
     }
   }

@@ -27,7 +27,11 @@ interface PolicyRule {
   resourceNames?: string[]
   nonResourceURLs?: string[]
 }
-interface Subject { kind: string; name: string; namespace?: string }
+interface Subject {
+  kind: string
+  name: string
+  namespace?: string
+}
 
 const matches = (list: ReadonlyArray<string> | undefined, value: string): boolean =>
   (list ?? []).some((v) => v === "*" || v === value)
@@ -36,10 +40,13 @@ const ruleAllows = (rule: PolicyRule, a: RequestAttributes): boolean => {
   if (!matches(rule.verbs, a.verb)) return false
   const path = a.path
   if (path !== undefined)
-    return (rule.nonResourceURLs ?? []).some((u) => u === "*" || u === path || (u.endsWith("*") && path.startsWith(u.slice(0, -1))))
+    return (rule.nonResourceURLs ?? []).some(
+      (u) => u === "*" || u === path || (u.endsWith("*") && path.startsWith(u.slice(0, -1)))
+    )
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource
   if (!matches(rule.apiGroups, a.group) || !matches(rule.resources, resource)) return false
-  if (rule.resourceNames && rule.resourceNames.length > 0) return a.name !== undefined && rule.resourceNames.includes(a.name)
+  if (rule.resourceNames && rule.resourceNames.length > 0)
+    return a.name !== undefined && rule.resourceNames.includes(a.name)
   return true
 }
 
@@ -48,28 +55,36 @@ const subjectMatches = (s: Subject, user: UserInfo): boolean =>
 
 const rbacAllows = (store: Store, user: UserInfo, a: RequestAttributes): boolean => {
   const rulesOf = (kind: string, name: string, namespace?: string): PolicyRule[] => {
-    const role = kind === "ClusterRole"
-      ? store.get("clusterroles.rbac.authorization.k8s.io", undefined, name)
-      : store.get("roles.rbac.authorization.k8s.io", namespace, name)
+    const role =
+      kind === "ClusterRole"
+        ? store.get("clusterroles.rbac.authorization.k8s.io", undefined, name)
+        : store.get("roles.rbac.authorization.k8s.io", namespace, name)
     return (role?.["rules"] as PolicyRule[] | undefined) ?? []
   }
   for (const b of store.list("clusterrolebindings.rbac.authorization.k8s.io")) {
     const subjects = (b["subjects"] as Subject[] | undefined) ?? []
     const ref = b["roleRef"] as { kind: string; name: string }
-    if (subjects.some((s) => subjectMatches(s, user)) && rulesOf(ref.kind, ref.name).some((r) => ruleAllows(r, a))) return true
+    if (subjects.some((s) => subjectMatches(s, user)) && rulesOf(ref.kind, ref.name).some((r) => ruleAllows(r, a)))
+      return true
   }
   if (a.namespace !== undefined && a.path === undefined) {
     for (const b of store.list("rolebindings.rbac.authorization.k8s.io", a.namespace)) {
       const subjects = (b["subjects"] as Subject[] | undefined) ?? []
       const ref = b["roleRef"] as { kind: string; name: string }
-      if (subjects.some((s) => subjectMatches(s, user)) && rulesOf(ref.kind, ref.name, a.namespace).some((r) => ruleAllows(r, a))) return true
+      if (
+        subjects.some((s) => subjectMatches(s, user)) &&
+        rulesOf(ref.kind, ref.name, a.namespace).some((r) => ruleAllows(r, a))
+      )
+        return true
     }
   }
   return false
 }
 
 const nodeSelf = (user: UserInfo): string | undefined =>
-  user.groups.includes("system:nodes") && user.name.startsWith("system:node:") ? user.name.slice("system:node:".length) : undefined
+  user.groups.includes("system:nodes") && user.name.startsWith("system:node:")
+    ? user.name.slice("system:node:".length)
+    : undefined
 
 /** `metadata.name=<n>` or `metadata.name==<n>` alone: the one selector a kubelet may list/watch its Node with. */
 const selectsOnly = (selector: string | undefined, name: string) => {
@@ -86,11 +101,19 @@ const nodeAllows = (user: UserInfo, a: RequestAttributes): boolean => {
   const self = nodeSelf(user)
   if (self === undefined || a.path !== undefined) return false
   if (a.group === "" && a.resource === "nodes") {
-    if (["get", "list", "watch"].includes(a.verb)) return a.subresource === undefined && (a.name === self || (a.name === undefined && a.verb !== "get" && selectsOnly(a.fieldSelector, self)))
+    if (["get", "list", "watch"].includes(a.verb))
+      return (
+        a.subresource === undefined &&
+        (a.name === self || (a.name === undefined && a.verb !== "get" && selectsOnly(a.fieldSelector, self)))
+      )
     // A create names the Node in its body (NodeRestriction checks it there), not in the URL.
-    return (a.name === self || (a.verb === "create" && a.name === undefined)) && ["create", "update", "patch"].includes(a.verb)
+    return (
+      (a.name === self || (a.verb === "create" && a.name === undefined)) &&
+      ["create", "update", "patch"].includes(a.verb)
+    )
   }
-  if (a.group === "coordination.k8s.io" && a.resource === "leases" && a.namespace === "kube-node-lease") return a.name === undefined || a.name === self
+  if (a.group === "coordination.k8s.io" && a.resource === "leases" && a.namespace === "kube-node-lease")
+    return a.name === undefined || a.name === self
   return false
 }
 
@@ -108,7 +131,10 @@ export const forbiddenMessage = (user: UserInfo, a: RequestAttributes): string =
     }
     // the Node authorizer's reason follows the generic text for reads
     if (["get", "list", "watch"].includes(a.verb) && a.subresource === undefined) {
-      const reason = a.name === undefined ? `node '${self}' cannot read all nodes, only its own Node object` : `node '${self}' cannot read '${a.name}', only its own Node object`
+      const reason =
+        a.name === undefined
+          ? `node '${self}' cannot read all nodes, only its own Node object`
+          : `node '${self}' cannot read '${a.name}', only its own Node object`
       return `${genericForbidden(user, a)}: ${reason}`
     }
   }
@@ -118,7 +144,11 @@ export const forbiddenMessage = (user: UserInfo, a: RequestAttributes): string =
 const genericForbidden = (user: UserInfo, a: RequestAttributes): string => {
   if (a.path !== undefined) return `forbidden: User "${user.name}" cannot ${a.verb} path "${a.path}"`
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource
-  const what = a.name ? `${a.group ? `${a.resource}.${a.group}` : a.resource} "${a.name}"` : a.group ? `${a.resource}.${a.group}` : a.resource
+  const what = a.name
+    ? `${a.group ? `${a.resource}.${a.group}` : a.resource} "${a.name}"`
+    : a.group
+      ? `${a.resource}.${a.group}`
+      : a.resource
   const scope = a.namespace !== undefined ? `in the namespace "${a.namespace}"` : "at the cluster scope"
   return `${what} is forbidden: User "${user.name}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" ${scope}`
 }

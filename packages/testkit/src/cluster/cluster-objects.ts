@@ -15,8 +15,22 @@ export interface Networking {
 
 /** ClusterConfiguration's `etcd`: a stacked member (local) or the endpoints and client files of an external cluster. */
 export type EtcdConfig =
-  | { readonly local: { readonly dataDir: string; readonly serverCertSANs?: string[]; readonly peerCertSANs?: string[]; readonly extraArgs?: Record<string, string> } }
-  | { readonly external: { readonly endpoints: string[]; readonly caFile: string; readonly certFile: string; readonly keyFile: string } }
+  | {
+      readonly local: {
+        readonly dataDir: string
+        readonly serverCertSANs?: string[]
+        readonly peerCertSANs?: string[]
+        readonly extraArgs?: Record<string, string>
+      }
+    }
+  | {
+      readonly external: {
+        readonly endpoints: string[]
+        readonly caFile: string
+        readonly certFile: string
+        readonly keyFile: string
+      }
+    }
 
 /** One control plane's entry in ClusterStatus, which a joining control plane reads to find its peers. */
 export interface ApiEndpoint {
@@ -60,7 +74,11 @@ export const clusterConfigurationYaml = (c: ClusterConfigSpec): string =>
     kubernetesVersion: c.kubernetesVersion,
     networking: {
       dnsDomain: c.networking.dnsDomain,
-      ...(c.networking.podSubnet !== undefined ? { podSubnet: c.networking.podSubnet } : c.apiVersion === "v1beta1" ? { podSubnet: "" } : {}),
+      ...(c.networking.podSubnet !== undefined
+        ? { podSubnet: c.networking.podSubnet }
+        : c.apiVersion === "v1beta1"
+          ? { podSubnet: "" }
+          : {}),
       serviceSubnet: c.networking.serviceSubnet
     },
     scheduler: {}
@@ -113,7 +131,12 @@ export const kubeProxyConfigYaml = (n: Networking): string =>
 export const kubeProxyKubeconfig = (server: string): string =>
   goYaml({
     apiVersion: "v1",
-    clusters: [{ cluster: { "certificate-authority": "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", server }, name: "default" }],
+    clusters: [
+      {
+        cluster: { "certificate-authority": "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", server },
+        name: "default"
+      }
+    ],
     contexts: [{ context: { cluster: "default", namespace: "default", user: "default" }, name: "default" }],
     "current-context": "default",
     kind: "Config",
@@ -154,7 +177,11 @@ export const tokenSecret = (t: TokenSpec): KubeObject => {
   if (t.expiration) data["expiration"] = b64(rfc3339Local(t.expiration))
   for (const u of t.usages ?? []) data[`usage-bootstrap-${u}`] = b64("true")
   if (t.groups && t.groups.length > 0) data["auth-extra-groups"] = b64(t.groups.join(","))
-  return { metadata: { name: `bootstrap-token-${t.id}`, namespace: "kube-system" }, type: "bootstrap.kubernetes.io/token", data }
+  return {
+    metadata: { name: `bootstrap-token-${t.id}`, namespace: "kube-system" },
+    type: "bootstrap.kubernetes.io/token",
+    data
+  }
 }
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"

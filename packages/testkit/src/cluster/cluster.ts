@@ -11,8 +11,18 @@ import { caCertHash, generateCertificateKey, type KeyAlgorithm } from "@kubeadm-
 import { causeText } from "@kubeadm-ts/join/cause-text"
 import { ApiServer } from "../api-server/server.js"
 import {
-  type ApiEndpoint, clusterConfigurationYaml, clusterStatusYaml, configMap, type EtcdConfig, kubeletConfigurationYaml,
-  kubeProxyConfigYaml, kubeProxyKubeconfig, type Networking, nthAddress, randomTokenPart, tokenSecret
+  type ApiEndpoint,
+  clusterConfigurationYaml,
+  clusterStatusYaml,
+  configMap,
+  type EtcdConfig,
+  kubeletConfigurationYaml,
+  kubeProxyConfigYaml,
+  kubeProxyKubeconfig,
+  type Networking,
+  nthAddress,
+  randomTokenPart,
+  tokenSecret
 } from "./cluster-objects.js"
 import { BootstrapSigner, CsrApprover, CsrSigner, type Controller, TokenCleaner } from "../controllers/index.js"
 import type { FaultHandle } from "../faults/faults.js"
@@ -120,7 +130,9 @@ export interface ClusterService {
   /** A client-certificate kubeconfig for any identity signed by the cluster CA. */
   clientKubeconfig(commonName: string, organizations?: ReadonlyArray<string>): Promise<string>
   /** Writes ca.crt, admin.conf, bootstrap.conf and anonymous.conf into `dir`; returns their paths. */
-  writeFiles(dir: string): Promise<{ caCert: string; adminKubeconfig: string; bootstrapKubeconfig: string; anonymousKubeconfig: string }>
+  writeFiles(
+    dir: string
+  ): Promise<{ caCert: string; adminKubeconfig: string; bootstrapKubeconfig: string; anonymousKubeconfig: string }>
   createToken(options?: TokenOptions): string
   deleteToken(tokenOrId: string): void
   /** Sets the token's expiration in the past (the signer drops its JWS, the cleaner deletes it). */
@@ -152,7 +164,11 @@ export const startStep = <A>(component: string, start: () => Promise<A>): Effect
 const DAY = 24 * 3600 * 1000
 
 const isIp = (host: string) => /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(":")
-const hostOf = (endpoint: string) => endpoint.replace(/^\[/, "").replace(/\](:\d+)?$/, "").replace(/:\d+$/, "")
+const hostOf = (endpoint: string) =>
+  endpoint
+    .replace(/^\[/, "")
+    .replace(/\](:\d+)?$/, "")
+    .replace(/:\d+$/, "")
 const idOf = (tokenOrId: string) => tokenOrId.split(".")[0] ?? ""
 
 /** The options with kubeadm's defaults filled in. */
@@ -189,11 +205,27 @@ const certificates = (options: ClusterOptions, s: Settings) =>
       Promise.all([
         issue(s.algorithm, pki.ca, {
           commonName: "kube-apiserver",
-          dnsNames: [...new Set([s.initNodeName, "kubernetes", "kubernetes.default", "kubernetes.default.svc", `kubernetes.default.svc.${s.networking.dnsDomain}`, "localhost", ...extraSans.filter((h) => !isIp(h))])],
-          ipAddresses: [...new Set([nthAddress(s.networking.serviceSubnet, 1), s.address, "127.0.0.1", ...extraSans.filter(isIp)])],
+          dnsNames: [
+            ...new Set([
+              s.initNodeName,
+              "kubernetes",
+              "kubernetes.default",
+              "kubernetes.default.svc",
+              `kubernetes.default.svc.${s.networking.dnsDomain}`,
+              "localhost",
+              ...extraSans.filter((h) => !isIp(h))
+            ])
+          ],
+          ipAddresses: [
+            ...new Set([nthAddress(s.networking.serviceSubnet, 1), s.address, "127.0.0.1", ...extraSans.filter(isIp)])
+          ],
           usage: "server"
         }),
-        issue(s.algorithm, pki.ca, { commonName: "kubernetes-admin", organizations: ["system:masters"], usage: "client" })
+        issue(s.algorithm, pki.ca, {
+          commonName: "kubernetes-admin",
+          organizations: ["system:masters"],
+          usage: "client"
+        })
       ])
     )
     return { pki, serving, admin }
@@ -204,7 +236,11 @@ const apiServer = (options: ClusterOptions, s: Settings, pki: ClusterPki, servin
   Effect.acquireRelease(
     startStep("the API server", async () => {
       const server = new ApiServer({
-        address: s.address, port: options.port ?? 0, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem, caPem: pki.ca.certPem,
+        address: s.address,
+        port: options.port ?? 0,
+        servingCertPem: serving.certPem,
+        servingKeyPem: serving.keyPem,
+        caPem: pki.ca.certPem,
         kubernetesVersion: s.kubernetesVersion
       })
       await server.listen()
@@ -217,57 +253,116 @@ const apiServer = (options: ClusterOptions, s: Settings, pki: ClusterPki, servin
 const controllers = (store: Store, pki: ClusterPki, autoApproveCsrs: boolean) =>
   Effect.forEach(
     [
-      new BootstrapSigner(store), new TokenCleaner(store),
+      new BootstrapSigner(store),
+      new TokenCleaner(store),
       ...(autoApproveCsrs ? [new CsrApprover(store)] : []),
       new CsrSigner(store, { certPem: pki.ca.certPem, keys: pki.ca.keys })
     ] satisfies ReadonlyArray<Controller>,
-    (controller) => Effect.acquireRelease(Effect.sync(() => controller.start()), (c) => Effect.sync(() => c.stop()))
+    (controller) =>
+      Effect.acquireRelease(
+        Effect.sync(() => controller.start()),
+        (c) => Effect.sync(() => c.stop())
+      )
   )
 
 /** The configuration kubeadm init uploads: cluster-info, kubeadm-config, kubelet-config, kube-proxy. */
-const uploadConfiguration = (store: Store, options: ClusterOptions, s: Settings, pki: ClusterPki, endpoints: { clusterUrl: string; controlPlaneEndpoint: string; port: number }) => {
-  store.create("configmaps", configMap("kube-public", "cluster-info", { kubeconfig: clusterInfoKubeconfig(endpoints.clusterUrl, pki.ca.certPem) }))
+const uploadConfiguration = (
+  store: Store,
+  options: ClusterOptions,
+  s: Settings,
+  pki: ClusterPki,
+  endpoints: { clusterUrl: string; controlPlaneEndpoint: string; port: number }
+) => {
+  store.create(
+    "configmaps",
+    configMap("kube-public", "cluster-info", {
+      kubeconfig: clusterInfoKubeconfig(endpoints.clusterUrl, pki.ca.certPem)
+    })
+  )
   const kubeadmConfig: Record<string, string> = {
     ClusterConfiguration: clusterConfigurationYaml({
-      apiVersion: s.configApiVersion, kubernetesVersion: s.kubernetesVersion, clusterName: s.clusterName, controlPlaneEndpoint: endpoints.controlPlaneEndpoint,
-      certificatesDir: options.certificatesDir ?? "/etc/kubernetes/pki", imageRepository: options.imageRepository ?? "k8s.gcr.io",
-      networking: s.networking, etcd: s.etcd, certSANs: options.servingCertSANs
+      apiVersion: s.configApiVersion,
+      kubernetesVersion: s.kubernetesVersion,
+      clusterName: s.clusterName,
+      controlPlaneEndpoint: endpoints.controlPlaneEndpoint,
+      certificatesDir: options.certificatesDir ?? "/etc/kubernetes/pki",
+      imageRepository: options.imageRepository ?? "k8s.gcr.io",
+      networking: s.networking,
+      etcd: s.etcd,
+      certSANs: options.servingCertSANs
     })
   }
   if (s.configApiVersion !== "v1beta3")
-    kubeadmConfig["ClusterStatus"] = clusterStatusYaml(s.configApiVersion, options.apiEndpoints ?? { [s.initNodeName]: { advertiseAddress: s.address, bindPort: endpoints.port } })
+    kubeadmConfig["ClusterStatus"] = clusterStatusYaml(
+      s.configApiVersion,
+      options.apiEndpoints ?? { [s.initNodeName]: { advertiseAddress: s.address, bindPort: endpoints.port } }
+    )
   store.create("configmaps", configMap("kube-system", "kubeadm-config", kubeadmConfig))
-  for (const name of s.kubeletConfigMapNames) store.create("configmaps", configMap("kube-system", name, { kubelet: kubeletConfigurationYaml(s.networking) }))
-  store.create("configmaps", configMap("kube-system", "kube-proxy", { "config.conf": kubeProxyConfigYaml(s.networking), "kubeconfig.conf": kubeProxyKubeconfig(endpoints.clusterUrl) }))
+  for (const name of s.kubeletConfigMapNames)
+    store.create("configmaps", configMap("kube-system", name, { kubelet: kubeletConfigurationYaml(s.networking) }))
+  store.create(
+    "configmaps",
+    configMap("kube-system", "kube-proxy", {
+      "config.conf": kubeProxyConfigYaml(s.networking),
+      "kubeconfig.conf": kubeProxyKubeconfig(endpoints.clusterUrl)
+    })
+  )
 }
 
 /** Creates bootstrap token Secrets; returns the token (`id.secret`). */
-const tokenCreator = (store: Store) => (t: TokenOptions = {}): string => {
-  const token = t.token ?? `${randomTokenPart(6)}.${randomTokenPart(16)}`
-  const [id = "", secret = ""] = token.split(".")
-  const ttl = t.ttlMs ?? DAY
-  store.create("secrets", tokenSecret({
-    id, secret, expiration: ttl > 0 ? new Date(Date.now() + ttl) : undefined,
-    usages: t.usages ?? ["authentication", "signing"], groups: t.groups ?? [BOOTSTRAP_GROUP],
-    description: t.description
-  }))
-  return token
-}
+const tokenCreator =
+  (store: Store) =>
+  (t: TokenOptions = {}): string => {
+    const token = t.token ?? `${randomTokenPart(6)}.${randomTokenPart(16)}`
+    const [id = "", secret = ""] = token.split(".")
+    const ttl = t.ttlMs ?? DAY
+    store.create(
+      "secrets",
+      tokenSecret({
+        id,
+        secret,
+        expiration: ttl > 0 ? new Date(Date.now() + ttl) : undefined,
+        usages: t.usages ?? ["authentication", "signing"],
+        groups: t.groups ?? [BOOTSTRAP_GROUP],
+        description: t.description
+      })
+    )
+    return token
+  }
 
 /** kubeadm-certs, encrypted with a new certificate key and owned by a 2 h proxy token; returns the key. */
 const uploadCerts = (store: Store, options: ClusterOptions, s: Settings, pki: ClusterPki): string => {
   const certificateKey = generateCertificateKey()
-  const owner = store.create("secrets", tokenSecret({
-    id: randomTokenPart(6), secret: randomTokenPart(16), expiration: new Date(Date.now() + 2 * 3600 * 1000),
-    description: "Proxy for managing TTL for the kubeadm-certs secret"
-  }))
+  const owner = store.create(
+    "secrets",
+    tokenSecret({
+      id: randomTokenPart(6),
+      secret: randomTokenPart(16),
+      expiration: new Date(Date.now() + 2 * 3600 * 1000),
+      description: "Proxy for managing TTL for the kubeadm-certs secret"
+    })
+  )
   store.create("secrets", {
     metadata: {
-      name: "kubeadm-certs", namespace: "kube-system",
-      ownerReferences: [{ apiVersion: "v1", kind: "Secret", name: owner.metadata.name ?? "", uid: owner.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }]
+      name: "kubeadm-certs",
+      namespace: "kube-system",
+      ownerReferences: [
+        {
+          apiVersion: "v1",
+          kind: "Secret",
+          name: owner.metadata.name ?? "",
+          uid: owner.metadata.uid ?? "",
+          controller: true,
+          blockOwnerDeletion: true
+        }
+      ]
     },
     type: "Opaque",
-    data: kubeadmCertsData(pki, certificateKey, "external" in s.etcd && options.externalEtcdFiles ? options.externalEtcdFiles : "local")
+    data: kubeadmCertsData(
+      pki,
+      certificateKey,
+      "external" in s.etcd && options.externalEtcdFiles ? options.externalEtcdFiles : "local"
+    )
   })
   return certificateKey
 }
@@ -276,11 +371,19 @@ const uploadCerts = (store: Store, options: ClusterOptions, s: Settings, pki: Cl
 const registerInitNode = (store: Store, s: Settings) => {
   const masterLabel = s.minor >= 20 ? "node-role.kubernetes.io/control-plane" : "node-role.kubernetes.io/master"
   store.create("nodes", {
-    metadata: { name: s.initNodeName, labels: { "kubernetes.io/hostname": s.initNodeName, "kubernetes.io/os": "linux", [masterLabel]: "" } },
+    metadata: {
+      name: s.initNodeName,
+      labels: { "kubernetes.io/hostname": s.initNodeName, "kubernetes.io/os": "linux", [masterLabel]: "" }
+    },
     spec: { taints: [{ key: masterLabel, effect: "NoSchedule" }] },
     status: {
-      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }],
-      addresses: [{ type: "InternalIP", address: s.address }, { type: "Hostname", address: s.initNodeName }],
+      conditions: [
+        { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }
+      ],
+      addresses: [
+        { type: "InternalIP", address: s.address },
+        { type: "Hostname", address: s.initNodeName }
+      ],
       nodeInfo: { kubeletVersion: s.kubernetesVersion }
     }
   })
@@ -293,48 +396,94 @@ export const make = (options: ClusterOptions = {}): Effect.Effect<ClusterService
     const { pki, serving, admin } = yield* certificates(options, s)
     const server = yield* apiServer(options, s, pki, serving)
     const store = server.store
-    const controlPlaneEndpoint = options.controlPlaneEndpoint === true ? server.endpoint : options.controlPlaneEndpoint ?? ""
+    const controlPlaneEndpoint =
+      options.controlPlaneEndpoint === true ? server.endpoint : (options.controlPlaneEndpoint ?? "")
     const clusterEndpoint = controlPlaneEndpoint || server.endpoint
     const clusterUrl = `https://${clusterEndpoint}`
 
     // namespaces and RBAC first: everything else lives in them
-    for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) store.create("namespaces", { metadata: { name: ns } })
+    for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"])
+      store.create("namespaces", { metadata: { name: ns } })
     for (const { resource, object } of initRbac(s.kubeletConfigMapNames)) store.create(resource, object)
     yield* controllers(store, pki, options.autoApproveCsrs ?? true)
     uploadConfiguration(store, options, s, pki, { clusterUrl, controlPlaneEndpoint, port: server.port })
     const createToken = tokenCreator(store)
     const tokens = (options.tokens ?? [{}]).map(createToken)
-    const certificateKey = options.uploadCerts ?? true ? uploadCerts(store, options, s, pki) : ""
+    const certificateKey = (options.uploadCerts ?? true) ? uploadCerts(store, options, s, pki) : ""
     if (options.registerInitNode ?? true) registerInitNode(store, s)
 
     const caHash = caCertHash(pki.ca.certPem)
     const token0 = tokens[0] ?? ""
     const worker = ["join", clusterEndpoint, "--token", token0, "--discovery-token-ca-cert-hash", caHash]
-    const controlPlane = [...worker, "--control-plane", ...(certificateKey ? ["--certificate-key", certificateKey] : [])]
+    const controlPlane = [
+      ...worker,
+      "--control-plane",
+      ...(certificateKey ? ["--certificate-key", certificateKey] : [])
+    ]
     const { clusterName } = s
 
     const adminKubeconfig = () =>
-      clientCertKubeconfig({ server: clusterUrl, caPem: pki.ca.certPem, certPem: admin.certPem, keyPem: admin.keyPem, clusterName, userName: "kubernetes-admin" })
-    const bootstrapKubeconfig = (token?: string) => tokenKubeconfig({ server: clusterUrl, caPem: pki.ca.certPem, token: token ?? token0, clusterName })
+      clientCertKubeconfig({
+        server: clusterUrl,
+        caPem: pki.ca.certPem,
+        certPem: admin.certPem,
+        keyPem: admin.keyPem,
+        clusterName,
+        userName: "kubernetes-admin"
+      })
+    const bootstrapKubeconfig = (token?: string) =>
+      tokenKubeconfig({ server: clusterUrl, caPem: pki.ca.certPem, token: token ?? token0, clusterName })
     const anon = () => anonymousKubeconfig({ server: clusterUrl, caPem: pki.ca.certPem })
 
     const cluster: ClusterService = {
-      server, store, faults: server.faults, audit: server.audit, address: s.address, port: server.port,
-      endpoint: server.endpoint, url: server.url, clusterEndpoint, controlPlaneEndpoint, kubernetesVersion: s.kubernetesVersion, clusterName,
-      token: token0, tokens, caCertHash: caHash, certificateKey, pki, caPem: pki.ca.certPem, admin, serving, kubeletConfigMapNames: s.kubeletConfigMapNames,
-      joinCommands: { worker, controlPlane, workerLine: ["kubeadm-ts", ...worker].join(" "), controlPlaneLine: ["kubeadm-ts", ...controlPlane].join(" ") },
+      server,
+      store,
+      faults: server.faults,
+      audit: server.audit,
+      address: s.address,
+      port: server.port,
+      endpoint: server.endpoint,
+      url: server.url,
+      clusterEndpoint,
+      controlPlaneEndpoint,
+      kubernetesVersion: s.kubernetesVersion,
+      clusterName,
+      token: token0,
+      tokens,
+      caCertHash: caHash,
+      certificateKey,
+      pki,
+      caPem: pki.ca.certPem,
+      admin,
+      serving,
+      kubeletConfigMapNames: s.kubeletConfigMapNames,
+      joinCommands: {
+        worker,
+        controlPlane,
+        workerLine: ["kubeadm-ts", ...worker].join(" "),
+        controlPlaneLine: ["kubeadm-ts", ...controlPlane].join(" ")
+      },
       adminKubeconfig,
       bootstrapKubeconfig,
       anonymousKubeconfig: anon,
       clientKubeconfig: async (commonName, organizations = []) => {
         const c = await issue("ecdsa-p256", pki.ca, { commonName, organizations: [...organizations], usage: "client" })
-        return clientCertKubeconfig({ server: clusterUrl, caPem: pki.ca.certPem, certPem: c.certPem, keyPem: c.keyPem, clusterName, userName: commonName })
+        return clientCertKubeconfig({
+          server: clusterUrl,
+          caPem: pki.ca.certPem,
+          certPem: c.certPem,
+          keyPem: c.keyPem,
+          clusterName,
+          userName: commonName
+        })
       },
       writeFiles: async (dir) => {
         await mkdir(dir, { recursive: true })
         const paths = {
-          caCert: join(dir, "ca.crt"), adminKubeconfig: join(dir, "admin.conf"),
-          bootstrapKubeconfig: join(dir, "bootstrap.conf"), anonymousKubeconfig: join(dir, "anonymous.conf")
+          caCert: join(dir, "ca.crt"),
+          adminKubeconfig: join(dir, "admin.conf"),
+          bootstrapKubeconfig: join(dir, "bootstrap.conf"),
+          anonymousKubeconfig: join(dir, "anonymous.conf")
         }
         await writeFile(paths.caCert, pki.ca.certPem, { mode: 0o644 })
         await writeFile(paths.adminKubeconfig, adminKubeconfig(), { mode: 0o600 })
@@ -347,36 +496,50 @@ export const make = (options: ClusterOptions = {}): Effect.Effect<ClusterService
       expireToken: (t) => {
         const s = store.get("secrets", "kube-system", `bootstrap-token-${idOf(t)}`)
         if (!s) throw new Error(`no bootstrap token ${idOf(t)}`)
-        const data = { ...(s["data"] as Record<string, string>), expiration: Buffer.from(new Date(Date.now() - 1000).toISOString()).toString("base64") }
+        const data = {
+          ...(s["data"] as Record<string, string>),
+          expiration: Buffer.from(new Date(Date.now() - 1000).toISOString()).toString("base64")
+        }
         store.update("secrets", { ...s, data })
       },
       tamperClusterInfo: async (opts = {}) => {
         const fake = await tamperedClusterInfo(s.algorithm, clusterUrl)
-        const signWith = opts.resign ?? true ? tokens : []
-        return server.faults.rewrite("tampered cluster-info", { method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info", user: "system:anonymous" },
-          (body) => fake.rewrite(body, signWith))
+        const signWith = (opts.resign ?? true) ? tokens : []
+        return server.faults.rewrite(
+          "tampered cluster-info",
+          { method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info", user: "system:anonymous" },
+          (body) => fake.rewrite(body, signWith)
+        )
       },
       dropJws: (t) =>
-        server.faults.rewrite("dropped JWS", { method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info" }, (body) => {
-          const o = structuredClone(body) as KubeObject
-          const data = o["data"] as Record<string, string> | undefined
-          const dropped = (k: string) => k.startsWith("jws-kubeconfig-") && (t === undefined || k === `jws-kubeconfig-${idOf(t)}`)
-          if (data !== undefined) o["data"] = Object.fromEntries(Object.entries(data).filter(([k]) => !dropped(k)))
-          return o
-        }),
+        server.faults.rewrite(
+          "dropped JWS",
+          { method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info" },
+          (body) => {
+            const o = structuredClone(body) as KubeObject
+            const data = o["data"] as Record<string, string> | undefined
+            const dropped = (k: string) =>
+              k.startsWith("jws-kubeconfig-") && (t === undefined || k === `jws-kubeconfig-${idOf(t)}`)
+            if (data !== undefined) o["data"] = Object.fromEntries(Object.entries(data).filter(([k]) => !dropped(k)))
+            return o
+          }
+        ),
       get: (resource, namespace, name) => store.get(resource, namespace, name)
     }
     return cluster
   })
 
 /** The cluster as a layer: started when the layer is built, stopped when its scope closes. */
-export const layer = (options: ClusterOptions = {}): Layer.Layer<Cluster, ClusterStartError> => Layer.scoped(Cluster, make(options))
+export const layer = (options: ClusterOptions = {}): Layer.Layer<Cluster, ClusterStartError> =>
+  Layer.scoped(Cluster, make(options))
 
 /**
  * Starts `acquire` in a scope of its own and returns its value with `close()`, which closes
  * that scope: the promise form for tests written with plain async functions.
  */
-export const startInScope = async <A extends object, E>(acquire: Effect.Effect<A, E, Scope.Scope>): Promise<A & { close(): Promise<void> }> => {
+export const startInScope = async <A extends object, E>(
+  acquire: Effect.Effect<A, E, Scope.Scope>
+): Promise<A & { close(): Promise<void> }> => {
   const scope = Effect.runSync(Scope.make())
   const exit = await Effect.runPromiseExit(Scope.extend(acquire, scope))
   if (Exit.isFailure(exit)) {

@@ -24,5 +24,7 @@ export function initCluster(options?: ClusterOptions): Promise<TestCluster>
 export function initCluster(options?: InitClusterOptions): Promise<TestCluster | ClusterWithEtcd>
 export function initCluster(options: InitClusterOptions = {}): Promise<TestCluster | ClusterWithEtcd> {
   const { etcd, ...rest } = options
-  return etcd === "real" ? startInScope(makeWithEtcd(rest)) : startInScope(make(etcd === undefined ? rest : { ...rest, etcd }))
+  return etcd === "real"
+    ? startInScope(makeWithEtcd(rest))
+    : startInScope(make(etcd === undefined ? rest : { ...rest, etcd }))
 }

@@ -16,7 +16,14 @@ export const clusterInfoKubeconfig = (server: string, caPem: string): string =>
   })
 
 /** A kubeconfig that authenticates with an embedded client certificate, as admin.conf and the component kubeconfigs do. */
-export const clientCertKubeconfig = (opts: { server: string; caPem: string; certPem: string; keyPem: string; clusterName?: string; userName: string }): string => {
+export const clientCertKubeconfig = (opts: {
+  server: string
+  caPem: string
+  certPem: string
+  keyPem: string
+  clusterName?: string
+  userName: string
+}): string => {
   const cluster = opts.clusterName ?? "kubernetes"
   const context = `${opts.userName}@${cluster}`
   return stringify({
@@ -26,12 +33,22 @@ export const clientCertKubeconfig = (opts: { server: string; caPem: string; cert
     "current-context": context,
     kind: "Config",
     preferences: {},
-    users: [{ name: opts.userName, user: { "client-certificate-data": b64(opts.certPem), "client-key-data": b64(opts.keyPem) } }]
+    users: [
+      {
+        name: opts.userName,
+        user: { "client-certificate-data": b64(opts.certPem), "client-key-data": b64(opts.keyPem) }
+      }
+    ]
   })
 }
 
 /** The TLS-bootstrap kubeconfig shape (spec 4) with the given token. */
-export const tokenKubeconfig = (opts: { server: string; caPem: string; token: string; clusterName?: string }): string => {
+export const tokenKubeconfig = (opts: {
+  server: string
+  caPem: string
+  token: string
+  clusterName?: string
+}): string => {
   const cluster = opts.clusterName ?? "kubernetes"
   return stringify({
     apiVersion: "v1",

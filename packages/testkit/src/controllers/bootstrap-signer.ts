@@ -30,8 +30,10 @@ export const desiredSignatures = (store: Store, kubeconfig: string, now = Date.n
 /** Keeps cluster-info's JWS entries equal to desiredSignatures when token Secrets or cluster-info change. */
 export class BootstrapSigner extends Controller {
   protected interested(resource: string, namespace: string | undefined, name: string | undefined): boolean {
-    return (resource === "secrets" && namespace === "kube-system") ||
+    return (
+      (resource === "secrets" && namespace === "kube-system") ||
       (resource === "configmaps" && namespace === "kube-public" && name === "cluster-info")
+    )
   }
 
   protected reconcile(): void {
@@ -42,7 +44,8 @@ export class BootstrapSigner extends Controller {
     const next: Record<string, string> = {}
     for (const [k, v] of Object.entries(data)) if (!k.startsWith("jws-kubeconfig-")) next[k] = v
     Object.assign(next, want)
-    const same = Object.keys(next).length === Object.keys(data).length && Object.entries(next).every(([k, v]) => data[k] === v)
+    const same =
+      Object.keys(next).length === Object.keys(data).length && Object.entries(next).every(([k, v]) => data[k] === v)
     if (!same) this.store.update("configmaps", { ...cm, data: next })
   }
 }

@@ -14,7 +14,12 @@ export abstract class Controller {
 
   constructor(protected readonly store: Store) {}
 
-  protected abstract interested(resource: string, namespace: string | undefined, name: string | undefined, e: StoreEvent): boolean
+  protected abstract interested(
+    resource: string,
+    namespace: string | undefined,
+    name: string | undefined,
+    e: StoreEvent
+  ): boolean
   protected abstract reconcile(): void | Promise<void>
 
   start(): this {

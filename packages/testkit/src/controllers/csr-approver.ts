@@ -15,7 +15,8 @@ const KUBELET_CLIENT_SIGNERS = new Set(["kubernetes.io/kube-apiserver-client-kub
 
 type Condition = { type: string; status?: string; reason?: string; message?: string; lastUpdateTime?: string }
 
-const conditionsOf = (o: KubeObject): Condition[] => (((o["status"] ?? {}) as { conditions?: Condition[] }).conditions) ?? []
+const conditionsOf = (o: KubeObject): Condition[] =>
+  ((o["status"] ?? {}) as { conditions?: Condition[] }).conditions ?? []
 
 /** Whether a CSR has the shape of a kubelet client certificate request, and the node it names. */
 export const isNodeClientCsr = async (o: KubeObject): Promise<{ ok: boolean; nodeName: string }> => {
@@ -24,11 +25,19 @@ export const isNodeClientCsr = async (o: KubeObject): Promise<{ ok: boolean; nod
   const info = await parseCsr(Buffer.from(spec.request ?? "", "base64").toString("utf8")).catch(() => undefined)
   if (!info) return { ok: false, nodeName: "" }
   const usages = new Set(spec.usages ?? [])
-  const usagesOk = usages.has("digital signature") && usages.has("client auth") &&
+  const usagesOk =
+    usages.has("digital signature") &&
+    usages.has("client auth") &&
     [...usages].every((u) => u === "digital signature" || u === "client auth" || u === "key encipherment")
-  const ok = info.organizations.length === 1 && info.organizations[0] === "system:nodes" &&
-    info.commonName.startsWith("system:node:") && info.dnsNames.length === 0 && info.ipAddresses.length === 0 &&
-    info.emailAddresses.length === 0 && info.uris.length === 0 && usagesOk
+  const ok =
+    info.organizations.length === 1 &&
+    info.organizations[0] === "system:nodes" &&
+    info.commonName.startsWith("system:node:") &&
+    info.dnsNames.length === 0 &&
+    info.ipAddresses.length === 0 &&
+    info.emailAddresses.length === 0 &&
+    info.uris.length === 0 &&
+    usagesOk
   return { ok, nodeName: info.commonName.slice("system:node:".length) }
 }
 
@@ -48,12 +57,24 @@ export class CsrApprover extends Controller {
       const cn = (await parseCsr(Buffer.from(spec.request ?? "", "base64").toString("utf8"))).commonName
       const self = cn === requester.name
       const subresource = self ? "selfnodeclient" : "nodeclient"
-      if (!authorize(this.store, requester, { verb: "create", group: "certificates.k8s.io", resource: "certificatesigningrequests", subresource })) continue
+      if (
+        !authorize(this.store, requester, {
+          verb: "create",
+          group: "certificates.k8s.io",
+          resource: "certificatesigningrequests",
+          subresource
+        })
+      )
+        continue
       const current = this.store.get(CSR, undefined, csr.metadata.name ?? "")
       if (!current || conditionsOf(current).length > 0) continue
       const condition: Condition = {
-        type: "Approved", status: "True", reason: "AutoApproved",
-        message: self ? "Auto approving self kubelet client certificate after SubjectAccessReview." : "Auto approving kubelet client certificate after SubjectAccessReview.",
+        type: "Approved",
+        status: "True",
+        reason: "AutoApproved",
+        message: self
+          ? "Auto approving self kubelet client certificate after SubjectAccessReview."
+          : "Auto approving kubelet client certificate after SubjectAccessReview.",
         lastUpdateTime: new Date().toISOString().replace(/\.\d+Z$/, "Z")
       }
       this.store.update(CSR, { ...current, status: { ...(current["status"] ?? {}), conditions: [condition] } })

@@ -12,7 +12,13 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Either } from "effect"
-import { createCaCertificate, createCertificate, generateKeyPair, privateKeyFromPem, privateKeyToPem } from "@kubeadm-ts/join/crypto"
+import {
+  createCaCertificate,
+  createCertificate,
+  generateKeyPair,
+  privateKeyFromPem,
+  privateKeyToPem
+} from "@kubeadm-ts/join/crypto"
 import { endpointStatus, listMembers, type EtcdMember, type EtcdTls } from "@kubeadm-ts/join/etcd"
 
 /** Where etcd is expected; the CI script installs Debian's etcd-server when missing. */
@@ -35,7 +41,10 @@ export interface EtcdCa {
 /** A fresh etcd CA (ECDSA P-256, CN etcd-ca), for tests that have no cluster. */
 export const newEtcdCa = async (): Promise<EtcdCa> => {
   const keys = await generateKeyPair("ecdsa-p256")
-  return { certPem: await createCaCertificate(keys, { commonName: "etcd-ca" }), keyPem: await privateKeyToPem(keys.privateKey, "traditional") }
+  return {
+    certPem: await createCaCertificate(keys, { commonName: "etcd-ca" }),
+    keyPem: await privateKeyToPem(keys.privateKey, "traditional")
+  }
 }
 
 /** A leaf certificate and its private key, both PEM, as files on disk hold them. */
@@ -67,7 +76,11 @@ export const issueEtcdCert = async (
 
 /** The healthcheck-client credentials (what kubeadm's etcd client uses) as an EtcdTls. */
 export const etcdClientTls = async (ca: EtcdCa): Promise<EtcdTls> => {
-  const c = await issueEtcdCert(ca, { commonName: "kube-etcd-healthcheck-client", organizations: ["system:masters"], server: false })
+  const c = await issueEtcdCert(ca, {
+    commonName: "kube-etcd-healthcheck-client",
+    organizations: ["system:masters"],
+    server: false
+  })
   return { ca: ca.certPem, cert: c.certPem, key: c.keyPem }
 }
 
@@ -84,11 +97,17 @@ const canBind = (address: string, port: number) =>
  * given port is free: one simulated node per address, so fixed ports never
  * collide even across parallel test files.
  */
-export const freeLoopbackAddress = async (ports: ReadonlyArray<number> = [2379, 2380, 2381, 6443, 10250]): Promise<string> => {
+export const freeLoopbackAddress = async (
+  ports: ReadonlyArray<number> = [2379, 2380, 2381, 6443, 10250]
+): Promise<string> => {
   for (let i = 0; i < 200; i++) {
     const address = `127.${2 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`
     let ok = true
-    for (const p of ports) if (!(await canBind(address, p))) { ok = false; break }
+    for (const p of ports)
+      if (!(await canBind(address, p))) {
+        ok = false
+        break
+      }
     if (ok) return address
   }
   throw new Error("no free loopback address found")
@@ -111,7 +130,13 @@ export const spawnEtcd = (args: ReadonlyArray<string>, cwd: string): { child: Ch
 }
 
 /** Polls the member's status over TLS until it answers with a leader, or fails with the etcd log tail. */
-export const waitEtcdReady = async (clientURL: string, tls: EtcdTls, child: ChildProcess, log: () => string, timeoutMs = 30_000) => {
+export const waitEtcdReady = async (
+  clientURL: string,
+  tls: EtcdTls,
+  child: ChildProcess,
+  log: () => string,
+  timeoutMs = 30_000
+) => {
   const deadline = Date.now() + timeoutMs
   let delay = 50
   for (;;) {
@@ -120,7 +145,8 @@ export const waitEtcdReady = async (clientURL: string, tls: EtcdTls, child: Chil
     const r = await Effect.runPromise(Effect.either(endpointStatus(clientURL, tls, "2 seconds")))
     if (Either.isRight(r) && r.right.leader !== "0") return
     const last = Either.isLeft(r) ? r.left.message : "no leader yet"
-    if (Date.now() > deadline) throw new Error(`etcd at ${clientURL} not ready after ${timeoutMs} ms (${last}):\n${log().slice(-4000)}`)
+    if (Date.now() > deadline)
+      throw new Error(`etcd at ${clientURL} not ready after ${timeoutMs} ms (${last}):\n${log().slice(-4000)}`)
     await new Promise((res) => setTimeout(res, delay))
     delay = Math.min(delay * 2, 500)
   }
@@ -163,9 +189,14 @@ export const startEtcd = async (options: StartEtcdOptions = {}): Promise<RealEtc
   const peer = await issueEtcdCert(ca, { commonName: name, ...sans, server: true })
   const tls = await etcdClientTls(ca)
   const files: Record<string, string> = {
-    "ca.crt": ca.certPem, "server.crt": server.certPem, "server.key": server.keyPem, "peer.crt": peer.certPem, "peer.key": peer.keyPem
+    "ca.crt": ca.certPem,
+    "server.crt": server.certPem,
+    "server.key": server.keyPem,
+    "peer.crt": peer.certPem,
+    "peer.key": peer.keyPem
   }
-  for (const [f, content] of Object.entries(files)) await writeFile(join(pki, f), content, { mode: f.endsWith(".key") ? 0o600 : 0o644 })
+  for (const [f, content] of Object.entries(files))
+    await writeFile(join(pki, f), content, { mode: f.endsWith(".key") ? 0o600 : 0o644 })
   const dataDir = join(dir, "data")
   const clientURL = `https://${address}:2379`
   const peerURL = `https://${address}:2380`
@@ -202,7 +233,15 @@ export const startEtcd = async (options: StartEtcdOptions = {}): Promise<RealEtc
     throw e
   }
   return {
-    name, address, clientURL, peerURL, dataDir, tls, ca, log, stop,
+    name,
+    address,
+    clientURL,
+    peerURL,
+    dataDir,
+    tls,
+    ca,
+    log,
+    stop,
     pid: child.pid ?? -1,
     members: () => Effect.runPromise(listMembers([clientURL], tls))
   }

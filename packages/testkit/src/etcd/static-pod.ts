@@ -16,7 +16,11 @@ export const ETCD_MANIFEST = "etc/kubernetes/manifests/etcd.yaml"
 
 interface PodLike {
   spec?: {
-    containers?: Array<{ command?: string[]; args?: string[]; volumeMounts?: Array<{ name: string; mountPath: string }> }>
+    containers?: Array<{
+      command?: string[]
+      args?: string[]
+      volumeMounts?: Array<{ name: string; mountPath: string }>
+    }>
     volumes?: Array<{ name: string; hostPath?: { path: string; type?: string } }>
   }
 }
@@ -24,7 +28,8 @@ interface PodLike {
 /** The command line of the Pod's etcd container, rewritten for a node living in `rootfs` at `nodeAddress`. */
 export const etcdCommandFromPod = (pod: PodLike, rootfs: string, nodeAddress: string) => {
   const container = pod.spec?.containers?.[0]
-  if (!container?.command || container.command[0] !== "etcd") throw new Error("the etcd manifest has no etcd container command")
+  if (!container?.command || container.command[0] !== "etcd")
+    throw new Error("the etcd manifest has no etcd container command")
   const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v.hostPath]))
   // mountPath (inside the Pod) -> path in the rootfs
   const mounts = (container.volumeMounts ?? [])
@@ -37,7 +42,9 @@ export const etcdCommandFromPod = (pod: PodLike, rootfs: string, nodeAddress: st
   }
   const mapValue = (v: string) => {
     if (v.startsWith("/")) return mapPath(v)
-    const urls = v.split(",").map((u) => u.replace(/\/\/(127\.0\.0\.1|localhost|\[::1\])(?=[:/]|$)/, `//${nodeAddress}`))
+    const urls = v
+      .split(",")
+      .map((u) => u.replace(/\/\/(127\.0\.0\.1|localhost|\[::1\])(?=[:/]|$)/, `//${nodeAddress}`))
     return [...new Set(urls)].join(",")
   }
   const args = [...container.command.slice(1), ...(container.args ?? [])].map((a) => {

@@ -71,7 +71,12 @@ export class Faults {
   }
 
   /** Answer the next `count` matching requests with `status` (and a Retry-After header when given). */
-  failNext(match: RouteMatch, count: number, status: number, options: { retryAfterSeconds?: number; message?: string } = {}): FaultHandle {
+  failNext(
+    match: RouteMatch,
+    count: number,
+    status: number,
+    options: { retryAfterSeconds?: number; message?: string } = {}
+  ): FaultHandle {
     return this.add(match, { kind: "status", status, ...options }, count)
   }
 

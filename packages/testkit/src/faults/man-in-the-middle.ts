@@ -9,7 +9,10 @@ import type { KubeObject } from "../api-server/store.js"
 
 /** An attacker's CA and a rewrite of cluster-info to it, optionally re-signed with known tokens, for the CA-pinning tests. */
 export const tamperedClusterInfo = async (algorithm: KeyAlgorithm, server: string) => {
-  const attackerCa = await createCaCertificate(await generateKeyPair(algorithm === "ecdsa-p256" ? "ecdsa-p256" : "rsa-2048"), { commonName: "kubernetes" })
+  const attackerCa = await createCaCertificate(
+    await generateKeyPair(algorithm === "ecdsa-p256" ? "ecdsa-p256" : "rsa-2048"),
+    { commonName: "kubernetes" }
+  )
   const kubeconfig = clusterInfoKubeconfig(server, attackerCa)
   return {
     attackerCaPem: attackerCa,

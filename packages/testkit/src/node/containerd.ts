@@ -28,7 +28,8 @@ export const startContainerd = async (rootfs: string, binary = CONTAINERD_BINARY
     throw new Error(`containerd is required for this test but ${binary} is missing (apt-get install -y containerd)`)
   }
   const socket = join(rootfs, "run/containerd/containerd.sock")
-  if (Buffer.byteLength(socket) >= 107) throw new Error(`socket path too long for a Unix socket (${socket.length} bytes): ${socket}`)
+  if (Buffer.byteLength(socket) >= 107)
+    throw new Error(`socket path too long for a Unix socket (${socket.length} bytes): ${socket}`)
   await mkdir(join(rootfs, "run/containerd"), { recursive: true })
   const work = await mkdtemp(join(tmpdir(), "ctrd-"))
   const config = join(work, "config.toml")
@@ -51,12 +52,18 @@ export const startContainerd = async (rootfs: string, binary = CONTAINERD_BINARY
   )
   let output = ""
   // A clean environment: containerd reads no CONTAINERD_* surprises from ours.
-  const child = spawn(binary, ["--config", config], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" } })
+  const child = spawn(binary, ["--config", config], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" }
+  })
   child.stdout.on("data", (c: Buffer) => (output += c.toString()))
   child.stderr.on("data", (c: Buffer) => (output += c.toString()))
   const deadline = Date.now() + 20_000
   for (;;) {
-    const ready = await stat(socket).then((s) => s.isSocket(), () => false)
+    const ready = await stat(socket).then(
+      (s) => s.isSocket(),
+      () => false
+    )
     if (ready && output.includes("containerd successfully booted")) break
     if (child.exitCode !== null) throw new Error(`containerd exited (${child.exitCode}):\n${output}`)
     if (Date.now() > deadline) {

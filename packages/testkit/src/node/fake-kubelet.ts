@@ -9,7 +9,12 @@ import { existsSync, readFileSync } from "node:fs"
 import { mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises"
 import { hostname } from "node:os"
 import { dirname, isAbsolute, join } from "node:path"
-import { type BootstrapProgress, KUBELET_CLIENT_CURRENT, kubeletKubeconfig, tlsBootstrap } from "@kubeadm-ts/join/bootstrap"
+import {
+  type BootstrapProgress,
+  KUBELET_CLIENT_CURRENT,
+  kubeletKubeconfig,
+  tlsBootstrap
+} from "@kubeadm-ts/join/bootstrap"
 import * as kubeApi from "@kubeadm-ts/join/kube-api"
 import { simpleKubeconfig } from "@kubeadm-ts/join/kubeconfig"
 import { Effect, Either } from "effect"
@@ -58,10 +63,15 @@ export const parseKubeadmFlags = (text: string): Record<string, string> => {
   const m = /KUBELET_KUBEADM_ARGS=(".*"|\S*)/.exec(text)
   if (!m?.[1]) return {}
   const raw = m[1].startsWith('"') ? (JSON.parse(m[1]) as string) : m[1]
-  return Object.fromEntries(raw.split(/\s+/).filter((a) => a.startsWith("--")).map((a) => {
-    const [k = "", ...v] = a.slice(2).split("=")
-    return [k, v.join("=")]
-  }))
+  return Object.fromEntries(
+    raw
+      .split(/\s+/)
+      .filter((a) => a.startsWith("--"))
+      .map((a) => {
+        const [k = "", ...v] = a.slice(2).split("=")
+        return [k, v.join("=")]
+      })
+  )
 }
 
 const atomicWrite = async (path: string, content: string, mode: number) => {
@@ -144,7 +154,9 @@ export class FakeKubelet {
             userName: "kubelet-bootstrap",
             user: {
               ...(bootstrapTarget.token !== undefined ? { token: bootstrapTarget.token } : {}),
-              ...(bootstrapTarget.clientCertPem !== undefined ? { clientCertificateData: bootstrapTarget.clientCertPem } : {}),
+              ...(bootstrapTarget.clientCertPem !== undefined
+                ? { clientCertificateData: bootstrapTarget.clientCertPem }
+                : {}),
               ...(bootstrapTarget.clientKeyPem !== undefined ? { clientKeyData: bootstrapTarget.clientKeyPem } : {})
             },
             contextName: "default-context"
@@ -166,9 +178,21 @@ export class FakeKubelet {
     const current = join(pkiDir, "kubelet-client-current.pem")
     await rm(current, { force: true })
     await symlink(file, current) // relative: valid on the host and inside the rootfs
-    const pemRef = o.hostPathsInKubeconfig ?? true ? this.path(KUBELET_CLIENT_CURRENT) : KUBELET_CLIENT_CURRENT
-    await atomicWrite(kubeletConf, kubeletKubeconfig({ server: bootstrapTarget.server, ca: { pem: bootstrapTarget.caPem }, clientPemPath: pemRef }), 0o600)
-    return this.register({ server: bootstrapTarget.server, caPem: bootstrapTarget.caPem, clientCertPem: result.certPem, clientKeyPem: result.keyPem }, flags)
+    const pemRef = (o.hostPathsInKubeconfig ?? true) ? this.path(KUBELET_CLIENT_CURRENT) : KUBELET_CLIENT_CURRENT
+    await atomicWrite(
+      kubeletConf,
+      kubeletKubeconfig({ server: bootstrapTarget.server, ca: { pem: bootstrapTarget.caPem }, clientPemPath: pemRef }),
+      0o600
+    )
+    return this.register(
+      {
+        server: bootstrapTarget.server,
+        caPem: bootstrapTarget.caPem,
+        clientCertPem: result.certPem,
+        clientKeyPem: result.keyPem
+      },
+      flags
+    )
   }
 
   private async tryLoad(kubeconfigPath: string): Promise<ApiTarget | undefined> {
@@ -191,14 +215,20 @@ export class FakeKubelet {
   private async register(target: ApiTarget, flags: Record<string, string>): Promise<KubeletContext> {
     const o = this.options
     const nodeName = this.nodeName(flags)
-    const taints = (flags["register-with-taints"] ?? "").split(",").filter((t) => t !== "").map((t) => {
-      const [kv = "", effect = ""] = t.split(":")
-      const [key = "", value] = kv.split("=")
-      return { key, ...(value !== undefined ? { value } : {}), effect }
-    })
+    const taints = (flags["register-with-taints"] ?? "")
+      .split(",")
+      .filter((t) => t !== "")
+      .map((t) => {
+        const [kv = "", effect = ""] = t.split(":")
+        const [key = "", value] = kv.split("=")
+        return { key, ...(value !== undefined ? { value } : {}), effect }
+      })
     const labels: Record<string, string> = {
-      "beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
-      "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": nodeName, "kubernetes.io/os": "linux"
+      "beta.kubernetes.io/arch": "amd64",
+      "beta.kubernetes.io/os": "linux",
+      "kubernetes.io/arch": "amd64",
+      "kubernetes.io/hostname": nodeName,
+      "kubernetes.io/os": "linux"
     }
     for (const l of (flags["node-labels"] ?? "").split(",").filter((x) => x !== "")) {
       const [k = "", v = ""] = l.split("=")
@@ -206,15 +236,32 @@ export class FakeKubelet {
     }
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z")
     const status = {
-      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastHeartbeatTime: now, lastTransitionTime: now }],
-      addresses: [{ type: "InternalIP", address: o.internalIP ?? "127.0.0.1" }, { type: "Hostname", address: nodeName }],
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          reason: "KubeletReady",
+          message: "kubelet is posting ready status",
+          lastHeartbeatTime: now,
+          lastTransitionTime: now
+        }
+      ],
+      addresses: [
+        { type: "InternalIP", address: o.internalIP ?? "127.0.0.1" },
+        { type: "Hostname", address: nodeName }
+      ],
       nodeInfo: { kubeletVersion: o.kubeletVersion ?? "v1.15.12", operatingSystem: "linux", architecture: "amd64" }
     }
     const node = {
-      apiVersion: "v1", kind: "Node",
+      apiVersion: "v1",
+      kind: "Node",
       metadata: {
-        name: nodeName, labels,
-        annotations: { "node.alpha.kubernetes.io/ttl": "0", "volumes.kubernetes.io/controller-managed-attach-detach": "true" }
+        name: nodeName,
+        labels,
+        annotations: {
+          "node.alpha.kubernetes.io/ttl": "0",
+          "volumes.kubernetes.io/controller-managed-attach-detach": "true"
+        }
       },
       spec: taints.length > 0 ? { taints } : {},
       status
@@ -222,13 +269,26 @@ export class FakeKubelet {
     const created = await request(target, { method: "POST", path: "/api/v1/nodes", body: node, timeoutMs: 10_000 })
     if (created.status === 409) {
       const patched = await request(target, {
-        method: "PATCH", path: `/api/v1/nodes/${nodeName}/status`, body: { status }, contentType: "application/strategic-merge-patch+json", timeoutMs: 10_000
+        method: "PATCH",
+        path: `/api/v1/nodes/${nodeName}/status`,
+        body: { status },
+        contentType: "application/strategic-merge-patch+json",
+        timeoutMs: 10_000
       })
-      if (patched.status !== 200) throw new Error(`fake kubelet: cannot update the status of Node "${nodeName}": HTTP ${patched.status}`)
-    } else if (created.status !== 201) throw new Error(`fake kubelet: cannot register Node "${nodeName}": HTTP ${created.status} ${JSON.stringify(created.body)}`)
+      if (patched.status !== 200)
+        throw new Error(`fake kubelet: cannot update the status of Node "${nodeName}": HTTP ${patched.status}`)
+    } else if (created.status !== 201)
+      throw new Error(
+        `fake kubelet: cannot register Node "${nodeName}": HTTP ${created.status} ${JSON.stringify(created.body)}`
+      )
     o.onProgress?.({ kind: "registered", nodeName })
     const ctx: KubeletContext = {
-      rootfs: o.rootfs, nodeName, target, manifestsDir: this.path("etc/kubernetes/manifests"), flags, signal: this.abort.signal
+      rootfs: o.rootfs,
+      nodeName,
+      target,
+      manifestsDir: this.path("etc/kubernetes/manifests"),
+      flags,
+      signal: this.abort.signal
     }
     await o.onStarted?.(ctx)
     return ctx

@@ -43,7 +43,9 @@ export const makeWorkerMachine = async (options: WorkerMachineOptions = {}): Pro
   }
   if (options.kubeletBinary !== undefined) {
     await mkdir(join(root, "usr/bin"), { recursive: true })
-    await link(options.kubeletBinary, join(root, "usr/bin/kubelet")).catch(() => copyFile(options.kubeletBinary ?? "", join(root, "usr/bin/kubelet")))
+    await link(options.kubeletBinary, join(root, "usr/bin/kubelet")).catch(() =>
+      copyFile(options.kubeletBinary ?? "", join(root, "usr/bin/kubelet"))
+    )
   } else if (!(options.without ?? []).includes("kubelet")) {
     await put("usr/bin/kubelet", `#!/bin/sh\necho "Kubernetes ${options.kubeletVersion ?? "v1.15.12"}"\n`, 0o755)
   }

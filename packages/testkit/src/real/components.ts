@@ -10,7 +10,15 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** The pinned binaries a real cluster needs; a prepared folder missing any of them is refused. */
-export const COMPONENTS = ["kubeadm", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kubectl", "etcd"] as const
+export const COMPONENTS = [
+  "kubeadm",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kubelet",
+  "kubectl",
+  "etcd"
+] as const
 /** One of the pinned binaries, by file name under bin/. */
 export type Component = (typeof COMPONENTS)[number]
 
@@ -39,11 +47,16 @@ export const realComponents = (): RealComponents => {
   if (cached) return cached
   const dir =
     process.env["KUBEADM_TS_K8S_DIR"] ??
-    execFileSync("bash", [buildScript()], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop() ??
+    execFileSync("bash", [buildScript()], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+      .trim()
+      .split("\n")
+      .pop() ??
     ""
   const missing = COMPONENTS.filter((c) => !existsSync(join(dir, "bin", c)))
   if (missing.length > 0) {
-    throw new Error(`the real Kubernetes components are missing in ${dir}/bin: ${missing.join(", ")} (run npm run k8s:build)`)
+    throw new Error(
+      `the real Kubernetes components are missing in ${dir}/bin: ${missing.join(", ")} (run npm run k8s:build)`
+    )
   }
   const versions = Object.fromEntries(
     readFileSync(join(dir, "versions"), "utf8")

@@ -92,7 +92,8 @@ const INOTIFY_INSTANCES = "/proc/sys/fs/inotify/max_user_instances"
 const MIN_INOTIFY_INSTANCES = 8192
 
 const raiseInotifyInstances = () => {
-  if (Number(readFileSync(INOTIFY_INSTANCES, "utf8")) < MIN_INOTIFY_INSTANCES) writeFileSync(INOTIFY_INSTANCES, String(MIN_INOTIFY_INSTANCES))
+  if (Number(readFileSync(INOTIFY_INSTANCES, "utf8")) < MIN_INOTIFY_INSTANCES)
+    writeFileSync(INOTIFY_INSTANCES, String(MIN_INOTIFY_INSTANCES))
 }
 
 /** Installs the kubelet unit and the systemctl shim into the node's root. Nothing runs until a `systemctl start`. */
@@ -100,7 +101,8 @@ export const installKubeletUnit = (node: NodeHost, components: RealComponents): 
   raiseInotifyInstances()
   const service = join(node.root, "usr/lib/kubeadm-ts/kubelet.service.sh")
   const systemctl = join(node.root, SYSTEMCTL)
-  for (const dir of ["run/systemd/system", "usr/bin", "usr/lib/kubeadm-ts", "var/log"]) mkdirSync(join(node.root, dir), { recursive: true })
+  for (const dir of ["run/systemd/system", "usr/bin", "usr/lib/kubeadm-ts", "var/log"])
+    mkdirSync(join(node.root, dir), { recursive: true })
   writeFileSync(service, supervisor(node, components.bin("kubelet")))
   writeFileSync(systemctl, shim(node.root, service))
   chmodSync(systemctl, 0o755)
@@ -116,7 +118,13 @@ export const installKubeletUnit = (node: NodeHost, components: RealComponents): 
   return {
     systemctl,
     isActive: () => ctl("is-active"),
-    logTail: (lines = 40) => (existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-lines - 1).join("\n") : "(no kubelet log)"),
+    logTail: (lines = 40) =>
+      existsSync(log)
+        ? readFileSync(log, "utf8")
+            .split("\n")
+            .slice(-lines - 1)
+            .join("\n")
+        : "(no kubelet log)",
     stop: () => void ctl("stop")
   }
 }

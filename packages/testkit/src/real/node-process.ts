@@ -47,7 +47,19 @@ export const nodeMounts = (node: NodeHost): string => {
 /** argv that runs `command args` on the node (for spawn or execFile). */
 export const onNode = (node: NodeHost, command: string, args: ReadonlyArray<string>): [string, Array<string>] => [
   "nsenter",
-  [`--net=/run/netns/${node.network.netns}`, "unshare", "--mount", "--propagation", "private", "sh", "-c", `${nodeMounts(node)} && exec "$@"`, "sh", command, ...args]
+  [
+    `--net=/run/netns/${node.network.netns}`,
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    `${nodeMounts(node)} && exec "$@"`,
+    "sh",
+    command,
+    ...args
+  ]
 ]
 
 /** A process started on a node, with the tail of its output kept for failure messages. */
@@ -63,7 +75,12 @@ export interface NodeProcess {
 const TAIL_BYTES = 64 * 1024
 
 /** Starts `command args` on the node; its output is kept (the tail) for error messages. */
-export const startOnNode = (node: NodeHost, name: string, command: string, args: ReadonlyArray<string>): NodeProcess => {
+export const startOnNode = (
+  node: NodeHost,
+  name: string,
+  command: string,
+  args: ReadonlyArray<string>
+): NodeProcess => {
   const [file, argv] = onNode(node, command, args)
   const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"] })
   let log = ""
@@ -78,7 +95,11 @@ export const startOnNode = (node: NodeHost, name: string, command: string, args:
   return {
     name,
     child,
-    logTail: (lines = 30) => log.split("\n").slice(-lines - 1).join("\n"),
+    logTail: (lines = 30) =>
+      log
+        .split("\n")
+        .slice(-lines - 1)
+        .join("\n"),
     exited,
     stop: () =>
       new Promise<void>((resolve) => {

@@ -91,12 +91,22 @@ export interface RealClusterService {
 
 const run = (file: string, args: ReadonlyArray<string>, env?: NodeJS.ProcessEnv): Promise<CommandResult> =>
   new Promise((resolve) =>
-    execFile(file, [...args], { encoding: "utf8", timeout: 120_000, maxBuffer: 16 << 20, env: env ?? process.env }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr })
+    execFile(
+      file,
+      [...args],
+      { encoding: "utf8", timeout: 120_000, maxBuffer: 16 << 20, env: env ?? process.env },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr })
     )
   )
 
-const kubeadmConfig = (o: { version: string; address: string; token: string; certificateKey: string; controlPlaneEndpoint: boolean }) =>
+const kubeadmConfig = (o: {
+  version: string
+  address: string
+  token: string
+  certificateKey: string
+  controlPlaneEndpoint: boolean
+}) =>
   `apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
 bootstrapTokens:
@@ -141,7 +151,10 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
     network.close()
   }
   try {
-    const controlPlane: NodeHost = { network: network.addNode("control-plane-0"), root: join(options.dir, "control-plane-0") }
+    const controlPlane: NodeHost = {
+      network: network.addNode("control-plane-0"),
+      root: join(options.dir, "control-plane-0")
+    }
     const address = controlPlane.network.address
     const endpoint = `${address}:${API_SERVER_PORT}`
     const token = `${randomTokenPart(6)}.${randomTokenPart(16)}`
@@ -150,17 +163,27 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
     mkdirSync(options.dir, { recursive: true })
     writeFileSync(
       configPath,
-      kubeadmConfig({ version: components.kubernetesVersion, address, token, certificateKey, controlPlaneEndpoint: options.controlPlaneEndpoint ?? true }),
+      kubeadmConfig({
+        version: components.kubernetesVersion,
+        address,
+        token,
+        certificateKey,
+        controlPlaneEndpoint: options.controlPlaneEndpoint ?? true
+      }),
       { mode: 0o600 }
     )
     const kubeadm = async (args: ReadonlyArray<string>) => {
       const [file, argv] = onNode(controlPlane, components.bin("kubeadm"), args)
       // the node's systemctl shim first on PATH: kubeadm drives this node's kubelet with it
-      return run(file, argv, { ...process.env, PATH: `${dirname(join(controlPlane.root, SYSTEMCTL))}:${process.env["PATH"] ?? "/usr/bin:/bin"}` })
+      return run(file, argv, {
+        ...process.env,
+        PATH: `${dirname(join(controlPlane.root, SYSTEMCTL))}:${process.env["PATH"] ?? "/usr/bin:/bin"}`
+      })
     }
     const initPhase = async (...args: Array<string>) => {
       const r = await kubeadm(["init", "phase", ...args, "--config", configPath])
-      if (r.code !== 0) throw new Error(`kubeadm init phase ${args.join(" ")} exited ${r.code}:\n${r.stderr}${r.stdout}`)
+      if (r.code !== 0)
+        throw new Error(`kubeadm init phase ${args.join(" ")} exited ${r.code}:\n${r.stderr}${r.stdout}`)
     }
     await initPhase("certs", "all")
     await initPhase("kubeconfig", "all")
@@ -198,17 +221,32 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
     kubelet = installKubeletUnit(controlPlane, components)
     await initPhase("kubelet-start")
     const registered = () => kubectl(["get", "node", "control-plane-0"]).then((r) => r.code === 0)
-    await waitFor(registered, { timeoutMs: 90_000, intervalMs: 250, what: "the init node's kubelet to register its Node" })
+    await waitFor(registered, {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+      what: "the init node's kubelet to register its Node"
+    })
     await initPhase("mark-control-plane")
-    const etcdMirror = () => kubectl(["-n", "kube-system", "get", "pod", "etcd-control-plane-0"]).then((r) => r.code === 0)
-    await waitFor(etcdMirror, { timeoutMs: 90_000, intervalMs: 250, what: "the init node's kubelet to create the etcd mirror Pod" })
+    const etcdMirror = () =>
+      kubectl(["-n", "kube-system", "get", "pod", "etcd-control-plane-0"]).then((r) => r.code === 0)
+    await waitFor(etcdMirror, {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+      what: "the init node's kubelet to create the etcd mirror Pod"
+    })
     // The real bootstrap signer signs cluster-info for the token: discovery works from then on.
     const tokenId = token.split(".")[0] ?? ""
-    await waitFor(async () => (await kubectl(["-n", "kube-public", "get", "cm", "cluster-info", "-o", "json"])).stdout.includes(`jws-kubeconfig-${tokenId}`), {
-      timeoutMs: 60_000,
-      intervalMs: 250,
-      what: "the bootstrap signer to sign cluster-info"
-    })
+    await waitFor(
+      async () =>
+        (await kubectl(["-n", "kube-public", "get", "cm", "cluster-info", "-o", "json"])).stdout.includes(
+          `jws-kubeconfig-${tokenId}`
+        ),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        what: "the bootstrap signer to sign cluster-info"
+      }
+    )
 
     const caPem = readFileSync(join(controlPlane.root, "etc/kubernetes/pki/ca.crt"), "utf8")
     const hash = caCertHash(caPem)
@@ -242,7 +280,10 @@ export const realCluster = async (options: RealClusterOptions): Promise<RealClus
     }
   } catch (e) {
     const tails = [
-      ...processes.map((p) => `--- ${p.name}${p.exited() ? ` (exited ${p.child.exitCode ?? p.child.signalCode})` : ""}:\n${p.logTail()}`),
+      ...processes.map(
+        (p) =>
+          `--- ${p.name}${p.exited() ? ` (exited ${p.child.exitCode ?? p.child.signalCode})` : ""}:\n${p.logTail()}`
+      ),
       ...(kubelet ? [`--- kubelet:\n${kubelet.logTail(20)}`] : [])
     ].join("\n")
     await close()
@@ -257,16 +298,23 @@ export class RealCluster extends Context.Tag("@kubeadm-ts/testkit/RealCluster")<
  * Makes the cluster in the current scope; closing the scope stops every process, and removes the
  * folder when it was made here (no `dir` given).
  */
-export const make = (options: Omit<RealClusterOptions, "dir"> & { readonly dir?: string } = {}): Effect.Effect<RealClusterService, ClusterStartError, Scope.Scope> =>
+export const make = (
+  options: Omit<RealClusterOptions, "dir"> & { readonly dir?: string } = {}
+): Effect.Effect<RealClusterService, ClusterStartError, Scope.Scope> =>
   Effect.gen(function* () {
     const dir =
       options.dir ??
-      (yield* Effect.acquireRelease(startStep("a folder for the real cluster", () => mkdtemp(join(tmpdir(), "kubeadm-ts-real-"))), (d) =>
-        Effect.promise(() => rm(d, { recursive: true, force: true }))
+      (yield* Effect.acquireRelease(
+        startStep("a folder for the real cluster", () => mkdtemp(join(tmpdir(), "kubeadm-ts-real-"))),
+        (d) => Effect.promise(() => rm(d, { recursive: true, force: true }))
       ))
-    return yield* Effect.acquireRelease(startStep("the real cluster", () => realCluster({ ...options, dir })), (c) => Effect.promise(() => c.close()))
+    return yield* Effect.acquireRelease(
+      startStep("the real cluster", () => realCluster({ ...options, dir })),
+      (c) => Effect.promise(() => c.close())
+    )
   })
 
 /** The real cluster as a layer: made when the layer is built, stopped when its scope closes. */
-export const layer = (options: Omit<RealClusterOptions, "dir"> & { readonly dir?: string } = {}): Layer.Layer<RealCluster, ClusterStartError> =>
-  Layer.scoped(RealCluster, make(options))
+export const layer = (
+  options: Omit<RealClusterOptions, "dir"> & { readonly dir?: string } = {}
+): Layer.Layer<RealCluster, ClusterStartError> => Layer.scoped(RealCluster, make(options))

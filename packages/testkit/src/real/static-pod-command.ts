@@ -13,13 +13,18 @@ interface PodLike {
 }
 
 /** The pinned program and arguments to run for a static Pod manifest, refusing any Pod that is not a control-plane component. */
-export const staticPodCommand = (manifestPath: string, components: RealComponents): { program: string; args: Array<string> } => {
+export const staticPodCommand = (
+  manifestPath: string,
+  components: RealComponents
+): { program: string; args: Array<string> } => {
   const pod = parse(readFileSync(manifestPath, "utf8")) as PodLike
   const container = pod.spec?.containers?.[0]
   const [program, ...rest] = [...(container?.command ?? []), ...(container?.args ?? [])]
   const known: ReadonlyArray<string> = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"]
   if (program === undefined || !known.includes(program)) {
-    throw new Error(`${manifestPath}: expected a container command of ${known.join(", ")}, got ${JSON.stringify(program)}`)
+    throw new Error(
+      `${manifestPath}: expected a container command of ${known.join(", ")}, got ${JSON.stringify(program)}`
+    )
   }
   return { program: components.bin(program as Component), args: rest }
 }

@@ -46,7 +46,13 @@ export const runStaticPods = (node: NodeHost, components: RealComponents, names:
   }, 200)
   return {
     running: () => [...current.values()].map((c) => c.process).filter((p) => !p.exited()),
-    logTails: () => started.map((p) => `--- ${p.name}${p.exited() ? ` (exited ${p.child.exitCode ?? p.child.signalCode})` : ""}:\n${p.logTail(15)}`).join("\n"),
+    logTails: () =>
+      started
+        .map(
+          (p) =>
+            `--- ${p.name}${p.exited() ? ` (exited ${p.child.exitCode ?? p.child.signalCode})` : ""}:\n${p.logTail(15)}`
+        )
+        .join("\n"),
     stop: async () => {
       clearInterval(timer)
       await sync

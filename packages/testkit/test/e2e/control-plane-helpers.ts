@@ -21,7 +21,10 @@ export type CliRun = ChildRun
  * Runs `node kubeadm-ts.mjs <args>` asynchronously (the API server lives in
  * this process). `killWhen(line)` sends SIGKILL the moment a stdout line matches.
  */
-export const runCli = async (args: ReadonlyArray<string>, options: { killWhen?: (line: string) => boolean; timeoutMs?: number } = {}): Promise<CliRun> => {
+export const runCli = async (
+  args: ReadonlyArray<string>,
+  options: { killWhen?: (line: string) => boolean; timeoutMs?: number } = {}
+): Promise<CliRun> => {
   if (!existsSync(CLI)) throw new Error(`the CLI bundle ${CLI} is missing: run \`npm run build\` first`)
   return runChild(process.execPath, [CLI, ...args], {
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: process.env["HOME"] ?? "/tmp" },
@@ -35,7 +38,10 @@ export const openssl = (...args: string[]) => execFileSync("openssl", args, { en
 /** A machine for one more control-plane node: its rootfs, its own loopback address, its "kubelet" running the etcd static Pod. */
 export const controlPlaneMachine = async (nodeName: string, options: { kubeletVersion?: string } = {}) => {
   const address = await freeLoopbackAddress([2379, 2380, 2381, 6443, 10250, 10257, 10259])
-  const rootfs = await makeWorkerMachine({ prefix: `kubeadm-ts-${nodeName}-`, ...(options.kubeletVersion ? { kubeletVersion: options.kubeletVersion } : {}) })
+  const rootfs = await makeWorkerMachine({
+    prefix: `kubeadm-ts-${nodeName}-`,
+    ...(options.kubeletVersion ? { kubeletVersion: options.kubeletVersion } : {})
+  })
   const etcd = watchEtcdStaticPod(rootfs, address)
   return {
     nodeName,
@@ -43,7 +49,16 @@ export const controlPlaneMachine = async (nodeName: string, options: { kubeletVe
     rootfs,
     etcd,
     /** Extra join flags for this machine. */
-    flags: ["--rootfs", rootfs, "--node-name", nodeName, "--apiserver-advertise-address", address, "--self-tls-bootstrap", `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`],
+    flags: [
+      "--rootfs",
+      rootfs,
+      "--node-name",
+      nodeName,
+      "--apiserver-advertise-address",
+      address,
+      "--self-tls-bootstrap",
+      `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`
+    ],
     cleanup: async () => {
       await etcd.stop()
       await rm(rootfs, { recursive: true, force: true })
@@ -52,7 +67,11 @@ export const controlPlaneMachine = async (nodeName: string, options: { kubeletVe
 }
 
 /** The real etcdctl (v3 API) against `endpoints`, with the given client credentials written to a temp folder. */
-export const etcdctl = async (endpoints: ReadonlyArray<string>, tls: { ca: string; cert: string; key: string }, args: ReadonlyArray<string>) => {
+export const etcdctl = async (
+  endpoints: ReadonlyArray<string>,
+  tls: { ca: string; cert: string; key: string },
+  args: ReadonlyArray<string>
+) => {
   const { mkdtemp, writeFile } = await import("node:fs/promises")
   const { tmpdir } = await import("node:os")
   const dir = await mkdtemp(join(tmpdir(), "etcdctl-"))
@@ -63,7 +82,14 @@ export const etcdctl = async (endpoints: ReadonlyArray<string>, tls: { ca: strin
     return await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(
         "etcdctl",
-        [`--endpoints=${endpoints.join(",")}`, `--cacert=${join(dir, "ca.crt")}`, `--cert=${join(dir, "c.crt")}`, `--key=${join(dir, "c.key")}`, "--command-timeout=10s", ...args],
+        [
+          `--endpoints=${endpoints.join(",")}`,
+          `--cacert=${join(dir, "ca.crt")}`,
+          `--cert=${join(dir, "c.crt")}`,
+          `--key=${join(dir, "c.key")}`,
+          "--command-timeout=10s",
+          ...args
+        ],
         { env: { ETCDCTL_API: "3", PATH: "/usr/bin:/bin" }, stdio: ["ignore", "pipe", "pipe"] }
       )
       let stdout = ""
@@ -82,15 +108,25 @@ export const etcdctl = async (endpoints: ReadonlyArray<string>, tls: { ca: strin
 export const etcdMembers = async (endpoints: ReadonlyArray<string>, tls: { ca: string; cert: string; key: string }) => {
   const r = await etcdctl(endpoints, tls, ["member", "list", "-w", "json"])
   if (r.code !== 0) throw new Error(`etcdctl member list failed: ${r.stderr}`)
-  const json = JSON.parse(r.stdout) as { members?: Array<{ name?: string; peerURLs?: string[]; clientURLs?: string[]; isLearner?: boolean }> }
-  return (json.members ?? []).map((m) => ({ name: m.name ?? "", peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: m.isLearner === true }))
+  const json = JSON.parse(r.stdout) as {
+    members?: Array<{ name?: string; peerURLs?: string[]; clientURLs?: string[]; isLearner?: boolean }>
+  }
+  return (json.members ?? []).map((m) => ({
+    name: m.name ?? "",
+    peerURLs: m.peerURLs ?? [],
+    clientURLs: m.clientURLs ?? [],
+    isLearner: m.isLearner === true
+  }))
 }
 
 /** Every file under `dir` (relative paths). */
 export const filesUnder = async (dir: string): Promise<string[]> => {
   const { readdir } = await import("node:fs/promises")
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort()
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort()
 }
 
 /**
@@ -118,7 +154,11 @@ export const useClusterWithEtcd = (options: ClusterOptions) => {
 }
 
 /** Exactly one etcd member for `peerURL`, named `name` and a voter, and every member healthy; returns all members. */
-export const expectOneHealthyMember = async (etcd: { clientURL: string; tls: { ca: string; cert: string; key: string } }, peerURL: string, name: string) => {
+export const expectOneHealthyMember = async (
+  etcd: { clientURL: string; tls: { ca: string; cert: string; key: string } },
+  peerURL: string,
+  name: string
+) => {
   const members = await etcdMembers([etcd.clientURL], etcd.tls)
   const ours = members.filter((x) => x.peerURLs.includes(peerURL))
   expect(ours).toHaveLength(1)

@@ -20,11 +20,22 @@ describe("control-plane join with external etcd (built CLI, real etcd)", () => {
   beforeAll(async () => {
     etcd = await startEtcd({ name: "external-etcd" })
     cleanups.push(() => etcd.stop())
-    const client = await issueEtcdCert(etcd.ca, { commonName: "kube-apiserver-etcd-client", organizations: ["system:masters"], server: false })
+    const client = await issueEtcdCert(etcd.ca, {
+      commonName: "kube-apiserver-etcd-client",
+      organizations: ["system:masters"],
+      server: false
+    })
     cluster = await initCluster({
       address: etcd.address,
       controlPlaneEndpoint: true,
-      etcd: { external: { endpoints: [etcd.clientURL], caFile: "/etc/etcd/pki/ca.crt", certFile: "/etc/etcd/pki/client.crt", keyFile: "/etc/etcd/pki/client.key" } },
+      etcd: {
+        external: {
+          endpoints: [etcd.clientURL],
+          caFile: "/etc/etcd/pki/ca.crt",
+          certFile: "/etc/etcd/pki/client.crt",
+          keyFile: "/etc/etcd/pki/client.key"
+        }
+      },
       externalEtcdFiles: { caPem: etcd.ca.certPem, certPem: client.certPem, keyPem: client.keyPem }
     })
     cleanups.push(() => cluster.close())
@@ -42,7 +53,9 @@ describe("control-plane join with external etcd (built CLI, real etcd)", () => {
     expect(r.stdout).toContain("[control-plane-join] using external etcd - no local stacked instance added")
     expect(r.stdout).not.toContain(`"etcd/server"`)
     // the closing banner: an empty line where the stacked-etcd line would be
-    expect(r.stdout).toContain("* The Kubernetes control plane instances scaled up.\n\n\nTo start administering your cluster")
+    expect(r.stdout).toContain(
+      "* The Kubernetes control plane instances scaled up.\n\n\nTo start administering your cluster"
+    )
     expect(r.stdout).not.toContain("* A new etcd member was added")
     expect((await stat(join(m.rootfs, "etc/etcd/pki/client.key"))).mode & 0o777).toBe(0o600)
     expect(await readFile(join(m.rootfs, "etc/etcd/pki/ca.crt"), "utf8")).toBe(etcd.ca.certPem)

@@ -9,9 +9,17 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { initClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
 import { defined } from "../helpers.js"
-import { controlPlaneMachine, etcdMembers, filesUnder, runCli, useClusterWithEtcd, expectOneHealthyMember } from "./control-plane-helpers.js"
+import {
+  controlPlaneMachine,
+  etcdMembers,
+  filesUnder,
+  runCli,
+  useClusterWithEtcd,
+  expectOneHealthyMember
+} from "./control-plane-helpers.js"
 
-const privateKeys = async (rootfs: string) => (await filesUnder(rootfs)).filter((f) => f.endsWith(".key") || f.endsWith(".conf"))
+const privateKeys = async (rootfs: string) =>
+  (await filesUnder(rootfs)).filter((f) => f.endsWith(".key") || f.endsWith(".conf"))
 
 describe("control-plane join failures (built CLI, real etcd)", () => {
   const cp = useClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
@@ -28,7 +36,9 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     args[args.indexOf("--certificate-key") + 1] = wrong
     const r = await runCli([...args, ...m.flags])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain("error execution phase control-plane-prepare/download-certs: error downloading certs: wrong certificate key")
+    expect(r.stderr).toContain(
+      "error execution phase control-plane-prepare/download-certs: error downloading certs: wrong certificate key"
+    )
     expect(r.stderr + r.stdout).not.toContain(wrong)
     expect(await privateKeys(m.rootfs)).toEqual([])
     expect(await membersNow()).toEqual(before)
@@ -43,12 +53,17 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     try {
       const r = await runCli([...cp.cluster.joinCommands.controlPlane, ...m.flags])
       expect(r.code).toBe(1)
-      expect(r.stderr).toContain("the certificate Secret is gone or expired (it lives 2 hours): run `kubeadm init phase upload-certs --upload-certs` again")
+      expect(r.stderr).toContain(
+        "the certificate Secret is gone or expired (it lives 2 hours): run `kubeadm init phase upload-certs --upload-certs` again"
+      )
       expect(await privateKeys(m.rootfs)).toEqual([])
       expect(await membersNow()).toEqual(before)
     } finally {
       const { metadata, ...rest } = secret as { metadata: Record<string, unknown> }
-      cp.cluster.store.create("secrets", { ...rest, metadata: { name: String(metadata["name"]), namespace: String(metadata["namespace"]) } })
+      cp.cluster.store.create("secrets", {
+        ...rest,
+        metadata: { name: String(metadata["name"]), namespace: String(metadata["namespace"]) }
+      })
     }
   })
 
@@ -60,7 +75,9 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     const r = await runCli([...args, ...m.flags])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain("One or more conditions for hosting a new control plane instance is not satisfied.")
-    expect(r.stderr).toContain("failure loading certificate for CA: couldn't load the certificate file /etc/kubernetes/pki/ca.crt")
+    expect(r.stderr).toContain(
+      "failure loading certificate for CA: couldn't load the certificate file /etc/kubernetes/pki/ca.crt"
+    )
     expect(r.stderr).toContain("* The certificates that must be shared among control plane instances are provided.")
     expect(await privateKeys(m.rootfs)).toEqual([])
   })
@@ -76,7 +93,9 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     expect(r.stderr).toContain("doesn't have a stable controlPlaneEndpoint address")
     expect(r.stderr).toContain("* The cluster has a stable controlPlaneEndpoint address.")
     expect(await privateKeys(m.rootfs)).toEqual([])
-    expect((await etcdMembers([noEndpoint.etcd.clientURL], noEndpoint.etcd.tls)).map((x) => x.name)).toEqual(["control-plane-1"])
+    expect((await etcdMembers([noEndpoint.etcd.clientURL], noEndpoint.etcd.tls)).map((x) => x.name)).toEqual([
+      "control-plane-1"
+    ])
   })
 
   it("killed (SIGKILL) right after its etcd member was announced, then resumed with `join phase control-plane-join all`: exactly one member for its peer URL, healthy (the full re-run: e2e-control-plane-resume)", async () => {
@@ -89,7 +108,19 @@ describe("control-plane join failures (built CLI, real etcd)", () => {
     expect(first.signal).toBe("SIGKILL")
     expect((await membersNow()).filter((x) => x.peerURLs.includes(peerURL))).toHaveLength(1)
     // resume the way kubeadm documents: re-run the failed parent phase on the node
-    const again = await runCli(["join", "phase", "control-plane-join", "all", "--control-plane", "--rootfs", m.rootfs, "--node-name", m.nodeName, "--apiserver-advertise-address", m.address])
+    const again = await runCli([
+      "join",
+      "phase",
+      "control-plane-join",
+      "all",
+      "--control-plane",
+      "--rootfs",
+      m.rootfs,
+      "--node-name",
+      m.nodeName,
+      "--apiserver-advertise-address",
+      m.address
+    ])
     expect(again.code, again.stderr + again.stdout).toBe(0)
     expect(again.stdout).toContain("already announced")
     await expectOneHealthyMember(cp.cluster.etcd, peerURL, "cp-killed")

@@ -30,19 +30,33 @@ describe("control-plane join into a v1.28 cluster, learner mode, FakeKubelet (bu
   })
 
   it("joins with a learner that is promoted; control-plane label and taint; no ClusterStatus to update", async () => {
-    expect((cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"]).toBeUndefined()
+    expect(
+      (cluster.get("configmaps", "kube-system", "kubeadm-config")?.["data"] as Record<string, string>)["ClusterStatus"]
+    ).toBeUndefined()
     const address = await freeLoopbackAddress([2379, 2380, 2381, 6443, 10250, 10257, 10259])
     const rootfs = await makeWorkerMachine({ prefix: "kubeadm-ts-cp-learner-", kubeletVersion: "v1.28.4" })
     const etcdExt = etcdStaticPodExtension(address)
-    const kubelet = new FakeKubelet({ rootfs, hostname: "cp-learner", internalIP: address, onStarted: etcdExt.onStarted }).start()
+    const kubelet = new FakeKubelet({
+      rootfs,
+      hostname: "cp-learner",
+      internalIP: address,
+      onStarted: etcdExt.onStarted
+    }).start()
     cleanups.push(async () => {
       await etcdExt.stop()
       await kubelet.stop()
       await rm(rootfs, { recursive: true, force: true })
     })
     const r = await runCli([
-      ...cluster.joinCommands.controlPlane, "--etcd-learner", "--rootfs", rootfs, "--node-name", "cp-learner",
-      "--apiserver-advertise-address", address, `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`
+      ...cluster.joinCommands.controlPlane,
+      "--etcd-learner",
+      "--rootfs",
+      rootfs,
+      "--node-name",
+      "cp-learner",
+      "--apiserver-advertise-address",
+      address,
+      `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`
     ])
     expect(r.code, r.stderr + r.stdout).toBe(0)
     expect(r.stdout).toContain("[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)")
@@ -52,7 +66,9 @@ describe("control-plane join into a v1.28 cluster, learner mode, FakeKubelet (bu
     expect(r.stdout).not.toContain("(master)")
     expect(r.stdout).toContain("\n* A new etcd member was added to the local/stacked etcd cluster.\n")
     expect(r.stdout).toContain("Currently it performs no operation")
-    expect(r.stdout).toContain("[mark-control-plane] Marking the node cp-learner as control-plane by adding the labels: [node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]")
+    expect(r.stdout).toContain(
+      "[mark-control-plane] Marking the node cp-learner as control-plane by adding the labels: [node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]"
+    )
 
     const members = await etcdMembers([cluster.etcd.clientURL], cluster.etcd.tls)
     expect(members.map((m) => m.name).sort()).toEqual(["control-plane-1", "cp-learner"])
@@ -62,16 +78,25 @@ describe("control-plane join into a v1.28 cluster, learner mode, FakeKubelet (bu
 
     // 1.22+ download-certs modes: keys 0600, certificates and sa.pub 0644
     const pki = join(rootfs, "etc/kubernetes/pki")
-    for (const f of ["ca.crt", "front-proxy-ca.crt", "etcd/ca.crt", "sa.pub"]) expect((await stat(join(pki, f))).mode & 0o777, f).toBe(0o644)
-    for (const f of ["ca.key", "front-proxy-ca.key", "etcd/ca.key", "sa.key"]) expect((await stat(join(pki, f))).mode & 0o777, f).toBe(0o600)
+    for (const f of ["ca.crt", "front-proxy-ca.crt", "etcd/ca.crt", "sa.pub"])
+      expect((await stat(join(pki, f))).mode & 0o777, f).toBe(0o644)
+    for (const f of ["ca.key", "front-proxy-ca.key", "etcd/ca.key", "sa.key"])
+      expect((await stat(join(pki, f))).mode & 0o777, f).toBe(0o600)
 
-    const etcdYaml = parse(await readFile(join(rootfs, "etc/kubernetes/manifests/etcd.yaml"), "utf8")) as NonNullable<ConstructorParameters<typeof Pod>[0]>
+    const etcdYaml = parse(await readFile(join(rootfs, "etc/kubernetes/manifests/etcd.yaml"), "utf8")) as NonNullable<
+      ConstructorParameters<typeof Pod>[0]
+    >
     new Pod(etcdYaml).validate()
-    expect(etcdYaml.metadata?.annotations?.["kubeadm.kubernetes.io/etcd.advertise-client-urls"]).toBe(`https://${address}:2379`)
+    expect(etcdYaml.metadata?.annotations?.["kubeadm.kubernetes.io/etcd.advertise-client-urls"]).toBe(
+      `https://${address}:2379`
+    )
     expect(etcdYaml.spec?.priorityClassName).toBe("system-node-critical")
     expect(etcdExt.running()?.args).toContain(`--listen-client-urls=https://${address}:2379`)
 
-    const node = cluster.get("nodes", undefined, "cp-learner") as { metadata: { labels: Record<string, string> }; spec: { taints: Array<{ key: string; effect: string }> } }
+    const node = cluster.get("nodes", undefined, "cp-learner") as {
+      metadata: { labels: Record<string, string> }
+      spec: { taints: Array<{ key: string; effect: string }> }
+    }
     expect(node.metadata.labels["node-role.kubernetes.io/control-plane"]).toBe("")
     expect(node.metadata.labels["node.kubernetes.io/exclude-from-external-load-balancers"]).toBe("")
     expect(node.metadata.labels["node-role.kubernetes.io/master"]).toBeUndefined()

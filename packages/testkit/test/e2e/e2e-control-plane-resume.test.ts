@@ -10,7 +10,15 @@
  */
 import { describe, expect, it } from "vitest"
 import { FakeKubelet } from "../../src/index.js"
-import { controlPlaneMachine, etcdctl, etcdMembers, filesUnder, runCli, useClusterWithEtcd, expectOneHealthyMember } from "./control-plane-helpers.js"
+import {
+  controlPlaneMachine,
+  etcdctl,
+  etcdMembers,
+  filesUnder,
+  runCli,
+  useClusterWithEtcd,
+  expectOneHealthyMember
+} from "./control-plane-helpers.js"
 import { SHARED_PORT } from "../helpers.js"
 
 /**
@@ -42,7 +50,12 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
    */
   const machine = async (nodeName: string) => {
     const m = await controlPlaneMachine(nodeName)
-    const kubelet = new FakeKubelet({ rootfs: m.rootfs, hostname: nodeName, internalIP: m.address, csrApiVersion: "v1beta1" }).start()
+    const kubelet = new FakeKubelet({
+      rootfs: m.rootfs,
+      hostname: nodeName,
+      internalIP: m.address,
+      csrApiVersion: "v1beta1"
+    }).start()
     cleanups.push(async () => {
       await kubelet.stop()
       await m.cleanup()
@@ -54,23 +67,35 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     const m = await machine("cp-resume")
     const peerURL = `https://${m.address}:2380`
     const command = [
-      ...cp.cluster.joinCommands.controlPlane, "--rootfs", m.rootfs, "--node-name", "cp-resume",
-      "--apiserver-advertise-address", m.address, `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`
+      ...cp.cluster.joinCommands.controlPlane,
+      "--rootfs",
+      m.rootfs,
+      "--node-name",
+      "cp-resume",
+      "--apiserver-advertise-address",
+      m.address,
+      `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`
     ]
     const first = await runCli(command, { killWhen: (line) => line.startsWith("[etcd] Announced new etcd member") })
     expect(first.signal, first.stderr + first.stdout).toBe("SIGKILL")
     expect((await membersNow()).filter((x) => x.peerURLs.includes(peerURL))).toHaveLength(1)
-    const node = cp.cluster.get("nodes", undefined, "cp-resume") as { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined
+    const node = cp.cluster.get("nodes", undefined, "cp-resume") as
+      { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined
     expect(node?.status?.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }))
 
     // the same command line, plus the checks the first run's own files trip
     const again = await runCli([...command, `--ignore-preflight-errors=${RERUN_IGNORES}`])
     expect(again.stderr + again.stdout).toContain("[WARNING FileAvailable--etc-kubernetes-kubelet.conf]")
     expect(again.code, again.stderr + again.stdout).toBe(0)
-    expect(again.stdout).toContain('[kubelet-start] This machine is already Node "cp-resume" (its kubelet client certificate is valid); resuming the join')
+    expect(again.stdout).toContain(
+      '[kubelet-start] This machine is already Node "cp-resume" (its kubelet client certificate is valid); resuming the join'
+    )
     expect(again.stdout).toContain(`already announced for ${peerURL} (an earlier run); reusing it`)
     const members = await expectOneHealthyMember(cp.cluster.etcd, peerURL, "cp-resume")
-    expect(members.every((x) => x.name !== "" && x.clientURLs.length > 0), JSON.stringify(members)).toBe(true)
+    expect(
+      members.every((x) => x.name !== "" && x.clientURLs.length > 0),
+      JSON.stringify(members)
+    ).toBe(true)
   })
 
   it("with --self-tls-bootstrap (its Node registered, not yet Ready): the re-run keeps the kubelet credentials it has and the member", async () => {
@@ -83,7 +108,9 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     expect(first.stdout).toContain("[kubelet-start] Certificate signing request")
     const again = await runCli([...command, `--ignore-preflight-errors=${RERUN_IGNORES}`])
     expect(again.code, again.stderr + again.stdout).toBe(0)
-    expect(again.stdout).toContain('[kubelet-start] /etc/kubernetes/kubelet.conf already holds a valid client certificate for "system:node:cp-resume-self": no new TLS Bootstrap')
+    expect(again.stdout).toContain(
+      '[kubelet-start] /etc/kubernetes/kubelet.conf already holds a valid client certificate for "system:node:cp-resume-self": no new TLS Bootstrap'
+    )
     expect(again.stdout).not.toContain("[kubelet-start] Certificate signing request")
     const ours = (await membersNow()).filter((x) => x.peerURLs.includes(peerURL))
     expect(ours).toHaveLength(1)
@@ -97,11 +124,19 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     const m = await machine("cp-impostor")
     const before = await membersNow()
     const r = await runCli([
-      ...cp.cluster.joinCommands.controlPlane, "--rootfs", m.rootfs, "--node-name", "control-plane-1",
-      "--apiserver-advertise-address", m.address, `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`
+      ...cp.cluster.joinCommands.controlPlane,
+      "--rootfs",
+      m.rootfs,
+      "--node-name",
+      "control-plane-1",
+      "--apiserver-advertise-address",
+      m.address,
+      `--ignore-preflight-errors=CRI,NumCPU,${SHARED_PORT}`
     ])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('a Node with name "control-plane-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node')
+    expect(r.stderr).toContain(
+      'a Node with name "control-plane-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node'
+    )
     expect((await filesUnder(m.rootfs)).filter((f) => f.endsWith(".key"))).toEqual([])
     expect(await membersNow()).toEqual(before)
   })

@@ -33,7 +33,8 @@ describe("no secret in any output line of a control-plane join at --v=10", () =>
     // every key under pki/ on the new node: the downloaded CAs and sa.key, and the generated leaves
     const pki = join(m.rootfs, "etc/kubernetes/pki")
     const keyFiles = (await filesUnder(pki)).filter((f) => f.endsWith(".key"))
-    for (const downloaded of ["ca.key", "front-proxy-ca.key", "etcd/ca.key", "sa.key"]) expect(keyFiles).toContain(downloaded)
+    for (const downloaded of ["ca.key", "front-proxy-ca.key", "etcd/ca.key", "sa.key"])
+      expect(keyFiles).toContain(downloaded)
     let checked = 0
     for (const f of keyFiles) {
       for (const line of privateKeyBodyLines(await readFile(join(pki, f), "utf8"))) {
@@ -46,7 +47,8 @@ describe("no secret in any output line of a control-plane join at --v=10", () =>
       const conf = await readFile(join(m.rootfs, "etc/kubernetes", f), "utf8")
       const keyData = /client-key-data: (\S+)/.exec(conf)?.[1]
       expect(keyData, f).toBeDefined()
-      for (const line of privateKeyBodyLines(Buffer.from(keyData ?? "", "base64").toString("utf8"))) expect(all, `a line of ${f}'s key`).not.toContain(line)
+      for (const line of privateKeyBodyLines(Buffer.from(keyData ?? "", "base64").toString("utf8")))
+        expect(all, `a line of ${f}'s key`).not.toContain(line)
     }
   })
 
@@ -54,7 +56,9 @@ describe("no secret in any output line of a control-plane join at --v=10", () =>
     const m = await controlPlaneMachine("cp-secrets-bad")
     cp.cleanups.push(m.cleanup)
     const wrong = "0123456789abcdef".repeat(4)
-    const args = cp.cluster.joinCommands.controlPlane.map((a, i, all) => (all[i - 1] === "--certificate-key" ? wrong : a.startsWith("--certificate-key=") ? `--certificate-key=${wrong}` : a))
+    const args = cp.cluster.joinCommands.controlPlane.map((a, i, all) =>
+      all[i - 1] === "--certificate-key" ? wrong : a.startsWith("--certificate-key=") ? `--certificate-key=${wrong}` : a
+    )
     expect(args.join(" ")).toContain(wrong)
     const r = await runCli([...args, ...m.flags, "--v=10"])
     expect(r.code).not.toBe(0)

@@ -27,7 +27,11 @@ afterAll(() => stopRealCluster(cluster), 60_000)
 /** The cluster's etcd as the init node's healthcheck client sees it. */
 const initEtcd = () => {
   const pki = join(cluster.controlPlane.root, "etc/kubernetes/pki/etcd")
-  const tls = { ca: readFileSync(join(pki, "ca.crt"), "utf8"), cert: readFileSync(join(pki, "healthcheck-client.crt"), "utf8"), key: readFileSync(join(pki, "healthcheck-client.key"), "utf8") }
+  const tls = {
+    ca: readFileSync(join(pki, "ca.crt"), "utf8"),
+    cert: readFileSync(join(pki, "healthcheck-client.crt"), "utf8"),
+    key: readFileSync(join(pki, "healthcheck-client.key"), "utf8")
+  }
   return { endpoints: [`https://${cluster.controlPlane.network.address}:2379`], tls }
 }
 const members = () => etcdMembers(initEtcd().endpoints, initEtcd().tls)
@@ -48,7 +52,16 @@ describe("control-plane join, real cluster", () => {
     const before = await members()
     await withRealMachine(cluster, "control-plane-bad-key", async ({ node, root, join: joinOnNode }) => {
       const wrong = "0123456789abcdef".repeat(4)
-      const args = [...cluster.joinCommands.worker, "--control-plane", "--certificate-key", wrong, "--node-name", "control-plane-bad-key", "--apiserver-advertise-address", node.network.address]
+      const args = [
+        ...cluster.joinCommands.worker,
+        "--control-plane",
+        "--certificate-key",
+        wrong,
+        "--node-name",
+        "control-plane-bad-key",
+        "--apiserver-advertise-address",
+        node.network.address
+      ]
       const r = await joinOnNode(args)
       expect(r.code, r.stdout + r.stderr).not.toBe(0)
       expect(r.stderr).toContain("error execution phase control-plane-prepare/download-certs")
@@ -58,83 +71,149 @@ describe("control-plane join, real cluster", () => {
     expect(await members()).toEqual(before)
   }, 200_000)
 
-  it("joins with --certificate-key: real CAs, etcd member, a second etcd and kube-apiserver serving the same cluster", () =>
-    withRealMachine(cluster, "control-plane-1", async ({ node, root, join: joinOnNode }) => {
-      const pods = runStaticPods(node, cluster.components, ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"])
-      try {
-        const r = await joinOnNode([...cluster.joinCommands.controlPlane, "--node-name", "control-plane-1", "--apiserver-advertise-address", node.network.address])
-        expectJoinSucceeded(r)
-        expect(r.stdout + r.stderr).not.toContain(cluster.certificateKey)
-        // the line kubeadm-ts tracks: no KubernetesVersion warning for this cluster
-        expect(r.stderr).not.toContain("KubernetesVersion")
-        // as kubeadm 1.29+ does: a learner first, promoted once in sync
-        expect(r.stdout).toContain("[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)")
-        expect(r.stdout).toContain("[etcd] The learner member is in sync and was promoted to a voting member")
-        // current kubeadm's order (1.37): etcd-join after kubelet-start, then the kubelet's wait, then the control plane's
-        const at = (line: string) => {
-          const i = r.stdout.indexOf(line)
-          expect(i, line).toBeGreaterThanOrEqual(0)
-          return i
+  it(
+    "joins with --certificate-key: real CAs, etcd member, a second etcd and kube-apiserver serving the same cluster",
+    () =>
+      withRealMachine(cluster, "control-plane-1", async ({ node, root, join: joinOnNode }) => {
+        const pods = runStaticPods(node, cluster.components, [
+          "etcd",
+          "kube-apiserver",
+          "kube-controller-manager",
+          "kube-scheduler"
+        ])
+        try {
+          const r = await joinOnNode([
+            ...cluster.joinCommands.controlPlane,
+            "--node-name",
+            "control-plane-1",
+            "--apiserver-advertise-address",
+            node.network.address
+          ])
+          expectJoinSucceeded(r)
+          expect(r.stdout + r.stderr).not.toContain(cluster.certificateKey)
+          // the line kubeadm-ts tracks: no KubernetesVersion warning for this cluster
+          expect(r.stderr).not.toContain("KubernetesVersion")
+          // as kubeadm 1.29+ does: a learner first, promoted once in sync
+          expect(r.stdout).toContain(
+            "[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)"
+          )
+          expect(r.stdout).toContain("[etcd] The learner member is in sync and was promoted to a voting member")
+          // current kubeadm's order (1.37): etcd-join after kubelet-start, then the kubelet's wait, then the control plane's
+          const at = (line: string) => {
+            const i = r.stdout.indexOf(line)
+            expect(i, line).toBeGreaterThanOrEqual(0)
+            return i
+          }
+          const order = [
+            at(
+              '[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"'
+            ),
+            at("[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)"),
+            at(
+              "[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s"
+            ),
+            at("[kubelet-check] The kubelet is healthy after "),
+            at("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap"),
+            at("[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s"),
+            at(`[control-plane-check] Checking kube-apiserver at https://${node.network.address}:6443/livez`),
+            at("[control-plane-check] Checking kube-controller-manager at https://127.0.0.1:10257/healthz"),
+            at("[control-plane-check] Checking kube-scheduler at https://127.0.0.1:10259/livez")
+          ]
+          expect([...order].sort((a, b) => a - b)).toEqual(order)
+          for (const name of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"])
+            expect(r.stdout).toContain(`[control-plane-check] ${name} is healthy after `)
+          // and the 1.15 phase the 1.37 cluster's kubeadm no longer has did not run
+          expect(r.stdout).not.toContain("update-status")
+          const pki = join(root, "etc/kubernetes/pki")
+          const realPki = join(cluster.controlPlane.root, "etc/kubernetes/pki")
+          // The shared CAs are the init node's, byte for byte; every new certificate verifies against them.
+          for (const ca of ["ca.crt", "front-proxy-ca.crt", "etcd/ca.crt", "sa.pub"])
+            expect(readFileSync(join(pki, ca), "utf8"), ca).toBe(readFileSync(join(realPki, ca), "utf8"))
+          for (const [leaf, ca] of CERTS) {
+            const crt = join(pki, `${leaf}.crt`)
+            expect(
+              execFileSync("openssl", ["verify", "-CAfile", join(realPki, `${ca}.crt`), crt], {
+                encoding: "utf8"
+              }).trim()
+            ).toBe(`${crt}: OK`)
+            expect(statSync(join(pki, `${leaf}.key`)).mode & 0o777, leaf).toBe(0o600)
+          }
+          // Two voting etcd members: the learner was promoted.
+          const list = await members()
+          expect(list.map((m) => m.name).sort()).toEqual(["control-plane-0", "control-plane-1"])
+          expect(list.every((m) => !m.isLearner)).toBe(true)
+          // The second kube-apiserver, from the manifest the join wrote, answers and serves the same objects.
+          const second = [
+            "--kubeconfig",
+            join(root, "etc/kubernetes/admin.conf"),
+            "--server",
+            `https://${node.network.address}:6443`
+          ]
+          await waitFor(
+            async () => (await cluster.kubectl([...second, "get", "--raw", "/readyz"])).stdout.trim() === "ok",
+            {
+              timeoutMs: 120_000,
+              intervalMs: 500,
+              what: `the second kube-apiserver's /readyz\n${pods.logTails()}`
+            }
+          )
+          // (controller-manager.conf and scheduler.conf name this node's API server, ready now.)
+          // The kubeconfigs authenticate with the real kubectl, as identities the real RBAC knows:
+          // each component may read its leader-election lease (this node's scheduler, the cluster's only one, holds its own).
+          const kubectlWith = (conf: string, ...args: Array<string>) =>
+            spawnSync(
+              cluster.components.bin("kubectl"),
+              ["--kubeconfig", join(root, "etc/kubernetes", conf), ...args],
+              { encoding: "utf8" }
+            )
+          const lease = (name: string) => `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`
+          expect(
+            kubectlWith("controller-manager.conf", "get", "--raw", lease("kube-controller-manager")).stdout
+          ).toContain('"holderIdentity"')
+          await waitFor(
+            () =>
+              kubectlWith("scheduler.conf", "get", "--raw", lease("kube-scheduler")).stdout.includes(
+                '"holderIdentity"'
+              ),
+            {
+              timeoutMs: 60_000,
+              intervalMs: 500,
+              what: `the new kube-scheduler to hold its lease\n${pods.logTails()}`
+            }
+          )
+          expect(kubectlWith("admin.conf", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").stdout).toBe(
+            "kubernetes-admin"
+          )
+          const uid = async (extra: ReadonlyArray<string>) =>
+            (
+              await cluster.kubectl([
+                ...extra,
+                "-n",
+                "kube-system",
+                "get",
+                "cm",
+                "kubeadm-config",
+                "-o",
+                "jsonpath={.metadata.uid}"
+              ])
+            ).stdout
+          expect(await uid(second)).toBe(await uid([]))
+          // That version's control-plane label and taint.
+          const nodeJson = await cluster.kubectl(["get", "node", "control-plane-1", "-o", "json"])
+          const n = JSON.parse(nodeJson.stdout) as {
+            metadata: { labels: Record<string, string> }
+            spec: { taints?: Array<{ key: string; effect: string }> }
+          }
+          expect(n.metadata.labels).toHaveProperty("node-role.kubernetes.io/control-plane", "")
+          expect(n.spec.taints).toContainEqual(
+            expect.objectContaining({ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" })
+          )
+        } catch (e) {
+          throw new Error(`${causeText(e)}\n${pods.logTails()}`, { cause: e })
+        } finally {
+          await pods.stop()
         }
-        const order = [
-          at('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"'),
-          at("[etcd] Announced new etcd member joining to the existing etcd cluster (as a learner)"),
-          at("[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s"),
-          at("[kubelet-check] The kubelet is healthy after "),
-          at("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap"),
-          at("[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s"),
-          at(`[control-plane-check] Checking kube-apiserver at https://${node.network.address}:6443/livez`),
-          at("[control-plane-check] Checking kube-controller-manager at https://127.0.0.1:10257/healthz"),
-          at("[control-plane-check] Checking kube-scheduler at https://127.0.0.1:10259/livez")
-        ]
-        expect([...order].sort((a, b) => a - b)).toEqual(order)
-        for (const name of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) expect(r.stdout).toContain(`[control-plane-check] ${name} is healthy after `)
-        // and the 1.15 phase the 1.37 cluster's kubeadm no longer has did not run
-        expect(r.stdout).not.toContain("update-status")
-        const pki = join(root, "etc/kubernetes/pki")
-        const realPki = join(cluster.controlPlane.root, "etc/kubernetes/pki")
-        // The shared CAs are the init node's, byte for byte; every new certificate verifies against them.
-        for (const ca of ["ca.crt", "front-proxy-ca.crt", "etcd/ca.crt", "sa.pub"]) expect(readFileSync(join(pki, ca), "utf8"), ca).toBe(readFileSync(join(realPki, ca), "utf8"))
-        for (const [leaf, ca] of CERTS) {
-          const crt = join(pki, `${leaf}.crt`)
-          expect(execFileSync("openssl", ["verify", "-CAfile", join(realPki, `${ca}.crt`), crt], { encoding: "utf8" }).trim()).toBe(`${crt}: OK`)
-          expect(statSync(join(pki, `${leaf}.key`)).mode & 0o777, leaf).toBe(0o600)
-        }
-        // Two voting etcd members: the learner was promoted.
-        const list = await members()
-        expect(list.map((m) => m.name).sort()).toEqual(["control-plane-0", "control-plane-1"])
-        expect(list.every((m) => !m.isLearner)).toBe(true)
-        // The second kube-apiserver, from the manifest the join wrote, answers and serves the same objects.
-        const second = ["--kubeconfig", join(root, "etc/kubernetes/admin.conf"), "--server", `https://${node.network.address}:6443`]
-        await waitFor(async () => (await cluster.kubectl([...second, "get", "--raw", "/readyz"])).stdout.trim() === "ok", {
-          timeoutMs: 120_000,
-          intervalMs: 500,
-          what: `the second kube-apiserver's /readyz\n${pods.logTails()}`
-        })
-        // (controller-manager.conf and scheduler.conf name this node's API server, ready now.)
-        // The kubeconfigs authenticate with the real kubectl, as identities the real RBAC knows:
-        // each component may read its leader-election lease (this node's scheduler, the cluster's only one, holds its own).
-        const kubectlWith = (conf: string, ...args: Array<string>) =>
-          spawnSync(cluster.components.bin("kubectl"), ["--kubeconfig", join(root, "etc/kubernetes", conf), ...args], { encoding: "utf8" })
-        const lease = (name: string) => `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`
-        expect(kubectlWith("controller-manager.conf", "get", "--raw", lease("kube-controller-manager")).stdout).toContain('"holderIdentity"')
-        await waitFor(() => kubectlWith("scheduler.conf", "get", "--raw", lease("kube-scheduler")).stdout.includes('"holderIdentity"'), {
-          timeoutMs: 60_000,
-          intervalMs: 500,
-          what: `the new kube-scheduler to hold its lease\n${pods.logTails()}`
-        })
-        expect(kubectlWith("admin.conf", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").stdout).toBe("kubernetes-admin")
-        const uid = async (extra: ReadonlyArray<string>) => (await cluster.kubectl([...extra, "-n", "kube-system", "get", "cm", "kubeadm-config", "-o", "jsonpath={.metadata.uid}"])).stdout
-        expect(await uid(second)).toBe(await uid([]))
-        // That version's control-plane label and taint.
-        const nodeJson = await cluster.kubectl(["get", "node", "control-plane-1", "-o", "json"])
-        const n = JSON.parse(nodeJson.stdout) as { metadata: { labels: Record<string, string> }; spec: { taints?: Array<{ key: string; effect: string }> } }
-        expect(n.metadata.labels).toHaveProperty("node-role.kubernetes.io/control-plane", "")
-        expect(n.spec.taints).toContainEqual(expect.objectContaining({ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }))
-      } catch (e) {
-        throw new Error(`${causeText(e)}\n${pods.logTails()}`, { cause: e })
-      } finally {
-        await pods.stop()
-      }
-    }), 400_000)
+      }),
+    400_000
+  )
 })

@@ -13,7 +13,14 @@ import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPe
 import type { RealClusterService } from "../../src/real/real-cluster.js"
 import { waitFor } from "../../src/wait.js"
 import { expectNothingLeft } from "./worker-helpers.js"
-import { expectJoinSucceeded, expectRealNodeJoined, realTokenJoinArgs, startRealCluster, stopRealCluster, withRealMachine } from "./real-helpers.js"
+import {
+  expectJoinSucceeded,
+  expectRealNodeJoined,
+  realTokenJoinArgs,
+  startRealCluster,
+  stopRealCluster,
+  withRealMachine
+} from "./real-helpers.js"
 
 let cluster: RealClusterService
 beforeAll(async () => {
@@ -22,39 +29,73 @@ beforeAll(async () => {
 afterAll(() => stopRealCluster(cluster), 60_000)
 
 const clusterInfoKubeconfig = async () => {
-  const r = await cluster.kubectl(["-n", "kube-public", "get", "cm", "cluster-info", "-o", "jsonpath={.data.kubeconfig}"])
+  const r = await cluster.kubectl([
+    "-n",
+    "kube-public",
+    "get",
+    "cm",
+    "cluster-info",
+    "-o",
+    "jsonpath={.data.kubeconfig}"
+  ])
   expect(r.code, r.stderr).toBe(0)
   return r.stdout
 }
 
 describe.concurrent("worker join, real cluster (each on its own node, side by side)", () => {
-  it("token discovery with the CA pin; the real kubelet does the TLS bootstrap", () =>
-    withRealMachine(cluster, "worker-kubelet", async ({ root, kubelet, join }) => {
-      const r = await join([...realTokenJoinArgs(cluster), "--node-name", "worker-kubelet"])
-      expectJoinSucceeded(r)
-      expect(r.stdout).toContain("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap")
-      // current kubeadm's kubelet-wait-bootstrap (1.33+): the kubelet's /healthz first, after kubelet-start
-      const healthy = r.stdout.indexOf("[kubelet-check] The kubelet is healthy after ")
-      expect(healthy).toBeGreaterThan(r.stdout.indexOf('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"'))
-      expect(healthy).toBeLessThan(r.stdout.indexOf("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap"))
-      expect(kubelet.isActive()).toBe(true)
-      await expectRealNodeJoined(cluster, root, "worker-kubelet")
-    }), 300_000)
+  it(
+    "token discovery with the CA pin; the real kubelet does the TLS bootstrap",
+    () =>
+      withRealMachine(cluster, "worker-kubelet", async ({ root, kubelet, join }) => {
+        const r = await join([...realTokenJoinArgs(cluster), "--node-name", "worker-kubelet"])
+        expectJoinSucceeded(r)
+        expect(r.stdout).toContain("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap")
+        // current kubeadm's kubelet-wait-bootstrap (1.33+): the kubelet's /healthz first, after kubelet-start
+        const healthy = r.stdout.indexOf("[kubelet-check] The kubelet is healthy after ")
+        expect(healthy).toBeGreaterThan(
+          r.stdout.indexOf(
+            '[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"'
+          )
+        )
+        expect(healthy).toBeLessThan(
+          r.stdout.indexOf("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap")
+        )
+        expect(kubelet.isActive()).toBe(true)
+        await expectRealNodeJoined(cluster, root, "worker-kubelet")
+      }),
+    300_000
+  )
 
-  it("--self-tls-bootstrap: the CSR from kubeadm-ts, approved and signed by the real controllers", () =>
-    withRealMachine(cluster, "worker-self", async ({ root, join }) => {
-      const r = await join([...realTokenJoinArgs(cluster), "--node-name", "worker-self", "--self-tls-bootstrap"])
-      expectJoinSucceeded(r)
-      expect(r.stdout).toContain("Performing the kubelet's TLS Bootstrap in-process")
-      await expectRealNodeJoined(cluster, root, "worker-self")
-    }), 300_000)
+  it(
+    "--self-tls-bootstrap: the CSR from kubeadm-ts, approved and signed by the real controllers",
+    () =>
+      withRealMachine(cluster, "worker-self", async ({ root, join }) => {
+        const r = await join([...realTokenJoinArgs(cluster), "--node-name", "worker-self", "--self-tls-bootstrap"])
+        expectJoinSucceeded(r)
+        expect(r.stdout).toContain("Performing the kubelet's TLS Bootstrap in-process")
+        await expectRealNodeJoined(cluster, root, "worker-self")
+      }),
+    300_000
+  )
 
-  it("--discovery-token-unsafe-skip-ca-verification", () =>
-    withRealMachine(cluster, "worker-unpinned", async ({ root, join }) => {
-      const r = await join(["join", cluster.endpoint, "--token", cluster.token, "--discovery-token-unsafe-skip-ca-verification", "--node-name", "worker-unpinned"])
-      expectJoinSucceeded(r)
-      await expectRealNodeJoined(cluster, root, "worker-unpinned")
-    }), 300_000)
+  it(
+    "--discovery-token-unsafe-skip-ca-verification",
+    () =>
+      withRealMachine(cluster, "worker-unpinned", async ({ root, join }) => {
+        const r = await join([
+          "join",
+          cluster.endpoint,
+          "--token",
+          cluster.token,
+          "--discovery-token-unsafe-skip-ca-verification",
+          "--node-name",
+          "worker-unpinned"
+        ])
+        expectJoinSucceeded(r)
+        await expectRealNodeJoined(cluster, root, "worker-unpinned")
+      }),
+    300_000
+  )
 
   it("--discovery-file: the real cluster-info kubeconfig, local", async () => {
     const discovery = await clusterInfoKubeconfig()
@@ -62,7 +103,15 @@ describe.concurrent("worker join, real cluster (each on its own node, side by si
       cluster,
       "worker-file",
       async ({ root, join }) => {
-        const r = await join(["join", "--discovery-file", "/srv/discovery.conf", "--token", cluster.token, "--node-name", "worker-file"])
+        const r = await join([
+          "join",
+          "--discovery-file",
+          "/srv/discovery.conf",
+          "--token",
+          cluster.token,
+          "--node-name",
+          "worker-file"
+        ])
         expectJoinSucceeded(r)
         await expectRealNodeJoined(cluster, root, "worker-file")
       },
@@ -76,7 +125,11 @@ describe.concurrent("worker join, real cluster (each on its own node, side by si
     const webCa = await createCaCertificate(caKeys, { commonName: "web-ca" })
     const serverKeys = await generateKeyPair("ecdsa-p256")
     const host = cluster.network.gateway
-    const cert = await createCertificate(serverKeys.publicKey, { commonName: "web", ipAddresses: [host], extKeyUsages: ["server"] }, { certPem: webCa, keys: caKeys })
+    const cert = await createCertificate(
+      serverKeys.publicKey,
+      { commonName: "web", ipAddresses: [host], extKeyUsages: ["server"] },
+      { certPem: webCa, keys: caKeys }
+    )
     const web = https.createServer({ cert, key: await privateKeyToPem(serverKeys.privateKey) }, (req, res) => {
       if (req.url === "/discovery.yaml") res.end(discovery)
       else res.writeHead(404).end()
@@ -128,15 +181,28 @@ describe.concurrent("worker join refused by a real cluster", () => {
   }, 120_000)
 
   it("a token the real token cleaner deleted once it expired", async () => {
-    const created = await cluster.kubeadm(["token", "create", "--ttl", "1s", "--kubeconfig", "/etc/kubernetes/admin.conf"])
+    const created = await cluster.kubeadm([
+      "token",
+      "create",
+      "--ttl",
+      "1s",
+      "--kubeconfig",
+      "/etc/kubernetes/admin.conf"
+    ])
     expect(created.code, created.stderr).toBe(0)
     const token = created.stdout.trim()
     const id = token.split(".")[0] ?? ""
-    await waitFor(async () => (await cluster.kubectl(["-n", "kube-system", "get", "secret", `bootstrap-token-${id}`])).stderr.includes("NotFound"), {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      what: "the token cleaner to delete the expired token"
-    })
+    await waitFor(
+      async () =>
+        (await cluster.kubectl(["-n", "kube-system", "get", "secret", `bootstrap-token-${id}`])).stderr.includes(
+          "NotFound"
+        ),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: "the token cleaner to delete the expired token"
+      }
+    )
     const stderr = await refused("deleted-token", realTokenJoinArgs(cluster, token))
     expect(stderr).toContain(`could not find a JWS signature in the cluster-info ConfigMap for token ID "${id}"`)
   }, 180_000)

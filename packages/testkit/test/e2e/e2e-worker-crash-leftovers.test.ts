@@ -23,7 +23,14 @@ afterAll(() => cluster.close())
 const WAITING = "[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap..."
 const BOOTSTRAP_CONF = "etc/kubernetes/bootstrap-kubelet.conf"
 /** No kubelet runs here, so the join waits for a TLS bootstrap that never comes. */
-const args = (rootfs: string, node: string) => [...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", node, `--ignore-preflight-errors=CRI,${SHARED_PORT}`]
+const args = (rootfs: string, node: string) => [
+  ...tokenJoinArgs(cluster),
+  "--rootfs",
+  rootfs,
+  "--node-name",
+  node,
+  `--ignore-preflight-errors=CRI,${SHARED_PORT}`
+]
 
 const withMachine = async (test: (rootfs: string) => Promise<void>) => {
   const rootfs = await makeWorkerMachine()
@@ -37,11 +44,17 @@ const withMachine = async (test: (rootfs: string) => Promise<void>) => {
 describe("what a crashed or stopped join leaves (built CLI)", () => {
   it("killed with SIGKILL mid kubelet-start: the failing rerun removes bootstrap-kubelet.conf and leftover temp files", () =>
     withMachine(async (rootfs) => {
-      const first = await runChild(process.execPath, [CLI, ...args(rootfs, "crash-kill")], { timeoutMs: 60_000, killWhen: (line) => line === WAITING })
+      const first = await runChild(process.execPath, [CLI, ...args(rootfs, "crash-kill")], {
+        timeoutMs: 60_000,
+        killWhen: (line) => line === WAITING
+      })
       expect(first.signal).toBe("SIGKILL")
       expect(existsSync(join(rootfs, BOOTSTRAP_CONF)), "the crash left the token file").toBe(true)
       // What a crash between create and rename leaves (e.g. the kubelet's key).
-      const temps = ["var/lib/kubelet/pki/.kubelet-client-2026-12-03-14-00-00.pem.tmp-0123456789ab", "etc/kubernetes/.kubelet.conf.tmp-ba9876543210"]
+      const temps = [
+        "var/lib/kubelet/pki/.kubelet-client-2026-12-03-14-00-00.pem.tmp-0123456789ab",
+        "etc/kubernetes/.kubelet.conf.tmp-ba9876543210"
+      ]
       for (const t of temps) {
         mkdirSync(dirname(join(rootfs, t)), { recursive: true, mode: 0o700 })
         writeFileSync(join(rootfs, t), "-----BEGIN EC PRIVATE KEY-----\n", { mode: 0o600 })

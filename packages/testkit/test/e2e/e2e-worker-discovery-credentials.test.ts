@@ -33,22 +33,42 @@ const withRootfs = async (discovery: string, test: (rootfs: string) => Promise<v
 }
 
 const join_ = (rootfs: string, nodeName: string, extra: ReadonlyArray<string> = []) =>
-  runCli(["join", "--discovery-file", "/srv/discovery.conf", "--rootfs", rootfs, "--node-name", nodeName, "--ignore-preflight-errors=all", ...extra])
+  runCli([
+    "join",
+    "--discovery-file",
+    "/srv/discovery.conf",
+    "--rootfs",
+    rootfs,
+    "--node-name",
+    nodeName,
+    "--ignore-preflight-errors=all",
+    ...extra
+  ])
 
 /** The node's own credential exists and is the one the cluster signed for it; the bootstrap file is gone. */
 const expectNodeCredential = (rootfs: string, nodeName: string) => {
   const pem = join(rootfs, "var/lib/kubelet/pki/kubelet-client-current.pem")
   expect(existsSync(join(rootfs, "etc/kubernetes/kubelet.conf"))).toBe(true)
-  expect(existsSync(join(rootfs, "etc/kubernetes/bootstrap-kubelet.conf")), "bootstrap-kubelet.conf removed").toBe(false)
+  expect(existsSync(join(rootfs, "etc/kubernetes/bootstrap-kubelet.conf")), "bootstrap-kubelet.conf removed").toBe(
+    false
+  )
   expect(readFileSync(join(rootfs, "etc/kubernetes/pki/ca.crt"), "utf8")).toBe(cluster.caPem)
-  const subject = execFileSync("openssl", ["x509", "-in", pem, "-noout", "-subject", "-nameopt", "RFC2253"], { encoding: "utf8" })
+  const subject = execFileSync("openssl", ["x509", "-in", pem, "-noout", "-subject", "-nameopt", "RFC2253"], {
+    encoding: "utf8"
+  })
   expect(subject.trim()).toBe(`subject=CN=system:node:${nodeName},O=system:nodes`)
-  expect(execFileSync("openssl", ["verify", "-CAfile", join(rootfs, "etc/kubernetes/pki/ca.crt"), pem], { encoding: "utf8" }).trim()).toBe(`${pem}: OK`)
+  expect(
+    execFileSync("openssl", ["verify", "-CAfile", join(rootfs, "etc/kubernetes/pki/ca.crt"), pem], {
+      encoding: "utf8"
+    }).trim()
+  ).toBe(`${pem}: OK`)
 }
 
 /** Who created this node's CSR (the audit log's authenticated user). */
 const csrCreators = () =>
-  cluster.audit.entries.filter((e) => e.verb === "create" && e.path.includes("/certificatesigningrequests") && e.status < 300).map((e) => e.user)
+  cluster.audit.entries
+    .filter((e) => e.verb === "create" && e.path.includes("/certificatesigningrequests") && e.status < 300)
+    .map((e) => e.user)
 
 describe("file discovery with credentials in the file and no --token (built CLI, testkit control plane)", () => {
   it("a bootstrap token in the file is the TLS bootstrap credential (self TLS bootstrap)", () =>
@@ -57,7 +77,9 @@ describe("file discovery with credentials in the file and no --token (built CLI,
       const r = await join_(rootfs, "file-token-self", ["--self-tls-bootstrap", "--v=1"])
       expect(r.code, r.stderr).toBe(0)
       expect(r.stdout).toContain("This node has joined the cluster:")
-      expect(r.stderr).toContain("[discovery] Using authentication credentials from the discovery file for validating TLS connection")
+      expect(r.stderr).toContain(
+        "[discovery] Using authentication credentials from the discovery file for validating TLS connection"
+      )
       expectNodeCredential(rootfs, "file-token-self")
       const tokenId = cluster.token.split(".")[0]
       expect(csrCreators()).toEqual([`system:bootstrap:${tokenId}`])
@@ -79,7 +101,10 @@ describe("file discovery with credentials in the file and no --token (built CLI,
     }))
 
   it("a client certificate in the file is the TLS bootstrap credential", async () => {
-    const discovery = await cluster.clientKubeconfig("system:bootstrap:certjoin", ["system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token"])
+    const discovery = await cluster.clientKubeconfig("system:bootstrap:certjoin", [
+      "system:bootstrappers",
+      "system:bootstrappers:kubeadm:default-node-token"
+    ])
     await withRootfs(discovery, async (rootfs) => {
       cluster.audit.clear()
       const r = await join_(rootfs, "file-cert-self", ["--self-tls-bootstrap"])
@@ -87,7 +112,11 @@ describe("file discovery with credentials in the file and no --token (built CLI,
       expect(r.stdout).toContain("This node has joined the cluster:")
       expectNodeCredential(rootfs, "file-cert-self")
       expect(csrCreators()).toEqual(["system:bootstrap:certjoin"])
-      expect(cluster.audit.entries.filter((e) => e.user === "system:bootstrap:certjoin").every((e) => e.via === "client-certificate")).toBe(true)
+      expect(
+        cluster.audit.entries
+          .filter((e) => e.user === "system:bootstrap:certjoin")
+          .every((e) => e.via === "client-certificate")
+      ).toBe(true)
     })
   })
 

@@ -23,7 +23,10 @@ afterAll(() => cluster.close())
 const NO_CRI = `--ignore-preflight-errors=CRI,${SHARED_PORT}`
 
 /** Runs the join in a fresh machine; returns the result after checking nothing was left behind. */
-const failingJoin = async (args: (rootfs: string) => ReadonlyArray<string>, files: Record<string, string> = {}): Promise<CliResult> => {
+const failingJoin = async (
+  args: (rootfs: string) => ReadonlyArray<string>,
+  files: Record<string, string> = {}
+): Promise<CliResult> => {
   const rootfs = await makeWorkerMachine({ files })
   try {
     const r = await runCli(args(rootfs))
@@ -37,17 +40,32 @@ const failingJoin = async (args: (rootfs: string) => ReadonlyArray<string>, file
 }
 
 const token = (rootfs: string, extra: ReadonlyArray<string>, t = cluster.token) => [
-  "join", cluster.endpoint, "--token", t, "--rootfs", rootfs, "--node-name", "worker-bad", NO_CRI, ...extra
+  "join",
+  cluster.endpoint,
+  "--token",
+  t,
+  "--rootfs",
+  rootfs,
+  "--node-name",
+  "worker-bad",
+  NO_CRI,
+  ...extra
 ]
 
-const noTokenSent = () => expect(cluster.audit.filter((e) => e.bearerSent), "requests carrying a token").toEqual([])
+const noTokenSent = () =>
+  expect(
+    cluster.audit.filter((e) => e.bearerSent),
+    "requests carrying a token"
+  ).toEqual([])
 
 describe("worker join fails cleanly (built CLI, testkit control plane)", () => {
   it("wrong CA hash: says which hash the cluster really has", async () => {
     cluster.audit.clear()
     const wrong = "sha256:" + "0".repeat(64)
     const r = await failingJoin((rootfs) => token(rootfs, ["--discovery-token-ca-cert-hash", wrong]))
-    expect(r.stderr).toContain("error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys")
+    expect(r.stderr).toContain(
+      "error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys"
+    )
     expect(r.stderr).toContain(cluster.caCertHash)
     noTokenSent()
   })
@@ -70,7 +88,9 @@ describe("worker join fails cleanly (built CLI, testkit control plane)", () => {
     const fault = await cluster.tamperClusterInfo({ resign: false })
     try {
       const r = await failingJoin((rootfs) => token(rootfs, ["--discovery-token-ca-cert-hash", cluster.caCertHash]))
-      expect(r.stderr).toContain("failed to verify JWS signature of received cluster info object, can't trust this API Server")
+      expect(r.stderr).toContain(
+        "failed to verify JWS signature of received cluster info object, can't trust this API Server"
+      )
       noTokenSent()
     } finally {
       fault.remove()
@@ -78,8 +98,17 @@ describe("worker join fails cleanly (built CLI, testkit control plane)", () => {
   })
 
   it("a malformed token is rejected before anything happens", async () => {
-    const r = await failingJoin((rootfs) => ["join", cluster.endpoint, "--token", "abc", "--discovery-token-ca-cert-hash", cluster.caCertHash, "--rootfs", rootfs])
-    expect(r.stderr).toContain('the bootstrap token is invalid')
+    const r = await failingJoin((rootfs) => [
+      "join",
+      cluster.endpoint,
+      "--token",
+      "abc",
+      "--discovery-token-ca-cert-hash",
+      cluster.caCertHash,
+      "--rootfs",
+      rootfs
+    ])
+    expect(r.stderr).toContain("the bootstrap token is invalid")
     expect(r.stderr).not.toContain("error execution phase")
   })
 
@@ -90,22 +119,53 @@ describe("worker join fails cleanly (built CLI, testkit control plane)", () => {
 
   it("two discovery forms at once are refused", async () => {
     const r = await failingJoin(
-      (rootfs) => ["join", cluster.endpoint, "--token", cluster.token, "--discovery-token-ca-cert-hash", cluster.caCertHash, "--discovery-file", "/srv/d.conf", "--rootfs", rootfs],
+      (rootfs) => [
+        "join",
+        cluster.endpoint,
+        "--token",
+        cluster.token,
+        "--discovery-token-ca-cert-hash",
+        cluster.caCertHash,
+        "--discovery-file",
+        "/srv/d.conf",
+        "--rootfs",
+        rootfs
+      ],
       { "srv/d.conf": cluster.anonymousKubeconfig() }
     )
     expect(r.stderr).toContain("bootstrapToken and file cannot both be set")
   })
 
   it("an http:// discovery URL is refused", async () => {
-    const r = await failingJoin((rootfs) => ["join", "--discovery-file", `http://${cluster.endpoint}/discovery.yaml`, "--token", cluster.token, "--rootfs", rootfs])
+    const r = await failingJoin((rootfs) => [
+      "join",
+      "--discovery-file",
+      `http://${cluster.endpoint}/discovery.yaml`,
+      "--token",
+      cluster.token,
+      "--rootfs",
+      rootfs
+    ])
     expect(r.stderr).toContain("if a URL is used, the scheme must be https")
   })
 
   it("a Ready Node with the same name already exists", async () => {
     const r = await failingJoin((rootfs) => [
-      "join", cluster.endpoint, "--token", cluster.token, "--discovery-token-ca-cert-hash", cluster.caCertHash, "--rootfs", rootfs, "--node-name", "control-plane-1", NO_CRI
+      "join",
+      cluster.endpoint,
+      "--token",
+      cluster.token,
+      "--discovery-token-ca-cert-hash",
+      cluster.caCertHash,
+      "--rootfs",
+      rootfs,
+      "--node-name",
+      "control-plane-1",
+      NO_CRI
     ])
-    expect(r.stderr).toContain('a Node with name "control-plane-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node')
+    expect(r.stderr).toContain(
+      'a Node with name "control-plane-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node'
+    )
   })
 
   it("an existing kubelet.conf fails preflight (not ignored) and is left untouched", async () => {
@@ -115,7 +175,9 @@ describe("worker join fails cleanly (built CLI, testkit control plane)", () => {
       const r = await runCli(token(rootfs, ["--discovery-token-ca-cert-hash", cluster.caCertHash]))
       expect(r.code).not.toBe(0)
       expect(r.stderr).toContain("error execution phase preflight: [preflight] Some fatal errors occurred:")
-      expect(r.stderr).toContain("\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists")
+      expect(r.stderr).toContain(
+        "\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists"
+      )
       expect(r.stderr).toContain("--ignore-preflight-errors=...")
       expect(readFileSync(join(rootfs, "etc/kubernetes/kubelet.conf"), "utf8")).toBe(existing)
     } finally {
@@ -129,8 +191,12 @@ describe.concurrent("tokens without a JWS (each waits out the short grace period
     const t = cluster.createToken()
     const fault = cluster.dropJws(t)
     try {
-      const r = await failingJoin((rootfs) => token(rootfs, ["--discovery-token-ca-cert-hash", cluster.caCertHash, "--node-name", "worker-nojws"], t))
-      expect(r.stderr).toContain(`could not find a JWS signature in the cluster-info ConfigMap for token ID "${t.split(".")[0]}"`)
+      const r = await failingJoin((rootfs) =>
+        token(rootfs, ["--discovery-token-ca-cert-hash", cluster.caCertHash, "--node-name", "worker-nojws"], t)
+      )
+      expect(r.stderr).toContain(
+        `could not find a JWS signature in the cluster-info ConfigMap for token ID "${t.split(".")[0]}"`
+      )
       expect(r.stderr).toContain('Use "kubeadm token create"')
       expect(cluster.audit.filter((e) => e.user === `system:bootstrap:${t.split(".")[0]}`)).toEqual([])
     } finally {
@@ -141,7 +207,9 @@ describe.concurrent("tokens without a JWS (each waits out the short grace period
   it("an expired token", async () => {
     const t = cluster.createToken()
     cluster.expireToken(t)
-    const r = await failingJoin((rootfs) => token(rootfs, ["--discovery-token-ca-cert-hash", cluster.caCertHash, "--node-name", "worker-expired"], t))
+    const r = await failingJoin((rootfs) =>
+      token(rootfs, ["--discovery-token-ca-cert-hash", cluster.caCertHash, "--node-name", "worker-expired"], t)
+    )
     expect(r.stderr).toContain("it has expired")
     expect(cluster.audit.filter((e) => e.user === `system:bootstrap:${t.split(".")[0]}`)).toEqual([])
   })

@@ -18,7 +18,6 @@ beforeAll(async () => {
 })
 afterAll(() => cluster.close())
 
-
 /** The base64 body lines of every PEM block of a type in `pem`. */
 const pemBodyLines = (pem: string, type: RegExp) =>
   [...pem.matchAll(/-----BEGIN ([A-Z ]+)-----\n([\s\S]*?)-----END/g)]
@@ -28,9 +27,23 @@ const pemBodyLines = (pem: string, type: RegExp) =>
 describe("worker join under faults", () => {
   it("succeeds with two 500s on the cluster-info GET and a 429 on the CSR creation", () =>
     withMachine(async (rootfs) => {
-      const info = cluster.faults.failNext({ method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info" }, 2, 500)
-      const csr = cluster.faults.failNext({ method: "POST", path: /certificatesigningrequests$/ }, 1, 429, { retryAfterSeconds: 1 })
-      const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", "worker-faults", "--self-tls-bootstrap", `--ignore-preflight-errors=${SHARED_PORT}`])
+      const info = cluster.faults.failNext(
+        { method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info" },
+        2,
+        500
+      )
+      const csr = cluster.faults.failNext({ method: "POST", path: /certificatesigningrequests$/ }, 1, 429, {
+        retryAfterSeconds: 1
+      })
+      const r = await runCli([
+        ...tokenJoinArgs(cluster),
+        "--rootfs",
+        rootfs,
+        "--node-name",
+        "worker-faults",
+        "--self-tls-bootstrap",
+        `--ignore-preflight-errors=${SHARED_PORT}`
+      ])
       expect(r.code, r.stderr).toBe(0)
       expect(info.hits()).toBe(2)
       expect(csr.hits()).toBe(1)
@@ -41,7 +54,16 @@ describe("worker join under faults", () => {
 describe("no secret in any output line at --v=10", () => {
   it("a successful join prints neither the token secret nor any key", () =>
     withMachine(async (rootfs) => {
-      const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", "worker-verbose", "--self-tls-bootstrap", `--ignore-preflight-errors=${SHARED_PORT}`, "--v=10"])
+      const r = await runCli([
+        ...tokenJoinArgs(cluster),
+        "--rootfs",
+        rootfs,
+        "--node-name",
+        "worker-verbose",
+        "--self-tls-bootstrap",
+        `--ignore-preflight-errors=${SHARED_PORT}`,
+        "--v=10"
+      ])
       expect(r.code, r.stderr).toBe(0)
       const all = r.stdout + r.stderr
       expect(all.split("\n").length).toBeGreaterThan(20) // the verbose detail really is there
@@ -58,7 +80,15 @@ describe("no secret in any output line at --v=10", () => {
     const rootfs = await makeWorkerMachine()
     try {
       const wrong = `${cluster.token.split(".")[0]}.zzzzzzzzzzzzzzzz`
-      const r = await runCli([...tokenJoinArgs(cluster, wrong), "--rootfs", rootfs, "--node-name", "worker-verbose-bad", `--ignore-preflight-errors=CRI,${SHARED_PORT}`, "--v=10"])
+      const r = await runCli([
+        ...tokenJoinArgs(cluster, wrong),
+        "--rootfs",
+        rootfs,
+        "--node-name",
+        "worker-verbose-bad",
+        `--ignore-preflight-errors=CRI,${SHARED_PORT}`,
+        "--v=10"
+      ])
       expect(r.code).not.toBe(0)
       const all = r.stdout + r.stderr
       expect(all).toContain("failed to verify JWS signature")

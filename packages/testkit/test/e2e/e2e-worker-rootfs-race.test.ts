@@ -36,7 +36,15 @@ describe("rootfs confinement under a racing swapper (built CLI)", () => {
       const swapper = await startSwapper(join(rootfs, "var/lib/kubelet/pki"), join(rootfs, "var/lib/kubelet/swap"))
       try {
         // No containerd or kubelet here: the preflight checks are not what this test is about.
-        const r = await runCli([...tokenJoinArgs(cluster), "--rootfs", rootfs, "--node-name", `race-${i}`, "--ignore-preflight-errors=all", "--self-tls-bootstrap"])
+        const r = await runCli([
+          ...tokenJoinArgs(cluster),
+          "--rootfs",
+          rootfs,
+          "--node-name",
+          `race-${i}`,
+          "--ignore-preflight-errors=all",
+          "--self-tls-bootstrap"
+        ])
         if (r.code === 0) succeeded++
         else {
           // Refused because the path led outside at that instant (or, rarely, kept changing under the walk).
@@ -55,6 +63,8 @@ describe("rootfs confinement under a racing swapper (built CLI)", () => {
     expect(swaps).toBeGreaterThan(JOINS)
     expect(succeeded + refused).toBe(JOINS)
     expect(refused).toBeGreaterThan(0)
-    console.log(`rootfs race: ${JOINS} joins, ${succeeded} succeeded, ${refused} refused, ${swaps} swaps, 0 files outside`)
+    console.log(
+      `rootfs race: ${JOINS} joins, ${succeeded} succeeded, ${refused} refused, ${swaps} swaps, 0 files outside`
+    )
   }, 600_000)
 })

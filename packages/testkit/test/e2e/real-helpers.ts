@@ -53,7 +53,11 @@ export const withRealMachine = async (
   const containerd = await startContainerd(node.root)
   const kubelet = installKubeletUnit(node, cluster.components)
   const join = async (args: ReadonlyArray<string>): Promise<CliResult> => {
-    const r = await runChild("nsenter", [`--net=/run/netns/${node.network.netns}`, process.execPath, CLI_UNDER_TEST, ...args, "--rootfs", node.root], { timeoutMs: Number(process.env["KUBEADM_TS_JOIN_TIMEOUT_MS"] ?? 240_000) })
+    const r = await runChild(
+      "nsenter",
+      [`--net=/run/netns/${node.network.netns}`, process.execPath, CLI_UNDER_TEST, ...args, "--rootfs", node.root],
+      { timeoutMs: Number(process.env["KUBEADM_TS_JOIN_TIMEOUT_MS"] ?? 240_000) }
+    )
     return { code: r.code ?? 128, stdout: r.stdout, stderr: r.stderr }
   }
   try {
@@ -87,33 +91,42 @@ export const expectRealNodeJoined = async (cluster: RealClusterService, root: st
   expect(statSync(issued).mode & 0o777).toBe(0o600)
   expect(readFileSync(path("etc/kubernetes/pki/ca.crt"), "utf8")).toBe(cluster.caPem)
   // The client certificate the real CSR signer issued.
-  const subject = execFileSync("openssl", ["x509", "-in", issued, "-noout", "-subject", "-nameopt", "RFC2253"], { encoding: "utf8" })
+  const subject = execFileSync("openssl", ["x509", "-in", issued, "-noout", "-subject", "-nameopt", "RFC2253"], {
+    encoding: "utf8"
+  })
   expect(subject.trim()).toBe(`subject=CN=system:node:${nodeName},O=system:nodes`)
-  const verify = execFileSync("openssl", ["verify", "-CAfile", join(cluster.controlPlane.root, "etc/kubernetes/pki/ca.crt"), issued], { encoding: "utf8" })
+  const verify = execFileSync(
+    "openssl",
+    ["verify", "-CAfile", join(cluster.controlPlane.root, "etc/kubernetes/pki/ca.crt"), issued],
+    { encoding: "utf8" }
+  )
   expect(verify.trim()).toBe(`${issued}: OK`)
   await expectPrivateKeysPrivate(root)
   // NodeLocalCRISocket (1.34+): the socket is the node's own setting, not a flag or an annotation.
   const socket = "unix:///var/run/containerd/containerd.sock"
-  expect(readFileSync(path("var/lib/kubelet/instance-config.yaml"), "utf8")).toBe(`containerRuntimeEndpoint: "${socket}"\n`)
+  expect(readFileSync(path("var/lib/kubelet/instance-config.yaml"), "utf8")).toBe(
+    `containerRuntimeEndpoint: "${socket}"\n`
+  )
   expect(readFileSync(path("var/lib/kubelet/config.yaml"), "utf8")).toContain(`containerRuntimeEndpoint: ${socket}\n`)
   expect(readFileSync(path("var/lib/kubelet/kubeadm-flags.env"), "utf8")).not.toContain("--container-runtime-endpoint")
   // The Node as the real API server has it (NotReady is fine: there is no CNI).
   // (kubeadm, like kubeadm-ts, is done once the kubelet has its certificate: it registers soon after)
-  const node = await waitFor(async () => {
-    const r = await cluster.kubectl(["get", "node", nodeName, "-o", "json"])
-    return r.code === 0 ? r : undefined
-  }, { timeoutMs: 90_000, intervalMs: 500, what: `the kubelet to register Node ${nodeName}` })
-  const metadata = (JSON.parse(node.stdout) as { metadata: { name: string; annotations?: Record<string, string> } }).metadata
+  const node = await waitFor(
+    async () => {
+      const r = await cluster.kubectl(["get", "node", nodeName, "-o", "json"])
+      return r.code === 0 ? r : undefined
+    },
+    { timeoutMs: 90_000, intervalMs: 500, what: `the kubelet to register Node ${nodeName}` }
+  )
+  const metadata = (JSON.parse(node.stdout) as { metadata: { name: string; annotations?: Record<string, string> } })
+    .metadata
   expect(metadata.name).toBe(nodeName)
   expect(metadata.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBeUndefined()
 }
 
 /** `join <endpoint> --token T --discovery-token-ca-cert-hash H` for the real cluster. */
-export const realTokenJoinArgs = (cluster: RealClusterService, token = cluster.token, hash = cluster.caCertHash): Array<string> => [
-  "join",
-  cluster.endpoint,
-  "--token",
-  token,
-  "--discovery-token-ca-cert-hash",
-  hash
-]
+export const realTokenJoinArgs = (
+  cluster: RealClusterService,
+  token = cluster.token,
+  hash = cluster.caCertHash
+): Array<string> => ["join", cluster.endpoint, "--token", token, "--discovery-token-ca-cert-hash", hash]

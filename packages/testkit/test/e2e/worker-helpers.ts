@@ -69,9 +69,13 @@ export const expectJoined = async (rootfs: string, cluster: TestCluster, nodeNam
   expect(flags).toContain(` --container-runtime-endpoint=${criSocketOf(cluster)}`)
   expect(existsSync(path("etc/kubernetes/bootstrap-kubelet.conf")), "bootstrap-kubelet.conf removed").toBe(false)
   // The client certificate: system:node:<name> / system:nodes, signed by the cluster CA (openssl's opinion).
-  const subject = execFileSync("openssl", ["x509", "-in", pem, "-noout", "-subject", "-nameopt", "RFC2253"], { encoding: "utf8" })
+  const subject = execFileSync("openssl", ["x509", "-in", pem, "-noout", "-subject", "-nameopt", "RFC2253"], {
+    encoding: "utf8"
+  })
   expect(subject.trim()).toBe(`subject=CN=system:node:${nodeName},O=system:nodes`)
-  const verify = execFileSync("openssl", ["verify", "-CAfile", path("etc/kubernetes/pki/ca.crt"), pem], { encoding: "utf8" })
+  const verify = execFileSync("openssl", ["verify", "-CAfile", path("etc/kubernetes/pki/ca.crt"), pem], {
+    encoding: "utf8"
+  })
   expect(verify.trim()).toBe(`${pem}: OK`)
   await expectPrivateKeysPrivate(rootfs)
   // kubectl, with the node's own kubeconfig, sees its Node.
@@ -112,7 +116,9 @@ export const expectNothingLeft = async (rootfs: string) => {
 export const expectNoTokenBeforeVerification = (entries: ReadonlyArray<AuditEntry>) => {
   const lastAnonymousInfo = Math.max(
     0,
-    ...entries.filter((e) => e.path === "/api/v1/namespaces/kube-public/configmaps/cluster-info" && !e.bearerSent).map((e) => e.seq)
+    ...entries
+      .filter((e) => e.path === "/api/v1/namespaces/kube-public/configmaps/cluster-info" && !e.bearerSent)
+      .map((e) => e.seq)
   )
   const early = entries.filter((e) => e.bearerSent && e.seq < lastAnonymousInfo)
   expect(early, "requests with a token before verification").toEqual([])

@@ -16,7 +16,10 @@ export const awaitHealthy = (timeout: Parameters<typeof waitForKubeletHealthy>[1
   Effect.gen(function* () {
     const fs = yield* RootFs
     const kubeletYaml = yield* Effect.either(fs.readText(KUBELET_CONFIG_YAML))
-    yield* waitForKubeletHealthy(Either.getOrElse(kubeletYaml, () => ""), timeout)
+    yield* waitForKubeletHealthy(
+      Either.getOrElse(kubeletYaml, () => ""),
+      timeout
+    )
   })
 
 /** The external layer's service, its methods bound to the layer's context. */

@@ -11,7 +11,11 @@ import type { Health } from "../../health/health.js"
 import { Host } from "../../host/host.js"
 import { KubeApi } from "../../kube-api/kube-api.js"
 import {
-  KUBELET_CLIENT_CURRENT, KUBELET_CLIENT_CURRENT_RELATIVE, kubeletKubeconfig, selectCluster, serializeKubeconfig
+  KUBELET_CLIENT_CURRENT,
+  KUBELET_CLIENT_CURRENT_RELATIVE,
+  kubeletKubeconfig,
+  selectCluster,
+  serializeKubeconfig
 } from "../../kubeconfig/kubeconfig.js"
 import { KubeletError } from "../../kubelet/errors.js"
 import { clientPemName, KUBELET_CONF, KUBELET_PKI_DIR } from "../../kubelet/files.js"
@@ -54,13 +58,20 @@ export const selfBootstrap = (input: Pick<BootstrapInput, "bootstrap" | "nodeNam
       onProgress: (p) => {
         switch (p.kind) {
           case "csr-created":
-            return out.info(`[kubelet-start] Certificate signing request "${p.csrName}" sent for "system:node:${input.nodeName}"`)
+            return out.info(
+              `[kubelet-start] Certificate signing request "${p.csrName}" sent for "system:node:${input.nodeName}"`
+            )
           case "pending":
             return out.info(`[kubelet-start] Waiting for "${p.csrName}": ${p.detail}`)
           case "retrying":
-            return out.detail(1, `[kubelet-start] Retrying ${p.request} in ${p.delayMs}ms (attempt ${p.attempt}): ${p.cause}`)
+            return out.detail(
+              1,
+              `[kubelet-start] Retrying ${p.request} in ${p.delayMs}ms (attempt ${p.attempt}): ${p.cause}`
+            )
           case "issued":
-            return out.info(`[kubelet-start] Certificate signing request "${p.csrName}" was approved and the certificate issued`)
+            return out.info(
+              `[kubelet-start] Certificate signing request "${p.csrName}" was approved and the certificate issued`
+            )
         }
       }
     })
@@ -68,7 +79,11 @@ export const selfBootstrap = (input: Pick<BootstrapInput, "bootstrap" | "nodeNam
     yield* fs.mkdir(KUBELET_PKI_DIR, 0o755)
     yield* fs.write(`${KUBELET_PKI_DIR}/${pemName}`, result.combinedPem, { mode: 0o600 })
     yield* fs.symlink(pemName, KUBELET_CLIENT_CURRENT)
-    yield* fs.write(KUBELET_CONF, serializeKubeconfig(kubeletKubeconfig({ server, caPem, clientPemPath: KUBELET_CLIENT_CURRENT_RELATIVE })), { mode: 0o600 })
+    yield* fs.write(
+      KUBELET_CONF,
+      serializeKubeconfig(kubeletKubeconfig({ server, caPem, clientPemPath: KUBELET_CLIENT_CURRENT_RELATIVE })),
+      { mode: 0o600 }
+    )
 
     // Its own identity may create its own Node.
     const node = yield* api.client({
@@ -78,14 +93,26 @@ export const selfBootstrap = (input: Pick<BootstrapInput, "bootstrap" | "nodeNam
       currentContext: "default-context"
     })
     yield* node.createNode({ name: input.nodeName, labels: nodeLabels(input.nodeName) }).pipe(
-      Effect.catchIf((e) => e.reason === "AlreadyExists" || e.reason === "Conflict", () => Effect.void)
+      Effect.catchIf(
+        (e) => e.reason === "AlreadyExists" || e.reason === "Conflict",
+        () => Effect.void
+      )
     )
     yield* out.info(`[kubelet-start] Registered Node "${input.nodeName}" with the new client certificate`)
   }).pipe(
     Effect.catchTags({
-      TlsBootstrapError: (cause) => Effect.fail(new KubeletError({ reason: "SelfBootstrapFailed", node: input.nodeName, detail: cause.message, cause })),
-      RootFsError: (cause) => Effect.fail(new KubeletError({ reason: "SelfBootstrapFailed", node: input.nodeName, detail: cause.message, cause })),
-      KubeApiError: (cause) => Effect.fail(new KubeletError({ reason: "SelfBootstrapFailed", node: input.nodeName, detail: cause.message, cause }))
+      TlsBootstrapError: (cause) =>
+        Effect.fail(
+          new KubeletError({ reason: "SelfBootstrapFailed", node: input.nodeName, detail: cause.message, cause })
+        ),
+      RootFsError: (cause) =>
+        Effect.fail(
+          new KubeletError({ reason: "SelfBootstrapFailed", node: input.nodeName, detail: cause.message, cause })
+        ),
+      KubeApiError: (cause) =>
+        Effect.fail(
+          new KubeletError({ reason: "SelfBootstrapFailed", node: input.nodeName, detail: cause.message, cause })
+        )
     })
   )
 
@@ -103,7 +130,9 @@ export const make = Effect.gen(function* () {
           input.existing === "ours" ||
           (input.existing === "not-ready" && Either.isRight(yield* ownNodeCredential(input.nodeName, input.caPem)))
         if (resumed) {
-          return yield* out.info(`[kubelet-start] ${KUBELET_CONF} already holds a valid client certificate for "system:node:${input.nodeName}": no new TLS Bootstrap`)
+          return yield* out.info(
+            `[kubelet-start] ${KUBELET_CONF} already holds a valid client certificate for "system:node:${input.nodeName}": no new TLS Bootstrap`
+          )
         }
         yield* out.info("[kubelet-start] Performing the kubelet's TLS Bootstrap in-process (--self-tls-bootstrap)")
         yield* selfBootstrap(input)
@@ -114,7 +143,9 @@ export const make = Effect.gen(function* () {
         const host = yield* Host
         if (yield* host.processRunning("kubelet")) return yield* awaitHealthy(timeout)
         yield* Effect.flatMap(Output, (out) =>
-          out.info("[kubelet-check] Skipping the kubelet health check: no kubelet runs here and --self-tls-bootstrap did the TLS Bootstrap")
+          out.info(
+            "[kubelet-check] Skipping the kubelet health check: no kubelet runs here and --self-tls-bootstrap did the TLS Bootstrap"
+          )
         )
       }).pipe(Effect.provide(context)),
     // kubelet.conf is there already: this only checks it, without announcing a wait for a kubelet

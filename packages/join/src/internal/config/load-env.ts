@@ -17,7 +17,11 @@ export const liveLoadEnv: LoadEnv = {
       return confinedRoot(realpathSync(rootfs)).readFile(segments.value, MAX_USER_YAML_BYTES).toString("utf8")
     } catch (e) {
       if (e instanceof EscapeSignal) throw new EscapeSignal(`refused: ${e.message}`)
-      if (e instanceof RejectSignal) throw new RejectSignal(e.reason, e.reason === "TooLarge" ? `${e.message} (the limit for a config file)` : e.message)
+      if (e instanceof RejectSignal)
+        throw new RejectSignal(
+          e.reason,
+          e.reason === "TooLarge" ? `${e.message} (the limit for a config file)` : e.message
+        )
       throw e
     }
   },

@@ -6,10 +6,17 @@ import { unmapIpv4Url } from "../../config/formats.js"
 import { goDuration } from "../../discovery/duration.js"
 
 /** GET an https URL trusting only `caPem`, at most `maxBytes` of body; the body whatever the status (as kubeadm). */
-export const httpsGet = (url: string, caPem: string, timeout: Duration.Duration, maxBytes: number): Effect.Effect<string, Error> =>
+export const httpsGet = (
+  url: string,
+  caPem: string,
+  timeout: Duration.Duration,
+  maxBytes: number
+): Effect.Effect<string, Error> =>
   Effect.async<string, Error>((resume) => {
     const req = https.get(unmapIpv4Url(url), { ca: caPem, agent: false, timeout: Duration.toMillis(timeout) }, (res) =>
-      collectBody(res, maxBytes, (r) => resume(Buffer.isBuffer(r) ? Effect.succeed(r.toString("utf8")) : Effect.fail(r)))
+      collectBody(res, maxBytes, (r) =>
+        resume(Buffer.isBuffer(r) ? Effect.succeed(r.toString("utf8")) : Effect.fail(r))
+      )
     )
     req.on("timeout", () => req.destroy(new Error(`no answer within ${goDuration(timeout)}`)))
     req.on("error", (e) => resume(Effect.fail(e)))

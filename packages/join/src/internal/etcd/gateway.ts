@@ -47,14 +47,23 @@ export const post = (
       (res) => {
         const chunks: Buffer[] = []
         res.on("data", (c: Buffer) => chunks.push(c))
-        res.on("error", (e) => resume(Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: ${e.message}` }))))
+        res.on("error", (e) =>
+          resume(Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: ${e.message}` })))
+        )
         res.on("end", () => {
           const body = Buffer.concat(chunks).toString("utf8")
           let json: Record<string, unknown>
           try {
             json = body === "" ? {} : (JSON.parse(body) as Record<string, unknown>)
           } catch {
-            return resume(Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: not a JSON answer (HTTP ${res.statusCode})` })))
+            return resume(
+              Effect.fail(
+                new EtcdError({
+                  reason: "Unreachable",
+                  detail: `${endpoint}: not a JSON answer (HTTP ${res.statusCode})`
+                })
+              )
+            )
           }
           if ((res.statusCode ?? 500) >= 400 || typeof json.error === "string") {
             const msg = text(json.message, text(json.error, `HTTP ${res.statusCode}`))
@@ -67,7 +76,9 @@ export const post = (
       }
     )
     req.on("timeout", () => req.destroy(new Error(`no answer within ${Duration.format(timeout)}`)))
-    req.on("error", (e) => resume(Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: ${e.message}` }))))
+    req.on("error", (e) =>
+      resume(Effect.fail(new EtcdError({ reason: "Unreachable", detail: `${endpoint}: ${e.message}` })))
+    )
     req.end(payload)
   })
 
@@ -80,7 +91,8 @@ export const postAny = (
   timeout?: Duration.DurationInput
 ): Effect.Effect<Record<string, unknown>, EtcdError> =>
   Effect.gen(function* () {
-    if (endpoints.length === 0) return yield* new EtcdError({ reason: "Unreachable", detail: "no etcd endpoints known" })
+    if (endpoints.length === 0)
+      return yield* new EtcdError({ reason: "Unreachable", detail: "no etcd endpoints known" })
     const failures: string[] = []
     for (const ep of endpoints) {
       const res = yield* Effect.either(post(ep, path, body, tls, timeout))
@@ -97,7 +109,12 @@ export const listMembers = (endpoints: ReadonlyArray<string>, tls: EtcdTls) =>
   )
 
 export const addMember = (endpoints: ReadonlyArray<string>, tls: EtcdTls, peerURL: string, isLearner: boolean) =>
-  postAny(endpoints, "v3/cluster/member/add", { peerURLs: [peerURL], ...(isLearner ? { isLearner: true } : {}) }, tls).pipe(
+  postAny(
+    endpoints,
+    "v3/cluster/member/add",
+    { peerURLs: [peerURL], ...(isLearner ? { isLearner: true } : {}) },
+    tls
+  ).pipe(
     Effect.map((r) => ({
       member: toMember((r.member as Record<string, unknown> | undefined) ?? {}),
       members: ((r.members as Array<Record<string, unknown>> | undefined) ?? []).map(toMember)
@@ -113,16 +130,14 @@ export const promoteMember = (endpoints: ReadonlyArray<string>, tls: EtcdTls, id
 /** Status of one endpoint (not failing over: health is per member). */
 export const endpointStatus = (endpoint: string, tls: EtcdTls, timeout?: Duration.DurationInput) =>
   post(endpoint, "v3/maintenance/status", {}, tls, timeout).pipe(
-    Effect.map(
-      (r): EtcdStatus => ({
-        version: text(r.version, ""),
-        memberId: text((r.header as Record<string, unknown> | undefined)?.member_id, ""),
-        leader: text(r.leader, "0"),
-        raftIndex: text(r.raftIndex, "0"),
-        isLearner: r.isLearner === true,
-        errors: (r.errors as string[] | undefined) ?? []
-      })
-    )
+    Effect.map((r): EtcdStatus => ({
+      version: text(r.version, ""),
+      memberId: text((r.header as Record<string, unknown> | undefined)?.member_id, ""),
+      leader: text(r.leader, "0"),
+      raftIndex: text(r.raftIndex, "0"),
+      isLearner: r.isLearner === true,
+      errors: (r.errors as string[] | undefined) ?? []
+    }))
   )
 
 const gatewayClient = (endpoints: ReadonlyArray<string>, tls: EtcdTls): EtcdClient => ({
@@ -130,7 +145,10 @@ const gatewayClient = (endpoints: ReadonlyArray<string>, tls: EtcdTls): EtcdClie
   members: listMembers(endpoints, tls),
   add: (peerURL, { learner }) => addMember(endpoints, tls, peerURL, learner),
   // etcd answers "unhealthy cluster" until a quorum has been connected for 5 s
-  remove: (id) => removeMember(endpoints, tls, id).pipe(Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" })),
+  remove: (id) =>
+    removeMember(endpoints, tls, id).pipe(
+      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" })
+    ),
   promote: (id) => promoteMember(endpoints, tls, id),
   status: (endpoint) => endpointStatus(endpoint, tls)
 })
@@ -140,7 +158,10 @@ export const service: EtcdService = {
   connect: (endpoints, tls) =>
     Effect.gen(function* () {
       const members = yield* listMembers(endpoints, tls).pipe(
-        Effect.mapError((e) => new EtcdError({ reason: e.reason, detail: `error syncing endpoints with etcd: ${e.message}`, cause: e }))
+        Effect.mapError(
+          (e) =>
+            new EtcdError({ reason: e.reason, detail: `error syncing endpoints with etcd: ${e.message}`, cause: e })
+        )
       )
       const synced = [...new Set(members.flatMap((m) => m.clientURLs))]
       return gatewayClient(synced.length > 0 ? synced : endpoints, tls)

@@ -58,7 +58,9 @@ export const socketPath = (endpoint: string): string => endpoint.replace(/^unix:
 
 /** A gRPC failure in a line: what went wrong with which endpoint, without grpc-js's resolver notes. */
 const grpcDetail = (endpoint: string, e: unknown): string => {
-  const text = causeText(e).replace(/\s*Resolution note:.*$/s, "").trim()
+  const text = causeText(e)
+    .replace(/\s*Resolution note:.*$/s, "")
+    .trim()
   if (/ENOENT/.test(text)) return `cannot connect to ${endpoint}: no such socket`
   if (/ECONNREFUSED/.test(text)) return `cannot connect to ${endpoint}: connection refused`
   if (/EACCES/.test(text)) return `cannot connect to ${endpoint}: permission denied`
@@ -68,16 +70,33 @@ const grpcDetail = (endpoint: string, e: unknown): string => {
 type Unary = (req: object, options: { deadline: Date }, cb: (err: Error | null, res: unknown) => void) => void
 
 /** Calls one RuntimeService method on the socket at `hostSocket` (a host path). */
-const callRuntime = (endpoint: string, hostSocket: string, method: "Version" | "Status", request: object, timeout: Duration.DurationInput) =>
+const callRuntime = (
+  endpoint: string,
+  hostSocket: string,
+  method: "Version" | "Status",
+  request: object,
+  timeout: Duration.DurationInput
+) =>
   Effect.tryPromise({
     try: async () => {
       // Both are CommonJS: under a bundler the named exports may sit on `default`.
       const [grpcNs, loaderNs] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")])
       const grpc = (grpcNs as unknown as { default?: typeof grpcNs }).default ?? grpcNs
       const loader = (loaderNs as unknown as { default?: typeof loaderNs }).default ?? loaderNs
-      const definition = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], { keepCase: true, defaults: true })
+      const definition = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], {
+        keepCase: true,
+        defaults: true
+      })
       const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-        runtime: { v1: { RuntimeService: new (address: string, creds: unknown, options?: object) => Record<"Version" | "Status", Unary> & { close(): void } } }
+        runtime: {
+          v1: {
+            RuntimeService: new (
+              address: string,
+              creds: unknown,
+              options?: object
+            ) => Record<"Version" | "Status", Unary> & { close(): void }
+          }
+        }
       }
       const client = new pkg.runtime.v1.RuntimeService(`unix://${hostSocket}`, grpc.credentials.createInsecure(), {
         "grpc.max_reconnect_backoff_ms": 1000
@@ -85,7 +104,9 @@ const callRuntime = (endpoint: string, hostSocket: string, method: "Version" | "
       try {
         return await new Promise<unknown>((resolve, reject) => {
           const fn = client[method].bind(client)
-          fn(request, { deadline: new Date(Date.now() + Duration.toMillis(Duration.decode(timeout))) }, (err, res) => (err ? reject(err) : resolve(res)))
+          fn(request, { deadline: new Date(Date.now() + Duration.toMillis(Duration.decode(timeout))) }, (err, res) =>
+            err ? reject(err) : resolve(res)
+          )
         })
       } finally {
         client.close()
@@ -98,16 +119,23 @@ export const criVersion = (endpoint: string, hostSocket: string, timeout: Durati
   Effect.map(callRuntime(endpoint, hostSocket, "Version", { version: "v1" }, timeout), (r): CriVersion => {
     // Field names as in the .proto (keepCase): the JSON descriptor is not camel-cased by the loader.
     const v = r as { runtime_name?: string; runtime_version?: string; runtime_api_version?: string }
-    return { runtimeName: v.runtime_name ?? "", runtimeVersion: v.runtime_version ?? "", runtimeApiVersion: v.runtime_api_version ?? "" }
+    return {
+      runtimeName: v.runtime_name ?? "",
+      runtimeVersion: v.runtime_version ?? "",
+      runtimeApiVersion: v.runtime_api_version ?? ""
+    }
   })
 
 export const criStatus = (endpoint: string, hostSocket: string, timeout: Duration.DurationInput = "5 seconds") =>
-  Effect.map(callRuntime(endpoint, hostSocket, "Status", { verbose: false }, timeout), (r): ReadonlyArray<CriCondition> => {
-    const s = r as { status?: { conditions?: ReadonlyArray<Partial<CriCondition>> } }
-    return (s.status?.conditions ?? []).map((c) => ({
-      type: c.type ?? "",
-      status: c.status === true,
-      reason: c.reason ?? "",
-      message: c.message ?? ""
-    }))
-  })
+  Effect.map(
+    callRuntime(endpoint, hostSocket, "Status", { verbose: false }, timeout),
+    (r): ReadonlyArray<CriCondition> => {
+      const s = r as { status?: { conditions?: ReadonlyArray<Partial<CriCondition>> } }
+      return (s.status?.conditions ?? []).map((c) => ({
+        type: c.type ?? "",
+        status: c.status === true,
+        reason: c.reason ?? "",
+        message: c.message ?? ""
+      }))
+    }
+  )

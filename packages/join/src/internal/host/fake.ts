@@ -7,7 +7,18 @@ export const HEALTHY_CRI: ReadonlyArray<CriCondition> = [
   { type: "NetworkReady", status: false, reason: "NetworkPluginNotReady", message: "cni plugin not initialized" }
 ]
 
-const DEFAULT_BINARIES = ["ip", "iptables", "mount", "nsenter", "ebtables", "ethtool", "socat", "tc", "touch", "kubelet"]
+const DEFAULT_BINARIES = [
+  "ip",
+  "iptables",
+  "mount",
+  "nsenter",
+  "ebtables",
+  "ethtool",
+  "socat",
+  "tc",
+  "touch",
+  "kubelet"
+]
 
 export type FakeHostOptions = Partial<HostService> & { readonly binaries?: ReadonlyArray<string> }
 

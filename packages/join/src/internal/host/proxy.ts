@@ -110,7 +110,10 @@ const firstSet = (env: NodeJS.ProcessEnv, ...names: ReadonlyArray<string>): stri
 
 /** True when NO_PROXY (as given) exempts a request to `host` on `port`. */
 export const noProxyExempts = (noProxy: string, host: string, port: string): boolean => {
-  const h = host.replace(/^\[|\]$/g, "").trim().toLowerCase()
+  const h = host
+    .replace(/^\[|\]$/g, "")
+    .trim()
+    .toLowerCase()
   const ip = ipBytes(h)
   return matchers(noProxy).some((m) => m(h, port, ip))
 }
@@ -124,7 +127,8 @@ export const proxyForUrl = (url: string, env: NodeJS.ProcessEnv): Option.Option<
     return Option.none() // nothing can be sent to it, through a proxy or not: the request says why
   }
   const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase()
-  const proxy = u.protocol === "https:" ? firstSet(env, "HTTPS_PROXY", "https_proxy") : firstSet(env, "HTTP_PROXY", "http_proxy")
+  const proxy =
+    u.protocol === "https:" ? firstSet(env, "HTTPS_PROXY", "https_proxy") : firstSet(env, "HTTP_PROXY", "http_proxy")
   if (proxy === "") return Option.none()
   // localhost and loopback addresses never go through a proxy
   const ip = ipBytes(host)

@@ -21,7 +21,10 @@ import { type RetryNotifier, withPolicy } from "./policy.js"
 import { emptyCaRefusal, insecureRefusal } from "./refusal.js"
 
 /** A malformed client certificate or key is the kubeconfig's fault: refused before anything is sent. */
-const credentialRefusal = (user: { readonly clientCertificateData?: string | undefined; readonly clientKeyData?: string | undefined }): string | undefined => {
+const credentialRefusal = (user: {
+  readonly clientCertificateData?: string | undefined
+  readonly clientKeyData?: string | undefined
+}): string | undefined => {
   if (user.clientCertificateData === undefined && user.clientKeyData === undefined) return undefined
   try {
     tls.createSecureContext({
@@ -35,19 +38,32 @@ const credentialRefusal = (user: { readonly clientCertificateData?: string | und
 }
 
 /** A client for the kubeconfig's current context, or why none may be built. */
-export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, notify?: RetryNotifier): Effect.Effect<KubeClient, KubeApiError> =>
+export const makeClient = (
+  kubeconfig: Kubeconfig,
+  options?: ClientOptions,
+  notify?: RetryNotifier
+): Effect.Effect<KubeClient, KubeApiError> =>
   Effect.gen(function* () {
     const cluster = selectCluster(kubeconfig)
     const server = cluster?.value.server ?? ""
     if (cluster === undefined || server === "") {
       return yield* Effect.fail(
-        new KubeApiError({ op: "build a client", server: "(none)", status: 0, reason: "BadResponse", detail: "the kubeconfig has no cluster with a server" })
+        new KubeApiError({
+          op: "build a client",
+          server: "(none)",
+          status: 0,
+          reason: "BadResponse",
+          detail: "the kubeconfig has no cluster with a server"
+        })
       )
     }
     const user = selectUser(kubeconfig)?.value ?? {}
-    const refused = insecureRefusal(cluster.value, user, options) ?? emptyCaRefusal(cluster.value, options) ?? credentialRefusal(user)
+    const refused =
+      insecureRefusal(cluster.value, user, options) ?? emptyCaRefusal(cluster.value, options) ?? credentialRefusal(user)
     if (refused !== undefined) {
-      return yield* Effect.fail(new KubeApiError({ op: "build a client", server, status: 0, reason: "TLSError", detail: refused }))
+      return yield* Effect.fail(
+        new KubeApiError({ op: "build a client", server, status: 0, reason: "TLSError", detail: refused })
+      )
     }
     const insecure = options?.insecureSkipTlsVerify === true
     const k8s = yield* loadClientNode
@@ -107,18 +123,34 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
       )
 
     /** Create, or replace what is already there (kubeadm's CreateOrUpdate for RBAC objects). */
-    const createOrReplace = (what: string, create: (signal: AbortSignal) => Promise<unknown>, replace: (signal: AbortSignal) => Promise<unknown>) =>
+    const createOrReplace = (
+      what: string,
+      create: (signal: AbortSignal) => Promise<unknown>,
+      replace: (signal: AbortSignal) => Promise<unknown>
+    ) =>
       call(`create ${what}`, create).pipe(
-        Effect.catchIf((e) => e.reason === "AlreadyExists", () => call(`update ${what}`, replace)),
+        Effect.catchIf(
+          (e) => e.reason === "AlreadyExists",
+          () => call(`update ${what}`, replace)
+        ),
         Effect.asVoid
       )
 
     /** A malformed answer (a 200 without the object's fields) is the server's fault, not a bug here. */
-    const decoded = <A, B>(op: string, f: (a: A) => B) => (a: A) =>
-      Effect.try({
-        try: () => f(a),
-        catch: (e) => new KubeApiError({ op, server, status: 200, reason: "BadResponse", detail: `a malformed answer: ${causeText(e)}` })
-      })
+    const decoded =
+      <A, B>(op: string, f: (a: A) => B) =>
+      (a: A) =>
+        Effect.try({
+          try: () => f(a),
+          catch: (e) =>
+            new KubeApiError({
+              op,
+              server,
+              status: 200,
+              reason: "BadResponse",
+              detail: `a malformed answer: ${causeText(e)}`
+            })
+        })
 
     const client: KubeClient = {
       server,
@@ -138,7 +170,9 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
                 metadata: {
                   name: cm.metadata.name,
                   ...(cm.metadata.namespace !== undefined ? { namespace: cm.metadata.namespace } : {}),
-                  ...(cm.metadata.resourceVersion !== undefined ? { resourceVersion: cm.metadata.resourceVersion } : {}),
+                  ...(cm.metadata.resourceVersion !== undefined
+                    ? { resourceVersion: cm.metadata.resourceVersion }
+                    : {}),
                   ...(cm.metadata.labels !== undefined ? { labels: { ...cm.metadata.labels } } : {}),
                   ...(cm.metadata.annotations !== undefined ? { annotations: { ...cm.metadata.annotations } } : {})
                 },
@@ -159,7 +193,9 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
           kind: "Role",
           metadata: { name: role.metadata.name, namespace },
           rules: role.rules.map((r) => ({
-            apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs],
+            apiGroups: [...r.apiGroups],
+            resources: [...r.resources],
+            verbs: [...r.verbs],
             ...(r.resourceNames !== undefined ? { resourceNames: [...r.resourceNames] } : {})
           }))
         }
@@ -177,7 +213,8 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
           metadata: { name: rb.metadata.name, namespace },
           roleRef: { ...rb.roleRef },
           subjects: rb.subjects.map((x) => ({
-            kind: x.kind, name: x.name,
+            kind: x.kind,
+            name: x.name,
             ...(x.apiGroup !== undefined ? { apiGroup: x.apiGroup } : {}),
             ...(x.namespace !== undefined ? { namespace: x.namespace } : {})
           }))
@@ -189,16 +226,19 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
         )
       },
       getSecret: (namespace, name) =>
-        call(`get Secret ${namespace}/${name}`, (signal) => core.readNamespacedSecret({ namespace, name }, withSignal(signal))).pipe(
-          Effect.map(
-            (s): Secret => ({
-              metadata: asMeta(s.metadata),
-              ...(s.type !== undefined ? { type: s.type } : {}),
-              data: Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, "base64"))]))
-            })
-          )
+        call(`get Secret ${namespace}/${name}`, (signal) =>
+          core.readNamespacedSecret({ namespace, name }, withSignal(signal))
+        ).pipe(
+          Effect.map((s): Secret => ({
+            metadata: asMeta(s.metadata),
+            ...(s.type !== undefined ? { type: s.type } : {}),
+            data: Object.fromEntries(
+              Object.entries(s.data ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, "base64"))])
+            )
+          }))
         ),
-      getNode: (name) => call(`get Node ${name}`, (signal) => core.readNode({ name }, withSignal(signal))).pipe(Effect.map(asNode)),
+      getNode: (name) =>
+        call(`get Node ${name}`, (signal) => core.readNode({ name }, withSignal(signal))).pipe(Effect.map(asNode)),
       createNode: (node) =>
         call(`create Node ${node.name}`, (signal) =>
           core.createNode(
@@ -215,9 +255,9 @@ export const makeClient = (kubeconfig: Kubeconfig, options?: ClientOptions, noti
         ).pipe(Effect.map(asNode)),
       createCsr: (csr) => {
         const op = `create CertificateSigningRequest ${csr.generateName}*`
-        return call(op, (signal) => certs.createCertificateSigningRequest({ body: csrBody(csr) }, withSignal(signal, csr.apiVersion))).pipe(
-          Effect.flatMap(decoded(op, asCsr))
-        )
+        return call(op, (signal) =>
+          certs.createCertificateSigningRequest({ body: csrBody(csr) }, withSignal(signal, csr.apiVersion))
+        ).pipe(Effect.flatMap(decoded(op, asCsr)))
       },
       getCsr: (name, apiVersion) => {
         const op = `get CertificateSigningRequest ${name}`

@@ -21,7 +21,14 @@ const TLS_CODES = new Set([
   "ERR_SSL_WRONG_VERSION_NUMBER",
   "EPROTO"
 ])
-const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EADDRNOTAVAIL"])
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EADDRNOTAVAIL"
+])
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"])
 
 /** The innermost error code of a fetch failure (node-fetch wraps the socket error). */
@@ -63,8 +70,10 @@ export const statusError = (
   retryAfterHeader?: string
 ): KubeApiError => {
   const parsed = statusBody(body)
-  const retryAfter = retryAfterHeader !== undefined && /^\d+$/.test(retryAfterHeader.trim()) ? Number(retryAfterHeader) : undefined
-  const text = parsed.message ?? (status === 401 ? "Unauthorized" : status === 429 ? "Too Many Requests" : `HTTP status ${status}`)
+  const retryAfter =
+    retryAfterHeader !== undefined && /^\d+$/.test(retryAfterHeader.trim()) ? Number(retryAfterHeader) : undefined
+  const text =
+    parsed.message ?? (status === 401 ? "Unauthorized" : status === 429 ? "Too Many Requests" : `HTTP status ${status}`)
   return new KubeApiError({
     op,
     server,
@@ -77,7 +86,8 @@ export const statusError = (
 
 /** What client-node (or its watch) threw, as a KubeApiError. */
 export const toError = (k8s: ClientNode, op: string, server: string, e: unknown): KubeApiError => {
-  if (e instanceof ResponseTooLarge) return new KubeApiError({ op, server, status: 0, reason: "BadResponse", detail: e.message })
+  if (e instanceof ResponseTooLarge)
+    return new KubeApiError({ op, server, status: 0, reason: "BadResponse", detail: e.message })
   if (e instanceof k8s.ApiException) return statusError(op, server, e.code, e.body, e.headers["retry-after"])
   // client-node's watch answers a non-200 status with a plain Error carrying statusCode
   const statusCode = typeof e === "object" && e !== null ? (e as { statusCode?: unknown }).statusCode : undefined

@@ -6,7 +6,15 @@
 import { Effect, Stream } from "effect"
 import { KubeApiError } from "../../kube-api/errors.js"
 import type {
-  CertificateSigningRequest, ClientOptions, ConfigMap, FakeCall, FakeClusterOptions, KubeApiService, KubeClient, Node, Secret
+  CertificateSigningRequest,
+  ClientOptions,
+  ConfigMap,
+  FakeCall,
+  FakeClusterOptions,
+  KubeApiService,
+  KubeClient,
+  Node,
+  Secret
 } from "../../kube-api/kube-api.js"
 import { type Kubeconfig, selectCluster, selectUser } from "../../kubeconfig/kubeconfig.js"
 import { insecureRefusal } from "./refusal.js"
@@ -27,12 +35,24 @@ export const make = (server: string, options: FakeClusterOptions) => {
     const user = selectUser(kubeconfig)?.value
     const identity: FakeCall["identity"] =
       user?.token !== undefined ? "token" : user?.clientCertificateData !== undefined ? "certificate" : "anonymous"
-    const base = { identity, verified: clientOptions?.insecureSkipTlsVerify !== true, ...(user?.token !== undefined ? { token: user.token } : {}) }
+    const base = {
+      identity,
+      verified: clientOptions?.insecureSkipTlsVerify !== true,
+      ...(user?.token !== undefined ? { token: user.token } : {})
+    }
     const log = (op: string) => Effect.sync(() => void calls.push({ op, ...base }))
     const notFound = (op: string, what: string) =>
       new KubeApiError({ op, server, status: 404, reason: "NotFound", detail: `${what} not found (404 NotFound)` })
     const unimplemented = (op: string) =>
-      Effect.fail(new KubeApiError({ op, server, status: 501, reason: "OtherStatus", detail: "not implemented by the fake cluster" }))
+      Effect.fail(
+        new KubeApiError({
+          op,
+          server,
+          status: 501,
+          reason: "OtherStatus",
+          detail: "not implemented by the fake cluster"
+        })
+      )
     const get = <A>(op: string, map: Map<string, A>, k: string, what: string) =>
       Effect.zipRight(
         log(op),
@@ -41,10 +61,21 @@ export const make = (server: string, options: FakeClusterOptions) => {
           return v === undefined ? Effect.fail(notFound(op, what)) : Effect.succeed(v)
         })
       )
-    const getCsr = (name: string) => get(`get CertificateSigningRequest ${name}`, csrs, name, `certificatesigningrequests "${name}"`)
+    const getCsr = (name: string) =>
+      get(`get CertificateSigningRequest ${name}`, csrs, name, `certificatesigningrequests "${name}"`)
     const impl: Pick<
       KubeClient,
-      "server" | "getConfigMap" | "updateConfigMap" | "listPods" | "getSecret" | "getNode" | "createNode" | "patchNode" | "createCsr" | "getCsr" | "watchCsr"
+      | "server"
+      | "getConfigMap"
+      | "updateConfigMap"
+      | "listPods"
+      | "getSecret"
+      | "getNode"
+      | "createNode"
+      | "patchNode"
+      | "createCsr"
+      | "getCsr"
+      | "watchCsr"
     > = {
       server: cluster?.server ?? server,
       getConfigMap: (ns, name) => get(`get ConfigMap ${ns}/${name}`, configMaps, key(ns, name), `configmaps "${name}"`),
@@ -64,9 +95,14 @@ export const make = (server: string, options: FakeClusterOptions) => {
           log(`create Node ${node.name}`),
           Effect.suspend(() => {
             if (nodes.has(node.name)) {
-              return Effect.fail(new KubeApiError({ op: "create Node", server, status: 409, reason: "AlreadyExists", detail: "exists" }))
+              return Effect.fail(
+                new KubeApiError({ op: "create Node", server, status: 409, reason: "AlreadyExists", detail: "exists" })
+              )
             }
-            const n: Node = { metadata: { name: node.name, labels: node.labels }, status: { conditions: [{ type: "Ready", status: "False" }] } }
+            const n: Node = {
+              metadata: { name: node.name, labels: node.labels },
+              status: { conditions: [{ type: "Ready", status: "False" }] }
+            }
             nodes.set(node.name, n)
             return Effect.succeed(n)
           })
@@ -77,8 +113,12 @@ export const make = (server: string, options: FakeClusterOptions) => {
           Effect.suspend(() => {
             const n = nodes.get(name)
             if (n === undefined) return Effect.fail(notFound("patch Node", `nodes "${name}"`))
-            const annotations = (patch as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}
-            const updated: Node = { ...n, metadata: { ...n.metadata, annotations: { ...n.metadata.annotations, ...annotations } } }
+            const annotations =
+              (patch as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}
+            const updated: Node = {
+              ...n,
+              metadata: { ...n.metadata, annotations: { ...n.metadata.annotations, ...annotations } }
+            }
             nodes.set(name, updated)
             return Effect.succeed(updated)
           })
@@ -98,7 +138,10 @@ export const make = (server: string, options: FakeClusterOptions) => {
               : {
                   ...created,
                   metadata: { name, resourceVersion: "2" },
-                  status: { conditions: [{ type: "Approved", status: "True", reason: "AutoApproved" }], certificate: yield* options.signCsr(created) }
+                  status: {
+                    conditions: [{ type: "Approved", status: "True", reason: "AutoApproved" }],
+                    certificate: yield* options.signCsr(created)
+                  }
                 }
           csrs.set(name, issued)
           return created
@@ -125,7 +168,9 @@ export const make = (server: string, options: FakeClusterOptions) => {
       const refused = insecureRefusal(selectCluster(k)?.value ?? {}, selectUser(k)?.value ?? {}, clientOptions)
       return refused === undefined
         ? Effect.succeed(client(k, clientOptions))
-        : Effect.fail(new KubeApiError({ op: "build a client", server, status: 0, reason: "TLSError", detail: refused }))
+        : Effect.fail(
+            new KubeApiError({ op: "build a client", server, status: 0, reason: "TLSError", detail: refused })
+          )
     }
   }
   return { server, configMaps, secrets, nodes, csrs, calls, service }

@@ -10,4 +10,6 @@ export type ClientNode = typeof import("@kubernetes/client-node")
 let loaded: Promise<ClientNode> | undefined
 
 /** client-node, imported once on first use. */
-export const loadClientNode: Effect.Effect<ClientNode> = Effect.promise(() => (loaded ??= import("@kubernetes/client-node")))
+export const loadClientNode: Effect.Effect<ClientNode> = Effect.promise(
+  () => (loaded ??= import("@kubernetes/client-node"))
+)

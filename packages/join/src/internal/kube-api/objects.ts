@@ -18,7 +18,18 @@ export const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64"
 export const unb64 = (text: string) => Buffer.from(text, "base64").toString("utf8")
 
 /** The generated client's objects use Date for timestamps etc.; keep the plain shapes we use. */
-export const asMeta = (m: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string>; generateName?: string } | undefined) => ({
+export const asMeta = (
+  m:
+    | {
+        name?: string
+        namespace?: string
+        resourceVersion?: string
+        labels?: Record<string, string>
+        annotations?: Record<string, string>
+        generateName?: string
+      }
+    | undefined
+) => ({
   name: m?.name ?? "",
   ...(m?.namespace !== undefined ? { namespace: m.namespace } : {}),
   ...(m?.generateName !== undefined ? { generateName: m.generateName } : {}),
@@ -28,7 +39,9 @@ export const asMeta = (m: { name?: string; namespace?: string; resourceVersion?:
 })
 
 /** Node and CSR conditions: the fields we read, optional ones only when set. */
-const asConditions = (conditions: ReadonlyArray<{ type: string; status: string; reason?: string; message?: string }> | undefined) =>
+const asConditions = (
+  conditions: ReadonlyArray<{ type: string; status: string; reason?: string; message?: string }> | undefined
+) =>
   (conditions ?? []).map((c) => ({
     type: c.type,
     status: c.status,
@@ -40,7 +53,11 @@ const asConditions = (conditions: ReadonlyArray<{ type: string; status: string; 
 export const asNode = (n: V1Node): Node => ({
   metadata: asMeta(n.metadata),
   spec: {
-    taints: (n.spec?.taints ?? []).map((t) => ({ key: t.key, effect: t.effect, ...(t.value !== undefined ? { value: t.value } : {}) }))
+    taints: (n.spec?.taints ?? []).map((t) => ({
+      key: t.key,
+      effect: t.effect,
+      ...(t.value !== undefined ? { value: t.value } : {})
+    }))
   },
   status: {
     conditions: asConditions(n.status?.conditions)
@@ -73,7 +90,8 @@ export const csrBody = (csr: CsrInput): V1CertificateSigningRequest => ({
 const V1_PATH = "/apis/certificates.k8s.io/v1/"
 
 /** Where the CSRs of a version are served. */
-export const csrPath = (apiVersion: CsrInput["apiVersion"] = "v1") => `/apis/certificates.k8s.io/${apiVersion}/certificatesigningrequests`
+export const csrPath = (apiVersion: CsrInput["apiVersion"] = "v1") =>
+  `/apis/certificates.k8s.io/${apiVersion}/certificatesigningrequests`
 
 /**
  * client-node 1.x only has certificates.k8s.io/v1 (v1beta1 was removed in 1.22), while the
@@ -85,5 +103,8 @@ export const toV1beta1 = <B>(url: string, body: B): { readonly url: string; read
   if (typeof body !== "string" || body === "") return { url: rewritten, body }
   const parsed = JSON.parse(body) as { apiVersion?: string; spec?: { signerName?: string } }
   const { signerName: _dropped, ...spec } = parsed.spec ?? {}
-  return { url: rewritten, body: JSON.stringify({ ...parsed, apiVersion: "certificates.k8s.io/v1beta1", ...(parsed.spec ? { spec } : {}) }) }
+  return {
+    url: rewritten,
+    body: JSON.stringify({ ...parsed, apiVersion: "certificates.k8s.io/v1beta1", ...(parsed.spec ? { spec } : {}) })
+  }
 }

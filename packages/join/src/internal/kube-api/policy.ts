@@ -23,7 +23,12 @@ export const retrySchedule = (retries: number) =>
  * The `--v=2` line for one retry: operation, status, reason, attempt and pause. Built only from
  * the op name, the server URL and the status, never from request headers or bodies (no secret).
  */
-export const retryLine = (meta: { readonly op: string; readonly server: string }, e: KubeApiError, attempt: number, delay: Duration.Duration): string =>
+export const retryLine = (
+  meta: { readonly op: string; readonly server: string },
+  e: KubeApiError,
+  attempt: number,
+  delay: Duration.Duration
+): string =>
   `[kube-api] ${meta.op} at ${meta.server}: attempt ${attempt} failed (${e.status === 0 ? "" : `${e.status} `}${e.reason}), retrying in ${Duration.format(Duration.millis(Math.round(Duration.toMillis(delay))))}`
 
 /** Receives each retry line (the live layer passes Output.detail at level 2). */
@@ -43,7 +48,12 @@ export const withPolicy = <A>(
     Effect.timeoutFail({
       duration: timeout,
       onTimeout: () =>
-        new KubeApiError({ ...meta, status: 0, reason: "Timeout", detail: `no answer within ${Duration.format(timeout)}` })
+        new KubeApiError({
+          ...meta,
+          status: 0,
+          reason: "Timeout",
+          detail: `no answer within ${Duration.format(timeout)}`
+        })
     }),
     Effect.retry(
       notify === undefined && onRetry === undefined

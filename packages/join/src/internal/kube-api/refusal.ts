@@ -16,7 +16,8 @@ export const insecureRefusal = (
   if (cluster.insecureSkipTlsVerify === true) {
     return "the kubeconfig sets insecure-skip-tls-verify together with credentials (token or client certificate); refusing to send them to an unverified server"
   }
-  if (options?.insecureSkipTlsVerify === true) return "an insecure (unverified) client may not carry credentials (token or client certificate)"
+  if (options?.insecureSkipTlsVerify === true)
+    return "an insecure (unverified) client may not carry credentials (token or client certificate)"
   return undefined
 }
 

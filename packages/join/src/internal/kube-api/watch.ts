@@ -25,58 +25,69 @@ export interface WatchSpec<A> {
   readonly decode: (object: never) => A
 }
 
-const isEventType = (type: string): type is WatchEvent<unknown>["type"] => type === "ADDED" || type === "MODIFIED" || type === "DELETED"
+const isEventType = (type: string): type is WatchEvent<unknown>["type"] =>
+  type === "ADDED" || type === "MODIFIED" || type === "DELETED"
 
 /** The events of a watch; the stream ends when the server closes it. */
-export const watchStream = <A>(k8s: ClientNode, kc: KubeConfig, spec: WatchSpec<A>): Stream.Stream<WatchEvent<A>, KubeApiError> =>
-  Stream.async<WatchEvent<A>, KubeApiError>(
-    (emit) => {
-      let tripped = false
-      let closed = false
-      let controller: AbortController | undefined
-      const close = (end: () => void) => {
-        if (closed) return
-        closed = true
-        controller?.abort()
-        end()
+export const watchStream = <A>(
+  k8s: ClientNode,
+  kc: KubeConfig,
+  spec: WatchSpec<A>
+): Stream.Stream<WatchEvent<A>, KubeApiError> =>
+  Stream.async<WatchEvent<A>, KubeApiError>((emit) => {
+    let tripped = false
+    let closed = false
+    let controller: AbortController | undefined
+    const close = (end: () => void) => {
+      if (closed) return
+      closed = true
+      controller?.abort()
+      end()
+    }
+    const fail = (e: KubeApiError) => close(() => void emit.fail(e))
+    // Watch reads only these two members of its KubeConfig.
+    const config = {
+      getCurrentCluster: () => kc.getCurrentCluster(),
+      applyToFetchOptions: async (opts: object) => {
+        const init = await kc.applyToFetchOptions(opts)
+        if (isHttpsAgent(init.agent)) init.agent = cappedAgent(init.agent, () => (tripped = true))
+        return init
       }
-      const fail = (e: KubeApiError) => close(() => void emit.fail(e))
-      // Watch reads only these two members of its KubeConfig.
-      const config = {
-        getCurrentCluster: () => kc.getCurrentCluster(),
-        applyToFetchOptions: async (opts: object) => {
-          const init = await kc.applyToFetchOptions(opts)
-          if (isHttpsAgent(init.agent)) init.agent = cappedAgent(init.agent, () => (tripped = true))
-          return init
-        }
-      } as unknown as KubeConfig
-      new k8s.Watch(config)
-        .watch(
-          spec.path,
-          spec.query,
-          (type, object: unknown) => {
-            if (closed) return
-            if (type === "ERROR") return fail(statusError(spec.op, spec.server, (object as { code?: number } | null)?.code ?? 0, object))
-            if (!isEventType(type)) return
-            let decoded: A
-            try {
-              decoded = spec.decode(object as never)
-            } catch (e) {
-              return fail(new KubeApiError({ op: spec.op, server: spec.server, status: 200, reason: "BadResponse", detail: `a malformed watch event: ${causeText(e)}` }))
-            }
-            void emit.single({ type, object: decoded })
-          },
-          (err: unknown) =>
-            err === null || err === undefined
-              ? close(() => void emit.end())
-              : fail(toError(k8s, spec.op, spec.server, tripped ? new ResponseTooLarge(MAX_RESPONSE_BYTES) : err))
-        )
-        .then((c) => {
-          controller = c
-          if (closed) c.abort()
-        })
-        .catch((err: unknown) => fail(toError(k8s, spec.op, spec.server, err)))
-      return Effect.sync(() => close(() => undefined))
-    },
-    "unbounded"
-  )
+    } as unknown as KubeConfig
+    new k8s.Watch(config)
+      .watch(
+        spec.path,
+        spec.query,
+        (type, object: unknown) => {
+          if (closed) return
+          if (type === "ERROR")
+            return fail(statusError(spec.op, spec.server, (object as { code?: number } | null)?.code ?? 0, object))
+          if (!isEventType(type)) return
+          let decoded: A
+          try {
+            decoded = spec.decode(object as never)
+          } catch (e) {
+            return fail(
+              new KubeApiError({
+                op: spec.op,
+                server: spec.server,
+                status: 200,
+                reason: "BadResponse",
+                detail: `a malformed watch event: ${causeText(e)}`
+              })
+            )
+          }
+          void emit.single({ type, object: decoded })
+        },
+        (err: unknown) =>
+          err === null || err === undefined
+            ? close(() => void emit.end())
+            : fail(toError(k8s, spec.op, spec.server, tripped ? new ResponseTooLarge(MAX_RESPONSE_BYTES) : err))
+      )
+      .then((c) => {
+        controller = c
+        if (closed) c.abort()
+      })
+      .catch((err: unknown) => fail(toError(k8s, spec.op, spec.server, err)))
+    return Effect.sync(() => close(() => undefined))
+  }, "unbounded")

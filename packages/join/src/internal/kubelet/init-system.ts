@@ -17,18 +17,26 @@ export const make: Effect.Effect<KubeletService, never, Host | Output> = Effect.
     if ((yield* host.initSystem) !== "systemd") return Option.none<string>()
     return yield* host.lookPath("systemctl")
   })
-  const failure = (r: Either.Either<{ readonly exitCode: number; readonly stderr: string }, { readonly message: string }>) =>
-    Either.match(r, { onLeft: (e) => Option.some(e.message), onRight: (ok) => (ok.exitCode !== 0 ? Option.some(ok.stderr.trim()) : Option.none()) })
+  const failure = (
+    r: Either.Either<{ readonly exitCode: number; readonly stderr: string }, { readonly message: string }>
+  ) =>
+    Either.match(r, {
+      onLeft: (e) => Option.some(e.message),
+      onRight: (ok) => (ok.exitCode !== 0 ? Option.some(ok.stderr.trim()) : Option.none())
+    })
   return {
     stop: Effect.gen(function* () {
       const tool = yield* systemctl
       if (Option.isNone(tool)) return yield* out.info(noInit.stop)
       const status = yield* Effect.either(host.run(tool.value, ["status", "kubelet"]))
       if (Either.isRight(status) && status.right.stdout.includes("Loaded: not-found")) {
-        return yield* out.info("[kubelet-start] couldn't detect a kubelet service, can't make sure the kubelet not running for a short period of time while setting up configuration for it.")
+        return yield* out.info(
+          "[kubelet-start] couldn't detect a kubelet service, can't make sure the kubelet not running for a short period of time while setting up configuration for it."
+        )
       }
       const failed = failure(yield* Effect.either(host.run(tool.value, ["stop", "kubelet"])))
-      if (Option.isSome(failed)) yield* out.warn(`[kubelet-start] WARNING: unable to stop the kubelet service momentarily: [${failed.value}]`)
+      if (Option.isSome(failed))
+        yield* out.warn(`[kubelet-start] WARNING: unable to stop the kubelet service momentarily: [${failed.value}]`)
     }),
     start: Effect.gen(function* () {
       const tool = yield* systemctl

@@ -6,5 +6,6 @@ import { redactSecrets } from "../../redact.js"
 export const make = (verbosity: number): OutputService => ({
   info: (text) => Effect.sync(() => process.stdout.write(redactSecrets(text) + "\n")),
   warn: (text) => Effect.sync(() => process.stderr.write(redactSecrets(text) + "\n")),
-  detail: (level, text) => (level <= verbosity ? Effect.sync(() => process.stderr.write(redactSecrets(text) + "\n")) : Effect.void)
+  detail: (level, text) =>
+    level <= verbosity ? Effect.sync(() => process.stderr.write(redactSecrets(text) + "\n")) : Effect.void
 })

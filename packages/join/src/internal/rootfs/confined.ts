@@ -33,7 +33,10 @@ export class EscapeSignal extends Error {}
 
 /** Thrown for a file that is not what a read accepts (not regular, too large). */
 export class RejectSignal extends Error {
-  constructor(readonly reason: "NotRegular" | "TooLarge", message: string) {
+  constructor(
+    readonly reason: "NotRegular" | "TooLarge",
+    message: string
+  ) {
     super(message)
   }
 }
@@ -58,7 +61,6 @@ const closeQuietly = (fd: number) => {
     /* already closed or never valid: nothing to release */
   }
 }
-
 
 export interface Resolved {
   /** The folder holding `name` (or the target folder itself when `name` is undefined); the caller closes it. */
@@ -103,7 +105,8 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
     // kubelet-client-current.pem to /var/lib/kubelet/pki/...): it starts again at the root.
     const base: ReadonlyArray<string> = target.startsWith("/") ? [] : done
     const next = normalizeSegments([...base, target, ...rest].join("/"))
-    if (Option.isNone(next)) throw new EscapeSignal(`a symbolic link on the way points outside the root filesystem "${realRoot}"`)
+    if (Option.isNone(next))
+      throw new EscapeSignal(`a symbolic link on the way points outside the root filesystem "${realRoot}"`)
     return [...next.value]
   }
 
@@ -111,7 +114,12 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
    * Where the walk goes on after meeting a symlink at `name`: its target resolved in the root,
    * or, when the link was swapped back for something else meanwhile, the same path again.
    */
-  const afterLink = (fd: number, done: ReadonlyArray<string>, name: string, rest: ReadonlyArray<string>): Array<string> => {
+  const afterLink = (
+    fd: number,
+    done: ReadonlyArray<string>,
+    name: string,
+    rest: ReadonlyArray<string>
+  ): Array<string> => {
     let target: string
     try {
       target = fs.readlinkSync(at(fd, name))
@@ -203,7 +211,9 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
 
   /** Opens the target itself (following a final symlink inside the root). */
   const openTarget = (segments: ReadonlyArray<string>, flags: number): number =>
-    withResolved(segments, { followLast: true }, (r) => (r.name === undefined ? fs.openSync(at(r.fd), C.O_RDONLY | C.O_DIRECTORY) : fs.openSync(at(r.fd, r.name), flags)))
+    withResolved(segments, { followLast: true }, (r) =>
+      r.name === undefined ? fs.openSync(at(r.fd), C.O_RDONLY | C.O_DIRECTORY) : fs.openSync(at(r.fd, r.name), flags)
+    )
 
   const readFile = (segments: ReadonlyArray<string>, maxBytes: number): Buffer => {
     const fd = openTarget(segments, READ_FLAGS)
@@ -332,7 +342,9 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
 
   const lstat = (segments: ReadonlyArray<string>): fs.Stats | undefined => {
     try {
-      return withResolved(segments, { followLast: true }, ({ fd, name }) => (name === undefined ? fs.fstatSync(fd) : lstatOrUndefined(at(fd, name))))
+      return withResolved(segments, { followLast: true }, ({ fd, name }) =>
+        name === undefined ? fs.fstatSync(fd) : lstatOrUndefined(at(fd, name))
+      )
     } catch (e) {
       // A missing folder on the way (or a file where a folder should be): the path does not exist.
       if (code(e) === "ENOENT" || code(e) === "ENOTDIR") return undefined

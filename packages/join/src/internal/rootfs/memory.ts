@@ -17,7 +17,12 @@ export type MemoryEntry =
 
 export interface MemorySeed {
   /** path -> text content (mode 0644) or an explicit entry. */
-  readonly [path: string]: string | { readonly data: string; readonly mode: number } | { readonly symlink: string } | { readonly socket: true } | { readonly dir: number }
+  readonly [path: string]:
+    | string
+    | { readonly data: string; readonly mode: number }
+    | { readonly symlink: string }
+    | { readonly socket: true }
+    | { readonly dir: number }
 }
 
 export const make = (seed: MemorySeed = {}) => {
@@ -51,12 +56,22 @@ export const make = (seed: MemorySeed = {}) => {
         const entry = entries.get(k)
         const isLast = pending.length === 0
         if (entry?.kind === "symlink" && (followLast || !isLast)) {
-          if (++hops > 40) return yield* Effect.fail(new RootFsError({ op, path: displayPath(path), reason: "Other", detail: "too many levels of symbolic links" }))
+          if (++hops > 40)
+            return yield* Effect.fail(
+              new RootFsError({
+                op,
+                path: displayPath(path),
+                reason: "Other",
+                detail: "too many levels of symbolic links"
+              })
+            )
           // as the live layer: an absolute target starts again at the root
           const from = entry.target.startsWith("/") || done.length === 0 ? ["."] : done
           const joined = posix.normalize(posix.join(...from, entry.target.replace(/^\/+/, "")))
           if (joined === ".." || joined.startsWith("../")) {
-            return yield* Effect.fail(escapeError(op, path, "a symbolic link on the way points outside the root filesystem"))
+            return yield* Effect.fail(
+              escapeError(op, path, "a symbolic link on the way points outside the root filesystem")
+            )
           }
           done = joined.split("/").filter((s) => s !== "" && s !== ".")
           continue
@@ -77,7 +92,9 @@ export const make = (seed: MemorySeed = {}) => {
         const e = entries.get(kk)
         if (e === undefined) entries.set(kk, { kind: "dir", mode })
         else if (e.kind !== "dir") {
-          return Effect.fail(new RootFsError({ op, path: kk, reason: "Exists", detail: "exists and is not a directory" }))
+          return Effect.fail(
+            new RootFsError({ op, path: kk, reason: "Exists", detail: "exists and is not a directory" })
+          )
         }
       }
       return Effect.void
@@ -88,10 +105,19 @@ export const make = (seed: MemorySeed = {}) => {
       const e = entries.get(k)
       if (e === undefined) return Effect.fail(notFound(op, path))
       if (e.kind !== "file") {
-        return Effect.fail(new RootFsError({ op, path: displayPath(path), reason: "NotRegular", detail: "is not a regular file" }))
+        return Effect.fail(
+          new RootFsError({ op, path: displayPath(path), reason: "NotRegular", detail: "is not a regular file" })
+        )
       }
       if (e.data.length > Math.min(maxBytes, MAX_READ_BYTES)) {
-        return Effect.fail(new RootFsError({ op, path: displayPath(path), reason: "TooLarge", detail: `is larger than ${Math.min(maxBytes, MAX_READ_BYTES)} bytes` }))
+        return Effect.fail(
+          new RootFsError({
+            op,
+            path: displayPath(path),
+            reason: "TooLarge",
+            detail: `is larger than ${Math.min(maxBytes, MAX_READ_BYTES)} bytes`
+          })
+        )
       }
       return Effect.succeed(e.data)
     })
@@ -100,20 +126,27 @@ export const make = (seed: MemorySeed = {}) => {
     root: "/",
     hostPath: (path) => resolve("resolve", path),
     read: (path, options) => Effect.map(readBytes("read", path, options?.maxBytes), (d) => new Uint8Array(d)),
-    readText: (path, options) => Effect.map(readBytes("read", path, options?.maxBytes), (d) => new TextDecoder().decode(d)),
+    readText: (path, options) =>
+      Effect.map(readBytes("read", path, options?.maxBytes), (d) => new TextDecoder().decode(d)),
     write: (path, data, options) =>
       Effect.gen(function* () {
         const k = yield* resolve("write", path)
-        if (k === "/") return yield* Effect.fail(new RootFsError({ op: "write", path: "/", reason: "Other", detail: "is the root folder" }))
+        if (k === "/")
+          return yield* Effect.fail(
+            new RootFsError({ op: "write", path: "/", reason: "Other", detail: "is the root folder" })
+          )
         yield* mkdirSegments("write", posix.dirname(k), options.dirMode ?? 0o755)
         const existing = entries.get(k)
         if (existing?.kind === "dir") {
-          return yield* Effect.fail(new RootFsError({ op: "write", path: displayPath(path), reason: "Exists", detail: "is a directory" }))
+          return yield* Effect.fail(
+            new RootFsError({ op: "write", path: displayPath(path), reason: "Exists", detail: "is a directory" })
+          )
         }
         const bytes = typeof data === "string" ? new TextEncoder().encode(data) : new Uint8Array(data)
         entries.set(k, { kind: "file", data: bytes, mode: options.mode })
       }),
-    mkdir: (path, mode) => Effect.flatMap(resolve("create folder", path), (k) => mkdirSegments("create folder", k, mode)),
+    mkdir: (path, mode) =>
+      Effect.flatMap(resolve("create folder", path), (k) => mkdirSegments("create folder", k, mode)),
     chmod: (path, mode) =>
       Effect.flatMap(resolve("chmod", path), (k) => {
         const e = entries.get(k)
@@ -128,7 +161,9 @@ export const make = (seed: MemorySeed = {}) => {
           if (e === undefined) return Effect.void
           const children = [...entries.keys()].filter((c) => c.startsWith(k === "/" ? "/" : k + "/") && c !== k)
           if (e.kind === "dir" && children.length > 0 && options?.recursive !== true) {
-            return Effect.fail(new RootFsError({ op: "remove", path: displayPath(path), reason: "Other", detail: "directory not empty" }))
+            return Effect.fail(
+              new RootFsError({ op: "remove", path: displayPath(path), reason: "Other", detail: "directory not empty" })
+            )
           }
           for (const c of children) entries.delete(c)
           entries.delete(k)
@@ -167,7 +202,13 @@ export const make = (seed: MemorySeed = {}) => {
       Effect.gen(function* () {
         const k = yield* resolve("create symlink", path, false)
         if (target.startsWith("/")) {
-          return yield* Effect.fail(escapeError("create symlink", path, `the link target "${target}" is outside the root filesystem or absolute`))
+          return yield* Effect.fail(
+            escapeError(
+              "create symlink",
+              path,
+              `the link target "${target}" is outside the root filesystem or absolute`
+            )
+          )
         }
         yield* mkdirSegments("create symlink", posix.dirname(k), 0o755)
         entries.set(k, { kind: "symlink", target })
