@@ -59,17 +59,22 @@ const exportsOf = (source) => {
   return out
 }
 
+/** An `// eslint-disable-next-line ...` directive may sit between a doc comment and its declaration. */
+const isLintDirective = (text, range) =>
+  range.kind === ts.SyntaxKind.SingleLineCommentTrivia && /^\/\/\s*eslint-disable-next-line\b/.test(text.slice(range.pos, range.end))
+
 /** True when the last comment before the declaration (only whitespace between) is a `/** ... *\/` block. */
 const hasTsDoc = (source, node) => {
   const text = source.getFullText()
-  const ranges = ts.getLeadingCommentRanges(text, node.getFullStart()) ?? []
+  const ranges = (ts.getLeadingCommentRanges(text, node.getFullStart()) ?? []).filter((r) => !isLintDirective(text, r))
   const last = ranges[ranges.length - 1]
   if (last === undefined || last.kind !== ts.SyntaxKind.MultiLineCommentTrivia) return false
   const comment = text.slice(last.pos, last.end)
   // `/**/` is an empty block comment, not a doc comment; `/** */` with nothing in it documents nothing
   if (!comment.startsWith("/**") || comment === "/**/") return false
   if (comment.slice(3, -2).replace(/[\s*]/g, "") === "") return false
-  return text.slice(last.end, node.getStart(source)).trim() === ""
+  const between = text.slice(last.end, node.getStart(source)).replace(/^\s*\/\/\s*eslint-disable-next-line\b.*$/gm, "")
+  return between.trim() === ""
 }
 
 const prefixes = process.argv.slice(2).map((p) => relative(root, join(process.cwd(), p)))

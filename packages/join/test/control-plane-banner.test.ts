@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { ClusterConfigurationError, JoinData, parseClusterConfiguration } from "../src/discovery/join-data.js"
+import { ClusterDataError, JoinData, parseClusterConfiguration } from "../src/discovery/join-data.js"
 import { controlPlaneBanner, controlPlaneBannerText } from "../src/control-plane/banner.js"
 
 const ETCD_LINE = "* A new etcd member was added to the local/stacked etcd cluster."
@@ -13,7 +13,7 @@ const joinDataWith = (raw: string | undefined, asked: { n: number }) =>
     clusterConfiguration: Effect.suspend(() => {
       asked.n++
       return raw === undefined
-        ? Effect.fail(new ClusterConfigurationError({ detail: "unreachable" }))
+        ? Effect.fail(new ClusterDataError({ reason: "ClusterConfiguration", detail: "unreachable" }))
         : parseClusterConfiguration(raw)
     }),
     cluster: Effect.die("unused"),

@@ -20,8 +20,17 @@ export const CERTS_SECRET = "kubeadm-certs"
 /** Why the shared certificates could not be fetched: a bad key, a missing or expired Secret, a bad entry, or the API. */
 export class DownloadCertsError extends Data.TaggedError("DownloadCertsError")<{
   readonly reason: "BadKey" | "SecretMissing" | "WrongKey" | "MissingEntry" | "BadEntry" | "Api"
-  readonly message: string
-}> {}
+  /** What went wrong, in kubeadm's words. */
+  readonly detail: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    // kubeadm: a bad key fails before the download starts; everything else fails the download
+    return this.reason === "BadKey"
+      ? `error decoding certificate key: ${this.detail}`
+      : `error downloading certs: ${this.detail}`
+  }
+}
 
 /** Secret key -> destination path (spec §2.1), for the cluster's etcd mode. */
 export const certsSecretEntries = (cfg: ControlPlaneConfig): Array<{ key: string; path: string }> => {
@@ -69,8 +78,8 @@ const classify = (data: Uint8Array): "key" | "public" | undefined => {
   return undefined
 }
 
-const wrap = (reason: DownloadCertsError["reason"], detail: string) =>
-  new DownloadCertsError({ reason, message: `error downloading certs: ${detail}` })
+const wrap = (reason: DownloadCertsError["reason"], detail: string, cause?: unknown) =>
+  new DownloadCertsError({ reason, detail, ...(cause !== undefined ? { cause } : {}) })
 
 /** What to say when the kubeadm-certs Secret is gone: it expires after two hours, so the fix is to upload the certificates again. */
 export const SECRET_GONE =
@@ -91,7 +100,7 @@ export const downloadCerts = (
     if (!/^[0-9a-fA-F]{64}$/.test(certificateKey))
       return yield* new DownloadCertsError({
         reason: "BadKey",
-        message: `error decoding certificate key: the certificate key must be 64 hexadecimal characters (a 32-byte AES key), got ${certificateKey.length} characters`
+        detail: `the certificate key must be 64 hexadecimal characters (a 32-byte AES key), got ${certificateKey.length} characters`
       })
     const key = new Uint8Array(Buffer.from(certificateKey, "hex"))
     const secret = yield* client
@@ -100,7 +109,7 @@ export const downloadCerts = (
         Effect.mapError((e: KubeApiError) =>
           e.reason === "NotFound"
             ? wrap("SecretMissing", `error downloading the secret: ${SECRET_GONE}`)
-            : wrap("Api", `error downloading the secret: ${e.message}`)
+            : wrap("Api", `error downloading the secret: ${e.message}`, e)
         )
       )
     // decrypt everything before writing anything
@@ -115,8 +124,8 @@ export const downloadCerts = (
         Effect.catchTag("CryptoError", (e) =>
           Effect.fail(
             e.reason === "DecryptAuthentication"
-              ? wrap("WrongKey", `wrong certificate key: error decoding secret data with provided key: ${e.message}`)
-              : wrap("BadEntry", `error decoding secret data with provided key: ${e.message}`)
+              ? wrap("WrongKey", `wrong certificate key: error decoding secret data with provided key: ${e.message}`, e)
+              : wrap("BadEntry", `error decoding secret data with provided key: ${e.message}`, e)
           )
         )
       )

@@ -18,26 +18,26 @@ import { fileDiscovery } from "./file.js"
 import { type DiscoveredCluster, tokenDiscovery } from "./token.js"
 import { causeText } from "../cause-text.js"
 
-/** Discovery gave no credential the kubelet could use for its TLS bootstrap. */
-export class BootstrapCredentialsError extends Data.TaggedError("BootstrapCredentialsError") {
-  // kubeadm's exact wording, "boostrap" typo included (users search for it).
-  override get message() {
-    return "couldn't find authentication credentials for the TLS boostrap process. Please use Token discovery, a discovery file with embedded authentication credentials or a discovery file without authentication credentials but with the TLSBootstrapToken flag"
-  }
-}
-
-/** The kubeadm-config ConfigMap could not be read or its ClusterConfiguration is unusable. */
-export class ClusterConfigurationError extends Data.TaggedError("ClusterConfigurationError")<{
-  readonly detail: string
+/** Reading the cluster's data failed beyond discovery itself; `reason` says which part. */
+export class ClusterDataError extends Data.TaggedError("ClusterDataError")<{
+  /** NoBootstrapCredentials: nothing to authenticate the TLS bootstrap with; ClusterConfiguration: kubeadm-config unreadable. */
+  readonly reason: "NoBootstrapCredentials" | "ClusterConfiguration"
+  readonly detail?: string
   readonly cause?: unknown
 }> {
   override get message() {
-    return `unable to fetch the kubeadm-config ConfigMap: ${this.detail}`
+    switch (this.reason) {
+      case "NoBootstrapCredentials":
+        // kubeadm's exact wording, "boostrap" typo included (users search for it).
+        return "couldn't find authentication credentials for the TLS boostrap process. Please use Token discovery, a discovery file with embedded authentication credentials or a discovery file without authentication credentials but with the TLSBootstrapToken flag"
+      case "ClusterConfiguration":
+        return `unable to fetch the kubeadm-config ConfigMap: ${this.detail ?? ""}`
+    }
   }
 }
 
-/** Every way building the bootstrap client can fail. */
-export type JoinDataError = DiscoveryError | BootstrapCredentialsError | ClusterConfigurationError | KubeApiError
+/** Everything reading the cluster's data can fail with. */
+export type JoinDataError = DiscoveryError | ClusterDataError | KubeApiError
 
 /** The cluster's ClusterConfiguration from the kubeadm-config ConfigMap: the text, the parsed document and what the join reads. */
 export interface ClusterConfiguration {
@@ -54,7 +54,7 @@ export interface ClusterConfiguration {
 export interface JoinDataService {
   readonly cluster: Effect.Effect<DiscoveredCluster, DiscoveryError>
   /** The kubeconfig the kubelet (and join) authenticate with before having a certificate. */
-  readonly tlsBootstrapKubeconfig: Effect.Effect<Kubeconfig, DiscoveryError | BootstrapCredentialsError>
+  readonly tlsBootstrapKubeconfig: Effect.Effect<Kubeconfig, DiscoveryError | ClusterDataError>
   readonly bootstrapClient: Effect.Effect<KubeClient, JoinDataError>
   readonly clusterConfiguration: Effect.Effect<ClusterConfiguration, JoinDataError>
 }
@@ -68,30 +68,34 @@ const MINIMUM_CONTROL_PLANE = { major: 1, minor: 13 } as const
 const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback)
 
 /** Parses `data.ClusterConfiguration` and refuses a control plane older than 1.13, as kubeadm 1.15 does. */
-export const parseClusterConfiguration = (
-  raw: string
-): Effect.Effect<ClusterConfiguration, ClusterConfigurationError> =>
+export const parseClusterConfiguration = (raw: string): Effect.Effect<ClusterConfiguration, ClusterDataError> =>
   Effect.gen(function* () {
     let doc: unknown
     try {
       doc = YAML.parse(raw, { prettyErrors: false, maxAliasCount: 100 }) // bounded alias expansion: the cluster's text
     } catch (e) {
       return yield* Effect.fail(
-        new ClusterConfigurationError({
+        new ClusterDataError({
+          reason: "ClusterConfiguration",
           detail: `ClusterConfiguration is not valid YAML: ${causeText(e).split("\n")[0]}`,
           cause: e
         })
       )
     }
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-      return yield* Effect.fail(new ClusterConfigurationError({ detail: "ClusterConfiguration is not a YAML mapping" }))
+      return yield* Effect.fail(
+        new ClusterDataError({ reason: "ClusterConfiguration", detail: "ClusterConfiguration is not a YAML mapping" })
+      )
     }
     const d = doc as Record<string, unknown>
     const version = str(d["kubernetesVersion"], "")
     const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version)
     if (m === null)
       return yield* Effect.fail(
-        new ClusterConfigurationError({ detail: `the cluster's kubernetesVersion "${version}" is not a version` })
+        new ClusterDataError({
+          reason: "ClusterConfiguration",
+          detail: `the cluster's kubernetesVersion "${version}" is not a version`
+        })
       )
     const major = Number(m[1])
     const minor = Number(m[2])
@@ -100,7 +104,8 @@ export const parseClusterConfiguration = (
       (major === MINIMUM_CONTROL_PLANE.major && minor < MINIMUM_CONTROL_PLANE.minor)
     if (older) {
       return yield* Effect.fail(
-        new ClusterConfigurationError({
+        new ClusterDataError({
+          reason: "ClusterConfiguration",
           detail: `this version of kubeadm only supports deploying clusters with the control plane version >= 1.13.0. Current version: ${version}`
         })
       )
@@ -147,7 +152,7 @@ export const make = Effect.gen(function* () {
     const token = config.discovery.tlsBootstrapToken
     if (token !== "") return Effect.succeed(bootstrapKubeconfig({ server: c.server, caPem: c.caPem, token }))
     if (c.credentials !== undefined) return Effect.succeed(c.credentials)
-    return Effect.fail(new BootstrapCredentialsError())
+    return Effect.fail(new ClusterDataError({ reason: "NoBootstrapCredentials" }))
   })
 
   const bootstrapClient = yield* Effect.cached(Effect.flatMap(tlsBootstrapKubeconfig, (k) => api.client(k)))
@@ -161,12 +166,18 @@ export const make = Effect.gen(function* () {
       )
       const cm = yield* Effect.mapError(
         client.getConfigMap("kube-system", "kubeadm-config"),
-        (e) => new ClusterConfigurationError({ detail: `failed to get config map: ${e.message}`, cause: e })
+        (e) =>
+          new ClusterDataError({
+            reason: "ClusterConfiguration",
+            detail: `failed to get config map: ${e.message}`,
+            cause: e
+          })
       )
       const raw = cm.data["ClusterConfiguration"]
       if (raw === undefined) {
         return yield* Effect.fail(
-          new ClusterConfigurationError({
+          new ClusterDataError({
+            reason: "ClusterConfiguration",
             detail:
               "unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing"
           })

@@ -158,7 +158,7 @@ export const hostnameCheck = (nodeName: string): Check<Host> =>
           onTimeout: () =>
             new HostError({
               reason: "LookupFailed",
-              name: nodeName,
+              host: nodeName,
               detail: `lookup timed out after ${Duration.format(HOSTNAME_LOOKUP_TIMEOUT)}`
             })
         }),

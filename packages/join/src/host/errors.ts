@@ -18,8 +18,8 @@ export class HostError extends Data.TaggedError("HostError")<{
   readonly endpoint?: string
   /** The CRI endpoints found (CriAmbiguous). */
   readonly found?: ReadonlyArray<string>
-  /** The host name looked up (LookupFailed). */
-  readonly name?: string
+  /** The host name looked up (LookupFailed); not `name`, which every Error has. */
+  readonly host?: string
   /** What went wrong, in words. */
   readonly detail?: string
   readonly cause?: unknown
@@ -33,7 +33,7 @@ export class HostError extends Data.TaggedError("HostError")<{
       case "CriAmbiguous":
         return `found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file: ${(this.found ?? []).join(", ")}`
       case "LookupFailed":
-        return this.detail ?? `lookup ${this.name} failed`
+        return this.detail ?? `lookup ${this.host ?? "(no name)"} failed`
     }
   }
 }

@@ -142,7 +142,7 @@ export const make: Effect.Effect<HostService, never, RootFs> = Effect.gen(functi
     lookupHost: (name) =>
       Effect.tryPromise({
         try: () => lookup(name, { all: true }),
-        catch: (cause) => new HostError({ reason: "LookupFailed", name, detail: causeText(cause), cause })
+        catch: (cause) => new HostError({ reason: "LookupFailed", host: name, detail: causeText(cause), cause })
       }).pipe(Effect.map((rs) => rs.map((r) => r.address))),
     lookPath,
     run,
