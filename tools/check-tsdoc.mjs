@@ -61,7 +61,8 @@ const exportsOf = (source) => {
 
 /** An `// eslint-disable-next-line ...` directive may sit between a doc comment and its declaration. */
 const isLintDirective = (text, range) =>
-  range.kind === ts.SyntaxKind.SingleLineCommentTrivia && /^\/\/\s*eslint-disable-next-line\b/.test(text.slice(range.pos, range.end))
+  range.kind === ts.SyntaxKind.SingleLineCommentTrivia &&
+  /^\/\/\s*eslint-disable-next-line\b/.test(text.slice(range.pos, range.end))
 
 /** True when the last comment before the declaration (only whitespace between) is a `/** ... *\/` block. */
 const hasTsDoc = (source, node) => {
