@@ -4,7 +4,7 @@
  * the canonical argv main.ts builds after its pflag-style checks.
  */
 import { Args, Command, HelpDoc } from "@effect/cli"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { caCertHashCommand } from "./ca-cert-hash.js"
 import { configCommand } from "./config-command.js"
 import { joinOptions, toJoinFlags } from "./join-flags.js"
@@ -50,7 +50,7 @@ export const rootCommand = (changed: ReadonlyArray<string>, runJoin: JoinRunner 
       ? Command.make(
           info.name,
           { ...joinOptions(info.flags ?? []), endpoint: endpointArg },
-          ({ endpoint, ...values }) => run(values, endpoint._tag === "Some" ? endpoint.value : undefined)
+          ({ endpoint, ...values }) => run(values, Option.getOrUndefined(endpoint))
         ).pipe(Command.withDescription(info.description))
       : Command.make(info.name, joinOptions(info.flags ?? []), (values) => run(values, undefined)).pipe(
           Command.withDescription(info.description)
@@ -78,7 +78,7 @@ export const rootCommand = (changed: ReadonlyArray<string>, runJoin: JoinRunner 
     Command.withSubcommands(nonEmpty(phaseCommands))
   )
   const join = Command.make("join", { ...joinOptions(), endpoint: endpointArg }, ({ endpoint, ...values }) =>
-    runJoin(toJoinFlags(values, endpoint._tag === "Some" ? endpoint.value : undefined, changed), undefined)
+    runJoin(toJoinFlags(values, Option.getOrUndefined(endpoint), changed), undefined)
   ).pipe(Command.withDescription(joinDescription), Command.withSubcommands([phase]))
 
   const versionCommand = Command.make("version", {}, () =>
