@@ -13,6 +13,8 @@ import {
 } from "../manifests/static-pods.js"
 import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/rootfs.js"
+import type { Json } from "../patches/apply.js"
+import { patchTarget, type PatchTargetName } from "../patches/patches.js"
 import { ControlPlaneJoinError } from "./errors.js"
 
 /** What the manifests take from this host. */
@@ -65,10 +67,11 @@ export const validatePod = (pod: Pod): Effect.Effect<void, ControlPlaneJoinError
     )
   )
 
-/** Writes one static Pod manifest (folder 0700, file 0600, as kubeadm). */
-export const writeManifest = (name: string, pod: Pod) =>
+/** Writes one static Pod manifest (folder 0700, file 0600, as kubeadm), with the join's patches for it applied. */
+export const writeManifest = (name: PatchTargetName, given: Pod) =>
   Effect.gen(function* () {
     const fs = yield* RootFs
+    const pod = (yield* patchTarget(name, given as Json)) as Pod
     yield* validatePod(pod)
     yield* fs.mkdir(MANIFESTS_DIR, 0o700)
     yield* fs.write(`${MANIFESTS_DIR}/${name}.yaml`, podYaml(pod), { mode: 0o600, dirMode: 0o700 })
@@ -85,6 +88,6 @@ export const writeControlPlaneManifests = (cfg: ControlPlaneConfig) =>
     yield* out.info(`[control-plane] Using manifest folder "${MANIFESTS_DIR}"`)
     for (const [name, pod] of Object.entries(controlPlanePods(cfg, host, { externalCA }))) {
       yield* out.info(`[control-plane] Creating static Pod manifest for "${name}"`)
-      yield* writeManifest(name, pod)
+      yield* writeManifest(name as PatchTargetName, pod)
     }
   })
