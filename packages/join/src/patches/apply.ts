@@ -60,7 +60,12 @@ const arrayIndex = (key: string, length: number, path: string): number => {
 }
 
 /** The container of the last segment: an object or an array in `doc` (which is mutated by the caller). */
-const container = (doc: Json, parts: ReadonlyArray<string>, op: string, path: string): Json[] | { [k: string]: Json } => {
+const container = (
+  doc: Json,
+  parts: ReadonlyArray<string>,
+  op: string,
+  path: string
+): Json[] | { [k: string]: Json } => {
   let cur: Json = doc
   for (const p of parts.slice(0, -1)) {
     const next: Json | undefined = Array.isArray(cur) ? cur[Number(p)] : isObject(cur) ? cur[p] : undefined
@@ -213,7 +218,8 @@ const mergeKeyedList = (original: Json[], patch: Json[], key: string, keys: Merg
   for (const item of patch) {
     if (!isObject(item)) throw new PatchApplyError(`expected a map in a list merged by ${key}, got ${describe(item)}`)
     const id = item[key]
-    if (id === undefined) throw new PatchApplyError(`map: ${describe(item)} does not contain declared merge key: ${key}`)
+    if (id === undefined)
+      throw new PatchApplyError(`map: ${describe(item)} does not contain declared merge key: ${key}`)
     const at = out.findIndex((o) => isObject(o) && sameJson(o[key] ?? null, id))
     const directive = item[DIRECTIVE]
     if (directive === "delete") {

@@ -35,9 +35,7 @@ export type PatchTargetName = (typeof knownTargets)[number]
 
 /** The patch types, named as kubeadm prints them (Kubernetes' PATCH content types). */
 export type PatchType =
-  | "application/json-patch+json"
-  | "application/merge-patch+json"
-  | "application/strategic-merge-patch+json"
+  "application/json-patch+json" | "application/merge-patch+json" | "application/strategic-merge-patch+json"
 
 const patchTypes: Readonly<Record<string, PatchType>> = {
   json: "application/json-patch+json",
@@ -137,19 +135,35 @@ export class PatchesError extends Data.TaggedError("PatchesError")<{
   }
 }
 
-const documents = (text: string): Either.Either<ReadonlyArray<Json>, string> => {
-  const docs = YAML.parseAllDocuments(text)
-  const out: Json[] = []
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    const error = doc.errors[0]
-    if (error !== undefined) return Either.left(`could not convert patch to JSON: ${error.message}`)
-    const value = doc.toJS({ maxAliasCount: 100 }) as Json | undefined
-    // Empty documents (a lone `---`) are skipped, as kubeadm's YAML reader does.
-    if (value === undefined || value === null) continue
-    out.push(value)
+/** Splits on `---` lines as Kubernetes' YAML reader does (only a comment may follow the marker). */
+const chunks = (text: string): Either.Either<ReadonlyArray<string>, string> => {
+  const out: string[] = []
+  let current: string[] = []
+  for (const line of text.split("\n")) {
+    if (line.startsWith("---")) {
+      const rest = line.slice(3).trim()
+      if (rest !== "" && !rest.startsWith("#")) return Either.left(`invalid Yaml document separator: ${rest}`)
+      out.push(current.join("\n"))
+      current = []
+    } else current.push(line)
   }
+  out.push(current.join("\n"))
   return Either.right(out)
 }
+
+const documents = (text: string): Either.Either<ReadonlyArray<Json>, string> =>
+  Either.gen(function* () {
+    const out: Json[] = []
+    for (const chunk of yield* chunks(text)) {
+      const trimmed = chunk.trim()
+      if (trimmed === "") continue
+      const doc = YAML.parseDocument(trimmed)
+      const error = doc.errors[0]
+      if (error !== undefined) return yield* Either.left(`could not convert patch to JSON: ${error.message}`)
+      out.push(doc.toJS({ maxAliasCount: 100 }) as Json)
+    }
+    return out
+  })
 
 const patchProblem = (patchType: PatchType, patch: Json): string | undefined => {
   if (patchType === "application/json-patch+json") return jsonPatchProblem(patch)
