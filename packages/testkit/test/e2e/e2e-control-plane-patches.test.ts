@@ -136,6 +136,20 @@ describe("control-plane join with --patches (built CLI, real etcd)", () => {
       'file "kube-scheduler+json.json": not a patch of type "application/json-patch+json"'
     ))
 
+  it("a patch that does not apply to its static Pod: stops in preflight, names the file, writes nothing", () =>
+    refused(
+      "cp-no-apply",
+      { "kube-apiserver+json.yaml": '[{"op": "replace", "path": "/spec/noSuchField", "value": 1}]\n' },
+      'failed to patch static Pod manifest file for "kube-apiserver": could not apply the following patch of type "application/json-patch+json" to target "kube-apiserver" (file "kube-apiserver+json.yaml")'
+    ))
+
+  it("a patch that leaves no valid Pod: stops in preflight, writes nothing", () =>
+    refused(
+      "cp-bad-pod",
+      { "etcd+merge.yaml": "spec:\n  containers: 7\n" },
+      'the generated manifest for "etcd" is not a valid Pod'
+    ))
+
   it("a missing patch folder: exit non-zero, names it, writes nothing", () =>
     refused(
       "cp-no-dir",
