@@ -1,4 +1,10 @@
-import { Either } from "effect"
+import { Effect, Either, Layer, Ref } from "effect"
+import type { JoinConfiguration } from "../../src/config/model.js"
+import * as joinContext from "../../src/join-context.js"
+import type { JoinContext } from "../../src/join-context.js"
+import { patchKubeletConfig } from "../../src/kubelet/files.js"
+import * as output from "../../src/output.js"
+import type { Output, OutputLine } from "../../src/output.js"
 import { describe, expect, it } from "vitest"
 import {
   jsonPatch,
@@ -9,7 +15,7 @@ import {
   podMergeKeys,
   strategicMergePatch
 } from "../../src/patches/apply.js"
-import { applyPatches, loadPatches, parseFilename, type PatchFile } from "../../src/patches/patches.js"
+import { applyPatches, loadPatches, parseFilename, type PatchFile, patchTarget } from "../../src/patches/patches.js"
 
 const files = (
   contents: Record<string, string>
@@ -346,5 +352,45 @@ describe("strategic merge patch", () => {
         noMergeKeys
       )
     ).toEqual({ clusterDNS: ["10.0.0.10"], evictionHard: { "memory.available": "100Mi", "nodefs.available": "10%" } })
+  })
+})
+
+describe("patchTarget and patchKubeletConfig (the join's patches, as the writers use them)", () => {
+  const run = <A, E>(effect: Effect.Effect<A, E, JoinContext | Output>, patches: Record<string, string> | undefined) =>
+    Effect.gen(function* () {
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const options = {
+        rootfs: "/",
+        skipPhases: [],
+        selfTlsBootstrap: false,
+        verbosity: 0,
+        ...(patches === undefined ? {} : { patches: loaded(patches) })
+      }
+      const result = yield* Effect.either(
+        effect.pipe(
+          Effect.provide(Layer.merge(joinContext.layer({} as JoinConfiguration, options), output.fake(lines)))
+        )
+      )
+      return { result, lines: (yield* Ref.get(lines)).map((l) => l.text) }
+    }).pipe(Effect.runPromise)
+
+  it("prints the folder's lines once per join, then each applied patch", async () => {
+    const twice = Effect.zip(patchTarget("kube-apiserver", { a: 1 }), patchTarget("kube-scheduler", { a: 1 }))
+    const { result, lines } = await run(twice, { "kube-apiserver+merge.yaml": "b: 2\n" })
+    expect(Either.getOrThrow(result)).toEqual([{ a: 1, b: 2 }, { a: 1 }])
+    expect(lines).toEqual([
+      '[patches] Reading patches from path "/p"',
+      "[patches] Found the following patch files: [kube-apiserver+merge.yaml]",
+      '[patches] Applied patch of type "application/merge-patch+json" to target "kube-apiserver"'
+    ])
+  })
+
+  it("leaves config.yaml's text alone without patches; patches and sorts it with them", async () => {
+    const yaml = "kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nmaxPods: 110\n"
+    expect(Either.getOrThrow((await run(patchKubeletConfig(yaml), undefined)).result)).toBe(yaml)
+    const { result } = await run(patchKubeletConfig(yaml), { "kubeletconfiguration.yaml": "maxPods: 7\n" })
+    expect(Either.getOrThrow(result)).toBe(
+      "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nmaxPods: 7\n"
+    )
   })
 })
