@@ -32,7 +32,10 @@ export interface LoadEnv {
    * The entries of the folder at `path` inside `rootfs` (confined like readFile), as lstat sees
    * them; throws with `code` ENOENT or ENOTDIR when it is missing or not a folder.
    */
-  readonly listDir: (rootfs: string, path: string) => ReadonlyArray<{ readonly name: string; readonly directory: boolean }>
+  readonly listDir: (
+    rootfs: string,
+    path: string
+  ) => ReadonlyArray<{ readonly name: string; readonly directory: boolean }>
 }
 
 /** The join's input once flags and `--config` are merged, defaulted and validated. */
@@ -286,7 +289,10 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
         : yield* Either.mapLeft(
             readPatches(flags.rootfs, patchesDirectory, env),
             (e) =>
-              new ConfigError({ message: e.message, ...(flags.patches !== "" ? { flag: "patches" } : { field: "patches.directory" }) })
+              new ConfigError({
+                message: e.message,
+                ...(flags.patches !== "" ? { flag: "patches" } : { field: "patches.directory" })
+              })
           )
     const options: JoinOptions = {
       rootfs: flags.rootfs,
