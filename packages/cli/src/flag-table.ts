@@ -91,6 +91,12 @@ export const joinFlags: ReadonlyArray<FlagSpec> = [
   },
   { name: "node-name", kind: "string", description: "Specify the node name." },
   {
+    name: "patches",
+    kind: "string",
+    description:
+      'Path to a directory that contains files named "target[suffix][+patchtype].extension". For example, "kube-apiserver0+merge.yaml" or just "etcd.json". "target" can be one of "kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubeletconfiguration", "corednsdeployment", "kubeproxydaemonset". "patchtype" can be one of "strategic", "merge" or "json" and they match the patch formats supported by kubectl. The default "patchtype" is "strategic". "extension" must be either "json" or "yaml". "suffix" is an optional string that can be used to determine which patches are applied first alpha-numerically.'
+  },
+  {
     name: "self-tls-bootstrap",
     kind: "bool",
     description:

@@ -57,21 +57,24 @@ export const phaseFlags: Readonly<
   },
   "control-plane-prepare/all": {
     endpoint: true,
-    flags: [...controlPlane, ...address, ...port, ...discovery, "node-name", "certificate-key"]
+    flags: [...controlPlane, ...address, ...port, ...discovery, "node-name", "certificate-key", "patches"]
   },
   "control-plane-prepare/download-certs": { endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
   "control-plane-prepare/certs": { endpoint: true, flags: [...controlPlane, ...address, ...discovery, "node-name"] },
   "control-plane-prepare/kubeconfig": { endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
-  "control-plane-prepare/control-plane": { flags: [...controlPlane, ...address, ...port] },
+  "control-plane-prepare/control-plane": { flags: [...controlPlane, ...address, ...port, "patches"] },
   "check-etcd": { endpoint: true, flags: [...controlPlane, ...discovery] },
-  "kubelet-start": { endpoint: true, flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"] },
-  "etcd-join": { flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
+  "kubelet-start": {
+    endpoint: true,
+    flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap", "patches"]
+  },
+  "etcd-join": { flags: [...controlPlane, ...address, "node-name", "etcd-learner", "patches"] },
   "kubelet-wait-bootstrap": {
     endpoint: true,
     flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"]
   },
-  "control-plane-join/all": { flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
-  "control-plane-join/etcd": { flags: [...controlPlane, ...address, "node-name", "etcd-learner"] },
+  "control-plane-join/all": { flags: [...controlPlane, ...address, "node-name", "etcd-learner", "patches"] },
+  "control-plane-join/etcd": { flags: [...controlPlane, ...address, "node-name", "etcd-learner", "patches"] },
   "control-plane-join/update-status": { flags: [...controlPlane, ...address, "node-name"] },
   "control-plane-join/mark-control-plane": { flags: [...controlPlane, "node-name"] },
   "wait-control-plane": { flags: [...controlPlane, ...address, ...port, "node-name"] }

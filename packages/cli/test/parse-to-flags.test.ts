@@ -61,6 +61,8 @@ describe("flags reach the join as given", () => {
       "-v",
       "4",
       "--self-tls-bootstrap",
+      "--patches",
+      "/p",
       "--config",
       "/c.yaml"
     ])
@@ -86,7 +88,8 @@ describe("flags reach the join as given", () => {
       skipPhases: ["preflight"],
       rootfs: "/tmp",
       verbosity: 4,
-      selfTlsBootstrap: true
+      selfTlsBootstrap: true,
+      patches: "/p"
     })
     expect([...changed]).toContain("experimental-control-plane")
     expect(changed.has("control-plane")).toBe(false)

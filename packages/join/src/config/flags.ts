@@ -37,6 +37,8 @@ export interface JoinFlags {
   readonly rootfs: string
   readonly verbosity: number
   readonly selfTlsBootstrap: boolean
+  /** `--patches`: the folder of patch files for the static Pods and the kubelet configuration; "" when not given. */
+  readonly patches: string
   /** The full phase name when run as `join phase <name>`; undefined for a full join. */
   readonly phase?: string
   /** Names (without dashes) of the flags given on the command line, like cobra's Changed. */
@@ -64,6 +66,7 @@ export const defaultJoinFlags: JoinFlags = {
   rootfs: "/",
   verbosity: 0,
   selfTlsBootstrap: false,
+  patches: "",
   changed: new Set()
 }
 
@@ -142,9 +145,9 @@ export const configFromFlags = (flags: JoinFlags): FromFlags => {
             }
           }
         : {}),
-      // --skip-phases stays in JoinOptions; --dry-run and --patches are not flags of kubeadm-ts yet.
+      // --skip-phases stays in JoinOptions; --dry-run is not a flag of kubeadm-ts yet.
       skipPhases: [],
-      patchesDirectory: "",
+      patchesDirectory: flags.patches,
       dryRun: false,
       timeouts: defaultTimeouts
     }

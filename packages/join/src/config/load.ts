@@ -12,6 +12,7 @@ import { configFromFlags, type JoinFlags } from "./flags.js"
 import { goQuote, isAdvertisableAddress, isIpAddress } from "./formats.js"
 import type { JoinConfiguration, JoinOptions } from "./model.js"
 import { validateJoinConfiguration } from "./validate.js"
+import { loadPatches, PatchesError, type LoadedPatches, type PatchFile } from "../patches/patches.js"
 
 /** The real machine behind LoadEnv (node:fs, node:os). */
 export { liveLoadEnv } from "../internal/config/load-env.js"
@@ -27,6 +28,14 @@ export interface LoadEnv {
   readonly readFile: (rootfs: string, path: string) => string
   readonly exists: (path: string) => boolean
   readonly isDirectory: (path: string) => boolean
+  /**
+   * The entries of the folder at `path` inside `rootfs` (confined like readFile), as lstat sees
+   * them; throws with `code` ENOENT or ENOTDIR when it is missing or not a folder.
+   */
+  readonly listDir: (
+    rootfs: string,
+    path: string
+  ) => ReadonlyArray<{ readonly name: string; readonly directory: boolean }>
 }
 
 /** The join's input once flags and `--config` are merged, defaulted and validated. */
@@ -155,6 +164,45 @@ const readConfigFile = (flags: JoinFlags, env: LoadEnv) => {
   return decodeJoinConfiguration(text)
 }
 
+/** The files under a patch folder in filepath.Walk's order: names sorted, a sub-folder walked where it sorts. */
+const walkPatchDir = (rootfs: string, dir: string, env: LoadEnv): ReadonlyArray<PatchFile> => {
+  const files: PatchFile[] = []
+  const walk = (path: string) => {
+    const entries = [...env.listDir(rootfs, path)].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const e of entries) {
+      const child = nodePath.posix.join(path, e.name)
+      if (e.directory) walk(child)
+      else files.push({ name: e.name, path: child })
+    }
+  }
+  walk(dir)
+  return files
+}
+
+/** Reads and checks every patch file before the join writes anything (kubeadm reads them at first use). */
+const readPatches = (rootfs: string, dir: string, env: LoadEnv): Either.Either<LoadedPatches, PatchesError> => {
+  let files: ReadonlyArray<PatchFile>
+  try {
+    files = walkPatchDir(rootfs, dir, env)
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    const detail =
+      code === "ENOENT"
+        ? `lstat ${dir}: no such file or directory`
+        : code === "ENOTDIR"
+          ? `getPatchSetsFromPath ${nodePath.basename(dir)}: not a directory`
+          : causeText(e)
+    return Either.left(new PatchesError({ reason: "ListFailed", directory: dir, detail, cause: e }))
+  }
+  return loadPatches(dir, files, (path) => {
+    try {
+      return Either.right(env.readFile(rootfs, path))
+    } catch (e) {
+      return Either.left(causeText(e))
+    }
+  })
+}
+
 /** Phases kubeadm runs without discovery flags: they work from an existing admin.conf (spec §1.4 H). */
 const phasesWithoutDiscovery = /^(control-plane-join(\/.*)?|control-plane-prepare\/control-plane)$/
 
@@ -193,11 +241,6 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
           flag: "config",
           field: "dryRun"
         })
-      }
-      if ((config.patchesDirectory ?? "") !== "") {
-        warnings.push(
-          `[config] WARNING: patches.directory ${goQuote(config.patchesDirectory ?? "")} is not applied by kubeadm-ts yet: the manifests and the kubelet configuration are written unpatched`
-        )
       }
     } else {
       const fromFlags = configFromFlags(flags)
@@ -238,8 +281,22 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
         field: "controlPlane.localAPIEndpoint.advertiseAddress"
       })
     }
+    // As kubeadm: --patches wins over patches.directory (the two cannot be given together anyway).
+    const patchesDirectory = flags.patches || (config.patchesDirectory ?? "")
+    const patches =
+      patchesDirectory === ""
+        ? undefined
+        : yield* Either.mapLeft(
+            readPatches(flags.rootfs, patchesDirectory, env),
+            (e) =>
+              new ConfigError({
+                message: e.message,
+                ...(flags.patches !== "" ? { flag: "patches" } : { field: "patches.directory" })
+              })
+          )
     const options: JoinOptions = {
       rootfs: flags.rootfs,
+      ...(patches === undefined ? {} : { patches }),
       // As kubeadm: the flag replaces the file's list; it does not add to it.
       skipPhases: [...(flags.skipPhases.length > 0 ? flags.skipPhases : (config.skipPhases ?? []))],
       selfTlsBootstrap: flags.selfTlsBootstrap,

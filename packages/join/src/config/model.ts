@@ -5,6 +5,7 @@
  * hand-built configurations (tests) stay short: decoding and the flags always set them.
  */
 import type { Duration } from "effect"
+import type { LoadedPatches } from "../patches/patches.js"
 
 /** Discovery through a bootstrap token: the API server is trusted by CA pin or, when unsafe, not at all. */
 export interface BootstrapTokenDiscovery {
@@ -115,7 +116,7 @@ export interface JoinConfiguration {
   readonly controlPlane?: ControlPlane
   /** v1beta3+ `skipPhases`; `--skip-phases` replaces it when given (as kubeadm). */
   readonly skipPhases?: ReadonlyArray<string>
-  /** v1beta3+ `patches.directory`; "" when not given. Not applied yet. */
+  /** v1beta3+ `patches.directory` (or `--patches`); "" when not given. */
   readonly patchesDirectory?: string
   /** v1beta4 `dryRun`. Not implemented yet: loading a join refuses `true`. */
   readonly dryRun?: boolean
@@ -131,4 +132,6 @@ export interface JoinOptions {
   readonly selfTlsBootstrap: boolean
   /** klog-style verbosity, 0..10. */
   readonly verbosity: number
+  /** The patch folder's files, read and checked at load; absent without `--patches` / `patches.directory`. */
+  readonly patches?: LoadedPatches
 }

@@ -21,6 +21,7 @@ import { isIP } from "../internal/net/ip.js"
 import { RootFs } from "../rootfs/rootfs.js"
 import { controlPlaneConfig } from "./config.js"
 import { ControlPlaneJoinError } from "./errors.js"
+import { checkManifestPatches } from "./manifests.js"
 
 export { CONTROL_PLANE_GATE_HELP } from "./errors.js"
 
@@ -276,4 +277,5 @@ export const controlPlanePreflight = (ignore: IgnoreSet, onWarning: (line: strin
     if (!certificateKey) yield* sharedCertificatesExist(cfg)
     yield* out.info("[preflight] Running pre-flight checks before initializing the new control plane instance")
     yield* runChecks(controlPlaneChecks(cfg, { certificateKey }), ignore, onWarning)
+    yield* checkManifestPatches(cfg)
   })

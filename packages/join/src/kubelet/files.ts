@@ -8,6 +8,9 @@ import { goQuote } from "../config/formats.js"
 import type { JoinConfiguration, Taint } from "../config/model.js"
 import { type Kubeconfig, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
 import { RootFs } from "../rootfs/rootfs.js"
+import { JoinContext } from "../join-context.js"
+import type { Json } from "../patches/apply.js"
+import { patchTarget, PatchesError } from "../patches/patches.js"
 
 /** The kubelet's kubeconfig after its TLS bootstrap. */
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf"
@@ -86,6 +89,30 @@ export const writeCaCertIfMissing = (caCertPath: string, caPem: string) =>
 /** config.yaml (0644). */
 export const writeKubeletConfig = (yaml: string) =>
   Effect.flatMap(RootFs, (fs) => fs.write(KUBELET_CONFIG_YAML, yaml, { mode: 0o644, dirMode: 0o700 }))
+
+/**
+ * The cluster's KubeletConfiguration with the join's `kubeletconfiguration` patches applied
+ * (before instance-config.yaml, as kubeadm), keys sorted as kubeadm's JSON round trip leaves
+ * them; unchanged without a patch folder.
+ */
+export const patchKubeletConfig = (kubeletYaml: string) =>
+  Effect.gen(function* () {
+    const { options } = yield* JoinContext
+    if (options.patches === undefined) return kubeletYaml
+    const directory = options.patches.directory
+    const doc = yield* Effect.try({
+      try: () => YAML.parse(kubeletYaml) as Json,
+      catch: (e) =>
+        new PatchesError({
+          reason: "ApplyFailed",
+          directory,
+          target: "kubeletconfiguration",
+          detail: `the cluster's KubeletConfiguration is not YAML: ${e instanceof Error ? e.message : String(e)}`,
+          cause: e
+        })
+    })
+    return YAML.stringify(yield* patchTarget("kubeletconfiguration", doc), { sortMapEntries: true })
+  })
 
 /** The node's own kubelet settings (NodeLocalCRISocket): kubeadm writes only the CRI socket there. */
 export const instanceConfig = (criSocket: string): string => `containerRuntimeEndpoint: ${JSON.stringify(criSocket)}\n`

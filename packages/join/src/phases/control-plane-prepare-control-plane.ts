@@ -10,10 +10,11 @@ import type { JoinData } from "../discovery/join-data.js"
 import type { Output } from "../output.js"
 import type { Host } from "../host/host.js"
 import type { RootFs } from "../rootfs/rootfs.js"
+import type { PatchesError } from "../patches/patches.js"
 
 /** The phase's work; its type names what it needs from the join. */
 export const run: Effect.Effect<
   void,
-  JoinDataError | ControlPlaneJoinError | RootFsError,
+  JoinDataError | ControlPlaneJoinError | RootFsError | PatchesError,
   JoinContext | JoinData | Output | Host | RootFs
 > = Effect.flatMap(controlPlaneConfig, writeControlPlaneManifests)

@@ -25,6 +25,7 @@ import {
   KUBELET_INSTANCE_CONFIG_YAML,
   kubeletFlags,
   kubeletNodeName,
+  patchKubeletConfig,
   withInstanceConfig,
   writeBootstrapKubeconfig,
   writeCaCertIfMissing,
@@ -95,7 +96,7 @@ export const run = Effect.gen(function* () {
   const nodeName = kubeletNodeName(config)
   const existing = yield* refuseReadyNode(client, nodeName, { phase: "kubelet-start" })
   const criSocket = criSocketForCluster(yield* resolveCriSocket, config.nodeRegistration.criSocket, minor)
-  const kubeletYaml = yield* kubeletConfigMap(client, clusterConfig.kubernetesVersion)
+  const kubeletYaml = yield* patchKubeletConfig(yield* kubeletConfigMap(client, clusterConfig.kubernetesVersion))
   const flags = kubeletFlags({
     criSocket: behaviour.nodeLocalCriSocket ? undefined : criSocket,
     nodeName: config.nodeRegistration.name,

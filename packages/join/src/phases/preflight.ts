@@ -14,6 +14,7 @@ import { refuseReadyNode } from "../kubelet/node-check.js"
 import { Output } from "../output.js"
 import { controlPlanePreflight } from "../control-plane/preflight.js"
 import type { JoinDataError } from "../discovery/join-data.js"
+import type { PatchesError } from "../patches/patches.js"
 import type { ControlPlaneJoinError } from "../control-plane/errors.js"
 import type { PreflightError } from "@kubeadm-ts/workflow"
 import type { KubeletError } from "../kubelet/errors.js"
@@ -35,7 +36,7 @@ export const startedTogether = <R>(checks: ReadonlyArray<Check<R>>) =>
 /** The phase's work; its type names what it needs from the join. */
 export const run: Effect.Effect<
   void,
-  JoinDataError | ControlPlaneJoinError | PreflightError | KubeletError,
+  JoinDataError | ControlPlaneJoinError | PreflightError | KubeletError | PatchesError,
   JoinContext | JoinData | Output | Host | RootFs | Crypto
 > = Effect.gen(function* () {
   const { config } = yield* JoinContext

@@ -442,12 +442,24 @@ describe("loadJoin with a v1beta3/v1beta4 file", () => {
       "dryRun: true is not supported by kubeadm-ts join yet: nothing was done"
     ])
   })
-  it("warns that patches.directory is not applied yet", () => {
-    const r = load(v3("patches: {directory: /etc/kubernetes/patches}\n"))
-    if (Either.isLeft(r)) throw new Error(r.left.message)
-    expect(r.right.warnings.join("\n")).toContain(
-      'patches.directory "/etc/kubernetes/patches" is not applied by kubeadm-ts yet'
+  it("reads patches.directory's files at load (kubeadm's order), and refuses a missing folder naming it", () => {
+    const text = v3("patches: {directory: /etc/kubernetes/patches}\n")
+    const r = loadJoin(
+      flags({ config: "/join.yaml" }, ["config"]),
+      fakeEnv({
+        "/join.yaml": text,
+        "/etc/kubernetes/patches/kube-apiserver+merge.yaml": "metadata: {labels: {a: b}}\n",
+        "/etc/kubernetes/patches/etcd.yaml": "metadata: {labels: {a: b}}\n"
+      })
     )
+    if (Either.isLeft(r)) throw new Error(r.left.message)
+    expect(r.right.warnings).toEqual([])
+    expect(r.right.options.patches?.patchSets.map((s) => s.file)).toEqual(["etcd.yaml", "kube-apiserver+merge.yaml"])
+    const missing = load(text)
+    expect(Either.isLeft(missing) && [missing.left.field, missing.left.message]).toEqual([
+      "patches.directory",
+      'could not list patch files for path "/etc/kubernetes/patches": lstat /etc/kubernetes/patches: no such file or directory'
+    ])
   })
   it("an unknown field only warns (kubeadm join does), and the join proceeds", () => {
     const r = load(v4("bogus: 1\n"))

@@ -284,3 +284,52 @@ describe("loadJoin: phases that work from admin.conf (spec §1.4 H)", () => {
     )
   })
 })
+
+describe("loadJoin: --patches", () => {
+  const withPatches = (files: Record<string, string>, rootfs = "/") =>
+    loadJoin(flags({ ...worker, patches: "/patches", rootfs }, ["token", "patches"]), fakeEnv(files))
+
+  it("reads the folder inside --rootfs, sub-folders walked in name order", () => {
+    const r = withPatches(
+      {
+        "/r/patches/kubeletconfiguration.yaml": "maxPods: 50\n",
+        "/r/patches/a/etcd+json.json": '[{"op":"add","path":"/metadata/labels","value":{}}]',
+        "/r/patches/README.md": "notes"
+      },
+      "/r"
+    )
+    if (Either.isLeft(r)) throw new Error(r.left.message)
+    expect(r.right.config.patchesDirectory).toBe("/patches")
+    expect(r.right.options.patches?.patchSets.map((s) => [s.file, s.target])).toEqual([
+      ["etcd+json.json", "etcd"],
+      ["kubeletconfiguration.yaml", "kubeletconfiguration"]
+    ])
+  })
+
+  it("refuses a bad file before anything runs, naming the flag and the file", () => {
+    const e = bad(
+      flags({ ...worker, patches: "/patches" }, ["token", "patches"]),
+      fakeEnv({ "/patches/kube-apiserver+strategy.yaml": "a: b\n" })
+    )
+    expect(e.flag).toBe("patches")
+    expect(e.message).toBe(
+      `could not list patch files for path "/patches": file "kube-apiserver+strategy.yaml": unknown or missing patch type after '+', must be one of [json merge strategic]`
+    )
+    const yaml = withPatches({ "/patches/kube-scheduler.yaml": "a: [\n" })
+    expect(Either.isLeft(yaml) && yaml.left.message).toContain(
+      'file "kube-scheduler.yaml": could not convert patch to JSON'
+    )
+  })
+
+  it("refuses a file given as the folder", () => {
+    const e = withPatches({ "/patches": "x" })
+    expect(Either.isLeft(e) && e.left.message).toBe(
+      'could not list patch files for path "/patches": getPatchSetsFromPath patches: not a directory'
+    )
+  })
+
+  it("cannot be mixed with --config, as kubeadm", () => {
+    const e = bad(flags({ config: "/join.yaml", patches: "/p" }, ["config", "patches"]), fakeEnv({ "/join.yaml": "" }))
+    expect(e.message).toBe("can not mix '--config' with arguments [patches]")
+  })
+})

@@ -6,6 +6,8 @@ import { confinedRoot, EscapeSignal, RejectSignal } from "../rootfs/confined.js"
 import { MAX_USER_YAML_BYTES, normalizeSegments } from "../../rootfs/rootfs.js"
 import type { LoadEnv } from "../../config/load.js"
 
+const notFound = (code: string, message: string) => Object.assign(new Error(message), { code })
+
 export const liveLoadEnv: LoadEnv = {
   hostname: () => hostname(),
   // Through the same descriptor-confined reader as RootFs: a --config that is (or passes
@@ -32,5 +34,17 @@ export const liveLoadEnv: LoadEnv = {
     } catch {
       return false
     }
+  },
+  listDir: (rootfs, path) => {
+    const segments = normalizeSegments(path)
+    if (Option.isNone(segments)) throw new EscapeSignal("refused: the path climbs above the root filesystem with '..'")
+    const root = confinedRoot(realpathSync(rootfs))
+    const stat = root.lstat(segments.value)
+    if (stat === undefined) throw notFound("ENOENT", `${path}: no such file or directory`)
+    if (!stat.isDirectory()) throw notFound("ENOTDIR", `${path}: not a directory`)
+    return root.list(segments.value).map((name) => ({
+      name,
+      directory: root.lstat([...segments.value, name])?.isDirectory() ?? false
+    }))
   }
 }
