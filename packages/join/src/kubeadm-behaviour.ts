@@ -85,6 +85,85 @@ export interface KubeadmBehaviour {
   readonly masterWording: boolean
   /** kubeadm 1.15 printed update-status' upload-config line lower-case ("storing"); 1.16 capitalised it. */
   readonly lowerCaseUploadConfig: boolean
+  /**
+   * The downloaded control-plane certificates' mode: kubeadm 1.15-1.21 wrote every file of the
+   * kubeadm-certs Secret 0600; 1.22 writes certificates 0644 and keeps keys 0600.
+   */
+  readonly certificatesWorldReadable: boolean
+  /**
+   * From 1.20 controller-manager.conf and scheduler.conf point at this node's own API server
+   * (advertiseAddress:bindPort) rather than the control-plane endpoint, and an existing kubeconfig
+   * with another server gets a warning; up to 1.19 that mismatch is an error.
+   */
+  readonly localComponentKubeconfigs: boolean
+  /**
+   * admin.conf's group: `kubeadm:cluster-admins` (bound to cluster-admin by kubeadm init) from
+   * 1.29, `system:masters` before.
+   */
+  readonly adminOrganization: string
+  /** The default imageRepository: registry.k8s.io from 1.25 (kubeadm moved off k8s.gcr.io), k8s.gcr.io before. */
+  readonly defaultImageRepository: string
+  /**
+   * The etcd image tag kubeadm pairs with the cluster's minor (constants.SupportedEtcdVersion of
+   * that release): 3.2.24 up to 1.13, 3.3.x for 1.14-1.16, 3.4.x for 1.17-1.21, 3.5.x from 1.22.
+   */
+  readonly etcdImageTag: string
+  /**
+   * From 1.16 the etcd Pod serves metrics on http://<loopback>:2381 (`--listen-metrics-urls`) and
+   * its liveness probe GETs /health there; 1.15 probes with `etcdctl get foo`.
+   */
+  readonly etcdMetricsProbe: boolean
+  /**
+   * From 1.18 the etcd and kube-apiserver static Pods carry the advertise-address annotations
+   * (`kubeadm.kubernetes.io/etcd.advertise-client-urls`, `.../kube-apiserver.advertise-address.endpoint`),
+   * from which later joins read the etcd endpoints once ClusterStatus is gone (1.22).
+   */
+  readonly advertiseAnnotations: boolean
+  /** The control-plane Pods' priorityClassName: system-node-critical from 1.19, system-cluster-critical before. */
+  readonly priorityClassName: "system-node-critical" | "system-cluster-critical"
+  /**
+   * Controller-manager and scheduler probes: the secure ports (10257/10259, HTTPS) from 1.19,
+   * the insecure ones (10252/10251, HTTP) before.
+   */
+  readonly secureComponentProbes: boolean
+  /** `--cluster-name` on the controller-manager from 1.19. */
+  readonly controllerManagerClusterName: boolean
+  /**
+   * `--service-cluster-ip-range` on the controller-manager (when a podSubnet is set) and delegated
+   * authentication/authorization kubeconfigs on the scheduler: both from 1.16.
+   */
+  readonly componentFlags116: boolean
+  /** The flexvolume-dir mount on the controller-manager: always up to 1.15, from 1.16 only where the dir exists. */
+  readonly flexvolumeMountAlways: boolean
+  /**
+   * kube-apiserver up to 1.19 gets `--insecure-port=0`; from 1.20 (the insecure port gone) it gets
+   * `--service-account-issuer` and `--service-account-signing-key-file` instead, and its liveness
+   * probe GETs /livez rather than /healthz.
+   */
+  readonly apiServer120: boolean
+}
+
+/** The etcd version kubeadm pairs with a Kubernetes minor (constants.SupportedEtcdVersion). */
+const ETCD_VERSIONS: Readonly<Record<number, string>> = {
+  12: "3.2.24",
+  13: "3.2.24",
+  14: "3.3.10",
+  15: "3.3.10",
+  16: "3.3.15-0",
+  17: "3.4.3-0",
+  18: "3.4.3-0",
+  19: "3.4.13-0",
+  20: "3.4.13-0",
+  21: "3.4.13-0",
+  22: "3.5.0-0",
+  23: "3.5.1-0",
+  24: "3.5.3-0",
+  25: "3.5.4-0",
+  26: "3.5.6-0",
+  27: "3.5.7-0",
+  28: "3.5.9-0",
+  29: "3.5.10-0",
+  30: "3.5.12-0"
 }
 
 /** The reference version's minor: what an unparsable version is taken for. */
@@ -137,7 +216,20 @@ export const behaviourForMinor = (minor: number, gates: FeatureGates = {}): Kube
     ],
     controlPlaneTaint: { key: minor >= 24 ? CONTROL_PLANE_LABEL : MASTER_LABEL, effect: "NoSchedule" },
     masterWording: minor < 20,
-    lowerCaseUploadConfig: minor <= 15
+    lowerCaseUploadConfig: minor <= 15,
+    certificatesWorldReadable: minor >= 22,
+    localComponentKubeconfigs: minor >= 20,
+    adminOrganization: minor >= 29 ? "kubeadm:cluster-admins" : "system:masters",
+    defaultImageRepository: minor >= 25 ? "registry.k8s.io" : "k8s.gcr.io",
+    etcdImageTag: ETCD_VERSIONS[minor] ?? (minor < 12 ? "3.2.24" : "3.5.15-0"),
+    etcdMetricsProbe: minor >= 16,
+    advertiseAnnotations: minor >= 18,
+    priorityClassName: minor >= 19 ? "system-node-critical" : "system-cluster-critical",
+    secureComponentProbes: minor >= 19,
+    controllerManagerClusterName: minor >= 19,
+    componentFlags116: minor >= 16,
+    flexvolumeMountAlways: minor <= 15,
+    apiServer120: minor >= 20
   }
 }
 
