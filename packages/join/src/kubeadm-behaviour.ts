@@ -4,6 +4,12 @@
  * kubeadm release of that version would decide. Phases and the helpers they call
  * ask here instead of comparing versions themselves: every version fact of a join
  * lives in this module.
+ *
+ * Two choices follow the cluster's data rather than its version, as kubeadm's do: the etcd
+ * endpoints come from kubeadm-config's ClusterStatus when it has one (clusters made by kubeadm
+ * 1.15-1.21), else from the etcd Pods' advertise-client-urls annotation (1.18+; see
+ * control-plane/etcd-client.ts); and update-status, where it still runs (`updateStatusPhase`),
+ * is a no-op when there is no ClusterStatus.
  */
 import type { Taint } from "./config/model.js"
 import type { ClusterConfiguration } from "./discovery/join-data.js"
