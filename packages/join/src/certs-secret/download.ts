@@ -10,7 +10,8 @@ import { Data, Effect } from "effect"
 import { aesGcmOpen } from "../crypto/aes.js"
 import { attempt } from "../crypto/errors.js"
 import type { KubeApiError, KubeClient } from "../kube-api/kube-api.js"
-import { type ControlPlaneConfig, kubernetesMinor } from "../manifests/control-plane-config.js"
+import { behaviourForVersion } from "../kubeadm-behaviour.js"
+import type { ControlPlaneConfig } from "../manifests/control-plane-config.js"
 import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/index.js"
 
@@ -132,7 +133,7 @@ export const downloadCerts = (
       plain.set(name, opened)
     }
     const writes: Array<{ path: string; data: Uint8Array; mode: number }> = []
-    const modern = kubernetesMinor(cfg.kubernetesVersion) >= 22
+    const certMode = behaviourForVersion(cfg.kubernetesVersion).certificatesWorldReadable ? 0o644 : 0o600
     for (const entry of certsSecretEntries(cfg)) {
       const data = plain.get(entry.key)
       if (data === undefined)
@@ -149,8 +150,7 @@ export const downloadCerts = (
       }
       const kind = classify(data)
       if (kind === undefined) return yield* wrap("BadEntry", `unknown data found in Secret entry "${entry.key}"`)
-      // 1.15-1.21 wrote every file 0600; 1.22+ only private keys
-      writes.push({ path: entry.path, data, mode: kind === "key" || !modern ? 0o600 : 0o644 })
+      writes.push({ path: entry.path, data, mode: kind === "key" ? 0o600 : certMode })
     }
     yield* out.detail(1, `[download-certs] Saving the certificates to the folder: "${cfg.certificatesDir}"`)
     for (const w of writes) yield* fs.write(w.path, w.data, { mode: w.mode, dirMode: 0o755 })

@@ -48,17 +48,11 @@ export const stripFileScheme = (path: string): string => {
 }
 
 /**
- * The taint a control-plane node gets when the configuration gives none:
- * `master` up to Kubernetes 1.23, `control-plane` since (chosen by the cluster's version).
+ * The taints to register for a node: the configured ones, or the control-plane default
+ * (`controlPlaneTaint`, the cluster version's: kubeadm-behaviour).
  */
-export const defaultControlPlaneTaint = (kubernetesMinor: number): Taint => ({
-  key: kubernetesMinor >= 24 ? "node-role.kubernetes.io/control-plane" : "node-role.kubernetes.io/master",
-  effect: "NoSchedule"
-})
-
-/** The taints to register for a node: the configured ones, or the control-plane default. */
-export const nodeTaints = (config: JoinConfiguration, kubernetesMinor: number): ReadonlyArray<Taint> =>
-  config.nodeRegistration.taints ?? (config.controlPlane ? [defaultControlPlaneTaint(kubernetesMinor)] : [])
+export const nodeTaints = (config: JoinConfiguration, controlPlaneTaint: Taint): ReadonlyArray<Taint> =>
+  config.nodeRegistration.taints ?? (config.controlPlane ? [controlPlaneTaint] : [])
 
 /** The durations of a document, already parsed (decode.ts does, to name a bad one). */
 export interface Durations {

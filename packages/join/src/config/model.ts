@@ -53,7 +53,7 @@ export interface NodeRegistration {
   readonly criSocket: string
   /**
    * `undefined` = not given: control planes then get the default taint, chosen by the
-   * cluster's version with `nodeTaints(config, minor)` from ./defaults.ts
+   * cluster's version with `nodeTaints(config, behaviour.controlPlaneTaint)` from ./defaults.ts
    * (`master:NoSchedule` up to 1.23, `control-plane:NoSchedule` since).
    */
   readonly taints: ReadonlyArray<Taint> | undefined

@@ -5,12 +5,11 @@
  */
 import { Effect } from "effect"
 import { JoinData } from "../discovery/join-data.js"
+import { behaviourForMinor, behaviourForVersion } from "../kubeadm-behaviour.js"
 import { controlPlaneConfigFrom } from "../manifests/from-cluster-configuration.js"
 
 const REFERENCE_MINOR = 15
 
-/** The minor version of a `v1.28.4`-style version; NaN when it is not one. */
-const minorOf = (version: string) => Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? Number.NaN)
 /** The closing message of a control-plane join; its wording follows the cluster's minor version and the etcd kind. */
 export const controlPlaneBannerText = (options: {
   readonly kubernetesMinor: number
@@ -22,7 +21,7 @@ export const controlPlaneBannerText = (options: {
     "",
     "* Certificate signing request was sent to apiserver and approval was received.",
     "* The Kubelet was informed of the new secure connection details.",
-    options.kubernetesMinor < 20
+    behaviourForMinor(options.kubernetesMinor).masterWording
       ? "* Control plane (master) label and taint were applied to the new node."
       : "* Control plane label and taint were applied to the new node.",
     "* The Kubernetes control plane instances scaled up.",
@@ -49,9 +48,8 @@ export const controlPlaneBanner: Effect.Effect<string, never, JoinData> = Effect
   const data = yield* JoinData
   const cluster = yield* data.clusterConfiguration
   const cfg = controlPlaneConfigFrom(cluster.document, { nodeName: "", advertiseAddress: "", bindPort: 6443 })
-  const minor = minorOf(cluster.kubernetesVersion)
   return controlPlaneBannerText({
-    kubernetesMinor: Number.isNaN(minor) ? REFERENCE_MINOR : minor,
+    kubernetesMinor: behaviourForVersion(cluster.kubernetesVersion).minor,
     localEtcd: cfg.etcd.local !== undefined
   })
 }).pipe(Effect.orElseSucceed(() => controlPlaneBannerText({ kubernetesMinor: REFERENCE_MINOR, localEtcd: true })))

@@ -1,6 +1,7 @@
 /** The stacked etcd member's static Pod, as kubeadm writes it for a control-plane join. */
 import { Either } from "effect"
-import { type ControlPlaneConfig, kubernetesMinor, urlHost } from "../manifests/control-plane-config.js"
+import { behaviourForVersion } from "../kubeadm-behaviour.js"
+import { type ControlPlaneConfig, urlHost } from "../manifests/control-plane-config.js"
 import {
   ETCD_ADVERTISE_ANNOTATION,
   etcdImage,
@@ -42,7 +43,7 @@ export const etcdPod = (
 ): Either.Either<Pod, EtcdError> => {
   const local = cfg.etcd.local
   if (!local) return Either.left(new EtcdError({ reason: "NoLocalEtcd" }))
-  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const behaviour = behaviourForVersion(cfg.kubernetesVersion)
   const pki = cfg.certificatesDir
   const adv = urlHost(cfg.advertiseAddress)
   const loopback = cfg.advertiseAddress.includes(":") ? "[::1]" : "127.0.0.1"
@@ -65,25 +66,24 @@ export const etcdPod = (
     "snapshot-count": "10000",
     "trusted-ca-file": `${pki}/etcd/ca.crt`
   }
-  if (minor >= 16) defaults["listen-metrics-urls"] = `http://${loopback}:2381`
+  if (behaviour.etcdMetricsProbe) defaults["listen-metrics-urls"] = `http://${loopback}:2381`
   const bareLoopback = loopback.replace(/^\[|\]$/g, "")
   const probeHost = etcdProbeHost(local.extraArgs, "listen-client-urls", bareLoopback)
-  const livenessProbe =
-    minor >= 16
-      ? probe("HTTP", etcdProbeHost(local.extraArgs, "listen-metrics-urls", bareLoopback), 2381, "/health")
-      : {
-          exec: {
-            command: [
-              "/bin/sh",
-              "-ec",
-              `ETCDCTL_API=3 etcdctl --endpoints=https://[${probeHost}]:2379 --cacert=${pki}/etcd/ca.crt ` +
-                `--cert=${pki}/etcd/healthcheck-client.crt --key=${pki}/etcd/healthcheck-client.key get foo`
-            ]
-          },
-          failureThreshold: 8,
-          initialDelaySeconds: 15,
-          timeoutSeconds: 15
-        }
+  const livenessProbe = behaviour.etcdMetricsProbe
+    ? probe("HTTP", etcdProbeHost(local.extraArgs, "listen-metrics-urls", bareLoopback), 2381, "/health")
+    : {
+        exec: {
+          command: [
+            "/bin/sh",
+            "-ec",
+            `ETCDCTL_API=3 etcdctl --endpoints=https://[${probeHost}]:2379 --cacert=${pki}/etcd/ca.crt ` +
+              `--cert=${pki}/etcd/healthcheck-client.crt --key=${pki}/etcd/healthcheck-client.key get foo`
+          ]
+        },
+        failureThreshold: 8,
+        initialDelaySeconds: 15,
+        timeoutSeconds: 15
+      }
   return Either.right(
     staticPod({
       component: "etcd",
@@ -94,9 +94,11 @@ export const etcdPod = (
         hostPath("etcd-certs", `${pki}/etcd`, "DirectoryOrCreate", false).volume,
         hostPath("etcd-data", local.dataDir, "DirectoryOrCreate", false).volume
       ],
-      ...(minor >= 18 ? { annotations: { [ETCD_ADVERTISE_ANNOTATION]: `https://${adv}:2379` } } : {}),
+      ...(behaviour.advertiseAnnotations
+        ? { annotations: { [ETCD_ADVERTISE_ANNOTATION]: `https://${adv}:2379` } }
+        : {}),
       env: host.proxyEnv,
-      minor
+      minor: behaviour.minor
     })
   )
 }

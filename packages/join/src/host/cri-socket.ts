@@ -7,6 +7,7 @@
  */
 import { Effect, Option } from "effect"
 import { JoinContext } from "../join-context.js"
+import { behaviourForMinor } from "../kubeadm-behaviour.js"
 import { Output, type OutputService } from "../output.js"
 import { DEFAULT_CRI_ENDPOINT, Host, HostError } from "./host.js"
 
@@ -39,7 +40,7 @@ export const resolveCriSocket: Effect.Effect<string, HostError, Host | JoinConte
  * detected plain paths; 1.24 and later always write a `unix://` URL.
  */
 export const criSocketForCluster = (resolved: string, given: string, kubernetesMinor: number): string => {
-  if (kubernetesMinor >= 24) return resolved
+  if (behaviourForMinor(kubernetesMinor).criSocketAsUrl) return resolved
   if (given !== "") return given
   return resolved.startsWith("unix://") ? resolved.slice("unix://".length) : resolved
 }

@@ -7,6 +7,7 @@ import * as YAML from "yaml"
 import { goQuote } from "../config/formats.js"
 import type { JoinConfiguration, Taint } from "../config/model.js"
 import { type Kubeconfig, serializeKubeconfig } from "../kubeconfig/kubeconfig.js"
+import { behaviourForMinor } from "../kubeadm-behaviour.js"
 import { RootFs } from "../rootfs/rootfs.js"
 import { JoinContext } from "../join-context.js"
 import type { Json } from "../patches/apply.js"
@@ -50,7 +51,7 @@ export interface FlagInputs {
 export const kubeletFlags = (i: FlagInputs): Record<string, string> => {
   const flags: Record<string, string> = {}
   // `--container-runtime=remote` was required before the dockershim removal (1.24) and is gone in 1.27.
-  if (i.kubernetesMinor < 24) flags["container-runtime"] = "remote"
+  if (behaviourForMinor(i.kubernetesMinor).containerRuntimeRemoteFlag) flags["container-runtime"] = "remote"
   if (i.criSocket !== undefined) flags["container-runtime-endpoint"] = i.criSocket
   if (i.registerTaints.length > 0) {
     flags["register-with-taints"] = i.registerTaints

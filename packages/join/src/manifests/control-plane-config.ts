@@ -4,6 +4,9 @@
  * this node's registration and local API endpoint, as kubeadm's InitConfiguration.
  * Plain data so the builders stay pure and testable.
  */
+import { minorOf } from "../kubeadm-behaviour.js"
+
+/** A hostPath volume and its mount. */
 export interface HostPathMount {
   readonly name: string
   readonly hostPath: string
@@ -64,11 +67,8 @@ export interface ControlPlaneConfig {
   readonly bindPort: number
 }
 
-/** The minor version of `kubernetesVersion` (`v1.15.3` -> 15); unknown -> 15. */
-export const kubernetesMinor = (version: string): number => {
-  const m = /^v?(\d+)\.(\d+)/.exec(version)
-  return m ? Number(m[2]) : 15
-}
+/** The minor version of `kubernetesVersion` (`v1.15.3` -> 15); unknown -> 15 (kubeadm-behaviour's `minorOf`). */
+export const kubernetesMinor = (version: string): number => minorOf(version)
 
 /** `[::1]` style bracketing of IPv6 hosts in URLs. */
 export const urlHost = (ip: string): string => (ip.includes(":") ? `[${ip}]` : ip)

@@ -4,7 +4,7 @@
  * v1beta4 `extraArgs` lists ({name, value}) and maps (older versions) both work.
  */
 import type { ComponentSettings, ControlPlaneConfig, HostPathMount, KeyAlgorithm } from "./control-plane-config.js"
-import { kubernetesMinor } from "./control-plane-config.js"
+import { behaviourForVersion } from "../kubeadm-behaviour.js"
 
 type Doc = Readonly<Record<string, unknown>>
 
@@ -91,7 +91,6 @@ const etcdConfig = (mode: EtcdMode): ControlPlaneConfig["etcd"] => {
 /** Builds the ControlPlaneConfig from the cluster's ClusterConfiguration document and this node, with kubeadm's defaults. */
 export const controlPlaneConfigFrom = (doc: Doc, node: ThisNode): ControlPlaneConfig => {
   const version = str(doc.kubernetesVersion, "v1.15.0")
-  const minor = kubernetesMinor(version)
   const net = obj(doc.networking)
   const etcd = obj(doc.etcd)
   // One of the two, decided once: an `external` section wins, otherwise the (possibly empty) local one.
@@ -102,7 +101,7 @@ export const controlPlaneConfigFrom = (doc: Doc, node: ThisNode): ControlPlaneCo
   const apiServer = obj(doc.apiServer)
   return {
     kubernetesVersion: version,
-    imageRepository: str(doc.imageRepository) || (minor >= 25 ? "registry.k8s.io" : "k8s.gcr.io"),
+    imageRepository: str(doc.imageRepository) || behaviourForVersion(version).defaultImageRepository,
     useHyperKubeImage: doc.useHyperKubeImage === true,
     certificatesDir: str(doc.certificatesDir) || "/etc/kubernetes/pki",
     clusterName: str(doc.clusterName) || "kubernetes",

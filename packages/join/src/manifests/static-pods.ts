@@ -5,7 +5,8 @@
  * cluster's kubernetesVersion where later kubeadm changed them.
  */
 import { stringify } from "yaml"
-import { type ControlPlaneConfig, type HostPathMount, kubernetesMinor } from "./control-plane-config.js"
+import { behaviourForMinor, behaviourForVersion } from "../kubeadm-behaviour.js"
+import type { ControlPlaneConfig, HostPathMount } from "./control-plane-config.js"
 
 /** A static Pod manifest as a plain object, written out as YAML. */
 export type Pod = Record<string, unknown>
@@ -64,34 +65,11 @@ const image = (cfg: ControlPlaneConfig, component: string): string => {
     : `${cfg.imageRepository}/${component}:${tag}`
 }
 
-/** The etcd version kubeadm pairs with a Kubernetes minor (constants.SupportedEtcdVersion). */
-const ETCD_VERSIONS: Record<number, string> = {
-  12: "3.2.24",
-  13: "3.2.24",
-  14: "3.3.10",
-  15: "3.3.10",
-  16: "3.3.15-0",
-  17: "3.4.3-0",
-  18: "3.4.3-0",
-  19: "3.4.13-0",
-  20: "3.4.13-0",
-  21: "3.4.13-0",
-  22: "3.5.0-0",
-  23: "3.5.1-0",
-  24: "3.5.3-0",
-  25: "3.5.4-0",
-  26: "3.5.6-0",
-  27: "3.5.7-0",
-  28: "3.5.9-0",
-  29: "3.5.10-0",
-  30: "3.5.12-0"
-}
 /** The etcd image for the cluster's version, unless ClusterConfiguration pins a repository or tag. */
 export const etcdImage = (cfg: ControlPlaneConfig): string => {
   const local = cfg.etcd.local
   const repo = local?.imageRepository || cfg.imageRepository
-  const minor = kubernetesMinor(cfg.kubernetesVersion)
-  const tag = local?.imageTag || ETCD_VERSIONS[minor] || (minor < 12 ? "3.2.24" : "3.5.15-0")
+  const tag = local?.imageTag || behaviourForVersion(cfg.kubernetesVersion).etcdImageTag
   return `${repo}/etcd:${tag}`
 }
 
@@ -164,7 +142,7 @@ export const staticPod = (p: PodParts): Pod => {
     spec: {
       containers: [container],
       hostNetwork: true,
-      priorityClassName: p.minor >= 19 ? "system-node-critical" : "system-cluster-critical",
+      priorityClassName: behaviourForMinor(p.minor).priorityClassName,
       volumes: p.mounts.map((m) => ({
         hostPath: { path: m.hostPath, ...(m.pathType ? { type: m.pathType } : {}) },
         name: m.name
@@ -182,14 +160,14 @@ export const probe = (scheme: "HTTP" | "HTTPS", host: string, port: number, path
   timeoutSeconds: 15
 })
 
-/** Controller-manager / scheduler probe: secure port over HTTPS from 1.19, the insecure port before. */
+/** Controller-manager / scheduler probe: the secure port over HTTPS, or the insecure port (kubeadm-behaviour's secureComponentProbes). */
 const healthzProbe = (
-  minor: number,
+  secure: boolean,
   extra: Readonly<Record<string, string>>,
   securePort: number,
   insecurePort: number
 ) =>
-  minor >= 19
+  secure
     ? probe("HTTPS", extra["address"] ?? "127.0.0.1", securePort, "/healthz")
     : probe("HTTP", extra["address"] ?? "127.0.0.1", insecurePort, "/healthz")
 
@@ -208,7 +186,7 @@ export const authorizationMode = (extra: Readonly<Record<string, string>>): stri
 
 /** The kube-apiserver static Pod for this node. */
 export const kubeApiServerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHostFacts): Pod => {
-  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const behaviour = behaviourForVersion(cfg.kubernetesVersion)
   const pki = cfg.certificatesDir
   const defaults: Record<string, string> = {
     "advertise-address": cfg.advertiseAddress,
@@ -232,8 +210,8 @@ export const kubeApiServerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
     "tls-cert-file": `${pki}/apiserver.crt`,
     "tls-private-key-file": `${pki}/apiserver.key`
   }
-  if (minor < 20) defaults["insecure-port"] = "0"
-  if (minor >= 20) {
+  if (!behaviour.apiServer120) defaults["insecure-port"] = "0"
+  if (behaviour.apiServer120) {
     defaults["service-account-issuer"] = `https://kubernetes.default.svc.${cfg.networking.dnsDomain}`
     defaults["service-account-signing-key-file"] = `${pki}/sa.key`
   }
@@ -277,15 +255,15 @@ export const kubeApiServerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
       "HTTPS",
       cfg.advertiseAddress || "127.0.0.1",
       cfg.bindPort,
-      minor >= 20 ? "/livez" : "/healthz"
+      behaviour.apiServer120 ? "/livez" : "/healthz"
     ),
     cpu: "250m",
     mounts,
-    ...(minor >= 18
+    ...(behaviour.advertiseAnnotations
       ? { annotations: { [APISERVER_ADVERTISE_ANNOTATION]: `${cfg.advertiseAddress}:${cfg.bindPort}` } }
       : {}),
     env: host.proxyEnv,
-    minor
+    minor: behaviour.minor
   })
 }
 
@@ -295,7 +273,7 @@ export const kubeControllerManagerPod = (
   host: HostFacts = noHostFacts,
   opts: { externalCA: boolean } = { externalCA: false }
 ): Pod => {
-  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const behaviour = behaviourForVersion(cfg.kubernetesVersion)
   const pki = cfg.certificatesDir
   const kubeconfig = `${KUBERNETES_DIR}/controller-manager.conf`
   const defaults: Record<string, string> = {
@@ -317,34 +295,34 @@ export const kubeControllerManagerPod = (
     defaults["allocate-node-cidrs"] = "true"
     defaults["cluster-cidr"] = cfg.networking.podSubnet
     if (!cfg.networking.podSubnet.includes(":")) defaults["node-cidr-mask-size"] = "24"
-    if (minor >= 16) defaults["service-cluster-ip-range"] = cfg.networking.serviceSubnet
+    if (behaviour.componentFlags116) defaults["service-cluster-ip-range"] = cfg.networking.serviceSubnet
   }
-  if (minor >= 19) defaults["cluster-name"] = cfg.clusterName
+  if (behaviour.controllerManagerClusterName) defaults["cluster-name"] = cfg.clusterName
   const defaultMounts = [
     hostPath("k8s-certs", pki, "DirectoryOrCreate", true),
     ...caMounts(host),
     hostPath("kubeconfig", kubeconfig, "FileOrCreate", true)
   ]
-  if (minor <= 15 || host.flexvolumeDirExists)
+  if (behaviour.flexvolumeMountAlways || host.flexvolumeDirExists)
     defaultMounts.push(hostPath("flexvolume-dir", FLEXVOLUME_DIR, "DirectoryOrCreate", false))
   return staticPod({
     component: "kube-controller-manager",
     image: image(cfg, "kube-controller-manager"),
     command: ["kube-controller-manager", ...renderFlags(defaults, cfg.controllerManager.extraArgs)],
-    livenessProbe: healthzProbe(minor, cfg.controllerManager.extraArgs, 10257, 10252),
+    livenessProbe: healthzProbe(behaviour.secureComponentProbes, cfg.controllerManager.extraArgs, 10257, 10252),
     cpu: "200m",
     mounts: mergeVolumes(defaultMounts, cfg.controllerManager.extraVolumes),
     env: host.proxyEnv,
-    minor
+    minor: behaviour.minor
   })
 }
 
 /** The kube-scheduler static Pod. */
 export const kubeSchedulerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHostFacts): Pod => {
-  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const behaviour = behaviourForVersion(cfg.kubernetesVersion)
   const kubeconfig = `${KUBERNETES_DIR}/scheduler.conf`
   const defaults: Record<string, string> = { "bind-address": "127.0.0.1", kubeconfig, "leader-elect": "true" }
-  if (minor >= 16) {
+  if (behaviour.componentFlags116) {
     defaults["authentication-kubeconfig"] = kubeconfig
     defaults["authorization-kubeconfig"] = kubeconfig
   }
@@ -352,11 +330,11 @@ export const kubeSchedulerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
     component: "kube-scheduler",
     image: image(cfg, "kube-scheduler"),
     command: ["kube-scheduler", ...renderFlags(defaults, cfg.scheduler.extraArgs)],
-    livenessProbe: healthzProbe(minor, cfg.scheduler.extraArgs, 10259, 10251),
+    livenessProbe: healthzProbe(behaviour.secureComponentProbes, cfg.scheduler.extraArgs, 10259, 10251),
     cpu: "100m",
     mounts: mergeVolumes([hostPath("kubeconfig", kubeconfig, "FileOrCreate", true)], cfg.scheduler.extraVolumes),
     env: host.proxyEnv,
-    minor
+    minor: behaviour.minor
   })
 }
 

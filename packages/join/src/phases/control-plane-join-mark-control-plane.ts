@@ -4,7 +4,7 @@ import { nodeTaints } from "../config/defaults.js"
 import type { Taint } from "../config/model.js"
 import { JoinContext } from "../join-context.js"
 import type { KubeClient, NodeTaint } from "../kube-api/kube-api.js"
-import { kubernetesMinor } from "../manifests/control-plane-config.js"
+import { behaviourForMinor, behaviourForVersion } from "../kubeadm-behaviour.js"
 import { Output } from "../output.js"
 import { adminClient } from "../control-plane/admin.js"
 import { controlPlaneConfig } from "../control-plane/config.js"
@@ -15,19 +15,10 @@ import type { Host } from "../host/host.js"
 import type { RootFs } from "../rootfs/rootfs.js"
 import type { KubeApi } from "../kube-api/kube-api.js"
 
-/** The control-plane label up to 1.23 (kubeadm 1.20-1.23 set it beside the new one). */
-export const MASTER_LABEL = "node-role.kubernetes.io/master"
-/** The control-plane label from 1.20 on. */
-export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
-/** Keeps control-plane nodes out of external load balancers (kubeadm 1.19-1.23 set it on join). */
-export const EXCLUDE_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
+export { CONTROL_PLANE_LABEL, EXCLUDE_LB_LABEL, MASTER_LABEL } from "../kubeadm-behaviour.js"
 
-/** The labels kubeadm applies, by the cluster's minor version (1.20 added control-plane, 1.24 dropped master). */
-export const controlPlaneLabels = (minor: number): string[] => [
-  ...(minor < 24 ? [MASTER_LABEL] : []),
-  ...(minor >= 20 ? [CONTROL_PLANE_LABEL] : []),
-  ...(minor >= 21 ? [EXCLUDE_LB_LABEL] : [])
-]
+/** The labels kubeadm applies for a cluster at 1.<minor> (kubeadm-behaviour's controlPlaneLabels). */
+export const controlPlaneLabels = (minor: number): string[] => [...behaviourForMinor(minor).controlPlaneLabels]
 
 const taintText = (t: { key: string; value?: string; effect: string }) =>
   `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`
@@ -107,11 +98,11 @@ export const run: Effect.Effect<
   const out = yield* Output
   const { config } = yield* JoinContext
   const cfg = yield* controlPlaneConfig
-  const minor = kubernetesMinor(cfg.kubernetesVersion)
-  const labels = controlPlaneLabels(minor)
-  const taints = nodeTaints(config, minor)
+  const behaviour = behaviourForVersion(cfg.kubernetesVersion)
+  const labels = behaviour.controlPlaneLabels
+  const taints = nodeTaints(config, behaviour.controlPlaneTaint)
   const name = cfg.nodeName
-  if (minor < 20)
+  if (behaviour.masterWording)
     yield* out.info(
       `[mark-control-plane] Marking the node ${name} as control-plane by adding the label "${labels[0]}=''"`
     )

@@ -2,7 +2,8 @@
 import { Effect, Schedule } from "effect"
 import { clusterStatusYaml } from "../etcd/endpoints.js"
 import type { ConfigMap, KubeClient } from "../kube-api/kube-api.js"
-import { kubernetesMinor, type ControlPlaneConfig } from "../manifests/control-plane-config.js"
+import type { ControlPlaneConfig } from "../manifests/control-plane-config.js"
+import { behaviourForVersion } from "../kubeadm-behaviour.js"
 import { Output } from "../output.js"
 import { adminClient } from "../control-plane/admin.js"
 import { readClusterStatus } from "../control-plane/cluster-status.js"
@@ -63,7 +64,7 @@ export const run: Effect.Effect<
 > = Effect.gen(function* () {
   const out = yield* Output
   const cfg = yield* controlPlaneConfig
-  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const behaviour = behaviourForVersion(cfg.kubernetesVersion)
   const admin = yield* adminClient
   const cm = yield* admin
     .getConfigMap("kube-system", "kubeadm-config")
@@ -76,7 +77,7 @@ export const run: Effect.Effect<
     return
   }
   yield* out.info(
-    `[upload-config] ${minor <= 15 ? "storing" : "Storing"} the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace`
+    `[upload-config] ${behaviour.lowerCaseUploadConfig ? "storing" : "Storing"} the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace`
   )
   yield* addApiEndpoint(admin, cfg, cm)
   yield* ensureNodesKubeadmConfigRbac(admin)

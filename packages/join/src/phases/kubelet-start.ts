@@ -33,7 +33,7 @@ import {
   writeInstanceConfig,
   writeKubeletConfig
 } from "../kubelet/files.js"
-import { kubeadmBehaviour, minorOf } from "../kubeadm-behaviour.js"
+import { kubeadmBehaviour, type KubeadmBehaviour } from "../kubeadm-behaviour.js"
 import { KubeletError } from "../kubelet/errors.js"
 import { Kubelet } from "../kubelet/kubelet.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
@@ -41,14 +41,11 @@ import { TLS_BOOTSTRAP_TIMEOUT } from "../kubelet/wait.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
 
-const majorMinor = (version: string) => /^v?(\d+\.\d+)/.exec(version)?.[1] ?? ""
-
-/** `kubelet-config` since 1.24, `kubelet-config-<major>.<minor>` before; the other name as a fallback. */
-const kubeletConfigMap = (client: KubeClient, version: string) =>
+/** The kubelet's ConfigMap under the name the cluster's version gives it first, the other name as a fallback. */
+const kubeletConfigMap = (client: KubeClient, behaviour: KubeadmBehaviour) =>
   Effect.gen(function* () {
     const out = yield* Output
-    const versioned = `kubelet-config-${majorMinor(version)}`
-    const [first, second] = minorOf(version) >= 24 ? ["kubelet-config", versioned] : [versioned, "kubelet-config"]
+    const [first, second] = behaviour.kubeletConfigMaps
     yield* out.info(
       `[kubelet-start] Downloading configuration for the kubelet from the "${first}" ConfigMap in the kube-system namespace`
     )
@@ -90,20 +87,19 @@ export const run = Effect.gen(function* () {
   const cluster = yield* data.cluster
   const clusterConfig = yield* data.clusterConfiguration
   const behaviour = kubeadmBehaviour(clusterConfig)
-  const minor = behaviour.minor
   const bootstrap = renamed(yield* data.tlsBootstrapKubeconfig, clusterConfig.clusterName)
   const client = yield* data.bootstrapClient
   const nodeName = kubeletNodeName(config)
   const existing = yield* refuseReadyNode(client, nodeName, { phase: "kubelet-start" })
-  const criSocket = criSocketForCluster(yield* resolveCriSocket, config.nodeRegistration.criSocket, minor)
-  const kubeletYaml = yield* patchKubeletConfig(yield* kubeletConfigMap(client, clusterConfig.kubernetesVersion))
+  const criSocket = criSocketForCluster(yield* resolveCriSocket, config.nodeRegistration.criSocket, behaviour.minor)
+  const kubeletYaml = yield* patchKubeletConfig(yield* kubeletConfigMap(client, behaviour))
   const flags = kubeletFlags({
     criSocket: behaviour.nodeLocalCriSocket ? undefined : criSocket,
     nodeName: config.nodeRegistration.name,
     hostname: (yield* host.hostname).trim().toLowerCase(),
-    registerTaints: config.controlPlane === undefined ? nodeTaints(config, minor) : [],
+    registerTaints: config.controlPlane === undefined ? nodeTaints(config, behaviour.controlPlaneTaint) : [],
     kubeletExtraArgs: config.nodeRegistration.kubeletExtraArgs,
-    kubernetesMinor: minor,
+    kubernetesMinor: behaviour.minor,
     systemdResolvedRunning: yield* host.processRunning("systemd-resolved")
   })
 
@@ -123,7 +119,7 @@ export const run = Effect.gen(function* () {
       bootstrap,
       nodeName,
       caPem: cluster.caPem,
-      csrApiVersion: minor >= 19 ? "v1" : "v1beta1",
+      csrApiVersion: behaviour.csrApiVersion,
       existing
     })
     return yield* kubelet.start

@@ -9,12 +9,8 @@ import { causeText } from "../cause-text.js"
 import { privateKeyFromPem } from "../crypto/keys.js"
 import { createCertificate } from "../crypto/lazy.js"
 import { currentContext, parseKubeconfig, serializeKubeconfig, simpleKubeconfig } from "../kubeconfig/kubeconfig.js"
-import {
-  type ControlPlaneConfig,
-  controlPlaneUrl,
-  kubernetesMinor,
-  urlHost
-} from "../manifests/control-plane-config.js"
+import { type ControlPlaneConfig, controlPlaneUrl, urlHost } from "../manifests/control-plane-config.js"
+import { behaviourForVersion } from "../kubeadm-behaviour.js"
 import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/index.js"
 import { keyPem, newKeyPair, PkiError } from "./certs.js"
@@ -32,15 +28,16 @@ export interface KubeconfigSpec {
 
 /** The kubeconfigs a joining control plane writes, with the server each points at for the cluster's version. */
 export const kubeconfigSpecs = (cfg: ControlPlaneConfig): KubeconfigSpec[] => {
-  const minor = kubernetesMinor(cfg.kubernetesVersion)
+  const behaviour = behaviourForVersion(cfg.kubernetesVersion)
   const endpoint = controlPlaneUrl(cfg)
-  // 1.20+ points the controller-manager and scheduler at their own API server
-  const local = minor >= 20 ? `https://${urlHost(cfg.advertiseAddress)}:${cfg.bindPort}` : endpoint
+  const local = behaviour.localComponentKubeconfigs
+    ? `https://${urlHost(cfg.advertiseAddress)}:${cfg.bindPort}`
+    : endpoint
   return [
     {
       file: "admin.conf",
       user: "kubernetes-admin",
-      organizations: [minor >= 29 ? "kubeadm:cluster-admins" : "system:masters"],
+      organizations: [behaviour.adminOrganization],
       server: endpoint
     },
     { file: "controller-manager.conf", user: "system:kube-controller-manager", organizations: [], server: local },
@@ -78,7 +75,7 @@ export const ensureControlPlaneKubeconfigs = (
           })
       )
     )
-    const minor = kubernetesMinor(cfg.kubernetesVersion)
+    const behaviour = behaviourForVersion(cfg.kubernetesVersion)
     const specs = kubeconfigSpecs(cfg)
     const todo: KubeconfigSpec[] = []
     const reused: string[] = []
@@ -113,7 +110,7 @@ export const ensureControlPlaneKubeconfigs = (
           detail: `a kubeconfig file "${path}" exists already but has got the wrong CA cert`
         })
       if (cluster.value.server !== spec.server) {
-        if (minor < 20)
+        if (!behaviour.localComponentKubeconfigs)
           return yield* new PkiError({
             reason: "Kubeconfig",
             detail: `a kubeconfig file "${path}" exists already but has got the wrong API Server URL`

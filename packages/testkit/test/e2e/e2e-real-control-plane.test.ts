@@ -9,12 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { causeText } from "@kubeadm-ts/join/cause-text"
 import { execFileSync, spawnSync } from "node:child_process"
-import { readFileSync, statSync } from "node:fs"
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { RealClusterService } from "../../src/real/real-cluster.js"
 import { runStaticPods } from "../../src/real/static-pods.js"
 import { waitFor } from "../../src/wait.js"
-import { etcdMembers } from "./control-plane-helpers.js"
+import { etcdctl, etcdMembers } from "./control-plane-helpers.js"
 import { expectNothingLeft } from "./worker-helpers.js"
 import { expectJoinSucceeded, startRealCluster, stopRealCluster, withRealMachine } from "./real-helpers.js"
 
@@ -35,6 +35,18 @@ const initEtcd = () => {
   return { endpoints: [`https://${cluster.controlPlane.network.address}:2379`], tls }
 }
 const members = () => etcdMembers(initEtcd().endpoints, initEtcd().tls)
+/** Removes the named etcd member (if there), so the next join finds a cluster with quorum once that node is gone. */
+const removeMember = async (name: string) => {
+  const { endpoints, tls } = initEtcd()
+  const listed = await etcdctl(endpoints, tls, ["member", "list"])
+  const id = listed.stdout
+    .split("\n")
+    .map((l) => l.split(", "))
+    .find((f) => f[2] === name)?.[0]
+  if (id === undefined) return
+  const removed = await etcdctl(endpoints, tls, ["member", "remove", id])
+  expect(removed.code, removed.stderr).toBe(0)
+}
 
 const CERTS: ReadonlyArray<[leaf: string, ca: string]> = [
   ["apiserver", "ca"],
@@ -70,6 +82,66 @@ describe("control-plane join, real cluster", () => {
     })
     expect(await members()).toEqual(before)
   }, 200_000)
+
+  // Before the join below, and leaving the cluster as it found it: its member is removed while its etcd still runs.
+  it(
+    "joins with a v1beta3 JoinConfiguration file (--config); its etcd member is removed afterwards",
+    () =>
+      withRealMachine(cluster, "control-plane-config", async ({ node, join: joinOnNode }) => {
+        const pods = runStaticPods(node, cluster.components, [
+          "etcd",
+          "kube-apiserver",
+          "kube-controller-manager",
+          "kube-scheduler"
+        ])
+        const config = [
+          "apiVersion: kubeadm.k8s.io/v1beta3",
+          "kind: JoinConfiguration",
+          "discovery:",
+          "  bootstrapToken:",
+          `    apiServerEndpoint: "${cluster.endpoint}"`,
+          `    token: ${cluster.token}`,
+          `    caCertHashes: ["${cluster.caCertHash}"]`,
+          "  timeout: 2m0s",
+          "nodeRegistration:",
+          "  name: control-plane-config",
+          "controlPlane:",
+          "  localAPIEndpoint:",
+          `    advertiseAddress: ${node.network.address}`,
+          "    bindPort: 6443",
+          `  certificateKey: "${cluster.certificateKey}"`,
+          ""
+        ].join("\n")
+        mkdirSync(join(node.root, "srv"), { recursive: true })
+        writeFileSync(join(node.root, "srv/join.yaml"), config, { mode: 0o600 })
+        try {
+          const r = await joinOnNode(["join", "--config", "/srv/join.yaml"])
+          expectJoinSucceeded(r)
+          expect(r.stderr).not.toContain("WARNING: error unmarshaling configuration")
+          expect(r.stdout + r.stderr).not.toContain(cluster.certificateKey)
+          expect(r.stdout).toContain("[etcd] The learner member is in sync and was promoted to a voting member")
+          const list = await members()
+          expect(list.find((m) => m.name === "control-plane-config")).toMatchObject({
+            peerURLs: [`https://${node.network.address}:2380`],
+            isLearner: false
+          })
+          const labels = await cluster.kubectl([
+            "get",
+            "node",
+            "control-plane-config",
+            "-o",
+            "jsonpath={.metadata.labels}"
+          ])
+          expect(labels.stdout).toContain('"node-role.kubernetes.io/control-plane":""')
+        } catch (e) {
+          throw new Error(`${causeText(e)}\n${pods.logTails()}`, { cause: e })
+        } finally {
+          await removeMember("control-plane-config")
+          await pods.stop()
+        }
+      }),
+    400_000
+  )
 
   it(
     "joins with --certificate-key: real CAs, etcd member, a second etcd and kube-apiserver serving the same cluster",

@@ -97,6 +97,45 @@ describe.concurrent("worker join, real cluster (each on its own node, side by si
     300_000
   )
 
+  it(
+    "--config with a v1beta4 JoinConfiguration (timeouts, kubeletExtraArgs as a list)",
+    () =>
+      withRealMachine(
+        cluster,
+        "worker-v1beta4",
+        async ({ root, join }) => {
+          const r = await join(["join", "--config", "/srv/join.yaml"])
+          expectJoinSucceeded(r)
+          expect(r.stderr).not.toContain("WARNING: error unmarshaling configuration")
+          await expectRealNodeJoined(cluster, root, "worker-v1beta4")
+          const labels = await cluster.kubectl(["get", "node", "worker-v1beta4", "-o", "jsonpath={.metadata.labels}"])
+          expect(labels.stdout).toContain('"config-version":"v1beta4"')
+        },
+        {
+          "srv/join.yaml": [
+            "apiVersion: kubeadm.k8s.io/v1beta4",
+            "kind: JoinConfiguration",
+            "discovery:",
+            "  bootstrapToken:",
+            `    apiServerEndpoint: "${cluster.endpoint}"`,
+            `    token: ${cluster.token}`,
+            `    caCertHashes: ["${cluster.caCertHash}"]`,
+            "nodeRegistration:",
+            "  name: worker-v1beta4",
+            "  imagePullPolicy: IfNotPresent",
+            "  kubeletExtraArgs:",
+            "  - {name: node-labels, value: config-version=v1beta4}",
+            "timeouts:",
+            "  discovery: 2m0s",
+            "  kubeletHealthCheck: 3m0s",
+            "  tlsBootstrap: 3m0s",
+            ""
+          ].join("\n")
+        }
+      ),
+    300_000
+  )
+
   it("--discovery-file: the real cluster-info kubeconfig, local", async () => {
     const discovery = await clusterInfoKubeconfig()
     await withRealMachine(

@@ -66,7 +66,9 @@ export const expectJoined = async (rootfs: string, cluster: TestCluster, nodeNam
   expect(existsSync(path("var/lib/kubelet/config.yaml"))).toBe(true)
   const flags = readFileSync(path("var/lib/kubelet/kubeadm-flags.env"), "utf8")
   expect(flags).toMatch(/^KUBELET_KUBEADM_ARGS=".*"\n$/)
-  expect(flags).toContain(` --container-runtime-endpoint=${criSocketOf(cluster)}`)
+  // the endpoint leads the list from 1.24 (no --container-runtime=remote before it)
+  const args = /^KUBELET_KUBEADM_ARGS="(.*)"\n$/.exec(flags)?.[1]?.split(" ") ?? []
+  expect(args).toContain(`--container-runtime-endpoint=${criSocketOf(cluster)}`)
   expect(existsSync(path("etc/kubernetes/bootstrap-kubelet.conf")), "bootstrap-kubelet.conf removed").toBe(false)
   // The client certificate: system:node:<name> / system:nodes, signed by the cluster CA (openssl's opinion).
   const subject = execFileSync("openssl", ["x509", "-in", pem, "-noout", "-subject", "-nameopt", "RFC2253"], {
