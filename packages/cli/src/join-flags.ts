@@ -66,6 +66,7 @@ export const toJoinFlags = (
     rootfs: str("rootfs") || "/",
     verbosity: num("v", 0),
     selfTlsBootstrap: bool("self-tls-bootstrap"),
+    dryRun: bool("dry-run"),
     changed: new Set(changed)
   }
 }

@@ -37,6 +37,8 @@ export interface JoinFlags {
   readonly rootfs: string
   readonly verbosity: number
   readonly selfTlsBootstrap: boolean
+  /** `--dry-run`: print what would be done, change nothing. */
+  readonly dryRun?: boolean
   /** The full phase name when run as `join phase <name>`; undefined for a full join. */
   readonly phase?: string
   /** Names (without dashes) of the flags given on the command line, like cobra's Changed. */
@@ -64,6 +66,7 @@ export const defaultJoinFlags: JoinFlags = {
   rootfs: "/",
   verbosity: 0,
   selfTlsBootstrap: false,
+  dryRun: false,
   changed: new Set()
 }
 
@@ -142,7 +145,7 @@ export const configFromFlags = (flags: JoinFlags): FromFlags => {
             }
           }
         : {}),
-      // --skip-phases stays in JoinOptions; --dry-run and --patches are not flags of kubeadm-ts yet.
+      // --skip-phases and --dry-run stay in JoinOptions; --patches is not a flag of kubeadm-ts yet.
       skipPhases: [],
       patchesDirectory: "",
       dryRun: false,

@@ -117,7 +117,7 @@ export interface JoinConfiguration {
   readonly skipPhases?: ReadonlyArray<string>
   /** v1beta3+ `patches.directory`; "" when not given. Not applied yet. */
   readonly patchesDirectory?: string
-  /** v1beta4 `dryRun`. Not implemented yet: loading a join refuses `true`. */
+  /** v1beta4 `dryRun`: `--dry-run` from the file (the flag, when given, wins). */
   readonly dryRun?: boolean
   readonly timeouts?: Timeouts
 }
@@ -131,4 +131,6 @@ export interface JoinOptions {
   readonly selfTlsBootstrap: boolean
   /** klog-style verbosity, 0..10. */
   readonly verbosity: number
+  /** `--dry-run` (or the file's `dryRun: true`): print what would be done, change nothing. */
+  readonly dryRun?: boolean
 }
