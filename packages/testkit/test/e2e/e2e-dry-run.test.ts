@@ -124,11 +124,20 @@ describe("join --dry-run, control plane (built CLI, testkit, real etcd)", () => 
     const written = [...r.stdout.matchAll(/\[dryrun\] Would write file "([^"]+)" with mode (\d+)/g)].map(
       ([, path, mode]) => `${path ?? ""} ${mode ?? ""}`
     )
-    for (const f of ["ca", "front-proxy-ca", "etcd/ca", "apiserver", "etcd/peer", "etcd/healthcheck-client"]) {
+    // the shared certificates and keys downloaded from kubeadm-certs, as the real join writes them
+    for (const f of ["ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "etcd/ca.crt", "etcd/ca.key"])
+      expect(written).toContain(`/etc/kubernetes/pki/${f} 0600`)
+    for (const f of ["sa.key", "sa.pub"]) expect(written).toContain(`/etc/kubernetes/pki/${f} 0600`)
+    for (const f of ["apiserver", "apiserver-kubelet-client", "front-proxy-client", "etcd/server", "etcd/peer"]) {
       expect(written).toContain(`/etc/kubernetes/pki/${f}.crt 0644`)
       expect(written).toContain(`/etc/kubernetes/pki/${f}.key 0600`)
     }
-    for (const f of ["sa.key 0600", "sa.pub 0644"]) expect(written).toContain(`/etc/kubernetes/pki/${f}`)
+    for (const f of ["etcd/healthcheck-client", "apiserver-etcd-client"]) {
+      expect(written).toContain(`/etc/kubernetes/pki/${f}.crt 0644`)
+      expect(written).toContain(`/etc/kubernetes/pki/${f}.key 0600`)
+    }
+    for (const f of ["bootstrap-kubelet.conf", "kubelet.conf"]) expect(written).toContain(`/etc/kubernetes/${f} 0600`)
+    for (const f of ["config.yaml", "kubeadm-flags.env"]) expect(written).toContain(`/var/lib/kubelet/${f} 0644`)
     for (const f of ["admin.conf", "controller-manager.conf", "scheduler.conf"])
       expect(written).toContain(`/etc/kubernetes/${f} 0600`)
     for (const c of ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"])
