@@ -96,7 +96,7 @@ export const makeClient = (
           pre: (ctx: import("@kubernetes/client-node").RequestContext) => {
             ctx.setSignal(signal)
             // --dry-run: the API server validates and admits every write, and stores none.
-            if (dryRun && String(ctx.getHttpMethod()) !== "GET") ctx.setQueryParam("dryRun", "All")
+            if (dryRun && ctx.getHttpMethod() !== k8s.HttpMethod.GET) ctx.setQueryParam("dryRun", "All")
             const agent = ctx.getAgent()
             if (isHttpsAgent(agent)) ctx.setAgent(cappedAgent(agent, () => tripped.add(signal)))
             if (csrVersion === "v1beta1") {

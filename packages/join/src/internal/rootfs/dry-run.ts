@@ -128,9 +128,10 @@ export const make = (real: RootFsService, out: OutputService): RootFsService => 
         )
         for (const [k, v] of pending) {
           const rest = k.startsWith(under(key)) ? k.slice(under(key).length) : ""
-          if (rest === "" || rest.includes("/")) continue
-          if (v.kind === "gone") names.delete(rest)
-          else names.add(rest)
+          const [name = "", ...below] = rest.split("/")
+          if (name === "") continue
+          if (v.kind !== "gone") names.add(name)
+          else if (below.length === 0) names.delete(name)
         }
         return [...names].sort()
       }),
