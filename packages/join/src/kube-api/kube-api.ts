@@ -264,6 +264,8 @@ export interface FakeCluster {
   readonly nodes: Map<string, Node>
   readonly csrs: Map<string, CertificateSigningRequest>
   readonly calls: Array<FakeCall>
+  /** The service itself, to wrap (e.g. with `dryRunOver`). */
+  readonly service: KubeApiService
   readonly layer: Layer.Layer<KubeApi>
 }
 
