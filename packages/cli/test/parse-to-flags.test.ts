@@ -61,6 +61,7 @@ describe("flags reach the join as given", () => {
       "-v",
       "4",
       "--self-tls-bootstrap",
+      "--dry-run",
       "--config",
       "/c.yaml"
     ])
@@ -86,7 +87,8 @@ describe("flags reach the join as given", () => {
       skipPhases: ["preflight"],
       rootfs: "/tmp",
       verbosity: 4,
-      selfTlsBootstrap: true
+      selfTlsBootstrap: true,
+      dryRun: true
     })
     expect([...changed]).toContain("experimental-control-plane")
     expect(changed.has("control-plane")).toBe(false)

@@ -4,9 +4,6 @@
  * print every file the real join writes, exit 0, and change nothing in the cluster (no store
  * event at all: no Node, no CSR, no ConfigMap update) nor in etcd's membership.
  */
-import { createHash } from "node:crypto"
-import { lstat, readdir, readFile, readlink } from "node:fs/promises"
-import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Store } from "../../src/api-server/store.js"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
@@ -17,32 +14,8 @@ import {
   runCli as runControlPlaneCli,
   useClusterWithEtcd
 } from "./control-plane-helpers.js"
+import { treeHash } from "./dry-run-helpers.js"
 import { runCli, tokenJoinArgs, withMachine } from "./worker-helpers.js"
-
-/** Path -> type, mode and content hash (or link target) of everything under `dir`. */
-export const treeHash = async (dir: string): Promise<Record<string, string>> => {
-  const out: Record<string, string> = {}
-  const walk = async (at: string): Promise<void> => {
-    for (const entry of await readdir(at, { withFileTypes: true })) {
-      const p = join(at, entry.name)
-      const rel = p.slice(dir.length)
-      if (rel === "/proc" || rel.startsWith("/run/containerd") || rel.startsWith("/var/lib/containerd")) continue
-      const st = await lstat(p)
-      const mode = (st.mode & 0o7777).toString(8)
-      if (entry.isDirectory()) {
-        out[rel] = `dir ${mode}`
-        await walk(p)
-      } else if (entry.isSymbolicLink()) out[rel] = `link ${await readlink(p)}`
-      else if (entry.isFile())
-        out[rel] = `file ${mode} ${createHash("sha256")
-          .update(await readFile(p))
-          .digest("hex")}`
-      else out[rel] = `other ${mode}`
-    }
-  }
-  await walk(dir)
-  return out
-}
 
 /** Every change the store sees while `run` runs. */
 const changesDuring = async <A>(store: Store, run: () => Promise<A>) => {
