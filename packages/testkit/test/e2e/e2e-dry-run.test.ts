@@ -80,6 +80,34 @@ describe("join --dry-run, worker (built CLI, testkit)", () => {
       expect(r.stdout).toContain("This node has joined the cluster:")
     })
   })
+
+  it("join phase kubelet-start --dry-run: the phase alone, the same promise", async () => {
+    await withMachine(async (rootfs) => {
+      const before = await treeHash(rootfs)
+      const [, endpoint = "", ...rest] = tokenJoinArgs(cluster)
+      const { result: r, events } = await changesDuring(cluster.store, () =>
+        runCli([
+          "join",
+          "phase",
+          "kubelet-start",
+          endpoint,
+          ...rest,
+          "--rootfs",
+          rootfs,
+          "--node-name",
+          "dry-phase",
+          "--dry-run"
+        ])
+      )
+      expect(r.code, r.stderr + r.stdout).toBe(0)
+      expect(await treeHash(rootfs)).toEqual(before)
+      expect(events).toEqual([])
+      expect(r.stdout).toContain(
+        '[dryrun] Would write file "/var/lib/kubelet/config.yaml" with mode 0644 and content:\n'
+      )
+      expect(r.stdout).toContain("[kubelet-start] Would start the kubelet")
+    })
+  })
 })
 
 describe("join --dry-run, control plane (built CLI, testkit, real etcd)", () => {
