@@ -81,6 +81,36 @@ describe("join --dry-run, worker (built CLI, testkit)", () => {
     })
   })
 
+  it("a v1beta4 file with dryRun: true is a dry run too", async () => {
+    const file = [
+      "apiVersion: kubeadm.k8s.io/v1beta4",
+      "kind: JoinConfiguration",
+      "dryRun: true",
+      "discovery:",
+      "  bootstrapToken:",
+      `    apiServerEndpoint: "${cluster.endpoint}"`,
+      `    token: "${cluster.token}"`,
+      `    caCertHashes: ["${cluster.caCertHash}"]`,
+      "nodeRegistration:",
+      "  name: dry-config",
+      `  ignorePreflightErrors: ["${SHARED_PORT}"]`,
+      ""
+    ].join("\n")
+    await withMachine(
+      async (rootfs) => {
+        const before = await treeHash(rootfs)
+        const { result: r, events } = await changesDuring(cluster.store, () =>
+          runCli(["join", "--config", "/etc/join.yaml", "--rootfs", rootfs])
+        )
+        expect(r.code, r.stderr + r.stdout).toBe(0)
+        expect(await treeHash(rootfs)).toEqual(before)
+        expect(events).toEqual([])
+        expect(r.stdout).toContain('[dryrun] Would write file "/var/lib/kubelet/kubeadm-flags.env" with mode 0644')
+      },
+      { "etc/join.yaml": file }
+    )
+  })
+
   it("join phase kubelet-start --dry-run: the phase alone, the same promise", async () => {
     await withMachine(async (rootfs) => {
       const before = await treeHash(rootfs)
