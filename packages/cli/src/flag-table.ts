@@ -71,6 +71,7 @@ export const joinFlags: ReadonlyArray<FlagSpec> = [
     kind: "bool",
     description: "For token-based discovery, allow joining without --discovery-token-ca-cert-hash pinning."
   },
+  { name: "dry-run", kind: "bool", description: "Don't apply any changes; just output what would be done." },
   {
     name: "etcd-learner",
     kind: "bool",

@@ -67,6 +67,7 @@ export const toJoinFlags = (
     verbosity: num("v", 0),
     selfTlsBootstrap: bool("self-tls-bootstrap"),
     patches: str("patches"),
+    dryRun: bool("dry-run"),
     changed: new Set(changed)
   }
 }

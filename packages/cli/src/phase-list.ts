@@ -52,31 +52,43 @@ export const phaseFlags: Readonly<
       "ignore-preflight-errors",
       "cri-socket",
       "node-name",
-      "certificate-key"
+      "certificate-key",
+      "dry-run"
     ]
   },
   "control-plane-prepare/all": {
     endpoint: true,
-    flags: [...controlPlane, ...address, ...port, ...discovery, "node-name", "certificate-key", "patches"]
+    flags: [...controlPlane, ...address, ...port, ...discovery, "node-name", "certificate-key", "patches", "dry-run"]
   },
-  "control-plane-prepare/download-certs": { endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
-  "control-plane-prepare/certs": { endpoint: true, flags: [...controlPlane, ...address, ...discovery, "node-name"] },
-  "control-plane-prepare/kubeconfig": { endpoint: true, flags: [...controlPlane, ...discovery, "certificate-key"] },
-  "control-plane-prepare/control-plane": { flags: [...controlPlane, ...address, ...port, "patches"] },
+  "control-plane-prepare/download-certs": {
+    endpoint: true,
+    flags: [...controlPlane, ...discovery, "certificate-key", "dry-run"]
+  },
+  "control-plane-prepare/certs": {
+    endpoint: true,
+    flags: [...controlPlane, ...address, ...discovery, "node-name", "dry-run"]
+  },
+  "control-plane-prepare/kubeconfig": {
+    endpoint: true,
+    flags: [...controlPlane, ...discovery, "certificate-key", "dry-run"]
+  },
+  "control-plane-prepare/control-plane": { flags: [...controlPlane, ...address, ...port, "patches", "dry-run"] },
   "check-etcd": { endpoint: true, flags: [...controlPlane, ...discovery] },
   "kubelet-start": {
     endpoint: true,
-    flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap", "patches"]
+    flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap", "patches", "dry-run"]
   },
-  "etcd-join": { flags: [...controlPlane, ...address, "node-name", "etcd-learner", "patches"] },
+  "etcd-join": { flags: [...controlPlane, ...address, "node-name", "etcd-learner", "patches", "dry-run"] },
   "kubelet-wait-bootstrap": {
     endpoint: true,
-    flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap"]
+    flags: ["config", ...discovery, "cri-socket", "node-name", "self-tls-bootstrap", "dry-run"]
   },
-  "control-plane-join/all": { flags: [...controlPlane, ...address, "node-name", "etcd-learner", "patches"] },
-  "control-plane-join/etcd": { flags: [...controlPlane, ...address, "node-name", "etcd-learner", "patches"] },
+  "control-plane-join/all": { flags: [...controlPlane, ...address, "node-name", "etcd-learner", "patches", "dry-run"] },
+  "control-plane-join/etcd": {
+    flags: [...controlPlane, ...address, "node-name", "etcd-learner", "patches", "dry-run"]
+  },
   "control-plane-join/update-status": { flags: [...controlPlane, ...address, "node-name"] },
-  "control-plane-join/mark-control-plane": { flags: [...controlPlane, "node-name"] },
+  "control-plane-join/mark-control-plane": { flags: [...controlPlane, "node-name", "dry-run"] },
   "wait-control-plane": { flags: [...controlPlane, ...address, ...port, "node-name"] }
 }
 

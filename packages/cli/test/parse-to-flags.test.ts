@@ -63,6 +63,7 @@ describe("flags reach the join as given", () => {
       "--self-tls-bootstrap",
       "--patches",
       "/p",
+      "--dry-run",
       "--config",
       "/c.yaml"
     ])
@@ -89,7 +90,8 @@ describe("flags reach the join as given", () => {
       rootfs: "/tmp",
       verbosity: 4,
       selfTlsBootstrap: true,
-      patches: "/p"
+      patches: "/p",
+      dryRun: true
     })
     expect([...changed]).toContain("experimental-control-plane")
     expect(changed.has("control-plane")).toBe(false)

@@ -2,7 +2,9 @@
  * The services of one join, assembled once. The CLI builds them with the live
  * layers; a test gives the few it fakes and gets the rest live (or, usually,
  * fakes them all). A worker's graph holds no Etcd: only a control-plane join
- * gets one, from `controlPlaneLayer`.
+ * gets one, from `controlPlaneLayer`. `--dry-run` is a choice of layers made here
+ * (`dryRunLayers`): the phases run as they always do against services that print
+ * what they would change.
  */
 import { Layer } from "effect"
 import type { JoinConfiguration, JoinOptions } from "./config/model.js"
@@ -38,7 +40,7 @@ export type ControlPlaneServices = WorkerServices | Etcd
 /** What a join's graph is made of; each layer may use the ones listed before it. */
 export interface JoinLayers {
   readonly output: Layer.Layer<Output>
-  readonly rootFs: Layer.Layer<RootFs, RootFsError>
+  readonly rootFs: Layer.Layer<RootFs, RootFsError, Output>
   readonly crypto: Layer.Layer<Crypto>
   readonly health: Layer.Layer<Health>
   readonly kubeApi: Layer.Layer<KubeApi, never, Output>
@@ -47,7 +49,7 @@ export interface JoinLayers {
   readonly kubelet: Layer.Layer<Kubelet, never, Output | Host>
   /** Who performs the kubelet's TLS bootstrap: the kubelet itself, or this process (`--self-tls-bootstrap`). */
   readonly kubeletBootstrap: Layer.Layer<KubeletBootstrap, never, Output | RootFs | Crypto | Health | KubeApi | Host>
-  readonly etcd: Layer.Layer<Etcd>
+  readonly etcd: Layer.Layer<Etcd, never, Output>
 }
 
 /** What a join is assembled from: the validated configuration and the options outside it (rootfs, verbosity, skip list). */
@@ -70,19 +72,40 @@ export const liveLayers = ({ options }: JoinInput): JoinLayers => ({
   etcd: etcd.layer
 })
 
-/** A worker join's services: the live layers, except those `overrides` replaces. */
+/**
+ * `--dry-run`'s layers (kubeadm's dry-run client, waiter and temporary folder, as layers): files
+ * are read for real and their changes printed, never written; API writes go with `dryRun=All`;
+ * the etcd membership is read, never changed; the kubelet is neither stopped nor started and
+ * the waits for it, for its TLS bootstrap and for the control plane succeed at once.
+ */
+export const dryRunLayers = ({ options }: JoinInput) =>
+  ({
+    rootFs: rootfs.layerDryRun(options.rootfs),
+    health: health.layerDryRun,
+    kubeApi: kubeApi.layerDryRun,
+    kubelet: kubelet.layerDryRun,
+    kubeletBootstrap: kubeletBootstrap.layerDryRun,
+    etcd: etcd.layerDryRun
+  }) satisfies Partial<JoinLayers>
+
+/** The layers the user's options choose: live, or with `--dry-run` its layers in their place. */
+export const chosenLayers = (input: JoinInput): JoinLayers => ({
+  ...liveLayers(input),
+  ...(input.options.dryRun === true ? dryRunLayers(input) : {})
+})
+
+/** A worker join's services: the chosen layers, except those `overrides` replaces. */
 export const joinLayer = (
   input: JoinInput,
   overrides: Partial<JoinLayers> = {}
 ): Layer.Layer<WorkerServices, RootFsError> => {
-  const layers = { ...liveLayers(input), ...overrides }
+  const layers = { ...chosenLayers(input), ...overrides }
   const base = Layer.mergeAll(
     joinContext.layer(input.config, input.options),
-    layers.output,
     layers.rootFs,
     layers.crypto,
     layers.health
-  )
+  ).pipe(Layer.provideMerge(layers.output))
   return layers.kubeApi.pipe(
     Layer.provideMerge(base),
     (withApi) => layers.host.pipe(Layer.provideMerge(withApi)),
@@ -96,4 +119,4 @@ export const controlPlaneLayer = (
   input: JoinInput,
   overrides: Partial<JoinLayers> = {}
 ): Layer.Layer<ControlPlaneServices, RootFsError> =>
-  Layer.merge(joinLayer(input, overrides), overrides.etcd ?? liveLayers(input).etcd)
+  (overrides.etcd ?? chosenLayers(input).etcd).pipe(Layer.provideMerge(joinLayer(input, overrides)))

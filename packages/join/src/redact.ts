@@ -16,3 +16,20 @@ const HEX = /(?<![0-9a-f])(?<!sha256:)[0-9a-f]{32,}/gi
 
 /** Replaces anything shaped like a bootstrap token secret or a certificate key with `<redacted>`. */
 export const redactSecrets = (text: string): string => text.replace(TOKEN, "$1.<redacted>").replace(HEX, "<redacted>")
+
+const PEM_PRIVATE_KEY = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g
+const SECRET_FIELD = /^(\s*(?:client-key-data|token|tls-bootstrap-token|certificateKey|certificate-key):\s*)\S.*$/gm
+const SECRET_FLAG = /(--(?:token|discovery-token|tls-bootstrap-token|certificate-key)=)\S+/g
+
+/**
+ * A file's content as `--dry-run` prints it: private key blocks, the secret fields of a
+ * kubeconfig or configuration (client keys, tokens, the certificate key) and secret flags
+ * become `<redacted>`, then anything else shaped like a secret (`redactSecrets`).
+ */
+export const redactFileContent = (text: string): string =>
+  redactSecrets(
+    text
+      .replace(PEM_PRIVATE_KEY, "<redacted private key>")
+      .replace(SECRET_FIELD, "$1<redacted>")
+      .replace(SECRET_FLAG, "$1<redacted>")
+  )

@@ -9,7 +9,7 @@
  *
  * The choice is made once, where the join's layers are assembled; the phases only call the service.
  */
-import { Context, type Duration, Effect, Layer } from "effect"
+import { Context, type Duration, Effect, Layer, Option } from "effect"
 import type { Crypto } from "../crypto/crypto.js"
 import type { Health } from "../health/health.js"
 import type { Host } from "../host/host.js"
@@ -18,10 +18,10 @@ import * as inProcess from "../internal/bootstrap/in-process.js"
 import type { CsrApiVersion, KubeApi } from "../kube-api/kube-api.js"
 import type { Kubeconfig } from "../kubeconfig/kubeconfig.js"
 import type { KubeletError } from "../kubelet/errors.js"
-import { BOOTSTRAP_KUBELET_CONF } from "../kubelet/files.js"
+import { BOOTSTRAP_KUBELET_CONF, KUBELET_CONF, KUBELET_CONFIG_YAML } from "../kubelet/files.js"
 import type { NodeCheck } from "../kubelet/node-check.js"
-import { annotateCriSocket, NODE_REGISTRATION_WAIT } from "../kubelet/wait.js"
-import type { Output } from "../output.js"
+import { annotateCriSocket, kubeletHealthz, NODE_REGISTRATION_WAIT } from "../kubelet/wait.js"
+import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
 
 /** What kubelet-start knows when the kubelet's files are written. */
@@ -70,6 +70,37 @@ export const layerExternal: Layer.Layer<KubeletBootstrap, never, RootFs | Output
 /** The join bootstraps in-process (`--self-tls-bootstrap`). */
 export const layerInProcess: Layer.Layer<KubeletBootstrap, never, RootFs | Output | Host | Crypto | Health | KubeApi> =
   Layer.effect(KubeletBootstrap, inProcess.make)
+
+/**
+ * The `--dry-run` KubeletBootstrap: no kubelet runs, so there is nothing to bootstrap or wait
+ * for; it says what it would wait for (kubeadm's dry-run waiter) and succeeds at once.
+ */
+export const layerDryRun: Layer.Layer<KubeletBootstrap, never, RootFs | Output> = Layer.effect(
+  KubeletBootstrap,
+  Effect.gen(function* () {
+    const fs = yield* RootFs
+    const out = yield* Output
+    return {
+      beforeKubeletStart: () => Effect.void,
+      awaitHealthy: () =>
+        Effect.gen(function* () {
+          const config = yield* Effect.orElseSucceed(fs.readText(KUBELET_CONFIG_YAML), () => "")
+          const { address, port } = kubeletHealthz(config)
+          const host = address.includes(":") ? `[${address}]` : address
+          yield* out.info(`[dryrun] Would make sure the kubelet returns 'ok' at http://${host}:${port}/healthz`)
+        }),
+      // What the kubelet would leave once bootstrapped; the bootstrap credentials stand in for its own
+      // (the dry-run RootFs prints the write and keeps it in memory), so the steps after it can run.
+      awaitBootstrap: () =>
+        Effect.gen(function* () {
+          yield* out.info("[kubelet-wait] Would wait for the kubelet to be bootstrapped")
+          if (yield* Effect.orElseSucceed(fs.exists(KUBELET_CONF), () => false)) return
+          const bootstrap = yield* Effect.option(fs.read(BOOTSTRAP_KUBELET_CONF))
+          if (Option.isSome(bootstrap)) yield* Effect.ignore(fs.write(KUBELET_CONF, bootstrap.value, { mode: 0o600 }))
+        })
+    }
+  })
+)
 
 /** A KubeletBootstrap for tests: each method not given dies, naming itself. */
 export const layerTest = (partial: Partial<KubeletBootstrapService> = {}): Layer.Layer<KubeletBootstrap> =>

@@ -39,6 +39,8 @@ export interface JoinFlags {
   readonly selfTlsBootstrap: boolean
   /** `--patches`: the folder of patch files for the static Pods and the kubelet configuration; "" when not given. */
   readonly patches: string
+  /** `--dry-run`: print what would be done, change nothing. */
+  readonly dryRun?: boolean
   /** The full phase name when run as `join phase <name>`; undefined for a full join. */
   readonly phase?: string
   /** Names (without dashes) of the flags given on the command line, like cobra's Changed. */
@@ -67,6 +69,7 @@ export const defaultJoinFlags: JoinFlags = {
   verbosity: 0,
   selfTlsBootstrap: false,
   patches: "",
+  dryRun: false,
   changed: new Set()
 }
 
@@ -145,7 +148,7 @@ export const configFromFlags = (flags: JoinFlags): FromFlags => {
             }
           }
         : {}),
-      // --skip-phases stays in JoinOptions; --dry-run is not a flag of kubeadm-ts yet.
+      // --skip-phases and --dry-run stay in JoinOptions.
       skipPhases: [],
       patchesDirectory: flags.patches,
       dryRun: false,

@@ -236,12 +236,6 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
       if (currentApiVersions.has(decoded.apiVersion)) yield* checkMixedArguments(flags, allowedWithCurrentConfig)
       warnings.push(...decoded.warnings)
       config = decoded.config
-      if (config.dryRun === true) {
-        return yield* fail("dryRun: true is not supported by kubeadm-ts join yet: nothing was done", {
-          flag: "config",
-          field: "dryRun"
-        })
-      }
     } else {
       const fromFlags = configFromFlags(flags)
       warnings.push(...fromFlags.warnings)
@@ -300,7 +294,9 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
       // As kubeadm: the flag replaces the file's list; it does not add to it.
       skipPhases: [...(flags.skipPhases.length > 0 ? flags.skipPhases : (config.skipPhases ?? []))],
       selfTlsBootstrap: flags.selfTlsBootstrap,
-      verbosity: flags.verbosity
+      verbosity: flags.verbosity,
+      // kubeadm's ValueFromFlagsOrConfig: the flag when given, else the file's dryRun.
+      dryRun: flags.changed.has("dry-run") ? flags.dryRun === true : config.dryRun === true
     }
     return { config, options, warnings }
   })

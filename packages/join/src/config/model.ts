@@ -118,7 +118,7 @@ export interface JoinConfiguration {
   readonly skipPhases?: ReadonlyArray<string>
   /** v1beta3+ `patches.directory` (or `--patches`); "" when not given. */
   readonly patchesDirectory?: string
-  /** v1beta4 `dryRun`. Not implemented yet: loading a join refuses `true`. */
+  /** v1beta4 `dryRun`: `--dry-run` from the file (the flag, when given, wins). */
   readonly dryRun?: boolean
   readonly timeouts?: Timeouts
 }
@@ -134,4 +134,6 @@ export interface JoinOptions {
   readonly verbosity: number
   /** The patch folder's files, read and checked at load; absent without `--patches` / `patches.directory`. */
   readonly patches?: LoadedPatches
+  /** `--dry-run` (or the file's `dryRun: true`): print what would be done, change nothing. */
+  readonly dryRun?: boolean
 }

@@ -5,6 +5,8 @@
  */
 import { Context, Effect, Layer, Ref } from "effect"
 import * as gateway from "../internal/etcd/gateway.js"
+import { Output } from "../output.js"
+import { dryRunEtcdClient } from "./dry-run.js"
 import { EtcdError } from "./errors.js"
 
 /** The client credentials for etcd (the healthcheck-client certificate under /etc/kubernetes/pki/etcd). */
@@ -61,6 +63,18 @@ export class Etcd extends Context.Tag("@kubeadm-ts/join/Etcd")<Etcd, EtcdService
 
 /** The live Etcd: etcd's v3 JSON gateway over TLS. */
 export const layer: Layer.Layer<Etcd> = Layer.succeed(Etcd, gateway.service)
+
+/** `service` as `--dry-run` uses it: members and status are real; adding, removing and promoting are printed only. */
+export const dryRunOver = (service: EtcdService): Layer.Layer<Etcd, never, Output> =>
+  Layer.effect(
+    Etcd,
+    Effect.map(Output, (out) => ({
+      connect: (endpoints, tls) => Effect.map(service.connect(endpoints, tls), (c) => dryRunEtcdClient(c, out))
+    }))
+  )
+
+/** The `--dry-run` Etcd: the real cluster is read, its membership is never changed. */
+export const layerDryRun: Layer.Layer<Etcd, never, Output> = dryRunOver(gateway.service)
 
 /** An Etcd whose connect, when not given, dies naming itself. */
 export const layerTest = (partial: Partial<EtcdService> = {}): Layer.Layer<Etcd> =>

@@ -29,6 +29,12 @@ export class Health extends Context.Tag("@kubeadm-ts/join/Health")<Health, Healt
 /** The live Health: node's http/https, one short request each. */
 export const layer: Layer.Layer<Health> = Layer.succeed(Health, live.service)
 
+/**
+ * The `--dry-run` Health: every endpoint answers 200 at once. No component of this node is
+ * started in a dry run, so the waits for them succeed without asking, as kubeadm's dry-run waiter does.
+ */
+export const layerDryRun: Layer.Layer<Health> = Layer.succeed(Health, { get: () => Effect.succeed(200) })
+
 /** A Health whose get, when not given, dies naming the URL. */
 export const layerTest = (partial: Partial<HealthService> = {}): Layer.Layer<Health> =>
   Layer.succeed(Health, { get: (url) => Effect.die(`Health.get(${url}) was not expected by this test`), ...partial })

@@ -15,6 +15,8 @@ import { Context, type Duration, Effect, Layer, type Stream } from "effect"
 import * as fakeCluster from "../internal/kube-api/fake.js"
 import * as live from "../internal/kube-api/client.js"
 import type { Kubeconfig } from "../kubeconfig/kubeconfig.js"
+import { Output } from "../output.js"
+import { dryRunClient } from "./dry-run.js"
 import type { KubeApiError } from "./errors.js"
 
 export { isRetryable, KubeApiError, type KubeApiReason, reasonOfStatus } from "./errors.js"
@@ -214,6 +216,23 @@ export class KubeApi extends Context.Tag("@kubeadm-ts/join/KubeApi")<KubeApi, Ku
 /** The live KubeApi. Retries are reported as `--v=2` detail lines when an Output is in the layer's context. */
 export const layer: Layer.Layer<KubeApi> = Layer.effect(KubeApi, live.make)
 
+/** `service` as `--dry-run` uses it: writes announced on Output, this join's Node made up when missing. */
+export const dryRunOver = (service: KubeApiService): Layer.Layer<KubeApi, never, Output> =>
+  Layer.effect(
+    KubeApi,
+    Effect.map(Output, (out) => ({
+      client: (kubeconfig, options) => Effect.map(service.client(kubeconfig, options), (c) => dryRunClient(c, out))
+    }))
+  )
+
+/**
+ * The `--dry-run` KubeApi: reads are real; every write goes with `?dryRun=All`, so the API
+ * server checks and admits it (authorization, validation, admission) and stores nothing.
+ */
+export const layerDryRun: Layer.Layer<KubeApi, never, Output> = Layer.unwrapEffect(
+  Effect.map(live.makeDryRun, (service) => dryRunOver(service))
+)
+
 /** A KubeApi for tests: each method not given dies, naming itself. */
 export const layerTest = (partial: Partial<KubeApiService> = {}): Layer.Layer<KubeApi> =>
   Layer.succeed(KubeApi, {
@@ -245,6 +264,8 @@ export interface FakeCluster {
   readonly nodes: Map<string, Node>
   readonly csrs: Map<string, CertificateSigningRequest>
   readonly calls: Array<FakeCall>
+  /** The service itself, to wrap (e.g. with `dryRunOver`). */
+  readonly service: KubeApiService
   readonly layer: Layer.Layer<KubeApi>
 }
 

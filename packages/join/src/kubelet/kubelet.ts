@@ -5,7 +5,7 @@
 import { Context, Effect, Layer } from "effect"
 import type { Host } from "../host/host.js"
 import * as initSystem from "../internal/kubelet/init-system.js"
-import type { Output } from "../output.js"
+import { Output } from "../output.js"
 
 /** The kubelet as the init system runs it. */
 export interface KubeletService {
@@ -20,6 +20,15 @@ export class Kubelet extends Context.Tag("@kubeadm-ts/join/Kubelet")<Kubelet, Ku
 
 /** The live Kubelet: systemctl when systemd runs, a notice otherwise. */
 export const layer: Layer.Layer<Kubelet, never, Host | Output> = Layer.effect(Kubelet, initSystem.make)
+
+/** The `--dry-run` Kubelet: says what it would do to the kubelet, as kubeadm does, and touches nothing. */
+export const layerDryRun: Layer.Layer<Kubelet, never, Output> = Layer.effect(
+  Kubelet,
+  Effect.map(Output, (out) => ({
+    stop: out.info("[kubelet-start] Would stop the kubelet"),
+    start: Effect.as(out.info("[kubelet-start] Would start the kubelet"), true)
+  }))
+)
 
 /** A Kubelet for tests: each method not given dies, naming itself. */
 export const layerTest = (partial: Partial<KubeletService> = {}): Layer.Layer<Kubelet> =>

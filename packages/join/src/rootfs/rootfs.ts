@@ -15,8 +15,10 @@
  * user-given path (--config, --discovery-file) may name /dev/zero, a FIFO or a huge file.
  */
 import { Context, Effect, Layer, Option } from "effect"
+import * as dryRun from "../internal/rootfs/dry-run.js"
 import * as live from "../internal/rootfs/live.js"
 import * as memory from "../internal/rootfs/memory.js"
+import { Output } from "../output.js"
 import type { RootFsError } from "./errors.js"
 
 export * from "./errors.js"
@@ -78,6 +80,26 @@ export class RootFs extends Context.Tag("@kubeadm-ts/join/RootFs")<RootFs, RootF
 
 /** The live RootFs over the machine's file system, confined to `root` (fails when `root` can't be opened). */
 export const layer = (root: string): Layer.Layer<RootFs, RootFsError> => Layer.effect(RootFs, live.make(root))
+
+/**
+ * The `--dry-run` RootFs over the machine at `root`: reads are real (or see what this run would
+ * have written), every write, folder, mode change, removal and symlink is printed on Output
+ * (`[dryrun] Would write file ...`) and kept in memory, never applied.
+ */
+export const layerDryRun = (root: string): Layer.Layer<RootFs, RootFsError, Output> =>
+  Layer.effect(
+    RootFs,
+    Effect.gen(function* () {
+      return dryRun.make(yield* live.make(root), yield* Output)
+    })
+  )
+
+/** `service` with its changes printed on Output and kept in memory (the dry-run layer over any RootFs, for tests). */
+export const dryRunOver = (service: RootFsService): Layer.Layer<RootFs, never, Output> =>
+  Layer.effect(
+    RootFs,
+    Effect.map(Output, (out) => dryRun.make(service, out))
+  )
 
 /** A RootFs whose methods die unless `partial` gives them (the root is `/`). */
 export const layerTest = (partial: Partial<RootFsService> = {}): Layer.Layer<RootFs> =>

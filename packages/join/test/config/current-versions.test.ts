@@ -435,12 +435,13 @@ describe("loadJoin with a v1beta3/v1beta4 file", () => {
     ])
     expect(Either.isRight(ok)).toBe(true)
   })
-  it("refuses dryRun: true (not implemented) before anything runs, naming the field", () => {
-    const e = load(v4("dryRun: true\n"))
-    expect(Either.isLeft(e) && [e.left.field, e.left.message]).toEqual([
-      "dryRun",
-      "dryRun: true is not supported by kubeadm-ts join yet: nothing was done"
-    ])
+  it("dryRun: true asks for a dry run; --dry-run, allowed next to the file, wins over it either way", () => {
+    const dryRunOf = (r: ReturnType<typeof load>) => (Either.isRight(r) ? r.right.options.dryRun : r.left.message)
+    expect(dryRunOf(load(v4("dryRun: true\n")))).toBe(true)
+    expect(dryRunOf(load(v4("")))).toBe(false)
+    expect(dryRunOf(load(v4("dryRun: true\n"), { dryRun: false }, ["dry-run"]))).toBe(false)
+    expect(dryRunOf(load(v4("dryRun: false\n"), { dryRun: true }, ["dry-run"]))).toBe(true)
+    expect(dryRunOf(load(v3(""), { dryRun: true }, ["dry-run"]))).toBe(true)
   })
   it("reads patches.directory's files at load (kubeadm's order), and refuses a missing folder naming it", () => {
     const text = v3("patches: {directory: /etc/kubernetes/patches}\n")

@@ -31,8 +31,13 @@ describe("loadJoin: flags", () => {
     expect(config.nodeRegistration.criSocket).toBe("")
     expect(config.caCertPath).toBe("/etc/kubernetes/pki/ca.crt")
     expect(config.controlPlane).toBeUndefined()
-    expect(options).toEqual({ rootfs: "/", skipPhases: [], selfTlsBootstrap: false, verbosity: 0 })
+    expect(options).toEqual({ rootfs: "/", skipPhases: [], selfTlsBootstrap: false, verbosity: 0, dryRun: false })
     expect(warnings).toEqual([])
+  })
+
+  it("--dry-run alone asks for a dry run", () => {
+    const { options } = ok(flags({ ...worker, dryRun: true }, ["token", "discovery-token-ca-cert-hash", "dry-run"]))
+    expect(options.dryRun).toBe(true)
   })
 
   it("never lets --token override explicit tokens", () => {

@@ -39,6 +39,18 @@ export interface RequestContext {
   readonly accept: string | undefined
 }
 
+/**
+ * `?dryRun=All`: the request is authenticated, authorized, defaulted and validated as usual,
+ * and answered with what would be stored, but the store is left as it is. Any other value is
+ * refused, as the API server does.
+ */
+export const isDryRun = (query: URLSearchParams): boolean => {
+  const values = query.getAll("dryRun")
+  if (values.length === 0) return false
+  if (values.every((v) => v === "All")) return true
+  throw badRequest(`Invalid dry run value: ${values.join(",")}`)
+}
+
 /** Objects are stored version-less; the answer carries the version that was asked for. */
 export const present = (t: ResourceType, version: string, o: KubeObject): KubeObject => ({
   ...o,
@@ -184,6 +196,12 @@ export const create = async (ctx: RequestContext): Promise<Reply> => {
   if (!o.metadata.name && o.metadata.generateName)
     o.metadata.name = ctx.store.freeName(resourceKey(r.type), o.metadata.namespace, o.metadata.generateName)
   await admit(r, o)
+  if (isDryRun(ctx.query)) {
+    const name = o.metadata.name ?? ""
+    if (ctx.store.get(resourceKey(r.type), o.metadata.namespace, name))
+      throw alreadyExists(r.type.plural, r.group, name)
+    return { status: 201, body: present(r.type, r.version, o) }
+  }
   try {
     return { status: 201, body: present(r.type, r.version, ctx.store.create(resourceKey(r.type), o)) }
   } catch (e) {
@@ -198,6 +216,11 @@ const replace = async (ctx: RequestContext, next: KubeObject, current: KubeObjec
   if (r.namespace !== undefined) merged.metadata.namespace = r.namespace
   if (r.type.plural === "certificatesigningrequests") merged["spec"] = current["spec"] // immutable
   await admit(r, merged)
+  if (isDryRun(ctx.query))
+    return {
+      status: 200,
+      body: present(r.type, r.version, { ...merged, metadata: { ...current.metadata, ...merged.metadata } })
+    }
   try {
     return { status: 200, body: present(r.type, r.version, ctx.store.update(resourceKey(r.type), merged)) }
   } catch (e) {
@@ -251,7 +274,9 @@ export const remove = (ctx: RequestContext): Reply => {
   const { route: r } = ctx
   const name = r.name ?? ""
   try {
-    const gone = ctx.store.delete(resourceKey(r.type), r.namespace, name)
+    const gone = isDryRun(ctx.query)
+      ? (ctx.store.get(resourceKey(r.type), r.namespace, name) ?? storeError(r, name, new StoreError("NotFound", name)))
+      : ctx.store.delete(resourceKey(r.type), r.namespace, name)
     return {
       status: 200,
       body: {

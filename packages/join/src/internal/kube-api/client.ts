@@ -41,7 +41,8 @@ const credentialRefusal = (user: {
 export const makeClient = (
   kubeconfig: Kubeconfig,
   options?: ClientOptions,
-  notify?: RetryNotifier
+  notify?: RetryNotifier,
+  dryRun = false
 ): Effect.Effect<KubeClient, KubeApiError> =>
   Effect.gen(function* () {
     const cluster = selectCluster(kubeconfig)
@@ -94,6 +95,8 @@ export const makeClient = (
         {
           pre: (ctx: import("@kubernetes/client-node").RequestContext) => {
             ctx.setSignal(signal)
+            // --dry-run: the API server validates and admits every write, and stores none.
+            if (dryRun && ctx.getHttpMethod() !== k8s.HttpMethod.GET) ctx.setQueryParam("dryRun", "All")
             const agent = ctx.getAgent()
             if (isHttpsAgent(agent)) ctx.setAgent(cappedAgent(agent, () => tripped.add(signal)))
             if (csrVersion === "v1beta1") {
@@ -282,7 +285,13 @@ export const makeClient = (
   })
 
 /** The live service: retries are `--v=2` detail lines when an Output is in the layer's context (the join provides one). */
-export const make: Effect.Effect<KubeApiService> = Effect.map(Effect.serviceOption(Output), (out) => {
-  const notify: RetryNotifier | undefined = Option.isSome(out) ? (line) => out.value.detail(2, line) : undefined
-  return { client: (kubeconfig, options) => makeClient(kubeconfig, options, notify) }
-})
+const makeWith = (dryRun: boolean): Effect.Effect<KubeApiService> =>
+  Effect.map(Effect.serviceOption(Output), (out) => {
+    const notify: RetryNotifier | undefined = Option.isSome(out) ? (line) => out.value.detail(2, line) : undefined
+    return { client: (kubeconfig, options) => makeClient(kubeconfig, options, notify, dryRun) }
+  })
+
+export const make: Effect.Effect<KubeApiService> = makeWith(false)
+
+/** Every write is sent with `?dryRun=All`: checked and admitted by the API server, never stored. */
+export const makeDryRun: Effect.Effect<KubeApiService> = makeWith(true)
