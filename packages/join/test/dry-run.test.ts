@@ -9,19 +9,18 @@ import { Effect, Layer, Option, Ref } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { caCertHash, createCaCertificate, generateKeyPair, jwsDetachedSign } from "../src/crypto/index.js"
 import * as etcd from "../src/etcd/etcd.js"
 import { waitForMember } from "../src/etcd/join-member.js"
 import * as host from "../src/host/host.js"
 import { chosenLayers, joinLayer } from "../src/join-layer.js"
 import { workerWorkflow } from "../src/join-workflow.js"
 import * as kubeApi from "../src/kube-api/kube-api.js"
-import { serializeKubeconfig } from "../src/kubeconfig/index.js"
 import * as kubelet from "../src/kubelet/kubelet.js"
 import * as output from "../src/output.js"
 import { redactFileContent } from "../src/redact.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { healthyMachine, options, TOKEN, workerConfig } from "./fixtures/config.js"
+import { fakeClusterFor, pinnedWorkerConfig } from "./fixtures/fake-cluster.js"
 
 const SERVER = "https://10.0.0.10:6443"
 
@@ -177,44 +176,12 @@ describe("the dry-run KubeApi", () => {
 describe("a worker join with dryRun: true (fake machine and cluster)", () => {
   it.live("leaves the machine and the cluster as they were, prints every file, and waits for nothing", () =>
     Effect.gen(function* () {
-      const caKeys = yield* Effect.promise(() => generateKeyPair("ecdsa-p256"))
-      const caPem = yield* Effect.promise(() => createCaCertificate(caKeys, { commonName: "kubernetes" }))
-      const api = kubeApi.fake(SERVER)
-      const info = serializeKubeconfig({
-        clusters: [{ name: "", value: { server: SERVER, certificateAuthorityData: caPem } }],
-        users: [],
-        contexts: [],
-        currentContext: ""
-      })
-      const cm = (namespace: string, name: string, data: Record<string, string>) =>
-        api.configMaps.set(`${namespace}/${name}`, { metadata: { name, namespace }, data })
-      cm("kube-public", "cluster-info", {
-        kubeconfig: info,
-        "jws-kubeconfig-abcdef": jwsDetachedSign(info, "abcdef", "0123456789abcdef")
-      })
-      cm("kube-system", "kubeadm-config", {
-        ClusterConfiguration:
-          "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nclusterName: kubernetes\nkubernetesVersion: v1.33.0\n"
-      })
-      cm("kube-system", "kubelet-config", {
-        kubelet: "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: true\n"
-      })
+      const { caPem, api } = yield* fakeClusterFor("v1.33.0")
       const configMapsBefore = JSON.stringify([...api.configMaps])
       const fs = rootfs.fake(healthyMachine)
       const before = snapshot(fs)
       const lines = yield* Ref.make<ReadonlyArray<output.OutputLine>>([])
-      const config = workerConfig({
-        discovery: {
-          bootstrapToken: {
-            token: TOKEN,
-            apiServerEndpoint: "10.0.0.10:6443",
-            caCertHashes: [caCertHash(caPem)],
-            unsafeSkipCAVerification: false
-          },
-          tlsBootstrapToken: TOKEN,
-          timeout: workerConfig().discovery.timeout
-        }
-      })
+      const config = pinnedWorkerConfig(caPem)
       // The machine and the cluster are fakes; the kubelet, its bootstrap and the health checks are dry-run's own.
       const services = joinLayer(
         { config, options: options({ dryRun: true }) },

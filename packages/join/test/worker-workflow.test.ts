@@ -7,64 +7,18 @@
 import { describe, expect, it } from "@effect/vitest"
 import { collectingReporter, type PhaseEvent, PhaseReporter, run, silentReporter } from "@kubeadm-ts/workflow"
 import { Deferred, Effect, Fiber, Layer, Ref, TestClock } from "effect"
-import {
-  caCertHash,
-  createCaCertificate,
-  createCertificate,
-  generateKeyPair,
-  jwsDetachedSign,
-  parseCsr
-} from "../src/crypto/index.js"
 import { Health, layerTest as healthTest } from "../src/health/index.js"
 import * as host from "../src/host/host.js"
 import { joinLayer } from "../src/join-layer.js"
 import { workerWorkflow } from "../src/join-workflow.js"
-import * as kubeApi from "../src/kube-api/kube-api.js"
-import { serializeKubeconfig } from "../src/kubeconfig/index.js"
 import * as kubelet from "../src/kubelet/kubelet.js"
 import { type OutputLine } from "../src/output.js"
-import { healthyMachine, options, TOKEN, workerConfig } from "./fixtures/config.js"
+import { healthyMachine, options } from "./fixtures/config.js"
+import { fakeClusterFor, pinnedWorkerConfig } from "./fixtures/fake-cluster.js"
 import * as output from "../src/output.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 
-const SERVER = "https://10.0.0.10:6443"
-
-const setupFor = (version: string) =>
-  Effect.promise(async () => {
-    const caKeys = await generateKeyPair("ecdsa-p256")
-    const caPem = await createCaCertificate(caKeys, { commonName: "kubernetes" })
-    // the cluster's signer: approves every CSR and issues its certificate from the test CA
-    const api = kubeApi.fake(SERVER, {
-      signCsr: (csr) =>
-        Effect.promise(async () => {
-          const request = await parseCsr(csr.spec.request)
-          return createCertificate(
-            request.spki,
-            { commonName: request.commonName, organizations: [...request.organizations], extKeyUsages: ["client"] },
-            { certPem: caPem, keys: caKeys }
-          )
-        })
-    })
-    const info = serializeKubeconfig({
-      clusters: [{ name: "", value: { server: SERVER, certificateAuthorityData: caPem } }],
-      users: [],
-      contexts: [],
-      currentContext: ""
-    })
-    const cm = (namespace: string, name: string, data: Record<string, string>) =>
-      api.configMaps.set(`${namespace}/${name}`, { metadata: { name, namespace }, data })
-    cm("kube-public", "cluster-info", {
-      kubeconfig: info,
-      "jws-kubeconfig-abcdef": jwsDetachedSign(info, "abcdef", "0123456789abcdef")
-    })
-    cm("kube-system", "kubeadm-config", {
-      ClusterConfiguration: `apiVersion: kubeadm.k8s.io/${version === "v1.15.12" ? "v1beta2" : "v1beta3"}\nkind: ClusterConfiguration\nclusterName: kubernetes\nkubernetesVersion: ${version}\n`
-    })
-    cm("kube-system", version === "v1.15.12" ? "kubelet-config-1.15" : "kubelet-config", {
-      kubelet: "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: true\n"
-    })
-    return { caKeys, caPem, api }
-  })
+const setupFor = fakeClusterFor
 const setup = setupFor("v1.15.12")
 
 /** No init system here: the kubelet is neither stopped nor started. */
@@ -81,18 +35,7 @@ const workerLayers = (opts: {
   kubeletRunning?: boolean
   reporter?: Layer.Layer<PhaseReporter>
 }) => {
-  const config = workerConfig({
-    discovery: {
-      bootstrapToken: {
-        token: TOKEN,
-        apiServerEndpoint: "10.0.0.10:6443",
-        caCertHashes: [caCertHash(opts.caPem)],
-        unsafeSkipCAVerification: false
-      },
-      tlsBootstrapToken: TOKEN,
-      timeout: workerConfig().discovery.timeout
-    }
-  })
+  const config = pinnedWorkerConfig(opts.caPem)
   const services = joinLayer(
     { config, options: options({ selfTlsBootstrap: true }) },
     {
