@@ -65,4 +65,5 @@ export {
 } from "./join-layer.js"
 export { joinWorkflow, type JoinWorkflow, withTimeouts, workerWorkflow, type WorkerWorkflow } from "./join-workflow.js"
 export { controlPlaneBanner } from "./control-plane/banner.js"
+export { preflightCheckNames } from "./preflight-check-names.js"
 export { dropBootstrapKubeconfig, sweepTempFiles } from "./kubelet/leftovers.js"
