@@ -22,47 +22,56 @@ const common = {
   logLevel: "warning"
 }
 
-// The CLI's phase list reads names, descriptions and hidden flags from joinWorkflow. Loading the
-// workflow loads every phase, which would slow `--help` down, so the bundle gets the tree's shape,
-// taken from the real joinWorkflow here, in place of the workflow for phase-list.ts only.
-const phaseTreeShape = async () => {
-  const dir = await mkdtemp(join(tmpdir(), "kubeadm-ts-phase-tree-"))
+// The CLI's phase list reads names, descriptions and hidden flags from joinWorkflow, and its shell
+// completion the preflight check names from the join's check lists. Loading either loads every
+// phase, which would slow `--help` down, so the bundle gets plain data, taken from the real
+// joinWorkflow and preflightCheckNames here, in place of @kubeadm-ts/join for those two modules only.
+const loadSource = async (entry) => {
+  const dir = await mkdtemp(join(tmpdir(), "kubeadm-ts-build-data-"))
   try {
-    const outfile = join(dir, "join-workflow.mjs")
+    const outfile = join(dir, "entry.mjs")
     await build({
       ...common,
       splitting: false,
       minify: false,
       sourcemap: false,
-      entryPoints: [join(root, "packages/join/src/join-workflow.ts")],
+      entryPoints: [join(root, entry)],
       outfile
     })
-    const { joinWorkflow } = await import(pathToFileURL(outfile).href)
-    const shape = (p) => ({
-      name: p.name,
-      description: p.description,
-      ...(p.hidden === true ? { hidden: true } : {}),
-      children: p.children.map(shape)
-    })
-    return { phases: joinWorkflow.phases.map(shape) }
+    return await import(pathToFileURL(outfile).href)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
 }
-const phaseList = join(root, "packages/cli/src/phase-list.ts")
-const phaseTreePlugin = (tree) => ({
-  name: "phase-tree",
+const phaseTreeShape = async () => {
+  const { joinWorkflow } = await loadSource("packages/join/src/join-workflow.ts")
+  const shape = (p) => ({
+    name: p.name,
+    description: p.description,
+    ...(p.hidden === true ? { hidden: true } : {}),
+    children: p.children.map(shape)
+  })
+  return `export const joinWorkflow = ${JSON.stringify({ phases: joinWorkflow.phases.map(shape) })}`
+}
+const checkNames = async () => {
+  const { preflightCheckNames } = await loadSource("packages/join/src/preflight-check-names.ts")
+  return `const names = ${JSON.stringify(preflightCheckNames())}\nexport const preflightCheckNames = () => names`
+}
+// importer -> the module its `@kubeadm-ts/join` import becomes
+const replaced = new Map([
+  [join(root, "packages/cli/src/phase-list.ts"), await phaseTreeShape()],
+  [join(root, "packages/cli/src/completion.ts"), await checkNames()]
+])
+const buildDataPlugin = {
+  name: "build-data",
   setup(b) {
     b.onResolve({ filter: /^@kubeadm-ts\/join$/ }, (args) =>
-      args.importer === phaseList ? { path: "join-workflow-shape", namespace: "phase-tree" } : undefined
+      replaced.has(args.importer) ? { path: args.importer, namespace: "build-data" } : undefined
     )
-    b.onLoad({ filter: /.*/, namespace: "phase-tree" }, () => ({
-      contents: `export const joinWorkflow = ${JSON.stringify(tree)}`,
-      loader: "js"
-    }))
+    b.onLoad({ filter: /.*/, namespace: "build-data" }, (args) => ({ contents: replaced.get(args.path), loader: "js" }))
   }
-})
-const plugins = [phaseTreePlugin(await phaseTreeShape())]
+}
+const plugins = [buildDataPlugin]
 
 // Code splitting names chunks by content: once a build is written, chunks of
 // earlier builds are removed (after, not before, so a running binary never misses a file).

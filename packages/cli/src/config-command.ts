@@ -277,3 +277,11 @@ export const configCommand = Command.make("config").pipe(
   Command.withDescription(groupPages["config"]?.long ?? ""),
   Command.withSubcommands([Command.make("print").pipe(Command.withSubcommands([printJoinDefaults])), validate, migrate])
 )
+
+/** The sub-commands and flags of `config <words...>` (a group or a leaf), for shell completion. */
+export const configLevel = (
+  words: ReadonlyArray<string>
+): { readonly commands: ReadonlyArray<string>; readonly flags: ReadonlyArray<string> } => ({
+  commands: groupPages[["config", ...words].join(" ")]?.commands.map((c) => c.name) ?? [],
+  flags: leaves[words.join(" ")]?.flags.map((f) => f.name) ?? []
+})

@@ -84,6 +84,9 @@ The "join [api-server-endpoint]" command executes the following phases:
 ${phaseTable()}
 \`\`\``
 
+/** kubeadm's one-line summary of `completion`, with fish added. */
+export const completionShort = "Output shell completion code for the specified shell (bash, zsh or fish)"
+
 const phaseShort = "Use this command to invoke single phase of the join workflow"
 
 /** `kubeadm-ts --help`, also shown for a bare `kubeadm-ts`: the command list. */
@@ -98,7 +101,8 @@ export const rootHelp = (): string =>
         name: "ca-cert-hash",
         description: "Print the sha256 pin of a CA certificate's public key (for --discovery-token-ca-cert-hash)"
       },
-      { name: "config", description: "Print, validate and migrate JoinConfiguration files (kubeadm config)" }
+      { name: "config", description: "Print, validate and migrate JoinConfiguration files (kubeadm config)" },
+      { name: "completion", description: completionShort }
     ],
     flags: flagUsages([], "kubeadm-ts"),
     global: false,

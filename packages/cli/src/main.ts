@@ -19,6 +19,10 @@ const main = async (args: ReadonlyArray<string>): Promise<number> => {
     )
     return 1
   }
+  if ("failure" in r) {
+    process.stderr.write(`${r.failure}\n`)
+    return 1
+  }
   if ("help" in r) {
     process.stdout.write(r.help)
     return 0

@@ -9,6 +9,7 @@ import { globalFlags } from "./join-flags.js"
 import { caCertHashHelp, joinHelp, phaseCommandHelp, phaseHelp, rootHelp, versionHelp } from "./help.js"
 import { joinPhases, type PhaseInfo } from "./phase-list.js"
 import { routeConfig } from "./config-command.js"
+import { complete, completionHelp, completionScript } from "./completion.js"
 
 /** What to hand to @effect/cli, or a cobra-style usage error. */
 export type Route =
@@ -19,6 +20,8 @@ export type Route =
       readonly notices?: ReadonlyArray<string>
     }
   | { readonly usageError: string; readonly command: string; readonly usageLine: string }
+  /** A failure of the command itself (kubeadm's error text), exit 1. */
+  | { readonly failure: string }
 
 const noFlags = { byName: () => undefined, byShort: () => undefined }
 /** The flags of `join` (all) or of one `join phase` leaf (its own and the global ones). */
@@ -83,6 +86,15 @@ const routeSimple = (command: "version" | "ca-cert-hash", rest: ReadonlyArray<st
       simpleLine["ca-cert-hash"]
     )
   return { argv: [command, ...positionals], changed: [] }
+}
+
+/** `completion SHELL`: the script (printed like a help page), or kubeadm's error. */
+const routeCompletion = (rest: ReadonlyArray<string>): Route => {
+  const parsed = parseArgs(rest, noFlags)
+  if (Either.isLeft(parsed)) return usage(parsed.left, "kubeadm-ts completion", "kubeadm-ts completion SHELL [flags]")
+  if (parsed.right.help) return { help: completionHelp() }
+  const r = completionScript(parsed.right.positionals)
+  return "script" in r ? { help: r.script } : r
 }
 
 /** A sub-command name where one is expected; a flag (or nothing) there means "show this level's help". */
@@ -150,6 +162,14 @@ export const route = (args: ReadonlyArray<string>): Route => {
     )
   }
   if (command === "version" || command === "ca-cert-hash") return routeSimple(command, rest)
+  if (command === "completion") return routeCompletion(rest)
+  // The completion scripts' hidden query: one candidate a line.
+  if (command === "__complete")
+    return {
+      help: complete(rest)
+        .map((c) => `${c}\n`)
+        .join("")
+    }
   if (command === "config") {
     const r = routeConfig(rest)
     return "usageError" in r ? usage(r.usageError, r.command, r.usageLine) : r

@@ -38,6 +38,7 @@ it.prop(
     const r = route([head, ...rest])
     if ("usageError" in r) return r.usageError.length > 0
     if ("help" in r) return r.help.includes("Usage:")
+    if ("failure" in r) return false
     return r.argv.every((a) => !a.startsWith("--") || a === "--help" || flagsByName.has(a.slice(2).split("=")[0] ?? ""))
   }
 )
