@@ -181,13 +181,13 @@ export const complete = (words: ReadonlyArray<string>): ReadonlyArray<string> =>
   const joined: string[] = []
   let split = false
   for (const [i, word] of words.entries()) {
-    const last = i === words.length - 1
-    if (word === "=" && joined.at(-1)?.startsWith("--") === true) {
-      joined[joined.length - 1] += "="
-      split = last
-    } else if (joined.at(-1)?.endsWith("=") === true && words[i - 1] === "=") {
-      joined[joined.length - 1] += word
-      split = last
+    const before = joined[joined.length - 1]
+    const glued =
+      before !== undefined &&
+      ((word === "=" && before.startsWith("--")) || (words[i - 1] === "=" && before.endsWith("=")))
+    if (glued) {
+      joined[joined.length - 1] = before + word
+      split = i === words.length - 1
     } else joined.push(word)
   }
   const current = joined.pop() ?? ""
