@@ -169,6 +169,18 @@ const jsonPath = (path: ReadonlyArray<PropertyKey>): string =>
     ""
   )
 
+/**
+ * Decodes strictly; when unknown fields stop that, decodes again without them and hands
+ * them back (kubeadm warns or fails on them, depending on the command and the version).
+ */
+const decodeReportingUnknown = <A, I>(schema: Schema.Schema<A, I>, value: unknown) => {
+  const strict = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(value)
+  return {
+    decoded: Either.isRight(strict) ? strict : Schema.decodeUnknownEither(schema, { errors: "all" })(value),
+    unknownFields: Either.isLeft(strict) ? strict.left : undefined
+  }
+}
+
 /** kubeadm's strict-decoding problems of a document: duplicate keys, then unknown fields (sorted, as Go reports them). */
 const strictProblems = (
   error: ParseResult.ParseError | undefined,
@@ -239,8 +251,7 @@ const decodeLegacy = (
     )
   }
   const warnings: string[] = []
-  const strict = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(doc.value)
-  const decoded = Either.isRight(strict) ? strict : Schema.decodeUnknownEither(schema, { errors: "all" })(doc.value)
+  const { decoded, unknownFields } = decodeReportingUnknown(schema, doc.value)
   if (Either.isLeft(decoded)) {
     const issues = formatIssues(decoded.left)
     return Either.left(
@@ -251,8 +262,8 @@ const decodeLegacy = (
       })
     )
   }
-  if (Either.isLeft(strict)) {
-    for (const issue of formatIssues(strict.left))
+  if (unknownFields !== undefined) {
+    for (const issue of formatIssues(unknownFields))
       warnings.push(`[config] WARNING: ignoring unknown JoinConfiguration field: ${issue}`)
   }
   const rawTimeout = decoded.right.discovery?.timeout
@@ -283,8 +294,7 @@ const decodeCurrent = <A extends ExternalJoinConfiguration | ExternalJoinConfigu
   const warnings = others.map(
     (o) => `[config] WARNING: Ignored configuration document with GroupVersionKind ${o.apiVersion}, Kind=${o.kind}`
   )
-  const strict = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(doc.value)
-  const decoded = Either.isRight(strict) ? strict : Schema.decodeUnknownEither(schema, { errors: "all" })(doc.value)
+  const { decoded, unknownFields } = decodeReportingUnknown(schema, doc.value)
   if (Either.isLeft(decoded)) {
     const issues = formatIssues(decoded.left)
     return Either.left(
@@ -295,7 +305,7 @@ const decodeCurrent = <A extends ExternalJoinConfiguration | ExternalJoinConfigu
       })
     )
   }
-  const problems = strictProblems(Either.isLeft(strict) ? strict.left : undefined, doc.duplicates)
+  const problems = strictProblems(unknownFields, doc.duplicates)
   if (problems.length > 0) {
     const message = `error unmarshaling configuration ${goGvk(meta)}: strict decoding error: ${problems.join(", ")}`
     const first = /unknown field "([^"]*)"/.exec(message)?.[1]

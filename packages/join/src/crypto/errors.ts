@@ -1,4 +1,5 @@
 /** The failures of the crypto module: one family. Messages never contain key material. */
+import { attemptThrowing } from "../thrown.js"
 import { Data, Effect, Predicate } from "effect"
 
 /**
@@ -39,11 +40,4 @@ export const isCryptoError = (u: unknown): u is CryptoError => Predicate.isTagge
  * Runs a function of this folder that throws: its CryptoError fails, anything else is a
  * bug and dies.
  */
-export const attempt = <A>(run: () => A): Effect.Effect<A, CryptoError> =>
-  Effect.suspend(() => {
-    try {
-      return Effect.succeed(run())
-    } catch (e) {
-      return isCryptoError(e) ? Effect.fail(e) : Effect.die(e)
-    }
-  })
+export const attempt = <A>(run: () => A): Effect.Effect<A, CryptoError> => attemptThrowing(run, isCryptoError)

@@ -1,4 +1,5 @@
 /** The failures of the PKI builder: one family, told apart by `reason`. */
+import { attemptThrowing } from "../thrown.js"
 import { Data, Effect, Predicate } from "effect"
 
 /**
@@ -30,11 +31,4 @@ const isPkiError = (e: unknown): e is PkiError => Predicate.isTagged(e, "PkiErro
  * Runs a plain builder of this folder that throws a PkiError on a bad configuration value:
  * that PkiError fails; anything else thrown is a bug and dies.
  */
-export const attempt = <A>(run: () => A): Effect.Effect<A, PkiError> =>
-  Effect.suspend(() => {
-    try {
-      return Effect.succeed(run())
-    } catch (e) {
-      return isPkiError(e) ? Effect.fail(e) : Effect.die(e)
-    }
-  })
+export const attempt = <A>(run: () => A): Effect.Effect<A, PkiError> => attemptThrowing(run, isPkiError)
