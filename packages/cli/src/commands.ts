@@ -8,6 +8,7 @@ import { Effect, Option } from "effect"
 import { caCertHashCommand } from "./ca-cert-hash.js"
 import { configCommand } from "./config-command.js"
 import { joinOptions, toJoinFlags } from "./join-flags.js"
+import { joinStringCommand } from "./join-string.js"
 import { joinPhases, type PhaseInfo, phaseTable } from "./phase-list.js"
 import type { JoinFlags } from "@kubeadm-ts/join/config"
 import { type CliFailure, runJoin as runJoinLive } from "./run-join.js"
@@ -86,6 +87,6 @@ export const rootCommand = (changed: ReadonlyArray<string>, runJoin: JoinRunner 
   ).pipe(Command.withDescription("Print the version of kubeadm-ts"))
   return Command.make("kubeadm-ts").pipe(
     Command.withDescription("kubeadm-ts: kubeadm join, in TypeScript"),
-    Command.withSubcommands([join, versionCommand, caCertHashCommand, configCommand])
+    Command.withSubcommands([join, versionCommand, caCertHashCommand, configCommand, joinStringCommand])
   )
 }

@@ -10,6 +10,7 @@ import { configLevel } from "./config-command.js"
 import { type FlagSpec, flagsByName, flagsByShort, joinFlags } from "./flag-table.js"
 import { completionShort, flagUsages, render } from "./help.js"
 import { joinPhases, type PhaseInfo } from "./phase-list.js"
+import { joinStringFlagNames } from "./join-string.js"
 
 /** The shells `completion` writes a script for. */
 export const supportedShells = ["bash", "zsh", "fish"] as const
@@ -118,7 +119,7 @@ export const completionScript = (
   }
 }
 
-const commands = ["ca-cert-hash", "completion", "config", "join", "version"]
+const commands = ["ca-cert-hash", "completion", "config", "join", "join-string", "version"]
 const globalFlags = joinFlags.filter((f) => f.global === true).map((f) => f.name)
 const visible = (phases: ReadonlyArray<PhaseInfo>) => phases.filter((p) => p.hidden !== true)
 
@@ -151,6 +152,8 @@ const levelOf = (path: ReadonlyArray<string>): Level => {
       return configLevel(rest)
     case "completion":
       return { commands: rest.length === 0 ? supportedShells : [], flags: [] }
+    case "join-string":
+      return { commands: [], flags: joinStringFlagNames }
     default:
       return { commands: [], flags: [] }
   }

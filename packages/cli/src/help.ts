@@ -87,6 +87,9 @@ ${phaseTable()}
 /** kubeadm's one-line summary of `completion`, with fish added. */
 export const completionShort = "Output shell completion code for the specified shell (bash, zsh or fish)"
 
+/** `kubeadm-ts join-string` in one line (its page is join-string.ts's). */
+export const joinStringShort = "Print a join line's endpoint, token, CA pins and certificate key as one join string"
+
 const phaseShort = "Use this command to invoke single phase of the join workflow"
 
 /** `kubeadm-ts --help`, also shown for a bare `kubeadm-ts`: the command list. */
@@ -102,7 +105,8 @@ export const rootHelp = (): string =>
         description: "Print the sha256 pin of a CA certificate's public key (for --discovery-token-ca-cert-hash)"
       },
       { name: "config", description: "Print, validate and migrate JoinConfiguration files (kubeadm config)" },
-      { name: "completion", description: completionShort }
+      { name: "completion", description: completionShort },
+      { name: "join-string", description: joinStringShort }
     ],
     flags: flagUsages([], "kubeadm-ts"),
     global: false,
@@ -113,7 +117,11 @@ export const rootHelp = (): string =>
 export const joinHelp = (): string =>
   render({
     long: joinLong,
-    usage: ["kubeadm-ts join [api-server-endpoint] [flags]", "kubeadm-ts join [command]"],
+    usage: [
+      "kubeadm-ts join [api-server-endpoint] [flags]",
+      "kubeadm-ts join <join-string> [flags]",
+      "kubeadm-ts join [command]"
+    ],
     commands: [{ name: "phase", description: phaseShort }],
     flags: flagUsages(
       joinFlags.filter((f) => f.global !== true),

@@ -10,6 +10,7 @@ import { caCertHashHelp, joinHelp, phaseCommandHelp, phaseHelp, rootHelp, versio
 import { joinPhases, type PhaseInfo } from "./phase-list.js"
 import { routeConfig } from "./config-command.js"
 import { complete, completionHelp, completionScript } from "./completion.js"
+import { expandJoinString, joinStringArgv, joinStringHelp, joinStringLookup } from "./join-string.js"
 
 /** What to hand to @effect/cli, or a cobra-style usage error. */
 export type Route =
@@ -142,9 +143,28 @@ const routeJoin = (path: string[], leaf: PhaseInfo | undefined, tokens: Readonly
   const dashed = positionals.find((p) => p.startsWith("-"))
   if (dashed !== undefined)
     return fail(`invalid argument ${JSON.stringify(dashed)}: [api-server-endpoint] must be host:port`, command)
+  // A join string stands for the endpoint and the flags it holds.
+  const args = expandJoinString(parsed.right)
+  if (Either.isLeft(args)) return { failure: args.left }
   // pflag prints deprecation notices while parsing, before anything else happens.
-  const notices = parsed.right.changed.flatMap((name) => flagsByName.get(name)?.deprecated ?? [])
-  return { argv: [...path, ...positionals, ...canonicalFlags(parsed.right)], changed: parsed.right.changed, notices }
+  const notices = args.right.changed.flatMap((name) => flagsByName.get(name)?.deprecated ?? [])
+  return {
+    argv: [...path, ...args.right.positionals, ...canonicalFlags(args.right)],
+    changed: args.right.changed,
+    notices
+  }
+}
+
+/** `join-string <api-server-endpoint> [flags]`: pflag parsing with its flags, then exactly one endpoint. */
+const routeJoinString = (rest: ReadonlyArray<string>): Route => {
+  const line = "kubeadm-ts join-string <api-server-endpoint> [flags]"
+  const parsed = parseArgs(rest, joinStringLookup)
+  if (Either.isLeft(parsed)) return usage(parsed.left, "kubeadm-ts join-string", line)
+  if (parsed.right.help) return { help: joinStringHelp() }
+  const n = parsed.right.positionals.length
+  if (n !== 1 || parsed.right.positionals[0]?.startsWith("-") === true)
+    return usage(`accepts 1 arg(s), received ${n}`, "kubeadm-ts join-string", line)
+  return { argv: joinStringArgv(parsed.right), changed: parsed.right.changed }
 }
 
 /** Decides what an argv (without node and the script) does before @effect/cli runs: help, usage error or canonical argv. */
@@ -163,6 +183,7 @@ export const route = (args: ReadonlyArray<string>): Route => {
   }
   if (command === "version" || command === "ca-cert-hash") return routeSimple(command, rest)
   if (command === "completion") return routeCompletion(rest)
+  if (command === "join-string") return routeJoinString(rest)
   // The completion scripts' hidden query: one candidate a line.
   if (command === "__complete")
     return {

@@ -61,8 +61,8 @@ const bash = (line: string): ReadonlyArray<string> => {
 
 describe("kubeadm-ts completion bash, in bash", () => {
   it("completes commands", () => {
-    expect(bash("kubeadm-ts j")).toEqual(["join"])
-    expect(bash("kubeadm-ts ")).toEqual(["ca-cert-hash", "completion", "config", "join", "version"])
+    expect(bash("kubeadm-ts j")).toEqual(["join", "join-string"])
+    expect(bash("kubeadm-ts ")).toEqual(["ca-cert-hash", "completion", "config", "join", "join-string", "version"])
     expect(bash("kubeadm-ts config ")).toEqual(["migrate", "print", "validate"])
     expect(bash("kubeadm-ts completion ")).toEqual(["bash", "zsh", "fish"])
   })
@@ -79,6 +79,17 @@ describe("kubeadm-ts completion bash, in bash", () => {
     expect(bash("kubeadm-ts join phase kubelet-start --node")).toEqual(["--node-name"])
     expect(bash("kubeadm-ts join phase control-plane-join etcd --etcd")).toEqual(["--etcd-learner"])
     expect(bash("kubeadm-ts config migrate --")).toEqual(["--old-config", "--new-config", "--help"])
+  })
+
+  it("completes join-string's flags", () => {
+    expect(bash("kubeadm-ts join-string 10.0.0.10:6443 --")).toEqual([
+      "--token",
+      "--discovery-token-ca-cert-hash",
+      "--control-plane",
+      "--certificate-key",
+      "--help"
+    ])
+    expect(bash("kubeadm-ts join-string --c")).toEqual(["--control-plane", "--certificate-key"])
   })
 
   it("completes the phases and sub-phases of join phase", () => {
@@ -146,7 +157,7 @@ describe("kubeadm-ts completion zsh, in zsh", () => {
   }
 
   it("completes commands, flags, phases and check names", () => {
-    expect(zsh("kubeadm-ts j")).toEqual(["join"])
+    expect(zsh("kubeadm-ts j")).toEqual(["join", "join-string"])
     expect(zsh("kubeadm-ts join --disc")).toHaveLength(4)
     expect(zsh("kubeadm-ts join phase control-plane-prepare ")).toEqual([
       "download-certs",
@@ -171,7 +182,7 @@ describe("kubeadm-ts completion fish, in fish", () => {
     )
 
   it("completes commands, flags, phases and check names", () => {
-    expect(fish("kubeadm-ts j")).toEqual(["join"])
+    expect(fish("kubeadm-ts j")).toEqual(["join", "join-string"])
     expect(fish("kubeadm-ts join --disc")).toHaveLength(4)
     expect(fish("kubeadm-ts join phase control-plane-prepare ")).toEqual([
       "certs",

@@ -7,15 +7,21 @@
  * - a bootstrap token `[a-z0-9]{6}.[a-z0-9]{16}`: the id stays (it is public and helps),
  *   the secret becomes `<redacted>`, as the join prints tokens elsewhere;
  * - a run of 32 or more hex digits (a certificate key or AES key, or most of one), unless
- *   it follows `sha256:`: a CA pin is public and the pin-mismatch error must show the cluster's.
+ *   it follows `sha256:`: a CA pin is public and the pin-mismatch error must show the cluster's;
+ * - a join string (`kts<digit>` and the 16 or more characters of the word after it, in any case:
+ *   damaged ones too):
+ *   it carries the token and the certificate key in base32, which the two rules above cannot see.
  * No word boundaries: a token glued to other text is still a token. A host name of that
  * shape is mangled too; that is the price of never leaking one.
  */
 const TOKEN = /([a-z0-9]{6})\.[a-z0-9]{16}/g // lower case only, as tokens are: field paths like bootstrapToken.apiServerEndpoint are not tokens
 const HEX = /(?<![0-9a-f])(?<!sha256:)[0-9a-f]{32,}/gi
+// The rest of the word, whatever it holds, since a damaged copy may hold anything.
+const JOIN_STRING = /(kts[0-9])[^\s"'`,\]]{16,}/gi
 
-/** Replaces anything shaped like a bootstrap token secret or a certificate key with `<redacted>`. */
-export const redactSecrets = (text: string): string => text.replace(TOKEN, "$1.<redacted>").replace(HEX, "<redacted>")
+/** Replaces anything shaped like a bootstrap token secret, a certificate key or a join string with `<redacted>`. */
+export const redactSecrets = (text: string): string =>
+  text.replace(JOIN_STRING, "$1<redacted>").replace(TOKEN, "$1.<redacted>").replace(HEX, "<redacted>")
 
 const PEM_PRIVATE_KEY = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g
 const SECRET_FIELD = /^(\s*(?:client-key-data|token|tls-bootstrap-token|certificateKey|certificate-key):\s*)\S.*$/gm
