@@ -20,7 +20,12 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ["packages/*/vitest.config.ts", "vitest.config.ts", "vitest.workspace.ts"]
+          allowDefaultProject: [
+            "packages/*/vitest.config.ts",
+            "docs/vitest.config.ts",
+            "vitest.config.ts",
+            "vitest.workspace.ts"
+          ]
         },
         tsconfigRootDir: import.meta.dirname
       }

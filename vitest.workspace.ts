@@ -1,2 +1,2 @@
-// The test projects: one per package. vitest.config.ts imports this list.
-export default ["packages/workflow", "packages/join", "packages/cli", "packages/testkit"]
+// The test projects: one per package, and docs/ (its examples run against the testkit). vitest.config.ts imports this list.
+export default ["packages/workflow", "packages/join", "packages/cli", "packages/testkit", "docs"]
