@@ -1,4 +1,4 @@
-// Checks what `npm pack` of each workspace package would publish: the built JS and d.ts files (every
+// Checks what `npm pack` of each workspace package would publish: its README.md, the built JS and d.ts files (every
 // entry point of `exports`, every bin), the bundles for the binaries, and nothing else: no tests,
 // no TypeScript sources, no source maps. Needs the build (`tsc -b`, `npm run build`) done first.
 import { execFileSync } from "node:child_process"
@@ -52,6 +52,8 @@ for (const dir of workspaces) {
       if (!files.has(m[1]))
         problems.push(`${manifest.name}: the bundle ${m[1]} of bin ${target} is not packed (npm run build?)`)
   }
+  // The README says what the package is for (npm shows it); every package has one.
+  if (!files.has("README.md")) problems.push(`${manifest.name}: no README.md packed`)
   if (![...files].some((f) => f.endsWith(".js")) || ![...files].some((f) => f.endsWith(".d.ts")))
     problems.push(`${manifest.name}: no built JS or d.ts packed`)
 }

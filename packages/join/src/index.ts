@@ -66,5 +66,9 @@ export {
 } from "./join-layer.js"
 export { joinWorkflow, type JoinWorkflow, withTimeouts, workerWorkflow, type WorkerWorkflow } from "./join-workflow.js"
 export { controlPlaneBanner } from "./control-plane/banner.js"
+// The error families of the phases, which joinWorkflow's error type names.
+export { ControlPlaneJoinError } from "./control-plane/errors.js"
+export { ControlPlaneHealthError } from "./phases/wait-control-plane.js"
+export { PatchesError, type LoadedPatches } from "./patches/patches.js"
 export { preflightCheckNames } from "./preflight-check-names.js"
 export { dropBootstrapKubeconfig, sweepTempFiles } from "./kubelet/leftovers.js"

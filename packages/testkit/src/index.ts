@@ -29,6 +29,7 @@ export * from "./controllers/index.js"
 export * from "./faults/faults.js"
 // The joining node's side: a kubelet stand-in.
 export * from "./node/fake-kubelet.js"
+export type { ApiTarget } from "./raw-http.js"
 // A real etcd: standalone, as a static Pod, as the init node's stacked member.
 export * from "./etcd/real-etcd.js"
 export * from "./etcd/static-pod.js"

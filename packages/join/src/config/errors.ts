@@ -6,7 +6,8 @@ import { Data } from "effect"
 import { redactSecrets } from "../redact.js"
 import { goQuote } from "./formats.js"
 
-interface ConfigErrorFields {
+/** What a ConfigError holds. */
+export interface ConfigErrorFields {
   readonly message: string
   /** The JoinConfiguration field path of the (first) problem, e.g. `discovery.bootstrapToken.token`. */
   readonly field?: string

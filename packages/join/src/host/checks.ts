@@ -14,7 +14,8 @@ import { RootFs } from "../rootfs/rootfs.js"
 import { resolveCriSocket } from "./cri-socket.js"
 import { Host, HostError } from "./host.js"
 
-type Env = Host | RootFs | JoinContext
+/** What the worker checks need: the machine, its files and the join's input. */
+export type Env = Host | RootFs | JoinContext
 
 /** `/etc/kubernetes/kubelet.conf` -> `-etc-kubernetes-kubelet.conf` (kubeadm's check-name rule). */
 export const pathName = (path: string) => path.replace(/\//g, "-")

@@ -33,6 +33,7 @@ export interface CommandResult {
 }
 
 export { HostError, type HostErrorReason } from "./errors.js"
+export type { FakeHostOptions } from "../internal/host/fake.js"
 
 /** The service manager found on the machine: whether the kubelet service can be checked and restarted through systemctl. */
 export type InitSystem = "systemd" | "openrc" | "none"

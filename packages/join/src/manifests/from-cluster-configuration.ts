@@ -6,7 +6,8 @@
 import type { ComponentSettings, ControlPlaneConfig, HostPathMount, KeyAlgorithm } from "./control-plane-config.js"
 import { behaviourForVersion } from "../kubeadm-behaviour.js"
 
-type Doc = Readonly<Record<string, unknown>>
+/** A decoded YAML document (the ClusterConfiguration, or a part of it). */
+export type Doc = Readonly<Record<string, unknown>>
 
 const obj = (v: unknown): Doc => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Doc) : {})
 const str = (v: unknown, d = ""): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : d)

@@ -14,7 +14,8 @@ import { spawnEtcd, stopChild } from "./real-etcd.js"
 /** Where a control-plane join writes the etcd static Pod, relative to the node's rootfs. */
 export const ETCD_MANIFEST = "etc/kubernetes/manifests/etcd.yaml"
 
-interface PodLike {
+/** The parts of an etcd static Pod manifest the runner reads. */
+export interface PodLike {
   spec?: {
     containers?: Array<{
       command?: string[]
