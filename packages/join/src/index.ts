@@ -67,8 +67,16 @@ export {
 export { joinWorkflow, type JoinWorkflow, withTimeouts, workerWorkflow, type WorkerWorkflow } from "./join-workflow.js"
 export { controlPlaneBanner } from "./control-plane/banner.js"
 // The error families of the phases, which joinWorkflow's error type names.
-export { ControlPlaneJoinError } from "./control-plane/errors.js"
+export { ControlPlaneJoinError, type ControlPlaneJoinErrorReason } from "./control-plane/errors.js"
 export { ControlPlaneHealthError } from "./phases/wait-control-plane.js"
-export { PatchesError, type LoadedPatches } from "./patches/patches.js"
+export {
+  type LoadedPatches,
+  PatchesError,
+  type PatchesErrorReason,
+  type PatchSet,
+  type PatchTargetName,
+  type PatchType
+} from "./patches/patches.js"
+export type { Json } from "./patches/apply.js"
 export { preflightCheckNames } from "./preflight-check-names.js"
 export { dropBootstrapKubeconfig, sweepTempFiles } from "./kubelet/leftovers.js"

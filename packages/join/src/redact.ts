@@ -8,16 +8,16 @@
  *   the secret becomes `<redacted>`, as the join prints tokens elsewhere;
  * - a run of 32 or more hex digits (a certificate key or AES key, or most of one), unless
  *   it follows `sha256:`: a CA pin is public and the pin-mismatch error must show the cluster's;
- * - a join string (`kts<digit>` and the 16 or more characters of the word after it, in any case:
- *   damaged ones too):
- *   it carries the token and the certificate key in base32, which the two rules above cannot see.
+ * - a join string: `kts<digit>` and 16 letters or digits (in any case), then the rest of the word
+ *   whatever it holds, so a damaged copy is hidden too; it carries the token and the certificate
+ *   key in base32, which the two rules above cannot see. Host names such as `kts1.example.com`
+ *   or `kts1-control-plane` stay.
  * No word boundaries: a token glued to other text is still a token. A host name of that
  * shape is mangled too; that is the price of never leaking one.
  */
 const TOKEN = /([a-z0-9]{6})\.[a-z0-9]{16}/g // lower case only, as tokens are: field paths like bootstrapToken.apiServerEndpoint are not tokens
 const HEX = /(?<![0-9a-f])(?<!sha256:)[0-9a-f]{32,}/gi
-// The rest of the word, whatever it holds, since a damaged copy may hold anything.
-const JOIN_STRING = /(kts[0-9])[^\s"'`,\]]{16,}/gi
+const JOIN_STRING = /(kts[0-9])[a-z0-9]{16}[^\s"'`,\]]*/gi
 
 /** Replaces anything shaped like a bootstrap token secret, a certificate key or a join string with `<redacted>`. */
 export const redactSecrets = (text: string): string =>

@@ -153,6 +153,19 @@ describe("join string", () => {
     { fastCheck: { numRuns: 1000 } }
   )
 
+  it("redactSecrets hides a join string, damaged or not, wherever it is quoted", () => {
+    const s = encode({ ...worker, controlPlane: true, certificateKey: KEY })
+    expect(redactSecrets(`unknown command "${s}" for "kubeadm-ts"`)).toBe(
+      'unknown command "kts1<redacted>" for "kubeadm-ts"'
+    )
+    const damaged = `${s.slice(0, 30).toUpperCase()}-_.${s.slice(30)}`
+    expect(redactSecrets(`--token=${damaged}`)).toBe("--token=KTS1<redacted>")
+    // host names that merely start like one are not touched
+    expect(redactSecrets("kts1.example.com:6443 kts1-control-plane-01:6443")).toBe(
+      "kts1.example.com:6443 kts1-control-plane-01:6443"
+    )
+  })
+
   it("names what is wrong: prefix, version, character, length, checksum", () => {
     const s = encode(worker)
     const reasonOf = (t: string) => Either.match(decodeJoinString(t), { onLeft: (e) => e.reason, onRight: () => "ok" })
