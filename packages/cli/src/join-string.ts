@@ -111,9 +111,13 @@ const replaced = [
 /**
  * `join <join-string> ...`: the string checked and turned into the endpoint and the flags it
  * stands for (as if given on the command line), or the error text (never quoting it).
- * Any other positional is left alone.
+ * Only the flags the command `accepts` are set (`join phase kubelet-start` takes no
+ * --certificate-key). Any other positional is left alone.
  */
-export const expandJoinString = (parsed: ParsedArgs): Either.Either<ParsedArgs, string> => {
+export const expandJoinString = (
+  parsed: ParsedArgs,
+  accepts: (flag: string) => boolean
+): Either.Either<ParsedArgs, string> => {
   const [first] = parsed.positionals
   if (first === undefined || !looksLikeJoinString(first)) return Either.right(parsed)
   const decoded = decodeJoinString(first)
@@ -129,22 +133,19 @@ export const expandJoinString = (parsed: ParsedArgs): Either.Either<ParsedArgs, 
       `the join string already holds ${what}: do not also pass ${conflicts.map((c) => `--${c}`).join(", ")}`
     )
   }
+  const held: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+    ["token", [fields.token]],
+    ["discovery-token-ca-cert-hash", fields.caCertHashes],
+    ...(fields.controlPlane ? [["control-plane", ["true"]] as const] : []),
+    ...(fields.certificateKey === "" ? [] : [["certificate-key", [fields.certificateKey]] as const])
+  ]
+  const given = held.filter(([name]) => accepts(name))
   const values = new Map(parsed.values)
-  values.set("token", [fields.token])
-  values.set("discovery-token-ca-cert-hash", fields.caCertHashes)
-  const given = ["token", "discovery-token-ca-cert-hash"]
-  if (fields.controlPlane) {
-    values.set("control-plane", ["true"])
-    given.push("control-plane")
-  }
-  if (fields.certificateKey !== "") {
-    values.set("certificate-key", [fields.certificateKey])
-    given.push("certificate-key")
-  }
+  for (const [name, value] of given) values.set(name, value)
   return Either.right({
     ...parsed,
     positionals: [fields.apiServerEndpoint, ...parsed.positionals.slice(1)],
     values,
-    changed: [...parsed.changed, ...given.filter((n) => !parsed.changed.includes(n))]
+    changed: [...parsed.changed, ...given.map(([name]) => name).filter((n) => !parsed.changed.includes(n))]
   })
 }

@@ -144,7 +144,7 @@ const routeJoin = (path: string[], leaf: PhaseInfo | undefined, tokens: Readonly
   if (dashed !== undefined)
     return fail(`invalid argument ${JSON.stringify(dashed)}: [api-server-endpoint] must be host:port`, command)
   // A join string stands for the endpoint and the flags it holds.
-  const args = expandJoinString(parsed.right)
+  const args = expandJoinString(parsed.right, (flag) => joinLookup(leaf).byName(flag) !== undefined)
   if (Either.isLeft(args)) return { failure: args.left }
   // pflag prints deprecation notices while parsing, before anything else happens.
   const notices = args.right.changed.flatMap((name) => flagsByName.get(name)?.deprecated ?? [])

@@ -5,7 +5,10 @@
  * never the string (nor the token's secret) in any output. The join with a real cluster is
  * packages/testkit/test/e2e/e2e-join-string.test.ts.
  */
+import { Either } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
+import { encodeJoinString } from "@kubeadm-ts/join/join-string"
+import { route } from "../src/route.js"
 import { listing, removeDir, runCli, tempDir } from "./run-cli.js"
 
 const token = "k3x9qa.7fj2m0c8d1z5w4vb"
@@ -90,6 +93,46 @@ describe("kubeadm-ts join-string", () => {
 })
 
 describe("kubeadm-ts join <join-string>", () => {
+  it("stands for the endpoint and the flags it holds, those the command takes", () => {
+    const cp = Either.getOrThrow(
+      encodeJoinString({
+        apiServerEndpoint: ep,
+        token,
+        caCertHashes: [pin, pin2],
+        controlPlane: true,
+        certificateKey: key
+      })
+    )
+    const argv = (args: ReadonlyArray<string>) => {
+      const r = route(args)
+      return "argv" in r ? r.argv : r
+    }
+    expect(argv(["join", cp, "--node-name", "n1"])).toEqual([
+      "join",
+      ep,
+      "--certificate-key=" + key,
+      "--control-plane",
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--discovery-token-ca-cert-hash",
+      pin2,
+      "--node-name=n1",
+      "--token=" + token
+    ])
+    // kubelet-start takes neither --control-plane nor --certificate-key
+    expect(argv(["join", "phase", "kubelet-start", cp])).toEqual([
+      "join",
+      "phase",
+      "kubelet-start",
+      ep,
+      "--discovery-token-ca-cert-hash",
+      pin,
+      "--discovery-token-ca-cert-hash",
+      pin2,
+      "--token=" + token
+    ])
+  })
+
   /** Runs a join that must be refused before anything runs: exit 1, nothing written, no secret shown. */
   const refused = (args: ReadonlyArray<string>, message: string) => {
     const rootfs = tempDir()
