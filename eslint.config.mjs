@@ -8,6 +8,7 @@ export default tseslint.config(
       "**/dist/**",
       "**/node_modules/**",
       "**/.tmp/**",
+      "docs/api/**",
       "packages/cli/bin/**",
       "packages/testkit/bin/**",
       "packages/cli/build.mjs",

@@ -70,6 +70,7 @@ export { controlPlaneBanner } from "./control-plane/banner.js"
 export { ControlPlaneJoinError, type ControlPlaneJoinErrorReason } from "./control-plane/errors.js"
 export { ControlPlaneHealthError } from "./phases/wait-control-plane.js"
 export {
+  knownTargets,
   type LoadedPatches,
   PatchesError,
   type PatchesErrorReason,
