@@ -21,7 +21,7 @@ let cluster: TestCluster
 let work: string
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "kubeadm-ts-docs-"))
-  cluster = await initCluster({ address: "127.0.17.2" })
+  cluster = await initCluster({ address: "127.0.17.2", keyAlgorithm: "ecdsa-p256" })
   return () => cluster.close()
 })
 afterAll(async () => {

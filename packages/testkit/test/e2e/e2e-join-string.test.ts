@@ -16,7 +16,7 @@ import { expectJoined, runCli, withMachine } from "./worker-helpers.js"
 
 let cluster: TestCluster
 beforeAll(async () => {
-  cluster = await initCluster({ address: "127.0.17.1" })
+  cluster = await initCluster({ address: "127.0.17.1", keyAlgorithm: "ecdsa-p256" })
 })
 afterAll(() => cluster.close())
 
