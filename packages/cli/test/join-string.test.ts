@@ -167,6 +167,21 @@ describe("kubeadm-ts join <join-string>", () => {
     refused([worker, "--config", "/nonexistent.yaml"], "do not also pass --config")
   })
 
+  it("argv typos around a string never quote it", () => {
+    for (const args of [
+      ["join", `-t${worker}`],
+      ["join", `--tokn=${worker}`],
+      ["join-string", `-x${worker}`],
+      ["join", "phase", "preflight", worker, worker],
+      ["join", "phase", "control-plane-join", "mark-control-plane", worker]
+    ]) {
+      const r = route(args)
+      const text = "usageError" in r ? `${r.usageError} ${r.usageLine}` : JSON.stringify(r)
+      expect("usageError" in r, text).toBe(true)
+      expectNoSecret(text)
+    }
+  })
+
   it("a string put where it does not belong is never echoed", () => {
     refused([ep, "--token", worker, "--discovery-token-ca-cert-hash", pin], "the bootstrap token is invalid")
     const r = runCli(["join", "phase", "control-plane-join", "mark-control-plane", worker])
