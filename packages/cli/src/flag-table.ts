@@ -115,13 +115,13 @@ export const joinFlags: ReadonlyArray<FlagSpec> = [
     kind: "string",
     description: "Use this token for both discovery-token and tls-bootstrap-token when those values are not provided."
   },
-  // Inherited from the root command in kubeadm (and ours, --output, for every join command).
+  // Ours, taken by every join command (join-flags.ts's globalFlags) but listed with join's own
+  // flags: the Global Flags section stays kubeadm's.
   {
     name: "output",
     short: "o",
     kind: "string",
-    global: true,
-    defaultText: "text",
+    defaultText: '"text"',
     description:
       "[kubeadm-ts] Output format: text (kubeadm's lines) or json (one JSON event per line on stdout, the lines on stderr)."
   },

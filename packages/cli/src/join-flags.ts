@@ -25,7 +25,7 @@ const optionFor = (f: FlagSpec): Options.Options<unknown> => {
   return Options.withDescription(base, describe(f))
 }
 
-/** Flags every command of the join family takes (kubeadm's inherited ones). */
+/** Flags every command of the join family takes (kubeadm's inherited ones, and our `--output`). */
 export const globalFlags = ["output", "rootfs", "v"]
 
 /** The options of `join` (every flag) or of a `join phase ...` leaf (its own flags and the global ones). */
@@ -70,7 +70,7 @@ export const toJoinFlags = (
     selfTlsBootstrap: bool("self-tls-bootstrap"),
     patches: str("patches"),
     dryRun: bool("dry-run"),
-    output: str("output") === "json" ? "json" : "text",
+    ...(str("output") === "json" ? { output: "json" as const } : {}),
     changed: new Set(changed)
   }
 }

@@ -124,9 +124,5 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
             : other("Defect", "unexpected failure (a bug)")
         return ev.emit({ type: "result", outcome: "failure", exitCode: 1, error })
       })
-    return yield* joined.pipe(
-      Effect.onExit(reportEnd),
-      Effect.mapError(failWith),
-      Effect.provide(events.layer(format))
-    )
+    return yield* joined.pipe(Effect.onExit(reportEnd), Effect.mapError(failWith), Effect.provide(events.layer(format)))
   })

@@ -38,17 +38,7 @@ import type { RootFs, RootFsError } from "./rootfs/rootfs.js"
 
 /** Everything a worker join's phases need. */
 export type WorkerServices =
-  | JoinContext
-  | Events
-  | Output
-  | RootFs
-  | Crypto
-  | Health
-  | KubeApi
-  | Host
-  | JoinData
-  | Kubelet
-  | KubeletBootstrap
+  JoinContext | Events | Output | RootFs | Crypto | Health | KubeApi | Host | JoinData | Kubelet | KubeletBootstrap
 /** Everything a control-plane join's phases need. */
 export type ControlPlaneServices = WorkerServices | Etcd
 

@@ -19,7 +19,14 @@ import { RootFs, type RootFsError } from "../rootfs/index.js"
 export const CERTS_SECRET = "kubeadm-certs"
 
 /** The reasons of DownloadCertsError. */
-export const downloadCertsErrorReasons = ["BadKey", "SecretMissing", "WrongKey", "MissingEntry", "BadEntry", "Api"] as const
+export const downloadCertsErrorReasons = [
+  "BadKey",
+  "SecretMissing",
+  "WrongKey",
+  "MissingEntry",
+  "BadEntry",
+  "Api"
+] as const
 
 /** Why the shared certificates could not be fetched: a bad key, a missing or expired Secret, a bad entry, or the API. */
 export class DownloadCertsError extends Data.TaggedError("DownloadCertsError")<{

@@ -10,7 +10,14 @@ import { Data, Effect, Predicate } from "effect"
  * - DecryptShort: AES-GCM data shorter than its nonce;
  * - DecryptAuthentication: AES-GCM open failed: wrong key or tampered data.
  */
-export const cryptoErrorReasons = ["Key", "CertificateParse", "CertificateCreate", "CertificateKey", "DecryptShort", "DecryptAuthentication"] as const
+export const cryptoErrorReasons = [
+  "Key",
+  "CertificateParse",
+  "CertificateCreate",
+  "CertificateKey",
+  "DecryptShort",
+  "DecryptAuthentication"
+] as const
 /** One of cryptoErrorReasons. */
 export type CryptoErrorReason = (typeof cryptoErrorReasons)[number]
 /** A failed crypto operation; `reason` names the operation, and the decrypt reasons keep Go's messages. */

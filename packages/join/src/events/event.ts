@@ -47,7 +47,7 @@ export type JoinEvent =
       readonly type: "preflight-check"
       readonly name: string
       readonly result: "pass" | "warning" | "error"
-      /** True when the check's errors were downgraded to warnings by --ignore-preflight-errors. */
+      /** True when --ignore-preflight-errors names the check (or `all`): its errors are reported as warnings. */
       readonly ignored: boolean
       readonly messages: ReadonlyArray<string>
     }
@@ -113,4 +113,8 @@ export type JoinEvent =
   | { readonly type: "result"; readonly outcome: "failure"; readonly exitCode: 1; readonly error: FailureInfo }
 
 /** One line of `-o json`: the event with its envelope. */
-export type EventLine = JoinEvent & { readonly schema: typeof EVENTS_SCHEMA; readonly seq: number; readonly time: string }
+export type EventLine = JoinEvent & {
+  readonly schema: typeof EVENTS_SCHEMA
+  readonly seq: number
+  readonly time: string
+}

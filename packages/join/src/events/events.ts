@@ -234,7 +234,10 @@ export const fake = (view?: ProgressView) => {
 
 /** Emits `event` into the Events in the context, if any. */
 export const emit = (event: JoinEvent): Effect.Effect<void> =>
-  Effect.flatMap(Effect.serviceOption(Events), Option.match({ onNone: () => Effect.void, onSome: (e) => e.emit(event) }))
+  Effect.flatMap(
+    Effect.serviceOption(Events),
+    Option.match({ onNone: () => Effect.void, onSome: (e) => e.emit(event) })
+  )
 
 /** Hook for a wait function: runs `body` as the wait `spec` when an Events is in the context. */
 export const awaiting =

@@ -55,11 +55,23 @@ export const observeClient = (client: KubeClient, events: Events["Type"]): KubeC
   ...client,
   updateConfigMap: (cm) =>
     Effect.tap(client.updateConfigMap(cm), (done) =>
-      events.emit({ type: "api-object", verb: "update", kind: "ConfigMap", name: done.metadata.name, ...ns(done.metadata.namespace ?? cm.metadata.namespace) })
+      events.emit({
+        type: "api-object",
+        verb: "update",
+        kind: "ConfigMap",
+        name: done.metadata.name,
+        ...ns(done.metadata.namespace ?? cm.metadata.namespace)
+      })
     ),
   ensureRole: (role) =>
     Effect.tap(client.ensureRole(role), () =>
-      events.emit({ type: "api-object", verb: "create-or-update", kind: "Role", name: role.metadata.name, ...ns(role.metadata.namespace) })
+      events.emit({
+        type: "api-object",
+        verb: "create-or-update",
+        kind: "Role",
+        name: role.metadata.name,
+        ...ns(role.metadata.namespace)
+      })
     ),
   ensureRoleBinding: (binding) =>
     Effect.tap(client.ensureRoleBinding(binding), () =>
@@ -163,7 +175,7 @@ export const reportedChecks = <R>(checks: ReadonlyArray<Check<R>>, ignore: Ignor
               type: "preflight-check",
               name: c.name,
               result: outcome.errors.length > 0 ? "error" : outcome.warnings.length > 0 ? "warning" : "pass",
-              ignored: outcome.errors.length > 0 && isIgnored(ignore, c.name),
+              ignored: isIgnored(ignore, c.name),
               messages: [...outcome.errors, ...outcome.warnings]
             })
       )

@@ -139,7 +139,10 @@ export const errorReasons: { readonly [F in keyof Declared]: Docs<Declared[F][nu
     ),
     Conflict: doc("The object changed meanwhile.", RERUN),
     AlreadyExists: doc("The object already exists.", RERUN),
-    Invalid: doc("The API server refused the object as invalid.", "Check the configuration values the object is made from."),
+    Invalid: doc(
+      "The API server refused the object as invalid.",
+      "Check the configuration values the object is made from."
+    ),
     TooManyRequests: doc("The API server kept throttling the join.", "Run the join again later."),
     ServerError: doc("The API server kept answering with a 5xx error.", API),
     OtherStatus: doc("The API server answered with another HTTP error.", API),
@@ -211,20 +214,35 @@ export const errorReasons: { readonly [F in keyof Declared]: Docs<Declared[F][nu
     Key: doc("A key could not be generated, imported or exported.", "Check the key file the message names."),
     CertificateParse: doc("A certificate or CSR could not be parsed.", "Check the certificate file the message names."),
     CertificateCreate: doc("A certificate or CSR could not be created or signed.", RERUN),
-    CertificateKey: doc("--certificate-key is not 64 hex characters.", "Pass the key `kubeadm init --upload-certs` printed."),
-    DecryptShort: doc("An entry of kubeadm-certs is too short to decrypt.", "Upload the certificates again (`kubeadm init phase upload-certs --upload-certs`)."),
+    CertificateKey: doc(
+      "--certificate-key is not 64 hex characters.",
+      "Pass the key `kubeadm init --upload-certs` printed."
+    ),
+    DecryptShort: doc(
+      "An entry of kubeadm-certs is too short to decrypt.",
+      "Upload the certificates again (`kubeadm init phase upload-certs --upload-certs`)."
+    ),
     DecryptAuthentication: doc(
       "kubeadm-certs could not be decrypted: wrong --certificate-key or altered data.",
       "Check --certificate-key, or upload the certificates again to get a new key."
     )
   },
   PkiError: {
-    InvalidAddress: doc("An address, CIDR or endpoint of the configuration cannot go into a certificate.", "Correct the address."),
+    InvalidAddress: doc(
+      "An address, CIDR or endpoint of the configuration cannot go into a certificate.",
+      "Correct the address."
+    ),
     Key: doc("A key pair cannot be generated or written.", RERUN),
     Ca: doc("A CA cannot be loaded.", "Provide the shared CAs (--certificate-key, or copy them)."),
-    Certificate: doc("A certificate cannot be reused or created.", "Remove the stale certificate the message names, then join again."),
+    Certificate: doc(
+      "A certificate cannot be reused or created.",
+      "Remove the stale certificate the message names, then join again."
+    ),
     ServiceAccount: doc("sa.key exists but cannot be used.", "Provide the cluster's sa.key and sa.pub."),
-    Kubeconfig: doc("A control-plane kubeconfig cannot be reused or created.", "Remove the stale kubeconfig the message names, then join again.")
+    Kubeconfig: doc(
+      "A control-plane kubeconfig cannot be reused or created.",
+      "Remove the stale kubeconfig the message names, then join again."
+    )
   },
   DownloadCertsError: {
     BadKey: doc("--certificate-key cannot be decoded.", "Pass the key `kubeadm init --upload-certs` printed."),
@@ -239,10 +257,22 @@ export const errorReasons: { readonly [F in keyof Declared]: Docs<Declared[F][nu
   },
   EtcdError: {
     Unreachable: doc("etcd did not answer, or was not serving yet.", "Check the etcd members' health."),
-    Rejected: doc("etcd refused the request (e.g. a duplicate peer URL).", "Remove the stale member (`etcdctl member remove`), then join again."),
-    Timeout: doc("The new etcd member did not become healthy in time.", "Check the etcd static Pod of this node and its peers."),
-    InvalidClusterStatus: doc("The ClusterStatus of kubeadm-config cannot be read.", "Check the kubeadm-config ConfigMap."),
-    NoLocalEtcd: doc("A stacked etcd member was asked of a cluster with external etcd.", "Skip the etcd phases for external etcd.")
+    Rejected: doc(
+      "etcd refused the request (e.g. a duplicate peer URL).",
+      "Remove the stale member (`etcdctl member remove`), then join again."
+    ),
+    Timeout: doc(
+      "The new etcd member did not become healthy in time.",
+      "Check the etcd static Pod of this node and its peers."
+    ),
+    InvalidClusterStatus: doc(
+      "The ClusterStatus of kubeadm-config cannot be read.",
+      "Check the kubeadm-config ConfigMap."
+    ),
+    NoLocalEtcd: doc(
+      "A stacked etcd member was asked of a cluster with external etcd.",
+      "Skip the etcd phases for external etcd."
+    )
   },
   ControlPlaneJoinError: {
     Gate: doc(
@@ -250,16 +280,28 @@ export const errorReasons: { readonly [F in keyof Declared]: Docs<Declared[F][nu
       "Set controlPlaneEndpoint on the cluster and provide the shared certificates (--certificate-key)."
     ),
     NoAdvertiseAddress: doc("No address to advertise was given or found.", "Pass --apiserver-advertise-address."),
-    AdminConfig: doc("admin.conf cannot be loaded.", "Run `kubeadm-ts join phase control-plane-prepare kubeconfig` first."),
+    AdminConfig: doc(
+      "admin.conf cannot be loaded.",
+      "Run `kubeadm-ts join phase control-plane-prepare kubeconfig` first."
+    ),
     AdminClient: doc("No client can be made from admin.conf.", "Check admin.conf."),
-    EtcdCertificates: doc("The etcd client certificates cannot be read.", "Run `kubeadm-ts join phase control-plane-prepare certs` first."),
+    EtcdCertificates: doc(
+      "The etcd client certificates cannot be read.",
+      "Run `kubeadm-ts join phase control-plane-prepare certs` first."
+    ),
     ClusterStatus: doc("The ClusterStatus of kubeadm-config cannot be read.", "Check the kubeadm-config ConfigMap."),
     EtcdEndpoints: doc("The etcd members cannot be found.", "Check the etcd Pods of the other control-plane nodes."),
     EtcdUnavailable: doc("etcd cannot be reached.", "Check the etcd members' health."),
-    EtcdUnhealthy: doc("check-etcd found an unhealthy etcd member.", "Fix or remove the unhealthy member before adding one."),
+    EtcdUnhealthy: doc(
+      "check-etcd found an unhealthy etcd member.",
+      "Fix or remove the unhealthy member before adding one."
+    ),
     EtcdJoin: doc("Adding the local etcd member failed.", "Check the etcd cluster, then join again."),
     InvalidManifest: doc("A generated static Pod is not a valid Pod.", "Check --patches and the configuration."),
-    MarkNode: doc("Labelling and tainting the Node failed.", "Check that the Node registered; run `join phase control-plane-join mark-control-plane`."),
+    MarkNode: doc(
+      "Labelling and tainting the Node failed.",
+      "Check that the Node registered; run `join phase control-plane-join mark-control-plane`."
+    ),
     UploadConfig: doc("Updating kubeadm-config failed.", API)
   },
   PatchesError: {
@@ -285,10 +327,16 @@ export const errorReasons: { readonly [F in keyof Declared]: Docs<Declared[F][nu
     Unreadable: doc("A kubeconfig file cannot be read or parsed.", "Check the file the message names.")
   },
   PhaseTimeoutError: {
-    Timeout: doc("A phase did not finish within its deadline (the config's timeouts).", "Check what the message says was awaited; raise the timeout if the cluster is slow.")
+    Timeout: doc(
+      "A phase did not finish within its deadline (the config's timeouts).",
+      "Check what the message says was awaited; raise the timeout if the cluster is slow."
+    )
   },
   UnknownPhaseError: {
-    UnknownPhase: doc("A phase name given to --skip-phases is not a phase.", "Use a name from `kubeadm-ts join --help`.")
+    UnknownPhase: doc(
+      "A phase name given to --skip-phases is not a phase.",
+      "Use a name from `kubeadm-ts join --help`."
+    )
   }
 }
 
@@ -312,7 +360,8 @@ export const describeFailure = (error: unknown): FailureInfo => {
     const own = "reason" in inner && typeof inner.reason === "string" ? inner.reason : undefined
     const reason = own ?? (singleReasons as Record<string, string | undefined>)[family]
     const d = reason === undefined ? undefined : docOf(family, reason)
-    if (reason !== undefined && d !== undefined) return { family, reason, message, remediation: d.remediation, ...phase }
+    if (reason !== undefined && d !== undefined)
+      return { family, reason, message, remediation: d.remediation, ...phase }
   }
   return { family: "Defect", reason: "Defect", message, remediation: otherFailures.Defect.remediation, ...phase }
 }

@@ -21,7 +21,12 @@ export const untilHealthy = (
     const attempt = health.get(url, tls).pipe(
       Effect.mapError((e) => `error: ${e.message}`),
       Effect.flatMap((status) => (status === 200 ? Effect.void : Effect.fail(`status code: ${status}`))),
-      Effect.tapError((why) => Effect.zipRight(Effect.sync(() => void (last = why)), observed(`${url}: ${why}`)))
+      Effect.tapError((why) =>
+        Effect.zipRight(
+          Effect.sync(() => void (last = why)),
+          observed(`${url}: ${why}`)
+        )
+      )
     )
     const done = yield* attempt.pipe(
       Effect.retry(Schedule.spaced(HEALTH_POLL_INTERVAL)),

@@ -10,7 +10,15 @@ import { Data } from "effect"
  * - `Unhealthy`: the kubelet's /healthz did not answer 200 in time;
  * - `CriSocketAnnotationFailed`: the Node could not be annotated with its CRI socket.
  */
-export const kubeletErrorReasons = ["ReadyNodeExists", "NodeLookupFailed", "ConfigDownloadFailed", "SelfBootstrapFailed", "TlsBootstrapTimeout", "Unhealthy", "CriSocketAnnotationFailed"] as const
+export const kubeletErrorReasons = [
+  "ReadyNodeExists",
+  "NodeLookupFailed",
+  "ConfigDownloadFailed",
+  "SelfBootstrapFailed",
+  "TlsBootstrapTimeout",
+  "Unhealthy",
+  "CriSocketAnnotationFailed"
+] as const
 /** One of kubeletErrorReasons. */
 export type KubeletErrorReason = (typeof kubeletErrorReasons)[number]
 /** A failure of the kubelet's part of a join, with kubeadm's text as its message. */

@@ -77,7 +77,9 @@ export const run: Effect.Effect<
     onProgress: (note) => Effect.zipRight(out.detail(2, `[etcd] ${note}`), observed(note))
   }).pipe(
     awaiting({
-      awaiting: learner ? "the new etcd learner to catch up, be promoted and the cluster to be healthy" : "the new etcd member to join the cluster",
+      awaiting: learner
+        ? "the new etcd learner to catch up, be promoted and the cluster to be healthy"
+        : "the new etcd member to join the cluster",
       deadline: (config.timeouts ?? defaultTimeouts).etcdAPICall
     }),
     Effect.mapError(wrap)

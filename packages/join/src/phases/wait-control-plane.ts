@@ -157,7 +157,12 @@ export const run: Effect.Effect<
         return Option.map(failed, (why) => `${check.name} check failed at ${check.url}: ${why}`)
       }),
     { concurrency: "unbounded" }
-  ).pipe(awaiting({ awaiting: "healthy control plane components (kube-apiserver, kube-controller-manager, kube-scheduler)", deadline: timeout }))
+  ).pipe(
+    awaiting({
+      awaiting: "healthy control plane components (kube-apiserver, kube-controller-manager, kube-scheduler)",
+      deadline: timeout
+    })
+  )
   const failures = results.flatMap((r) => (Option.isSome(r) ? [r.value] : []))
   if (failures.length > 0) return yield* Effect.fail(new ControlPlaneHealthError({ failures }))
 })
