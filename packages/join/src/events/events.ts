@@ -84,7 +84,7 @@ export const make = (sinks: Sinks): Effect.Effect<EventsService> =>
         Effect.gen(function* () {
           const n = yield* Ref.updateAndGet(seq, (x) => x + 1)
           const now = yield* Clock.currentTimeMillis
-          yield* line({ schema: EVENTS_SCHEMA, seq: n, time: new Date(now).toISOString(), ...event } as EventLine)
+          yield* line({ schema: EVENTS_SCHEMA, seq: n, time: new Date(now).toISOString(), ...event })
         })
       )
     }

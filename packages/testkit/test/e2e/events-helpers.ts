@@ -26,7 +26,12 @@ export const parseEvents = (stdout: string): Array<Event> => {
   const lines = stdout.slice(0, -1).split("\n")
   const events = lines.map((line, i) => {
     let parsed: unknown
-    expect(() => (parsed = JSON.parse(line)), `line ${i + 1} is JSON: ${line}`).not.toThrow()
+    expect(
+      () => {
+        parsed = JSON.parse(line) as unknown
+      },
+      `line ${i + 1} is JSON: ${line}`
+    ).not.toThrow()
     const ok = validate(parsed)
     expect(ok, `line ${i + 1} ${line}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true)
     return parsed as Event
