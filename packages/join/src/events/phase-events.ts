@@ -28,6 +28,6 @@ export const phaseReporter = (
   Layer.effect(
     PhaseReporter,
     Effect.map(Events, (events) => ({
-      report: (event) => Effect.zipRight(also.report(event), events.emit(phaseEvent(event)))
+      report: (event) => Effect.zipRight(events.aside(also.report(event)), events.emit(phaseEvent(event)))
     }))
   )
