@@ -115,7 +115,7 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
           family: reason,
           reason,
           message,
-          remediation: events.otherFailures[reason].remediation
+          ...events.otherFailures[reason]
         })
         const error = Option.isSome(failure)
           ? events.describeFailure(failure.value)

@@ -16,6 +16,8 @@ export interface FailureInfo {
   /** The family's reason literal, e.g. `PinMismatch`: what tools branch on. */
   readonly reason: string
   readonly message: string
+  /** What the reason means (README's table). */
+  readonly meaning: string
   readonly remediation: string
   /** The full name of the phase that failed, when a phase failed. */
   readonly phase?: string

@@ -360,10 +360,9 @@ export const describeFailure = (error: unknown): FailureInfo => {
     const own = "reason" in inner && typeof inner.reason === "string" ? inner.reason : undefined
     const reason = own ?? (singleReasons as Record<string, string | undefined>)[family]
     const d = reason === undefined ? undefined : docOf(family, reason)
-    if (reason !== undefined && d !== undefined)
-      return { family, reason, message, remediation: d.remediation, ...phase }
+    if (reason !== undefined && d !== undefined) return { family, reason, message, ...d, ...phase }
   }
-  return { family: "Defect", reason: "Defect", message, remediation: otherFailures.Defect.remediation, ...phase }
+  return { family: "Defect", reason: "Defect", message, ...otherFailures.Defect, ...phase }
 }
 
 const isTagged = (u: unknown, tag: string): boolean =>

@@ -114,10 +114,11 @@ describe("-o json, worker (built CLI, testkit control plane)", () => {
         exitCode: 1,
         error: { family: "DiscoveryError", reason: "PinMismatch", phase: "preflight" }
       })
-      const error = last(events)?.["error"] as { message: string; remediation: string }
+      const error = last(events)?.["error"] as { message: string; meaning: string; remediation: string }
       expect(error.message).toContain(
         "error execution phase preflight: couldn't validate the identity of the API Server"
       )
+      expect(error.meaning).toBe("None of the CA certificates cluster-info carries matches a given pin.")
       expect(error.remediation).not.toBe("")
       // the human message is on stderr as without -o json
       expect(r.stderr).toContain("error execution phase preflight")
