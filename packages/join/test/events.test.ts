@@ -190,3 +190,23 @@ describe("describeFailure", () => {
     expect(describeFailure(new Error("boom"))).toMatchObject({ family: "Defect", reason: "Defect" })
   })
 })
+
+describe("Events: alternating states", () => {
+  it.effect("concurrent polls that alternate the state make at most one progress event a second", () =>
+    Effect.gen(function* () {
+      const f = fake()
+      const poll = (name: string) =>
+        Effect.repeatN(Effect.zipRight(observed(`${name}: status code: 503`), Effect.sleep("100 millis")), 19)
+      const fiber = yield* Effect.fork(
+        csrWait(Effect.all([poll("kube-apiserver"), poll("kube-scheduler")], { concurrency: "unbounded" })).pipe(
+          Effect.provide(f.layer)
+        )
+      )
+      yield* TestClock.adjust("3 seconds")
+      yield* Fiber.join(fiber)
+      const progress = f.lines.filter((l) => l.type === "wait-progress")
+      expect(progress.length).toBeGreaterThanOrEqual(2)
+      expect(progress.length).toBeLessThanOrEqual(3)
+    })
+  )
+})

@@ -57,6 +57,8 @@ interface ActiveWait {
   readonly deadlineMs: number
   readonly started: number
   readonly state: Ref.Ref<string>
+  /** When the last wait-progress event of this wait was emitted (state changes are reported at most once a second). */
+  readonly reported: Ref.Ref<number>
 }
 
 const currentWait = FiberRef.unsafeMake<Option.Option<ActiveWait>>(Option.none())
@@ -102,6 +104,7 @@ export const make = (sinks: Sinks): Effect.Effect<EventsService> =>
 
     const progress = (w: ActiveWait) =>
       Effect.gen(function* () {
+        yield* Ref.set(w.reported, yield* Clock.currentTimeMillis)
         const ms = yield* elapsed(w)
         yield* emit({
           type: "wait-progress",
@@ -137,7 +140,8 @@ export const make = (sinks: Sinks): Effect.Effect<EventsService> =>
           spec,
           deadlineMs: Duration.toMillis(spec.deadline),
           started: yield* Clock.currentTimeMillis,
-          state: yield* Ref.make("")
+          state: yield* Ref.make(""),
+          reported: yield* Ref.make(Number.NEGATIVE_INFINITY)
         }
         yield* emit({ type: "wait-start", id, awaiting: spec.awaiting, deadlineMs: w.deadlineMs })
         yield* Ref.update(stack, (s) => [...s, id])
@@ -169,9 +173,15 @@ export const make = (sinks: Sinks): Effect.Effect<EventsService> =>
         Option.match(current, {
           onNone: () => Effect.void,
           onSome: (w) =>
-            Effect.flatMap(Ref.getAndSet(w.state, state), (before) =>
-              before === state ? Effect.void : Effect.zipRight(progress(w), redraw(w))
-            )
+            Effect.gen(function* () {
+              const before = yield* Ref.getAndSet(w.state, state)
+              if (before === state) return
+              // Concurrent polls (the control plane's three components) may alternate states:
+              // at most one event a second, the periodic one reports the latest.
+              const now = yield* Clock.currentTimeMillis
+              if (now - (yield* Ref.get(w.reported)) >= 1000) yield* progress(w)
+              yield* redraw(w)
+            })
         })
       )
 
