@@ -23,7 +23,8 @@ const allowed = [
   /^LICENSE/i,
   /^bin\/[^/]+\.mjs$/,
   /^dist\/[^/]+\.mjs$/,
-  /^dist\/src\/.+\.(js|d\.ts)$/
+  /^dist\/src\/.+\.(js|d\.ts)$/,
+  /^schema\/[^/]+\.json$/
 ]
 const problems = []
 for (const dir of workspaces) {
@@ -37,7 +38,8 @@ for (const dir of workspaces) {
   for (const f of files) if (!allowed.some((re) => re.test(f))) problems.push(`${manifest.name}: packs ${f}`)
   for (const [entry, conditions] of Object.entries(manifest.exports ?? {})) {
     if (entry.includes("*")) problems.push(`${manifest.name}: export "${entry}" is a pattern; name the entry points`)
-    for (const condition of ["types", "default"]) {
+    // A JSON file (the events' JSON Schema) is published as itself: it has no types.
+    for (const condition of entry.endsWith(".json") ? ["default"] : ["types", "default"]) {
       const target = conditions[condition]?.replace(/^\.\//, "")
       if (target === undefined) problems.push(`${manifest.name}: export "${entry}" has no "${condition}"`)
       else if (!files.has(target))

@@ -115,7 +115,16 @@ export const joinFlags: ReadonlyArray<FlagSpec> = [
     kind: "string",
     description: "Use this token for both discovery-token and tls-bootstrap-token when those values are not provided."
   },
-  // Inherited from the root command in kubeadm.
+  // Ours, taken by every join command (join-flags.ts's globalFlags) but listed with join's own
+  // flags: the Global Flags section stays kubeadm's.
+  {
+    name: "output",
+    short: "o",
+    kind: "string",
+    defaultText: '"text"',
+    description:
+      "[kubeadm-ts] Output format: text (kubeadm's lines) or json (one JSON event per line on stdout, the lines on stderr)."
+  },
   {
     name: "rootfs",
     kind: "string",

@@ -10,7 +10,9 @@ const optionFor = (f: FlagSpec): Options.Options<unknown> => {
   const base = (() => {
     switch (f.kind) {
       case "string":
-        return Options.text(f.name).pipe(Options.withDefault(f.name === "rootfs" ? "/" : ""))
+        return Options.text(f.name).pipe(
+          Options.withDefault(f.name === "rootfs" ? "/" : f.name === "output" ? "text" : "")
+        )
       case "strings":
         return Options.text(f.name).pipe(Options.repeated)
       case "bool":
@@ -23,8 +25,8 @@ const optionFor = (f: FlagSpec): Options.Options<unknown> => {
   return Options.withDescription(base, describe(f))
 }
 
-/** Flags every command of the join family takes (kubeadm's inherited ones). */
-export const globalFlags = ["rootfs", "v"]
+/** Flags every command of the join family takes (kubeadm's inherited ones, and our `--output`). */
+export const globalFlags = ["output", "rootfs", "v"]
 
 /** The options of `join` (every flag) or of a `join phase ...` leaf (its own flags and the global ones). */
 export const joinOptions = (phaseFlags?: ReadonlyArray<string>): Record<string, Options.Options<unknown>> =>
@@ -68,6 +70,7 @@ export const toJoinFlags = (
     selfTlsBootstrap: bool("self-tls-bootstrap"),
     patches: str("patches"),
     dryRun: bool("dry-run"),
+    ...(str("output") === "json" ? { output: "json" as const } : {}),
     changed: new Set(changed)
   }
 }

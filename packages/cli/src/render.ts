@@ -41,18 +41,21 @@ export const writeStdoutKeeping = (text: string, publicValue: string): void => {
 
 /** Phase transitions as detail lines on stderr, shown from `--v=1` (kubeadm prints none by default). */
 export const verboseReporter = (verbosity: number): Layer.Layer<PhaseReporter> =>
-  Layer.succeed(PhaseReporter, {
-    report: (event) => {
-      if (verbosity < 1) return Effect.void
-      const line = PhaseEvent.$match(event, {
-        Started: ({ phase }) => `[phase] running ${phase}`,
-        Skipped: ({ phase, reason }) => `[phase] skipping ${phase}: ${reason}`,
-        Succeeded: ({ phase, duration }) => `[phase] ${phase} done in ${Duration.format(duration)}`,
-        Failed: ({ phase }) => `[phase] ${phase} failed`
-      })
-      return Effect.sync(() => process.stderr.write(line + "\n"))
-    }
-  })
+  Layer.succeed(PhaseReporter, verboseReporting(verbosity))
+
+/** verboseReporter's service, for a reporter that also does something else with the events. */
+export const verboseReporting = (verbosity: number): PhaseReporter["Type"] => ({
+  report: (event) => {
+    if (verbosity < 1) return Effect.void
+    const line = PhaseEvent.$match(event, {
+      Started: ({ phase }) => `[phase] running ${phase}`,
+      Skipped: ({ phase, reason }) => `[phase] skipping ${phase}: ${reason}`,
+      Succeeded: ({ phase, duration }) => `[phase] ${phase} done in ${Duration.format(duration)}`,
+      Failed: ({ phase }) => `[phase] ${phase} failed`
+    })
+    return Effect.sync(() => process.stderr.write(line + "\n"))
+  }
+})
 
 /** kubeadm's closing text after a worker node joins, printed verbatim. */
 export const workerBanner = [

@@ -135,6 +135,9 @@ const routeJoin = (path: string[], leaf: PhaseInfo | undefined, tokens: Readonly
   if (Either.isLeft(parsed)) return fail(parsed.left, command)
   if (parsed.right.help) return { help: leaf === undefined ? joinHelp() : phaseCommandHelp(path.slice(2), leaf) }
   const { positionals } = parsed.right
+  const output = parsed.right.values.get("output")?.at(-1)
+  if (output !== undefined && output !== "text" && output !== "json")
+    return fail(`invalid argument ${JSON.stringify(output)} for "-o, --output" flag: must be text or json`, command)
   if (leaf !== undefined && leaf.endpoint !== true && positionals[0] !== undefined) {
     return fail(`unknown command ${JSON.stringify(positionals[0])} for "${command}"`, command)
   }

@@ -4,7 +4,9 @@
  * fakes them all). A worker's graph holds no Etcd: only a control-plane join
  * gets one, from `controlPlaneLayer`. `--dry-run` is a choice of layers made here
  * (`dryRunLayers`): the phases run as they always do against services that print
- * what they would change.
+ * what they would change. `-o text|json` is a choice of Events (and of where Output's lines
+ * go) made here too; RootFs, KubeApi and JoinData are observed (events/observe.ts) over
+ * whichever layers were chosen, so every file written and API object changed is an event.
  */
 import { Layer } from "effect"
 import type { JoinConfiguration, JoinOptions } from "./config/model.js"
@@ -13,6 +15,9 @@ import type { Crypto } from "./crypto/crypto.js"
 import * as joinData from "./discovery/join-data.js"
 import type { JoinData } from "./discovery/join-data.js"
 import * as etcd from "./etcd/etcd.js"
+import * as events from "./events/events.js"
+import type { Events } from "./events/events.js"
+import { observedJoinData, observedKubeApi, observedRootFs } from "./events/observe.js"
 import type { Etcd } from "./etcd/etcd.js"
 import * as health from "./health/health.js"
 import type { Health } from "./health/health.js"
@@ -33,13 +38,15 @@ import type { RootFs, RootFsError } from "./rootfs/rootfs.js"
 
 /** Everything a worker join's phases need. */
 export type WorkerServices =
-  JoinContext | Output | RootFs | Crypto | Health | KubeApi | Host | JoinData | Kubelet | KubeletBootstrap
+  JoinContext | Events | Output | RootFs | Crypto | Health | KubeApi | Host | JoinData | Kubelet | KubeletBootstrap
 /** Everything a control-plane join's phases need. */
 export type ControlPlaneServices = WorkerServices | Etcd
 
 /** What a join's graph is made of; each layer may use the ones listed before it. */
 export interface JoinLayers {
-  readonly output: Layer.Layer<Output>
+  /** Where events go: NDJSON on stdout with `-o json`, and the progress of waits on stderr. */
+  readonly events: Layer.Layer<Events>
+  readonly output: Layer.Layer<Output, never, Events>
   readonly rootFs: Layer.Layer<RootFs, RootFsError, Output>
   readonly crypto: Layer.Layer<Crypto>
   readonly health: Layer.Layer<Health>
@@ -60,7 +67,8 @@ export interface JoinInput {
 
 /** The live layers, as the user's options choose them. */
 export const liveLayers = ({ options }: JoinInput): JoinLayers => ({
-  output: output.layer(options.verbosity),
+  events: events.layer(options.output ?? "text"),
+  output: output.layerFor(options.verbosity, options.output ?? "text"),
   rootFs: rootfs.layer(options.rootfs),
   crypto: crypto.layer,
   health: health.layer,
@@ -102,14 +110,14 @@ export const joinLayer = (
   const layers = { ...chosenLayers(input), ...overrides }
   const base = Layer.mergeAll(
     joinContext.layer(input.config, input.options),
-    layers.rootFs,
+    observedRootFs(layers.rootFs),
     layers.crypto,
     layers.health
-  ).pipe(Layer.provideMerge(layers.output))
-  return layers.kubeApi.pipe(
+  ).pipe(Layer.provideMerge(layers.output), Layer.provideMerge(layers.events))
+  return observedKubeApi(layers.kubeApi).pipe(
     Layer.provideMerge(base),
     (withApi) => layers.host.pipe(Layer.provideMerge(withApi)),
-    (withHost) => layers.joinData.pipe(Layer.provideMerge(withHost)),
+    (withHost) => observedJoinData(layers.joinData).pipe(Layer.provideMerge(withHost)),
     (withData) => Layer.merge(layers.kubelet, layers.kubeletBootstrap).pipe(Layer.provideMerge(withData))
   )
 }

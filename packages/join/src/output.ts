@@ -5,6 +5,7 @@
  */
 import { Context, Effect, Layer, Ref } from "effect"
 import * as stdio from "./internal/output/stdio.js"
+import { Events } from "./events/events.js"
 
 /** Where the join's messages go: output lines, warnings, and details shown by verbosity level. */
 export interface OutputService {
@@ -24,6 +25,19 @@ export type OutputLine = { readonly stream: "info" | "warn" | "detail"; readonly
 
 /** Prints to the process streams at `verbosity` (`--v`); anything shaped like a secret is redacted. */
 export const layer = (verbosity: number): Layer.Layer<Output> => Layer.succeed(Output, stdio.make(verbosity))
+
+/**
+ * The join's Output for an output format: `text` prints as `layer` does; `json` moves the
+ * stdout lines to stderr (stdout carries the events). Either way a write first moves the
+ * live progress line of a wait out of its way.
+ */
+export const layerFor = (verbosity: number, format: "text" | "json"): Layer.Layer<Output, never, Events> =>
+  Layer.effect(
+    Output,
+    Effect.map(Events, (events) =>
+      stdio.make(verbosity, { infoTo: format === "json" ? "stderr" : "stdout", aside: events.aside })
+    )
+  )
 
 /** An Output whose methods die unless `partial` gives them. */
 export const layerTest = (partial: Partial<OutputService> = {}): Layer.Layer<Output> =>

@@ -12,8 +12,9 @@ import type { KubeApiError } from "../kube-api/errors.js"
  * - `Deleted`: the CSR was deleted before it was issued;
  * - `Timeout`: the deadline passed before the CSR was approved and issued.
  */
-export type TlsBootstrapReason = "BadKubeconfig" | "RequestFailed" | "Rejected" | "Deleted" | "Timeout"
-
+export const tlsBootstrapReasons = ["BadKubeconfig", "RequestFailed", "Rejected", "Deleted", "Timeout"] as const
+/** One of tlsBootstrapReasons. */
+export type TlsBootstrapReason = (typeof tlsBootstrapReasons)[number]
 /** A failed CSR bootstrap; `cause` keeps the API failure for `-v` output. */
 export class TlsBootstrapError extends Data.TaggedError("TlsBootstrapError")<{
   readonly reason: TlsBootstrapReason

@@ -17,6 +17,7 @@ import {
 } from "../kube-api/kube-api.js"
 import { type Kubeconfig, selectUser } from "../kubeconfig/kubeconfig.js"
 import { TlsBootstrapError } from "./errors.js"
+import { awaiting, observed } from "../events/events.js"
 
 /** What the CSR is waiting for, as kubeadm says it. */
 export type PendingDetail = "CSR not yet approved" | "CSR approved, certificate not yet issued"
@@ -212,7 +213,8 @@ export const tlsBootstrap = (
       yield* progress({ kind: "csr-created", csrName })
       const report = (detail: PendingDetail) =>
         Ref.modify(seen, (s) => [s.pending !== detail, { ...s, pending: detail }]).pipe(
-          Effect.flatMap((changed) => (changed ? progress({ kind: "pending", csrName, detail }) : Effect.void))
+          Effect.flatMap((changed) => (changed ? progress({ kind: "pending", csrName, detail }) : Effect.void)),
+          Effect.zipRight(observed(`CSR "${csrName}": ${detail}`))
         )
       const issued = yield* awaitCertificate(client, csrName, apiVersion, report)
       const keyPem = yield* Effect.promise(() => privateKeyToPem(keys.privateKey, "traditional"))
@@ -229,8 +231,10 @@ export const tlsBootstrap = (
         })
       )
     )
+    const deadline = opts.timeout ?? Duration.minutes(5)
     return yield* run.pipe(
-      Effect.timeout(opts.timeout ?? Duration.minutes(5)),
+      awaiting({ awaiting: "the node's certificate signing request to be approved and issued", deadline }),
+      Effect.timeout(deadline),
       Effect.catchTag("TimeoutException", () => timedOut)
     )
   })

@@ -18,9 +18,19 @@ import { RootFs, type RootFsError } from "../rootfs/index.js"
 /** The Secret in kube-system where `kubeadm init --upload-certs` leaves the encrypted control-plane certificates. */
 export const CERTS_SECRET = "kubeadm-certs"
 
+/** The reasons of DownloadCertsError. */
+export const downloadCertsErrorReasons = [
+  "BadKey",
+  "SecretMissing",
+  "WrongKey",
+  "MissingEntry",
+  "BadEntry",
+  "Api"
+] as const
+
 /** Why the shared certificates could not be fetched: a bad key, a missing or expired Secret, a bad entry, or the API. */
 export class DownloadCertsError extends Data.TaggedError("DownloadCertsError")<{
-  readonly reason: "BadKey" | "SecretMissing" | "WrongKey" | "MissingEntry" | "BadEntry" | "Api"
+  readonly reason: (typeof downloadCertsErrorReasons)[number]
   /** What went wrong, in kubeadm's words. */
   readonly detail: string
   readonly cause?: unknown

@@ -41,6 +41,8 @@ export interface JoinFlags {
   readonly patches: string
   /** `--dry-run`: print what would be done, change nothing. */
   readonly dryRun?: boolean
+  /** `-o/--output`: `text` (default) or `json` (NDJSON events on stdout). */
+  readonly output?: "text" | "json"
   /** The full phase name when run as `join phase <name>`; undefined for a full join. */
   readonly phase?: string
   /** Names (without dashes) of the flags given on the command line, like cobra's Changed. */

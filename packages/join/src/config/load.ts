@@ -296,7 +296,8 @@ export const loadJoin = (given: JoinFlags, env: LoadEnv): Either.Either<LoadedJo
       selfTlsBootstrap: flags.selfTlsBootstrap,
       verbosity: flags.verbosity,
       // kubeadm's ValueFromFlagsOrConfig: the flag when given, else the file's dryRun.
-      dryRun: flags.changed.has("dry-run") ? flags.dryRun === true : config.dryRun === true
+      dryRun: flags.changed.has("dry-run") ? flags.dryRun === true : config.dryRun === true,
+      ...(flags.output === undefined ? {} : { output: flags.output })
     }
     return { config, options, warnings }
   })

@@ -136,4 +136,6 @@ export interface JoinOptions {
   readonly patches?: LoadedPatches
   /** `--dry-run` (or the file's `dryRun: true`): print what would be done, change nothing. */
   readonly dryRun?: boolean
+  /** `-o/--output`: kubeadm's lines (`text`, the default) or NDJSON events on stdout (`json`). */
+  readonly output?: "text" | "json"
 }

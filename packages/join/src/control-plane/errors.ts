@@ -19,21 +19,23 @@ export const CONTROL_PLANE_GATE_HELP = [
  * - InvalidManifest: a generated static Pod is not a valid Pod;
  * - MarkNode: labelling and tainting the Node failed; UploadConfig: updating kubeadm-config failed.
  */
-export type ControlPlaneJoinErrorReason =
-  | "Gate"
-  | "NoAdvertiseAddress"
-  | "AdminConfig"
-  | "AdminClient"
-  | "EtcdCertificates"
-  | "ClusterStatus"
-  | "EtcdEndpoints"
-  | "EtcdUnavailable"
-  | "EtcdUnhealthy"
-  | "EtcdJoin"
-  | "InvalidManifest"
-  | "MarkNode"
-  | "UploadConfig"
-
+export const controlPlaneJoinErrorReasons = [
+  "Gate",
+  "NoAdvertiseAddress",
+  "AdminConfig",
+  "AdminClient",
+  "EtcdCertificates",
+  "ClusterStatus",
+  "EtcdEndpoints",
+  "EtcdUnavailable",
+  "EtcdUnhealthy",
+  "EtcdJoin",
+  "InvalidManifest",
+  "MarkNode",
+  "UploadConfig"
+] as const
+/** One of controlPlaneJoinErrorReasons. */
+export type ControlPlaneJoinErrorReason = (typeof controlPlaneJoinErrorReasons)[number]
 /** A control-plane join that cannot go on; `reason` tells which gate or step, `message` is kubeadm's text. */
 export class ControlPlaneJoinError extends Data.TaggedError("ControlPlaneJoinError")<{
   readonly reason: ControlPlaneJoinErrorReason

@@ -5,6 +5,7 @@
  * components will listen (so simulated nodes on distinct loopback addresses
  * don't see each other's listeners).
  */
+import { reportedChecks } from "../events/observe.js"
 import { check, type Check, CheckOutcome, type IgnoreSet, runChecks } from "@kubeadm-ts/workflow"
 import { Effect, Either, Option } from "effect"
 import { dirAvailable, fileAvailable, httpProxyCheck } from "../host/checks.js"
@@ -276,6 +277,6 @@ export const controlPlanePreflight = (ignore: IgnoreSet, onWarning: (line: strin
     const certificateKey = (config.controlPlane?.certificateKey ?? "") !== ""
     if (!certificateKey) yield* sharedCertificatesExist(cfg)
     yield* out.info("[preflight] Running pre-flight checks before initializing the new control plane instance")
-    yield* runChecks(controlPlaneChecks(cfg, { certificateKey }), ignore, onWarning)
+    yield* runChecks(reportedChecks(controlPlaneChecks(cfg, { certificateKey }), ignore), ignore, onWarning)
     yield* checkManifestPatches(cfg)
   })

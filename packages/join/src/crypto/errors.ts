@@ -10,9 +10,16 @@ import { Data, Effect, Predicate } from "effect"
  * - DecryptShort: AES-GCM data shorter than its nonce;
  * - DecryptAuthentication: AES-GCM open failed: wrong key or tampered data.
  */
-export type CryptoErrorReason =
-  "Key" | "CertificateParse" | "CertificateCreate" | "CertificateKey" | "DecryptShort" | "DecryptAuthentication"
-
+export const cryptoErrorReasons = [
+  "Key",
+  "CertificateParse",
+  "CertificateCreate",
+  "CertificateKey",
+  "DecryptShort",
+  "DecryptAuthentication"
+] as const
+/** One of cryptoErrorReasons. */
+export type CryptoErrorReason = (typeof cryptoErrorReasons)[number]
 /** A failed crypto operation; `reason` names the operation, and the decrypt reasons keep Go's messages. */
 export class CryptoError extends Data.TaggedError("CryptoError")<{
   readonly reason: CryptoErrorReason

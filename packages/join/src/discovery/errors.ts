@@ -20,18 +20,20 @@ const prefix = "couldn't validate the identity of the API Server: "
  * - File: the discovery file cannot be had;
  * - Timeout: the discovery timeout ran out.
  */
-export type DiscoveryErrorReason =
-  | "Unreachable"
-  | "TlsFailure"
-  | "MalformedPin"
-  | "PinMismatch"
-  | "NoJws"
-  | "BadSignature"
-  | "Changed"
-  | "Invalid"
-  | "File"
-  | "Timeout"
-
+export const discoveryErrorReasons = [
+  "Unreachable",
+  "TlsFailure",
+  "MalformedPin",
+  "PinMismatch",
+  "NoJws",
+  "BadSignature",
+  "Changed",
+  "Invalid",
+  "File",
+  "Timeout"
+] as const
+/** One of discoveryErrorReasons. */
+export type DiscoveryErrorReason = (typeof discoveryErrorReasons)[number]
 /** Why discovery failed (unreachable server, pin mismatch, bad signature, timeout, ...); `message` is kubeadm's text. */
 export class DiscoveryError extends Data.TaggedError("DiscoveryError")<{
   readonly reason: DiscoveryErrorReason

@@ -18,10 +18,13 @@ import { fileDiscovery } from "./file.js"
 import { type DiscoveredCluster, tokenDiscovery } from "./token.js"
 import { causeText } from "../cause-text.js"
 
+/** The reasons of ClusterDataError. */
+export const clusterDataErrorReasons = ["NoBootstrapCredentials", "ClusterConfiguration"] as const
+
 /** Reading the cluster's data failed beyond discovery itself; `reason` says which part. */
 export class ClusterDataError extends Data.TaggedError("ClusterDataError")<{
   /** NoBootstrapCredentials: nothing to authenticate the TLS bootstrap with; ClusterConfiguration: kubeadm-config unreadable. */
-  readonly reason: "NoBootstrapCredentials" | "ClusterConfiguration"
+  readonly reason: (typeof clusterDataErrorReasons)[number]
   readonly detail?: string
   readonly cause?: unknown
 }> {

@@ -8,8 +8,9 @@ import { Data } from "effect"
  * - InvalidClusterStatus: the ClusterStatus document of kubeadm-config cannot be read;
  * - NoLocalEtcd: a stacked member was asked of a cluster with external etcd.
  */
-export type EtcdErrorReason = "Unreachable" | "Rejected" | "Timeout" | "InvalidClusterStatus" | "NoLocalEtcd"
-
+export const etcdErrorReasons = ["Unreachable", "Rejected", "Timeout", "InvalidClusterStatus", "NoLocalEtcd"] as const
+/** One of etcdErrorReasons. */
+export type EtcdErrorReason = (typeof etcdErrorReasons)[number]
 /** An etcd failure: unreachable, rejected by etcd, or a bad ClusterStatus; `message` says which. */
 export class EtcdError extends Data.TaggedError("EtcdError")<{
   readonly reason: EtcdErrorReason

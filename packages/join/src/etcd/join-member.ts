@@ -10,6 +10,7 @@ import { type EtcdClient, type EtcdMember, hexId } from "./etcd.js"
 import { EtcdError } from "./errors.js"
 import type { InitialMember } from "./pod.js"
 import { etcdCallRetry } from "./retry.js"
+import { observed } from "../events/events.js"
 
 /** The outcome of adding this node to etcd: its member and the `--initial-cluster` to start etcd with. */
 export interface EnsuredMember {
@@ -143,9 +144,12 @@ export const waitForMember = (
   let last = "no answer yet"
   const waiting = attempt.pipe(
     Effect.tapError((e) =>
-      Effect.sync(() => {
-        last = e.message
-      })
+      Effect.zipRight(
+        Effect.sync(() => {
+          last = e.message
+        }),
+        observed(e.message)
+      )
     ),
     Effect.retry({ schedule, while: (e) => e.reason === "Unreachable" })
   )

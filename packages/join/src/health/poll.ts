@@ -1,6 +1,7 @@
 /** Polling a health endpoint until it answers 200, as kubeadm's waiters do. */
 import { Duration, Effect, Option, Schedule } from "effect"
 import { Health, type HealthTls } from "./health.js"
+import { observed } from "../events/events.js"
 
 /** kubeadm's KubernetesAPICallRetryInterval. */
 export const HEALTH_POLL_INTERVAL = Duration.millis(500)
@@ -20,7 +21,12 @@ export const untilHealthy = (
     const attempt = health.get(url, tls).pipe(
       Effect.mapError((e) => `error: ${e.message}`),
       Effect.flatMap((status) => (status === 200 ? Effect.void : Effect.fail(`status code: ${status}`))),
-      Effect.tapError((why) => Effect.sync(() => void (last = why)))
+      Effect.tapError((why) =>
+        Effect.zipRight(
+          Effect.sync(() => void (last = why)),
+          observed(`${url}: ${why}`)
+        )
+      )
     )
     const done = yield* attempt.pipe(
       Effect.retry(Schedule.spaced(HEALTH_POLL_INTERVAL)),

@@ -7,8 +7,9 @@ import { Data } from "effect"
  * - CriAmbiguous: several known CRI sockets exist and none was chosen;
  * - LookupFailed: a host name did not resolve (or the resolver did not answer in time).
  */
-export type HostErrorReason = "CommandFailed" | "CriUnavailable" | "CriAmbiguous" | "LookupFailed"
-
+export const hostErrorReasons = ["CommandFailed", "CriUnavailable", "CriAmbiguous", "LookupFailed"] as const
+/** One of hostErrorReasons. */
+export type HostErrorReason = (typeof hostErrorReasons)[number]
 /** A failure on the machine itself; `message` carries kubeadm's wording for each reason. */
 export class HostError extends Data.TaggedError("HostError")<{
   readonly reason: HostErrorReason

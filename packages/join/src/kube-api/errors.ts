@@ -4,26 +4,29 @@
  */
 import { Data } from "effect"
 
-/** What went wrong with one API call. */
-export type KubeApiReason =
-  | "NotFound"
-  | "Unauthorized"
-  | "Forbidden"
-  | "Conflict"
-  | "AlreadyExists"
-  | "Invalid"
-  | "TooManyRequests"
-  | "ServerError"
-  | "OtherStatus"
-  /** No answer: refused, unreachable, name not resolved. */
-  | "Unreachable"
-  /** The connection broke mid-way (reset, hang-up). */
-  | "ConnectionReset"
-  /** TLS handshake failed: untrusted certificate, wrong host name, ... */
-  | "TLSError"
-  | "Timeout"
-  /** A malformed answer. */
-  | "BadResponse"
+/**
+ * What went wrong with one API call: an HTTP status (NotFound ... OtherStatus), or no usable
+ * answer: Unreachable (refused, unreachable, name not resolved), ConnectionReset (broken
+ * mid-way), TLSError (untrusted certificate, wrong host name), Timeout, BadResponse (malformed).
+ */
+export const kubeApiReasons = [
+  "NotFound",
+  "Unauthorized",
+  "Forbidden",
+  "Conflict",
+  "AlreadyExists",
+  "Invalid",
+  "TooManyRequests",
+  "ServerError",
+  "OtherStatus",
+  "Unreachable",
+  "ConnectionReset",
+  "TLSError",
+  "Timeout",
+  "BadResponse"
+] as const
+/** One of kubeApiReasons. */
+export type KubeApiReason = (typeof kubeApiReasons)[number]
 
 /** A failed API call (after the retries of retryable failures). Never carries a credential. */
 export class KubeApiError extends Data.TaggedError("KubeApiError")<{

@@ -10,15 +10,17 @@ import { Data } from "effect"
  * - `Unhealthy`: the kubelet's /healthz did not answer 200 in time;
  * - `CriSocketAnnotationFailed`: the Node could not be annotated with its CRI socket.
  */
-export type KubeletErrorReason =
-  | "ReadyNodeExists"
-  | "NodeLookupFailed"
-  | "ConfigDownloadFailed"
-  | "SelfBootstrapFailed"
-  | "TlsBootstrapTimeout"
-  | "Unhealthy"
-  | "CriSocketAnnotationFailed"
-
+export const kubeletErrorReasons = [
+  "ReadyNodeExists",
+  "NodeLookupFailed",
+  "ConfigDownloadFailed",
+  "SelfBootstrapFailed",
+  "TlsBootstrapTimeout",
+  "Unhealthy",
+  "CriSocketAnnotationFailed"
+] as const
+/** One of kubeletErrorReasons. */
+export type KubeletErrorReason = (typeof kubeletErrorReasons)[number]
 /** A failure of the kubelet's part of a join, with kubeadm's text as its message. */
 export class KubeletError extends Data.TaggedError("KubeletError")<{
   readonly reason: KubeletErrorReason

@@ -17,6 +17,7 @@ import { CRI_SOCKET_ANNOTATION, KUBELET_CONF } from "./files.js"
 import { goDuration } from "../discovery/duration.js"
 import { untilHealthy } from "../health/poll.js"
 import { parse } from "yaml"
+import { awaiting, observed } from "../events/events.js"
 
 /** Where the kubelet serves /healthz, from its KubeletConfiguration (kubelet defaults: 127.0.0.1:10248; port 0 turns it off). */
 export const kubeletHealthz = (kubeletConfigYaml: string): { readonly address: string; readonly port: number } => {
@@ -48,7 +49,9 @@ export const waitForKubeletHealthy = (kubeletConfigYaml: string, timeout: Durati
     yield* out.info(
       `[kubelet-check] Waiting for a healthy kubelet at ${url}. This can take up to ${goDuration(timeout)}`
     )
-    const [took, failed] = yield* Effect.timed(untilHealthy(url, timeout))
+    const [took, failed] = yield* Effect.timed(
+      untilHealthy(url, timeout).pipe(awaiting({ awaiting: `a healthy kubelet at ${url}`, deadline: timeout }))
+    )
     if (Option.isSome(failed)) {
       yield* out.info(`[kubelet-check] The kubelet is not healthy after ${goDuration(took)}`)
       return yield* new KubeletError({ reason: "Unhealthy", url, detail: failed.value })
@@ -95,6 +98,7 @@ export const waitForTlsBootstrap = (timeout: Duration.Duration, hint: string) =>
     const poll = Effect.gen(function* () {
       const pending = yield* bootstrapPending
       if (Option.isNone(pending)) return Option.none<string>()
+      yield* observed(pending.value)
       const now = yield* Clock.currentTimeMillis
       if (now - lastReport >= 10_000) {
         lastReport = now
@@ -110,7 +114,8 @@ export const waitForTlsBootstrap = (timeout: Duration.Duration, hint: string) =>
         schedule: Schedule.exponential("100 millis", 1.5).pipe(Schedule.either(Schedule.spaced("1 second"))),
         until: (p) => Option.isNone(p)
       }),
-      Effect.timeoutOption(timeout)
+      Effect.timeoutOption(timeout),
+      awaiting({ awaiting: "the kubelet's TLS bootstrap (a usable kubelet.conf)", deadline: timeout })
     )
     if (Option.isNone(result)) {
       const pending = yield* bootstrapPending

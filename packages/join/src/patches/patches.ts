@@ -103,8 +103,9 @@ export interface PatchFile {
  * - BadPatch: a file's content is not YAML/JSON, or not a patch of its type;
  * - ApplyFailed: a patch does not apply to its target.
  */
-export type PatchesErrorReason = "ListFailed" | "BadFileName" | "ReadFailed" | "BadPatch" | "ApplyFailed"
-
+export const patchesErrorReasons = ["ListFailed", "BadFileName", "ReadFailed", "BadPatch", "ApplyFailed"] as const
+/** One of patchesErrorReasons. */
+export type PatchesErrorReason = (typeof patchesErrorReasons)[number]
 /** A patch folder or file that cannot be used, or a patch that does not apply; `file` names the file. */
 export class PatchesError extends Data.TaggedError("PatchesError")<{
   readonly reason: PatchesErrorReason

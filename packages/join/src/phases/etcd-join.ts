@@ -6,6 +6,7 @@
 import { Duration, Effect } from "effect"
 import { hexId } from "../etcd/etcd.js"
 import { ensureMember, waitForMember } from "../etcd/join-member.js"
+import { awaiting, observed } from "../events/events.js"
 import { etcdPod } from "../etcd/pod.js"
 import { defaultTimeouts } from "../config/defaults.js"
 import { JoinData } from "../discovery/join-data.js"
@@ -73,7 +74,15 @@ export const run: Effect.Effect<
   )
   yield* waitForMember(client, peerURL, {
     learner,
-    onProgress: (note) => out.detail(2, `[etcd] ${note}`)
-  }).pipe(Effect.mapError(wrap))
+    onProgress: (note) => Effect.zipRight(out.detail(2, `[etcd] ${note}`), observed(note))
+  }).pipe(
+    awaiting({
+      awaiting: learner
+        ? "the new etcd learner to catch up, be promoted and the cluster to be healthy"
+        : "the new etcd member to join the cluster",
+      deadline: (config.timeouts ?? defaultTimeouts).etcdAPICall
+    }),
+    Effect.mapError(wrap)
+  )
   if (learner) yield* out.info("[etcd] The learner member is in sync and was promoted to a voting member")
 })

@@ -13,6 +13,7 @@ import { kubeletNodeName } from "../kubelet/files.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
 import { Output } from "../output.js"
 import { controlPlanePreflight } from "../control-plane/preflight.js"
+import { reportedChecks } from "../events/observe.js"
 import type { JoinDataError } from "../discovery/join-data.js"
 import type { PatchesError } from "../patches/patches.js"
 import type { ControlPlaneJoinError } from "../control-plane/errors.js"
@@ -45,8 +46,8 @@ export const run: Effect.Effect<
   yield* out.info("[preflight] Running pre-flight checks")
   const ignore = ignoreSet(config.nodeRegistration.ignorePreflightErrors)
   const onWarning = (line: string) => out.warn(`\t${line}`)
-  yield* runChecks([isPrivilegedUser], ignore, onWarning)
-  yield* runChecks(yield* startedTogether(workerChecks(config)), ignore, onWarning)
+  yield* runChecks(reportedChecks([isPrivilegedUser], ignore), ignore, onWarning)
+  yield* runChecks(reportedChecks(yield* startedTogether(workerChecks(config)), ignore), ignore, onWarning)
   yield* data.clusterConfiguration
   // control-plane gate (controlPlaneEndpoint, shared certificates) and extra checks
   if (config.controlPlane !== undefined) yield* controlPlanePreflight(ignore, onWarning)

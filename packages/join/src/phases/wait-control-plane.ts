@@ -18,6 +18,7 @@ import { MANIFESTS_DIR } from "../manifests/static-pods.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
 import { ADMIN_CONF } from "../control-plane/admin.js"
+import { awaiting } from "../events/events.js"
 import { advertiseAddress } from "../control-plane/config.js"
 import type { ControlPlaneJoinError } from "../control-plane/errors.js"
 import type { Host } from "../host/host.js"
@@ -156,6 +157,11 @@ export const run: Effect.Effect<
         return Option.map(failed, (why) => `${check.name} check failed at ${check.url}: ${why}`)
       }),
     { concurrency: "unbounded" }
+  ).pipe(
+    awaiting({
+      awaiting: "healthy control plane components (kube-apiserver, kube-controller-manager, kube-scheduler)",
+      deadline: timeout
+    })
   )
   const failures = results.flatMap((r) => (Option.isSome(r) ? [r.value] : []))
   if (failures.length > 0) return yield* Effect.fail(new ControlPlaneHealthError({ failures }))

@@ -10,8 +10,9 @@ import { Data, Effect, Predicate } from "effect"
  * - ServiceAccount: sa.key exists but cannot be used;
  * - Kubeconfig: a control-plane kubeconfig cannot be reused or created.
  */
-export type PkiErrorReason = "InvalidAddress" | "Key" | "Ca" | "Certificate" | "ServiceAccount" | "Kubeconfig"
-
+export const pkiErrorReasons = ["InvalidAddress", "Key", "Ca", "Certificate", "ServiceAccount", "Kubeconfig"] as const
+/** One of pkiErrorReasons. */
+export type PkiErrorReason = (typeof pkiErrorReasons)[number]
 /** A certificate or key problem in the control-plane preparation; `detail` is kubeadm's text. */
 export class PkiError extends Data.TaggedError("PkiError")<{
   readonly reason: PkiErrorReason

@@ -2,9 +2,17 @@
 import { Data } from "effect"
 
 /** Why a file operation failed, for callers to branch on (e.g. NotFound is often fine). */
-export type RootFsErrorReason =
-  "Escape" | "NotFound" | "Exists" | "PermissionDenied" | "NotRegular" | "TooLarge" | "Other"
-
+export const rootFsErrorReasons = [
+  "Escape",
+  "NotFound",
+  "Exists",
+  "PermissionDenied",
+  "NotRegular",
+  "TooLarge",
+  "Other"
+] as const
+/** One of rootFsErrorReasons. */
+export type RootFsErrorReason = (typeof rootFsErrorReasons)[number]
 /** `reason` is what callers branch on; `message` is kubeadm-style text naming the path. */
 export class RootFsError extends Data.TaggedError("RootFsError")<{
   readonly op: string

@@ -1,0 +1,5 @@
+export * from "./event.js"
+export * from "./events.js"
+export * from "./observe.js"
+export * from "./phase-events.js"
+export * from "./reasons.js"
