@@ -57,15 +57,22 @@ const checkNames = async () => {
   const { preflightCheckNames } = await loadSource("packages/join/src/preflight-check-names.ts")
   return `const names = ${JSON.stringify(preflightCheckNames())}\nexport const preflightCheckNames = () => names`
 }
-// importer -> the module its `@kubeadm-ts/join` import becomes
+// config-route.ts (help pages of `config`) quotes two constants of @kubeadm-ts/join/config, whose
+// module also loads the YAML parser and the config schemas: the bundle gets the two values.
+const configConstants = async () => {
+  const { latestVersion, placeholderToken } = await loadSource("packages/join/src/config/index.ts")
+  return `export const latestVersion = ${JSON.stringify(latestVersion)}\nexport const placeholderToken = ${JSON.stringify(placeholderToken)}`
+}
+// importer -> the module its `@kubeadm-ts/join` (or `@kubeadm-ts/join/config`) import becomes
 const replaced = new Map([
   [join(root, "packages/cli/src/phase-list.ts"), await phaseTreeShape()],
-  [join(root, "packages/cli/src/completion.ts"), await checkNames()]
+  [join(root, "packages/cli/src/completion.ts"), await checkNames()],
+  [join(root, "packages/cli/src/config-route.ts"), await configConstants()]
 ])
 const buildDataPlugin = {
   name: "build-data",
   setup(b) {
-    b.onResolve({ filter: /^@kubeadm-ts\/join$/ }, (args) =>
+    b.onResolve({ filter: /^@kubeadm-ts\/join(\/config)?$/ }, (args) =>
       replaced.has(args.importer) ? { path: args.importer, namespace: "build-data" } : undefined
     )
     b.onLoad({ filter: /.*/, namespace: "build-data" }, (args) => ({ contents: replaced.get(args.path), loader: "js" }))
