@@ -13,7 +13,6 @@ import type { JoinFlags } from "@kubeadm-ts/join/config"
 import { type CliFailure, runJoin as runJoinLive } from "./run-join.js"
 import { version } from "./version.js"
 
-
 const endpointArg = Args.text({ name: "api-server-endpoint" }).pipe(
   Args.withDescription("host:port of the API server for token discovery"),
   Args.optional

@@ -146,4 +146,3 @@ export const configCommand = Command.make("config").pipe(
   Command.withDescription(groupPages["config"]?.long ?? ""),
   Command.withSubcommands([Command.make("print").pipe(Command.withSubcommands([printJoinDefaults])), validate, migrate])
 )
-

@@ -51,6 +51,9 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     // Etcd); the choice is made here, once. The banner's facts (cluster version, stacked
     // etcd) come from the data the join already read (JoinData is cached in the layers).
     const input = { config, options }
+    const prefetchKeys =
+      phase === undefined &&
+      !options.skipPhases.some((p) => p === "control-plane-prepare" || p === "control-plane-prepare/certs")
     const reporter = verboseReporter(options.verbosity)
     const program =
       config.controlPlane === undefined
@@ -60,7 +63,7 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
           )
         : Either.map(
             inLayers(joinWorkflow, controlPlaneBanner),
-            Effect.provide(Layer.merge(controlPlaneLayer(input), reporter))
+            Effect.provide(Layer.merge(controlPlaneLayer({ ...input, prefetchKeys }), reporter))
           )
     if (Either.isLeft(program)) return yield* Effect.fail(failWith(program.left))
     const text = yield* program.right.pipe(Effect.mapError(failWith))
