@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -72,6 +72,8 @@ export interface ChildResult {
   readonly wallMs: number
   /** Peak resident set size of the child in MiB (from GNU time), undefined when not measurable. */
   readonly peakRssMiB: number | undefined
+  /** CPU time (user + system) of the child in ms (from GNU time, 10 ms resolution), undefined when not measurable. */
+  readonly cpuMs: number | undefined
   readonly stdout: string
   readonly stderr: string
   /** For each mark, ms from spawn until the first output line (stdout or stderr) matching it. */
@@ -99,7 +101,7 @@ export const runChild = async (
   const dir = canMeasureRss ? await mkdtemp(join(tmpdir(), "kubeadm-ts-bench-")) : undefined
   const rssFile = dir === undefined ? undefined : join(dir, "rss")
   const [cmd, argv] =
-    rssFile === undefined ? [command, [...args]] : [GNU_TIME, ["-f", "%M", "-o", rssFile, command, ...args]]
+    rssFile === undefined ? [command, [...args]] : [GNU_TIME, ["-f", "%M %U %S", "-o", rssFile, command, ...args]]
   try {
     const started = performance.now()
     const marks: Record<string, number> = {}
@@ -132,12 +134,15 @@ export const runChild = async (
     )
     const wallMs = performance.now() - started
     let peakRssMiB: number | undefined
+    let cpuMs: number | undefined
     if (rssFile !== undefined) {
-      // GNU time prints "Command exited with non-zero status N" before the figure on failure.
-      const kb = Number((await readFile(rssFile, "utf8").catch(() => "")).trim().split("\n").pop())
-      peakRssMiB = Number.isFinite(kb) && kb > 0 ? kb / 1024 : undefined
+      // GNU time prints "Command exited with non-zero status N" before the figures on failure.
+      const last = (await readFile(rssFile, "utf8").catch(() => "")).trim().split("\n").pop() ?? ""
+      const [kb, user, sys] = last.split(" ").map(Number)
+      peakRssMiB = kb !== undefined && Number.isFinite(kb) && kb > 0 ? kb / 1024 : undefined
+      cpuMs = user !== undefined && sys !== undefined && Number.isFinite(user + sys) ? (user + sys) * 1000 : undefined
     }
-    return { code, wallMs, peakRssMiB, stdout, stderr, marks }
+    return { code, wallMs, peakRssMiB, cpuMs, stdout, stderr, marks }
   } finally {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   }
@@ -165,4 +170,43 @@ export interface Bench {
   readonly name: string
   readonly description: string
   readonly run: (options: BenchOptions) => Promise<void>
+}
+
+/** One figure of the summary table (and of `--json FILE`): a value beside its goal and the real kubeadm's. */
+export interface Figure {
+  /** Which bench measured it. */
+  readonly bench: string
+  readonly name: string
+  readonly value: number | undefined
+  readonly unit: string
+  /** The issue's goal in words ("<= 1.5x node -e ''"), and whether the value meets it. */
+  readonly goal?: string
+  readonly met?: boolean
+  /** The real kubeadm's figure where it is comparable (and where it comes from). */
+  readonly kubeadm?: string
+  /** The 1-minute load average when it was taken (the machine may be shared). */
+  readonly load: number
+}
+
+/** Every figure recorded in this run, in order. */
+export const figures: Array<Figure> = []
+
+/** Records a figure for the summary table, with the load average of the moment. */
+export const record = (f: Omit<Figure, "load">): void => {
+  figures.push({ ...f, load: loadavg()[0] ?? NaN })
+}
+
+/** CPU time of this process so far (user + system, every thread), in ms. */
+export const processCpuMs = (): number => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+
+/** The median wall time of `node -e ''` in this run: the startup bench's, or measured now (5 spawns). */
+export const floorMs = async (): Promise<number> => {
+  const known = figures.find((f) => f.name === "node -e '' (floor)")?.value
+  if (known !== undefined) return known
+  const ms: Array<number> = []
+  for (let i = 0; i < 5; i++) ms.push((await runChild(process.execPath, ["-e", ""])).wallMs)
+  return summarise(ms).median
 }
