@@ -50,20 +50,23 @@ export const timingHeader = (unit = "ms"): Array<string> => [
   `max ${unit}`
 ]
 
-/** Prints a Markdown-style table with right-aligned figures (first column left-aligned). */
+/** Prints a Markdown-style table with right-aligned figures (the first `leftColumns` columns left-aligned). */
 export const printTable = (
   title: string,
   header: ReadonlyArray<string>,
-  rows: ReadonlyArray<ReadonlyArray<string>>
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  leftColumns = 1
 ): void => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
   const line = (cells: ReadonlyArray<string>) =>
     "| " +
-    widths.map((w, i) => (i === 0 ? (cells[i] ?? "").padEnd(w) : (cells[i] ?? "").padStart(w))).join(" | ") +
+    widths.map((w, i) => (i < leftColumns ? (cells[i] ?? "").padEnd(w) : (cells[i] ?? "").padStart(w))).join(" | ") +
     " |"
   console.log(`\n### ${title}\n`)
   console.log(line(header))
-  console.log("|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|")
+  console.log(
+    "|" + widths.map((w, i) => (i < leftColumns ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|"
+  )
   for (const r of rows) console.log(line(r))
 }
 

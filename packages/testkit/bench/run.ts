@@ -59,7 +59,8 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       f.met === undefined ? "" : f.met ? "yes" : "NO",
       f.kubeadm ?? "",
       fmt(f.load, 2)
-    ])
+    ]),
+    2
   )
   if (json !== undefined) {
     const machine = { cpus: availableParallelism(), model: cpus()[0]?.model.trim() ?? "?", node: process.version }
