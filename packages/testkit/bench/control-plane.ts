@@ -50,54 +50,52 @@ export const controlPlane: Bench = {
     })
     if (cluster === undefined) return
     const done: Array<CpRun> = []
+    // Every joined member stays up until the end: the next join's check-etcd dials them all.
+    const machines: Array<{ readonly rootfs: string; readonly etcd: ReturnType<typeof watchEtcdStaticPod> }> = []
     try {
       for (let i = 0; i < runs; i++) {
         const nodeName = `bench-cp-${i}`
         const address = await freeLoopbackAddress([2379, 2380, 2381, 6443, 10250, 10257, 10259])
         const rootfs = await makeWorkerMachine({ prefix: "kubeadm-ts-bench-cp-" })
         const etcd = watchEtcdStaticPod(rootfs, address)
-        try {
-          const r = await runChild(
-            process.execPath,
-            [
-              cliBundle,
-              ...cluster.joinCommands.controlPlane,
-              "--rootfs",
-              rootfs,
-              "--node-name",
-              nodeName,
-              "--apiserver-advertise-address",
-              address,
-              "--self-tls-bootstrap",
-              "--ignore-preflight-errors=CRI,NumCPU,Port-10250",
-              "--v=1"
-            ],
-            { timeoutMs: 300_000 }
+        machines.push({ rootfs, etcd })
+        const r = await runChild(
+          process.execPath,
+          [
+            cliBundle,
+            ...cluster.joinCommands.controlPlane,
+            "--rootfs",
+            rootfs,
+            "--node-name",
+            nodeName,
+            "--apiserver-advertise-address",
+            address,
+            "--self-tls-bootstrap",
+            "--ignore-preflight-errors=CRI,NumCPU,Port-10250",
+            "--v=1"
+          ],
+          { timeoutMs: 300_000 }
+        )
+        if (r.code !== 0)
+          throw new NotAvailable(`the control-plane join exited with ${r.code ?? "a signal"}: ${r.stderr.slice(-300)}`)
+        const keygen = /generated \d+ \S+ key pairs concurrently in (\d+) ms/.exec(r.stderr)
+        done.push({
+          wallMs: r.wallMs,
+          cpuMs: r.cpuMs,
+          peakRssMiB: r.peakRssMiB,
+          keygenMs: keygen === null ? undefined : Number(keygen[1]),
+          phases: [...r.stderr.matchAll(/^\[phase\] (\S+) done in (.+)$/gm)].map(
+            (m) => [m[1] ?? "?", parseDuration(m[2] ?? "")] as const
           )
-          if (r.code !== 0)
-            throw new NotAvailable(
-              `the control-plane join exited with ${r.code ?? "a signal"}: ${r.stderr.slice(-300)}`
-            )
-          const keygen = /generated \d+ \S+ key pairs concurrently in (\d+) ms/.exec(r.stderr)
-          done.push({
-            wallMs: r.wallMs,
-            cpuMs: r.cpuMs,
-            peakRssMiB: r.peakRssMiB,
-            keygenMs: keygen === null ? undefined : Number(keygen[1]),
-            phases: [...r.stderr.matchAll(/^\[phase\] (\S+) done in (.+)$/gm)].map(
-              (m) => [m[1] ?? "?", parseDuration(m[2] ?? "")] as const
-            )
-          })
-        } finally {
-          await etcd.stop()
-          await rm(rootfs, { recursive: true, force: true })
-        }
+        })
       }
     } catch (e) {
       if (!(e instanceof NotAvailable)) throw e
       console.log(`\n### Control-plane join\n\nnot available: ${e.message}`)
     } finally {
+      for (const m of machines) await m.etcd.stop()
       await cluster.close()
+      for (const m of machines) await rm(m.rootfs, { recursive: true, force: true })
     }
     if (done.length === 0) return
     const defined = (xs: ReadonlyArray<number | undefined>) => xs.filter((x): x is number => x !== undefined)

@@ -45,6 +45,8 @@ export interface Cluster {
   readonly endpoint: string
   readonly token: string
   readonly caHash: string
+  /** The launcher's process id (its CPU time is read from /proc). */
+  readonly pid: number | undefined
   readonly stop: () => Promise<void>
 }
 
@@ -114,7 +116,8 @@ export const startCluster = async (dir: string, options: { readonly real?: boole
     const { endpoint, token, caCertHash: caHash } = (doc ?? {}) as Record<string, unknown>
     if (typeof endpoint !== "string" || typeof token !== "string" || typeof caHash !== "string")
       throw new NotAvailable("the testkit launcher's JSON document lacks endpoint, token or caCertHash")
-    return { endpoint, token, caHash, stop }
+    // With --real the control plane runs in the launcher's children, whose CPU time /proc/<pid>/stat does not hold.
+    return { endpoint, token, caHash, pid: options.real === true ? undefined : child.pid, stop }
   } catch (e) {
     await stop()
     throw e

@@ -213,3 +213,15 @@ export const floorMs = async (): Promise<number> => {
   for (let i = 0; i < 5; i++) ms.push((await runChild(process.execPath, ["-e", ""])).wallMs)
   return summarise(ms).median
 }
+
+/** CPU time (user + system) of another process of this machine so far, in ms, from /proc (undefined elsewhere). */
+export const otherProcessCpuMs = async (pid: number | undefined): Promise<number | undefined> => {
+  if (pid === undefined) return undefined
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined)
+  if (stat === undefined) return undefined
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  const ticks = Number(fields[11]) + Number(fields[12])
+  // Linux reports them in clock ticks, USER_HZ = 100 on every architecture Node runs on.
+  return Number.isFinite(ticks) ? ticks * 10 : undefined
+}

@@ -54,7 +54,7 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     figures.map((f) => [
       f.bench,
       f.name,
-      `${fmt(f.value, f.unit === "×" ? 2 : 0)} ${f.unit}`,
+      `${fmt(f.value, f.unit === "×" ? 2 : f.unit === "/s" ? 1 : 0)} ${f.unit}`,
       f.goal ?? "",
       f.met === undefined ? "" : f.met ? "yes" : "NO",
       f.kubeadm ?? "",

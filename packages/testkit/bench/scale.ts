@@ -26,6 +26,7 @@ import {
   cliBundle,
   ensureBuilt,
   fmt,
+  otherProcessCpuMs,
   printTable,
   processCpuMs,
   record,
@@ -103,6 +104,8 @@ interface Round {
   readonly batchMs: number
   readonly latencies: ReadonlyArray<number>
   readonly cpuPerJoinMs: number
+  /** CPU time of the control plane's process per join (the testkit launcher, or the real API server's node). */
+  readonly serverCpuPerJoinMs: number | undefined
   readonly peakRssMiB: number
 }
 
@@ -128,6 +131,7 @@ const round = async (
     const rss: Array<number> = []
     const failures: Array<string> = []
     const cpuBefore = processCpuMs()
+    const serverBefore = await otherProcessCpuMs(cluster.pid)
     const started = performance.now()
     await Promise.all(
       rootfses.map(async (rootfs, i) => {
@@ -147,6 +151,7 @@ const round = async (
     )
     const batchMs = performance.now() - started
     const ownCpu = processCpuMs() - cpuBefore
+    const serverAfter = await otherProcessCpuMs(cluster.pid)
     return {
       target,
       how,
@@ -156,6 +161,8 @@ const round = async (
       batchMs,
       latencies,
       cpuPerJoinMs: how === "library" ? ownCpu / n : summarise(cpu).median,
+      serverCpuPerJoinMs:
+        serverBefore === undefined || serverAfter === undefined ? undefined : (serverAfter - serverBefore) / n,
       peakRssMiB: how === "library" ? process.resourceUsage().maxRSS / 1024 : summarise(rss).median
     }
   } finally {
@@ -210,6 +217,7 @@ export const scale: Bench = {
         fmt(percentile(r.latencies, 0.5), 0),
         fmt(percentile(r.latencies, 0.99), 0),
         fmt(r.cpuPerJoinMs, 0),
+        fmt(r.serverCpuPerJoinMs, 0),
         fmt(r.peakRssMiB, 0)
       ])
     )
