@@ -206,7 +206,19 @@ export const scale: Bench = {
     }
     printTable(
       "Worker joins at once (--self-tls-bootstrap, each into its own fake worker rootfs)",
-      ["target", "how", "N", "failures", "batch s", "joins/s", "p50 ms", "p99 ms", "CPU ms per join", "peak RSS MiB"],
+      [
+        "target",
+        "how",
+        "N",
+        "failures",
+        "batch s",
+        "joins/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU ms per join",
+        "launcher CPU ms per join",
+        "peak RSS MiB"
+      ],
       rounds.map((r) => [
         r.target,
         r.how,
