@@ -23,6 +23,8 @@ const allowed = [
   /^LICENSE/i,
   /^bin\/[^/]+\.mjs$/,
   /^dist\/[^/]+\.mjs$/,
+  // client-node as CommonJS with its V8 code cache (packages/cli/build.mjs)
+  /^dist\/[^/]+\.cjs(\.cache)?$/,
   /^dist\/src\/.+\.(js|d\.ts)$/,
   /^schema\/[^/]+\.json$/
 ]

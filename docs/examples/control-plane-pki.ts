@@ -3,10 +3,12 @@
  * `kubeadm-config` ConfigMap) and the shared CAs (what download-certs writes), issue the
  * apiserver, kubelet-client, front-proxy-client and etcd certificates and the sa key pair
  * under a root folder, as `join phase control-plane-prepare certs` does. Every write goes
- * through RootFs: relative to the root, atomic, with the modes kubeadm uses.
+ * through RootFs: relative to the root, atomic, with the modes kubeadm uses; the keys come
+ * from the Crypto service.
  */
 import { Effect, Layer } from "effect"
 import { output } from "@kubeadm-ts/join"
+import * as crypto from "@kubeadm-ts/join/crypto"
 import * as manifests from "@kubeadm-ts/join/manifests"
 import * as pki from "@kubeadm-ts/join/pki"
 import * as rootfs from "@kubeadm-ts/join/rootfs"
@@ -44,4 +46,4 @@ export const buildControlPlanePki = (
     }
     const report = yield* pki.ensureControlPlaneCerts(cfg)
     return { certificatesDir: cfg.certificatesDir, generated: report.generated }
-  }).pipe(Effect.provide(Layer.merge(rootfs.layer(root), output.layer(0))))
+  }).pipe(Effect.provide(Layer.mergeAll(rootfs.layer(root), output.layer(0), crypto.layer)))

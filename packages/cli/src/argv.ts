@@ -5,7 +5,7 @@
  * and drop mixed-case flags (see TOOLCHAIN.md). Errors use cobra's wording.
  */
 import { redactSecrets } from "@kubeadm-ts/join/redact"
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { FlagSpec } from "./flag-table.js"
 
 /** One command's argv after pflag's rules: the non-flag words, each flag's values, and whether help was asked. */

@@ -12,11 +12,7 @@ import { joinStringCommand } from "./join-string.js"
 import { joinPhases, type PhaseInfo, phaseTable } from "./phase-list.js"
 import type { JoinFlags } from "@kubeadm-ts/join/config"
 import { type CliFailure, runJoin as runJoinLive } from "./run-join.js"
-
 import { version } from "./version.js"
-
-/** Shown by `kubeadm-ts version` and passed to @effect/cli as the program's version. */
-export { version }
 
 const endpointArg = Args.text({ name: "api-server-endpoint" }).pipe(
   Args.withDescription("host:port of the API server for token discovery"),

@@ -6,7 +6,7 @@
  * names, computed at build time, so neither `--help` nor a completion loads them.
  */
 import { preflightCheckNames } from "@kubeadm-ts/join"
-import { configLevel } from "./config-command.js"
+import { configLevel } from "./config-route.js"
 import { type FlagSpec, flagsByName, flagsByShort, joinFlags } from "./flag-table.js"
 import { completionShort, flagUsages, render } from "./help.js"
 import { joinPhases, type PhaseInfo } from "./phase-list.js"

@@ -138,3 +138,6 @@ export const joinFlags: ReadonlyArray<FlagSpec> = [
 export const flagsByName = new Map(joinFlags.map((f) => [f.name, f]))
 /** For `-x` shorthand lookups while parsing argv (only -v has one). */
 export const flagsByShort = new Map(joinFlags.flatMap((f) => (f.short === undefined ? [] : [[f.short, f] as const])))
+
+/** Flags every command of the join family takes (kubeadm's inherited ones, and our `--output`). */
+export const globalFlags = ["output", "rootfs", "v"]

@@ -1,7 +1,7 @@
 /** @effect/cli options from the flag table, and their parsed values -> JoinFlags. */
 import { Options } from "@effect/cli"
 import { defaultJoinFlags, type JoinFlags } from "@kubeadm-ts/join/config"
-import { type FlagSpec, joinFlags } from "./flag-table.js"
+import { type FlagSpec, globalFlags, joinFlags } from "./flag-table.js"
 
 const describe = (f: FlagSpec): string =>
   f.defaultText === undefined ? f.description : `${f.description} (default ${f.defaultText})`
@@ -24,9 +24,6 @@ const optionFor = (f: FlagSpec): Options.Options<unknown> => {
   })() as Options.Options<unknown>
   return Options.withDescription(base, describe(f))
 }
-
-/** Flags every command of the join family takes (kubeadm's inherited ones, and our `--output`). */
-export const globalFlags = ["output", "rootfs", "v"]
 
 /** The options of `join` (every flag) or of a `join phase ...` leaf (its own flags and the global ones). */
 export const joinOptions = (phaseFlags?: ReadonlyArray<string>): Record<string, Options.Options<unknown>> =>

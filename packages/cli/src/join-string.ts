@@ -13,7 +13,7 @@ import { Effect, Either } from "effect"
 import type { ParsedArgs } from "./argv.js"
 import { type FlagSpec, flagsByName } from "./flag-table.js"
 import { flagUsages, joinStringShort, render } from "./help.js"
-import { writeStdoutKeeping } from "./render.js"
+import { writeStdoutKeeping } from "./output.js"
 import { CliFailure } from "./run-join.js"
 
 /** The flags `join-string` takes: the join line's discovery flags, then the control-plane ones. */

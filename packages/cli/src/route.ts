@@ -2,13 +2,12 @@
  * Where an argv goes: cobra-style checks with pflag rules, then the canonical
  * argv @effect/cli parses (one `--flag value` per value, positionals first).
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { type ParsedArgs, parseArgs, redactSecrets } from "./argv.js"
-import { flagsByName, flagsByShort, joinFlags } from "./flag-table.js"
-import { globalFlags } from "./join-flags.js"
+import { flagsByName, flagsByShort, globalFlags, joinFlags } from "./flag-table.js"
 import { caCertHashHelp, joinHelp, phaseCommandHelp, phaseHelp, rootHelp, versionHelp } from "./help.js"
 import { joinPhases, type PhaseInfo } from "./phase-list.js"
-import { routeConfig } from "./config-command.js"
+import { routeConfig } from "./config-route.js"
 import { complete, completionHelp, completionScript } from "./completion.js"
 import { expandJoinString, joinStringArgv, joinStringHelp, joinStringLookup } from "./join-string.js"
 

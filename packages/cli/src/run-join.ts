@@ -78,6 +78,10 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
       // etcd) come from the data the join already read (JoinData is cached in the layers).
       // The join's services share this run's Events.
       const input = { config, options }
+      // A full control-plane join generates its keys from the start (they overlap discovery).
+      const prefetchKeys =
+        phase === undefined &&
+        !options.skipPhases.some((p) => p === "control-plane-prepare" || p === "control-plane-prepare/certs")
       const overrides = { events: Layer.succeed(Events, ev) }
       const reporter = events.phaseReporter(verboseReporting(options.verbosity)).pipe(Layer.provide(overrides.events))
       const program =
@@ -88,7 +92,7 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
             )
           : Either.map(
               inLayers(joinWorkflow, controlPlaneBanner),
-              Effect.provide(Layer.merge(controlPlaneLayer(input, overrides), reporter))
+              Effect.provide(Layer.merge(controlPlaneLayer({ ...input, prefetchKeys }, overrides), reporter))
             )
       if (Either.isLeft(program)) return yield* Effect.fail(program.left)
       const text = yield* program.right

@@ -63,7 +63,16 @@ export interface JoinLayers {
 export interface JoinInput {
   readonly config: JoinConfiguration
   readonly options: JoinOptions
+  /**
+   * A control-plane join that will generate its certificates (a full join, not one phase):
+   * its RSA-2048 keys (kubeadm's default algorithm) start generating when the layer is built,
+   * overlapping discovery and the downloads (`crypto.layerPrefetching`).
+   */
+  readonly prefetchKeys?: boolean
 }
+
+/** Keys a control-plane join generates: 7 certificates and 3 kubeconfig files. */
+const CONTROL_PLANE_KEYS = 10
 
 /** The live layers, as the user's options choose them. */
 export const liveLayers = ({ options }: JoinInput): JoinLayers => ({
@@ -127,4 +136,11 @@ export const controlPlaneLayer = (
   input: JoinInput,
   overrides: Partial<JoinLayers> = {}
 ): Layer.Layer<ControlPlaneServices, RootFsError> =>
-  (overrides.etcd ?? chosenLayers(input).etcd).pipe(Layer.provideMerge(joinLayer(input, overrides)))
+  (overrides.etcd ?? chosenLayers(input).etcd).pipe(
+    Layer.provideMerge(
+      joinLayer(input, {
+        ...(input.prefetchKeys === true ? { crypto: crypto.layerPrefetching("rsa-2048", CONTROL_PLANE_KEYS) } : {}),
+        ...overrides
+      })
+    )
+  )

@@ -9,6 +9,7 @@ import { createCaCertificate, generateKeyPair, privateKeyToPem } from "../src/cr
 import { parseKubeconfig } from "../src/kubeconfig/kubeconfig.js"
 import { type OutputLine } from "../src/output.js"
 import { ensureControlPlaneKubeconfigs } from "../src/pki/index.js"
+import * as crypto from "../src/crypto/crypto.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 import type { ControlPlaneConfig } from "../src/manifests/control-plane-config.js"
@@ -35,7 +36,7 @@ const run = async (root: string, cfg: ControlPlaneConfig) => {
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
   const result = await Effect.runPromise(
     Effect.either(ensureControlPlaneKubeconfigs(cfg)).pipe(
-      Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines)))
+      Effect.provide(Layer.mergeAll(rootfs.layer(root), crypto.layer, output.fake(lines)))
     )
   )
   return { result, lines: Effect.runSync(Ref.get(lines)).map((l) => l.text) }

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import type { ControlPlaneConfig } from "../src/manifests/control-plane-config.js"
 import { type OutputLine } from "../src/output.js"
 import { ensureControlPlaneCerts, PkiError } from "../src/pki/index.js"
+import * as crypto from "../src/crypto/crypto.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 import * as output from "../src/output.js"
@@ -21,7 +22,9 @@ const runCerts = async (cfg: ControlPlaneConfig) => {
   roots.push(root)
   const exit = await Effect.runPromiseExit(
     ensureControlPlaneCerts(cfg).pipe(
-      Effect.provide(Layer.merge(rootfs.layer(root), output.fake(Ref.unsafeMake<ReadonlyArray<OutputLine>>([]))))
+      Effect.provide(
+        Layer.mergeAll(rootfs.layer(root), crypto.layer, output.fake(Ref.unsafeMake<ReadonlyArray<OutputLine>>([])))
+      )
     )
   )
   return { exit, files: await readdir(root, { recursive: true }) }

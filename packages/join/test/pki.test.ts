@@ -10,6 +10,7 @@ import { type OutputLine } from "../src/output.js"
 import { ensureControlPlaneCerts } from "../src/pki/index.js"
 import { apiServerSans } from "../src/pki/specs.js"
 import { firstHostIp } from "../src/pki/ip.js"
+import * as crypto from "../src/crypto/crypto.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { sampleConfig } from "./fixtures/control-plane-config.js"
 import type { ControlPlaneConfig } from "../src/manifests/control-plane-config.js"
@@ -42,7 +43,7 @@ const runCerts = async (root: string, cfg: ControlPlaneConfig) => {
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
   const result = await Effect.runPromise(
     Effect.either(ensureControlPlaneCerts(cfg)).pipe(
-      Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines)))
+      Effect.provide(Layer.mergeAll(rootfs.layer(root), crypto.layer, output.fake(lines)))
     )
   )
   return {

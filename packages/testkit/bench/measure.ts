@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -50,20 +50,23 @@ export const timingHeader = (unit = "ms"): Array<string> => [
   `max ${unit}`
 ]
 
-/** Prints a Markdown-style table with right-aligned figures (first column left-aligned). */
+/** Prints a Markdown-style table with right-aligned figures (the first `leftColumns` columns left-aligned). */
 export const printTable = (
   title: string,
   header: ReadonlyArray<string>,
-  rows: ReadonlyArray<ReadonlyArray<string>>
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  leftColumns = 1
 ): void => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
   const line = (cells: ReadonlyArray<string>) =>
     "| " +
-    widths.map((w, i) => (i === 0 ? (cells[i] ?? "").padEnd(w) : (cells[i] ?? "").padStart(w))).join(" | ") +
+    widths.map((w, i) => (i < leftColumns ? (cells[i] ?? "").padEnd(w) : (cells[i] ?? "").padStart(w))).join(" | ") +
     " |"
   console.log(`\n### ${title}\n`)
   console.log(line(header))
-  console.log("|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|")
+  console.log(
+    "|" + widths.map((w, i) => (i < leftColumns ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|"
+  )
   for (const r of rows) console.log(line(r))
 }
 
@@ -72,6 +75,8 @@ export interface ChildResult {
   readonly wallMs: number
   /** Peak resident set size of the child in MiB (from GNU time), undefined when not measurable. */
   readonly peakRssMiB: number | undefined
+  /** CPU time (user + system) of the child in ms (from GNU time, 10 ms resolution), undefined when not measurable. */
+  readonly cpuMs: number | undefined
   readonly stdout: string
   readonly stderr: string
   /** For each mark, ms from spawn until the first output line (stdout or stderr) matching it. */
@@ -99,7 +104,7 @@ export const runChild = async (
   const dir = canMeasureRss ? await mkdtemp(join(tmpdir(), "kubeadm-ts-bench-")) : undefined
   const rssFile = dir === undefined ? undefined : join(dir, "rss")
   const [cmd, argv] =
-    rssFile === undefined ? [command, [...args]] : [GNU_TIME, ["-f", "%M", "-o", rssFile, command, ...args]]
+    rssFile === undefined ? [command, [...args]] : [GNU_TIME, ["-f", "%M %U %S", "-o", rssFile, command, ...args]]
   try {
     const started = performance.now()
     const marks: Record<string, number> = {}
@@ -132,12 +137,15 @@ export const runChild = async (
     )
     const wallMs = performance.now() - started
     let peakRssMiB: number | undefined
+    let cpuMs: number | undefined
     if (rssFile !== undefined) {
-      // GNU time prints "Command exited with non-zero status N" before the figure on failure.
-      const kb = Number((await readFile(rssFile, "utf8").catch(() => "")).trim().split("\n").pop())
-      peakRssMiB = Number.isFinite(kb) && kb > 0 ? kb / 1024 : undefined
+      // GNU time prints "Command exited with non-zero status N" before the figures on failure.
+      const last = (await readFile(rssFile, "utf8").catch(() => "")).trim().split("\n").pop() ?? ""
+      const [kb, user, sys] = last.split(" ").map(Number)
+      peakRssMiB = kb !== undefined && Number.isFinite(kb) && kb > 0 ? kb / 1024 : undefined
+      cpuMs = user !== undefined && sys !== undefined && Number.isFinite(user + sys) ? (user + sys) * 1000 : undefined
     }
-    return { code, wallMs, peakRssMiB, stdout, stderr, marks }
+    return { code, wallMs, peakRssMiB, cpuMs, stdout, stderr, marks }
   } finally {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   }
@@ -165,4 +173,55 @@ export interface Bench {
   readonly name: string
   readonly description: string
   readonly run: (options: BenchOptions) => Promise<void>
+}
+
+/** One figure of the summary table (and of `--json FILE`): a value beside its goal and the real kubeadm's. */
+export interface Figure {
+  /** Which bench measured it. */
+  readonly bench: string
+  readonly name: string
+  readonly value: number | undefined
+  readonly unit: string
+  /** The issue's goal in words ("<= 1.5x node -e ''"), and whether the value meets it. */
+  readonly goal?: string
+  readonly met?: boolean
+  /** The real kubeadm's figure where it is comparable (and where it comes from). */
+  readonly kubeadm?: string
+  /** The 1-minute load average when it was taken (the machine may be shared). */
+  readonly load: number
+}
+
+/** Every figure recorded in this run, in order. */
+export const figures: Array<Figure> = []
+
+/** Records a figure for the summary table, with the load average of the moment. */
+export const record = (f: Omit<Figure, "load">): void => {
+  figures.push({ ...f, load: loadavg()[0] ?? NaN })
+}
+
+/** CPU time of this process so far (user + system, every thread), in ms. */
+export const processCpuMs = (): number => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+
+/** The median wall time of `node -e ''` in this run: the startup bench's, or measured now (5 spawns). */
+export const floorMs = async (): Promise<number> => {
+  const known = figures.find((f) => f.name === "node -e '' (floor)")?.value
+  if (known !== undefined) return known
+  const ms: Array<number> = []
+  for (let i = 0; i < 5; i++) ms.push((await runChild(process.execPath, ["-e", ""])).wallMs)
+  return summarise(ms).median
+}
+
+/** CPU time (user + system) of another process of this machine so far, in ms, from /proc (undefined elsewhere). */
+export const otherProcessCpuMs = async (pid: number | undefined): Promise<number | undefined> => {
+  if (pid === undefined) return undefined
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined)
+  if (stat === undefined) return undefined
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  const ticks = Number(fields[11]) + Number(fields[12])
+  // Linux reports them in clock ticks, USER_HZ = 100 on every architecture Node runs on.
+  return Number.isFinite(ticks) ? ticks * 10 : undefined
 }

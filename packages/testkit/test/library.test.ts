@@ -151,7 +151,9 @@ describe("@kubeadm-ts/join as a library", () => {
     }
 
     const report = await Effect.runPromise(
-      pki.ensureControlPlaneCerts(cfg).pipe(Effect.provide(Layer.merge(rootfs.layer(root), output.fake(lines))))
+      pki
+        .ensureControlPlaneCerts(cfg)
+        .pipe(Effect.provide(Layer.mergeAll(rootfs.layer(root), crypto.layer, output.fake(lines))))
     )
     expect(report.generated).toContain("apiserver")
     expect(report.reused).toEqual([])

@@ -2,7 +2,7 @@
  * The Crypto service: the plain functions of this folder lifted into Effects with typed errors.
  * Pure hashing stays synchronous (`Effect.sync`); key and certificate work is async WebCrypto.
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Ref } from "effect"
 import { aesGcmOpen, aesGcmSeal, decodeCertificateKey, generateCertificateKey } from "./aes.js"
 import type { CaSpec, CertificateInfo, Issuer, LeafSpec } from "./certs.js"
 import type { CsrInfo, CsrSpec } from "./csr.js"
@@ -110,6 +110,39 @@ const live: CryptoService = {
 
 /** The live (and only) implementation: it has no outside effects, so tests use it too. */
 export const layer: Layer.Layer<Crypto> = Layer.succeed(Crypto, live)
+
+/**
+ * The live Crypto with `count` key pairs of `algorithm` started ahead of their first use, two at a
+ * time, from the moment the layer is built: a control-plane join needs about ten RSA keys (its
+ * certificates and kubeconfig files), which then generate while discovery and the downloads wait
+ * on the network instead of after them. Each request takes the next pooled key (joining its
+ * generation if it is under way, starting it if not); once the pool is spent, or for another
+ * algorithm, keys are generated as `layer` does. What is still generating when the join ends is
+ * abandoned with the layer's scope.
+ */
+export const layerPrefetching = (algorithm: KeyAlgorithm, count: number): Layer.Layer<Crypto> =>
+  Layer.scoped(
+    Crypto,
+    Effect.gen(function* () {
+      const pool = yield* Effect.forEach(Array.from({ length: count }), () =>
+        Effect.cached(live.generateKeyPair(algorithm))
+      )
+      const next = yield* Ref.make(0)
+      // A key's generation runs on libuv's thread pool; two at a time leave its other threads to file I/O and DNS.
+      yield* Effect.forkScoped(Effect.forEach(pool, (key) => Effect.ignore(key), { concurrency: 2, discard: true }))
+      const service: CryptoService = {
+        ...live,
+        generateKeyPair: (alg) =>
+          alg !== algorithm
+            ? live.generateKeyPair(alg)
+            : Effect.flatMap(
+                Ref.getAndUpdate(next, (i) => i + 1),
+                (i) => pool[i] ?? live.generateKeyPair(alg)
+              )
+      }
+      return service
+    })
+  )
 
 /** A Crypto whose every operation not given dies, naming itself. */
 export const layerTest = (partial: Partial<CryptoService> = {}): Layer.Layer<Crypto> =>

@@ -11,10 +11,11 @@ import type { JoinData } from "../discovery/join-data.js"
 import type { Output } from "../output.js"
 import type { Host } from "../host/host.js"
 import type { RootFs } from "../rootfs/rootfs.js"
+import type { Crypto } from "../crypto/crypto.js"
 
 /** The phase's work; its type names what it needs from the join. */
 export const run: Effect.Effect<
   void,
   JoinDataError | ControlPlaneJoinError | PkiError | RootFsError,
-  JoinContext | JoinData | Output | Host | RootFs
+  JoinContext | JoinData | Output | Host | RootFs | Crypto
 > = Effect.flatMap(controlPlaneConfig, (cfg) => Effect.asVoid(ensureControlPlaneKubeconfigs(cfg)))

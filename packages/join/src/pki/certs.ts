@@ -11,8 +11,8 @@
  */
 import { Effect, Either } from "effect"
 import type { CertificateInfo } from "../crypto/certs.js"
+import { Crypto } from "../crypto/crypto.js"
 import {
-  generateKeyPair,
   privateKeyFromPem,
   privateKeyToPem,
   publicKeyToPem,
@@ -35,11 +35,13 @@ export const cryptoAlgorithm = (a: KeyAlgorithm): CryptoKeyAlgorithm =>
   a === "ECDSA-P256" ? "ecdsa-p256" : a === "RSA-4096" ? "rsa-4096" : "rsa-2048"
 
 /** A new key pair of the configured algorithm; a failure is a PkiError. */
-export const newKeyPair = (a: KeyAlgorithm) =>
-  Effect.tryPromise({
-    try: () => generateKeyPair(cryptoAlgorithm(a)),
-    catch: (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e })
-  })
+export const newKeyPair = (a: KeyAlgorithm): Effect.Effect<KeyPair, PkiError, Crypto> =>
+  Effect.flatMap(Crypto, (c) =>
+    Effect.mapError(
+      c.generateKeyPair(cryptoAlgorithm(a)),
+      (e) => new PkiError({ reason: "Key", detail: causeText(e), cause: e })
+    )
+  )
 
 /** PEM of a private key as kubeadm writes it (PKCS#1 `RSA PRIVATE KEY` / SEC1 `EC PRIVATE KEY`). */
 export const keyPem = (k: KeyPair) =>
@@ -145,7 +147,7 @@ type Issued =
 /** The whole `certs` sub-phase. */
 export const ensureControlPlaneCerts = (
   cfg: ControlPlaneConfig
-): Effect.Effect<CertsReport, PkiError | RootFsError, RootFs | Output> =>
+): Effect.Effect<CertsReport, PkiError | RootFsError, RootFs | Output | Crypto> =>
   Effect.gen(function* () {
     const fs = yield* RootFs
     const out = yield* Output
@@ -192,7 +194,7 @@ export const ensureControlPlaneCerts = (
     const started = Date.now()
     const keyed = yield* Effect.forEach(
       plan,
-      (p): Effect.Effect<Keyed, PkiError> =>
+      (p): Effect.Effect<Keyed, PkiError, Crypto> =>
         p.reuse ? Effect.succeed(p) : Effect.map(newKeyPair(cfg.keyAlgorithm), (key) => ({ ...p, key })),
       { concurrency: "unbounded" }
     )

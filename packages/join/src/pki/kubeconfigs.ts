@@ -13,6 +13,7 @@ import { type ControlPlaneConfig, controlPlaneUrl, urlHost } from "../manifests/
 import { behaviourForVersion } from "../kubeadm-behaviour.js"
 import { Output } from "../output.js"
 import { RootFs, type RootFsError } from "../rootfs/index.js"
+import type { Crypto } from "../crypto/crypto.js"
 import { keyPem, newKeyPair, PkiError } from "./certs.js"
 
 /** Where the control-plane kubeconfigs (admin.conf, controller-manager.conf, scheduler.conf) go. */
@@ -51,7 +52,7 @@ export const ensureControlPlaneKubeconfigs = (
 ): Effect.Effect<
   { written: ReadonlyArray<string>; reused: ReadonlyArray<string> },
   PkiError | RootFsError,
-  RootFs | Output
+  RootFs | Output | Crypto
 > =>
   Effect.gen(function* () {
     const fs = yield* RootFs

@@ -22,4 +22,22 @@ describe("Crypto service", () => {
     expect(Either.isLeft(r.wrong) && r.wrong.left.reason).toBe("DecryptAuthentication")
     expect(r.jws).toContain("..")
   })
+
+  it("layerPrefetching hands out its pooled keys, each once, then generates; other algorithms pass through", async () => {
+    const program = Effect.gen(function* () {
+      const c = yield* Crypto
+      // Three keys at once from a pool of two: both pooled ones and one more, all different.
+      const pooled = yield* Effect.all(
+        [0, 1, 2].map(() => c.generateKeyPair("ecdsa-p256")),
+        { concurrency: "unbounded" }
+      )
+      const spkis = yield* Effect.forEach(pooled, (k) => c.publicKeyToPem(k.publicKey))
+      const other = yield* c.generateKeyPair("rsa-2048")
+      return { kinds: pooled.map((k) => k.kind), distinct: new Set(spkis).size, other: other.kind }
+    })
+    const r = await Effect.runPromise(
+      program.pipe(Effect.provide(crypto.layerPrefetching("ecdsa-p256", 2)), Effect.scoped)
+    )
+    expect(r).toEqual({ kinds: ["ecdsa", "ecdsa", "ecdsa"], distinct: 3, other: "rsa" })
+  })
 })

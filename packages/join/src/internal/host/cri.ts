@@ -1,14 +1,16 @@
 /**
  * A minimal CRI client: `runtime.v1.RuntimeService/Version` and `/Status` over
- * the runtime's Unix socket with @grpc/grpc-js. The message definitions are the
- * subset in cri-api.proto, inlined here as a protobufjs JSON descriptor so the
- * bundled CLI needs no .proto file at run time.
+ * the runtime's Unix socket with @grpc/grpc-js, the messages encoded by cri-wire.ts.
+ * CRI_DESCRIPTOR is the subset of cri-api.proto those messages come from, as a protobufjs
+ * JSON descriptor: the tests check it against the .proto and the codec against protobufjs.
  */
 import { Duration, Effect } from "effect"
 import { causeText } from "../../cause-text.js"
 import { HostError } from "../../host/errors.js"
 import type { CriCondition, CriVersion } from "../../host/host.js"
+import { decodeStatusResponse, decodeVersionResponse, encodeStatusRequest, encodeVersionRequest } from "./cri-wire.js"
 
+/** The messages and methods of cri-api.proto the join uses, as a protobufjs JSON descriptor. */
 export const CRI_DESCRIPTOR = {
   nested: {
     runtime: {
@@ -67,45 +69,32 @@ const grpcDetail = (endpoint: string, e: unknown): string => {
   return `${endpoint}: ${text}`
 }
 
-type Unary = (req: object, options: { deadline: Date }, cb: (err: Error | null, res: unknown) => void) => void
-
-/** Calls one RuntimeService method on the socket at `hostSocket` (a host path). */
-const callRuntime = (
+/** Calls one RuntimeService method on the socket at `hostSocket` (a host path), with its codec. */
+const callRuntime = <A>(
   endpoint: string,
   hostSocket: string,
   method: "Version" | "Status",
-  request: object,
+  request: Buffer,
+  decode: (response: Buffer) => A,
   timeout: Duration.DurationInput
 ) =>
   Effect.tryPromise({
     try: async () => {
-      // Both are CommonJS: under a bundler the named exports may sit on `default`.
-      const [grpcNs, loaderNs] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")])
+      // CommonJS: under a bundler the named exports may sit on `default`.
+      const grpcNs = await import("@grpc/grpc-js")
       const grpc = (grpcNs as unknown as { default?: typeof grpcNs }).default ?? grpcNs
-      const loader = (loaderNs as unknown as { default?: typeof loaderNs }).default ?? loaderNs
-      const definition = loader.fromJSON(CRI_DESCRIPTOR as unknown as Parameters<typeof loader.fromJSON>[0], {
-        keepCase: true,
-        defaults: true
-      })
-      const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-        runtime: {
-          v1: {
-            RuntimeService: new (
-              address: string,
-              creds: unknown,
-              options?: object
-            ) => Record<"Version" | "Status", Unary> & { close(): void }
-          }
-        }
-      }
-      const client = new pkg.runtime.v1.RuntimeService(`unix://${hostSocket}`, grpc.credentials.createInsecure(), {
+      const client = new grpc.Client(`unix://${hostSocket}`, grpc.credentials.createInsecure(), {
         "grpc.max_reconnect_backoff_ms": 1000
       })
       try {
-        return await new Promise<unknown>((resolve, reject) => {
-          const fn = client[method].bind(client)
-          fn(request, { deadline: new Date(Date.now() + Duration.toMillis(Duration.decode(timeout))) }, (err, res) =>
-            err ? reject(err) : resolve(res)
+        return await new Promise<A>((resolve, reject) => {
+          client.makeUnaryRequest(
+            `/runtime.v1.RuntimeService/${method}`,
+            (r: Buffer) => r,
+            decode,
+            request,
+            { deadline: new Date(Date.now() + Duration.toMillis(Duration.decode(timeout))) },
+            (err, res) => (err ? reject(err) : res === undefined ? reject(new Error("no response")) : resolve(res))
           )
         })
       } finally {
@@ -115,27 +104,18 @@ const callRuntime = (
     catch: (e) => new HostError({ reason: "CriUnavailable", endpoint, detail: grpcDetail(endpoint, e), cause: e })
   })
 
-export const criVersion = (endpoint: string, hostSocket: string, timeout: Duration.DurationInput = "5 seconds") =>
-  Effect.map(callRuntime(endpoint, hostSocket, "Version", { version: "v1" }, timeout), (r): CriVersion => {
-    // Field names as in the .proto (keepCase): the JSON descriptor is not camel-cased by the loader.
-    const v = r as { runtime_name?: string; runtime_version?: string; runtime_api_version?: string }
-    return {
-      runtimeName: v.runtime_name ?? "",
-      runtimeVersion: v.runtime_version ?? "",
-      runtimeApiVersion: v.runtime_api_version ?? ""
-    }
-  })
+/** `RuntimeService/Version` (asking for API v1). */
+export const criVersion = (
+  endpoint: string,
+  hostSocket: string,
+  timeout: Duration.DurationInput = "5 seconds"
+): Effect.Effect<CriVersion, HostError> =>
+  callRuntime(endpoint, hostSocket, "Version", encodeVersionRequest({ version: "v1" }), decodeVersionResponse, timeout)
 
-export const criStatus = (endpoint: string, hostSocket: string, timeout: Duration.DurationInput = "5 seconds") =>
-  Effect.map(
-    callRuntime(endpoint, hostSocket, "Status", { verbose: false }, timeout),
-    (r): ReadonlyArray<CriCondition> => {
-      const s = r as { status?: { conditions?: ReadonlyArray<Partial<CriCondition>> } }
-      return (s.status?.conditions ?? []).map((c) => ({
-        type: c.type ?? "",
-        status: c.status === true,
-        reason: c.reason ?? "",
-        message: c.message ?? ""
-      }))
-    }
-  )
+/** `RuntimeService/Status`: the runtime's conditions. */
+export const criStatus = (
+  endpoint: string,
+  hostSocket: string,
+  timeout: Duration.DurationInput = "5 seconds"
+): Effect.Effect<ReadonlyArray<CriCondition>, HostError> =>
+  callRuntime(endpoint, hostSocket, "Status", encodeStatusRequest({ verbose: false }), decodeStatusResponse, timeout)

@@ -12,7 +12,7 @@ import { KubeApiError } from "../../kube-api/errors.js"
 import type { ClientOptions, ConfigMap, KubeApiService, KubeClient, Secret } from "../../kube-api/kube-api.js"
 import { type Kubeconfig, selectCluster, selectUser } from "../../kubeconfig/kubeconfig.js"
 import { Output } from "../../output.js"
-import { cappedAgent, isHttpsAgent } from "./capped-agent.js"
+import { cappedAgent, isHttpsAgent, sharedSecureContext } from "./capped-agent.js"
 import { toError } from "./errors.js"
 import { loadClientNode } from "./load.js"
 import { watchStream } from "./watch.js"
@@ -90,6 +90,7 @@ export const makeClient = (
     // Each attempt gets an AbortSignal, so a deadline or an interruption really cancels the request,
     // and its own capped agent (the attempts whose response outgrew the cap are remembered by signal).
     const tripped = new WeakSet<AbortSignal>()
+    const secureContext = sharedSecureContext()
     const withSignal = (signal: AbortSignal, csrVersion: "v1" | "v1beta1" = "v1") => ({
       middleware: [
         {
@@ -98,7 +99,7 @@ export const makeClient = (
             // --dry-run: the API server validates and admits every write, and stores none.
             if (dryRun && ctx.getHttpMethod() !== k8s.HttpMethod.GET) ctx.setQueryParam("dryRun", "All")
             const agent = ctx.getAgent()
-            if (isHttpsAgent(agent)) ctx.setAgent(cappedAgent(agent, () => tripped.add(signal)))
+            if (isHttpsAgent(agent)) ctx.setAgent(cappedAgent(agent, () => tripped.add(signal), secureContext))
             if (csrVersion === "v1beta1") {
               const moved = toV1beta1(ctx.getUrl(), ctx.getBody())
               ctx.setUrl(moved.url)

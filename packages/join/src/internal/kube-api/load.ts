@@ -11,5 +11,9 @@ let loaded: Promise<ClientNode> | undefined
 
 /** client-node, imported once on first use. */
 export const loadClientNode: Effect.Effect<ClientNode> = Effect.promise(
-  () => (loaded ??= import("@kubernetes/client-node"))
+  () =>
+    // The CLI's bundle gives it as the default export of a CommonJS file (with a V8 code cache, see build.mjs).
+    (loaded ??= import("@kubernetes/client-node").then((m: ClientNode | { readonly default: ClientNode }) =>
+      "default" in m ? m.default : m
+    ))
 )
