@@ -107,6 +107,8 @@ export interface FaultProxyOptions {
   readonly upstreamClient: { readonly cert: string; readonly key: string }
   /** Text replacements applied to every non-streaming response body (e.g. the target's address to the proxy's). */
   readonly rewrite?: ReadonlyArray<readonly [from: string, to: string]>
+  /** A rewrite of whole non-streaming response bodies of one kind (after `rewrite`), e.g. a timing to pin down. */
+  readonly transform?: (kind: string, body: string) => string
   /** Pause between two trickled bytes (default: none, but each byte its own write). */
   readonly trickleDelayMs?: number
 }
@@ -391,6 +393,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
       ur.on("end", () => {
         let text = Buffer.concat(chunks).toString("utf8")
         for (const [from, to] of options.rewrite ?? []) text = text.split(from).join(to)
+        if (options.transform && status === 200) text = options.transform(kind, text)
         const body = Buffer.from(text)
         if (fault === "trickle") {
           const head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ""}\r\n${Object.entries(outHeaders)

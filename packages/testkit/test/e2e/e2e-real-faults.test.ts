@@ -27,6 +27,8 @@ import {
 import { startRealCluster, stopRealCluster } from "./real-helpers.js"
 
 const FULL = process.env["KUBEADM_TS_FAULTS"] === "full"
+/** `kind:fault[:persistent]`, to run one cell while investigating it. */
+const ONLY = process.env["KUBEADM_TS_FAULTS_ONLY"]
 
 let cluster: RealClusterService | undefined
 let p: ProxiedCluster
@@ -63,7 +65,10 @@ const cellsFor = (kinds: ReadonlyArray<string>, persistentKinds: ReadonlyArray<s
         fault: persistentFaults[i % persistentFaults.length] ?? "500",
         persistent: true
       }))
-  return [...oneShot, ...persistent]
+  const all = [...oneShot, ...persistent]
+  if (ONLY === undefined) return all
+  const [kind, fault, persistentFlag] = ONLY.split(":")
+  return [{ kind: kind ?? "", fault: (fault ?? "500") as ProxyFault, persistent: persistentFlag === "persistent" }]
 }
 
 const rows: Array<CellRow> = []
@@ -107,9 +112,15 @@ describe("fault matrix, worker join", () => {
           kind: cell.kind,
           fault: cell.fault,
           persistent: cell.persistent,
-          ...(cell.fault === "tls-hang" ? { connection: Math.max(0, connections.indexOf(cell.kind)) } : {})
+          ...(cell.fault === "tls-hang"
+            ? {
+                connection: Number(
+                  process.env["KUBEADM_TS_FAULTS_CONNECTION"] ?? Math.max(0, connections.indexOf(cell.kind))
+                )
+              }
+            : {})
         })
-        const { outcome } = await joinInProcess(
+        const { outcome, lines } = await joinInProcess(
           p,
           { nodeName: `faults-w${n}`, deadline: cell.persistent ? "150 seconds" : "120 seconds" },
           root
@@ -120,7 +131,12 @@ describe("fault matrix, worker join", () => {
             ? (outcome.message.split("\n")[0]?.slice(0, 160) ?? "")
             : torn.length > 0
               ? `torn: ${torn.join(", ")}`
-              : ""
+              : outcome.result === "hung"
+                ? `last: ${lines
+                    .slice(-3)
+                    .map((l) => l.text)
+                    .join(" | ")}`
+                : ""
         rows.push({ join: "worker", ...cell, outcome: outcome.result, hits: hits.hits(), note })
         expect(torn, `${cell.kind} ${cell.fault}`).toEqual([])
         expect(outcome.result, `${cell.kind} ${cell.fault}: ${note}`).not.toBe("hung")
