@@ -59,6 +59,13 @@ export interface ArmedFault {
   readonly persistent?: boolean
   /** tls-hang only: the 0-based ordinal of the connection to hang, counted from `reset()`. */
   readonly connection?: number
+  /**
+   * tls-hang only, instead of `connection`: hang the first connection accepted once a request
+   * of this kind has been answered with success (when the join makes its requests one after
+   * the other, the connection of the request that follows it). Not thrown off by the retries of
+   * other faults armed in the same run, as an ordinal would be.
+   */
+  readonly afterKind?: string
 }
 
 /** How one armed fault fared. */
@@ -243,13 +250,14 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     a.hits++
     return a.fault
   }
+  const answered = new Set<string>()
   const hangs = (ordinal: number): boolean => {
-    const a = armed.find(
-      (f) =>
-        f.fault === "tls-hang" &&
-        f.connection !== undefined &&
-        (f.persistent === true ? ordinal >= f.connection : ordinal === f.connection)
-    )
+    const a = armed.find((f) => {
+      if (f.fault !== "tls-hang") return false
+      if (f.afterKind !== undefined) return answered.has(f.afterKind) && (f.persistent === true || f.hits === 0)
+      const n = f.connection ?? 0
+      return f.persistent === true ? ordinal >= n : ordinal === n
+    })
     if (a) a.hits++
     return a !== undefined
   }
@@ -375,6 +383,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
       for (const [k, v] of Object.entries(ur.headers))
         if (!HOP_BY_HOP.has(k) && k !== "content-length" && v !== undefined) outHeaders[k] = v
       const status = ur.statusCode ?? 502
+      if (status < 400) answered.add(kind)
       if (streaming) {
         if (fault === "trickle") {
           const head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ""}\r\n${Object.entries(outHeaders)
@@ -443,6 +452,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
       return { hits: () => a.hits }
     },
     reset: () => {
+      answered.clear()
       armed = []
       log = []
       connections = []

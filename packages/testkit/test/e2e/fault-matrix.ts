@@ -26,7 +26,7 @@ import {
   withTimeouts,
   workerWorkflow
 } from "@kubeadm-ts/join"
-import { run, silentReporter } from "@kubeadm-ts/workflow"
+import { collectingReporter, type PhaseEvent, run } from "@kubeadm-ts/workflow"
 import { type FaultProxy, type ProxyFault, servingCertificate, startFaultProxy } from "../../src/faults/fault-proxy.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import type { NodeHost } from "../../src/real/node-process.js"
@@ -131,7 +131,7 @@ export const joinInProcess = async (
   p: ProxiedCluster,
   j: InProcessJoin,
   root: string
-): Promise<{ outcome: CellOutcome; lines: ReadonlyArray<OutputLine> }> => {
+): Promise<{ outcome: CellOutcome; lines: ReadonlyArray<OutputLine>; phases: ReadonlyArray<string> }> => {
   const { cluster } = p
   const flags = {
     ...defaultJoinFlags,
@@ -166,7 +166,7 @@ export const joinInProcess = async (
   // short waits, so a persistent fault ends in its error well inside the cell's deadline
   const config = {
     ...loaded.right.config,
-    discovery: { ...loaded.right.config.discovery, timeout: seconds(45) },
+    discovery: { ...loaded.right.config.discovery, timeout: seconds(20) },
     timeouts: {
       controlPlaneComponentHealthCheck: seconds(20),
       kubeletHealthCheck: seconds(20),
@@ -177,6 +177,8 @@ export const joinInProcess = async (
     }
   }
   const lines = Ref.unsafeMake<ReadonlyArray<OutputLine>>([])
+  const events = Ref.unsafeMake<ReadonlyArray<PhaseEvent>>([])
+  const reporter = collectingReporter(events)
   const overrides = { health: health.layerDryRun, kubelet: kubelet.layerDryRun, output: output.fake(lines) }
   const input = { config, options }
   const around = <R, E>(e: Effect.Effect<void, E, R>) =>
@@ -186,10 +188,10 @@ export const joinInProcess = async (
     )
   const program: Effect.Effect<void, { readonly _tag: string; readonly message: string }> = j.controlPlane
     ? around(run(Either.getOrThrow(withTimeouts(config.timeouts)(joinWorkflow)))).pipe(
-        Effect.provide(Layer.merge(controlPlaneLayer(input, overrides), silentReporter))
+        Effect.provide(Layer.merge(controlPlaneLayer(input, overrides), reporter))
       )
     : around(run(Either.getOrThrow(withTimeouts(config.timeouts)(workerWorkflow)))).pipe(
-        Effect.provide(Layer.merge(joinLayer(input, overrides), silentReporter))
+        Effect.provide(Layer.merge(joinLayer(input, overrides), reporter))
       )
   const result = await Effect.runPromise(
     program.pipe(
@@ -208,7 +210,10 @@ export const joinInProcess = async (
       })
     )
   )
-  return { outcome: result, lines: Ref.get(lines).pipe(Effect.runSync) }
+  const phases = Ref.get(events)
+    .pipe(Effect.runSync)
+    .flatMap((e) => (e._tag === "Succeeded" ? [`${e.phase} ${Duration.format(e.duration)}`] : []))
+  return { outcome: result, lines: Ref.get(lines).pipe(Effect.runSync), phases }
 }
 
 /** What a cell may never leave under the rootfs: temp files, empty files, or config/PEM files that do not parse. */
