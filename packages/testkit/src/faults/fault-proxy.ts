@@ -238,6 +238,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
   let connections: Array<string | undefined> = []
   const sockets = new Set<net.Socket>()
   const rawOf = new WeakMap<net.Socket, { raw: net.Socket; ordinal: number }>()
+  const secureSockets = new WeakMap<net.Socket, tls.TLSSocket>()
   const secureContext = tls.createSecureContext({
     cert: options.serving.cert,
     key: options.serving.key,
@@ -312,8 +313,9 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     const fault = takeFault(kind)
     log.push({ kind, connection: ordinal, ...(fault !== undefined ? { fault } : {}) })
 
-    const peer = socket as tls.TLSSocket
-    const authenticated = verifiedPeer(peer)
+    // every connection of this server is a TLSSocket made below
+    const peer = secureSockets.get(socket)
+    const authenticated = peer !== undefined && verifiedPeer(peer)
     if (options.flavour === "etcd" && !authenticated) {
       // etcd requires a client certificate of its CA
       res.writeHead(401, { "content-type": "application/json" }).end('{"code":16,"message":"no client certificate"}')
@@ -347,7 +349,10 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     headers["host"] = `${options.target.host}:${options.target.port}`
     if (options.flavour === "kube-apiserver" && authenticated) {
       // the aggregation layer's way: the front proxy vouches for the user its client certificate names
-      const subject = peer.getPeerCertificate().subject as unknown as Record<string, string | string[] | undefined>
+      const subject = peer.getPeerCertificate().subject as unknown as Record<
+        string,
+        string | string[] | undefined
+      >
       const cn = subject["CN"]
       const o = subject["O"]
       headers["x-remote-user"] = Array.isArray(cn) ? (cn[0] ?? "") : (cn ?? "")
@@ -433,6 +438,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
       rejectUnauthorized: false
     })
     rawOf.set(secure, { raw, ordinal })
+    secureSockets.set(secure, secure)
     secure.on("error", () => raw.destroy())
     httpServer.emit("connection", secure)
   })

@@ -39,13 +39,15 @@ const ONLY_JOIN = process.env["KUBEADM_TS_FAULTS_JOIN"]
 
 let cluster: RealClusterService | undefined
 let p: ProxiedCluster
+/** Set once the proxies run: what afterAll closes. */
+let proxies: ProxiedCluster | undefined
 beforeAll(async () => {
   cluster = await startRealCluster()
-  p = await proxyCluster(cluster)
+  p = proxies = await proxyCluster(cluster)
 }, 300_000)
 afterAll(async () => {
-  await p?.api.close()
-  await p?.etcd.close()
+  await proxies?.api.close()
+  await proxies?.etcd.close()
   await stopRealCluster(cluster)
 }, 60_000)
 

@@ -109,6 +109,11 @@ export const proxyCluster = async (cluster: RealClusterService): Promise<Proxied
   return { cluster, api, etcd }
 }
 
+const tagOf = (o: object): string => {
+  const tag = (o as { _tag?: unknown })._tag
+  return typeof tag === "string" ? tag : ""
+}
+
 /** How one cell ended. */
 export type CellOutcome =
   | { readonly result: "joined" }
@@ -205,7 +210,7 @@ export const joinInProcess = async (
           result: "failed",
           tag: e.left._tag,
           message: e.left.message,
-          causeTag: typeof cause === "object" && cause !== null ? String((cause as { _tag?: unknown })._tag ?? "") : ""
+          causeTag: typeof cause === "object" && cause !== null ? tagOf(cause) : ""
         }
       })
     )
