@@ -349,10 +349,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     headers["host"] = `${options.target.host}:${options.target.port}`
     if (options.flavour === "kube-apiserver" && authenticated) {
       // the aggregation layer's way: the front proxy vouches for the user its client certificate names
-      const subject = peer.getPeerCertificate().subject as unknown as Record<
-        string,
-        string | string[] | undefined
-      >
+      const subject = peer.getPeerCertificate().subject as unknown as Record<string, string | string[] | undefined>
       const cn = subject["CN"]
       const o = subject["O"]
       headers["x-remote-user"] = Array.isArray(cn) ? (cn[0] ?? "") : (cn ?? "")
