@@ -294,10 +294,15 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     const bytes = async (buf: Buffer) => {
       for (let i = 0; i < buf.length && !socket.destroyed; i++) await one(buf.subarray(i, i + 1))
     }
-    await bytes(Buffer.from(head))
-    if (Buffer.isBuffer(body)) await bytes(body)
-    else for await (const chunk of body) await bytes(chunk)
-    socket.end()
+    try {
+      await bytes(Buffer.from(head))
+      if (Buffer.isBuffer(body)) await bytes(body)
+      else for await (const chunk of body) await bytes(chunk)
+      socket.end()
+    } catch {
+      // the server or the client went away mid-way: so does the other side
+      socket.destroy()
+    }
   }
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -395,6 +400,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
           return
         }
         res.writeHead(status, outHeaders)
+        ur.on("error", () => res.destroy())
         ur.pipe(res)
         return
       }
