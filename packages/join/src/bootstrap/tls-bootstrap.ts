@@ -152,9 +152,13 @@ const awaitCertificate = (
         )
       )
   })
+  // Rounds back off (200 ms, growing by half, at most 5 s): a server that keeps refusing the watch
+  // is not asked several times a second until the deadline.
+  const pause = Schedule.exponential("200 millis", 1.5).pipe(Schedule.union(Schedule.spaced("5 seconds")))
   const untilIssued = Schedule.identity<Option.Option<string>>().pipe(
     Schedule.whileInput(Option.isNone),
-    Schedule.addDelay(() => Duration.millis(200))
+    Schedule.intersect(pause),
+    Schedule.map(([cert]) => cert)
   )
   return Effect.repeat(round, untilIssued).pipe(Effect.flatMap((cert) => Effect.orDie(cert)))
 }
