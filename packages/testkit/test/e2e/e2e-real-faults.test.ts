@@ -36,6 +36,9 @@ import { startRealCluster, stopRealCluster } from "./real-helpers.js"
 const FULL = process.env["KUBEADM_TS_FAULTS"] === "full"
 /** `worker` or `control-plane`: only that join's matrix (soak runs). */
 const ONLY_JOIN = process.env["KUBEADM_TS_FAULTS_JOIN"]
+/** Comma-separated request kinds: the full matrix of these only (soak runs, investigations). */
+const ONLY_KINDS = process.env["KUBEADM_TS_FAULTS_KINDS"]?.split(",")
+const chosen = (kinds: ReadonlyArray<string>) => (ONLY_KINDS ? kinds.filter((k) => ONLY_KINDS.includes(k)) : kinds)
 
 let cluster: RealClusterService | undefined
 let p: ProxiedCluster
@@ -348,7 +351,7 @@ describe.skipIf(ONLY_JOIN === "worker")("fault matrix, control-plane join", () =
       const apiOrder = p.api.connectionKinds()
       const etcdOrder = p.etcd.connectionKinds()
       await runAll(
-        fullMatrix(CONTROL_PLANE_KINDS, (k) => (proxyOf(k) === "etcd" ? etcdOrder : apiOrder)),
+        fullMatrix(chosen(CONTROL_PLANE_KINDS), (k) => (proxyOf(k) === "etcd" ? etcdOrder : apiOrder)),
         controlPlaneRun
       )
     }, 14_400_000)
