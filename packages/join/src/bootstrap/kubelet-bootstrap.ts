@@ -34,6 +34,8 @@ export interface BootstrapInput {
   readonly csrApiVersion: CsrApiVersion
   /** What the check for an existing Node of this name found. */
   readonly existing: NodeCheck
+  /** How long a bootstrap done here (in-process) may take: the configuration's `timeouts.tlsBootstrap`. */
+  readonly timeout?: Duration.Duration
 }
 
 /** The wait for a usable kubelet.conf. */

@@ -113,7 +113,9 @@ const awaitCertificate = (
   client: KubeClient,
   csrName: string,
   apiVersion: CsrApiVersion,
-  report: (detail: PendingDetail) => Effect.Effect<void>
+  report: (detail: PendingDetail) => Effect.Effect<void>,
+  /** A read or watch failure that the next round retries (named by the timeout error if it comes). */
+  recovered: (e: KubeApiError) => Effect.Effect<void> = () => Effect.void
 ): Effect.Effect<string, TlsBootstrapError> => {
   const requestFailed = (cause: KubeApiError) => new TlsBootstrapError({ reason: "RequestFailed", csrName, cause })
   const deleted = new TlsBootstrapError({ reason: "Deleted", csrName })
@@ -147,13 +149,17 @@ const awaitCertificate = (
         Stream.runHead,
         Effect.map(Option.flatten),
         Effect.catchTag("KubeApiError", (e) =>
-          watchRecovers(e) ? Effect.succeed(Option.none<string>()) : Effect.fail(requestFailed(e))
+          watchRecovers(e) ? Effect.as(recovered(e), Option.none<string>()) : Effect.fail(requestFailed(e))
         )
       )
   })
+  // Rounds back off (200 ms, growing by half, at most 5 s): a server that keeps refusing the watch
+  // is not asked several times a second until the deadline.
+  const pause = Schedule.exponential("200 millis", 1.5).pipe(Schedule.union(Schedule.spaced("5 seconds")))
   const untilIssued = Schedule.identity<Option.Option<string>>().pipe(
     Schedule.whileInput(Option.isNone),
-    Schedule.addDelay(() => Duration.millis(200))
+    Schedule.intersect(pause),
+    Schedule.map(([cert]) => cert)
   )
   return Effect.repeat(round, untilIssued).pipe(Effect.flatMap((cert) => Effect.orDie(cert)))
 }
@@ -199,7 +205,12 @@ export const tlsBootstrap = (
       )
 
     // What the timeout error names: the CSR once created, and what it was last waiting for.
-    const seen = yield* Ref.make<{ readonly csrName?: string; readonly pending?: PendingDetail }>({})
+    const seen = yield* Ref.make<{
+      readonly csrName?: string
+      readonly pending?: PendingDetail
+      /** The last watch failure retried: a timeout then names the server and the cause, not just the wait. */
+      readonly lastFailure?: string
+    }>({})
     const run = Effect.gen(function* () {
       const created = yield* client
         .createCsr(kubeletCsr(requestPem, keys.kind, apiVersion))
@@ -216,7 +227,8 @@ export const tlsBootstrap = (
           Effect.flatMap((changed) => (changed ? progress({ kind: "pending", csrName, detail }) : Effect.void)),
           Effect.zipRight(observed(`CSR "${csrName}": ${detail}`))
         )
-      const issued = yield* awaitCertificate(client, csrName, apiVersion, report)
+      const recovered = (e: KubeApiError) => Ref.update(seen, (s) => ({ ...s, lastFailure: e.message }))
+      const issued = yield* awaitCertificate(client, csrName, apiVersion, report, recovered)
       const keyPem = yield* Effect.promise(() => privateKeyToPem(keys.privateKey, "traditional"))
       const certPem = issued.endsWith("\n") ? issued : issued + "\n"
       yield* progress({ kind: "issued", csrName })
@@ -227,7 +239,13 @@ export const tlsBootstrap = (
         new TlsBootstrapError({
           reason: "Timeout",
           ...(s.csrName !== undefined ? { csrName: s.csrName } : {}),
-          ...(s.pending !== undefined ? { detail: s.pending } : {})
+          ...(s.pending !== undefined || s.lastFailure !== undefined
+            ? {
+                detail: [s.pending, s.lastFailure !== undefined ? `last failure: ${s.lastFailure}` : undefined]
+                  .filter((x) => x !== undefined)
+                  .join("; ")
+              }
+            : {})
         })
       )
     )

@@ -21,7 +21,13 @@ export interface EnsuredMember {
   readonly reused: boolean
 }
 
-const isDuplicatePeer = (e: EtcdError) => e.reason === "Rejected" && /peer ?urls? already exists/i.test(e.message)
+/**
+ * Our add already went through (a retry after a lost answer, or a racing run): etcd says the peer
+ * URL exists, or, when the retry comes within the same second, that the member ID exists (etcd
+ * derives the ID from the peer URLs, the cluster name and the time in seconds).
+ */
+const isDuplicatePeer = (e: EtcdError) =>
+  e.reason === "Rejected" && /peer ?urls? already exists|member id already exist/i.test(e.message)
 
 /** Unnamed (not yet started) members other than ours get their hex ID as name, as current kubeadm does. */
 export const initialClusterOf = (

@@ -3,7 +3,7 @@
  * does so) and writing its manifest: the top-level `etcd-join` phase on clusters with
  * ControlPlaneKubeletLocalMode, `control-plane-join/etcd` before (see kubeadm-behaviour).
  */
-import { Duration, Effect } from "effect"
+import { Clock, Duration, Effect } from "effect"
 import { hexId } from "../etcd/etcd.js"
 import { ensureMember, waitForMember } from "../etcd/join-member.js"
 import { awaiting, observed } from "../events/events.js"
@@ -32,6 +32,7 @@ export const run: Effect.Effect<
   JoinDataError | ControlPlaneJoinError | RootFsError,
   JoinContext | JoinData | Output | Host | RootFs | KubeApi | Etcd
 > = Effect.gen(function* () {
+  const started = yield* Clock.currentTimeMillis
   const out = yield* Output
   const { config } = yield* JoinContext
   const cfg = yield* controlPlaneConfig
@@ -72,8 +73,13 @@ export const run: Effect.Effect<
   yield* out.info(
     `[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${Duration.format((config.timeouts ?? defaultTimeouts).etcdAPICall)}`
   )
+  // The wait's own deadline comes a second before the phase's, so its error names the last
+  // failure (endpoint and cause) rather than only that time ran out.
+  const budget = Duration.toMillis((config.timeouts ?? defaultTimeouts).etcdAPICall)
+  const elapsed = (yield* Clock.currentTimeMillis) - started
   yield* waitForMember(client, peerURL, {
     learner,
+    timeout: Duration.millis(Math.max(1000, budget - elapsed - 1000)),
     onProgress: (note) => Effect.zipRight(out.detail(2, `[etcd] ${note}`), observed(note))
   }).pipe(
     awaiting({

@@ -120,7 +120,8 @@ export const run = Effect.gen(function* () {
       nodeName,
       caPem: cluster.caPem,
       csrApiVersion: behaviour.csrApiVersion,
-      existing
+      existing,
+      ...(config.timeouts?.tlsBootstrap !== undefined ? { timeout: config.timeouts.tlsBootstrap } : {})
     })
     return yield* kubelet.start
   })

@@ -43,7 +43,7 @@ export const nodeLabels = (nodeName: string): Record<string, string> => {
  * the `kubelet-client-current.pem` symlink, and `kubelet.conf` (0600) pointing at it. Finally
  * the Node is registered with the new identity.
  */
-export const selfBootstrap = (input: Pick<BootstrapInput, "bootstrap" | "nodeName" | "csrApiVersion">) =>
+export const selfBootstrap = (input: Pick<BootstrapInput, "bootstrap" | "nodeName" | "csrApiVersion" | "timeout">) =>
   Effect.gen(function* () {
     const fs = yield* RootFs
     const out = yield* Output
@@ -55,6 +55,7 @@ export const selfBootstrap = (input: Pick<BootstrapInput, "bootstrap" | "nodeNam
       kubeconfig: input.bootstrap,
       nodeName: input.nodeName,
       apiVersion: input.csrApiVersion,
+      ...(input.timeout !== undefined ? { timeout: input.timeout } : {}),
       onProgress: (p) => {
         switch (p.kind) {
           case "csr-created":

@@ -65,11 +65,23 @@ export const post = (
               )
             )
           }
-          if ((res.statusCode ?? 500) >= 400 || typeof json.error === "string") {
-            const msg = text(json.message, text(json.error, `HTTP ${res.statusCode}`))
-            // 503 from the gateway means etcd itself is not serving (no leader yet): retryable
-            const reason = res.statusCode === 503 ? "Unreachable" : "Rejected"
-            return resume(Effect.fail(new EtcdError({ reason, detail: msg })))
+          const status = res.statusCode ?? 500
+          if (status >= 400 || typeof json.error === "string") {
+            const msg = text(json.message, text(json.error, `HTTP ${status}`))
+            // Another attempt may do for 503 (gRPC Unavailable: no leader yet), 429 (ResourceExhausted:
+            // throttled) and other 5xx; etcd's refusals (FailedPrecondition, InvalidArgument, ...) are 4xx.
+            if (status !== 429 && status < 500)
+              return resume(Effect.fail(new EtcdError({ reason: "Rejected", detail: msg })))
+            const failure = Effect.fail(
+              new EtcdError({ reason: "Unreachable", detail: `${endpoint}: ${msg} (HTTP ${status})` })
+            )
+            // a Retry-After is honoured (bounded) before the caller's schedule takes over
+            const retryAfter = Number(res.headers["retry-after"] ?? "")
+            return resume(
+              Number.isInteger(retryAfter) && retryAfter > 0
+                ? Effect.zipRight(Effect.sleep(Duration.seconds(Math.min(retryAfter, 10))), failure)
+                : failure
+            )
           }
           resume(Effect.succeed(json))
         })
@@ -140,9 +152,18 @@ export const endpointStatus = (endpoint: string, tls: EtcdTls, timeout?: Duratio
     }))
   )
 
+/**
+ * The reads (member list, status) are idempotent: a reset, a timeout, a 503 or a 429 is retried
+ * for a short while, as etcd's own client does for reads. The changes are retried by their
+ * callers, which know whether a retry is safe (join-member.ts: a repeated add finds its member).
+ */
+const READ_RETRY_BUDGET = "10 seconds"
+const retriedRead = <A>(read: Effect.Effect<A, EtcdError>) =>
+  read.pipe(Effect.retry({ schedule: etcdCallRetry(READ_RETRY_BUDGET), while: (e) => e.reason === "Unreachable" }))
+
 const gatewayClient = (endpoints: ReadonlyArray<string>, tls: EtcdTls): EtcdClient => ({
   endpoints,
-  members: listMembers(endpoints, tls),
+  members: retriedRead(listMembers(endpoints, tls)),
   add: (peerURL, { learner }) => addMember(endpoints, tls, peerURL, learner),
   // etcd answers "unhealthy cluster" until a quorum has been connected for 5 s
   remove: (id) =>
@@ -150,14 +171,14 @@ const gatewayClient = (endpoints: ReadonlyArray<string>, tls: EtcdTls): EtcdClie
       Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" })
     ),
   promote: (id) => promoteMember(endpoints, tls, id),
-  status: (endpoint) => endpointStatus(endpoint, tls)
+  status: (endpoint) => retriedRead(endpointStatus(endpoint, tls))
 })
 
 /** Connects like kubeadm: list members through the given endpoints, then use their client URLs. */
 export const service: EtcdService = {
   connect: (endpoints, tls) =>
     Effect.gen(function* () {
-      const members = yield* listMembers(endpoints, tls).pipe(
+      const members = yield* retriedRead(listMembers(endpoints, tls)).pipe(
         Effect.mapError(
           (e) =>
             new EtcdError({ reason: e.reason, detail: `error syncing endpoints with etcd: ${e.message}`, cause: e })

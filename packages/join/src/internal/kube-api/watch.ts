@@ -4,6 +4,7 @@
  * fails the stream instead of growing the process; interrupting the stream closes it.
  */
 import { Effect, Stream } from "effect"
+import type * as https from "node:https"
 import { MAX_RESPONSE_BYTES, ResponseTooLarge } from "../../body-limit.js"
 import { causeText } from "../../cause-text.js"
 import { KubeApiError } from "../../kube-api/errors.js"
@@ -25,6 +26,13 @@ export interface WatchSpec<A> {
   readonly decode: (object: never) => A
 }
 
+/**
+ * How long a watch may take to answer (connection, TLS handshake, response headers); the
+ * same bound as one API call's attempt. Without it a handshake that never completes, or a
+ * server that never answers, would hold the watch, and the join, forever.
+ */
+export const WATCH_ANSWER_WITHIN_MS = 10_000
+
 const isEventType = (type: string): type is WatchEvent<unknown>["type"] =>
   type === "ADDED" || type === "MODIFIED" || type === "DELETED"
 
@@ -38,7 +46,22 @@ export const watchStream = <A>(
     let tripped = false
     let closed = false
     let controller: AbortController | undefined
+    let agent: https.Agent | undefined
+    // client-node's Watch takes no signal before it has an answer: the agent's sockets are dropped instead
+    const unanswered = setTimeout(() => {
+      agent?.destroy()
+      fail(
+        new KubeApiError({
+          op: spec.op,
+          server: spec.server,
+          status: 0,
+          reason: "Timeout",
+          detail: `no answer within ${WATCH_ANSWER_WITHIN_MS / 1000}s`
+        })
+      )
+    }, WATCH_ANSWER_WITHIN_MS)
     const close = (end: () => void) => {
+      clearTimeout(unanswered)
       if (closed) return
       closed = true
       controller?.abort()
@@ -50,7 +73,7 @@ export const watchStream = <A>(
       getCurrentCluster: () => kc.getCurrentCluster(),
       applyToFetchOptions: async (opts: object) => {
         const init = await kc.applyToFetchOptions(opts)
-        if (isHttpsAgent(init.agent)) init.agent = cappedAgent(init.agent, () => (tripped = true))
+        if (isHttpsAgent(init.agent)) init.agent = agent = cappedAgent(init.agent, () => (tripped = true))
         return init
       }
     } as unknown as KubeConfig
@@ -85,6 +108,7 @@ export const watchStream = <A>(
             : fail(toError(k8s, spec.op, spec.server, tripped ? new ResponseTooLarge(MAX_RESPONSE_BYTES) : err))
       )
       .then((c) => {
+        clearTimeout(unanswered)
         controller = c
         if (closed) c.abort()
       })
