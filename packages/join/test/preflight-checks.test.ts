@@ -238,7 +238,10 @@ describe("Hostname check", () => {
       const fiber = yield* Effect.fork(runChecks([hostnameCheck("quiet-node")], ignoreSet([])))
       yield* TestClock.adjust(HOSTNAME_LOOKUP_TIMEOUT)
       const r = yield* Fiber.join(fiber)
-      expect(r.warnings).toEqual(['[WARNING Hostname]: hostname "quiet-node": lookup timed out after 2s'])
+      expect(r.warnings).toEqual([
+        '[WARNING Hostname]: hostname "quiet-node" could not be reached',
+        '[WARNING Hostname]: hostname "quiet-node": lookup timed out after 2s'
+      ])
     }).pipe(Effect.provide(host.fake({ lookupHost: () => Effect.never }).layer))
   )
 })

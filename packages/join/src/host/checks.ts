@@ -165,8 +165,11 @@ export const hostnameCheck = (nodeName: string): Check<Host> =>
         Effect.map((addrs) =>
           addrs.length === 0 ? CheckOutcome.warn(`hostname "${nodeName}" could not be reached`) : CheckOutcome.pass
         ),
+        // kubeadm's two warnings when the lookup fails: no address, and the resolver's error
         Effect.catchTag("HostError", (err) =>
-          Effect.succeed(CheckOutcome.warn(`hostname "${nodeName}": ${err.message}`))
+          Effect.succeed(
+            CheckOutcome.warn(`hostname "${nodeName}" could not be reached`, `hostname "${nodeName}": ${err.message}`)
+          )
         )
       )
     )

@@ -1,0 +1,60 @@
+/**
+ * The explained differences: README's "Where kubeadm-ts differs from kubeadm" section marks
+ * each entry with ids in an HTML comment (`<!-- compare: id-a, id-b -->`, invisible to readers),
+ * and each rule below says which differences an id covers. A difference counts as explained only
+ * when a rule matches it and the README still carries that id.
+ */
+import type { Area, Difference } from "./items.js"
+
+/** The heading of the README section the ids are read from. */
+export const SECTION = "## Where kubeadm-ts differs from kubeadm"
+
+/** The ids marked in the README section (every `<!-- compare: ... -->` comment under its heading). */
+export const readmeIds = (readme: string): ReadonlySet<string> => {
+  const start = readme.indexOf(SECTION)
+  if (start < 0) return new Set()
+  const rest = readme.slice(start + SECTION.length)
+  const next = rest.search(/\n## /)
+  const section = next < 0 ? rest : rest.slice(0, next)
+  const ids = new Set<string>()
+  for (const m of section.matchAll(/<!--\s*compare:\s*([^>]*?)\s*-->/g))
+    for (const id of (m[1] ?? "").split(",")) if (id.trim() !== "") ids.add(id.trim())
+  return ids
+}
+
+/** Which differences an id explains: the area and a pattern over `name: difference`. */
+export interface Rule {
+  readonly id: string
+  readonly area: Area
+  readonly pattern: RegExp
+}
+
+/** The rules; an id with no README entry explains nothing. */
+export const RULES: ReadonlyArray<Rule> = [
+  // Hostname: the resolver's own error, Node's getaddrinfo here, Go's resolver there
+  {
+    id: "hostname-resolver-error",
+    area: "output",
+    pattern:
+      /^warning: kubeadm: \[WARNING Hostname\]: hostname "<node-name>": .* \| kubeadm-ts: \[WARNING Hostname\]: hostname "<node-name>": /
+  },
+  // SystemVerification: kubeadm-ts checks the kernel version; kubeadm also reads the kernel config and the
+  // cgroup mounts, which the comparison's chroot does not have, so kubeadm prints its report and warns
+  {
+    id: "system-verification",
+    area: "output",
+    pattern:
+      /^(progress line|warning): kubeadm only: (\[preflight\] The system verification failed|KERNEL_VERSION: |OS: Linux$|\[WARNING SystemVerification\])/
+  },
+  // ImagePull: kubeadm pulls the control-plane images in preflight (none can be pulled here); kubeadm-ts does not
+  {
+    id: "image-pull",
+    area: "output",
+    pattern:
+      /^(progress line|warning): kubeadm only: (\[preflight\] (Pulling images|This might take a minute|You can also perform this action)|\[WARNING ImagePull\]|klog: "PullImage from image service failed"|klog: detected that the sandbox image)/
+  }
+]
+
+/** The id explaining this difference, if a rule matches and the README carries it. */
+export const explain = (area: Area, d: Difference, ids: ReadonlySet<string>): string | undefined =>
+  RULES.find((r) => r.area === area && ids.has(r.id) && r.pattern.test(`${d.name}: ${d.difference}`))?.id
