@@ -107,6 +107,19 @@ export interface KubeadmBehaviour {
    * 1.29, `system:masters` before.
    */
   readonly adminOrganization: string
+  /**
+   * The `O=system:masters` of the etcd healthcheck client, apiserver-etcd-client and
+   * apiserver-kubelet-client certificates: kubeadm 1.29 dropped it (kubernetes#119859, #120521;
+   * none of these clients needs the group); up to 1.28 they carry it.
+   */
+  readonly mastersOnClientCerts: boolean
+  /**
+   * kubeadm 1.37's wording of the join's progress lines (checked against 1.37 with the real
+   * kubeadm; older clusters keep the 1.15 wording): the kubeadm-config ConfigMap named when it is
+   * read, no line for the kubelet's ConfigMap download, "Starting the kubelet", the TLS bootstrap
+   * wait without dots, the download-certs folder line, kubeadm's etcd lines.
+   */
+  readonly currentWording: boolean
   /** The default imageRepository: registry.k8s.io from 1.25 (kubeadm moved off k8s.gcr.io), k8s.gcr.io before. */
   readonly defaultImageRepository: string
   /**
@@ -226,6 +239,8 @@ export const behaviourForMinor = (minor: number, gates: FeatureGates = {}): Kube
     certificatesWorldReadable: minor >= 22,
     localComponentKubeconfigs: minor >= 20,
     adminOrganization: minor >= 29 ? "kubeadm:cluster-admins" : "system:masters",
+    mastersOnClientCerts: minor <= 28,
+    currentWording: minor >= 37,
     defaultImageRepository: minor >= 25 ? "registry.k8s.io" : "k8s.gcr.io",
     etcdImageTag: ETCD_VERSIONS[minor] ?? (minor < 12 ? "3.2.24" : "3.5.15-0"),
     etcdMetricsProbe: minor >= 16,

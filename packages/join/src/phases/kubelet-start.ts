@@ -46,9 +46,10 @@ const kubeletConfigMap = (client: KubeClient, behaviour: KubeadmBehaviour) =>
   Effect.gen(function* () {
     const out = yield* Output
     const [first, second] = behaviour.kubeletConfigMaps
-    yield* out.info(
-      `[kubelet-start] Downloading configuration for the kubelet from the "${first}" ConfigMap in the kube-system namespace`
-    )
+    if (!behaviour.currentWording)
+      yield* out.info(
+        `[kubelet-start] Downloading configuration for the kubelet from the "${first}" ConfigMap in the kube-system namespace`
+      )
     const cm = yield* client.getConfigMap("kube-system", first).pipe(
       Effect.catchIf(
         (e) => e.reason === "NotFound",
@@ -111,6 +112,11 @@ export const run = Effect.gen(function* () {
       yield* out.info(`[kubelet-start] Writing kubelet configuration to file "${KUBELET_INSTANCE_CONFIG_YAML}"`)
       yield* writeInstanceConfig(criSocket)
     }
+    // (kubeadm applies instance-config.yaml to config.yaml as a patch, and says so)
+    if (behaviour.nodeLocalCriSocket && behaviour.currentWording)
+      yield* out.info(
+        '[patches] Applied patch of type "application/strategic-merge-patch+json" to target "kubeletconfiguration"'
+      )
     yield* out.info(`[kubelet-start] Writing kubelet configuration to file "${KUBELET_CONFIG_YAML}"`)
     yield* writeKubeletConfig(behaviour.nodeLocalCriSocket ? withInstanceConfig(kubeletYaml, criSocket) : kubeletYaml)
     yield* out.info(`[kubelet-start] Writing kubelet environment file with flags to file "${KUBEADM_FLAGS_ENV}"`)
@@ -122,7 +128,7 @@ export const run = Effect.gen(function* () {
       csrApiVersion: behaviour.csrApiVersion,
       existing
     })
-    return yield* kubelet.start
+    return yield* kubelet.start(behaviour.currentWording ? "current" : "v1.15")
   })
   if (behaviour.controlPlaneKubeletLocalMode) {
     // kubelet-wait-bootstrap waits and then drops bootstrap-kubelet.conf; a failed run drops it too (leftovers.ts)

@@ -18,6 +18,30 @@ export interface Printed {
 // eslint-disable-next-line no-control-regex -- ANSI colour codes, as kubeadm's system verification prints them
 const ANSI = /\u001b\[[0-9;]*m/g
 
+/**
+ * kubeadm generates a joining control plane's certificates walking a Go map, so their
+ * `[certs] Generating "x"` lines (each with its `serving cert is signed` line) come in a new
+ * order every run: each run of them is sorted by name.
+ */
+export const certsInOrder = (lines: ReadonlyArray<string>): Array<string> => {
+  const out: Array<string> = []
+  let blocks: Array<Array<string>> = []
+  const flush = () => {
+    out.push(...blocks.sort((a, b) => (a[0] ?? "").localeCompare(b[0] ?? "")).flat())
+    blocks = []
+  }
+  for (const line of lines) {
+    if (line.startsWith('[certs] Generating "')) blocks.push([line])
+    else if (/^\[certs\] \S+ serving cert is signed for /.test(line) && blocks.length > 0) blocks.at(-1)?.push(line)
+    else {
+      flush()
+      out.push(line)
+    }
+  }
+  flush()
+  return out
+}
+
 /** Splits and normalises one run's output. */
 export const printed = (stdout: string, stderr: string, side: Side): Printed => {
   const lines = (s: string) =>
@@ -29,7 +53,7 @@ export const printed = (stdout: string, stderr: string, side: Side): Printed => 
   const before = bannerAt < 0 ? out : out.slice(0, bannerAt)
   const isWarning = (l: string) => /\[WARNING /.test(l) || /^[WE]\d{4} /.test(l)
   return {
-    progress: before.filter((l) => l.trim() !== "" && !isWarning(l)).map((l) => l.trim()),
+    progress: certsInOrder(before.filter((l) => l.trim() !== "" && !isWarning(l)).map((l) => l.trim())),
     warnings: [...out, ...lines(stderr)].filter(isWarning).map((l) => l.trim().replace(KLOG_HEADER, "klog: ")),
     banner: bannerAt < 0 ? "" : out.slice(bannerAt).join("\n").trim()
   }

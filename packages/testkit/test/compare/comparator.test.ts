@@ -157,3 +157,24 @@ describe("report", () => {
     expect(t.split("\n").at(-1)).toBe(summaryLine(items))
   })
 })
+
+describe("certificate lines", () => {
+  it("sorts each run of [certs] Generating blocks (kubeadm walks a Go map), keeping the rest in place", async () => {
+    const { certsInOrder } = await import("../../src/compare/output.js")
+    expect(
+      certsInOrder([
+        '[certs] Using certificateDir folder "/etc/kubernetes/pki"',
+        '[certs] Generating "etcd/peer" certificate and key',
+        "[certs] etcd/peer serving cert is signed for DNS names [n localhost]",
+        '[certs] Generating "apiserver-etcd-client" certificate and key',
+        '[certs] Valid certificates and keys now exist in "/etc/kubernetes/pki"'
+      ])
+    ).toEqual([
+      '[certs] Using certificateDir folder "/etc/kubernetes/pki"',
+      '[certs] Generating "apiserver-etcd-client" certificate and key',
+      '[certs] Generating "etcd/peer" certificate and key',
+      "[certs] etcd/peer serving cert is signed for DNS names [n localhost]",
+      '[certs] Valid certificates and keys now exist in "/etc/kubernetes/pki"'
+    ])
+  })
+})
