@@ -39,6 +39,8 @@ import { Kubelet } from "../kubelet/kubelet.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
 import { TLS_BOOTSTRAP_TIMEOUT } from "../kubelet/wait.js"
 import { Output } from "../output.js"
+import { advertiseAddress } from "../control-plane/config.js"
+import { urlHost } from "../manifests/control-plane-config.js"
 import { RootFs } from "../rootfs/rootfs.js"
 
 /** The kubelet's ConfigMap under the name the cluster's version gives it first, the other name as a fallback. */
@@ -75,6 +77,12 @@ const renamed = (k: Kubeconfig, clusterName: string): Kubeconfig => ({
   )
 })
 
+/** The kubeconfig with every cluster's server replaced. */
+const withServer = (k: Kubeconfig, server: string): Kubeconfig => ({
+  ...k,
+  clusters: k.clusters.map((c) => ({ ...c, value: { ...c.value, server } }))
+})
+
 /** The phase body: refuse a Ready Node of this name, write the kubelet's files, bootstrap and (re)start the kubelet. */
 export const run = Effect.gen(function* () {
   const { config } = yield* JoinContext
@@ -104,8 +112,18 @@ export const run = Effect.gen(function* () {
     systemdResolvedRunning: yield* host.processRunning("systemd-resolved")
   })
 
+  // ControlPlaneKubeletLocalMode: a control-plane node's kubelet bootstraps against its own
+  // kube-apiserver (it comes up once etcd-join has added the local member), as kubeadm writes it
+  const local = config.controlPlane !== undefined && behaviour.controlPlaneKubeletLocalMode
+  const kubeletBootstrapConf = local
+    ? withServer(
+        bootstrap,
+        `https://${urlHost(yield* advertiseAddress)}:${String(config.controlPlane?.localAPIEndpoint.bindPort ?? 6443)}`
+      )
+    : bootstrap
+
   const body = Effect.gen(function* () {
-    yield* writeBootstrapKubeconfig(bootstrap)
+    yield* writeBootstrapKubeconfig(kubeletBootstrapConf)
     yield* writeCaCertIfMissing(config.caCertPath, cluster.caPem)
     yield* kubelet.stop
     if (behaviour.nodeLocalCriSocket) {

@@ -4,6 +4,8 @@
  * Secrets each one changed are its own); then their files, cluster objects and output compared,
  * and each one's wall time kept.
  */
+import { spawnSync } from "node:child_process"
+import { join } from "node:path"
 import type { RealClusterService } from "../real/real-cluster.js"
 import { runStaticPods, type StaticPods } from "../real/static-pods.js"
 import { explain } from "./explanations.js"
@@ -147,7 +149,13 @@ export const runCase = async (
         cluster,
         ran.map((r) => r.side.nodeName)
       ).catch(() => undefined)
-    for (const r of ran) await r.machine.stop()
+    // KUBEADM_TS_COMPARE_KEEP=<dir>: a copy of each machine's root, to read a difference in full
+    const keep = process.env["KUBEADM_TS_COMPARE_KEEP"]
+    for (const r of ran) {
+      if (keep !== undefined)
+        spawnSync("cp", ["-a", "--no-preserve=links", r.machine.root, join(keep, `${c.name}-${r.machine.tool}`)])
+      await r.machine.stop()
+    }
   }
 }
 

@@ -46,6 +46,15 @@ export const RULES: ReadonlyArray<Rule> = [
     pattern:
       /^(progress line|warning): kubeadm only: (\[preflight\] The system verification failed|KERNEL_VERSION: |OS: Linux$|\[WARNING SystemVerification\])/
   },
+  // kubeadm's libraries' klog lines on stderr: kubeadm-ts has no such channel
+  { id: "klog-lines", area: "output", pattern: /^warning: kubeadm only: klog: / },
+  // the new etcd member's wait: timeouts.etcdAPICall, not kubeadm's fixed 40 s
+  {
+    id: "etcd-wait-timeout",
+    area: "output",
+    pattern:
+      /^progress line: kubeadm: \[etcd\] Waiting for the new etcd member to join the cluster\. This can take up to 40s \| kubeadm-ts: \[etcd\] Waiting for the new etcd member to join the cluster\. This can take up to \S+$/
+  },
   // ImagePull: kubeadm pulls the control-plane images in preflight (none can be pulled here); kubeadm-ts does not
   {
     id: "image-pull",

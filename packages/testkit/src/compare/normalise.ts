@@ -17,14 +17,14 @@ export const normalise = (text: string, side: Side): string =>
   text
     .replace(new RegExp(`(?<![\\w.-])${escape(side.address)}(?![\\d])`, "g"), "<node-address>")
     .replace(
-      new RegExp(`(?<![\\w-])${escape(side.nodeName)}(?=-ca@)|(?<![\\w-])${escape(side.nodeName)}(?![\\w-])`, "g"),
+      new RegExp(`(?<![\\w-])${escape(side.nodeName)}(?=(-ca)?@)|(?<![\\w-])${escape(side.nodeName)}(?![\\w-])`, "g"),
       "<node-name>"
     )
     .replace(/\b\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\b/g, "<date>")
     .replace(/\bafter \d+(\.\d+)?(ns|µs|us|ms|s|m)(\d+(\.\d+)?(ms|s))?/g, "after <duration>")
     .replace(/127\.0\.0\.1:\d{4,5}->/g, "127.0.0.1:<port>->")
-    // the kubelet's self-signed serving certificate names its CA after the node and the second
-    .replace(/-ca@\d{9,}/g, "-ca@<time>")
+    // the kubelet's self-signed serving certificate and its CA are named after the node and the second
+    .replace(/@\d{9,}\b/g, "@<time>")
 
 /** A klog line's header (`E1203 18:37:48.869310    6691 file.go:12] `), which names time and pid. */
 export const KLOG_HEADER = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]]+\] /

@@ -18,10 +18,14 @@ export interface Printed {
 // eslint-disable-next-line no-control-regex -- ANSI colour codes, as kubeadm's system verification prints them
 const ANSI = /\u001b\[[0-9;]*m/g
 
+/** The control-plane check's lines say which component answered first: an order of no meaning. */
+const HEALTHY = /^\[control-plane-check\] \S+ is healthy after /
+
 /**
  * kubeadm generates a joining control plane's certificates walking a Go map, so their
  * `[certs] Generating "x"` lines (each with its `serving cert is signed` line) come in a new
- * order every run: each run of them is sorted by name.
+ * order every run; the control-plane check's "is healthy" lines come as the components answer:
+ * each run of them is sorted by name.
  */
 export const certsInOrder = (lines: ReadonlyArray<string>): Array<string> => {
   const out: Array<string> = []
@@ -31,7 +35,7 @@ export const certsInOrder = (lines: ReadonlyArray<string>): Array<string> => {
     blocks = []
   }
   for (const line of lines) {
-    if (line.startsWith('[certs] Generating "')) blocks.push([line])
+    if (line.startsWith('[certs] Generating "') || HEALTHY.test(line)) blocks.push([line])
     else if (/^\[certs\] \S+ serving cert is signed for /.test(line) && blocks.length > 0) blocks.at(-1)?.push(line)
     else {
       flush()

@@ -18,7 +18,8 @@ export const CRI_DESCRIPTOR = {
             RuntimeService: {
               methods: {
                 Version: { requestType: "VersionRequest", responseType: "VersionResponse" },
-                Status: { requestType: "StatusRequest", responseType: "StatusResponse" }
+                Status: { requestType: "StatusRequest", responseType: "StatusResponse" },
+                RuntimeConfig: { requestType: "RuntimeConfigRequest", responseType: "RuntimeConfigResponse" }
               }
             },
             VersionRequest: { fields: { version: { type: "string", id: 1 } } },
@@ -45,7 +46,9 @@ export const CRI_DESCRIPTOR = {
                 status: { type: "RuntimeStatus", id: 1 },
                 info: { keyType: "string", type: "string", id: 2 }
               }
-            }
+            },
+            RuntimeConfigRequest: { fields: {} },
+            RuntimeConfigResponse: { fields: {} }
           }
         }
       }
@@ -67,13 +70,15 @@ const grpcDetail = (endpoint: string, e: unknown): string => {
   return `${endpoint}: ${text}`
 }
 
+type Method = "Version" | "Status" | "RuntimeConfig"
+
 type Unary = (req: object, options: { deadline: Date }, cb: (err: Error | null, res: unknown) => void) => void
 
 /** Calls one RuntimeService method on the socket at `hostSocket` (a host path). */
 const callRuntime = (
   endpoint: string,
   hostSocket: string,
-  method: "Version" | "Status",
+  method: Method,
   request: object,
   timeout: Duration.DurationInput
 ) =>
@@ -94,7 +99,7 @@ const callRuntime = (
               address: string,
               creds: unknown,
               options?: object
-            ) => Record<"Version" | "Status", Unary> & { close(): void }
+            ) => Record<Method, Unary> & { close(): void }
           }
         }
       }
@@ -138,4 +143,24 @@ export const criStatus = (endpoint: string, hostSocket: string, timeout: Duratio
         message: c.message ?? ""
       }))
     }
+  )
+
+/** gRPC's UNIMPLEMENTED: the runtime does not know the method. */
+const UNIMPLEMENTED = 12
+
+/**
+ * Whether the runtime implements `RuntimeConfig` (containerd 1.7+, CRI-O 1.28+): the kubelet takes
+ * its cgroup driver from it; older runtimes answer UNIMPLEMENTED, and kubeadm warns.
+ */
+export const criRuntimeConfigImplemented = (
+  endpoint: string,
+  hostSocket: string,
+  timeout: Duration.DurationInput = "5 seconds"
+): Effect.Effect<boolean, HostError> =>
+  callRuntime(endpoint, hostSocket, "RuntimeConfig", {}, timeout).pipe(
+    Effect.as(true),
+    Effect.catchIf(
+      (e) => (e.cause as { code?: unknown } | undefined)?.code === UNIMPLEMENTED,
+      () => Effect.succeed(false)
+    )
   )
