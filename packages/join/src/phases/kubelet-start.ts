@@ -114,13 +114,14 @@ export const run = Effect.gen(function* () {
 
   // ControlPlaneKubeletLocalMode: a control-plane node's kubelet bootstraps against its own
   // kube-apiserver (it comes up once etcd-join has added the local member), as kubeadm writes it
-  const local = config.controlPlane !== undefined && behaviour.controlPlaneKubeletLocalMode
-  const kubeletBootstrapConf = local
-    ? withServer(
-        bootstrap,
-        `https://${urlHost(yield* advertiseAddress)}:${String(config.controlPlane?.localAPIEndpoint.bindPort ?? 6443)}`
-      )
-    : bootstrap
+  const controlPlane = config.controlPlane
+  const kubeletBootstrapConf =
+    controlPlane !== undefined && behaviour.controlPlaneKubeletLocalMode
+      ? withServer(
+          bootstrap,
+          `https://${urlHost(yield* advertiseAddress)}:${String(controlPlane.localAPIEndpoint.bindPort)}`
+        )
+      : bootstrap
 
   const body = Effect.gen(function* () {
     yield* writeBootstrapKubeconfig(kubeletBootstrapConf)
