@@ -120,6 +120,16 @@ export interface KubeadmBehaviour {
    * wait without dots, the download-certs folder line, kubeadm's etcd lines.
    */
   readonly currentWording: boolean
+  /**
+   * kubeadm 1.37's static Pods (checked against the real 1.37; older clusters keep the earlier
+   * shape): probes on a named container port `probe-port`, liveness every 10 s after 10 s, a
+   * startup probe (failureThreshold 24 = 4 min / 10 s) and, for kube-apiserver, kube-scheduler
+   * and etcd, a readiness probe (`/readyz`); the scheduler's liveness at `/livez`, etcd's at
+   * `/livez` (readiness `/readyz`) with 100m/100Mi requests, `--feature-gates=InitialCorruptCheck=true`
+   * and `--watch-progress-notify-interval=5s`; `priority: 2000001000`, the RuntimeDefault seccomp
+   * profile, and no `creationTimestamp: null`.
+   */
+  readonly currentStaticPods: boolean
   /** The default imageRepository: registry.k8s.io from 1.25 (kubeadm moved off k8s.gcr.io), k8s.gcr.io before. */
   readonly defaultImageRepository: string
   /**
@@ -241,6 +251,7 @@ export const behaviourForMinor = (minor: number, gates: FeatureGates = {}): Kube
     adminOrganization: minor >= 29 ? "kubeadm:cluster-admins" : "system:masters",
     mastersOnClientCerts: minor <= 28,
     currentWording: minor >= 37,
+    currentStaticPods: minor >= 37,
     defaultImageRepository: minor >= 25 ? "registry.k8s.io" : "k8s.gcr.io",
     etcdImageTag: ETCD_VERSIONS[minor] ?? (minor < 12 ? "3.2.24" : "3.5.15-0"),
     etcdMetricsProbe: minor >= 16,

@@ -178,3 +178,19 @@ describe("certificate lines", () => {
     ])
   })
 })
+
+describe("etcd's initial cluster", () => {
+  it("drops the other side's member (the joins of a case run one after the other)", async () => {
+    const { withoutMember } = await import("../../src/compare/files.js")
+    const other = { nodeName: "kubeadm-cp", address: "198.18.1.5" }
+    expect(
+      withoutMember(
+        "- --initial-cluster=kts-cp=https://198.18.1.6:2380,control-plane-0=https://198.18.1.2:2380,kubeadm-cp=https://198.18.1.5:2380\n",
+        other
+      )
+    ).toBe("- --initial-cluster=kts-cp=https://198.18.1.6:2380,control-plane-0=https://198.18.1.2:2380\n")
+    expect(withoutMember("- --initial-cluster=kubeadm-cp=https://198.18.1.5:2380,a=https://x:2380\n", other)).toBe(
+      "- --initial-cluster=a=https://x:2380\n"
+    )
+  })
+})
