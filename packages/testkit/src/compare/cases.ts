@@ -143,12 +143,13 @@ export const runCase = async (
       .join("\n")
     return { items, timing: { case: c.name, kubeadmMs: a.wallMs, kubeadmTsMs: b.wallMs }, log }
   } finally {
-    for (const p of pods) await p.stop()
+    // members first, while their etcds still run: stopping two of three etcds first would cost the quorum
     if (c.controlPlane)
       await removeMembers(
         cluster,
-        ran.map((r) => r.side.nodeName)
+        ran.map((r) => r.side.address)
       ).catch(() => undefined)
+    for (const p of pods) await p.stop()
     // KUBEADM_TS_COMPARE_KEEP=<dir>: a copy of each machine's root, to read a difference in full
     const keep = process.env["KUBEADM_TS_COMPARE_KEEP"]
     for (const r of ran) {

@@ -160,30 +160,22 @@ const etcdctl = async (cluster: RealClusterService, args: ReadonlyArray<string>)
   }
 }
 
-/** The cluster's etcd members: name, peer and client URLs, learner flag, id. */
-export const etcdMembers = async (cluster: RealClusterService) => {
-  const json = JSON.parse(await etcdctl(cluster, ["member", "list", "-w", "json"])) as {
-    members?: Array<{
-      ID?: number | string
-      name?: string
-      peerURLs?: Array<string>
-      clientURLs?: Array<string>
-      isLearner?: boolean
-    }>
-  }
-  return (json.members ?? []).map((m) => ({
-    id: BigInt(m.ID ?? 0).toString(16),
-    name: m.name ?? "",
-    peerURLs: m.peerURLs ?? [],
-    clientURLs: m.clientURLs ?? [],
-    isLearner: m.isLearner === true
-  }))
-}
+/** The cluster's etcd members: name, peer and client URLs, learner flag, hex id (the table form: JSON's ids lose digits). */
+export const etcdMembers = async (cluster: RealClusterService) =>
+  (await etcdctl(cluster, ["member", "list"]))
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      const [id = "", , name = "", peers = "", clients = "", learner = ""] = l.split(", ")
+      const urls = (list: string) => list.split(",").filter((u) => u !== "")
+      return { id, name, peerURLs: urls(peers), clientURLs: urls(clients), isLearner: learner.trim() === "true" }
+    })
 
-/** Removes the members with these names (the cluster keeps its quorum once their etcds stop). */
-export const removeMembers = async (cluster: RealClusterService, names: ReadonlyArray<string>) => {
+/** Removes the members that peer on these addresses (started or not: a learner not started yet has no name). */
+export const removeMembers = async (cluster: RealClusterService, addresses: ReadonlyArray<string>) => {
   for (const m of await etcdMembers(cluster))
-    if (names.includes(m.name)) await etcdctl(cluster, ["member", "remove", m.id])
+    if (m.peerURLs.some((u) => addresses.some((a) => u.includes(`//${a}:`))))
+      await etcdctl(cluster, ["member", "remove", m.id])
 }
 
 /** Each node's etcd member: present, its URLs, learner or voting. */
