@@ -192,7 +192,11 @@ const ETCD_VERSIONS: Readonly<Record<number, string>> = {
   27: "3.5.7-0",
   28: "3.5.9-0",
   29: "3.5.10-0",
-  30: "3.5.12-0"
+  30: "3.5.12-0",
+  // kubeadm 1.37's SupportedEtcdVersion (newer minors get its newest, as kubeadm's EtcdSupportedVersion does)
+  34: "3.7.0-0",
+  35: "3.7.0-0",
+  36: "3.7.0-0"
 }
 
 /** The reference version's minor: what an unparsable version is taken for. */
@@ -253,7 +257,7 @@ export const behaviourForMinor = (minor: number, gates: FeatureGates = {}): Kube
     currentWording: minor >= 37,
     currentStaticPods: minor >= 37,
     defaultImageRepository: minor >= 25 ? "registry.k8s.io" : "k8s.gcr.io",
-    etcdImageTag: ETCD_VERSIONS[minor] ?? (minor < 12 ? "3.2.24" : "3.5.15-0"),
+    etcdImageTag: ETCD_VERSIONS[minor] ?? (minor < 12 ? "3.2.24" : minor > 36 ? "3.7.0-0" : "3.5.15-0"),
     etcdMetricsProbe: minor >= 16,
     advertiseAnnotations: minor >= 18,
     priorityClassName: minor >= 19 ? "system-node-critical" : "system-cluster-critical",

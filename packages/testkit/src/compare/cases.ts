@@ -84,7 +84,7 @@ export const toItems = (
 ): Array<Item> =>
   compared.map((d) => {
     if (d.identical) return { case: caseName, area, name: d.name, status: "identical", difference: "" }
-    const id = explain(area, d, ids)
+    const id = explain(area, d, ids, caseName)
     return {
       case: caseName,
       area,

@@ -26,6 +26,8 @@ export const readmeIds = (readme: string): ReadonlySet<string> => {
 export interface Rule {
   readonly id: string
   readonly area: Area
+  /** Only in this case. */
+  readonly case?: string
   readonly pattern: RegExp
 }
 
@@ -48,6 +50,28 @@ export const RULES: ReadonlyArray<Rule> = [
   },
   // kubeadm's libraries' klog lines on stderr: kubeadm-ts has no such channel
   { id: "klog-lines", area: "output", pattern: /^warning: kubeadm only: klog: / },
+  // `join phase kubelet-wait-bootstrap` on a worker: kubeadm 1.37 asks for admin.conf and stops, leaving
+  // bootstrap-kubelet.conf; kubeadm-ts waits for the kubelet as the phase says
+  {
+    id: "phase-kubelet-wait-bootstrap",
+    case: "worker-phases",
+    area: "output",
+    pattern: /^exit code of command 3: kubeadm 1 vs kubeadm-ts 0$|^progress line: kubeadm-ts only: /
+  },
+  {
+    id: "phase-kubelet-wait-bootstrap",
+    case: "worker-phases",
+    area: "files",
+    pattern: /^etc\/kubernetes\/bootstrap-kubelet\.conf: written by kubeadm only$/
+  },
+  // `join phase wait-control-plane` takes the control-plane flags and --config in kubeadm-ts; kubeadm 1.37's none
+  {
+    id: "phase-wait-control-plane-flags",
+    case: "control-plane-phases",
+    area: "output",
+    pattern:
+      /^exit code of command 10: kubeadm 1 vs kubeadm-ts 0$|^progress line: kubeadm-ts only: \[(control-plane-check|preflight)\] /
+  },
   // the new etcd member's wait: timeouts.etcdAPICall, not kubeadm's fixed 40 s
   {
     id: "etcd-wait-timeout",
@@ -65,5 +89,11 @@ export const RULES: ReadonlyArray<Rule> = [
 ]
 
 /** The id explaining this difference, if a rule matches and the README carries it. */
-export const explain = (area: Area, d: Difference, ids: ReadonlySet<string>): string | undefined =>
-  RULES.find((r) => r.area === area && ids.has(r.id) && r.pattern.test(`${d.name}: ${d.difference}`))?.id
+export const explain = (area: Area, d: Difference, ids: ReadonlySet<string>, caseName?: string): string | undefined =>
+  RULES.find(
+    (r) =>
+      r.area === area &&
+      (r.case === undefined || r.case === caseName) &&
+      ids.has(r.id) &&
+      r.pattern.test(`${d.name}: ${d.difference}`)
+  )?.id

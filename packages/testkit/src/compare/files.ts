@@ -44,7 +44,11 @@ export interface Entry {
 
 const MAX_TEXT = 1 << 20
 
+/** The kubelet's atomic writes leave `.<digits>` temp files for an instant: never the join's. */
+const KUBELET_TEMP = /^var\/lib\/kubelet\/\.\d+$/
+
 const within = (path: string): boolean =>
+  !KUBELET_TEMP.test(path) &&
   !RUNTIME_TREES.some(([prefix, depth]) => {
     if (!path.startsWith(prefix)) return false
     return path.slice(prefix.length).split("/").length > depth
@@ -195,7 +199,13 @@ const podShape = (text: string) => {
     containers: (containers ?? []).map((c) => {
       const command = (c["command"] as Array<string> | undefined) ?? []
       const { command: _command, ...rest } = c
-      return { ...rest, program: command[0], flags: command.slice(1).sort() }
+      // (etcd's --initial-cluster is a set of members: its order means nothing)
+      const flags = command
+        .slice(1)
+        .map((f) =>
+          f.startsWith("--initial-cluster=") ? `--initial-cluster=${f.slice(18).split(",").sort().join(",")}` : f
+        )
+      return { ...rest, program: command[0], flags: flags.sort() }
     })
   }
 }
