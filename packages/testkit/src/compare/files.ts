@@ -192,10 +192,15 @@ const podShape = (text: string) => {
     metadata?: Record<string, unknown>
     spec?: { containers?: Array<Record<string, unknown>> } & Record<string, unknown>
   }
-  const { containers, ...spec } = pod.spec ?? {}
+  const { containers, volumes, ...spec } = pod.spec ?? {}
+  const byKey = (key: string) => (list: unknown) =>
+    [...((list as Array<Record<string, unknown>> | undefined) ?? [])].sort((x, y) =>
+      String(x[key]).localeCompare(String(y[key]))
+    )
   return {
     metadata: pod.metadata,
-    spec,
+    // volumes and mounts are sets (by name, by path): their order means nothing to the kubelet
+    spec: { ...spec, volumes: byKey("name")(volumes) },
     containers: (containers ?? []).map((c) => {
       const command = (c["command"] as Array<string> | undefined) ?? []
       const { command: _command, ...rest } = c
@@ -205,7 +210,12 @@ const podShape = (text: string) => {
         .map((f) =>
           f.startsWith("--initial-cluster=") ? `--initial-cluster=${f.slice(18).split(",").sort().join(",")}` : f
         )
-      return { ...rest, program: command[0], flags: flags.sort() }
+      return {
+        ...rest,
+        volumeMounts: byKey("mountPath")(rest["volumeMounts"]),
+        program: command[0],
+        flags: flags.sort()
+      }
     })
   }
 }
