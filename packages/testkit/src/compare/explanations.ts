@@ -72,6 +72,31 @@ export const RULES: ReadonlyArray<Rule> = [
     pattern:
       /^exit code of command 10: kubeadm 1 vs kubeadm-ts 0$|^progress line: kubeadm-ts only: \[(control-plane-check|preflight)\] /
   },
+  // bad input found up front (pins, endpoints, patches), where kubeadm goes on to discovery or the phase
+  {
+    id: "ca-pins-validated",
+    area: "failures",
+    pattern:
+      /^(short CA pin|CA pin of another hash type|CA pin without a type): (exit code: kubeadm no exit within|first error line: kubeadm: \(none\)|error prefix: )/
+  },
+  {
+    id: "endpoint-checked",
+    area: "failures",
+    pattern:
+      /^endpoint with port (0|70000): (exit code: kubeadm no exit within|first error line: kubeadm: \(none\)|error prefix: )/
+  },
+  {
+    id: "patches-read-first",
+    area: "failures",
+    pattern:
+      /^--patches folder that does not exist: (exit code: kubeadm no exit within|first error line: kubeadm: \(none\)|error prefix: )/
+  },
+  // a certificate key never reaches output: kubeadm quotes the bad value, kubeadm-ts redacts it
+  {
+    id: "secrets-redacted",
+    area: "failures",
+    pattern: /^certificate key (not hex|too short): first error line: .*\| kubeadm-ts: .*<redacted>/
+  },
   // the new etcd member's wait: timeouts.etcdAPICall, not kubeadm's fixed 40 s
   {
     id: "etcd-wait-timeout",

@@ -288,7 +288,12 @@ export const compareFiles = (
   kubeadmTs: ReadonlyMap<string, Entry>,
   sides: { readonly kubeadm: Side; readonly kubeadmTs: Side }
 ): Array<Difference & { readonly identical: boolean }> => {
-  const paths = [...new Set([...kubeadm.keys(), ...kubeadmTs.keys()])].sort()
+  // the kubelet's own state files and sockets come and go with its start-up: compared when both have them
+  const kubeletOwned = (path: string) =>
+    KUBELET_STATE.test(path) || (path.startsWith("var/lib/kubelet/") && path.endsWith(".sock"))
+  const paths = [...new Set([...kubeadm.keys(), ...kubeadmTs.keys()])]
+    .filter((p) => !kubeletOwned(p) || (kubeadm.has(p) && kubeadmTs.has(p)))
+    .sort()
   return paths.map((path) => {
     const a = kubeadm.get(path)
     const b = kubeadmTs.get(path)
