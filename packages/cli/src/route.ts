@@ -11,6 +11,31 @@ import { routeConfig } from "./config-route.js"
 import { complete, completionHelp, completionScript } from "./completion.js"
 import { expandJoinString, joinStringArgv, joinStringHelp, joinStringLookup } from "./join-string.js"
 
+/**
+ * kubeadm's global flags may come before the command, as cobra's persistent flags do
+ * (`kubeadm --rootfs /mnt join ...`, `kubeadm -v=5 join ...`): they are moved after it. Nothing
+ * is moved when no command follows them (the usage error stays cobra's).
+ */
+export const hoistGlobalFlags = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const lead: Array<string> = []
+  let i = 0
+  for (;;) {
+    const word = args[i]
+    if (word === undefined) break
+    const flag = /^(--rootfs|--v|-v)(=.*)?$/.exec(word)
+    if (flag !== null && flag[2] === undefined) {
+      const value = args[i + 1]
+      if (value === undefined) break
+      lead.push(word, value)
+      i += 2
+    } else if (flag !== null || /^-v\d+$/.test(word)) {
+      lead.push(word)
+      i += 1
+    } else break
+  }
+  return lead.length === 0 || i >= args.length ? args : [...args.slice(i), ...lead]
+}
+
 /** What to hand to @effect/cli, or a cobra-style usage error. */
 export type Route =
   | { readonly help: string }
@@ -170,8 +195,8 @@ const routeJoinString = (rest: ReadonlyArray<string>): Route => {
 }
 
 /** Decides what an argv (without node and the script) does before @effect/cli runs: help, usage error or canonical argv. */
-export const route = (args: ReadonlyArray<string>): Route => {
-  const [command, ...rest] = args
+export const route = (given: ReadonlyArray<string>): Route => {
+  const [command, ...rest] = hoistGlobalFlags(given)
   if (command === undefined || command === "-h" || command === "--help" || command === "help")
     return { help: rootHelp() }
   if (command.startsWith("-")) {

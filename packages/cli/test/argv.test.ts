@@ -84,3 +84,21 @@ describe("parseArgs", () => {
     expect(splitCsv('"a,b",c')).toEqual(["a,b", "c"])
   })
 })
+
+describe("global flags before the command (cobra's persistent flags)", () => {
+  it("are moved after it, with their values; nothing moves when no command follows", async () => {
+    const { hoistGlobalFlags, route } = await import("../src/route.js")
+    expect(hoistGlobalFlags(["--rootfs", "/mnt", "-v=5", "join", "1.2.3.4:6443"])).toEqual([
+      "join",
+      "1.2.3.4:6443",
+      "--rootfs",
+      "/mnt",
+      "-v=5"
+    ])
+    expect(hoistGlobalFlags(["--v", "2", "--rootfs=/x", "version"])).toEqual(["version", "--v", "2", "--rootfs=/x"])
+    expect(hoistGlobalFlags(["--rootfs", "/mnt"])).toEqual(["--rootfs", "/mnt"])
+    expect(hoistGlobalFlags(["--bogus", "join"])).toEqual(["--bogus", "join"])
+    const r = route(["--rootfs", "/mnt", "join", "phase", "preflight", "--help"])
+    expect("help" in r).toBe(true)
+  })
+})

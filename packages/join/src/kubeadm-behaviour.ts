@@ -107,6 +107,29 @@ export interface KubeadmBehaviour {
    * 1.29, `system:masters` before.
    */
   readonly adminOrganization: string
+  /**
+   * The `O=system:masters` of the etcd healthcheck client, apiserver-etcd-client and
+   * apiserver-kubelet-client certificates: kubeadm 1.29 dropped it (kubernetes#119859, #120521;
+   * none of these clients needs the group); up to 1.28 they carry it.
+   */
+  readonly mastersOnClientCerts: boolean
+  /**
+   * kubeadm 1.37's wording of the join's progress lines (checked against 1.37 with the real
+   * kubeadm; older clusters keep the 1.15 wording): the kubeadm-config ConfigMap named when it is
+   * read, no line for the kubelet's ConfigMap download, "Starting the kubelet", the TLS bootstrap
+   * wait without dots, the download-certs folder line, kubeadm's etcd lines.
+   */
+  readonly currentWording: boolean
+  /**
+   * kubeadm 1.37's static Pods (checked against the real 1.37; older clusters keep the earlier
+   * shape): probes on a named container port `probe-port`, liveness every 10 s after 10 s, a
+   * startup probe (failureThreshold 24 = 4 min / 10 s) and, for kube-apiserver, kube-scheduler
+   * and etcd, a readiness probe (`/readyz`); the scheduler's liveness at `/livez`, etcd's at
+   * `/livez` (readiness `/readyz`) with 100m/100Mi requests, `--feature-gates=InitialCorruptCheck=true`
+   * and `--watch-progress-notify-interval=5s`; `priority: 2000001000`, the RuntimeDefault seccomp
+   * profile, and no `creationTimestamp: null`.
+   */
+  readonly currentStaticPods: boolean
   /** The default imageRepository: registry.k8s.io from 1.25 (kubeadm moved off k8s.gcr.io), k8s.gcr.io before. */
   readonly defaultImageRepository: string
   /**
@@ -169,7 +192,11 @@ const ETCD_VERSIONS: Readonly<Record<number, string>> = {
   27: "3.5.7-0",
   28: "3.5.9-0",
   29: "3.5.10-0",
-  30: "3.5.12-0"
+  30: "3.5.12-0",
+  // kubeadm 1.37's SupportedEtcdVersion (newer minors get its newest, as kubeadm's EtcdSupportedVersion does)
+  34: "3.7.0-0",
+  35: "3.7.0-0",
+  36: "3.7.0-0"
 }
 
 /** The reference version's minor: what an unparsable version is taken for. */
@@ -226,8 +253,11 @@ export const behaviourForMinor = (minor: number, gates: FeatureGates = {}): Kube
     certificatesWorldReadable: minor >= 22,
     localComponentKubeconfigs: minor >= 20,
     adminOrganization: minor >= 29 ? "kubeadm:cluster-admins" : "system:masters",
+    mastersOnClientCerts: minor <= 28,
+    currentWording: minor >= 37,
+    currentStaticPods: minor >= 37,
     defaultImageRepository: minor >= 25 ? "registry.k8s.io" : "k8s.gcr.io",
-    etcdImageTag: ETCD_VERSIONS[minor] ?? (minor < 12 ? "3.2.24" : "3.5.15-0"),
+    etcdImageTag: ETCD_VERSIONS[minor] ?? (minor < 12 ? "3.2.24" : minor > 36 ? "3.7.0-0" : "3.5.15-0"),
     etcdMetricsProbe: minor >= 16,
     advertiseAnnotations: minor >= 18,
     priorityClassName: minor >= 19 ? "system-node-critical" : "system-cluster-critical",

@@ -178,7 +178,7 @@ describe("kubeadm behaviour by cluster version, 1.15 ... 1.37", () => {
       "3.5.0-0",
       "3.5.12-0",
       "3.5.15-0",
-      "3.5.15-0"
+      "3.7.0-0"
     ])
     expect(on("etcdMetricsProbe")).toEqual(from(16))
     expect(on("componentFlags116")).toEqual(from(16))

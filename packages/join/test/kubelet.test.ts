@@ -52,7 +52,7 @@ describe("Kubelet service: init system", () => {
   it.effect("without an init system it says so, and starts nothing", () =>
     Effect.gen(function* () {
       const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
-      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start)).pipe(
+      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start("v1.15"))).pipe(
         Effect.provide(layers(host.fake().layer, lines))
       )
       expect(started).toBe(false)
@@ -75,7 +75,7 @@ describe("Kubelet service: init system", () => {
             () => (commands.push([path, ...args].join(" ")), { stdout: "Loaded: loaded", stderr: "", exitCode: 0 })
           )
       }).layer
-      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start)).pipe(
+      const started = yield* Effect.flatMap(Kubelet, (k) => Effect.zipRight(k.stop, k.start("v1.15"))).pipe(
         Effect.provide(layers(machine, lines))
       )
       expect(started).toBe(true)
@@ -86,6 +86,20 @@ describe("Kubelet service: init system", () => {
         "/usr/bin/systemctl restart kubelet"
       ])
       expect((yield* Ref.get(lines)).map((l) => l.text)).toEqual(["[kubelet-start] Activating the kubelet service"])
+    })
+  )
+
+  it.effect("current kubeadm's wording: 'Starting the kubelet' first, with or without an init system", () =>
+    Effect.gen(function* () {
+      const lines = yield* Ref.make<ReadonlyArray<OutputLine>>([])
+      const started = yield* Effect.flatMap(Kubelet, (k) => k.start("current")).pipe(
+        Effect.provide(layers(host.fake().layer, lines))
+      )
+      expect(started).toBe(false)
+      expect((yield* Ref.get(lines)).map((l) => l.text)).toEqual([
+        "[kubelet-start] Starting the kubelet",
+        "[kubelet-start] No supported init system detected, won't make sure the kubelet is running properly."
+      ])
     })
   )
 })

@@ -38,7 +38,7 @@ const validateYaml = (pod: Record<string, unknown>) => {
 
 describe("static Pod manifests", () => {
   it("all four validate as core/v1 Pods, for 1.15 and a current version", () => {
-    for (const v of ["v1.15.12", "v1.28.4"]) {
+    for (const v of ["v1.15.12", "v1.28.4", "v1.37.2"]) {
       const cfg = sampleConfig({ kubernetesVersion: v })
       for (const pod of Object.values(controlPlanePods(cfg))) validateYaml(pod)
       validateYaml(
@@ -48,6 +48,45 @@ describe("static Pod manifests", () => {
         ])
       )
     }
+  })
+
+  it("1.37: probes on the named port probe-port, startup and readiness probes, priority and seccomp, as the real kubeadm 1.37 writes them", () => {
+    const cfg = sampleConfig({ kubernetesVersion: "v1.37.2" })
+    const api = typed(kubeApiServerPod(cfg))
+    const c = container(api)
+    expect(c.ports).toEqual([{ containerPort: 6443, name: "probe-port", protocol: "TCP" }])
+    expect(c.livenessProbe).toEqual({
+      failureThreshold: 8,
+      httpGet: { host: "10.0.0.12", path: "/livez", port: "probe-port", scheme: "HTTPS" },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 15
+    })
+    expect(c.readinessProbe).toEqual({
+      failureThreshold: 3,
+      httpGet: { host: "10.0.0.12", path: "/readyz", port: "probe-port", scheme: "HTTPS" },
+      periodSeconds: 1,
+      timeoutSeconds: 15
+    })
+    expect(c.startupProbe).toMatchObject({ failureThreshold: 24, initialDelaySeconds: 10, periodSeconds: 10 })
+    expect(api.spec?.priority).toBe(2000001000)
+    expect(api.spec?.securityContext).toEqual({ seccompProfile: { type: "RuntimeDefault" } })
+    expect(api.metadata).not.toHaveProperty("creationTimestamp")
+    const kcm = container(typed(kubeControllerManagerPod(cfg)))
+    expect(kcm.readinessProbe).toBeUndefined()
+    expect(kcm.startupProbe?.httpGet?.path).toBe("/healthz")
+    expect(container(typed(kubeSchedulerPod(cfg))).livenessProbe?.httpGet?.path).toBe("/livez")
+    const etcd = typed(etcdPod(cfg, [{ name: "cp-2", peerURL: "https://10.0.0.12:2380" }]))
+    expect(command(etcd)).toEqual(
+      expect.arrayContaining(["--feature-gates=InitialCorruptCheck=true", "--watch-progress-notify-interval=5s"])
+    )
+    expect(container(etcd).resources).toEqual({ requests: { cpu: "100m", memory: "100Mi" } })
+    expect(container(etcd).livenessProbe?.httpGet?.path).toBe("/livez")
+    expect(container(etcd).readinessProbe?.httpGet?.path).toBe("/readyz")
+    // and 1.28 keeps the earlier shape
+    expect(
+      container(typed(kubeApiServerPod(sampleConfig({ kubernetesVersion: "v1.28.4" })))).startupProbe
+    ).toBeUndefined()
   })
 
   it("kube-apiserver carries kubeadm's 1.15 flags, sorted, and its image", () => {

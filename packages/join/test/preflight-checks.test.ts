@@ -4,7 +4,7 @@ import { Effect, Either, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import * as host from "../src/host/host.js"
 import type { Host } from "../src/host/host.js"
 import { criSocketForCluster, resolveCriSocket, workerChecks } from "../src/host/index.js"
-import { HOSTNAME_LOOKUP_TIMEOUT, hostnameCheck } from "../src/host/checks.js"
+import { containerRuntimeVersionCheck, HOSTNAME_LOOKUP_TIMEOUT, hostnameCheck } from "../src/host/checks.js"
 import { type OutputLine } from "../src/output.js"
 import * as rootfs from "../src/rootfs/rootfs.js"
 import { healthyMachine, options, workerConfig } from "./fixtures/config.js"
@@ -20,6 +20,7 @@ describe("worker preflight checks", () => {
       "FileAvailable--etc-kubernetes-kubelet.conf",
       "FileAvailable--etc-kubernetes-bootstrap-kubelet.conf",
       "CRI",
+      "ContainerRuntimeVersion",
       "FileContent--proc-sys-net-bridge-bridge-nf-call-iptables",
       "FileContent--proc-sys-net-ipv4-ip_forward",
       "Swap",
@@ -238,7 +239,29 @@ describe("Hostname check", () => {
       const fiber = yield* Effect.fork(runChecks([hostnameCheck("quiet-node")], ignoreSet([])))
       yield* TestClock.adjust(HOSTNAME_LOOKUP_TIMEOUT)
       const r = yield* Fiber.join(fiber)
-      expect(r.warnings).toEqual(['[WARNING Hostname]: hostname "quiet-node": lookup timed out after 2s'])
+      expect(r.warnings).toEqual([
+        '[WARNING Hostname]: hostname "quiet-node" could not be reached',
+        '[WARNING Hostname]: hostname "quiet-node": lookup timed out after 2s'
+      ])
     }).pipe(Effect.provide(host.fake({ lookupHost: () => Effect.never }).layer))
+  )
+})
+
+describe("ContainerRuntimeVersion check", () => {
+  it.effect("warns, in current kubeadm's words, when the runtime does not implement RuntimeConfig", () =>
+    Effect.gen(function* () {
+      const r = yield* runChecks([containerRuntimeVersionCheck], ignoreSet([]))
+      expect(r.warnings).toEqual([
+        "[WARNING ContainerRuntimeVersion]: You must update your container runtime to a version that supports the CRI method RuntimeConfig. Falling back to using cgroupDriver from kubelet config will be removed in 1.38. For more information, see https://git.k8s.io/enhancements/keps/sig-node/4033-group-driver-detection-over-cri"
+      ])
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          host.fake({ criRuntimeConfigImplemented: () => Effect.succeed(false) }).layer,
+          rootfs.fake().layer,
+          joinContext.layer(workerConfig(), options())
+        )
+      )
+    )
   )
 })

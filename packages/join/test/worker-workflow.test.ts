@@ -22,7 +22,7 @@ const setupFor = fakeClusterFor
 const setup = setupFor("v1.15.12")
 
 /** No init system here: the kubelet is neither stopped nor started. */
-const noInitSystem = kubelet.layerTest({ stop: Effect.void, start: Effect.succeed(false) })
+const noInitSystem = kubelet.layerTest({ stop: Effect.void, start: () => Effect.succeed(false) })
 
 /** The services of a worker join, built by joinLayer like the CLI's, with fakes where a test needs them: token discovery pinned to the fake cluster's CA, the in-process bootstrap (`--self-tls-bootstrap`), live crypto and JoinData. A worker's environment holds no Etcd at all. */
 const workerLayers = (opts: {

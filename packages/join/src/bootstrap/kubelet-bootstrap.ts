@@ -47,6 +47,8 @@ export interface AwaitBootstrapInput {
   readonly started?: boolean
   /** What the Node check found (known in kubelet-start only). */
   readonly existing?: NodeCheck
+  /** The cluster's kubeadm words its lines as current kubeadm does (no "..." after the wait line). */
+  readonly currentWording?: boolean
 }
 
 /** The kubelet's TLS bootstrap, as the phases see it. */
@@ -122,13 +124,15 @@ export const finishTlsBootstrap = (
   input: AwaitBootstrapInput & {
     readonly nodeName: string
     readonly criSocket: string
-    readonly behaviour: { readonly nodeLocalCriSocket: boolean }
+    readonly behaviour: { readonly nodeLocalCriSocket: boolean; readonly currentWording?: boolean }
   }
 ) =>
   Effect.gen(function* () {
     const fs = yield* RootFs
     const bootstrap = yield* KubeletBootstrap
-    yield* bootstrap.awaitBootstrap(input).pipe(Effect.ensuring(Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
+    yield* bootstrap
+      .awaitBootstrap({ ...input, currentWording: input.behaviour.currentWording === true })
+      .pipe(Effect.ensuring(Effect.ignore(fs.remove(BOOTSTRAP_KUBELET_CONF))))
     // Before NodeLocalCRISocket the socket is remembered on the Node (which the kubelet must register first).
     if (!input.behaviour.nodeLocalCriSocket)
       yield* annotateCriSocket(input.nodeName, input.criSocket, NODE_REGISTRATION_WAIT).pipe(Effect.asVoid)

@@ -162,7 +162,9 @@ export const downloadCerts = (
       if (kind === undefined) return yield* wrap("BadEntry", `unknown data found in Secret entry "${entry.key}"`)
       writes.push({ path: entry.path, data, mode: kind === "key" ? 0o600 : certMode })
     }
-    yield* out.detail(1, `[download-certs] Saving the certificates to the folder: "${cfg.certificatesDir}"`)
+    // current kubeadm prints it; 1.15 logged it at -v1
+    const saving = `[download-certs] Saving the certificates to the folder: "${cfg.certificatesDir}"`
+    yield* behaviourForVersion(cfg.kubernetesVersion).currentWording ? out.info(saving) : out.detail(1, saving)
     for (const w of writes) yield* fs.write(w.path, w.data, { mode: w.mode, dirMode: 0o755 })
     return { written: writes.map((w) => w.path) }
   })

@@ -10,6 +10,7 @@ import * as YAML from "yaml"
 import { JoinContext } from "../join-context.js"
 import { Crypto } from "../crypto/crypto.js"
 import { bootstrapKubeconfig, type Kubeconfig } from "../kubeconfig/kubeconfig.js"
+import { kubeadmBehaviour } from "../kubeadm-behaviour.js"
 import { KubeApi, type KubeApiError, type KubeClient } from "../kube-api/kube-api.js"
 import { Output } from "../output.js"
 import { RootFs } from "../rootfs/rootfs.js"
@@ -163,30 +164,47 @@ export const make = Effect.gen(function* () {
   const clusterConfiguration = yield* Effect.cached(
     Effect.gen(function* () {
       const client = yield* bootstrapClient
-      yield* out.info("[preflight] Reading configuration from the cluster...")
-      yield* out.info(
-        "[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -oyaml'"
+      // kubeadm names what it reads before reading it; its wording depends on the cluster's version,
+      // known once the configuration is read: the lines are printed then, or before the error
+      const oldWording = Effect.zipRight(
+        out.info("[preflight] Reading configuration from the cluster..."),
+        out.info(
+          "[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -oyaml'"
+        )
       )
-      const cm = yield* Effect.mapError(
-        client.getConfigMap("kube-system", "kubeadm-config"),
-        (e) =>
-          new ClusterDataError({
-            reason: "ClusterConfiguration",
-            detail: `failed to get config map: ${e.message}`,
-            cause: e
-          })
-      )
-      const raw = cm.data["ClusterConfiguration"]
-      if (raw === undefined) {
-        return yield* Effect.fail(
-          new ClusterDataError({
-            reason: "ClusterConfiguration",
-            detail:
-              "unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing"
-          })
+      const read = Effect.gen(function* () {
+        const cm = yield* Effect.mapError(
+          client.getConfigMap("kube-system", "kubeadm-config"),
+          (e) =>
+            new ClusterDataError({
+              reason: "ClusterConfiguration",
+              detail: `failed to get config map: ${e.message}`,
+              cause: e
+            })
+        )
+        const raw = cm.data["ClusterConfiguration"]
+        if (raw === undefined) {
+          return yield* Effect.fail(
+            new ClusterDataError({
+              reason: "ClusterConfiguration",
+              detail:
+                "unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing"
+            })
+          )
+        }
+        return yield* parseClusterConfiguration(raw)
+      })
+      const parsed = yield* Effect.tapError(read, () => oldWording)
+      if (!kubeadmBehaviour(parsed).currentWording) yield* oldWording
+      else {
+        yield* out.info(
+          '[preflight] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...'
+        )
+        yield* out.info(
+          "[preflight] Use 'kubeadm init phase upload-config kubeadm --config your-config-file' to re-upload it."
         )
       }
-      return yield* parseClusterConfiguration(raw)
+      return parsed
     })
   )
 

@@ -67,10 +67,19 @@ export const etcdPod = (
     "trusted-ca-file": `${pki}/etcd/ca.crt`
   }
   if (behaviour.etcdMetricsProbe) defaults["listen-metrics-urls"] = `http://${loopback}:2381`
+  if (behaviour.currentStaticPods) {
+    defaults["feature-gates"] = "InitialCorruptCheck=true"
+    defaults["watch-progress-notify-interval"] = "5s"
+  }
   const bareLoopback = loopback.replace(/^\[|\]$/g, "")
   const probeHost = etcdProbeHost(local.extraArgs, "listen-client-urls", bareLoopback)
   const livenessProbe = behaviour.etcdMetricsProbe
-    ? probe("HTTP", etcdProbeHost(local.extraArgs, "listen-metrics-urls", bareLoopback), 2381, "/health")
+    ? probe(
+        "HTTP",
+        etcdProbeHost(local.extraArgs, "listen-metrics-urls", bareLoopback),
+        2381,
+        behaviour.currentStaticPods ? "/livez" : "/health"
+      )
     : {
         exec: {
           command: [
@@ -90,6 +99,9 @@ export const etcdPod = (
       image: etcdImage(cfg),
       command: ["etcd", ...renderFlags(defaults, local.extraArgs)],
       livenessProbe,
+      startupPath: "/readyz",
+      readinessPath: "/readyz",
+      ...(behaviour.currentStaticPods ? { cpu: "100m", memory: "100Mi" } : {}),
       mounts: [
         hostPath("etcd-certs", `${pki}/etcd`, "DirectoryOrCreate", false).volume,
         hostPath("etcd-data", local.dataDir, "DirectoryOrCreate", false).volume

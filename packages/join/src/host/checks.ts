@@ -105,6 +105,26 @@ export const criCheck: Check<Env> = check(
   }).pipe(Effect.catchTag("HostError", (e) => Effect.succeed(CheckOutcome.fail(e.message))))
 )
 
+/**
+ * current kubeadm's ContainerRuntimeVersion: a runtime without the CRI's RuntimeConfig method
+ * (containerd before 1.7) gets a warning, as the kubelet's fallback to its own cgroupDriver
+ * setting goes away in 1.38. A runtime that does not answer at all is the CRI check's error.
+ */
+export const containerRuntimeVersionCheck: Check<Env> = check(
+  "ContainerRuntimeVersion",
+  Effect.gen(function* () {
+    const host = yield* Host
+    const endpoint = yield* resolveCriSocket
+    return (yield* host.criRuntimeConfigImplemented(endpoint))
+      ? CheckOutcome.pass
+      : CheckOutcome.warn(
+          "You must update your container runtime to a version that supports the CRI method RuntimeConfig. " +
+            "Falling back to using cgroupDriver from kubelet config will be removed in 1.38. " +
+            "For more information, see https://git.k8s.io/enhancements/keps/sig-node/4033-group-driver-detection-over-cri"
+        )
+  }).pipe(Effect.catchTag("HostError", () => Effect.succeed(CheckOutcome.pass)))
+)
+
 /** Swap must be off (read from /proc/swaps): the kubelet refuses to start with it by default. */
 export const swapCheck: Check<RootFs> = check(
   "Swap",
@@ -166,8 +186,11 @@ export const hostnameCheck = (nodeName: string): Check<Host> =>
         Effect.map((addrs) =>
           addrs.length === 0 ? CheckOutcome.warn(`hostname "${nodeName}" could not be reached`) : CheckOutcome.pass
         ),
+        // kubeadm's two warnings when the lookup fails: no address, and the resolver's error
         Effect.catchTag("HostError", (err) =>
-          Effect.succeed(CheckOutcome.warn(`hostname "${nodeName}": ${err.message}`))
+          Effect.succeed(
+            CheckOutcome.warn(`hostname "${nodeName}" could not be reached`, `hostname "${nodeName}": ${err.message}`)
+          )
         )
       )
     )
@@ -270,6 +293,7 @@ export const workerChecks = (config: JoinConfiguration): ReadonlyArray<Check<Env
     fileAvailable("/etc/kubernetes/kubelet.conf"),
     fileAvailable("/etc/kubernetes/bootstrap-kubelet.conf"),
     criCheck,
+    containerRuntimeVersionCheck,
     fileContent("/proc/sys/net/bridge/bridge-nf-call-iptables", "1"),
     fileContent("/proc/sys/net/ipv4/ip_forward", "1"),
     swapCheck,

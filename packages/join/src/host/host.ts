@@ -57,6 +57,8 @@ export interface HostService {
   readonly criEndpointsPresent: Effect.Effect<ReadonlyArray<string>>
   readonly criStatus: (endpoint: string) => Effect.Effect<ReadonlyArray<CriCondition>, HostError>
   readonly criVersion: (endpoint: string) => Effect.Effect<CriVersion, HostError>
+  /** Whether the runtime implements the CRI's RuntimeConfig method (the kubelet's cgroup driver comes from it). */
+  readonly criRuntimeConfigImplemented: (endpoint: string) => Effect.Effect<boolean, HostError>
   /** The proxy the environment would use for `url`, if any. */
   readonly proxyFor: (url: string) => Option.Option<string>
   /** The IPv4 (else IPv6) address of the interface that carries the default route. */
@@ -96,6 +98,7 @@ export const layerTest = (partial: Partial<HostService> = {}): Layer.Layer<Host>
     criEndpointsPresent: dies("criEndpointsPresent"),
     criStatus: () => dies("criStatus"),
     criVersion: () => dies("criVersion"),
+    criRuntimeConfigImplemented: () => dies("criRuntimeConfigImplemented"),
     proxyFor: () => {
       throw new Error("Host.proxyFor was not expected by this test")
     },

@@ -11,9 +11,16 @@ import { Output } from "../output.js"
 export interface KubeletService {
   /** Best effort; prints kubeadm's notices (no init system, no service, failure). */
   readonly stop: Effect.Effect<void>
-  /** Best effort; returns whether an init system (re)started the kubelet. */
-  readonly start: Effect.Effect<boolean>
+  /**
+   * Best effort; returns whether an init system (re)started the kubelet. `wording` is the
+   * cluster's kubeadm's: 1.15 says "Activating the kubelet service" once an init system is found,
+   * current kubeadm "Starting the kubelet" first.
+   */
+  readonly start: (wording: KubeletStartWording) => Effect.Effect<boolean>
 }
+
+/** Which kubeadm's lines `Kubelet.start` prints. */
+export type KubeletStartWording = "v1.15" | "current"
 
 /** The Tag of the Kubelet service. */
 export class Kubelet extends Context.Tag("@kubeadm-ts/join/Kubelet")<Kubelet, KubeletService>() {}
@@ -26,7 +33,7 @@ export const layerDryRun: Layer.Layer<Kubelet, never, Output> = Layer.effect(
   Kubelet,
   Effect.map(Output, (out) => ({
     stop: out.info("[kubelet-start] Would stop the kubelet"),
-    start: Effect.as(out.info("[kubelet-start] Would start the kubelet"), true)
+    start: () => Effect.as(out.info("[kubelet-start] Would start the kubelet"), true)
   }))
 )
 
@@ -34,6 +41,6 @@ export const layerDryRun: Layer.Layer<Kubelet, never, Output> = Layer.effect(
 export const layerTest = (partial: Partial<KubeletService> = {}): Layer.Layer<Kubelet> =>
   Layer.succeed(Kubelet, {
     stop: Effect.die("Kubelet.stop was not expected by this test"),
-    start: Effect.die("Kubelet.start was not expected by this test"),
+    start: () => Effect.die("Kubelet.start was not expected by this test"),
     ...partial
   })

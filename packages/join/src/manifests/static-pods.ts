@@ -111,17 +111,61 @@ export interface PodParts {
   annotations?: Record<string, string>
   env: ReadonlyArray<{ name: string; value: string }>
   minor: number
+  /** Current kubeadm's probes (behaviour.currentStaticPods): the startup probe's path, the readiness probe's if any. */
+  startupPath?: string
+  readinessPath?: string
+  /** Memory request (etcd's, current kubeadm). */
+  memory?: string
+}
+
+/** The name current kubeadm gives the probed container port. */
+export const PROBE_PORT = "probe-port"
+
+/** system-node-critical's value, which current kubeadm writes beside its name. */
+const NODE_CRITICAL_PRIORITY = 2000001000
+
+/**
+ * Current kubeadm's probes from the liveness probe's target: liveness every 10 s after 10 s, a
+ * startup probe for the 4 min of timeouts.controlPlaneComponentHealthCheck, a readiness probe, all
+ * on the named port.
+ */
+const currentProbes = (p: PodParts): Record<string, unknown> => {
+  const get = p.livenessProbe["httpGet"] as { host: string; path: string; port: number; scheme: string } | undefined
+  if (get === undefined) return { livenessProbe: p.livenessProbe }
+  const at = (path: string) => ({ ...get, path, port: PROBE_PORT })
+  return {
+    livenessProbe: {
+      failureThreshold: 8,
+      httpGet: at(get.path),
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 15
+    },
+    ports: [{ containerPort: get.port, name: PROBE_PORT, protocol: "TCP" }],
+    ...(p.readinessPath !== undefined
+      ? { readinessProbe: { failureThreshold: 3, httpGet: at(p.readinessPath), periodSeconds: 1, timeoutSeconds: 15 } }
+      : {}),
+    startupProbe: {
+      failureThreshold: 24,
+      httpGet: at(p.startupPath ?? get.path),
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 15
+    }
+  }
 }
 
 /** A control-plane static Pod (kube-system, hostNetwork, the kubeadm labels) from its parts. */
 export const staticPod = (p: PodParts): Pod => {
+  const current = behaviourForMinor(p.minor).currentStaticPods
+  const requests = { ...(p.cpu ? { cpu: p.cpu } : {}), ...(p.memory && current ? { memory: p.memory } : {}) }
   const container: Record<string, unknown> = {
     command: p.command,
     image: p.image,
     imagePullPolicy: "IfNotPresent",
-    livenessProbe: p.livenessProbe,
+    ...(current ? currentProbes(p) : { livenessProbe: p.livenessProbe }),
     name: p.component,
-    resources: p.cpu ? { requests: { cpu: p.cpu } } : {},
+    resources: Object.keys(requests).length > 0 ? { requests } : {},
     volumeMounts: p.mounts.map((m) => ({
       mountPath: m.mountPath,
       name: m.name,
@@ -134,7 +178,7 @@ export const staticPod = (p: PodParts): Pod => {
     kind: "Pod",
     metadata: {
       ...(p.annotations ? { annotations: p.annotations } : {}),
-      creationTimestamp: null,
+      ...(current ? {} : { creationTimestamp: null }),
       labels: { component: p.component, tier: "control-plane" },
       name: p.component,
       namespace: "kube-system"
@@ -142,7 +186,9 @@ export const staticPod = (p: PodParts): Pod => {
     spec: {
       containers: [container],
       hostNetwork: true,
+      ...(current ? { priority: NODE_CRITICAL_PRIORITY } : {}),
       priorityClassName: behaviourForMinor(p.minor).priorityClassName,
+      ...(current ? { securityContext: { seccompProfile: { type: "RuntimeDefault" } } } : {}),
       volumes: p.mounts.map((m) => ({
         hostPath: { path: m.hostPath, ...(m.pathType ? { type: m.pathType } : {}) },
         name: m.name
@@ -165,10 +211,11 @@ const healthzProbe = (
   secure: boolean,
   extra: Readonly<Record<string, string>>,
   securePort: number,
-  insecurePort: number
+  insecurePort: number,
+  path = "/healthz"
 ) =>
   secure
-    ? probe("HTTPS", extra["address"] ?? "127.0.0.1", securePort, "/healthz")
+    ? probe("HTTPS", extra["address"] ?? "127.0.0.1", securePort, path)
     : probe("HTTP", extra["address"] ?? "127.0.0.1", insecurePort, "/healthz")
 
 const VALID_AUTHZ = ["Node", "RBAC", "Webhook", "ABAC", "AlwaysAllow", "AlwaysDeny"]
@@ -257,6 +304,8 @@ export const kubeApiServerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
       cfg.bindPort,
       behaviour.apiServer120 ? "/livez" : "/healthz"
     ),
+    startupPath: "/livez",
+    readinessPath: "/readyz",
     cpu: "250m",
     mounts,
     ...(behaviour.advertiseAnnotations
@@ -330,7 +379,15 @@ export const kubeSchedulerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
     component: "kube-scheduler",
     image: image(cfg, "kube-scheduler"),
     command: ["kube-scheduler", ...renderFlags(defaults, cfg.scheduler.extraArgs)],
-    livenessProbe: healthzProbe(behaviour.secureComponentProbes, cfg.scheduler.extraArgs, 10259, 10251),
+    livenessProbe: healthzProbe(
+      behaviour.secureComponentProbes,
+      cfg.scheduler.extraArgs,
+      10259,
+      10251,
+      behaviour.currentStaticPods ? "/livez" : "/healthz"
+    ),
+    startupPath: behaviour.currentStaticPods ? "/livez" : "/healthz",
+    readinessPath: "/readyz",
     cpu: "100m",
     mounts: mergeVolumes([hostPath("kubeconfig", kubeconfig, "FileOrCreate", true)], cfg.scheduler.extraVolumes),
     env: host.proxyEnv,

@@ -44,9 +44,10 @@ export const run: Effect.Effect<
     new ControlPlaneJoinError({ reason: "EtcdJoin", detail: e.message, cause: e })
   // --etcd-learner asks for it on any cluster; the cluster's kubeadm does it from 1.29
   const data = yield* JoinData
-  const learner =
-    (config.controlPlane?.etcdLearnerMode ?? false) ||
-    kubeadmBehaviour(yield* data.clusterConfiguration).etcdLearnerMode
+  const behaviour = kubeadmBehaviour(yield* data.clusterConfiguration)
+  const learner = (config.controlPlane?.etcdLearnerMode ?? false) || behaviour.etcdLearnerMode
+  // current kubeadm's lines say nothing of the learner (its promotion is logged at -v1)
+  const current = behaviour.currentWording
   const peerURL = `https://${urlHost(cfg.advertiseAddress)}:2380`
   const client = yield* etcdClient(cfg).pipe(Effect.mapError(wrap))
   const ensured = yield* ensureMember(client, cfg.nodeName, peerURL, { learner }).pipe(Effect.mapError(wrap))
@@ -56,7 +57,7 @@ export const run: Effect.Effect<
     )
   else
     yield* out.info(
-      `[etcd] Announced new etcd member joining to the existing etcd cluster${learner ? " (as a learner)" : ""}`
+      `[etcd] Announced new etcd member joining to the existing etcd cluster${learner && !current ? " (as a learner)" : ""}`
     )
   yield* out.detail(
     1,
@@ -68,7 +69,11 @@ export const run: Effect.Effect<
   const host = yield* hostFacts
   const pod = yield* Effect.mapError(etcdPod(cfg, ensured.initialCluster, host), wrap)
   yield* writeManifest("etcd", pod).pipe(Effect.mapError(wrap))
-  yield* out.info(`[etcd] Wrote Static Pod manifest for a local etcd member to "${MANIFESTS_DIR}/etcd.yaml"`)
+  yield* out.info(
+    current
+      ? '[etcd] Creating static Pod manifest for "etcd"'
+      : `[etcd] Wrote Static Pod manifest for a local etcd member to "${MANIFESTS_DIR}/etcd.yaml"`
+  )
   // The deadline is timeouts.etcdAPICall, applied to the whole phase by withTimeouts (join-workflow.ts).
   yield* out.info(
     `[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${Duration.format((config.timeouts ?? defaultTimeouts).etcdAPICall)}`
@@ -90,5 +95,6 @@ export const run: Effect.Effect<
     }),
     Effect.mapError(wrap)
   )
-  if (learner) yield* out.info("[etcd] The learner member is in sync and was promoted to a voting member")
+  const promoted = "[etcd] The learner member is in sync and was promoted to a voting member"
+  if (learner) yield* current ? out.detail(1, promoted) : out.info(promoted)
 })

@@ -39,6 +39,8 @@ import { Kubelet } from "../kubelet/kubelet.js"
 import { refuseReadyNode } from "../kubelet/node-check.js"
 import { TLS_BOOTSTRAP_TIMEOUT } from "../kubelet/wait.js"
 import { Output } from "../output.js"
+import { advertiseAddress } from "../control-plane/config.js"
+import { urlHost } from "../manifests/control-plane-config.js"
 import { RootFs } from "../rootfs/rootfs.js"
 
 /** The kubelet's ConfigMap under the name the cluster's version gives it first, the other name as a fallback. */
@@ -46,9 +48,10 @@ const kubeletConfigMap = (client: KubeClient, behaviour: KubeadmBehaviour) =>
   Effect.gen(function* () {
     const out = yield* Output
     const [first, second] = behaviour.kubeletConfigMaps
-    yield* out.info(
-      `[kubelet-start] Downloading configuration for the kubelet from the "${first}" ConfigMap in the kube-system namespace`
-    )
+    if (!behaviour.currentWording)
+      yield* out.info(
+        `[kubelet-start] Downloading configuration for the kubelet from the "${first}" ConfigMap in the kube-system namespace`
+      )
     const cm = yield* client.getConfigMap("kube-system", first).pipe(
       Effect.catchIf(
         (e) => e.reason === "NotFound",
@@ -72,6 +75,12 @@ const renamed = (k: Kubeconfig, clusterName: string): Kubeconfig => ({
   contexts: k.contexts.map((c) =>
     c.value.cluster === k.clusters[0]?.name ? { ...c, value: { ...c.value, cluster: clusterName } } : c
   )
+})
+
+/** The kubeconfig with every cluster's server replaced. */
+const withServer = (k: Kubeconfig, server: string): Kubeconfig => ({
+  ...k,
+  clusters: k.clusters.map((c) => ({ ...c, value: { ...c.value, server } }))
 })
 
 /** The phase body: refuse a Ready Node of this name, write the kubelet's files, bootstrap and (re)start the kubelet. */
@@ -103,14 +112,30 @@ export const run = Effect.gen(function* () {
     systemdResolvedRunning: yield* host.processRunning("systemd-resolved")
   })
 
+  // ControlPlaneKubeletLocalMode: a control-plane node's kubelet bootstraps against its own
+  // kube-apiserver (it comes up once etcd-join has added the local member), as kubeadm writes it
+  const controlPlane = config.controlPlane
+  const kubeletBootstrapConf =
+    controlPlane !== undefined && behaviour.controlPlaneKubeletLocalMode
+      ? withServer(
+          bootstrap,
+          `https://${urlHost(yield* advertiseAddress)}:${String(controlPlane.localAPIEndpoint.bindPort)}`
+        )
+      : bootstrap
+
   const body = Effect.gen(function* () {
-    yield* writeBootstrapKubeconfig(bootstrap)
+    yield* writeBootstrapKubeconfig(kubeletBootstrapConf)
     yield* writeCaCertIfMissing(config.caCertPath, cluster.caPem)
     yield* kubelet.stop
     if (behaviour.nodeLocalCriSocket) {
       yield* out.info(`[kubelet-start] Writing kubelet configuration to file "${KUBELET_INSTANCE_CONFIG_YAML}"`)
       yield* writeInstanceConfig(criSocket)
     }
+    // (kubeadm applies instance-config.yaml to config.yaml as a patch, and says so)
+    if (behaviour.nodeLocalCriSocket && behaviour.currentWording)
+      yield* out.info(
+        '[patches] Applied patch of type "application/strategic-merge-patch+json" to target "kubeletconfiguration"'
+      )
     yield* out.info(`[kubelet-start] Writing kubelet configuration to file "${KUBELET_CONFIG_YAML}"`)
     yield* writeKubeletConfig(behaviour.nodeLocalCriSocket ? withInstanceConfig(kubeletYaml, criSocket) : kubeletYaml)
     yield* out.info(`[kubelet-start] Writing kubelet environment file with flags to file "${KUBEADM_FLAGS_ENV}"`)
@@ -123,7 +148,7 @@ export const run = Effect.gen(function* () {
       existing,
       ...(config.timeouts?.tlsBootstrap !== undefined ? { timeout: config.timeouts.tlsBootstrap } : {})
     })
-    return yield* kubelet.start
+    return yield* kubelet.start(behaviour.currentWording ? "current" : "v1.15")
   })
   if (behaviour.controlPlaneKubeletLocalMode) {
     // kubelet-wait-bootstrap waits and then drops bootstrap-kubelet.conf; a failed run drops it too (leftovers.ts)

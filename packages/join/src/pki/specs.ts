@@ -4,6 +4,7 @@
  */
 import { isIP } from "../internal/net/ip.js"
 import { type ControlPlaneConfig, splitHostPort } from "../manifests/control-plane-config.js"
+import { behaviourForVersion } from "../kubeadm-behaviour.js"
 import { PkiError } from "./errors.js"
 import { canonicalIp, firstHostIp, isDnsSan } from "./ip.js"
 
@@ -113,7 +114,9 @@ export const etcdSans = (cfg: ControlPlaneConfig, extra: ReadonlyArray<string>):
   return { dnsNames: [...new Set(dns)], ipAddresses: [...new Set(ips)], skipped }
 }
 
-const MASTERS = ["system:masters"]
+/** The organization of the clients kubeadm up to 1.28 put in system:masters. */
+const masters = (cfg: ControlPlaneConfig): Array<string> =>
+  behaviourForVersion(cfg.kubernetesVersion).mastersOnClientCerts ? ["system:masters"] : []
 
 /** The CAs in use (no etcd CA with external etcd). */
 export const casFor = (cfg: ControlPlaneConfig): CaSpec[] =>
@@ -142,7 +145,7 @@ export const leafSpecs = (
       base: "apiserver-kubelet-client",
       ca: "ca",
       commonName: "kube-apiserver-kubelet-client",
-      organizations: MASTERS,
+      organizations: masters(cfg),
       extKeyUsages: ["client"],
       dnsNames: [],
       ipAddresses: [],
@@ -196,7 +199,7 @@ export const leafSpecs = (
         base: "etcd/healthcheck-client",
         ca: "etcd-ca",
         commonName: "kube-etcd-healthcheck-client",
-        organizations: MASTERS,
+        organizations: masters(cfg),
         extKeyUsages: ["client"],
         dnsNames: [],
         ipAddresses: [],
@@ -207,7 +210,7 @@ export const leafSpecs = (
         base: "apiserver-etcd-client",
         ca: "etcd-ca",
         commonName: "kube-apiserver-etcd-client",
-        organizations: MASTERS,
+        organizations: masters(cfg),
         extKeyUsages: ["client"],
         dnsNames: [],
         ipAddresses: [],

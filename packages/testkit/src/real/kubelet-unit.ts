@@ -51,6 +51,10 @@ done
 
 const shim = (root: string, service: string) => `#!/bin/bash
 # systemctl for a test node without systemd: knows one unit, kubelet.
+# Run by a tool chroot()ed into the node's root (the real kubeadm's --rootfs), where the host's /
+# is mounted at /.host: leave the chroot, so the unit is driven with its host paths.
+self=${quote(join(root, SYSTEMCTL))}
+if [ ! -e "$self" ] && [ -x /.host/usr/sbin/chroot ]; then exec /.host/usr/sbin/chroot /.host "$self" "$@"; fi
 pidfile=${quote(join(root, "run/kubeadm-ts/kubelet.pid"))}
 log=${quote(join(root, KUBELET_LOG))}
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }

@@ -36,7 +36,9 @@ export const make = Effect.gen(function* () {
         const resumed = input.existing === "ours"
         const hint = input.started === false && !resumed ? NO_KUBELET_HINT : ""
         if (!resumed) {
-          yield* out.info(`[${input.phase}] Waiting for the kubelet to perform the TLS Bootstrap...`)
+          yield* out.info(
+            `[${input.phase}] Waiting for the kubelet to perform the TLS Bootstrap${input.currentWording === true ? "" : "..."}`
+          )
           if (hint !== "") yield* out.info(`[${input.phase}] Waiting for an external kubelet${hint}`)
         }
         yield* waitForTlsBootstrap(input.timeout, hint)

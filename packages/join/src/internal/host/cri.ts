@@ -20,7 +20,8 @@ export const CRI_DESCRIPTOR = {
             RuntimeService: {
               methods: {
                 Version: { requestType: "VersionRequest", responseType: "VersionResponse" },
-                Status: { requestType: "StatusRequest", responseType: "StatusResponse" }
+                Status: { requestType: "StatusRequest", responseType: "StatusResponse" },
+                RuntimeConfig: { requestType: "RuntimeConfigRequest", responseType: "RuntimeConfigResponse" }
               }
             },
             VersionRequest: { fields: { version: { type: "string", id: 1 } } },
@@ -47,7 +48,9 @@ export const CRI_DESCRIPTOR = {
                 status: { type: "RuntimeStatus", id: 1 },
                 info: { keyType: "string", type: "string", id: 2 }
               }
-            }
+            },
+            RuntimeConfigRequest: { fields: {} },
+            RuntimeConfigResponse: { fields: {} }
           }
         }
       }
@@ -73,7 +76,7 @@ const grpcDetail = (endpoint: string, e: unknown): string => {
 const callRuntime = <A>(
   endpoint: string,
   hostSocket: string,
-  method: "Version" | "Status",
+  method: "Version" | "Status" | "RuntimeConfig",
   request: Buffer,
   decode: (response: Buffer) => A,
   timeout: Duration.DurationInput
@@ -119,3 +122,23 @@ export const criStatus = (
   timeout: Duration.DurationInput = "5 seconds"
 ): Effect.Effect<ReadonlyArray<CriCondition>, HostError> =>
   callRuntime(endpoint, hostSocket, "Status", encodeStatusRequest({ verbose: false }), decodeStatusResponse, timeout)
+
+/** gRPC's UNIMPLEMENTED: the runtime does not know the method. */
+const UNIMPLEMENTED = 12
+
+/**
+ * Whether the runtime implements `RuntimeConfig` (containerd 1.7+, CRI-O 1.28+): the kubelet takes
+ * its cgroup driver from it; older runtimes answer UNIMPLEMENTED, and kubeadm warns.
+ * The request is an empty message; the answer's content does not matter here.
+ */
+export const criRuntimeConfigImplemented = (
+  endpoint: string,
+  hostSocket: string,
+  timeout: Duration.DurationInput = "5 seconds"
+): Effect.Effect<boolean, HostError> =>
+  callRuntime(endpoint, hostSocket, "RuntimeConfig", Buffer.alloc(0), () => true, timeout).pipe(
+    Effect.catchIf(
+      (e) => (e.cause as { code?: unknown } | undefined)?.code === UNIMPLEMENTED,
+      () => Effect.succeed(false)
+    )
+  )

@@ -40,6 +40,7 @@ export const service = (overrides: FakeHostOptions = {}): HostService => {
       ),
     criEndpointsPresent: Effect.succeed(["unix:///var/run/containerd/containerd.sock"]),
     criStatus: () => Effect.succeed(HEALTHY_CRI),
+    criRuntimeConfigImplemented: () => Effect.succeed(true),
     criVersion: () => Effect.succeed({ runtimeName: "containerd", runtimeVersion: "v1.6.20", runtimeApiVersion: "v1" }),
     proxyFor: () => Option.none(),
     defaultRouteAddress: Effect.succeed(Option.some("192.168.0.10")),

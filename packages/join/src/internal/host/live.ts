@@ -10,7 +10,7 @@ import { causeText } from "../../cause-text.js"
 import { KNOWN_CRI_ENDPOINTS } from "../../host/cri-endpoints.js"
 import { HostError } from "../../host/errors.js"
 import type { HostService } from "../../host/host.js"
-import { criStatus, criVersion, socketPath } from "./cri.js"
+import { criRuntimeConfigImplemented, criStatus, criVersion, socketPath } from "./cri.js"
 import { proxyForUrl } from "./proxy.js"
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -160,6 +160,8 @@ export const make: Effect.Effect<HostService, never, RootFs> = Effect.gen(functi
     }),
     criStatus: (endpoint) => Effect.flatMap(hostSocket(endpoint), (s) => criStatus(endpoint, s)),
     criVersion: (endpoint) => Effect.flatMap(hostSocket(endpoint), (s) => criVersion(endpoint, s)),
+    criRuntimeConfigImplemented: (endpoint) =>
+      Effect.flatMap(hostSocket(endpoint), (s) => criRuntimeConfigImplemented(endpoint, s)),
     proxyFor,
     defaultRouteAddress,
     initSystem: Effect.gen(function* () {

@@ -6,7 +6,8 @@ import { Output } from "../../output.js"
 
 const noInit = {
   stop: "[kubelet-start] no supported init system detected, won't make sure the kubelet not running for a short period of time while setting up configuration for it.",
-  start: "[kubelet-start] no supported init system detected, won't make sure the kubelet is running properly."
+  start: "[kubelet-start] no supported init system detected, won't make sure the kubelet is running properly.",
+  startCurrent: "[kubelet-start] No supported init system detected, won't make sure the kubelet is running properly."
 }
 
 /** The live Kubelet service on the Host's init system. */
@@ -38,21 +39,24 @@ export const make: Effect.Effect<KubeletService, never, Host | Output> = Effect.
       if (Option.isSome(failed))
         yield* out.warn(`[kubelet-start] WARNING: unable to stop the kubelet service momentarily: [${failed.value}]`)
     }),
-    start: Effect.gen(function* () {
-      const tool = yield* systemctl
-      if (Option.isNone(tool)) {
-        yield* out.info(noInit.start)
-        return false
-      }
-      yield* out.info("[kubelet-start] Activating the kubelet service")
-      yield* Effect.either(host.run(tool.value, ["daemon-reload"]))
-      const failed = failure(yield* Effect.either(host.run(tool.value, ["restart", "kubelet"])))
-      if (Option.isSome(failed)) {
-        yield* out.warn(`[kubelet-start] WARNING: unable to start the kubelet service: [${failed.value}]`)
-        yield* out.warn("[kubelet-start] Please ensure kubelet is reloaded and running manually.")
-        return false
-      }
-      return true
-    })
+    start: (wording) =>
+      Effect.gen(function* () {
+        const current = wording === "current"
+        if (current) yield* out.info("[kubelet-start] Starting the kubelet")
+        const tool = yield* systemctl
+        if (Option.isNone(tool)) {
+          yield* out.info(current ? noInit.startCurrent : noInit.start)
+          return false
+        }
+        if (!current) yield* out.info("[kubelet-start] Activating the kubelet service")
+        yield* Effect.either(host.run(tool.value, ["daemon-reload"]))
+        const failed = failure(yield* Effect.either(host.run(tool.value, ["restart", "kubelet"])))
+        if (Option.isSome(failed)) {
+          yield* out.warn(`[kubelet-start] WARNING: unable to start the kubelet service: [${failed.value}]`)
+          yield* out.warn("[kubelet-start] Please ensure kubelet is reloaded and running manually.")
+          return false
+        }
+        return true
+      })
   }
 })
