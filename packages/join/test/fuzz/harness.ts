@@ -96,6 +96,9 @@ export const fuzz = <A>(target: FuzzTarget<A>): void => {
       const started = Date.now()
       const result = await fc.check(
         fc.asyncProperty(target.arbitrary, async (input) => {
+          // timers now and then: vitest's worker reports through them, and a long run of
+          // synchronous cases would starve it ("Timeout calling onTaskUpdate")
+          if ((counts.value + counts.error) % 25 === 0) await new Promise((resolve) => setImmediate(resolve))
           counts[await target.check(input)]++
         }),
         { numRuns: runs, endOnFailure: true }
