@@ -204,7 +204,7 @@ describe("argv", () => {
       const file = JSON.stringify(result.counterexample?.[0] ?? [])
       if (process.env["KUBEADM_TS_FUZZ_SAVE"] === "1") {
         mkdirSync(corpus, { recursive: true })
-        writeFileSync(join(corpus, `${createHash("sha256").update(file).digest("hex").slice(0, 16)}.json`), file)
+        writeFileSync(join(corpus, `${createHash("sha256").update(file).digest("hex").slice(0, 16)}.txt`), file)
       }
       throw new Error(`argv the parser does not handle (seed ${result.seed}): ${file.slice(0, 500)}`, {
         cause: result.errorInstance
