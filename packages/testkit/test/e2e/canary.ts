@@ -52,8 +52,9 @@ const writtenFiles = (root: string, since: number): Array<string> => {
       if (skipped.has(child)) continue
       if (e.isDirectory()) walk(child)
       else if (e.isFile()) {
-        const st = lstatSync(join(root, child))
-        if (st.mtimeMs >= since - 1000 && st.size <= MAX_SCANNED_BYTES) out.push(child)
+        // a test may still be changing the machine (the rootfs race swaps folders): gone is fine
+        const st = lstatSync(join(root, child), { throwIfNoEntry: false })
+        if (st !== undefined && st.mtimeMs >= since - 1000 && st.size <= MAX_SCANNED_BYTES) out.push(child)
       }
     }
   }
