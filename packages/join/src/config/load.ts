@@ -150,13 +150,18 @@ const ignoreSet = (
   return Either.right(set)
 }
 
+/** Why a file of the user's could not be read, as Go words it (never the host path the walk went through). */
+const readFailure = (e: unknown): string => {
+  const code = (e as { code?: string }).code
+  return code === "ENOENT" ? "no such file or directory" : code === "EISDIR" ? "is a directory" : causeText(e)
+}
+
 const readConfigFile = (flags: JoinFlags, env: LoadEnv) => {
   let text: string
   try {
     text = env.readFile(flags.rootfs, flags.config)
   } catch (e) {
-    const code = (e as { code?: string }).code
-    const why = code === "ENOENT" ? "no such file or directory" : code === "EISDIR" ? "is a directory" : causeText(e)
+    const why = readFailure(e)
     return fail(`unable to read config from ${goQuote(flags.config)} : open ${flags.config}: ${why}`, {
       flag: "config"
     })
@@ -198,7 +203,7 @@ const readPatches = (rootfs: string, dir: string, env: LoadEnv): Either.Either<L
     try {
       return Either.right(env.readFile(rootfs, path))
     } catch (e) {
-      return Either.left(causeText(e))
+      return Either.left(readFailure(e))
     }
   })
 }

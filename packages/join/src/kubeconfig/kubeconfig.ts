@@ -111,7 +111,7 @@ const yamlErrorText = (e: unknown, text: string): string => {
 /** Parses kubeconfig YAML (or JSON). */
 export const parseKubeconfig = (text: string): Either.Either<Kubeconfig, KubeconfigError> => {
   try {
-    const doc: unknown = YAML.parse(text, { prettyErrors: false, maxAliasCount: 100 }) // bounded alias expansion: the text may come from the network
+    const doc: unknown = YAML.parse(text, { prettyErrors: false, maxAliasCount: 100, logLevel: "error" }) // bounded alias expansion: the text may come from the network
     if (doc === null || doc === undefined) throw new KubeconfigError({ detail: "the kubeconfig is empty" })
     const root = obj("kubeconfig", doc)
     const kind = str("kind", root["kind"])

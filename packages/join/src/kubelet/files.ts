@@ -2,7 +2,7 @@
  * The kubelet's files a join writes (spec §4, §6.2) and the flags file format.
  * All writes go through RootFs: atomic, explicit modes.
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import * as YAML from "yaml"
 import { goQuote } from "../config/formats.js"
 import type { JoinConfiguration, Taint } from "../config/model.js"
@@ -12,6 +12,9 @@ import { RootFs } from "../rootfs/rootfs.js"
 import { JoinContext } from "../join-context.js"
 import type { Json } from "../patches/apply.js"
 import { patchTarget, PatchesError } from "../patches/patches.js"
+import type { ConfigMap } from "../kube-api/kube-api.js"
+import { KubeletError } from "./errors.js"
+import { MAX_NESTING, nestedDeeperThan } from "../nesting.js"
 
 /** The kubelet's kubeconfig after its TLS bootstrap. */
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf"
@@ -92,6 +95,13 @@ export const writeKubeletConfig = (yaml: string) =>
   Effect.flatMap(RootFs, (fs) => fs.write(KUBELET_CONFIG_YAML, yaml, { mode: 0o644, dirMode: 0o700 }))
 
 /**
+ * config.yaml's layout: keys sorted, and an object the document holds twice (a YAML alias in
+ * the cluster's text) written out twice. Sorting would otherwise put an alias before its
+ * anchor, which the yaml library refuses to write.
+ */
+const writeOptions = { sortMapEntries: true, aliasDuplicateObjects: false } as const
+
+/**
  * The cluster's KubeletConfiguration with the join's `kubeletconfiguration` patches applied
  * (before instance-config.yaml, as kubeadm), keys sorted as kubeadm's JSON round trip leaves
  * them; unchanged without a patch folder.
@@ -101,31 +111,70 @@ export const patchKubeletConfig = (kubeletYaml: string) =>
     const { options } = yield* JoinContext
     if (options.patches === undefined) return kubeletYaml
     const directory = options.patches.directory
-    const doc = yield* Effect.try({
-      try: () => YAML.parse(kubeletYaml) as Json,
-      catch: (e) =>
+    const doc = yield* Either.mapLeft(
+      parseKubeletConfiguration(kubeletYaml),
+      (why) =>
         new PatchesError({
           reason: "ApplyFailed",
           directory,
           target: "kubeletconfiguration",
-          detail: `the cluster's KubeletConfiguration is not YAML: ${e instanceof Error ? e.message : String(e)}`,
-          cause: e
+          detail: `the cluster's KubeletConfiguration is ${why.startsWith("not YAML") ? why : `not usable: ${why}`}`
         })
-    })
-    return YAML.stringify(yield* patchTarget("kubeletconfiguration", doc), { sortMapEntries: true })
+    )
+    return YAML.stringify(yield* patchTarget("kubeletconfiguration", doc as Json), writeOptions)
   })
 
 /** The node's own kubelet settings (NodeLocalCRISocket): kubeadm writes only the CRI socket there. */
 export const instanceConfig = (criSocket: string): string => `containerRuntimeEndpoint: ${JSON.stringify(criSocket)}\n`
 
 /**
+ * The cluster's KubeletConfiguration as a map (an empty document is an empty map); Left says why
+ * it is not one. The text comes from the cluster: the yaml library's errors would otherwise
+ * escape as defects, and alias expansion is bounded.
+ */
+export const parseKubeletConfiguration = (kubeletYaml: string): Either.Either<Record<string, unknown>, string> => {
+  let doc: unknown
+  try {
+    doc = YAML.parse(kubeletYaml, { prettyErrors: false, maxAliasCount: 100, logLevel: "error" })
+  } catch (e) {
+    return Either.left(`not YAML: ${(e instanceof Error ? e.message : String(e)).split("\n")[0] ?? ""}`)
+  }
+  if (doc === null || doc === undefined) return Either.right({})
+  if (nestedDeeperThan(doc)) return Either.left(`nested deeper than ${MAX_NESTING} levels`)
+  return typeof doc === "object" && !Array.isArray(doc)
+    ? Either.right(doc as Record<string, unknown>)
+    : Either.left(`a KubeletConfiguration is a map, not ${Array.isArray(doc) ? "a list" : typeof doc}`)
+}
+
+/** The `kubelet` key of the kubelet's ConfigMap, refused unless it is a KubeletConfiguration map. */
+export const kubeletConfigFromConfigMap = (cm: ConfigMap): Either.Either<string, KubeletError> => {
+  const yaml = cm.data["kubelet"]
+  if (yaml === undefined)
+    return Either.left(
+      new KubeletError({
+        reason: "ConfigDownloadFailed",
+        detail: `the ConfigMap ${cm.metadata.name} has no "kubelet" key`
+      })
+    )
+  return Either.match(parseKubeletConfiguration(yaml), {
+    onLeft: (why) =>
+      Either.left(
+        new KubeletError({
+          reason: "ConfigDownloadFailed",
+          detail: `the "kubelet" key of the ConfigMap ${cm.metadata.name} is not a KubeletConfiguration: ${why}`
+        })
+      ),
+    onRight: () => Either.right(yaml)
+  })
+}
+
+/**
  * config.yaml with instance-config.yaml applied over the cluster's KubeletConfiguration, keys
- * sorted as kubeadm's JSON round trip leaves them.
+ * sorted as kubeadm's JSON round trip leaves them (the text was checked by kubeletConfigFromConfigMap).
  */
 export const withInstanceConfig = (kubeletYaml: string, criSocket: string): string => {
-  const doc = YAML.parse(kubeletYaml) as unknown
-  const base = typeof doc === "object" && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {}
-  return YAML.stringify({ ...base, containerRuntimeEndpoint: criSocket }, { sortMapEntries: true })
+  const base = Either.getOrElse(parseKubeletConfiguration(kubeletYaml), () => ({}))
+  return YAML.stringify({ ...base, containerRuntimeEndpoint: criSocket }, writeOptions)
 }
 
 /** instance-config.yaml (0644). */

@@ -23,7 +23,7 @@ import { awaiting, observed } from "../events/events.js"
 export const kubeletHealthz = (kubeletConfigYaml: string): { readonly address: string; readonly port: number } => {
   const doc = (() => {
     try {
-      return parse(kubeletConfigYaml) as Record<string, unknown> | null
+      return parse(kubeletConfigYaml, { logLevel: "error" }) as Record<string, unknown> | null
     } catch {
       return null
     }

@@ -396,7 +396,9 @@ export const kubeSchedulerPod = (cfg: ControlPlaneConfig, host: HostFacts = noHo
 }
 
 /** YAML as kubeadm writes it: keys sorted, YAML 1.1 quoting for Go readers. */
-export const podYaml = (pod: Pod): string => stringify(pod, { version: "1.1", sortMapEntries: true })
+export const podYaml = (pod: Pod): string =>
+  // a patch can put one object in two places: written twice, never as an alias sorted before its anchor
+  stringify(pod, { version: "1.1", sortMapEntries: true, aliasDuplicateObjects: false })
 
 /** The three control-plane component Pods, keyed by component name. */
 export const controlPlanePods = (

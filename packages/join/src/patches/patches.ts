@@ -6,6 +6,7 @@
 import { Data, Effect, Either } from "effect"
 import * as YAML from "yaml"
 import { JoinContext } from "../join-context.js"
+import { MAX_NESTING, nestedDeeperThan } from "../nesting.js"
 import { Output } from "../output.js"
 import {
   jsonPatch,
@@ -158,10 +159,18 @@ const documents = (text: string): Either.Either<ReadonlyArray<Json>, string> =>
     for (const chunk of yield* chunks(text)) {
       const trimmed = chunk.trim()
       if (trimmed === "") continue
-      const doc = YAML.parseDocument(trimmed)
+      const doc = YAML.parseDocument(trimmed, { logLevel: "error" })
       const error = doc.errors[0]
       if (error !== undefined) return yield* Either.left(`could not convert patch to JSON: ${error.message}`)
-      out.push(doc.toJS({ maxAliasCount: 100 }) as Json)
+      // toJS throws on what parsing accepts: an alias past the expansion limit or without its anchor.
+      const json = yield* Either.try({
+        try: () => doc.toJS({ maxAliasCount: 100 }) as Json,
+        catch: (e) =>
+          `could not convert patch to JSON: ${(e instanceof Error ? e.message : String(e)).split("\n")[0] ?? ""}`
+      })
+      if (nestedDeeperThan(json))
+        return yield* Either.left(`could not convert patch to JSON: nested deeper than ${MAX_NESTING} levels`)
+      out.push(json)
     }
     return out
   })

@@ -23,6 +23,7 @@ import {
   KUBEADM_FLAGS_ENV,
   KUBELET_CONFIG_YAML,
   KUBELET_INSTANCE_CONFIG_YAML,
+  kubeletConfigFromConfigMap,
   kubeletFlags,
   kubeletNodeName,
   patchKubeletConfig,
@@ -59,13 +60,7 @@ const kubeletConfigMap = (client: KubeClient, behaviour: KubeadmBehaviour) =>
       ),
       Effect.mapError((e) => new KubeletError({ reason: "ConfigDownloadFailed", detail: e.message, cause: e }))
     )
-    const yaml = cm.data["kubelet"]
-    if (yaml === undefined)
-      return yield* new KubeletError({
-        reason: "ConfigDownloadFailed",
-        detail: `the ConfigMap ${cm.metadata.name} has no "kubelet" key`
-      })
-    return yaml
+    return yield* kubeletConfigFromConfigMap(cm)
   })
 
 /** The bootstrap kubeconfig with its cluster renamed to the cluster's name (as kubeadm does). */

@@ -1,4 +1,7 @@
-/** Shared pieces of the control-plane e2e tests: the built CLI in a child process, node machines, openssl. */
+/**
+ * Shared pieces of the control-plane e2e tests: the built CLI in a child process (every run
+ * checked for leaked secrets: canary.ts), node machines, openssl.
+ */
 import { execFileSync, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { rm } from "node:fs/promises"
@@ -6,6 +9,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, expect } from "vitest"
 import { type ChildRun, runChild, SHARED_PORT } from "../helpers.js"
+import { expectNoSecretLeak } from "./canary.js"
 import type { ClusterOptions } from "../../src/cluster/cluster.js"
 import { type ClusterWithEtcd, initClusterWithEtcd } from "../../src/etcd/cluster-with-etcd.js"
 import { freeLoopbackAddress } from "../../src/etcd/real-etcd.js"
@@ -26,11 +30,14 @@ export const runCli = async (
   options: { killWhen?: (line: string) => boolean; timeoutMs?: number } = {}
 ): Promise<CliRun> => {
   if (!existsSync(CLI)) throw new Error(`the CLI bundle ${CLI} is missing: run \`npm run build\` first`)
-  return runChild(process.execPath, [CLI, ...args], {
+  const started = Date.now()
+  const run = await runChild(process.execPath, [CLI, ...args], {
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: process.env["HOME"] ?? "/tmp" },
     timeoutMs: options.timeoutMs ?? 180_000,
     ...(options.killWhen ? { killWhen: options.killWhen } : {})
   })
+  expectNoSecretLeak(args, run, started)
+  return run
 }
 
 export const openssl = (...args: string[]) => execFileSync("openssl", args, { encoding: "utf8" })

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
 import { runChild, SHARED_PORT } from "../helpers.js"
+import { expectNoSecretLeak } from "./canary.js"
 import { CLI, runCli, tokenJoinArgs } from "./worker-helpers.js"
 
 let cluster: TestCluster
@@ -44,10 +45,12 @@ const withMachine = async (test: (rootfs: string) => Promise<void>) => {
 describe("what a crashed or stopped join leaves (built CLI)", () => {
   it("killed with SIGKILL mid kubelet-start: the failing rerun removes bootstrap-kubelet.conf and leftover temp files", () =>
     withMachine(async (rootfs) => {
+      const started = Date.now()
       const first = await runChild(process.execPath, [CLI, ...args(rootfs, "crash-kill")], {
         timeoutMs: 60_000,
         killWhen: (line) => line === WAITING
       })
+      expectNoSecretLeak(args(rootfs, "crash-kill"), first, started)
       expect(first.signal).toBe("SIGKILL")
       expect(existsSync(join(rootfs, BOOTSTRAP_CONF)), "the crash left the token file").toBe(true)
       // What a crash between create and rename leaves (e.g. the kubelet's key).
@@ -70,6 +73,7 @@ describe("what a crashed or stopped join leaves (built CLI)", () => {
 
   it("stopped with SIGTERM mid kubelet-start: exits 1 and bootstrap-kubelet.conf is gone", () =>
     withMachine(async (rootfs) => {
+      const started = Date.now()
       const child = spawn(process.execPath, [CLI, ...args(rootfs, "crash-term")], { stdio: ["ignore", "pipe", "pipe"] })
       let stdout = ""
       let stderr = ""
@@ -86,6 +90,7 @@ describe("what a crashed or stopped join leaves (built CLI)", () => {
       const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
       const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))
       clearTimeout(timer)
+      expectNoSecretLeak(args(rootfs, "crash-term"), { stdout, stderr }, started)
       expect(signalled, stdout + stderr).toBe(true)
       expect(code, stderr).toBe(1)
       expect(stderr).toContain("kubeadm-ts: interrupted")

@@ -18,6 +18,7 @@ import type { NodeHost } from "../../src/real/node-process.js"
 import { realCluster, type RealClusterService } from "../../src/real/real-cluster.js"
 import { waitFor } from "../../src/wait.js"
 import { runChild } from "../helpers.js"
+import { expectNoSecretLeak } from "./canary.js"
 import { CLI, type CliResult, expectPrivateKeysPrivate } from "./worker-helpers.js"
 
 /** The built CLI; KUBEADM_TS_CLI names another build (of another checkout, say) to run instead. */
@@ -53,11 +54,13 @@ export const withRealMachine = async (
   const containerd = await startContainerd(node.root)
   const kubelet = installKubeletUnit(node, cluster.components)
   const join = async (args: ReadonlyArray<string>): Promise<CliResult> => {
+    const started = Date.now()
     const r = await runChild(
       "nsenter",
       [`--net=/run/netns/${node.network.netns}`, process.execPath, CLI_UNDER_TEST, ...args, "--rootfs", node.root],
       { timeoutMs: Number(process.env["KUBEADM_TS_JOIN_TIMEOUT_MS"] ?? 240_000) }
     )
+    expectNoSecretLeak(args, r, started, node.root)
     return { code: r.code ?? 128, stdout: r.stdout, stderr: r.stderr }
   }
   try {

@@ -2,7 +2,7 @@
  * Shared steps of the worker e2e tests: run the BUILT CLI in a child process
  * (async: the control plane runs in this process and must keep answering), and
  * check what a successful join leaves on disk and in the cluster with
- * independent tools (openssl, kubectl).
+ * independent tools (openssl, kubectl). Every run is checked for leaked secrets (canary.ts).
  */
 import { execFile, execFileSync } from "node:child_process"
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from "node:fs"
@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { expect } from "vitest"
 import { runChild } from "../helpers.js"
+import { expectNoSecretLeak } from "./canary.js"
 import type { AuditEntry } from "../../src/api-server/audit.js"
 import type { TestCluster } from "../../src/cluster/init-cluster.js"
 import { startContainerd } from "../../src/node/containerd.js"
@@ -26,7 +27,9 @@ export interface CliResult {
 
 export const runCli = async (args: ReadonlyArray<string>, timeoutMs = 90_000): Promise<CliResult> => {
   if (!existsSync(CLI)) throw new Error(`the CLI is not built (${CLI}): run npm run build`)
+  const started = Date.now()
   const { code, signal, stdout, stderr } = await runChild(process.execPath, [CLI, ...args], { timeoutMs })
+  expectNoSecretLeak(args, { stdout, stderr }, started)
   return { code: code ?? (signal ? 128 : 1), stdout, stderr }
 }
 

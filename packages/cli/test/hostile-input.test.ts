@@ -1,8 +1,11 @@
 /**
- * Input that could exhaust memory or hang the join, through the built CLI: /dev/zero,
- * a FIFO, a 50 MB file, a YAML "billion laughs", a --config symlinked out of the
- * rootfs, and an API server whose cluster-info never ends. Each is refused within
- * seconds with an error naming the flag or file, at a bounded peak RSS (GNU time).
+ * Hostile input, through the built CLI: files that could exhaust memory or hang the join
+ * (/dev/zero, a FIFO, a directory, a file over 10 MiB, a YAML "billion laughs") given as
+ * --config, --discovery-file or a --patches file; a --config symlinked out of the rootfs; an
+ * API server whose cluster-info never ends, and one whose cluster-info carries 10,000 CA
+ * certificates. Each is refused within seconds with an error naming the flag or file, writes
+ * nothing, and stays under a peak RSS bound (GNU time). The symlinks-on-every-written-path half
+ * of the suite is packages/testkit/test/e2e/e2e-hostile-symlinks.test.ts.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
@@ -10,7 +13,13 @@ import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 import { basename, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createCaCertificate, createCertificate, generateKeyPair, privateKeyToPem } from "@kubeadm-ts/join/crypto"
+import {
+  createCaCertificate,
+  createCertificate,
+  generateKeyPair,
+  jwsDetachedSign,
+  privateKeyToPem
+} from "@kubeadm-ts/join/crypto"
 import { listing, removeDir, runCliMeasured, tempDir } from "./run-cli.js"
 
 /** Generous: the CLI starts at about 70 MB; the unbounded runs reached 11.6 GB (/dev/zero) and 2.8 GB (cluster-info). */
@@ -71,6 +80,16 @@ describe("--config and --discovery-file: regular files of bounded size only", ()
     )
   })
 
+  it("--config naming a directory is refused", async () => {
+    const dir = root()
+    mkdirSync(join(dir, "join.yaml"))
+    const r = await runCliMeasured(["join", "--config", "/join.yaml", "--rootfs", dir])
+    expectRefused(
+      r,
+      /unable to read config from "\/join.yaml" : open \/join.yaml: (is a directory|is not a regular file)/
+    )
+  })
+
   it("a YAML alias bomb in --config stops at the alias limit", async () => {
     const dir = root()
     writeFileSync(join(dir, "join.yaml"), billionLaughs())
@@ -111,11 +130,13 @@ describe("--config and --discovery-file: regular files of bounded size only", ()
     symlinkSync("/dev/zero", join(dir, "zero.conf")) // with --rootfs / this is /dev/zero itself (the last case)
     writeFileSync(join(dir, "big.conf"), "")
     truncateSync(join(dir, "big.conf"), 50 * 1024 * 1024)
+    mkdirSync(join(dir, "dir.conf"))
     const cases: Array<[string, RegExp]> = [
       ["/fifo.conf", /discovery file "\/fifo.conf": couldn't read "\/fifo.conf": is not a regular file/],
       // an absolute link target is a path of the rootfs machine: <rootfs>/dev/zero, which is not there
       ["/zero.conf", /discovery file "\/zero.conf": couldn't read "\/zero.conf": no such file or directory/],
-      ["/big.conf", /discovery file "\/big.conf": couldn't read "\/big.conf": is larger than 262144 bytes/]
+      ["/big.conf", /discovery file "\/big.conf": couldn't read "\/big.conf": is larger than 262144 bytes/],
+      ["/dir.conf", /discovery file "\/dir.conf": couldn't read "\/dir.conf": (is a directory|is not a regular file)/]
     ]
     for (const [file, message] of cases) {
       const r = await runCliMeasured([
@@ -146,9 +167,64 @@ describe("--config and --discovery-file: regular files of bounded size only", ()
   })
 })
 
+describe("--patches files: regular files of bounded size only", () => {
+  /** A join that gets as far as loading its patches (they are read before anything is written). */
+  const joinWithPatches = (rootfs: string, patches: string) =>
+    runCliMeasured([
+      "join",
+      "127.0.0.1:1",
+      "--token",
+      token,
+      "--discovery-token-unsafe-skip-ca-verification",
+      "--node-name",
+      "n1",
+      "--rootfs",
+      rootfs,
+      "--patches",
+      patches
+    ])
+
+  it.each([
+    ["a FIFO", (dir: string) => execFileSync("mkfifo", [join(dir, "p/etcd.yaml")]), /is not a regular file/],
+    [
+      "a file over 10 MiB",
+      (dir: string) => {
+        writeFileSync(join(dir, "p/etcd.yaml"), "spec: {}\n")
+        truncateSync(join(dir, "p/etcd.yaml"), 11 * 1024 * 1024)
+      },
+      /is larger than 262144 bytes/
+    ],
+    [
+      "a link to /dev/zero (an absolute link stays inside the rootfs: missing there)",
+      (dir: string) => symlinkSync("/dev/zero", join(dir, "p/etcd.yaml")),
+      /no such file or directory\n/
+    ]
+  ])("a patch file that is %s is refused, naming the file", async (_, make, why) => {
+    const dir = root()
+    mkdirSync(join(dir, "p"))
+    make(dir)
+    const before = listing(dir)
+    const r = await joinWithPatches(dir, "/p")
+    expectRefused(
+      r,
+      new RegExp(`could not list patch files for path "/p": could not read the file "/p/etcd.yaml": .*${why.source}`)
+    )
+    expect(listing(dir)).toEqual(before)
+  })
+
+  it("a patch file linked to /dev/zero with --rootfs / is refused as not a regular file", async () => {
+    const dir = root()
+    symlinkSync("/dev/zero", join(dir, "kube-apiserver.yaml"))
+    const r = await joinWithPatches("/", dir)
+    expectRefused(r, new RegExp(`could not read the file "${dir}/kube-apiserver.yaml": .*is not a regular file`))
+  })
+})
+
 describe("HTTP responses are capped", () => {
   let server: https.Server
   let endpoint = ""
+  let mode: "endless" | "manyCas" = "endless"
+  let manyCas = ""
   beforeAll(async () => {
     const caKeys = await generateKeyPair("ecdsa-p256")
     const caPem = await createCaCertificate(caKeys, { commonName: "kubernetes" })
@@ -158,9 +234,20 @@ describe("HTTP responses are capped", () => {
       { commonName: "kube-apiserver", ipAddresses: ["127.0.0.1"], extKeyUsages: ["server"] },
       { certPem: caPem, keys: caKeys }
     )
+    // A cluster-info with 10,000 CA certificates (the cluster's CA, repeated), signed for the token.
+    const bundle = caPem.repeat(10_000)
+    const kubeconfig = `apiVersion: v1\nkind: Config\nclusters:\n- name: ""\n  cluster:\n    server: https://127.0.0.1\n    certificate-authority-data: ${Buffer.from(bundle).toString("base64")}\n`
+    const [id = "", secret = ""] = token.split(".")
+    manyCas = JSON.stringify({
+      kind: "ConfigMap",
+      apiVersion: "v1",
+      metadata: { name: "cluster-info", namespace: "kube-public" },
+      data: { kubeconfig, [`jws-kubeconfig-${id}`]: jwsDetachedSign(kubeconfig, id, secret) }
+    })
     // An endless cluster-info: the old client read 2.8 GB of it before checking anything.
     server = https.createServer({ cert, key: await privateKeyToPem(keys.privateKey) }, (_req, res) => {
       res.writeHead(200, { "content-type": "application/json" })
+      if (mode === "manyCas") return void res.end(manyCas)
       res.write('{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cluster-info"},"data":{"kubeconfig":"')
       const chunk = "A".repeat(64 * 1024)
       const pump = () => {
@@ -196,5 +283,32 @@ describe("HTTP responses are capped", () => {
       /couldn't read the cluster-info ConfigMap from "127\.0\.0\.1:\d+": the server's response is larger than 4194304 bytes/
     )
     expect(listing(dir)).toEqual([])
+  })
+
+  it("a cluster-info with 10,000 CA certificates is refused at once, at a bounded RSS", async () => {
+    mode = "manyCas"
+    const dir = root()
+    try {
+      const r = await runCliMeasured([
+        "join",
+        endpoint,
+        "--token",
+        token,
+        "--discovery-token-ca-cert-hash",
+        pin,
+        "--rootfs",
+        dir,
+        "--ignore-preflight-errors=all",
+        "--node-name",
+        "n1"
+      ])
+      expectRefused(
+        r,
+        /couldn't read the cluster-info ConfigMap from "127\.0\.0\.1:\d+": the server's response is larger than 4194304 bytes/
+      )
+      expect(listing(dir)).toEqual([])
+    } finally {
+      mode = "endless"
+    }
   })
 })
