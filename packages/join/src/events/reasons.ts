@@ -15,6 +15,7 @@ import { discoveryErrorReasons } from "../discovery/errors.js"
 import { etcdErrorReasons } from "../etcd/errors.js"
 import type { FailureInfo } from "../events/event.js"
 import { hostErrorReasons } from "../host/errors.js"
+import { joinStringErrorReasons } from "../join-string/errors.js"
 import { kubeApiReasons } from "../kube-api/errors.js"
 import { kubeletErrorReasons } from "../kubelet/errors.js"
 import { patchesErrorReasons } from "../patches/patches.js"
@@ -47,7 +48,8 @@ export const declaredReasons = {
   DownloadCertsError: downloadCertsErrorReasons,
   EtcdError: etcdErrorReasons,
   ControlPlaneJoinError: controlPlaneJoinErrorReasons,
-  PatchesError: patchesErrorReasons
+  PatchesError: patchesErrorReasons,
+  JoinStringError: joinStringErrorReasons
 } as const
 
 /** The one reason of each family that has no `reason` field. */
@@ -310,6 +312,29 @@ export const errorReasons: { readonly [F in keyof Declared]: Docs<Declared[F][nu
     ReadFailed: doc("A patch file cannot be read.", "Check the file."),
     BadPatch: doc("A patch file is not a valid patch.", "Fix the file's YAML or JSON."),
     ApplyFailed: doc("A patch does not apply to its target.", "Fix the patch.")
+  },
+  JoinStringError: {
+    NotAJoinString: doc(
+      "The argument is not a join string (no `kts<version>` start).",
+      "Pass the string `kubeadm-ts join-string` printed."
+    ),
+    UnsupportedVersion: doc(
+      "The join string's version is not one this kubeadm-ts reads.",
+      "Make the string with this kubeadm-ts's `join-string`, or use the join flags."
+    ),
+    BadCharacter: doc(
+      "The join string holds a character outside its alphabet (a-z, 2-7).",
+      "Copy the whole string again."
+    ),
+    BadLength: doc("The join string is cut off or longer than it declares.", "Copy the whole string again."),
+    ChecksumMismatch: doc(
+      "The join string's checksum does not match: it was changed in transit.",
+      "Copy the whole string again."
+    ),
+    BadField: doc(
+      "A field of the join string is not valid, as the equivalent flag would not be.",
+      "Make the string again from a valid join line."
+    )
   },
   HealthCheckError: {
     NoAnswer: doc("A health endpoint did not answer.", "Check the component the message names.")

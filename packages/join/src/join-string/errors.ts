@@ -5,20 +5,23 @@
  */
 import { Data } from "effect"
 
-/** What is wrong with a join string (or with the values given to make one). */
-export type JoinStringReason =
-  /** It does not start with `kts<version>`. */
-  | "NotAJoinString"
-  /** `kts<N>` with a version this kubeadm-ts does not read. */
-  | "UnsupportedVersion"
-  /** A character outside the base32 alphabet (a-z, 2-7). */
-  | "BadCharacter"
-  /** Too short or too long for what it declares: cut off, or pasted twice. */
-  | "BadLength"
-  /** The checksum does not match: a character was changed, lost or added. */
-  | "ChecksumMismatch"
-  /** The checksum matches but a field is not valid, as the equivalent flag would not be. */
-  | "BadField"
+/**
+ * What is wrong with a join string (or with the values given to make one): NotAJoinString (no
+ * `kts<version>` start), UnsupportedVersion (a version this kubeadm-ts does not read),
+ * BadCharacter (outside base32: a-z, 2-7), BadLength (cut off, or pasted twice),
+ * ChecksumMismatch (a character changed, lost or added), BadField (the checksum matches but a
+ * field is not valid, as the equivalent flag would not be).
+ */
+export const joinStringErrorReasons = [
+  "NotAJoinString",
+  "UnsupportedVersion",
+  "BadCharacter",
+  "BadLength",
+  "ChecksumMismatch",
+  "BadField"
+] as const
+/** One of joinStringErrorReasons. */
+export type JoinStringReason = (typeof joinStringErrorReasons)[number]
 
 /** The fields of a join string, named as the flags that carry them on a join line. */
 export type JoinStringField =
