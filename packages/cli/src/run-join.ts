@@ -30,7 +30,9 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
       controlPlaneLayer,
       controlPlaneBanner,
       dropBootstrapKubeconfig,
-      sweepTempFiles
+      sweepTempFiles,
+      finishJoinRecord,
+      withPhaseCrashPoints
     } = yield* Effect.promise(() => import("@kubeadm-ts/join"))
     // The config's timeouts become phase deadlines first; skip and only keep them.
     const select = <R, E>(w: Workflow<R, E>) =>
@@ -44,6 +46,8 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
           Effect.zipRight(run(selected)),
           // Also on interruption (SIGINT/SIGTERM): the token file never outlives a run that failed.
           Effect.onError(() => dropBootstrapKubeconfig),
+          // A whole join done: nothing is left to resume (a single phase may be followed by others).
+          Effect.zipRight(phase === undefined ? finishJoinRecord : Effect.void),
           Effect.zipRight(phase === undefined ? banner : Effect.succeed(""))
         )
       )
@@ -51,7 +55,7 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
     // Etcd); the choice is made here, once. The banner's facts (cluster version, stacked
     // etcd) come from the data the join already read (JoinData is cached in the layers).
     const input = { config, options }
-    const reporter = verboseReporter(options.verbosity)
+    const reporter = withPhaseCrashPoints(verboseReporter(options.verbosity))
     const program =
       config.controlPlane === undefined
         ? Either.map(

@@ -67,3 +67,7 @@ export { joinWorkflow, type JoinWorkflow, withTimeouts, workerWorkflow, type Wor
 export { controlPlaneBanner } from "./control-plane/banner.js"
 export { preflightCheckNames } from "./preflight-check-names.js"
 export { dropBootstrapKubeconfig, sweepTempFiles } from "./kubelet/leftovers.js"
+/** The record of a join in progress (what a re-run resumes); a finished full join removes it. */
+export { finishJoinRecord, RESUME_RECORD } from "./resume/record.js"
+/** Test-only crash points (armed by two environment variables; see crash-points.ts). */
+export { CRASH_CONFIRM_PHRASE, withPhaseCrashPoints } from "./crash-points.js"

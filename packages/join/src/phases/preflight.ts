@@ -20,7 +20,8 @@ import type { PreflightError } from "@kubeadm-ts/workflow"
 import type { KubeletError } from "../kubelet/errors.js"
 import type { Host } from "../host/host.js"
 import type { Crypto } from "../crypto/crypto.js"
-import type { RootFs } from "../rootfs/rootfs.js"
+import type { RootFs, RootFsError } from "../rootfs/rootfs.js"
+import { earlierRun, markInProgress, RESUME_RECORD, resumable } from "../resume/record.js"
 
 /**
  * Starts every check at once (several wait on I/O: getaddrinfo, a port bind, the CRI
@@ -36,7 +37,7 @@ export const startedTogether = <R>(checks: ReadonlyArray<Check<R>>) =>
 /** The phase's work; its type names what it needs from the join. */
 export const run: Effect.Effect<
   void,
-  JoinDataError | ControlPlaneJoinError | PreflightError | KubeletError | PatchesError,
+  JoinDataError | ControlPlaneJoinError | PreflightError | KubeletError | PatchesError | RootFsError,
   JoinContext | JoinData | Output | Host | RootFs | Crypto
 > = Effect.gen(function* () {
   const { config } = yield* JoinContext
@@ -46,11 +47,23 @@ export const run: Effect.Effect<
   const ignore = ignoreSet(config.nodeRegistration.ignorePreflightErrors)
   const onWarning = (line: string) => out.warn(`\t${line}`)
   yield* runChecks([isPrivilegedUser], ignore, onWarning)
-  yield* runChecks(yield* startedTogether(workerChecks(config)), ignore, onWarning)
+  // What an earlier, unfinished run of this same join wrote does not stand in its way.
+  const earlier = yield* earlierRun(config)
+  const resumed: Array<string> = []
+  const bindPort = config.controlPlane?.localAPIEndpoint.bindPort
+  const own = resumable(earlier, resumed, bindPort)
+  yield* runChecks(yield* startedTogether(workerChecks(config).map(own)), ignore, onWarning)
   yield* data.clusterConfiguration
   // control-plane gate (controlPlaneEndpoint, shared certificates) and extra checks
-  if (config.controlPlane !== undefined) yield* controlPlanePreflight(ignore, onWarning)
+  if (config.controlPlane !== undefined) yield* controlPlanePreflight(ignore, onWarning, own)
   const client = yield* data.bootstrapClient
   const nodeName = kubeletNodeName(config)
   yield* refuseReadyNode(client, nodeName)
+  if (earlier._tag === "Some") {
+    yield* out.info(
+      `[preflight] Resuming the join of node "${earlier.value.nodeName}" started at ${earlier.value.startedAt}, which did not finish (see ${RESUME_RECORD}); keeping what it did:`
+    )
+    for (const line of resumed) yield* out.info(`\t${line}`)
+  }
+  yield* markInProgress(config, earlier)
 })

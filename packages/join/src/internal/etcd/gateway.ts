@@ -8,6 +8,7 @@ import { Duration, Effect, Either } from "effect"
 import { EtcdError } from "../../etcd/errors.js"
 import type { EtcdClient, EtcdMember, EtcdService, EtcdStatus, EtcdTls } from "../../etcd/etcd.js"
 import { etcdCallRetry } from "../../etcd/retry.js"
+import * as crashPoints from "../crash/crash-points.js"
 
 /** A JSON scalar as text (the gateway sends uint64 as strings, but a number reads the same); anything else is the fallback. */
 const text = (v: unknown, fallback: string): string =>
@@ -143,13 +144,15 @@ export const endpointStatus = (endpoint: string, tls: EtcdTls, timeout?: Duratio
 const gatewayClient = (endpoints: ReadonlyArray<string>, tls: EtcdTls): EtcdClient => ({
   endpoints,
   members: listMembers(endpoints, tls),
-  add: (peerURL, { learner }) => addMember(endpoints, tls, peerURL, learner),
+  add: (peerURL, { learner }) =>
+    addMember(endpoints, tls, peerURL, learner).pipe(Effect.tap(() => crashPoints.after("etcd:add"))),
   // etcd answers "unhealthy cluster" until a quorum has been connected for 5 s
   remove: (id) =>
     removeMember(endpoints, tls, id).pipe(
-      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" })
+      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" }),
+      Effect.tap(() => crashPoints.after("etcd:remove"))
     ),
-  promote: (id) => promoteMember(endpoints, tls, id),
+  promote: (id) => promoteMember(endpoints, tls, id).pipe(Effect.tap(() => crashPoints.after("etcd:promote"))),
   status: (endpoint) => endpointStatus(endpoint, tls)
 })
 
