@@ -4,11 +4,14 @@ import { Data } from "effect"
 /**
  * - Unreachable: no endpoint answered, or etcd is not serving yet (retried);
  * - Rejected: etcd answered with an error, e.g. a duplicate peer URL (final);
+ * - TooManyLearners: etcd takes one learner at a time (3.6's default `--max-learners=1`) and
+ *   another join's learner is there: the add is retried with backoff until it is promoted;
  * - Timeout: the overall wait ran out;
  * - InvalidClusterStatus: the ClusterStatus document of kubeadm-config cannot be read;
  * - NoLocalEtcd: a stacked member was asked of a cluster with external etcd.
  */
-export type EtcdErrorReason = "Unreachable" | "Rejected" | "Timeout" | "InvalidClusterStatus" | "NoLocalEtcd"
+export type EtcdErrorReason =
+  "Unreachable" | "Rejected" | "TooManyLearners" | "Timeout" | "InvalidClusterStatus" | "NoLocalEtcd"
 
 /** An etcd failure: unreachable, rejected by etcd, or a bad ClusterStatus; `message` says which. */
 export class EtcdError extends Data.TaggedError("EtcdError")<{

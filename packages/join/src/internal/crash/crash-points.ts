@@ -9,8 +9,9 @@
  *   KUBEADM_TS_TEST_CRASH_AT=<point>
  *
  * `<point>` is one of
- * - `write:<path>:<byte>`: the write of `<path>` (as seen in the rootfs) puts the first
- *   `<byte>` bytes in its temp file, syncs them, and the process is killed before the rename;
+ * - `write:<path>:<byte>`: the write of `<path>` (as seen in the rootfs; `*` matches any
+ *   characters of a name) puts the first `<byte>` bytes in its temp file, syncs them, and the
+ *   process is killed before the rename;
  * - `phase:<name>`: right after phase `<name>` (e.g. `control-plane-prepare/certs`) succeeded;
  * - `api:<op>`: right after the API server answered the mutation `<op>` (the client's
  *   operation text, e.g. `create Node cp-1`, `patch Node cp-1`); leading words match too
@@ -29,7 +30,7 @@ export const CRASH_CONFIRM_PHRASE = "kill-this-join-i-am-a-test"
 type Armed =
   | { readonly kind: "off" }
   | { readonly kind: "trace" }
-  | { readonly kind: "write"; readonly path: string; readonly bytes: number }
+  | { readonly kind: "write"; readonly path: RegExp; readonly bytes: number }
   | { readonly kind: "after"; readonly point: string }
 
 const normalizePath = (p: string) =>
@@ -45,8 +46,16 @@ const parse = (spec: string): Armed => {
     const i = spec.lastIndexOf(":")
     const bytes = Number(spec.slice(i + 1))
     const path = spec.slice("write:".length, i)
-    if (i > "write:".length && Number.isInteger(bytes) && bytes >= 0)
-      return { kind: "write", path: normalizePath(path), bytes }
+    // `*` stands for any characters of a name (a file named after the time, like the kubelet's client certificate).
+    const pattern = new RegExp(
+      "^" +
+        normalizePath(path)
+          .split("*")
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join("[^/]*") +
+        "$"
+    )
+    if (i > "write:".length && Number.isInteger(bytes) && bytes >= 0) return { kind: "write", path: pattern, bytes }
   } else if (/^(phase|api|etcd):./.test(spec)) return { kind: "after", point: spec }
   // A test that arms a crash point it mistyped must not pass by never crashing.
   process.stderr.write(`kubeadm-ts: KUBEADM_TS_TEST_CRASH_AT=${JSON.stringify(spec)} is not a crash point\n`)
@@ -86,7 +95,7 @@ export const partialWriteBytes = (path: string): number | undefined => {
     trace(`write:${p}`)
     return undefined
   }
-  return a.kind === "write" && a.path === p ? a.bytes : undefined
+  return a.kind === "write" && a.path.test(p) ? a.bytes : undefined
 }
 
 /** Called by the writer once the partial bytes are synced. */

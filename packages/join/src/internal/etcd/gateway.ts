@@ -69,7 +69,12 @@ export const post = (
           if ((res.statusCode ?? 500) >= 400 || typeof json.error === "string") {
             const msg = text(json.message, text(json.error, `HTTP ${res.statusCode}`))
             // 503 from the gateway means etcd itself is not serving (no leader yet): retryable
-            const reason = res.statusCode === 503 ? "Unreachable" : "Rejected"
+            const reason =
+              res.statusCode === 503
+                ? "Unreachable"
+                : /too many learner members/i.test(msg)
+                  ? "TooManyLearners"
+                  : "Rejected"
             return resume(Effect.fail(new EtcdError({ reason, detail: msg })))
           }
           resume(Effect.succeed(json))
@@ -98,7 +103,7 @@ export const postAny = (
     for (const ep of endpoints) {
       const res = yield* Effect.either(post(ep, path, body, tls, timeout))
       if (Either.isRight(res)) return res.right
-      if (res.left.reason === "Rejected") return yield* res.left
+      if (res.left.reason === "Rejected" || res.left.reason === "TooManyLearners") return yield* res.left
       failures.push(res.left.message)
     }
     return yield* new EtcdError({ reason: "Unreachable", detail: `no etcd endpoint answered: ${failures.join("; ")}` })
