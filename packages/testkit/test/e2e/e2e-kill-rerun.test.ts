@@ -19,12 +19,17 @@ import { tokenJoinArgs } from "./worker-helpers.js"
 
 const ALL = process.env["KUBEADM_TS_KILL_ALL"] === "1"
 const TIMEOUT = ALL ? 3_600_000 : 400_000
-const select = (points: ReadonlyArray<string>) => (ALL ? [...points] : ciSubset(points))
+/** `KUBEADM_TS_KILL_ONLY=<regex>` narrows the points (to chase one). */
+const ONLY = process.env["KUBEADM_TS_KILL_ONLY"]
+const select = (points: ReadonlyArray<string>) =>
+  (ALL ? [...points] : ciSubset(points)).filter((p) => ONLY === undefined || new RegExp(ONLY).test(p))
 
 const report = (what: string, outcomes: ReadonlyArray<KillOutcome>) => {
   process.stdout.write(`[kill] ${what}: ${summary(outcomes).join("; ")}\n`)
-  for (const o of outcomes.filter((x) => x.problems.length > 0))
-    process.stdout.write(`[kill]   ${o.point}: ${o.problems.join(" | ")}\n`)
+  for (const o of outcomes)
+    process.stdout.write(
+      `[kill]   ${o.point} (${o.seconds} s): ${o.problems.length === 0 ? "converged" : o.problems.join(" | ")}\n`
+    )
 }
 
 const expectConverged = (outcomes: ReadonlyArray<KillOutcome>) => {
@@ -126,8 +131,15 @@ describe("control-plane join killed at each kind of point, then the same command
         },
         // Out of the cluster again (member first: its etcd stops next), so the cluster keeps its quorum.
         cleanup: async () => {
-          for (const x of (await memberIds(etcd)).filter((y) => y.peerURLs.includes(peerURL)))
-            await etcdctl([etcd.clientURL], etcd.tls, ["member", "remove", x.id])
+          for (const x of (await memberIds(etcd)).filter((y) => y.peerURLs.includes(peerURL))) {
+            // etcd refuses a reconfiguration ("unhealthy cluster") until its members have been connected for 5 s.
+            for (let attempt = 0; ; attempt++) {
+              const r = await etcdctl([etcd.clientURL], etcd.tls, ["member", "remove", x.id])
+              if (r.code === 0) break
+              if (attempt >= 60) throw new Error(`etcdctl member remove ${x.id}: ${r.stderr}`)
+              await new Promise((resolve) => setTimeout(resolve, 500))
+            }
+          }
           await m.cleanup()
         }
       }

@@ -127,6 +127,8 @@ export interface KillOutcome {
   readonly problems: ReadonlyArray<string>
   /** The re-run printed what it resumes (every point after the join-in-progress record is written). */
   readonly resumedNote: boolean
+  /** Wall time of the kill and the re-run (printed, never asserted). */
+  readonly seconds: number
 }
 
 /** Per-point machine and cluster checks a harness user supplies. */
@@ -144,6 +146,7 @@ export interface KillTarget {
 /** Kill at `point`, re-run the same command, check convergence. */
 export const killAndRerun = async (target: KillTarget, point: KillPoint, label: string): Promise<KillOutcome> => {
   const m = await target.machine(label)
+  const started = Date.now()
   try {
     const before = await filesWithSizes(m.rootfs)
     const first = await runJoin(m.args, point)
@@ -160,7 +163,8 @@ export const killAndRerun = async (target: KillTarget, point: KillPoint, label: 
       killed,
       rerunCode: again.code,
       problems,
-      resumedNote: again.stdout.includes("[preflight] Resuming the join of node")
+      resumedNote: again.stdout.includes("[preflight] Resuming the join of node"),
+      seconds: Math.round((Date.now() - started) / 100) / 10
     }
   } finally {
     await m.cleanup()

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// `npm run soak [-- <part> ...]`: the long reliability runs that `npm test` only samples.
+// Each part is one vitest run of a suite with the variables that make it big; with no part
+// named, every part runs in turn. The outcomes are printed by the suites themselves.
+// Add a part here as { files, env, what }.
+import { spawnSync } from "node:child_process"
+
+const parts = {
+  kill: {
+    what: "every kill point of a worker and a control-plane join (testkit API server, real etcd), each killed and re-run",
+    files: ["packages/testkit/test/e2e/e2e-kill-rerun.test.ts"],
+    env: { KUBEADM_TS_KILL_ALL: "1" }
+  },
+  concurrent: {
+    what: "three control-plane joins at once against the real cluster, 10 times",
+    files: ["packages/testkit/test/e2e/e2e-real-concurrent-control-planes.test.ts"],
+    env: { KUBEADM_TS_CONCURRENT_RUNS: "10" }
+  }
+}
+
+const asked = process.argv.slice(2)
+const unknown = asked.filter((p) => !(p in parts))
+if (unknown.length > 0) {
+  console.error(`unknown soak part(s): ${unknown.join(", ")}; the parts are: ${Object.keys(parts).join(", ")}`)
+  process.exit(2)
+}
+let failed = 0
+for (const name of asked.length > 0 ? asked : Object.keys(parts)) {
+  const part = parts[name]
+  console.log(`[soak] ${name}: ${part.what}`)
+  const r = spawnSync("npx", ["vitest", "run", ...part.files], {
+    stdio: "inherit",
+    env: { ...process.env, ...part.env }
+  })
+  console.log(`[soak] ${name}: ${r.status === 0 ? "passed" : `FAILED (exit ${r.status ?? r.signal})`}`)
+  if (r.status !== 0) failed++
+}
+process.exit(failed > 0 ? 1 : 0)
