@@ -8,7 +8,10 @@ import { spawnSync } from "node:child_process"
 const parts = {
   kill: {
     what: "every kill point of a worker and a control-plane join (testkit API server, real etcd), each killed and re-run",
-    files: ["packages/testkit/test/e2e/e2e-kill-rerun.test.ts"],
+    files: [
+      "packages/testkit/test/e2e/e2e-kill-rerun-worker.test.ts",
+      "packages/testkit/test/e2e/e2e-kill-rerun-control-plane.test.ts"
+    ],
     env: { KUBEADM_TS_KILL_ALL: "1" }
   },
   concurrent: {

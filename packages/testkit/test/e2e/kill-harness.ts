@@ -9,7 +9,8 @@
  */
 import { lstat, readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { CRASH_CONFIRM_PHRASE } from "@kubeadm-ts/join"
+import { CRASH_CONFIRM_PHRASE, RESUME_RECORD } from "@kubeadm-ts/join"
+import { expect } from "vitest"
 import { type ChildRun, runChild } from "../helpers.js"
 import { CLI } from "./control-plane-helpers.js"
 
@@ -58,18 +59,15 @@ export const pointsOfTrace = (stderr: string, tracedNode: string): Array<KillPoi
 }
 
 /**
- * A deterministic subset covering every kind: for each kind its first and last point, and
- * for writes also one in the middle (the full list runs in `npm run soak -- kill`).
+ * A deterministic subset covering every kind: the middle point of each kind (the full list
+ * runs in `npm run soak -- kill`).
  */
 export const ciSubset = (points: ReadonlyArray<KillPoint>): Array<KillPoint> => {
   const chosen = new Set<KillPoint>()
   for (const kind of ["phase", "write", "api", "etcd"] as const) {
     const of = points.filter((p) => kindOf(p) === kind)
-    const picks = kind === "write" ? [0, Math.floor(of.length / 2), of.length - 1] : [0, of.length - 1]
-    for (const i of picks) {
-      const p = of[i]
-      if (p !== undefined) chosen.add(p)
-    }
+    const p = of[Math.floor(of.length / 2)]
+    if (p !== undefined) chosen.add(p)
   }
   return points.filter((p) => chosen.has(p))
 }
@@ -189,3 +187,33 @@ export const summary = (outcomes: ReadonlyArray<KillOutcome>) =>
     const of = outcomes.filter((o) => kindOf(o.point) === kind)
     return `${kind}: ${of.length} tried, ${of.filter((o) => o.killed).length} killed, ${of.filter((o) => o.problems.length === 0).length} converged`
   })
+
+/** `KUBEADM_TS_KILL_ALL=1` (npm run soak -- kill): every point, not the CI subset. */
+export const ALL = process.env["KUBEADM_TS_KILL_ALL"] === "1"
+/** The test deadline (generous: the machine may be loaded). */
+export const TIMEOUT = ALL ? 3_600_000 : 400_000
+/** `KUBEADM_TS_KILL_ONLY=<regex>` narrows the points (to chase one). */
+const ONLY = process.env["KUBEADM_TS_KILL_ONLY"]
+/** The points to run: the CI subset or all, narrowed by KUBEADM_TS_KILL_ONLY. */
+export const select = (points: ReadonlyArray<string>) =>
+  (ALL ? [...points] : ciSubset(points)).filter((p) => ONLY === undefined || new RegExp(ONLY).test(p))
+
+/** Prints the outcomes (the figures of the README's Reliability table). */
+export const report = (what: string, outcomes: ReadonlyArray<KillOutcome>) => {
+  process.stdout.write(`[kill] ${what}: ${summary(outcomes).join("; ")}\n`)
+  for (const o of outcomes)
+    process.stdout.write(
+      `[kill]   ${o.point} (${o.seconds} s): ${o.problems.length === 0 ? "converged" : o.problems.join(" | ")}\n`
+    )
+}
+
+/** Every outcome converged, was killed where armed, and printed its resume note. */
+export const expectConverged = (outcomes: ReadonlyArray<KillOutcome>) => {
+  for (const o of outcomes) {
+    expect(o.problems, o.point).toEqual([])
+    expect(o.killed, o.point).toBe(true)
+    // Killed while writing the record itself, the first run left nothing of its own to resume.
+    if (!o.point.startsWith(`write:${RESUME_RECORD}:`))
+      expect(o.resumedNote, `${o.point}: the re-run says what it resumes`).toBe(true)
+  }
+}
