@@ -20,8 +20,8 @@ import type { PreflightError } from "@kubeadm-ts/workflow"
 import type { KubeletError } from "../kubelet/errors.js"
 import type { Host } from "../host/host.js"
 import type { Crypto } from "../crypto/crypto.js"
-import type { RootFs, RootFsError } from "../rootfs/rootfs.js"
-import { earlierRun, markInProgress, RESUME_RECORD, resumable } from "../resume/record.js"
+import type { RootFs } from "../rootfs/rootfs.js"
+import { earlierRun, RESUME_RECORD, resumable } from "../resume/record.js"
 
 /**
  * Starts every check at once (several wait on I/O: getaddrinfo, a port bind, the CRI
@@ -37,7 +37,7 @@ export const startedTogether = <R>(checks: ReadonlyArray<Check<R>>) =>
 /** The phase's work; its type names what it needs from the join. */
 export const run: Effect.Effect<
   void,
-  JoinDataError | ControlPlaneJoinError | PreflightError | KubeletError | PatchesError | RootFsError,
+  JoinDataError | ControlPlaneJoinError | PreflightError | KubeletError | PatchesError,
   JoinContext | JoinData | Output | Host | RootFs | Crypto
 > = Effect.gen(function* () {
   const { config } = yield* JoinContext
@@ -65,5 +65,4 @@ export const run: Effect.Effect<
     )
     for (const line of resumed) yield* out.info(`\t${line}`)
   }
-  yield* markInProgress(config, earlier)
 })

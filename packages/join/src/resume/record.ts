@@ -1,19 +1,20 @@
 /**
  * Resuming a join that was killed or failed (beyond kubeadm, which needs `kubeadm reset`).
  *
- * Once preflight has passed, the join writes a record of who it is (node name, discovery
- * endpoint or file, CA pins, token ID, control-plane address: no secret) to
- * `RESUME_RECORD`. Everything the join writes after that is its own work. A later run
+ * Just before its first change to the machine (after preflight, which changes nothing), the
+ * join writes a record of who it is (node name, discovery endpoint or file, CA pins, token
+ * ID, control-plane address: no secret) to `RESUME_RECORD`. Everything the join writes after
+ * that is its own work. A later run
  * whose record is the same is the same join for the same cluster: the preflight checks its
  * own files, folders and listeners trip (FileAvailable, DirAvailable, Port) no longer
  * fail; they are listed as what it resumes. A full join that succeeds removes the record,
  * so running it again afterwards is refused in preflight, as kubeadm does.
  */
 import { type Check, CheckOutcome } from "@kubeadm-ts/workflow"
-import { Effect, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import type { JoinConfiguration } from "../config/model.js"
 import { MANIFESTS_DIR } from "../manifests/static-pods.js"
-import { RootFs, type RootFsError } from "../rootfs/rootfs.js"
+import { RootFs, type RootFsService } from "../rootfs/rootfs.js"
 
 /** Where the record of a join in progress lives (inside --rootfs). */
 export const RESUME_RECORD = "/var/lib/kubeadm-ts/join-in-progress.json"
@@ -84,19 +85,51 @@ export const earlierRun = (config: JoinConfiguration): Effect.Effect<Option.Opti
     return Option.filter(record, (r) => sameIdentity(r, joinIdentity(config)))
   })
 
-/** Marks the join as in progress (after preflight passed): what it writes from now on is its own. */
-export const markInProgress = (
-  config: JoinConfiguration,
-  earlier: Option.Option<ResumeRecord>
-): Effect.Effect<void, RootFsError, RootFs> =>
-  Effect.flatMap(RootFs, (fs) => {
-    const record: ResumeRecord = {
-      kind: "KubeadmTsJoinInProgress",
-      ...joinIdentity(config),
-      startedAt: Option.match(earlier, { onNone: () => new Date().toISOString(), onSome: (r) => r.startedAt })
+/** The record of this join: its identity, started now or when `earlier` (the same join) started. */
+const recordText = (config: JoinConfiguration, earlier: Option.Option<ResumeRecord>) => {
+  const record: ResumeRecord = {
+    kind: "KubeadmTsJoinInProgress",
+    ...joinIdentity(config),
+    startedAt: Option.match(earlier, { onNone: () => new Date().toISOString(), onSome: (r) => r.startedAt })
+  }
+  return JSON.stringify(record, null, 2) + "\n"
+}
+
+/**
+ * `service`, writing the join's record just before its first change to the machine (a
+ * write, folder or symlink: preflight makes none), so what follows is its own work and a
+ * join that changed nothing leaves no record.
+ */
+export const recordingFirstWrite =
+  (config: JoinConfiguration) =>
+  (service: RootFsService): RootFsService => {
+    let recorded = false
+    const record = Effect.suspend(() =>
+      recorded
+        ? Effect.void
+        : Effect.gen(function* () {
+            const earlier = yield* Effect.provideService(earlierRun(config), RootFs, service)
+            yield* service.write(RESUME_RECORD, recordText(config, earlier), { mode: 0o600, dirMode: 0o700 })
+            recorded = true
+          })
+    )
+    return {
+      ...service,
+      write: (path, data, options) =>
+        path === RESUME_RECORD
+          ? service.write(path, data, options)
+          : Effect.zipRight(record, service.write(path, data, options)),
+      mkdir: (path, mode) => Effect.zipRight(record, service.mkdir(path, mode)),
+      symlink: (target, path) => Effect.zipRight(record, service.symlink(target, path))
     }
-    return fs.write(RESUME_RECORD, JSON.stringify(record, null, 2) + "\n", { mode: 0o600, dirMode: 0o700 })
-  })
+  }
+
+/** The live RootFs `inner`, recording the join before its first change (see recordingFirstWrite). */
+export const recordingLayer = <E, R>(
+  config: JoinConfiguration,
+  inner: Layer.Layer<RootFs, E, R>
+): Layer.Layer<RootFs, E, R> =>
+  Layer.effect(RootFs, Effect.map(RootFs, recordingFirstWrite(config))).pipe(Layer.provide(inner))
 
 /** The join finished: a later run is a new join again (removes the record). */
 export const finishJoinRecord: Effect.Effect<void, never, RootFs> = Effect.flatMap(RootFs, (fs) =>
