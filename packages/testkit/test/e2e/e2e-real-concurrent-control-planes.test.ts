@@ -27,6 +27,11 @@ import {
 import type { CliResult } from "./worker-helpers.js"
 
 const RUNS = Number(process.env["KUBEADM_TS_CONCURRENT_RUNS"] ?? "1")
+// Three control planes on one loaded machine: a join waiting behind two learners takes long.
+process.env["KUBEADM_TS_JOIN_TIMEOUT_MS"] ??= "900000"
+
+const tail = (r: CliResult | undefined) =>
+  r === undefined ? "" : (r.stdout + "\n" + r.stderr).trim().split("\n").slice(-25).join("\n")
 
 let cluster: RealClusterService
 beforeAll(async () => {
@@ -197,6 +202,8 @@ describe("three control-plane joins at once, real cluster", () => {
         const line = `[concurrent] run ${run}/${RUNS}: ${text}; ${samples.taken} samples, quorum lost in ${samples.quorumLost}, at most ${samples.maxLearners} learner(s) and ${samples.maxMembers} members`
         lines.push(line)
         process.stdout.write(line + "\n")
+        for (const o of outcomes.filter((x) => x.first.code !== 0))
+          process.stdout.write(`[concurrent] ${o.node} first run:\n${tail(o.first)}\nre-run:\n${tail(o.rerun)}\n`)
         for (const o of outcomes) {
           if (o.first.code !== 0) {
             // failing cleanly: a named phase, exit 1, and the same command then converges
