@@ -2,7 +2,7 @@
 // `npm run soak [-- <part> ...]`: the long reliability runs that `npm test` only samples.
 // Each part is one vitest run of a suite with the variables that make it big; with no part
 // named, every part runs in turn. The outcomes are printed by the suites themselves.
-// Add a part here as { files, env, what }.
+// Add a part here as { files, env, what } (and `config` for a suite outside `npm test`).
 import { spawnSync } from "node:child_process"
 
 const parts = {
@@ -13,6 +13,12 @@ const parts = {
       "packages/testkit/test/e2e/e2e-kill-rerun-control-plane.test.ts"
     ],
     env: { KUBEADM_TS_KILL_ALL: "1" }
+  },
+  "kill-real": {
+    what: "kill points of a worker and a control-plane join against the real cluster, each killed and re-run",
+    files: ["test/soak/real-kill-rerun.soak.ts"],
+    config: "packages/testkit/test/soak/vitest.soak.config.ts",
+    env: {}
   },
   concurrent: {
     what: "three control-plane joins at once against the real cluster, 10 times",
@@ -31,7 +37,7 @@ let failed = 0
 for (const name of asked.length > 0 ? asked : Object.keys(parts)) {
   const part = parts[name]
   console.log(`[soak] ${name}: ${part.what}`)
-  const r = spawnSync("npx", ["vitest", "run", ...part.files], {
+  const r = spawnSync("npx", ["vitest", "run", ...(part.config ? ["--config", part.config] : []), ...part.files], {
     stdio: "inherit",
     env: { ...process.env, ...part.env }
   })

@@ -27,16 +27,17 @@ export const CUT_AT_BYTE = 17
 
 const baseEnv = () => ({ PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: process.env["HOME"] ?? "/tmp" })
 
+/** The environment that arms `crashAt` (none when undefined). */
+export const crashEnv = (crashAt: string | undefined) =>
+  crashAt !== undefined
+    ? { KUBEADM_TS_TEST_CRASH_AT: crashAt, KUBEADM_TS_TEST_CRASH_CONFIRM: CRASH_CONFIRM_PHRASE }
+    : {}
+
 /** The built CLI with `args`; `crashAt` arms one crash point (or `trace`). */
 export const runJoin = (args: ReadonlyArray<string>, crashAt?: string, timeoutMs = 120_000): Promise<ChildRun> =>
   runChild(process.execPath, [CLI, ...args], {
     timeoutMs,
-    env: {
-      ...baseEnv(),
-      ...(crashAt !== undefined
-        ? { KUBEADM_TS_TEST_CRASH_AT: crashAt, KUBEADM_TS_TEST_CRASH_CONFIRM: CRASH_CONFIRM_PHRASE }
-        : {})
-    }
+    env: { ...baseEnv(), ...crashEnv(crashAt) }
   })
 
 /**
@@ -136,8 +137,11 @@ export interface KillOutcome {
 export interface KillTarget {
   /** A fresh machine: the join's arguments, a cleanup, and the checks of a converged join. */
   readonly machine: (label: string) => Promise<{
+    readonly nodeName: string
     readonly args: ReadonlyArray<string>
     readonly rootfs: string
+    /** How the CLI runs on this machine (default: `runJoin` in this process's network). */
+    readonly run?: (args: ReadonlyArray<string>, crashAt?: string) => Promise<ChildRun>
     /** Cluster-side checks (one Node, one healthy etcd member ...): the problems found. */
     readonly converged: () => Promise<ReadonlyArray<string>>
     readonly cleanup: () => Promise<void>
@@ -150,12 +154,13 @@ export const killAndRerun = async (target: KillTarget, point: KillPoint, label: 
   const started = Date.now()
   try {
     const before = await filesWithSizes(m.rootfs)
-    const first = await runJoin(m.args, point)
+    const run = m.run ?? runJoin
+    const first = await run(m.args, point)
     const killed = first.signal === "SIGKILL" && first.stderr.includes(`[crash-point] SIGKILL at `)
     const recordLeft = existsSync(join(m.rootfs, RESUME_RECORD))
     const problems: Array<string> = []
     if (!killed) problems.push(`not killed at ${point}: exit ${String(first.code)} ${first.stderr.slice(-400)}`)
-    const again = await runJoin(m.args)
+    const again = await run(m.args)
     if (again.code !== 0)
       problems.push(`re-run exit ${String(again.code)}: ${(again.stderr + again.stdout).slice(-1500)}`)
     problems.push(...(await tornFiles(m.rootfs, before)))
