@@ -9,7 +9,9 @@ import { rm } from "node:fs/promises"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { initCluster, type TestCluster } from "../../src/cluster/init-cluster.js"
 import { makeWorkerMachine } from "../../src/node/worker-machine.js"
-import { SHARED_PORT } from "../helpers.js"
+import { CRASH_CONFIRM_PHRASE } from "@kubeadm-ts/join"
+import { runChild, SHARED_PORT } from "../helpers.js"
+import { CLI } from "./control-plane-helpers.js"
 import {
   expectConverged,
   inLanes,
@@ -66,4 +68,28 @@ describe("worker join killed at each kind of point, then the same command again 
     },
     TIMEOUT
   )
+
+  it("a crash point is armed only with both variables; a mistyped one stops the run (exit 70)", async () => {
+    const m = await target.machine("armed")
+    try {
+      const dry = [...m.args, "--dry-run"]
+      const env = (extra: Record<string, string>) => ({ PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...extra })
+      const cli = (extra: Record<string, string>) =>
+        runChild(process.execPath, [CLI, ...dry], { timeoutMs: 120_000, env: env(extra) })
+      const unarmed = await cli({ KUBEADM_TS_TEST_CRASH_AT: "phase:preflight" })
+      expect(unarmed.code, unarmed.stderr).toBe(0)
+      expect(unarmed.stderr).not.toContain("[crash-point]")
+      const armed = await cli({
+        KUBEADM_TS_TEST_CRASH_AT: "phase:preflight",
+        KUBEADM_TS_TEST_CRASH_CONFIRM: CRASH_CONFIRM_PHRASE
+      })
+      expect(armed.signal).toBe("SIGKILL")
+      expect(armed.stderr).toContain("[crash-point] SIGKILL at phase:preflight")
+      const typo = await cli({ KUBEADM_TS_TEST_CRASH_AT: "phase", KUBEADM_TS_TEST_CRASH_CONFIRM: CRASH_CONFIRM_PHRASE })
+      expect(typo.code).toBe(70)
+      expect(typo.stderr).toContain('KUBEADM_TS_TEST_CRASH_AT="phase" is not a crash point')
+    } finally {
+      await m.cleanup()
+    }
+  })
 })
