@@ -11,7 +11,7 @@
  *
  * One repetition here; `npm run soak -- concurrent` runs KUBEADM_TS_CONCURRENT_RUNS=10.
  */
-import { readFileSync } from "node:fs"
+import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { RealClusterService } from "../../src/real/real-cluster.js"
@@ -202,6 +202,9 @@ describe("three control-plane joins at once, real cluster", () => {
         const line = `[concurrent] run ${run}/${RUNS}: ${text}; ${samples.taken} samples, quorum lost in ${samples.quorumLost}, at most ${samples.maxLearners} learner(s) and ${samples.maxMembers} members`
         lines.push(line)
         process.stdout.write(line + "\n")
+        // a long soak can be followed as it goes
+        const progress = process.env["KUBEADM_TS_CONCURRENT_LOG"]
+        if (progress !== undefined) appendFileSync(progress, line + "\n")
         for (const o of outcomes.filter((x) => x.first.code !== 0))
           process.stdout.write(`[concurrent] ${o.node} first run:\n${tail(o.first)}\nre-run:\n${tail(o.rerun)}\n`)
         for (const o of outcomes) {
