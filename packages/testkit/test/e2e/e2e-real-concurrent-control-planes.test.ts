@@ -199,7 +199,13 @@ describe("three control-plane joins at once, real cluster", () => {
               `${o.node}: ${o.first.code === 0 ? "ok" : `failed (exit ${o.first.code}), re-run exit ${o.rerun?.code}`}`
           )
           .join(", ")
-        const line = `[concurrent] run ${run}/${RUNS}: ${text}; ${samples.taken} samples, quorum lost in ${samples.quorumLost}, at most ${samples.maxLearners} learner(s) and ${samples.maxMembers} members`
+        // how often a join found another's learner in the way and waited (the serialisation at work)
+        const waits = outcomes
+          .map((o) => o.first.stdout + (o.rerun?.stdout ?? ""))
+          .join("\n")
+          .split("\n")
+          .filter((l) => l.startsWith("[etcd] Another member is a learner")).length
+        const line = `[concurrent] run ${run}/${RUNS}: ${text}; ${waits} learner waits; ${samples.taken} samples, quorum lost in ${samples.quorumLost}, at most ${samples.maxLearners} learner(s) and ${samples.maxMembers} members`
         lines.push(line)
         process.stdout.write(line + "\n")
         // a long soak can be followed as it goes
