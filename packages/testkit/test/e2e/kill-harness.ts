@@ -79,7 +79,8 @@ export const filesWithSizes = async (dir: string): Promise<Map<string, number>> 
   const out = new Map<string, number>()
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
   for (const e of entries) {
-    if (e.isDirectory()) continue
+    // what the join writes are regular files and symlinks (a kubelet's sockets are not its to check)
+    if (!e.isFile() && !e.isSymbolicLink()) continue
     const full = join(e.parentPath, e.name)
     const st = await lstat(full)
     out.set(full.slice(dir.length + 1), st.isSymbolicLink() ? -1 : st.size)
