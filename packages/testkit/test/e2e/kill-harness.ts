@@ -104,7 +104,12 @@ export const tornFiles = async (rootfs: string, before: ReadonlyMap<string, numb
       continue
     }
     const text = await readFile(join(rootfs, path), "utf8")
-    if (/-----BEGIN [A-Z ]+-----/.test(text) && !/-----END [A-Z ]+-----\s*$/.test(text))
+    // (etcd's own data files hold PEM text too, inside binary records: only the join's files count)
+    if (
+      /\.(crt|key|pem|pub|conf)$/.test(path) &&
+      /-----BEGIN [A-Z ]+-----/.test(text) &&
+      !/-----END [A-Z ]+-----\s*$/.test(text)
+    )
       problems.push(`${path}: a PEM cut short`)
     if (/\.(conf|yaml|env)$/.test(path) && !text.endsWith("\n")) problems.push(`${path}: cut short`)
     if (path.endsWith(".json")) {
