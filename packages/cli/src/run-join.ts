@@ -57,7 +57,7 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
       const { config, options, warnings } = loaded.right
       for (const line of warnings) yield* ev.aside(Effect.sync(() => void process.stderr.write(line + "\n")))
       const { joinWorkflow, workerWorkflow, withTimeouts, joinLayer, controlPlaneLayer, controlPlaneBanner } = join
-      const { dropBootstrapKubeconfig, sweepTempFiles } = join
+      const { dropBootstrapKubeconfig, sweepTempFiles, finishJoinRecord, withPhaseCrashPoints } = join
       // The config's timeouts become phase deadlines first; skip and only keep them.
       const select = <R, E>(w: Workflow<R, E>) =>
         Either.flatMap(withTimeouts(config.timeouts)(w), (timed) =>
@@ -70,6 +70,8 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
             Effect.zipRight(run(selected)),
             // Also on interruption (SIGINT/SIGTERM): the token file never outlives a run that failed.
             Effect.onError(() => dropBootstrapKubeconfig),
+            // A whole join done: nothing is left to resume (a single phase may be followed by others).
+            Effect.zipRight(phase === undefined ? finishJoinRecord : Effect.void),
             Effect.zipRight(phase === undefined ? banner : Effect.succeed(""))
           )
         )
@@ -83,7 +85,9 @@ export const runJoin = (flags: JoinFlags, phase: string | undefined): Effect.Eff
         phase === undefined &&
         !options.skipPhases.some((p) => p === "control-plane-prepare" || p === "control-plane-prepare/certs")
       const overrides = { events: Layer.succeed(Events, ev) }
-      const reporter = events.phaseReporter(verboseReporting(options.verbosity)).pipe(Layer.provide(overrides.events))
+      const reporter = withPhaseCrashPoints(
+        events.phaseReporter(verboseReporting(options.verbosity)).pipe(Layer.provide(overrides.events))
+      )
       const program =
         config.controlPlane === undefined
           ? Either.map(

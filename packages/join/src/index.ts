@@ -83,3 +83,7 @@ export {
 export type { Json } from "./patches/apply.js"
 export { preflightCheckNames } from "./preflight-check-names.js"
 export { dropBootstrapKubeconfig, sweepTempFiles } from "./kubelet/leftovers.js"
+/** The record of a join in progress (what a re-run resumes); a finished full join removes it. */
+export { finishJoinRecord, RESUME_RECORD } from "./resume/record.js"
+/** Test-only crash points (armed by two environment variables; see crash-points.ts). */
+export { CRASH_CONFIRM_PHRASE, withPhaseCrashPoints } from "./crash-points.js"

@@ -34,6 +34,7 @@ import type { KubeletBootstrap } from "./bootstrap/kubelet-bootstrap.js"
 import * as output from "./output.js"
 import type { Output } from "./output.js"
 import * as rootfs from "./rootfs/rootfs.js"
+import { recordingLayer } from "./resume/record.js"
 import type { RootFs, RootFsError } from "./rootfs/rootfs.js"
 
 /** Everything a worker join's phases need. */
@@ -75,10 +76,11 @@ export interface JoinInput {
 const CONTROL_PLANE_KEYS = 10
 
 /** The live layers, as the user's options choose them. */
-export const liveLayers = ({ options }: JoinInput): JoinLayers => ({
+export const liveLayers = ({ config, options }: JoinInput): JoinLayers => ({
   events: events.layer(options.output ?? "text"),
   output: output.layerFor(options.verbosity, options.output ?? "text"),
-  rootFs: rootfs.layer(options.rootfs),
+  // what a re-run of this join resumes starts with its first change (resume/record.ts)
+  rootFs: recordingLayer(config, rootfs.layer(options.rootfs)),
   crypto: crypto.layer,
   health: health.layer,
   kubeApi: kubeApi.layer,

@@ -268,7 +268,12 @@ export const controlPlaneChecks = (
 }
 
 /** The whole control-plane part of preflight (run after the cluster configuration is known). */
-export const controlPlanePreflight = (ignore: IgnoreSet, onWarning: (line: string) => Effect.Effect<void>) =>
+export const controlPlanePreflight = (
+  ignore: IgnoreSet,
+  onWarning: (line: string) => Effect.Effect<void>,
+  /** How each check is seen (preflight passes this join's own earlier work through resume/record.ts). */
+  view: (c: Check<RootFs | Host>) => Check<RootFs | Host> = (c) => c
+) =>
   Effect.gen(function* () {
     const { config } = yield* JoinContext
     const out = yield* Output
@@ -277,6 +282,6 @@ export const controlPlanePreflight = (ignore: IgnoreSet, onWarning: (line: strin
     const certificateKey = (config.controlPlane?.certificateKey ?? "") !== ""
     if (!certificateKey) yield* sharedCertificatesExist(cfg)
     yield* out.info("[preflight] Running pre-flight checks before initializing the new control plane instance")
-    yield* runChecks(reportedChecks(controlPlaneChecks(cfg, { certificateKey }), ignore), ignore, onWarning)
+    yield* runChecks(reportedChecks(controlPlaneChecks(cfg, { certificateKey }).map(view), ignore), ignore, onWarning)
     yield* checkManifestPatches(cfg)
   })

@@ -101,7 +101,10 @@ export const fake = (initial: ReadonlyArray<EtcdMember>, options: { readonly aut
         if (all.some((m) => m.peerURLs.includes(peerURL)))
           return yield* new EtcdError({ reason: "Rejected", detail: "etcdserver: Peer URLs already exists" })
         if (learner && all.some((m) => m.isLearner))
-          return yield* new EtcdError({ reason: "Rejected", detail: "etcdserver: too many learner members in cluster" })
+          return yield* new EtcdError({
+            reason: "TooManyLearners",
+            detail: "etcdserver: too many learner members in cluster"
+          })
         const member: EtcdMember = {
           id: String(next++),
           name: "",

@@ -29,6 +29,12 @@ export interface EnsuredMember {
 const isDuplicatePeer = (e: EtcdError) =>
   e.reason === "Rejected" && /peer ?urls? already exists|member id already exist/i.test(e.message)
 
+/** Waiting for another join's learner: jittered exponential from 200 ms, capped at 3 s (the caller bounds the total). */
+const learnerWait = Schedule.exponential("200 millis", 1.5).pipe(
+  Schedule.jittered,
+  Schedule.union(Schedule.spaced("3 seconds"))
+)
+
 /** Unnamed (not yet started) members other than ours get their hex ID as name, as current kubeadm does. */
 export const initialClusterOf = (
   members: ReadonlyArray<EtcdMember>,
@@ -44,7 +50,11 @@ export const ensureMember = (
   client: EtcdClient,
   nodeName: string,
   peerURL: string,
-  options: { readonly learner: boolean }
+  options: {
+    readonly learner: boolean
+    /** Told each time etcd answers that another learner is in the way. */
+    readonly onLearnerWait?: Effect.Effect<void>
+  }
 ): Effect.Effect<EnsuredMember, EtcdError> =>
   Effect.gen(function* () {
     const findOurs = (members: ReadonlyArray<EtcdMember>) => members.find((m) => m.peerURLs.includes(peerURL))
@@ -54,7 +64,7 @@ export const ensureMember = (
     const existing = findOurs(before)
     if (existing)
       return { member: existing, initialCluster: initialClusterOf(before, existing, nodeName), reused: true }
-    const added = yield* client.add(peerURL, options).pipe(
+    const added = yield* client.add(peerURL, { learner: options.learner }).pipe(
       Effect.map((r) => ({ ...r, reused: false })),
       Effect.catchIf(isDuplicatePeer, () =>
         client.members.pipe(
@@ -71,7 +81,13 @@ export const ensureMember = (
           })
         )
       ),
-      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" })
+      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" }),
+      // Another join's learner is there (etcd takes one at a time): wait for its promotion, as
+      // kubeadm polls its add. Bounded by the phase's deadline (timeouts.etcdAPICall).
+      Effect.tapError((e) =>
+        e.reason === "TooManyLearners" && options.onLearnerWait !== undefined ? options.onLearnerWait : Effect.void
+      ),
+      Effect.retry({ schedule: learnerWait, while: (e) => e.reason === "TooManyLearners" })
     )
     // the add answer may omit the member's peer URL on old servers; trust the requested one
     const member: EtcdMember =
@@ -203,4 +219,50 @@ export const clusterHealth = (
         })
     }
     return members
+  })
+
+/** How many voting members a cluster of `voters` needs up to keep its quorum. */
+export const quorumOf = (voters: number) => Math.floor(voters / 2) + 1
+
+/** What undoing a member add came to. */
+export type MemberRollback =
+  | { readonly outcome: "Removed"; readonly id: string }
+  /** Removing it would leave fewer healthy voting members than a quorum: it stays, and `why` says so. */
+  | { readonly outcome: "Kept"; readonly id: string; readonly why: string }
+  /** It is not in the member list any more. */
+  | { readonly outcome: "Gone"; readonly id: string }
+
+/**
+ * Removes `member` (this join's) again, unless that would break quorum (kubeadm issue 3208):
+ * a learner never counts; a voting member that is started and healthy is kept when the other
+ * healthy voters would be fewer than the quorum of the voters left.
+ */
+export const rollbackMember = (client: EtcdClient, member: EtcdMember): Effect.Effect<MemberRollback, EtcdError> =>
+  Effect.gen(function* () {
+    const members = yield* client.members
+    const ours = members.find((m) => m.id === member.id)
+    if (ours === undefined) return { outcome: "Gone", id: member.id } as const
+    if (!ours.isLearner) {
+      const voters = members.filter((m) => !m.isLearner)
+      const healthy = yield* Effect.forEach(voters, (m) => {
+        const url = m.clientURLs[0]
+        return url === undefined
+          ? Effect.succeed(false)
+          : client.status(url).pipe(
+              Effect.map((s) => s.leader !== "0" && s.errors.length === 0),
+              Effect.orElseSucceed(() => false)
+            )
+      })
+      const healthyOthers = voters.filter((m, i) => m.id !== ours.id && healthy[i] === true).length
+      const needed = quorumOf(voters.length - 1)
+      const ourHealthy = healthy[voters.findIndex((m) => m.id === ours.id)] === true
+      if (ourHealthy && healthyOthers < needed)
+        return {
+          outcome: "Kept",
+          id: ours.id,
+          why: `removing it would leave ${healthyOthers} healthy of ${voters.length - 1} voting members, fewer than the ${needed} a quorum needs`
+        } as const
+    }
+    yield* client.remove(ours.id)
+    return { outcome: "Removed", id: ours.id } as const
   })

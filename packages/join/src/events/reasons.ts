@@ -263,6 +263,10 @@ export const errorReasons: { readonly [F in keyof Declared]: Docs<Declared[F][nu
       "etcd refused the request (e.g. a duplicate peer URL).",
       "Remove the stale member (`etcdctl member remove`), then join again."
     ),
+    TooManyLearners: doc(
+      "etcd holds another learner (one at a time) and it was not promoted within the wait.",
+      "Check the other joining member's etcd, then run the join again."
+    ),
     Timeout: doc(
       "The new etcd member did not become healthy in time.",
       "Check the etcd static Pod of this node and its peers."

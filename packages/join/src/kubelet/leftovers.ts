@@ -23,7 +23,8 @@ export const JOIN_FOLDERS = [
   "/etc/kubernetes/pki/etcd",
   "/etc/kubernetes/manifests",
   "/var/lib/kubelet",
-  "/var/lib/kubelet/pki"
+  "/var/lib/kubelet/pki",
+  "/var/lib/kubeadm-ts"
 ] as const
 
 /** Removes the temp files a killed run left in the join's folders. */

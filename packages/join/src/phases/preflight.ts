@@ -22,6 +22,7 @@ import type { KubeletError } from "../kubelet/errors.js"
 import type { Host } from "../host/host.js"
 import type { Crypto } from "../crypto/crypto.js"
 import type { RootFs } from "../rootfs/rootfs.js"
+import { earlierRun, RESUME_RECORD, resumable } from "../resume/record.js"
 
 /**
  * Starts every check at once (several wait on I/O: getaddrinfo, a port bind, the CRI
@@ -47,11 +48,22 @@ export const run: Effect.Effect<
   const ignore = ignoreSet(config.nodeRegistration.ignorePreflightErrors)
   const onWarning = (line: string) => out.warn(`\t${line}`)
   yield* runChecks(reportedChecks([isPrivilegedUser], ignore), ignore, onWarning)
-  yield* runChecks(reportedChecks(yield* startedTogether(workerChecks(config)), ignore), ignore, onWarning)
+  // What an earlier, unfinished run of this same join wrote does not stand in its way.
+  const earlier = yield* earlierRun(config)
+  const resumed: Array<string> = []
+  const bindPort = config.controlPlane?.localAPIEndpoint.bindPort
+  const own = resumable(earlier, resumed, bindPort)
+  yield* runChecks(reportedChecks(yield* startedTogether(workerChecks(config).map(own)), ignore), ignore, onWarning)
   yield* data.clusterConfiguration
   // control-plane gate (controlPlaneEndpoint, shared certificates) and extra checks
-  if (config.controlPlane !== undefined) yield* controlPlanePreflight(ignore, onWarning)
+  if (config.controlPlane !== undefined) yield* controlPlanePreflight(ignore, onWarning, own)
   const client = yield* data.bootstrapClient
   const nodeName = kubeletNodeName(config)
   yield* refuseReadyNode(client, nodeName)
+  if (earlier._tag === "Some") {
+    yield* out.info(
+      `[preflight] Resuming the join of node "${earlier.value.nodeName}" started at ${earlier.value.startedAt}, which did not finish (see ${RESUME_RECORD}); keeping what it did:`
+    )
+    for (const line of resumed) yield* out.info(`\t${line}`)
+  }
 })

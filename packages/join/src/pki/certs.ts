@@ -171,6 +171,15 @@ export const ensureControlPlaneCerts = (
         return yield* Effect.dieMessage(`no CA "${leaf.ca}" was loaded for certificate "${leaf.name}"`)
       const crt = yield* readIfExists(`${dir}/${leaf.base}.crt`)
       const key = yield* readIfExists(`${dir}/${leaf.base}.key`)
+      if (crt === undefined && key !== undefined && ca.keys !== undefined) {
+        // The key is written before its certificate: a run stopped between the two left a key
+        // nothing can use (beyond kubeadm, which refuses it): issue both again.
+        yield* out.info(
+          `[certs] Found "${leaf.base}.key" without its certificate (an earlier run stopped between the two): generating both again`
+        )
+        plan.push({ leaf, reuse: false, caCertPem: ca.certPem, caKeys: ca.keys })
+        continue
+      }
       if (crt !== undefined || key !== undefined || ca.keys === undefined) {
         const problem = yield* existingLeafProblem(leaf, ca, crt, key)
         if (problem === undefined) {

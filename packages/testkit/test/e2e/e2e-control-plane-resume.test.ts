@@ -1,7 +1,7 @@
 /**
  * A control-plane join killed (SIGKILL) right after it announced its etcd
- * member, then run again with the SAME command line (plus an ignore list for the
- * two preflight checks its own files trip): the re-run recognises the
+ * member, then run again with the SAME command line (no ignore list: preflight
+ * recognises the files its first run wrote and says it resumes): the re-run recognises the
  * Ready Node as this machine (its valid kubelet credentials are here), reuses
  * the announced member, and ends with exactly one started member for the peer
  * URL and a healthy cluster. A Ready Node of that name on another machine
@@ -20,22 +20,6 @@ import {
   expectOneHealthyMember
 } from "./control-plane-helpers.js"
 import { SHARED_PORT } from "../helpers.js"
-
-/**
- * What a re-run after a crash right after the member announcement must ignore:
- * the files the first run wrote (kubelet.conf, the control-plane static Pod
- * manifests and so the manifests folder). Preflight does not guess whose files
- * they are; the operator who re-runs a crashed join names them, as with kubeadm.
- * (A crash after etcd started would add Port-2379, Port-2380, etcd.yaml and
- * DirAvailable--var-lib-etcd.)
- */
-const RERUN_IGNORES = [
-  "FileAvailable--etc-kubernetes-kubelet.conf",
-  "DirAvailable--etc-kubernetes-manifests",
-  "FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml",
-  "FileAvailable--etc-kubernetes-manifests-kube-controller-manager.yaml",
-  "FileAvailable--etc-kubernetes-manifests-kube-scheduler.yaml"
-].join(",")
 
 describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () => {
   const cp = useClusterWithEtcd({ kubernetesVersion: "v1.15.12" })
@@ -83,10 +67,12 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
       { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined
     expect(node?.status?.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }))
 
-    // the same command line, plus the checks the first run's own files trip
-    const again = await runCli([...command, `--ignore-preflight-errors=${RERUN_IGNORES}`])
-    expect(again.stderr + again.stdout).toContain("[WARNING FileAvailable--etc-kubernetes-kubelet.conf]")
+    // the same command line: preflight recognises the first run's own files and says so
+    const again = await runCli(command)
     expect(again.code, again.stderr + again.stdout).toBe(0)
+    expect(again.stdout).toContain('[preflight] Resuming the join of node "cp-resume" started at ')
+    expect(again.stdout).toContain("\t/etc/kubernetes/kubelet.conf already exists")
+    expect(again.stdout).toContain("\t/etc/kubernetes/manifests/kube-apiserver.yaml already exists")
     expect(again.stdout).toContain(
       '[kubelet-start] This machine is already Node "cp-resume" (its kubelet client certificate is valid); resuming the join'
     )
@@ -106,7 +92,7 @@ describe("control-plane join resumed after SIGKILL (built CLI, real etcd)", () =
     const first = await runCli(command, { killWhen: (line) => line.startsWith("[etcd] Announced new etcd member") })
     expect(first.signal, first.stderr + first.stdout).toBe("SIGKILL")
     expect(first.stdout).toContain("[kubelet-start] Certificate signing request")
-    const again = await runCli([...command, `--ignore-preflight-errors=${RERUN_IGNORES}`])
+    const again = await runCli(command)
     expect(again.code, again.stderr + again.stdout).toBe(0)
     expect(again.stdout).toContain(
       '[kubelet-start] /etc/kubernetes/kubelet.conf already holds a valid client certificate for "system:node:cp-resume-self": no new TLS Bootstrap'

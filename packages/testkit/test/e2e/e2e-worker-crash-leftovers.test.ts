@@ -1,7 +1,8 @@
 /**
  * After a crash: a join killed (SIGKILL) while waiting for the kubelet leaves
- * bootstrap-kubelet.conf, which holds the token, and maybe temp files. The rerun fails
- * in preflight (the files of the first run are there) and still removes both. A join
+ * bootstrap-kubelet.conf, which holds the token, and maybe temp files. Another join run
+ * there (another node name, so not a resume of the first) fails in preflight (the files of
+ * the first run are there) and still removes both. A join
  * stopped with SIGTERM runs its finalizers and leaves no bootstrap-kubelet.conf.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -63,7 +64,8 @@ describe("what a crashed or stopped join leaves (built CLI)", () => {
         writeFileSync(join(rootfs, t), "-----BEGIN EC PRIVATE KEY-----\n", { mode: 0o600 })
       }
 
-      const rerun = await runCli(args(rootfs, "crash-kill"))
+      // Another join (another node name): the same one would resume instead (e2e-kill-rerun).
+      const rerun = await runCli(args(rootfs, "crash-kill-other"))
       expect(rerun.code).toBe(1)
       expect(rerun.stderr).toContain("[ERROR FileAvailable--etc-kubernetes-bootstrap-kubelet.conf]")
       expect(existsSync(join(rootfs, BOOTSTRAP_CONF)), "bootstrap-kubelet.conf after the failed rerun").toBe(false)

@@ -8,6 +8,7 @@ import { Duration, Effect, Either } from "effect"
 import { EtcdError } from "../../etcd/errors.js"
 import type { EtcdClient, EtcdMember, EtcdService, EtcdStatus, EtcdTls } from "../../etcd/etcd.js"
 import { etcdCallRetry } from "../../etcd/retry.js"
+import * as crashPoints from "../crash/crash-points.js"
 
 /** A JSON scalar as text (the gateway sends uint64 as strings, but a number reads the same); anything else is the fallback. */
 const text = (v: unknown, fallback: string): string =>
@@ -71,7 +72,14 @@ export const post = (
             // Another attempt may do for 503 (gRPC Unavailable: no leader yet), 429 (ResourceExhausted:
             // throttled) and other 5xx; etcd's refusals (FailedPrecondition, InvalidArgument, ...) are 4xx.
             if (status !== 429 && status < 500)
-              return resume(Effect.fail(new EtcdError({ reason: "Rejected", detail: msg })))
+              return resume(
+                Effect.fail(
+                  new EtcdError({
+                    reason: /too many learner members/i.test(msg) ? "TooManyLearners" : "Rejected",
+                    detail: msg
+                  })
+                )
+              )
             const failure = Effect.fail(
               new EtcdError({ reason: "Unreachable", detail: `${endpoint}: ${msg} (HTTP ${status})` })
             )
@@ -109,7 +117,7 @@ export const postAny = (
     for (const ep of endpoints) {
       const res = yield* Effect.either(post(ep, path, body, tls, timeout))
       if (Either.isRight(res)) return res.right
-      if (res.left.reason === "Rejected") return yield* res.left
+      if (res.left.reason === "Rejected" || res.left.reason === "TooManyLearners") return yield* res.left
       failures.push(res.left.message)
     }
     return yield* new EtcdError({ reason: "Unreachable", detail: `no etcd endpoint answered: ${failures.join("; ")}` })
@@ -164,13 +172,15 @@ const retriedRead = <A>(read: Effect.Effect<A, EtcdError>) =>
 const gatewayClient = (endpoints: ReadonlyArray<string>, tls: EtcdTls): EtcdClient => ({
   endpoints,
   members: retriedRead(listMembers(endpoints, tls)),
-  add: (peerURL, { learner }) => addMember(endpoints, tls, peerURL, learner),
+  add: (peerURL, { learner }) =>
+    addMember(endpoints, tls, peerURL, learner).pipe(Effect.tap(() => crashPoints.after("etcd:add"))),
   // etcd answers "unhealthy cluster" until a quorum has been connected for 5 s
   remove: (id) =>
     removeMember(endpoints, tls, id).pipe(
-      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" })
+      Effect.retry({ schedule: etcdCallRetry(), while: (e) => e.reason === "Unreachable" }),
+      Effect.tap(() => crashPoints.after("etcd:remove"))
     ),
-  promote: (id) => promoteMember(endpoints, tls, id),
+  promote: (id) => promoteMember(endpoints, tls, id).pipe(Effect.tap(() => crashPoints.after("etcd:promote"))),
   status: (endpoint) => retriedRead(endpointStatus(endpoint, tls))
 })
 

@@ -17,6 +17,7 @@ import { toError } from "./errors.js"
 import { loadClientNode } from "./load.js"
 import { watchStream } from "./watch.js"
 import { asCsr, asMeta, asNode, b64, csrBody, csrPath, toV1beta1 } from "./objects.js"
+import * as crashPoints from "../crash/crash-points.js"
 import { type RetryNotifier, withPolicy } from "./policy.js"
 import { emptyCaRefusal, insecureRefusal } from "./refusal.js"
 
@@ -124,7 +125,7 @@ export const makeClient = (
         { op, server },
         options,
         notify
-      )
+      ).pipe(Effect.tap(() => (/^(get|list|watch) /.test(op) ? Effect.void : crashPoints.after(`api:${op}`))))
 
     /** Create, or replace what is already there (kubeadm's CreateOrUpdate for RBAC objects). */
     const createOrReplace = (

@@ -21,6 +21,7 @@ import * as fs from "node:fs"
 import * as posix from "node:path/posix"
 import { Option } from "effect"
 import { normalizeSegments, TEMP_PATTERN } from "../../rootfs/paths.js"
+import { crashNow, partialWriteBytes } from "../crash/crash-points.js"
 
 const C = fs.constants
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW
@@ -276,10 +277,18 @@ export const confinedRoot = (realRoot: string): ConfinedRoot => {
     withResolved(segments, { followLast: true, createMode: dirMode }, ({ fd: dir, name }) => {
       if (name === undefined) throw Object.assign(new Error("is the root folder"), { code: "EISDIR" })
       sweepTemps(dir)
+      // Test-only (crash-points.ts): a kill in the middle of this write, after part of the temp file.
+      const cut = partialWriteBytes(segments.join("/"))
       placeAtomically(dir, name, (tmp) => {
         const file = fs.openSync(tmp, TEMP_FLAGS, mode)
         try {
           let offset = 0
+          if (cut !== undefined) {
+            while (offset < Math.min(cut, data.length))
+              offset += fs.writeSync(file, data, offset, Math.min(cut, data.length) - offset)
+            fs.fsyncSync(file)
+            crashNow(`write:/${segments.join("/")}:${cut}`)
+          }
           while (offset < data.length) offset += fs.writeSync(file, data, offset, data.length - offset)
           fs.fchmodSync(file, mode) // the umask may have narrowed it, or the caller asked for more
           fs.fsyncSync(file)
